@@ -1,0 +1,41 @@
+# Thin wrapper over CMake presets. The real build lives in CMakeLists.txt.
+#   make          debug build: build/bin/arxd, build/bin/arx
+#   make demo     arx's main job on the bundled defaults
+#   make check    asan build, every test suite, format check
+#   make release  optimised build in build/release
+#   make format   rewrite sources with clang-format
+
+BUILD_PKGS = cmake ninja-build gcc pkg-config libexpat1-dev libpcre2-dev
+CHECK_PKGS = $(BUILD_PKGS) libcmocka-dev clang-format python3
+
+.PHONY: all build demo check release format deps-build deps-check clean
+
+all: build
+
+deps-build:
+	@scripts/deps.sh $(BUILD_PKGS)
+
+deps-check:
+	@scripts/deps.sh $(CHECK_PKGS)
+
+build: deps-build
+	@cmake --preset debug >/dev/null
+	@cmake --build --preset debug
+
+release: deps-build
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release
+
+demo: build
+	@scripts/demo.sh
+
+check: deps-check
+	@cmake --preset asan >/dev/null
+	@cmake --build --preset asan
+	@ctest --preset asan
+
+format:
+	@clang-format -i $$(scripts/c-sources.sh)
+
+clean:
+	rm -rf build

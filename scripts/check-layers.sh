@@ -1,0 +1,26 @@
+#!/bin/sh
+# Proves the layering rule of docs/ARCHITECTURE.md: each library compiles
+# with its own headers and those below it, and an include of a higher
+# layer fails. Usage: check-layers.sh CC LAYERS_DIR
+set -u
+cc=$1 layers=$2
+tmp=$(mktemp -d) && trap 'rm -rf "$tmp"' EXIT
+fail=0
+# probe LAYER HEADER EXPECT: compile "#include HEADER" with LAYER's view.
+probe() {
+	flags="-I$layers/$1"
+	[ "$1" != core ] && flags="$flags -I$layers/core"
+	printf '#include "%s"\nint x;\n' "$2" >"$tmp/p.c"
+	if "$cc" -fsyntax-only $flags "$tmp/p.c" 2>/dev/null; then got=ok; else got=fails; fi
+	if [ "$got" = "$3" ]; then
+		echo "layers: $1 including $2: $got, as required"
+	else
+		echo "layers: $1 including $2: $got, expected $3" >&2
+		fail=1
+	fi
+}
+probe core core/buf.h ok
+probe core config/conf.h fails
+probe config config/conf.h ok
+probe config core/addr.h ok
+exit $fail

@@ -1,0 +1,183 @@
+/*
+ * The loaded configuration: what arx reads from an ossec.conf-compatible
+ * file (<ossec_config> or <arx_config> roots, several allowed). A struct
+ * arx_conf is built once by conf_load(), never modified afterwards, and
+ * swapped whole on reload; everything it points to lives in its arena and
+ * goes away with conf_free(). Element tables, defaults and validation are in
+ * conf_table.c; the canonical dump (arxd -T) is in conf_dump.c.
+ * docs/CONFIG.md documents every option.
+ */
+#ifndef ARX_CONFIG_CONF_H
+#define ARX_CONFIG_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/addr.h"
+#include "core/arena.h"
+#include "core/buf.h"
+
+#define CONF_MAX_REPEAT 16 /* values in <repeated_offenders> */
+
+/* Where an object was defined, for messages at load and run time. */
+struct conf_where {
+	const char *file;
+	unsigned line;
+};
+
+struct strvec {
+	const char **v;
+	size_t n, cap;
+};
+
+struct cidrvec {
+	struct arx_cidr *v;
+	size_t n, cap;
+};
+
+struct conf_global {
+	struct cidrvec white_list;
+};
+
+struct conf_alerts {
+	unsigned log_alert_level;   /* default 1, as in OSSEC/Wazuh code */
+	unsigned email_alert_level; /* accepted; arx sends no mail */
+};
+
+struct conf_command {
+	struct conf_where where;
+	const char *name;
+	const char
+	    *executable; /* bare name in the response bin dir or absolute */
+	const char *extra_args; /* NULL if unset */
+	const char *expect;     /* NULL if unset; OSSEC field list */
+	bool timeout_allowed;   /* default no, as in Wazuh's code */
+};
+
+enum conf_ar_location {
+	AR_LOC_LOCAL = 0x1,
+	AR_LOC_SERVER = 0x2,
+	AR_LOC_DEFINED_AGENT = 0x4,
+	AR_LOC_ALL = 0x8,
+};
+
+struct conf_ar {
+	struct conf_where where;
+	bool disabled;
+	const char *command;     /* name of a <command>; NULL: host settings */
+	size_t command_idx;      /* index in conf->commands when command set */
+	unsigned location;       /* enum conf_ar_location bits */
+	const char *agent_id;    /* for AR_LOC_DEFINED_AGENT */
+	int level;               /* -1 = not used for binding */
+	const char *rules_group; /* OS_Regex over the rule's groups; NULL */
+	struct strvec rules_id;  /* rule ids as canonical decimal text */
+	uint64_t timeout;        /* seconds; 0 = no undo */
+	uint64_t repeated[CONF_MAX_REPEAT]; /* seconds, escalation steps */
+	size_t nrepeated;
+};
+
+enum conf_log_format {
+	LOG_FORMAT_SYSLOG = 0,
+	LOG_FORMAT_JSON,
+	LOG_FORMAT_JOURNALD,
+};
+
+struct conf_filter {
+	const char *field;
+	const char *pattern;
+};
+
+struct conf_localfile {
+	struct conf_where where;
+	const char *location; /* path, glob, date pattern, or "journald" */
+	enum conf_log_format format;
+	bool only_future_events;
+	const char *alias; /* NULL if unset */
+	struct strvec exclude;
+	struct conf_filter *filters;
+	size_t nfilters, filters_cap;
+};
+
+struct conf_ruleset {
+	struct strvec decoder_dirs, rule_dirs, lists;
+	struct strvec decoder_exclude, rule_exclude;
+	struct strvec decoder_include, rule_include;
+};
+
+enum conf_remote_conn {
+	REMOTE_SECURE = 0,
+	REMOTE_SYSLOG,
+};
+
+#define CONF_PROTO_TCP 0x1u
+#define CONF_PROTO_UDP 0x2u
+
+struct conf_remote {
+	struct conf_where where;
+	enum conf_remote_conn connection;
+	unsigned port;     /* default 1514 (secure) or 514 (syslog) */
+	unsigned protocol; /* CONF_PROTO_* bits */
+	const char *local_ip;
+	struct cidrvec allowed_ips, denied_ips;
+	bool ipv6;
+};
+
+struct conf_server {
+	struct conf_where where;
+	const char *address;
+	unsigned port;
+	unsigned protocol;
+};
+
+struct conf_client {
+	bool present;
+	struct conf_server *servers;
+	size_t nservers, servers_cap;
+	unsigned notify_time;    /* seconds */
+	unsigned reconnect_time; /* seconds */
+};
+
+struct arx_conf {
+	struct arena arena; /* owns every string and array below */
+	const char *path;   /* file it was loaded from */
+	const char *dir; /* its directory, absolute; base of relative paths */
+	struct conf_global global;
+	struct conf_alerts alerts;
+	struct conf_command *commands;
+	size_t ncommands, commands_cap;
+	struct conf_ar *ars;
+	size_t nars, ars_cap;
+	struct conf_localfile *localfiles;
+	size_t nlocalfiles, localfiles_cap;
+	struct conf_ruleset ruleset;
+	struct conf_remote *remotes;
+	size_t nremotes, remotes_cap;
+	struct conf_client client;
+	/* Host-wide response settings (an <active-response> without <command>). */
+	bool ar_disabled;
+	uint64_t default_repeated[CONF_MAX_REPEAT];
+	size_t ndefault_repeated;
+	unsigned nignored; /* elements accepted for compatibility but unused */
+};
+
+/*
+ * Load and validate path. Every problem is logged as "file:line: message"
+ * (with a suggestion for misspelt names) and loading goes on to report the
+ * next ones; any error makes the load fail with ARX_ERR_CONFIG. On success
+ * *out owns a new configuration; on failure *out is NULL.
+ */
+int conf_load(const char *path, struct arx_conf **out);
+/* Same, from a string (name is used in messages). */
+int conf_load_mem(
+    const char *name, const char *text, size_t len, struct arx_conf **out);
+void conf_free(struct arx_conf *conf);
+
+/* Canonical XML form of the effective configuration (arxd -T). */
+int conf_dump(const struct arx_conf *conf, struct buf *out);
+
+/* Look up a command by name; NULL if none. */
+const struct conf_command *conf_command_find(
+    const struct arx_conf *conf, const char *name);
+
+#endif

@@ -1,0 +1,137 @@
+/*
+ * Implementation of buf.h. Capacity doubles from 64 bytes, capped at max+1
+ * (room for the NUL).
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/err.h"
+
+void
+buf_init(struct buf *b, size_t max)
+{
+	b->data = NULL;
+	b->len = 0;
+	b->cap = 0;
+	b->max = max;
+}
+
+void
+buf_release(struct buf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = 0;
+	b->cap = 0;
+}
+
+void
+buf_reset(struct buf *b)
+{
+	b->len = 0;
+	if (b->data != NULL)
+		b->data[0] = '\0';
+}
+
+/* Make room for extra more bytes plus the NUL. */
+static int
+buf_reserve(struct buf *b, size_t extra)
+{
+	size_t need, cap;
+	char *p;
+
+	if (extra > b->max - b->len)
+		return ARX_ERR_TOOBIG;
+	need = b->len + extra + 1;
+	if (need <= b->cap)
+		return 0;
+	cap = b->cap ? b->cap : 64;
+	while (cap < need)
+		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+	if (cap > b->max + 1)
+		cap = b->max + 1;
+	p = realloc(b->data, cap);
+	if (p == NULL)
+		return ARX_ERR_NOMEM;
+	b->data = p;
+	b->cap = cap;
+	return 0;
+}
+
+int
+buf_append(struct buf *b, const void *p, size_t len)
+{
+	int r;
+
+	if ((r = buf_reserve(b, len)) != 0)
+		return r;
+	if (len > 0)
+		memcpy(b->data + b->len, p, len);
+	b->len += len;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+int
+buf_puts(struct buf *b, const char *s)
+{
+	return buf_append(b, s, strlen(s));
+}
+
+int
+buf_putc(struct buf *b, char c)
+{
+	return buf_append(b, &c, 1);
+}
+
+int
+buf_vprintf(struct buf *b, const char *fmt, va_list ap)
+{
+	va_list copy;
+	int n, r;
+
+	va_copy(copy, ap);
+	n = vsnprintf(NULL, 0, fmt, copy);
+	va_end(copy);
+	if (n < 0)
+		return ARX_ERR_INVAL;
+	if ((r = buf_reserve(b, (size_t)n)) != 0)
+		return r;
+	vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap);
+	b->len += (size_t)n;
+	return 0;
+}
+
+int
+buf_printf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = buf_vprintf(b, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+const char *
+buf_cstr(const struct buf *b)
+{
+	return b->data != NULL ? b->data : "";
+}
+
+char *
+buf_detach(struct buf *b)
+{
+	char *p = b->data;
+
+	if (p == NULL)
+		p = strdup("");
+	b->data = NULL;
+	b->len = 0;
+	b->cap = 0;
+	return p;
+}

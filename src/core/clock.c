@@ -1,0 +1,62 @@
+/*
+ * Real and fake implementations of the clock interface in clock.h.
+ */
+#include <time.h>
+
+#include "core/clock.h"
+
+static uint64_t
+real_mono_ms(const struct arx_clock *c)
+{
+	struct timespec ts;
+
+	(void)c;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static int64_t
+real_wall_ms(const struct arx_clock *c)
+{
+	struct timespec ts;
+
+	(void)c;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static const struct arx_clock real_clock = {real_mono_ms, real_wall_ms};
+
+const struct arx_clock *
+clock_real(void)
+{
+	return &real_clock;
+}
+
+static uint64_t
+fake_mono_ms(const struct arx_clock *c)
+{
+	return ((const struct fake_clock *)c)->mono;
+}
+
+static int64_t
+fake_wall_ms(const struct arx_clock *c)
+{
+	return ((const struct fake_clock *)c)->wall;
+}
+
+void
+fake_clock_init(struct fake_clock *fc, int64_t wall_ms)
+{
+	fc->base.mono_ms = fake_mono_ms;
+	fc->base.wall_ms = fake_wall_ms;
+	fc->mono = 1000;
+	fc->wall = wall_ms;
+}
+
+void
+fake_clock_advance(struct fake_clock *fc, uint64_t ms)
+{
+	fc->mono += ms;
+	fc->wall += (int64_t)ms;
+}

@@ -1,0 +1,62 @@
+/*
+ * Diagnostic logging for every arx program. Messages are formatted, then
+ * escaped (control characters, newlines, invalid UTF-8 become \n, \xNN ...)
+ * so that attacker-supplied text quoted in a message can never forge a second
+ * log line, and finally handed to one sink callback. Programs choose the sink
+ * (stderr, syslog, a test buffer); the library never prints by itself.
+ * Alerts are not diagnostics: they go through the alert writers.
+ *
+ * This module owns the only process-wide logging state: the level, the sink
+ * and the process tag. Set them once at start-up.
+ */
+#ifndef ARX_CORE_LOG_H
+#define ARX_CORE_LOG_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+enum log_level {
+	LOG_LVL_ERROR = 0,
+	LOG_LVL_WARN,
+	LOG_LVL_NOTICE,
+	LOG_LVL_INFO,
+	LOG_LVL_DEBUG,
+};
+
+/* Receives one escaped, NUL-terminated message without a trailing newline. */
+typedef void log_sink_fn(void *ctx, enum log_level level, const char *msg);
+
+/* Install a sink; NULL restores the default (stderr with the tag). */
+void log_set_sink(log_sink_fn *sink, void *ctx);
+/* Messages above this level are dropped. Default: LOG_LVL_INFO. */
+void log_set_level(enum log_level level);
+enum log_level log_get_level(void);
+/* Short process tag shown by the stderr sink, e.g. "arxd" or "arxd[priv]". */
+void log_set_tag(const char *tag);
+/* Name of a level ("error", "warning", ...). */
+const char *log_level_name(enum log_level level);
+/* Number of messages emitted at each level since start (for tests/status). */
+unsigned long log_count(enum log_level level);
+
+void log_emit(enum log_level level, const char *func, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void log_emitv(enum log_level level, const char *func, const char *fmt,
+    va_list ap) __attribute__((format(printf, 3, 0)));
+
+/*
+ * Escape src[0..len) into dst (always NUL-terminated, truncated to fit):
+ * backslash, control characters and bytes that are not valid UTF-8 are
+ * written as \\, \n, \r, \t, \xNN. Returns the length written.
+ */
+size_t log_escape(char *dst, size_t dst_size, const char *src, size_t len);
+
+#define log_error(...)   log_emit(LOG_LVL_ERROR, NULL, __VA_ARGS__)
+#define log_warn(...)    log_emit(LOG_LVL_WARN, NULL, __VA_ARGS__)
+#define log_notice(...)  log_emit(LOG_LVL_NOTICE, NULL, __VA_ARGS__)
+#define log_info(...)    log_emit(LOG_LVL_INFO, NULL, __VA_ARGS__)
+#define log_debug(...)   log_emit(LOG_LVL_DEBUG, NULL, __VA_ARGS__)
+/* The _f variants prefix the function name (for internal errors). */
+#define log_error_f(...) log_emit(LOG_LVL_ERROR, __func__, __VA_ARGS__)
+#define log_debug_f(...) log_emit(LOG_LVL_DEBUG, __func__, __VA_ARGS__)
+
+#endif

@@ -1,0 +1,432 @@
+/*
+ * Unit tests for config/conf: every section accepted and rejected with
+ * file:line, units and defaults, suggestions for misspelt names, several
+ * roots, compatibility with OSSEC/Wazuh files, and the -T round trip.
+ */
+#include <stdlib.h>
+
+#include "testutil.h"
+
+#include "config/conf.h"
+#include "core/err.h"
+
+/* Load "<ossec_config>\n" BODY "</ossec_config>": BODY starts on line 2. */
+static struct arx_conf *
+load(const char *body, struct log_capture *c)
+{
+	char text[8192];
+	struct arx_conf *conf;
+	int r;
+
+	snprintf(
+	    text, sizeof(text), "<ossec_config>\n%s</ossec_config>\n", body);
+	capture_start(c);
+	r = conf_load_mem("/etc/arx/t.conf", text, strlen(text), &conf);
+	capture_stop();
+	if (r != 0)
+		return NULL;
+	return conf;
+}
+
+static struct arx_conf *
+load_ok(const char *body)
+{
+	struct log_capture c;
+	struct arx_conf *conf = load(body, &c);
+
+	if (conf == NULL)
+		fail_msg("rejected:\n%s\nlog:\n%s", body, c.text);
+	return conf;
+}
+
+struct bad_case {
+	const char *body;
+	const char *msg;
+};
+
+static const struct bad_case bad_cases[] = {
+    {"<globl/>\n",
+	"t.conf:2: unknown element <globl> in the "
+	"configuration; did you mean <global>?"},
+    {"<global>\n<white_lst>1.2.3.4</white_lst></global>\n",
+	"t.conf:3: unknown element <white_lst> in <global>; did you mean "
+	"<white_list>?"},
+    {"<global><white_list>!10.0.0.1</white_list></global>\n",
+	"t.conf:2: negated white-list entries"},
+    {"<global><white_list>10.0.0.0/33</white_list></global>\n",
+	"t.conf:2: <white_list> must be an IPv4 or IPv6 address"},
+    {"<global><white_list>192.0.2.1 </white_list>\n"
+     "<white_list>192.0.2.300</white_list></global>\n",
+	"t.conf:3: <white_list> must be"},
+    {"<alerts><log_alert_level>17</log_alert_level></alerts>\n",
+	"t.conf:2: <log_alert_level> must be a whole number from 0 to 16"},
+    {"<alerts><log_alert_level>3</log_alert_level>\n"
+     "<log_alert_level>4</log_alert_level></alerts>\n",
+	"t.conf:3: <log_alert_level> given twice in <alerts>"},
+    {"<command><name>a</name></command>\n",
+	"t.conf:2: <command> needs <executable>"},
+    {"<command><name>a b</name><executable>x</executable></command>\n",
+	"t.conf:2: command name 'a b'"},
+    {"<command><name>!a</name><executable>x</executable></command>\n",
+	"t.conf:2: command name '!a'"},
+    {"<command><name>a</name><executable>../x</executable></command>\n",
+	"t.conf:2: executable '../x'"},
+    {"<command><name>a</name><executable>/bin/../x</executable></command>"
+     "\n",
+	"executable '/bin/../x'"},
+    {"<command><name>a</name><executable>x;rm</executable></command>\n",
+	"executable 'x;rm'"},
+    {"<command><name>a</name><executable>x</executable>\n"
+     "<timeout_allowed>maybe</timeout_allowed></command>\n",
+	"t.conf:3: <timeout_allowed> must be yes or no, not 'maybe'"},
+    {"<command><name>a</name><executable>x</executable></command>\n"
+     "<command><name>a</name><executable>y</executable></command>\n",
+	"t.conf:3: command 'a' is already defined at /etc/arx/t.conf:2"},
+    {"<command><name>a</name><executable>x</executable><exec>1</exec>"
+     "</command>\n",
+	"unknown element <exec> in <command>"},
+    {"<active-response><command>nope</command><location>local</location>"
+     "<level>3</level></active-response>\n",
+	"t.conf:2: <active-response> uses command 'nope', which no "
+	"<command> defines"},
+    {"<command><name>a</name><executable>x</executable></command>\n"
+     "<active-response><command>a</command>\n"
+     "<location>locale</location></active-response>\n",
+	"t.conf:4: <location> has an unknown value 'locale'; did you mean "
+	"'local'?"},
+    {"<command><name>a</name><executable>x</executable></command>\n"
+     "<active-response><command>a</command><level>3</level>"
+     "</active-response>\n",
+	"t.conf:3: <active-response> for 'a' needs <location>"},
+    {"<command><name>a</name><executable>x</executable></command>\n"
+     "<active-response><command>a</command><location>defined-agent"
+     "</location></active-response>\n",
+	"t.conf:3: location defined-agent needs <agent_id>"},
+    {"<command><name>a</name><executable>x</executable></command>\n"
+     "<active-response><command>a</command><location>local</location>\n"
+     "<rules_id>5712,57x2</rules_id></active-response>\n",
+	"t.conf:4: <rules_id> holds '57x2'"},
+    {"<command><name>a</name><executable>x</executable></command>\n"
+     "<active-response><command>a</command><location>local</location>\n"
+     "<level>21</level></active-response>\n",
+	"t.conf:4: <level> must be a whole number from 0 to 20"},
+    {"<command><name>a</name><executable>x</executable></command>\n"
+     "<active-response><command>a</command><location>local</location>\n"
+     "<timeout>-5</timeout></active-response>\n",
+	"t.conf:4: <timeout> must be a duration"},
+    {"<command><name>a</name><executable>x</executable></command>\n"
+     "<active-response><command>a</command><location>local</location>\n"
+     "<timeout>10 minutes</timeout></active-response>\n",
+	"t.conf:4: <timeout> must be a duration"},
+    {"<active-response><repeated_offenders>30,abc</repeated_offenders>"
+     "</active-response>\n",
+	"t.conf:2: <repeated_offenders> holds 'abc'"},
+    {"<active-response><repeated_offenders>0</repeated_offenders>"
+     "</active-response>\n",
+	"t.conf:2: <repeated_offenders> holds '0'"},
+    {"<active-response><repeated_offenders>1,2,3,4,5,6,7,8,9,10,11,12,13,"
+     "14,15,16,17</repeated_offenders></active-response>\n",
+	"<repeated_offenders> takes at most 16 values"},
+    {"<active-response><level>3</level></active-response>\n",
+	"t.conf:2: <active-response> without <command> may only hold"},
+    {"<localfile><location>/var/log/auth.log</location></localfile>\n",
+	"t.conf:2: <localfile> needs <log_format>"},
+    {"<localfile><location>/var/log/x</location>\n"
+     "<log_format>sylog</log_format></localfile>\n",
+	"t.conf:3: <log_format> has an unknown value 'sylog'; did you mean "
+	"'syslog'?"},
+    {"<localfile><location>var/log/x</location><log_format>syslog"
+     "</log_format></localfile>\n",
+	"t.conf:2: <location> 'var/log/x' must be an absolute path"},
+    {"<localfile><location>journald</location><log_format>syslog"
+     "</log_format></localfile>\n",
+	"journald needs both"},
+    {"<localfile><location>/x</location><log_format>syslog</log_format>\n"
+     "<filter field=\"A\">b</filter></localfile>\n",
+	"t.conf:2: <filter> applies to journald only"},
+    {"<localfile><location>journald</location><log_format>journald"
+     "</log_format>\n<filter>x</filter></localfile>\n",
+	"t.conf:3: <filter> needs a field"},
+    {"<localfile><location mode=\"x\">/x</location><log_format>syslog"
+     "</log_format></localfile>\n",
+	"t.conf:2: unknown attribute 'mode' on <location>"},
+    {"<localfile><location><x/></location><log_format>syslog"
+     "</log_format></localfile>\n",
+	"t.conf:2: <location> takes a value, not elements"},
+    {"<ruleset><rules_dir>x</rules_dir></ruleset>\n",
+	"did you mean <rule_dir>?"},
+    {"<remote><port>1514</port></remote>\n",
+	"t.conf:2: <remote> needs <connection>"},
+    {"<remote><connection>secure</connection><port>70000</port></remote>\n",
+	"<port> must be a whole number from 1 to 65535"},
+    {"<remote><connection>secure</connection><protocol>sctp</protocol>"
+     "</remote>\n",
+	"<protocol> has an unknown value 'sctp'"},
+    {"<remote><connection>secure</connection></remote>\n"
+     "<remote><connection>secure</connection></remote>\n",
+	"t.conf:3: <remote> port 1514 is already used at /etc/arx/t.conf:2"},
+    {"<remote><connection>syslog</connection><allowed-ips>10.0.0.0/99"
+     "</allowed-ips></remote>\n",
+	"<allowed-ips> must be"},
+    {"<remote><connection>secure</connection><local_ip>here</local_ip>"
+     "</remote>\n",
+	"<local_ip> must be an IPv4 or IPv6 address"},
+    {"<client><notify_time>10</notify_time></client>\n",
+	"t.conf:2: <client> needs at least one <server>"},
+    {"<client><server><port>1514</port></server></client>\n",
+	"t.conf:2: <server> needs <address>"},
+    {"<client><server><address>a b</address></server></client>\n",
+	"<address> 'a b' is not a host name"},
+};
+
+static void
+test_bad_values(void **state)
+{
+	struct log_capture c;
+	struct arx_conf *conf;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+		conf = load(bad_cases[i].body, &c);
+		if (conf != NULL)
+			fail_msg(
+			    "case %zu accepted:\n%s", i, bad_cases[i].body);
+		if (strstr(c.text, bad_cases[i].msg) == NULL)
+			fail_msg("case %zu: expected \"%s\", got:\n%s", i,
+			    bad_cases[i].msg, c.text);
+	}
+}
+
+static void
+test_root_names(void **state)
+{
+	static const char text[] = "<ossec_config><alerts><log_alert_level>5"
+				   "</log_alert_level></alerts></ossec_config>"
+				   "\n<arx_config><global><white_list>192.0.2.1"
+				   "</white_list></global></arx_config>\n";
+	struct log_capture c;
+	struct arx_conf *conf;
+
+	(void)state;
+	assert_int_equal(conf_load_mem("m.conf", text, strlen(text), &conf), 0);
+	assert_int_equal(conf->alerts.log_alert_level, 5);
+	assert_int_equal(conf->global.white_list.n, 1);
+	conf_free(conf);
+	capture_start(&c);
+	assert_int_equal(conf_load_mem("m.conf", "<osec_config/>", 14, &conf),
+	    ARX_ERR_CONFIG);
+	assert_int_equal(conf_load_mem("m.conf", "", 0, &conf), ARX_ERR_CONFIG);
+	capture_stop();
+	assert_captured(
+	    &c, "m.conf:1: unknown top-level element <osec_config>");
+	assert_captured(&c, "did you mean <ossec_config>?");
+	assert_captured(&c, "m.conf: no <ossec_config> or <arx_config>");
+}
+
+static void
+test_ar_units_and_binding(void **state)
+{
+	struct arx_conf *conf = load_ok(
+	    "<active-response><command>fw</command><location>local</location>"
+	    "<rules_id>5712, 5763 5760,,</rules_id><timeout>600</timeout>"
+	    "<repeated_offenders>30,60, 2h ,90s</repeated_offenders>"
+	    "<rules_group>sshd,|pci_dss_11.4,</rules_group><level>10</level>"
+	    "</active-response>\n"
+	    "<command><name>fw</name><executable>firewall-drop</executable>"
+	    "<timeout_allowed>yes</timeout_allowed></command>\n");
+	const struct conf_ar *ar = &conf->ars[0];
+
+	(void)state;
+	assert_int_equal(conf->nars, 1);
+	assert_int_equal(ar->timeout, 600);
+	assert_int_equal(ar->nrepeated, 4);
+	assert_int_equal(ar->repeated[0], 1800);
+	assert_int_equal(ar->repeated[1], 3600);
+	assert_int_equal(ar->repeated[2], 7200);
+	assert_int_equal(ar->repeated[3], 90);
+	assert_int_equal(ar->rules_id.n, 3);
+	assert_string_equal(ar->rules_id.v[2], "5760");
+	assert_string_equal(ar->rules_group, "sshd,|pci_dss_11.4,");
+	assert_int_equal(ar->level, 10);
+	assert_int_equal(ar->location, AR_LOC_LOCAL);
+	assert_string_equal(conf->commands[ar->command_idx].name, "fw");
+	conf_free(conf);
+}
+
+static void
+test_ar_defaults_and_host_block(void **state)
+{
+	struct log_capture c;
+	struct arx_conf *conf = load(
+	    "<command><name>fw</name><executable>/usr/sbin/x</executable>"
+	    "</command>\n"
+	    "<active-response><command>fw</command><location>local,server"
+	    "</location><timeout>10m</timeout><rules_id>1</rules_id>"
+	    "</active-response>\n"
+	    "<active-response><disabled>no</disabled><repeated_offenders>30,60"
+	    "</repeated_offenders></active-response>\n",
+	    &c);
+
+	(void)state;
+	assert_non_null(conf);
+	/* timeout_allowed defaults to no: the timeout is dropped, with a note */
+	assert_captured(&c,
+	    "t.conf:3: command 'fw' does not have "
+	    "<timeout_allowed>yes</timeout_allowed>");
+	assert_int_equal(conf->ars[0].timeout, 0);
+	assert_int_equal(conf->ars[0].level, -1);
+	assert_int_equal(conf->ars[0].location, AR_LOC_LOCAL | AR_LOC_SERVER);
+	assert_int_equal(conf->nars, 1);
+	assert_false(conf->ar_disabled);
+	assert_int_equal(conf->ndefault_repeated, 2);
+	assert_int_equal(conf->default_repeated[1], 3600);
+	conf_free(conf);
+}
+
+static void
+test_white_list_compat(void **state)
+{
+	struct log_capture c;
+	struct arx_conf *conf =
+	    load("<global><white_list>127.0.0.1</white_list>\n"
+		 "<white_list>^localhost.localdomain$</white_list>\n"
+		 "<white_list>10.0.0.0/255.0.0.0</white_list>\n"
+		 "<white_list>2001:db8::/32</white_list>\n"
+		 "<jsonout_output>yes</jsonout_output>\n"
+		 "<email_notification>no</email_notification></global>\n"
+		 "<syscheck><frequency>43200</frequency></syscheck>\n",
+		&c);
+	struct arx_addr a;
+
+	(void)state;
+	assert_non_null(conf);
+	assert_int_equal(conf->global.white_list.n, 3);
+	assert_captured(&c,
+	    "t.conf:3: white-list entry "
+	    "'^localhost.localdomain$' is not an address");
+	assert_captured(&c,
+	    "t.conf:8: <syscheck> is accepted for "
+	    "compatibility");
+	assert_int_equal(conf->nignored, 4);
+	addr_parse_str("10.9.9.9", &a);
+	assert_true(cidr_contains(&conf->global.white_list.v[1], &a));
+	addr_parse_str("2001:db8::1", &a);
+	assert_true(cidr_contains(&conf->global.white_list.v[2], &a));
+	conf_free(conf);
+}
+
+static void
+test_localfile_and_ruleset(void **state)
+{
+	struct log_capture c;
+	struct arx_conf *conf = load(
+	    "<localfile><location>/var/log/auth.log</location>"
+	    "<log_format>syslog</log_format><only-future-events>yes"
+	    "</only-future-events></localfile>\n"
+	    "<localfile><location>df -P</location><log_format>command"
+	    "</log_format><frequency>360</frequency></localfile>\n"
+	    "<localfile><location>journald</location><log_format>journald"
+	    "</log_format><filter field=\"_SYSTEMD_UNIT\">^ssh.service$"
+	    "</filter></localfile>\n"
+	    "<ruleset><decoder_dir>ruleset/decoders</decoder_dir>"
+	    "<decoder_dir>/abs/dec</decoder_dir><rule_dir>../r</rule_dir>"
+	    "<list>etc/lists/audit-keys</list>"
+	    "<rule_exclude>0215-policy_rules.xml</rule_exclude></ruleset>\n",
+	    &c);
+
+	(void)state;
+	assert_non_null(conf);
+	assert_int_equal(conf->nlocalfiles, 2);
+	assert_true(conf->localfiles[0].only_future_events);
+	assert_int_equal(conf->localfiles[1].format, LOG_FORMAT_JOURNALD);
+	assert_string_equal(
+	    conf->localfiles[1].filters[0].field, "_SYSTEMD_UNIT");
+	assert_captured(
+	    &c, "t.conf:3: <localfile>: this log format is not read");
+	assert_string_equal(
+	    conf->ruleset.decoder_dirs.v[0], "/etc/arx/ruleset/decoders");
+	assert_string_equal(conf->ruleset.decoder_dirs.v[1], "/abs/dec");
+	assert_string_equal(conf->ruleset.rule_dirs.v[0], "/etc/r");
+	assert_string_equal(
+	    conf->ruleset.lists.v[0], "/etc/arx/etc/lists/audit-keys");
+	conf_free(conf);
+}
+
+static void
+test_remote_client_defaults(void **state)
+{
+	struct arx_conf *conf = load_ok(
+	    "<remote><connection>secure</connection></remote>\n"
+	    "<remote><connection>syslog</connection><allowed-ips>192.0.2.0/24"
+	    "</allowed-ips><protocol>tcp,udp</protocol></remote>\n"
+	    "<client><server><address>198.51.100.1</address></server>"
+	    "<server><address>mgr.example</address><port>1515</port>"
+	    "<protocol>udp</protocol></server><crypto_method>aes"
+	    "</crypto_method></client>\n");
+
+	(void)state;
+	assert_int_equal(conf->nremotes, 2);
+	assert_int_equal(conf->remotes[0].port, 1514);
+	assert_int_equal(conf->remotes[0].protocol, CONF_PROTO_TCP);
+	assert_int_equal(conf->remotes[1].port, 514);
+	assert_int_equal(
+	    conf->remotes[1].protocol, CONF_PROTO_TCP | CONF_PROTO_UDP);
+	assert_true(conf->client.present);
+	assert_int_equal(conf->client.nservers, 2);
+	assert_int_equal(conf->client.servers[0].port, 1514);
+	assert_int_equal(conf->client.servers[1].protocol, CONF_PROTO_UDP);
+	assert_int_equal(conf->client.notify_time, 10);
+	conf_free(conf);
+}
+
+/* Load, dump, load the dump, dump again: the two dumps are equal. */
+static void
+assert_round_trip(const char *path)
+{
+	struct arx_conf *a, *b;
+	struct buf d1, d2;
+
+	buf_init(&d1, 1 << 20);
+	buf_init(&d2, 1 << 20);
+	if (conf_load(path, &a) != 0)
+		fail_msg("%s does not load", path);
+	assert_int_equal(conf_dump(a, &d1), 0);
+	assert_int_equal(conf_load_mem("dump", d1.data, d1.len, &b), 0);
+	assert_int_equal(conf_dump(b, &d2), 0);
+	assert_string_equal(buf_cstr(&d1), buf_cstr(&d2));
+	assert_int_equal(a->nars, b->nars);
+	assert_int_equal(a->ncommands, b->ncommands);
+	assert_int_equal(a->nlocalfiles, b->nlocalfiles);
+	assert_int_equal(a->global.white_list.n, b->global.white_list.n);
+	conf_free(a);
+	conf_free(b);
+	buf_release(&d1);
+	buf_release(&d2);
+}
+
+static void
+test_round_trip(void **state)
+{
+	(void)state;
+	assert_round_trip(ARX_SOURCE_DIR "/etc/arx.conf");
+	assert_round_trip(FIXTURES "/full.conf");
+	assert_round_trip(FIXTURES "/wazuh-style.conf");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_bad_values),
+	    cmocka_unit_test(test_root_names),
+	    cmocka_unit_test(test_ar_units_and_binding),
+	    cmocka_unit_test(test_ar_defaults_and_host_block),
+	    cmocka_unit_test(test_white_list_compat),
+	    cmocka_unit_test(test_localfile_and_ruleset),
+	    cmocka_unit_test(test_remote_client_defaults),
+	    cmocka_unit_test(test_round_trip),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

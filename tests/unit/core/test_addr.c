@@ -1,0 +1,154 @@
+/* Unit tests for core/addr: parsing, canonical form, CIDR matching. */
+#include "testutil.h"
+
+#include "core/addr.h"
+#include "core/err.h"
+
+static void
+assert_canon(const char *in, const char *want)
+{
+	struct arx_addr a;
+	char out[ADDR_STRLEN];
+
+	if (addr_parse_str(in, &a) != 0)
+		fail_msg("'%s' rejected", in);
+	addr_format(&a, out, sizeof(out));
+	if (strcmp(out, want) != 0)
+		fail_msg("'%s' gave '%s', want '%s'", in, out, want);
+}
+
+static void
+test_parse_valid(void **state)
+{
+	(void)state;
+	assert_canon("192.0.2.6", "192.0.2.6");
+	assert_canon("0.0.0.0", "0.0.0.0");
+	assert_canon("255.255.255.255", "255.255.255.255");
+	assert_canon("2001:db8::1", "2001:db8::1");
+	assert_canon("2001:DB8:0:0:0:0:0:1", "2001:db8::1");
+	assert_canon("::", "::");
+	assert_canon("::1", "::1");
+	assert_canon("fe80::1%eth0", "fe80::1");
+	assert_canon("fe80::1%2", "fe80::1");
+	/* v4-mapped addresses become IPv4 */
+	assert_canon("::ffff:192.0.2.6", "192.0.2.6");
+	assert_canon("::FFFF:c000:0206", "192.0.2.6");
+	/* v4-compatible (deprecated) stays IPv6 */
+	assert_canon("::192.0.2.6", "::192.0.2.6");
+	assert_canon("64:ff9b::192.0.2.6", "64:ff9b::c000:206");
+}
+
+static void
+test_parse_garbage(void **state)
+{
+	static const char *const bad[] = {"", " 192.0.2.6", "192.0.2.6 ",
+	    "192.0.2", "192.0.2.6.7", "192.0.2.256", "192.0.2.-1", "192.0.02.6",
+	    "0x7f.0.0.1", "127.1", "1.2.3.4/8", "2001:db8:::1", "2001:db8::g",
+	    "2001:db8::1%", "2001:db8::1%eth0;rm", "fe80::1%0123456789abcdef",
+	    "192.0.2.6%eth0", "localhost", "from 192.0.2.6", "[2001:db8::1]",
+	    "1:2:3:4:5:6:7:8:9", "::ffff:192.0.2.256"};
+	struct arx_addr a;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (addr_parse_str(bad[i], &a) != ARX_ERR_INVAL)
+			fail_msg("'%s' accepted", bad[i]);
+	assert_int_equal(a.family, ADDR_NONE);
+	/* embedded NUL and over-long input */
+	assert_int_equal(addr_parse("1.2.3.4\0", 8, &a), ARX_ERR_INVAL);
+	assert_int_equal(addr_parse("1.2.3.4", 7, &a), 0);
+	assert_int_equal(addr_parse("1.2.3.4", 5, &a), ARX_ERR_INVAL);
+}
+
+static void
+test_equal(void **state)
+{
+	struct arx_addr a, b;
+
+	(void)state;
+	addr_parse_str("192.0.2.6", &a);
+	addr_parse_str("::ffff:192.0.2.6", &b);
+	assert_true(addr_equal(&a, &b));
+	addr_parse_str("2001:db8::1", &b);
+	assert_false(addr_equal(&a, &b));
+}
+
+static bool
+in(const char *cidr, const char *addr)
+{
+	struct arx_cidr c;
+	struct arx_addr a;
+
+	if (cidr_parse(cidr, &c) != 0 || addr_parse_str(addr, &a) != 0)
+		fail_msg("bad fixture %s %s", cidr, addr);
+	return cidr_contains(&c, &a);
+}
+
+static void
+test_cidr_match(void **state)
+{
+	(void)state;
+	assert_true(in("192.0.2.0/24", "192.0.2.200"));
+	assert_false(in("192.0.2.0/24", "192.0.3.1"));
+	assert_true(in("192.0.2.6", "192.0.2.6"));
+	assert_false(in("192.0.2.6", "192.0.2.60"));
+	assert_true(in("0.0.0.0/0", "203.0.113.9"));
+	assert_false(in("0.0.0.0/0", "2001:db8::1"));
+	assert_true(in("::/0", "2001:db8::1"));
+	assert_false(in("::/0", "192.0.2.1"));
+	assert_true(in("2001:db8::/32", "2001:db8:ffff::1"));
+	assert_false(in("2001:db8::/32", "2001:db9::1"));
+	assert_true(in("2001:db8::1/128", "2001:db8::1"));
+	assert_false(in("2001:db8::1", "2001:db8::10"));
+	assert_true(in("198.51.100.0/255.255.255.0", "198.51.100.77"));
+	assert_true(in("10.0.0.0/8", "::ffff:10.1.2.3"));
+	assert_true(in("::ffff:10.0.0.0/104", "10.200.0.1"));
+	assert_true(in("2001:db8::/33", "2001:db8:7fff::1"));
+	assert_false(in("2001:db8::/33", "2001:db8:8000::1"));
+	assert_true(in("192.0.2.128/25", "192.0.2.255"));
+	assert_false(in("192.0.2.128/25", "192.0.2.127"));
+}
+
+static void
+test_cidr_parse_edges(void **state)
+{
+	static const char *const bad[] = {"192.0.2.0/33", "2001:db8::/129",
+	    "192.0.2.0/", "192.0.2.0/-1", "192.0.2.0/8x",
+	    "192.0.2.0/255.0.255.0", "192.0.2.0/0008", "/24",
+	    "2001:db8::/255.255.0.0", "::ffff:10.0.0.0/95", "192.0.2.0/24/1"};
+	struct arx_cidr c;
+	char out[CIDR_STRLEN];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (cidr_parse(bad[i], &c) == 0)
+			fail_msg("'%s' accepted", bad[i]);
+	assert_int_equal(cidr_parse("192.0.2.77/24", &c), 0);
+	cidr_format(&c, out, sizeof(out));
+	assert_string_equal(out, "192.0.2.0/24");
+	assert_int_equal(cidr_parse("2001:db8::1", &c), 0);
+	assert_int_equal(c.prefix, 128);
+	cidr_format(&c, out, sizeof(out));
+	assert_string_equal(out, "2001:db8::1");
+	assert_int_equal(cidr_parse("0.0.0.0/0", &c), 0);
+	cidr_format(&c, out, sizeof(out));
+	assert_string_equal(out, "0.0.0.0/0");
+	assert_int_equal(cidr_parse("10.0.0.0/255.255.0.0", &c), 0);
+	assert_int_equal(c.prefix, 16);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_parse_valid),
+	    cmocka_unit_test(test_parse_garbage),
+	    cmocka_unit_test(test_equal),
+	    cmocka_unit_test(test_cidr_match),
+	    cmocka_unit_test(test_cidr_parse_edges),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

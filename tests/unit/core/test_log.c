@@ -1,0 +1,107 @@
+/* Unit tests for core/log: escaping, levels, sink, counters. */
+#include "testutil.h"
+
+static void
+test_escape_controls(void **state)
+{
+	char out[128];
+
+	(void)state;
+	log_escape(out, sizeof(out), "a\nb\rc\td\\e\x1b[31m\x7f", 15);
+	assert_string_equal(out, "a\\nb\\rc\\td\\\\e\\x1b[31m\\x7f");
+}
+
+static void
+test_escape_nul_and_utf8(void **state)
+{
+	char out[128];
+
+	(void)state;
+	/* NUL inside the span, valid UTF-8 kept, invalid bytes escaped. */
+	log_escape(out, sizeof(out), "x\0y", 3);
+	assert_string_equal(out, "x\\x00y");
+	log_escape(out, sizeof(out), "caf\xc3\xa9", 5);
+	assert_string_equal(out, "caf\xc3\xa9");
+	log_escape(out, sizeof(out), "\xc3(\xff\xed\xa0\x80", 6);
+	assert_string_equal(out, "\\xc3(\\xff\\xed\\xa0\\x80");
+	/* overlong encoding of '/' */
+	log_escape(out, sizeof(out), "\xc0\xaf", 2);
+	assert_string_equal(out, "\\xc0\\xaf");
+}
+
+static void
+test_escape_truncates_whole_escapes(void **state)
+{
+	char out[5];
+
+	(void)state;
+	assert_int_equal(log_escape(out, sizeof(out), "ab\ncd", 5), 4);
+	assert_string_equal(out, "ab\\n");
+	assert_int_equal(log_escape(out, 0, "ab", 2), 0);
+}
+
+static void
+test_message_cannot_forge_lines(void **state)
+{
+	struct log_capture c;
+
+	(void)state;
+	capture_start(&c);
+	log_warn("user %s failed", "root\nDec 1 sshd: Accepted");
+	capture_stop();
+	assert_string_equal(
+	    c.text, "user root\\nDec 1 sshd: Accepted failed\n");
+	assert_int_equal(c.nwarnings, 1);
+}
+
+static void
+test_levels_and_counts(void **state)
+{
+	struct log_capture c;
+	unsigned long before = log_count(LOG_LVL_ERROR);
+
+	(void)state;
+	capture_start(&c);
+	log_set_level(LOG_LVL_WARN);
+	log_info("hidden");
+	log_debug("hidden");
+	log_error("shown %d", 1);
+	log_error_f("with function");
+	capture_stop();
+	log_set_level(LOG_LVL_INFO);
+	assert_string_equal(
+	    c.text, "shown 1\ntest_levels_and_counts: with function\n");
+	assert_int_equal(log_count(LOG_LVL_ERROR), before + 2);
+	assert_string_equal(log_level_name(LOG_LVL_WARN), "warning");
+}
+
+static void
+test_long_message_is_cut(void **state)
+{
+	struct log_capture c;
+	char big[5000];
+
+	(void)state;
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	capture_start(&c);
+	log_error("%s", big);
+	capture_stop();
+	assert_true(c.len < 2100);
+	assert_non_null(strstr(c.text, "...\n"));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_escape_controls),
+	    cmocka_unit_test(test_escape_nul_and_utf8),
+	    cmocka_unit_test(test_escape_truncates_whole_escapes),
+	    cmocka_unit_test(test_message_cannot_forge_lines),
+	    cmocka_unit_test(test_levels_and_counts),
+	    cmocka_unit_test(test_long_message_is_cut),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

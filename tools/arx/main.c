@@ -1,0 +1,85 @@
+/*
+ * arx: the command-line tool. One program, subcommands in a table; each
+ * subcommand links the same engine library as the daemon. Subcommands are
+ * added as their layers land (logtest, replay, status, list, block, unblock).
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "core/log.h"
+#include "core/strparse.h"
+
+struct arx_cmd {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+static int cmd_help(int argc, char **argv);
+
+static const struct arx_cmd arx_cmds[] = {
+    {"help", cmd_help, "show this help"},
+};
+
+#define NCMDS (sizeof(arx_cmds) / sizeof(arx_cmds[0]))
+
+static void
+usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f,
+	    "usage: arx [-hV] command [args...]\n"
+	    "  -h, --help     this help\n"
+	    "  -V, --version  print the version\n"
+	    "commands:\n");
+	for (i = 0; i < NCMDS; i++)
+		fprintf(
+		    f, "  %-10s %s\n", arx_cmds[i].name, arx_cmds[i].summary);
+}
+
+static int
+cmd_help(int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	usage(stdout);
+	return EX_OK;
+}
+
+static int
+unknown_command(const char *name)
+{
+	const char *names[NCMDS], *hint;
+	size_t i;
+
+	for (i = 0; i < NCMDS; i++)
+		names[i] = arx_cmds[i].name;
+	hint = str_suggest(name, names, NCMDS);
+	log_error("unknown command '%s'%s%s%s", name,
+	    hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
+	usage(stderr);
+	return EX_USAGE;
+}
+
+int
+main(int argc, char **argv)
+{
+	size_t i;
+
+	log_set_tag("arx");
+	if (argc < 2) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)
+		return cmd_help(argc - 1, argv + 1);
+	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
+		printf("arx %s\n", ARX_VERSION);
+		return EX_OK;
+	}
+	for (i = 0; i < NCMDS; i++)
+		if (strcmp(argv[1], arx_cmds[i].name) == 0)
+			return arx_cmds[i].run(argc - 1, argv + 1);
+	return unknown_command(argv[1]);
+}
