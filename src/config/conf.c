@@ -77,6 +77,19 @@ conf_vec_push(
  * dir/rel in the configuration's arena, with "." and ".." segments resolved
  * lexically (dir is absolute, so the result is too).
  */
+void *
+conf_item_push(struct conf_ctx *ctx, const struct xml_node *n, void **v,
+    size_t *nv, size_t *cap, size_t size)
+{
+	struct conf_where *w = conf_vec_push(ctx, v, nv, cap, size);
+
+	if (w != NULL) {
+		w->file = n->file;
+		w->line = n->line;
+	}
+	return w;
+}
+
 static const char *
 conf_path_join(struct conf_ctx *ctx, const char *rel)
 {

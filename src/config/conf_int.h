@@ -67,6 +67,12 @@ void conf_section_dump(
 /* Grow an arena-backed array by one zeroed element; NULL on failure. */
 void *conf_vec_push(
     struct conf_ctx *ctx, void **v, size_t *n, size_t *cap, size_t size);
+/*
+ * conf_vec_push() for arrays of objects whose first member is a struct
+ * conf_where: the new object records where n is.
+ */
+void *conf_item_push(struct conf_ctx *ctx, const struct xml_node *n, void **v,
+    size_t *nv, size_t *cap, size_t size);
 const char *conf_strdup(struct conf_ctx *ctx, const char *s);
 
 /* Generic setters and their dumpers. */

@@ -215,12 +215,8 @@ command_open(struct conf_ctx *ctx, const struct xml_node *n, void *parent)
 	struct conf_command *c;
 
 	(void)parent;
-	c = conf_vec_push(ctx, (void **)&conf->commands, &conf->ncommands,
+	c = conf_item_push(ctx, n, (void **)&conf->commands, &conf->ncommands,
 	    &conf->commands_cap, sizeof(*c));
-	if (c != NULL) {
-		c->where.file = n->file;
-		c->where.line = n->line;
-	}
 	return c;
 }
 
@@ -306,13 +302,10 @@ ar_open(struct conf_ctx *ctx, const struct xml_node *n, void *parent)
 	struct conf_ar *ar;
 
 	(void)parent;
-	ar = conf_vec_push(
-	    ctx, (void **)&conf->ars, &conf->nars, &conf->ars_cap, sizeof(*ar));
-	if (ar != NULL) {
-		ar->where.file = n->file;
-		ar->where.line = n->line;
+	ar = conf_item_push(ctx, n, (void **)&conf->ars, &conf->nars,
+	    &conf->ars_cap, sizeof(*ar));
+	if (ar != NULL)
 		ar->level = -1;
-	}
 	return ar;
 }
 
@@ -510,14 +503,6 @@ dump_ar_duration(
 		conf_dump_duration(out, obj, e, depth);
 }
 
-static void
-dump_ar_str(
-    struct buf *out, const void *obj, const struct conf_elem *e, int depth)
-{
-	if (((const struct conf_ar *)obj)->command != NULL)
-		conf_dump_str(out, obj, e, depth);
-}
-
 /*
  * A block without <command> carries host-wide settings, as execd reads them
  * in OSSEC/Wazuh: <disabled> turns responses off on this host and
@@ -576,8 +561,8 @@ ar_close(struct conf_ctx *ctx, const struct xml_node *n, void *obj)
 static const struct conf_elem ar_elems[] = {
     {"disabled", conf_set_bool, conf_dump_bool,
 	offsetof(struct conf_ar, disabled), 0, 0, 0, NULL, NULL},
-    {"command", conf_set_str, dump_ar_str, offsetof(struct conf_ar, command), 0,
-	0, 0, NULL, NULL},
+    {"command", conf_set_str, conf_dump_str, offsetof(struct conf_ar, command),
+	0, 0, 0, NULL, NULL},
     {"location", set_location, dump_location,
 	offsetof(struct conf_ar, location), 0, 0, 0, NULL, NULL},
     {"agent_id", conf_set_str, conf_dump_str,
@@ -618,12 +603,8 @@ localfile_open(struct conf_ctx *ctx, const struct xml_node *n, void *parent)
 	struct conf_localfile *lf;
 
 	(void)parent;
-	lf = conf_vec_push(ctx, (void **)&conf->localfiles, &conf->nlocalfiles,
-	    &conf->localfiles_cap, sizeof(*lf));
-	if (lf != NULL) {
-		lf->where.file = n->file;
-		lf->where.line = n->line;
-	}
+	lf = conf_item_push(ctx, n, (void **)&conf->localfiles,
+	    &conf->nlocalfiles, &conf->localfiles_cap, sizeof(*lf));
 	return lf;
 }
 
@@ -862,12 +843,8 @@ remote_open(struct conf_ctx *ctx, const struct xml_node *n, void *parent)
 	struct conf_remote *r;
 
 	(void)parent;
-	r = conf_vec_push(ctx, (void **)&conf->remotes, &conf->nremotes,
+	r = conf_item_push(ctx, n, (void **)&conf->remotes, &conf->nremotes,
 	    &conf->remotes_cap, sizeof(*r));
-	if (r != NULL) {
-		r->where.file = n->file;
-		r->where.line = n->line;
-	}
 	return r;
 }
 
@@ -922,12 +899,8 @@ server_open(struct conf_ctx *ctx, const struct xml_node *n, void *parent)
 	struct conf_client *cl = parent;
 	struct conf_server *s;
 
-	s = conf_vec_push(ctx, (void **)&cl->servers, &cl->nservers,
+	s = conf_item_push(ctx, n, (void **)&cl->servers, &cl->nservers,
 	    &cl->servers_cap, sizeof(*s));
-	if (s != NULL) {
-		s->where.file = n->file;
-		s->where.line = n->line;
-	}
 	return s;
 }
 
