@@ -6,6 +6,7 @@
  */
 #include <sys/stat.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -116,7 +117,9 @@ xml_on_end(void *ud, const XML_Char *name)
 
 	(void)name;
 	x->cur->text = arena_strndup(&x->doc->arena, t.p, t.len);
-	if (x->cur->text == NULL)
+	x->cur->raw = arena_strndup(&x->doc->arena,
+	    buf_cstr(&x->text[x->depth]), x->text[x->depth].len);
+	if (x->cur->text == NULL || x->cur->raw == NULL)
 		return xml_fail(x, ARX_ERR_NOMEM, "out of memory");
 	buf_reset(&x->text[x->depth]);
 	x->cur = x->cur->parent;
@@ -178,22 +181,121 @@ xml_prepare(char *t, size_t len)
 	return line;
 }
 
+/* Length of an entity reference at s ("&amp;", "&#60;" ...), or 0. */
+static size_t
+xml_entity_len(const char *s, size_t avail)
+{
+	static const char *const named[] = {
+	    "amp;", "lt;", "gt;", "quot;", "apos;"};
+	size_t i = 1;
+
+	for (size_t k = 0; k < sizeof(named) / sizeof(named[0]); k++)
+		if (avail > strlen(named[k]) &&
+		    strncmp(s + 1, named[k], strlen(named[k])) == 0)
+			return strlen(named[k]) + 1;
+	if (avail < 4 || s[1] != '#')
+		return 0;
+	i = s[2] == 'x' ? 3 : 2;
+	while (i < avail && i < 12 && isxdigit((unsigned char)s[i]))
+		i++;
+	return i < avail && s[i] == ';' && i > 2 ? i + 1 : 0;
+}
+
+/*
+ * Bytes of a comment, CDATA section or processing instruction at s, or 0.
+ * *is_comment tells which.
+ */
+static size_t
+xml_special_len(const char *s, size_t avail, bool *is_comment)
+{
+	static const struct {
+		const char *open, *close;
+	} spans[] = {{"<!--", "-->"}, {"<![CDATA[", "]]>"}, {"<?", "?>"}};
+	const char *end;
+	size_t k;
+
+	for (k = 0; k < sizeof(spans) / sizeof(spans[0]); k++) {
+		if (strncmp(s, spans[k].open, strlen(spans[k].open)) != 0)
+			continue;
+		*is_comment = k == 0;
+		end = strstr(s + strlen(spans[k].open), spans[k].close);
+		return end ? (size_t)(end - s) + strlen(spans[k].close) : avail;
+	}
+	return 0;
+}
+
+/* Comments become blanks (OSSEC accepts "--" inside them; XML does not). */
+static int
+xml_put_special(struct buf *out, const char *s, size_t n, bool is_comment)
+{
+	size_t i;
+	int r = 0;
+
+	if (!is_comment)
+		return buf_append(out, s, n);
+	for (i = 0; i < n && r == 0; i++)
+		r = buf_putc(out, s[i] == '\n' ? '\n' : ' ');
+	return r;
+}
+
+/*
+ * OSSEC's own XML parser accepts a bare '&' and a '<' that starts no tag
+ * (as in the pattern "\<\d+>"); rule and decoder files rely on it. Such
+ * characters are escaped here, so expat reads what OSSEC reads; valid XML
+ * is unchanged, and lines do not move.
+ */
+static int
+xml_fix_text(const char *t, size_t len, struct buf *out)
+{
+	size_t i = 0, n;
+	bool comment;
+	int r = 0;
+
+	while (i < len && r == 0) {
+		if (t[i] == '<' &&
+		    (n = xml_special_len(t + i, len - i, &comment)) > 0) {
+			r = xml_put_special(out, t + i, n, comment);
+			i += n;
+		} else if (t[i] == '<' && i + 1 < len &&
+		    ((i > 0 && t[i - 1] == '\\') ||
+			(!isalpha((unsigned char)t[i + 1]) &&
+			    strchr("_:/!?", t[i + 1]) == NULL))) {
+			r = buf_puts(out, "&lt;");
+			i++;
+		} else if (t[i] == '&' && xml_entity_len(t + i, len - i) == 0) {
+			r = buf_puts(out, "&amp;");
+			i++;
+		} else
+			r = buf_putc(out, t[i++]);
+	}
+	return r;
+}
+
 static int
 xml_parse_run(struct xml_parse *x, char *text, size_t len)
 {
 	unsigned dtd_line = xml_prepare(text, len);
+	struct buf fixed;
+	int r = 0;
 
 	if (dtd_line != 0) {
 		log_error("%s:%u: DTDs and entity declarations are not allowed",
 		    x->doc->file, dtd_line);
 		return ARX_ERR_INVAL;
 	}
+	buf_init(&fixed, 2 * (size_t)XML_MAX_FILE_SIZE);
+	if (xml_fix_text(text, len, &fixed) != 0) {
+		log_error("%s: out of memory", x->doc->file);
+		r = ARX_ERR_NOMEM;
+		goto out;
+	}
 	if (XML_Parse(x->p, XML_WRAP_OPEN, sizeof(XML_WRAP_OPEN) - 1, 0) ==
 		XML_STATUS_OK &&
-	    XML_Parse(x->p, text, (int)len, 0) == XML_STATUS_OK &&
+	    XML_Parse(x->p, buf_cstr(&fixed), (int)fixed.len, 0) ==
+		XML_STATUS_OK &&
 	    XML_Parse(x->p, XML_WRAP_CLOSE, sizeof(XML_WRAP_CLOSE) - 1, 1) ==
 		XML_STATUS_OK)
-		return 0;
+		goto out;
 	if (x->err == 0) {
 		x->err = ARX_ERR_INVAL;
 		str_lcpy(x->msg, XML_ErrorString(XML_GetErrorCode(x->p)),
@@ -201,7 +303,10 @@ xml_parse_run(struct xml_parse *x, char *text, size_t len)
 	}
 	log_error("%s:%lu: %s", x->doc->file,
 	    (unsigned long)XML_GetCurrentLineNumber(x->p), x->msg);
-	return x->err;
+	r = x->err;
+out:
+	buf_release(&fixed);
+	return r;
 }
 
 static void
@@ -241,7 +346,7 @@ xml_read_mem(
 	if ((doc = calloc(1, sizeof(*doc))) == NULL)
 		return ARX_ERR_NOMEM;
 	arena_init(&doc->arena, 64 * 1024, 0);
-	doc->root.text = "";
+	doc->root.text = doc->root.raw = "";
 	doc->root.name = "";
 	if ((doc->file = arena_strdup(&doc->arena, name)) == NULL ||
 	    (copy = malloc(len + 1)) == NULL)

@@ -31,6 +31,8 @@ struct xml_attr {
 struct xml_node {
 	const char *name;
 	const char *text; /* character data, trimmed; "" if none */
+	const char *raw;  /* character data as written (patterns keep their
+			     leading and trailing blanks) */
 	const struct xml_attr *attrs;
 	size_t nattrs;
 	struct xml_node *parent;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "arx.h"
 #include "core/log.h"
 #include "core/strparse.h"
 
@@ -19,6 +20,7 @@ struct arx_cmd {
 static int cmd_help(int argc, char **argv);
 
 static const struct arx_cmd arx_cmds[] = {
+    {"logtest", cmd_logtest, "decode log lines from standard input"},
     {"help", cmd_help, "show this help"},
 };
 

@@ -88,8 +88,28 @@ test_refuses_dtd_and_entities(void **state)
 		  "<!ENTITY lol2 \"&lol;&lol;&lol;&lol;&lol;\">]>\n"
 		  "<r>&lol2;</r>\n",
 	    "t.xml:2: DTDs and entity declarations are not allowed");
-	parse_bad("<r>\n&undefined;</r>", "t.xml:2: undefined entity");
 	parse_bad("<r><!ENTITY x \"y\"></r>", "not allowed");
+}
+
+/* As OSSEC's parser does: a bare '&' and a '<' that opens no tag are text. */
+static void
+test_lenient_text(void **state)
+{
+	struct xml_doc *doc =
+	    parse_ok("<a>ip=(\\S+)&server=&amp;&#60;</a>\n"
+		     "<b>^\\<\\d+>\\s*id=</b>\n"
+		     "<c><![CDATA[&x <y]]><!-- & < --></c>\n");
+	const struct xml_node *n = doc->root.child;
+
+	(void)state;
+	assert_string_equal(n->text, "ip=(\\S+)&server=&<");
+	assert_string_equal(n->next->text, "^\\<\\d+>\\s*id=");
+	assert_int_equal(n->next->line, 2);
+	assert_string_equal(n->next->next->text, "&x <y");
+	xml_doc_free(doc);
+	doc = parse_ok("<r>\n&undefined;</r>");
+	assert_string_equal(doc->root.child->text, "&undefined;");
+	xml_doc_free(doc);
 }
 
 static void
@@ -145,6 +165,7 @@ main(void)
 	    cmocka_unit_test(test_tree_and_lines),
 	    cmocka_unit_test(test_bom_and_empty),
 	    cmocka_unit_test(test_refuses_dtd_and_entities),
+	    cmocka_unit_test(test_lenient_text),
 	    cmocka_unit_test(test_malformed),
 	    cmocka_unit_test(test_depth_bound),
 	    cmocka_unit_test(test_missing_file),

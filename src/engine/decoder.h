@@ -1,0 +1,109 @@
+/*
+ * Decoders: what turns a pre-decoded log line into named fields, in the
+ * XML format of OSSEC and Wazuh (docs/RULESET.md). A struct decoder_set is
+ * loaded once from decoder files, immutable afterwards, and indexed as
+ * Wazuh indexes it: top-level decoders with a <program_name> are tried only
+ * on events that have a program name, the others only on events without
+ * one, each list in load order; children hang under every top-level
+ * decoder of their parent's name.
+ *
+ * decoder_decode() runs Wazuh's algorithm (first matching top-level
+ * decoder wins; first matching child; sibling chains of same-named children
+ * with after_regex offsets) and writes fields into the event.
+ */
+#ifndef ARX_ENGINE_DECODER_H
+#define ARX_ENGINE_DECODER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/arena.h"
+#include "engine/event.h"
+#include "engine/pattern.h"
+
+#define DECODER_MAX_ORDER 256
+
+enum decoder_offset {
+	DEC_OFF_NONE = 0,
+	DEC_OFF_AFTER_PARENT = 1,
+	DEC_OFF_AFTER_PREMATCH = 2,
+	DEC_OFF_AFTER_REGEX = 4,
+};
+
+enum decoder_plugin {
+	DEC_PLUGIN_NONE = 0,
+	DEC_PLUGIN_JSON,
+	DEC_PLUGIN_UNSUPPORTED, /* a Wazuh plugin arx does not implement */
+};
+
+enum json_null_mode {
+	JSON_NULL_STRING = 0,
+	JSON_NULL_DISCARD,
+	JSON_NULL_EMPTY
+};
+
+struct decoder {
+	const char *name;        /* as written */
+	const char *report_name; /* the parent's, unless use_own_name */
+	const char *parent_name; /* NULL for a top-level decoder */
+	unsigned id;
+	const char *file;
+	unsigned line;
+	struct pattern program_name; /* type PAT_NONE when absent */
+	struct pattern prematch;
+	struct pattern regex;
+	unsigned prematch_offset, regex_offset; /* enum decoder_offset */
+	const char **order; /* field name per capture; NULL entries: drop */
+	size_t norder;
+	enum decoder_plugin plugin;
+	unsigned plugin_offset;
+	const char *plugin_name;
+	enum json_null_mode json_null;
+	bool json_array_csv;
+	const char *type; /* "syslog" unless set */
+	const char *fts;  /* kept as written */
+	const char *ftscomment;
+	bool use_own_name, accumulate;
+	bool get_next; /* the next child has the same name: a chain */
+	/* children, for top-level decoders, in load order */
+	struct decoder **children;
+	size_t nchildren, children_cap;
+};
+
+struct decoder_set {
+	struct arena arena;
+	struct decoder **all; /* every decoder, load order (owns them) */
+	size_t nall, all_cap;
+	struct decoder **pn, **nopn; /* top-level lists */
+	size_t npn, pn_cap, nnopn, nopn_cap;
+	unsigned nfiles;
+	unsigned nunsupported; /* plugin decoders arx does not implement */
+	const char *cur_file;  /* file being loaded (in the arena) */
+};
+
+/* Trace of decoding, for logtest; may be NULL. */
+struct decode_trace {
+	void (*step)(void *ctx, const char *what, const struct decoder *d);
+	void *ctx;
+};
+
+struct decoder_set *decoder_set_new(void);
+void decoder_set_free(struct decoder_set *set);
+
+/*
+ * Load every decoder of one XML file into set (errors are logged with
+ * file:line). 0, ARX_ERR_CONFIG or ARX_ERR_NOMEM.
+ */
+int decoder_load_file(struct decoder_set *set, const char *path);
+/*
+ * Load the *.xml files of dir in name order, skipping those named in
+ * exclude (basename match).
+ */
+int decoder_load_dir(struct decoder_set *set, const char *dir,
+    const char *const *exclude, size_t nexclude);
+
+/* Decode ev (pre-decoded) against set. Returns true if a decoder matched. */
+bool decoder_decode(const struct decoder_set *set, struct event *ev,
+    struct pattern_scratch *scratch);
+
+#endif

@@ -1,0 +1,367 @@
+/*
+ * Implementation of json.h: a small recursive-descent parser, bounded by
+ * JSON_MAX_DEPTH, that walks the text once and hands each leaf to
+ * event_set() under its dotted name.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "engine/json.h"
+
+struct jp {
+	struct event *ev;
+	const char *s;
+	size_t len, i;
+	enum json_null_mode null_mode;
+	bool csv;
+	struct buf name; /* dotted path of the value being parsed */
+	int depth;
+};
+
+static int jp_value(struct jp *p);
+
+static void
+jp_ws(struct jp *p)
+{
+	while (p->i < p->len && strchr(" \t\r\n", p->s[p->i]) != NULL &&
+	    p->s[p->i] != '\0')
+		p->i++;
+}
+
+static int
+jp_hex4(const char *s, unsigned *out)
+{
+	unsigned v = 0;
+	int k;
+
+	for (k = 0; k < 4; k++) {
+		char c = s[k];
+		v <<= 4;
+		if (c >= '0' && c <= '9')
+			v |= (unsigned)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			v |= (unsigned)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			v |= (unsigned)(c - 'A' + 10);
+		else
+			return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static void
+put_utf8(struct buf *b, unsigned cp)
+{
+	char u[4];
+	size_t n;
+
+	if (cp < 0x80)
+		u[0] = (char)cp, n = 1;
+	else if (cp < 0x800)
+		u[0] = (char)(0xc0 | cp >> 6), u[1] = (char)(0x80 | (cp & 63)),
+		n = 2;
+	else if (cp < 0x10000)
+		u[0] = (char)(0xe0 | cp >> 12),
+		u[1] = (char)(0x80 | ((cp >> 6) & 63)),
+		u[2] = (char)(0x80 | (cp & 63)), n = 3;
+	else
+		u[0] = (char)(0xf0 | cp >> 18),
+		u[1] = (char)(0x80 | ((cp >> 12) & 63)),
+		u[2] = (char)(0x80 | ((cp >> 6) & 63)),
+		u[3] = (char)(0x80 | (cp & 63)), n = 4;
+	(void)buf_append(b, u, n);
+}
+
+/* One escape after the backslash at p->i; appends the character. */
+static int
+jp_escape(struct jp *p, struct buf *out)
+{
+	static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+	const char *k;
+	unsigned cp, lo;
+
+	if (p->i >= p->len)
+		return ARX_ERR_INVAL;
+	if ((k = strchr(from, p->s[p->i])) != NULL && *k != '\0') {
+		p->i++;
+		return buf_putc(out, to[k - from]);
+	}
+	if (p->s[p->i] != 'u' || p->len - p->i < 5 ||
+	    jp_hex4(p->s + p->i + 1, &cp) != 0)
+		return ARX_ERR_INVAL;
+	p->i += 5;
+	if (cp >= 0xd800 && cp < 0xdc00 && p->len - p->i >= 6 &&
+	    p->s[p->i] == '\\' && p->s[p->i + 1] == 'u' &&
+	    jp_hex4(p->s + p->i + 2, &lo) == 0 && lo >= 0xdc00 && lo < 0xe000) {
+		cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+		p->i += 6;
+	}
+	put_utf8(out, cp);
+	return 0;
+}
+
+/* A string at p->i (on the quote); its unescaped text into out. */
+static int
+jp_string(struct jp *p, struct buf *out)
+{
+	int r;
+
+	p->i++;
+	while (p->i < p->len && p->s[p->i] != '"') {
+		if (p->s[p->i] == '\\') {
+			p->i++;
+			if ((r = jp_escape(p, out)) != 0)
+				return r;
+			continue;
+		}
+		if ((r = buf_putc(out, p->s[p->i++])) != 0)
+			return r;
+	}
+	if (p->i >= p->len)
+		return ARX_ERR_INVAL;
+	p->i++;
+	return 0;
+}
+
+/* Set the current path to value. */
+static int
+jp_leaf(struct jp *p, const char *v, size_t len)
+{
+	struct span sp;
+	char *name = arena_strndup(&p->ev->arena, p->name.data, p->name.len);
+	char *val = arena_strndup(&p->ev->arena, v, len);
+
+	if (name == NULL || val == NULL)
+		return ARX_ERR_NOMEM;
+	sp.p = val;
+	sp.len = len;
+	(void)event_set(p->ev, name, sp);
+	return 0;
+}
+
+/* Scalar literal (number, true, false, null) at p->i: its span. */
+static int
+jp_literal(struct jp *p, size_t *start, size_t *len)
+{
+	*start = p->i;
+	while (p->i < p->len && strchr(",}] \t\r\n", p->s[p->i]) == NULL)
+		p->i++;
+	*len = p->i - *start;
+	return *len == 0 ? ARX_ERR_INVAL : 0;
+}
+
+static int
+jp_scalar(struct jp *p)
+{
+	struct buf tmp;
+	size_t start, len;
+	int r;
+
+	if (p->s[p->i] == '"') {
+		buf_init(&tmp, EVENT_MAX_LINE);
+		if ((r = jp_string(p, &tmp)) == 0)
+			r = jp_leaf(p, buf_cstr(&tmp), tmp.len);
+		buf_release(&tmp);
+		return r;
+	}
+	if ((r = jp_literal(p, &start, &len)) != 0)
+		return r;
+	if (len == 4 && memcmp(p->s + start, "null", 4) == 0) {
+		if (p->null_mode == JSON_NULL_DISCARD)
+			return 0;
+		if (p->null_mode == JSON_NULL_EMPTY)
+			return jp_leaf(p, "", 0);
+	}
+	return jp_leaf(p, p->s + start, len);
+}
+
+/* Skip over any value (used for array text). */
+static int
+jp_skip(struct jp *p)
+{
+	struct buf tmp;
+	int depth = 0, r = 0;
+
+	buf_init(&tmp, EVENT_MAX_LINE);
+	do {
+		jp_ws(p);
+		if (p->i >= p->len) {
+			r = ARX_ERR_INVAL;
+			break;
+		}
+		if (p->s[p->i] == '"') {
+			buf_reset(&tmp);
+			if ((r = jp_string(p, &tmp)) != 0)
+				break;
+			continue;
+		}
+		if (p->s[p->i] == '[' || p->s[p->i] == '{')
+			depth++;
+		else if (p->s[p->i] == ']' || p->s[p->i] == '}')
+			depth--;
+		p->i++;
+	} while (depth > 0 && depth <= JSON_MAX_DEPTH);
+	buf_release(&tmp);
+	return depth != 0 && r == 0 ? ARX_ERR_INVAL : r;
+}
+
+/* An array: its text, or its scalar items joined with commas (csv). */
+static int
+jp_array(struct jp *p)
+{
+	size_t start = p->i, s, len;
+	struct buf csv, item;
+	int r;
+
+	if (!p->csv) {
+		if ((r = jp_skip(p)) != 0)
+			return r;
+		return jp_leaf(p, p->s + start, p->i - start);
+	}
+	buf_init(&csv, EVENT_MAX_LINE);
+	buf_init(&item, EVENT_MAX_LINE);
+	p->i++;
+	for (r = 0; r == 0;) {
+		jp_ws(p);
+		if (p->i < p->len && p->s[p->i] == ']') {
+			p->i++;
+			break;
+		}
+		if (csv.len > 0)
+			(void)buf_putc(&csv, ',');
+		if (p->i < p->len && p->s[p->i] == '"') {
+			buf_reset(&item);
+			if ((r = jp_string(p, &item)) == 0)
+				r = buf_append(
+				    &csv, item.data ? item.data : "", item.len);
+		} else if ((r = jp_literal(p, &s, &len)) == 0)
+			r = buf_append(&csv, p->s + s, len);
+		jp_ws(p);
+		if (r == 0 && p->i < p->len && p->s[p->i] == ',')
+			p->i++;
+		else if (r == 0 && (p->i >= p->len || p->s[p->i] != ']'))
+			r = ARX_ERR_INVAL;
+	}
+	if (r == 0)
+		r = jp_leaf(p, buf_cstr(&csv), csv.len);
+	buf_release(&csv);
+	buf_release(&item);
+	return r;
+}
+
+/* Members of an object at p->i (on the brace), under the current path. */
+static int
+jp_object(struct jp *p)
+{
+	size_t saved = p->name.len;
+	struct buf key;
+	int r = 0;
+
+	if (++p->depth > JSON_MAX_DEPTH)
+		return ARX_ERR_TOOBIG;
+	buf_init(&key, 4096);
+	p->i++;
+	jp_ws(p);
+	if (p->i < p->len && p->s[p->i] == '}') {
+		p->i++;
+		goto out;
+	}
+	for (;;) {
+		jp_ws(p);
+		buf_reset(&key);
+		if (p->i >= p->len || p->s[p->i] != '"' ||
+		    (r = jp_string(p, &key)) != 0)
+			break;
+		jp_ws(p);
+		if (p->i >= p->len || p->s[p->i++] != ':') {
+			r = ARX_ERR_INVAL;
+			break;
+		}
+		p->name.len = saved;
+		if (saved > 0)
+			(void)buf_putc(&p->name, '.');
+		if ((r = buf_append(&p->name, buf_cstr(&key), key.len)) != 0 ||
+		    (r = jp_value(p)) != 0)
+			break;
+		jp_ws(p);
+		if (p->i < p->len && p->s[p->i] == ',') {
+			p->i++;
+			continue;
+		}
+		if (p->i < p->len && p->s[p->i] == '}') {
+			p->i++;
+			break;
+		}
+		r = ARX_ERR_INVAL;
+		break;
+	}
+out:
+	p->name.len = saved;
+	buf_release(&key);
+	p->depth--;
+	return r;
+}
+
+static int
+jp_value(struct jp *p)
+{
+	jp_ws(p);
+	if (p->i >= p->len)
+		return ARX_ERR_INVAL;
+	if (p->s[p->i] == '{')
+		return jp_object(p);
+	if (p->s[p->i] == '[')
+		return jp_array(p);
+	return jp_scalar(p);
+}
+
+int
+json_decode_event(struct event *ev, const char *text, size_t len,
+    enum json_null_mode null_mode, bool csv)
+{
+	struct jp p = {ev, text, len, 0, null_mode, csv, {0}, 0};
+	int r;
+
+	buf_init(&p.name, 8192);
+	jp_ws(&p);
+	if (p.i >= p.len || text[p.i] != '{')
+		r = ARX_ERR_INVAL;
+	else
+		r = jp_object(&p);
+	buf_release(&p.name);
+	return r;
+}
+
+int
+json_escape(struct buf *out, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+	int r = 0;
+
+	for (i = 0; i < len && r == 0; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '"' || c == '\\') {
+			char e[2] = {'\\', (char)c};
+			r = buf_append(out, e, 2);
+		} else if (c < 0x20) {
+			char e[6] = {
+			    '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+			r = buf_append(out, e, 6);
+		} else
+			r = buf_putc(out, (char)c);
+	}
+	return r;
+}
+
+int
+json_put_string(struct buf *out, const char *s, size_t len)
+{
+	int r;
+
+	if ((r = buf_putc(out, '"')) != 0 || (r = json_escape(out, s, len)))
+		return r;
+	return buf_putc(out, '"');
+}

@@ -1,0 +1,34 @@
+/*
+ * JSON for the engine: the JSON_Decoder plugin (an event that is a JSON
+ * object becomes fields: nested keys joined with dots, top-level keys named
+ * like static fields fill those) and the escaping used by every JSON writer.
+ * The parser is bounded: nesting depth and field count are capped, and bad
+ * input is refused, never half-applied beyond the fields already set.
+ */
+#ifndef ARX_ENGINE_JSON_H
+#define ARX_ENGINE_JSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/buf.h"
+#include "engine/decoder.h"
+#include "engine/event.h"
+
+#define JSON_MAX_DEPTH 32
+
+/*
+ * Parse text[0..len) as a JSON object and set one field per scalar leaf.
+ * Arrays are kept as their JSON text, or joined with commas when csv.
+ * 0, ARX_ERR_INVAL (not a JSON object; what was set stays) or
+ * ARX_ERR_NOMEM.
+ */
+int json_decode_event(struct event *ev, const char *text, size_t len,
+    enum json_null_mode null_mode, bool csv);
+
+/* Append s[0..len) to out as the inside of a JSON string. */
+int json_escape(struct buf *out, const char *s, size_t len);
+/* Append "s" (quoted and escaped). */
+int json_put_string(struct buf *out, const char *s, size_t len);
+
+#endif

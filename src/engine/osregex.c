@@ -1,0 +1,757 @@
+/*
+ * Implementation of osregex.h.
+ *
+ * An OS_Regex pattern is compiled into one byte string per alternative, in
+ * which an escape is ESC followed by a class code (and possibly a '+' or
+ * '*'), both parentheses become PAREN, and every other byte is a lower-case
+ * literal. The matcher walks that string and the subject exactly as OSSEC's
+ * engine does: lazy repetition that leaves a class as soon as the next
+ * element accepts the current character, a stack of at most four backtrack
+ * points, restarts after the first literal of a failed attempt, and the
+ * end-of-subject rules for trailing classes. Those quirks decide which text
+ * the stock decoders capture, so they are kept on purpose; each is named in
+ * a comment where it happens. A step budget proportional to the subject
+ * length bounds the work on hostile input.
+ */
+#include <ctype.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/osregex.h"
+
+#define ESC   '\\'
+#define PAREN '('
+#define PAD   4 /* NUL bytes after each alternative: lookahead stays inside */
+#define NONE  LONG_MIN
+#define NBT   4 /* backtrack points, as in OSSEC */
+
+#define ALT_BEGIN 0x1u
+#define ALT_END   0x2u
+
+/* Class codes after ESC. */
+enum {
+	C_DIGIT = 1,
+	C_WORD,
+	C_SPACE,
+	C_PUNCT,
+	C_LPAREN,
+	C_RPAREN,
+	C_BSLASH,
+	C_NDIGIT,
+	C_NWORD,
+	C_NSPACE,
+	C_ANY,
+	C_TAB,
+	C_DOLLAR,
+	C_PIPE,
+	C_LT,
+};
+
+struct osr_alt {
+	unsigned char *code; /* NUL-terminated, PAD NULs */
+	uint8_t *paren_idx;  /* for each PAREN byte: its number */
+	size_t nparens;
+	unsigned flags;
+};
+
+struct osregex {
+	struct osr_alt *alts;
+	size_t nalts;
+	bool capture;
+};
+
+static const struct {
+	char letter;
+	unsigned char code;
+} osr_escapes[] = {
+    {'d', C_DIGIT},
+    {'w', C_WORD},
+    {'s', C_SPACE},
+    {'p', C_PUNCT},
+    {'(', C_LPAREN},
+    {')', C_RPAREN},
+    {'\\', C_BSLASH},
+    {'D', C_NDIGIT},
+    {'W', C_NWORD},
+    {'S', C_NSPACE},
+    {'.', C_ANY},
+    {'t', C_TAB},
+    {'$', C_DOLLAR},
+    {'|', C_PIPE},
+    {'<', C_LT},
+};
+
+static unsigned char
+fold(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
+}
+
+static bool
+is_word(unsigned char c)
+{
+	return isalnum(c) || c == '-' || c == '@' || c == '_';
+}
+
+/*
+ * Whether class code accepts c. At the end of the subject (c == 0) only
+ * the negated classes and \. accept, as in OSSEC's tables.
+ */
+static bool
+osr_class(unsigned char code, unsigned char c)
+{
+	static const char punct[] = "!\"#$%&'()*+,-.:;<=>?[]{|}";
+
+	if (c == '\0')
+		return code == C_NDIGIT || code == C_NWORD ||
+		    code == C_NSPACE || code == C_ANY;
+	switch (code) {
+	case C_DIGIT:
+		return isdigit(c);
+	case C_WORD:
+		return is_word(c);
+	case C_SPACE:
+		return c == ' ';
+	case C_PUNCT:
+		return strchr(punct, c) != NULL;
+	case C_LPAREN:
+		return c == '(';
+	case C_RPAREN:
+		return c == ')';
+	case C_BSLASH:
+		return c == '\\';
+	case C_NDIGIT:
+		return !isdigit(c);
+	case C_NWORD:
+		return !is_word(c);
+	case C_NSPACE:
+		return c != ' ';
+	case C_ANY:
+		return true;
+	case C_TAB:
+		return c == '\t';
+	case C_DOLLAR:
+		return c == '$';
+	case C_PIPE:
+		return c == '|';
+	case C_LT:
+		return c == '<';
+	default:
+		return false;
+	}
+}
+
+static bool
+is_quant(unsigned char c)
+{
+	return c == '+' || c == '*';
+}
+
+static int
+osr_escape_code(char letter)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(osr_escapes) / sizeof(osr_escapes[0]); i++)
+		if (osr_escapes[i].letter == letter)
+			return osr_escapes[i].code;
+	return -1;
+}
+
+/*
+ * Translate pattern into t (escapes to codes, ')' to PAREN, literals
+ * folded) and note where top-level '|' split it (as NUL bytes).
+ */
+static int
+osr_translate(const char *pattern, unsigned char *t, size_t *nalts, char *err,
+    size_t err_size)
+{
+	size_t i, o = 0;
+	int depth = 0, code;
+
+	*nalts = 1;
+	for (i = 0; pattern[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)pattern[i];
+		if (c == '\\') {
+			if ((code = osr_escape_code(pattern[i + 1])) < 0) {
+				snprintf(err, err_size,
+				    "invalid escape '\\%c' "
+				    "at offset %zu",
+				    pattern[i + 1] ? pattern[i + 1] : ' ', i);
+				return -1;
+			}
+			t[o++] = ESC;
+			t[o++] = (unsigned char)code;
+			i++;
+			continue;
+		}
+		if (c == '(' || c == ')')
+			depth += c == '(' ? 1 : -1;
+		if (depth != 0 && depth != 1) {
+			snprintf(err, err_size,
+			    "unbalanced or nested parentheses "
+			    "at offset %zu",
+			    i);
+			return -1;
+		}
+		if (c == '|' && depth != 0) {
+			snprintf(err, err_size,
+			    "'|' inside parentheses at "
+			    "offset %zu",
+			    i);
+			return -1;
+		}
+		if (c == '|')
+			(*nalts)++;
+		t[o++] = c == '|' ? '\0' : (c == ')' ? PAREN : fold(c));
+	}
+	t[o] = '\0';
+	if (depth != 0) {
+		snprintf(err, err_size, "unclosed parenthesis");
+		return -1;
+	}
+	return (int)o;
+}
+
+static int
+osr_alt_init(struct osr_alt *alt, const unsigned char *s, size_t len)
+{
+	size_t i, k = 0;
+
+	if (len > 0 && s[0] == '^') {
+		alt->flags |= ALT_BEGIN;
+		s++, len--;
+	}
+	if (len > 0 && s[len - 1] == '$') {
+		alt->flags |= ALT_END;
+		len--;
+	}
+	alt->code = calloc(len + PAD + 1, 1);
+	alt->paren_idx = calloc(len + PAD + 1, 1);
+	if (alt->code == NULL || alt->paren_idx == NULL)
+		return -1;
+	memcpy(alt->code, s, len);
+	for (i = 0; i < len; i++) {
+		if (s[i] == ESC) {
+			i++;
+			continue;
+		}
+		if (s[i] == PAREN) {
+			if (k == 2 * OSREGEX_MAX_CAPS)
+				return -2;
+			alt->paren_idx[i] = (uint8_t)k++;
+		}
+	}
+	alt->nparens = k;
+	return 0;
+}
+
+struct osregex *
+osregex_compile(const char *pattern, bool capture, char *err, size_t err_size)
+{
+	size_t plen = strlen(pattern), nalts, a, start = 0;
+	struct osregex *re = NULL;
+	unsigned char *t;
+	int tlen, r;
+
+	if (plen > OSREGEX_MAX_LEN) {
+		snprintf(err, err_size, "pattern longer than %d characters",
+		    OSREGEX_MAX_LEN);
+		return NULL;
+	}
+	if ((t = malloc(plen + 1)) == NULL)
+		goto nomem;
+	if ((tlen = osr_translate(pattern, t, &nalts, err, err_size)) < 0)
+		goto fail;
+	if ((re = calloc(1, sizeof(*re))) == NULL ||
+	    (re->alts = calloc(nalts, sizeof(*re->alts))) == NULL)
+		goto nomem;
+	re->nalts = nalts;
+	re->capture = capture;
+	for (a = 0; a < nalts; a++) {
+		size_t len = strlen((const char *)t + start);
+		if ((r = osr_alt_init(&re->alts[a], t + start, len)) == -2) {
+			snprintf(err, err_size, "more than %d groups",
+			    OSREGEX_MAX_CAPS);
+			goto fail;
+		} else if (r != 0)
+			goto nomem;
+		start += len + 1;
+	}
+	free(t);
+	return re;
+nomem:
+	snprintf(err, err_size, "out of memory");
+fail:
+	free(t);
+	osregex_free(re);
+	return NULL;
+}
+
+void
+osregex_free(struct osregex *re)
+{
+	size_t i;
+
+	if (re == NULL)
+		return;
+	for (i = 0; re->alts != NULL && i < re->nalts; i++) {
+		free(re->alts[i].code);
+		free(re->alts[i].paren_idx);
+	}
+	free(re->alts);
+	free(re);
+}
+
+size_t
+osregex_ncaps(const struct osregex *re)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < re->nalts; i++)
+		if (re->alts[i].nparens / 2 > n)
+			n = re->alts[i].nparens / 2;
+	return n;
+}
+
+/* The state of one attempt of one alternative (OSSEC's _OS_Regex locals). */
+struct osr_run {
+	const struct osr_alt *alt;
+	const unsigned char *s;
+	long n;
+	const unsigned char *pt; /* position in alt->code */
+	long i;                  /* position in the subject */
+	long last;               /* last character matched, or NONE */
+	long restart;            /* first literal of this attempt, or NONE */
+	bool rep;                /* inside a repetition */
+	bool want_caps;
+	const unsigned char *bt_pt[NBT];
+	long bt_i[NBT];
+	long cap[2 * OSREGEX_MAX_CAPS];
+	unsigned long budget;
+};
+
+enum {
+	OSR_CONT,
+	OSR_MATCH,
+	OSR_NOMATCH
+};
+
+static unsigned char
+osr_at(const struct osr_run *r, long i)
+{
+	return (i >= 0 && i < r->n) ? r->s[i] : '\0';
+}
+
+static bool
+osr_end_ok(const struct osr_run *r)
+{
+	return !(r->alt->flags & ALT_END) || osr_at(r, r->i) == '\0';
+}
+
+static void
+osr_mark(struct osr_run *r, const unsigned char *p, long pos)
+{
+	if (r->want_caps)
+		r->cap[r->alt->paren_idx[p - r->alt->code]] = pos;
+}
+
+/* Where a group closed just after the current character ends. */
+static long
+osr_close_pos(const struct osr_run *r)
+{
+	return osr_at(r, r->i + 1) == '\0' ? r->i + 1 : r->i;
+}
+
+static void
+osr_push(struct osr_run *r)
+{
+	int k;
+
+	for (k = 0; k < NBT; k++) {
+		if (r->bt_pt[k] == NULL) {
+			r->bt_pt[k] = r->pt;
+			r->bt_i[k] = r->i;
+			return;
+		}
+	}
+}
+
+/*
+ * Inside a repetition whose class accepted the current character: leave it
+ * at once if the next element accepts the character too (laziness),
+ * remembering this point for backtracking. Returns false when the
+ * repetition is the last element (it then runs to the end of the subject
+ * and, as in OSSEC, the "last matched" position is not moved).
+ */
+static bool
+osr_rep_next(struct osr_run *r, const unsigned char *next)
+{
+	unsigned char c = osr_at(r, r->i);
+	int ok = -1;
+
+	next++;
+	if (*next == PAREN)
+		next++;
+	if (*next == '\0')
+		ok = 1;
+	else if (*next == ESC) {
+		if (osr_class(next[1], c))
+			ok = is_quant(next[2]) ? 0 : 2;
+	} else if (*next == fold(c)) {
+		r->rep = false;
+		ok = 1;
+	}
+	if (ok < 0)
+		return true;
+	if (next[-1] == PAREN)
+		osr_mark(r, next - 1, osr_close_pos(r));
+	if (*next == '\0')
+		return false;
+	osr_push(r);
+	r->pt = next + ok;
+	return true;
+}
+
+/* The element at pt is a class (ESC code [quantifier]). */
+static int
+osr_step_class(struct osr_run *r)
+{
+	const unsigned char *pt = r->pt, *next = pt + 2;
+
+	if (osr_class(pt[1], osr_at(r, r->i))) {
+		if (!is_quant(*next)) {
+			r->pt = next;
+			if (r->restart == NONE)
+				r->restart = r->i;
+			r->last = r->i;
+			return OSR_CONT;
+		}
+		if (*next == '*')
+			r->rep = true;
+		if (!r->rep) {
+			/* First character of a '+' repetition. */
+			if (next[1] == PAREN)
+				osr_mark(r, next + 1, osr_close_pos(r));
+			r->rep = true;
+		} else if (!osr_rep_next(r, next))
+			return OSR_CONT;
+		r->last = r->i;
+		return OSR_CONT;
+	}
+	/* The class refused the character. */
+	if (pt[3] == '\0' && r->rep && r->last != NONE) {
+		r->last = r->i;
+		if (osr_end_ok(r))
+			return OSR_MATCH;
+	} else if (pt[2] == '+' && r->rep) {
+		r->pt += 3; /* the repetition is over: retry this character */
+		r->i--;
+		r->rep = false;
+		return OSR_CONT;
+	} else if (pt[2] == '*') {
+		r->pt += 3; /* zero repetitions */
+		r->i--;
+		r->last = r->i;
+		r->rep = false;
+		return OSR_CONT;
+	}
+	r->rep = false;
+	return OSR_NOMATCH;
+}
+
+/* A mismatch: backtrack, or restart the alternative further on. */
+static int
+osr_fail(struct osr_run *r)
+{
+	int k;
+
+	for (k = NBT - 1; k >= 0; k--) {
+		if (r->bt_pt[k] != NULL) {
+			r->pt = r->bt_pt[k];
+			r->i = r->bt_i[k];
+			r->bt_pt[k] = NULL;
+			return OSR_CONT;
+		}
+	}
+	if (r->alt->flags & ALT_BEGIN)
+		return OSR_NOMATCH;
+	if (r->restart != NONE) {
+		r->i = r->restart;
+		r->restart = NONE;
+	}
+	r->pt = r->alt->code;
+	r->last = NONE;
+	return OSR_CONT;
+}
+
+/* One turn of the loop, for the subject character at r->i. */
+static int
+osr_step(struct osr_run *r)
+{
+	int ret;
+
+	if (*r->pt == '\0' && osr_end_ok(r))
+		return OSR_MATCH;
+	if (*r->pt == PAREN) {
+		osr_mark(r, r->pt, r->i);
+		r->pt++;
+		if (*r->pt == '\0' && osr_end_ok(r))
+			return OSR_MATCH;
+	}
+	if (*r->pt == ESC) {
+		if ((ret = osr_step_class(r)) != OSR_NOMATCH)
+			return ret;
+	} else if (*r->pt == fold(osr_at(r, r->i))) {
+		r->pt++;
+		if (r->restart == NONE)
+			r->restart = r->i;
+		r->last = r->i;
+		return OSR_CONT;
+	}
+	return osr_fail(r);
+}
+
+/* (A group may close at the very end.) True when *p is the pattern's end. */
+static bool
+osr_eof(const unsigned char **p)
+{
+	if (**p == PAREN)
+		(*p)++;
+	return **p == '\0';
+}
+
+/* "ESC x '*' <end>": a trailing class that may match nothing. */
+static bool
+osr_star_eof(const unsigned char **p)
+{
+	if (**p != ESC)
+		return false;
+	*p += 2;
+	if (**p != '*')
+		return false;
+	(*p)++;
+	return osr_eof(p);
+}
+
+/*
+ * The subject is exhausted: the attempt matched if what is left of the
+ * pattern can match nothing. The pointer moves as OSSEC's expression
+ * moves it, one test after another.
+ */
+static bool
+osr_finish(struct osr_run *r)
+{
+	const unsigned char *p = r->pt;
+	bool ok;
+
+	if (r->want_caps) {
+		while (*p != PAREN && *p != '\0' && *p == ESC && p[2] == '*')
+			p += 3;
+		if (*p == PAREN)
+			osr_mark(r, p, r->i);
+	}
+	ok = osr_eof(&p);
+	if (!ok && *p == ESC && r->rep) {
+		p += 2;
+		if (is_quant(*p)) {
+			p++;
+			ok = osr_eof(&p) || osr_star_eof(&p);
+		}
+	}
+	if (!ok)
+		ok = osr_star_eof(&p);
+	return ok && r->last != NONE;
+}
+
+static bool
+osr_caps(const struct osr_run *r, struct osregex_result *res)
+{
+	size_t k;
+
+	res->ncaps = 0;
+	for (k = 0; k + 1 < r->alt->nparens; k += 2) {
+		long a = r->cap[k], b = r->cap[k + 1];
+		if (a == NONE || b == NONE)
+			break;
+		if (b < a)
+			return false; /* OSSEC fails the whole match here */
+		res->caps[res->ncaps].p = (const char *)r->s + a;
+		res->caps[res->ncaps].len = (size_t)(b - a);
+		res->ncaps++;
+	}
+	return true;
+}
+
+static int
+osr_run_alt(struct osr_run *r)
+{
+	int ret;
+
+	for (;;) {
+		if (r->budget-- == 0)
+			return -1;
+		ret = osr_step(r);
+		if (ret != OSR_CONT)
+			return ret;
+		if (++r->i >= r->n)
+			break;
+	}
+	return osr_finish(r) ? OSR_MATCH : OSR_NOMATCH;
+}
+
+bool
+osregex_exec(const struct osregex *re, const char *subject, size_t len,
+    struct osregex_result *res)
+{
+	struct osr_run r;
+	unsigned long budget = 256ul * (len + 16);
+	size_t a, k;
+	int ret;
+
+	if (res != NULL) {
+		res->ncaps = 0;
+		res->budget_exceeded = false;
+	}
+	for (a = 0; a < re->nalts; a++) {
+		memset(&r, 0, sizeof(r));
+		r.alt = &re->alts[a];
+		r.s = (const unsigned char *)subject;
+		r.n = (long)len;
+		r.pt = r.alt->code;
+		r.last = r.restart = NONE;
+		r.want_caps = re->capture && r.alt->nparens > 0;
+		r.budget = budget;
+		for (k = 0; k < 2 * OSREGEX_MAX_CAPS; k++)
+			r.cap[k] = NONE;
+		if ((ret = osr_run_alt(&r)) < 0) {
+			if (res != NULL)
+				res->budget_exceeded = true;
+			return false;
+		}
+		budget = r.budget;
+		if (ret != OSR_MATCH)
+			continue;
+		if (res == NULL)
+			return true;
+		res->end = r.last;
+		return !r.want_caps || osr_caps(&r, res);
+	}
+	return false;
+}
+
+/* ---- OS_Match ---- */
+
+struct osm_alt {
+	char *text; /* folded */
+	size_t len;
+	unsigned flags;
+};
+
+struct osmatch {
+	struct osm_alt *alts;
+	size_t nalts;
+	bool negate;
+};
+
+struct osmatch *
+osmatch_compile(const char *pattern, char *err, size_t err_size)
+{
+	struct osmatch *m = calloc(1, sizeof(*m));
+	const char *p = pattern, *bar;
+	struct osm_alt *alt;
+	size_t i, n = 1;
+
+	if (m == NULL || strlen(pattern) > OSREGEX_MAX_LEN)
+		goto fail;
+	if (*p == '!') {
+		m->negate = true;
+		p++;
+	}
+	for (i = 0; p[i] != '\0'; i++)
+		n += p[i] == '|';
+	if ((m->alts = calloc(n, sizeof(*m->alts))) == NULL)
+		goto fail;
+	for (; m->nalts < n; p = bar + 1) {
+		alt = &m->alts[m->nalts++];
+		bar = strchr(p, '|');
+		alt->len = bar ? (size_t)(bar - p) : strlen(p);
+		if (alt->len > 0 && *p == '^')
+			alt->flags |= ALT_BEGIN, p++, alt->len--;
+		if (alt->len > 0 && p[alt->len - 1] == '$')
+			alt->flags |= ALT_END, alt->len--;
+		if ((alt->text = malloc(alt->len + 1)) == NULL)
+			goto fail;
+		for (i = 0; i < alt->len; i++)
+			alt->text[i] = (char)fold((unsigned char)p[i]);
+		alt->text[alt->len] = '\0';
+		if (bar == NULL)
+			break;
+	}
+	return m;
+fail:
+	snprintf(err, err_size, "%s",
+	    m == NULL ? "out of memory" : "pattern too long or out of memory");
+	osmatch_free(m);
+	return NULL;
+}
+
+void
+osmatch_free(struct osmatch *m)
+{
+	size_t i;
+
+	if (m == NULL)
+		return;
+	for (i = 0; m->alts != NULL && i < m->nalts; i++)
+		free(m->alts[i].text);
+	free(m->alts);
+	free(m);
+}
+
+static bool
+osm_eq(const char *folded, const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (folded[i] != (char)fold((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+static bool
+osm_alt_match(const struct osm_alt *a, const char *s, size_t len)
+{
+	size_t i;
+
+	if (a->len > len)
+		return false;
+	switch (a->flags) {
+	case ALT_BEGIN | ALT_END:
+		return a->len == len && osm_eq(a->text, s, len);
+	case ALT_BEGIN:
+		return osm_eq(a->text, s, a->len);
+	case ALT_END:
+		return osm_eq(a->text, s + len - a->len, a->len);
+	default:
+		for (i = 0; i + a->len <= len; i++)
+			if (osm_eq(a->text, s + i, a->len))
+				return true;
+		return false;
+	}
+}
+
+bool
+osmatch_exec(const struct osmatch *m, const char *subject, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < m->nalts; i++)
+		if (osm_alt_match(&m->alts[i], subject, len))
+			return !m->negate;
+	return m->negate;
+}

@@ -1,0 +1,189 @@
+/*
+ * Implementation of pattern.h: dispatch to osregex.c or to PCRE2.
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/err.h"
+#include "engine/pattern.h"
+
+#define PCRE_MATCH_LIMIT 200000u
+#define PCRE_DEPTH_LIMIT 10000u
+
+static const char *const type_names[] = {
+    [PAT_NONE] = "none",
+    [PAT_OSREGEX] = "osregex",
+    [PAT_OSMATCH] = "osmatch",
+    [PAT_PCRE2] = "pcre2",
+};
+
+const char *
+pattern_type_name(enum pattern_type t)
+{
+	return (unsigned)t <= PAT_PCRE2 ? type_names[t] : "?";
+}
+
+enum pattern_type
+pattern_type_parse(const char *s)
+{
+	if (strcasecmp(s, "osregex") == 0)
+		return PAT_OSREGEX;
+	if (strcasecmp(s, "osmatch") == 0 || strcasecmp(s, "sregex") == 0)
+		return PAT_OSMATCH;
+	if (strcasecmp(s, "pcre2") == 0)
+		return PAT_PCRE2;
+	return PAT_NONE;
+}
+
+static int
+pcre_compile_text(
+    struct pattern *p, const char *text, char *err, size_t err_size)
+{
+	PCRE2_UCHAR msg[160];
+	PCRE2_SIZE off;
+	int code;
+	pcre2_code *re;
+
+	re = pcre2_compile(
+	    (PCRE2_SPTR)text, PCRE2_ZERO_TERMINATED, 0, &code, &off, NULL);
+	if (re == NULL) {
+		pcre2_get_error_message(code, msg, sizeof(msg));
+		snprintf(err, err_size, "%s at offset %zu", (char *)msg,
+		    (size_t)off);
+		return ARX_ERR_INVAL;
+	}
+	(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+	p->u.pcre = re;
+	return 0;
+}
+
+int
+pattern_compile(struct pattern *p, const char *text, enum pattern_type type,
+    bool capture, bool negate, char *err, size_t err_size)
+{
+	memset(p, 0, sizeof(*p));
+	p->type = type;
+	p->negate = negate;
+	switch (type) {
+	case PAT_OSREGEX:
+		p->u.re = osregex_compile(text, capture, err, err_size);
+		break;
+	case PAT_OSMATCH:
+		p->u.m = osmatch_compile(text, err, err_size);
+		break;
+	case PAT_PCRE2:
+		return pcre_compile_text(p, text, err, err_size);
+	default:
+		snprintf(err, err_size, "unknown pattern type");
+		return ARX_ERR_INVAL;
+	}
+	if (p->u.re == NULL) {
+		p->type = PAT_NONE;
+		return ARX_ERR_INVAL;
+	}
+	return 0;
+}
+
+void
+pattern_release(struct pattern *p)
+{
+	switch (p->type) {
+	case PAT_OSREGEX:
+		osregex_free(p->u.re);
+		break;
+	case PAT_OSMATCH:
+		osmatch_free(p->u.m);
+		break;
+	case PAT_PCRE2:
+		pcre2_code_free(p->u.pcre);
+		break;
+	default:
+		break;
+	}
+	memset(p, 0, sizeof(*p));
+}
+
+static bool
+pcre_match(const struct pattern *p, const char *s, size_t len,
+    struct pattern_result *res, struct pattern_scratch *sc)
+{
+	PCRE2_SIZE *ov;
+	int rc, i;
+
+	if (sc->match_data == NULL) {
+		sc->match_data =
+		    pcre2_match_data_create(OSREGEX_MAX_CAPS + 1, NULL);
+		sc->match_ctx = pcre2_match_context_create(NULL);
+		if (sc->match_data == NULL || sc->match_ctx == NULL) {
+			pattern_scratch_release(sc);
+			return false;
+		}
+		pcre2_set_match_limit(sc->match_ctx, PCRE_MATCH_LIMIT);
+		pcre2_set_depth_limit(sc->match_ctx, PCRE_DEPTH_LIMIT);
+	}
+	rc = pcre2_match(
+	    p->u.pcre, (PCRE2_SPTR)s, len, 0, 0, sc->match_data, sc->match_ctx);
+	if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
+	    rc == PCRE2_ERROR_JIT_STACKLIMIT)
+		sc->nlimit++;
+	if (rc <= 0)
+		return false;
+	if (res == NULL)
+		return true;
+	ov = pcre2_get_ovector_pointer(sc->match_data);
+	res->end = (long)ov[1] - 1;
+	res->ncaps = 0;
+	for (i = 1; i < rc && i <= OSREGEX_MAX_CAPS; i++) {
+		size_t a = ov[2 * i], b = ov[2 * i + 1];
+		/* A group that did not take part leaves its field unset. */
+		res->caps[res->ncaps].p = a == PCRE2_UNSET ? NULL : s + a;
+		res->caps[res->ncaps++].len = a == PCRE2_UNSET ? 0 : b - a;
+	}
+	return true;
+}
+
+bool
+pattern_match(const struct pattern *p, const char *subject, size_t len,
+    struct pattern_result *res, struct pattern_scratch *scratch)
+{
+	struct osregex_result rr;
+	bool m = false;
+
+	if (res != NULL)
+		res->ncaps = 0;
+	switch (p->type) {
+	case PAT_OSREGEX:
+		m = osregex_exec(p->u.re, subject, len, &rr);
+		if (m && res != NULL && !p->negate) {
+			res->end = rr.end;
+			res->ncaps = rr.ncaps;
+			memcpy(
+			    res->caps, rr.caps, rr.ncaps * sizeof(rr.caps[0]));
+		}
+		if (rr.budget_exceeded && scratch != NULL)
+			scratch->nlimit++;
+		break;
+	case PAT_OSMATCH:
+		m = osmatch_exec(p->u.m, subject, len);
+		break;
+	case PAT_PCRE2:
+		m = pcre_match(
+		    p, subject, len, p->negate ? NULL : res, scratch);
+		break;
+	default:
+		return false;
+	}
+	return m != p->negate;
+}
+
+void
+pattern_scratch_release(struct pattern_scratch *s)
+{
+	pcre2_match_data_free(s->match_data);
+	pcre2_match_context_free(s->match_ctx);
+	s->match_data = NULL;
+	s->match_ctx = NULL;
+}

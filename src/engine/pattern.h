@@ -1,0 +1,71 @@
+/*
+ * One compiled pattern of any of the three languages a rule or decoder may
+ * use (OS_Regex, OS_Match, PCRE2), with its negation flag, behind one match
+ * call. PCRE2 patterns are compiled as Wazuh compiles them (no flags: case
+ * sensitive), JIT-compiled when the platform allows, and matched under
+ * match and depth limits so that no subject can make them run long.
+ *
+ * A struct pattern is immutable after pattern_compile(); matching writes
+ * only into the caller's struct pattern_result and struct pattern_scratch.
+ */
+#ifndef ARX_ENGINE_PATTERN_H
+#define ARX_ENGINE_PATTERN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/strparse.h"
+#include "engine/osregex.h"
+
+enum pattern_type {
+	PAT_NONE = 0, /* not set */
+	PAT_OSREGEX,
+	PAT_OSMATCH,
+	PAT_PCRE2,
+};
+
+struct pattern {
+	enum pattern_type type;
+	bool negate;
+	union {
+		struct osregex *re;
+		struct osmatch *m;
+		void *pcre; /* pcre2_code_8 */
+	} u;
+};
+
+struct pattern_result {
+	long end; /* index of the last character matched (OSSEC convention) */
+	size_t ncaps;
+	struct span caps[OSREGEX_MAX_CAPS];
+};
+
+/* Mutable per-thread scratch for PCRE2 (match data). */
+struct pattern_scratch {
+	void *match_data;     /* pcre2_match_data_8, created on first use */
+	void *match_ctx;      /* pcre2_match_context_8 with our limits */
+	unsigned long nlimit; /* matches abandoned at a limit */
+};
+
+/* Name of a type ("osregex", "osmatch", "pcre2"); type attribute parser. */
+const char *pattern_type_name(enum pattern_type t);
+enum pattern_type pattern_type_parse(const char *s);
+
+/*
+ * Compile text as type. capture: OS_Regex groups are wanted (decoders).
+ * 0, or ARX_ERR_INVAL with a message in err.
+ */
+int pattern_compile(struct pattern *p, const char *text, enum pattern_type type,
+    bool capture, bool negate, char *err, size_t err_size);
+void pattern_release(struct pattern *p);
+
+/*
+ * Match subject[0..len) (NUL-terminated at len). Negation applies to the
+ * result; a negated pattern fills no captures. res may be NULL.
+ */
+bool pattern_match(const struct pattern *p, const char *subject, size_t len,
+    struct pattern_result *res, struct pattern_scratch *scratch);
+
+void pattern_scratch_release(struct pattern_scratch *s);
+
+#endif

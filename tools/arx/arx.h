@@ -1,0 +1,14 @@
+/*
+ * Subcommands of the arx tool, one function each, listed in main.c's
+ * table. Each returns a sysexits code.
+ */
+#ifndef ARX_TOOLS_ARX_H
+#define ARX_TOOLS_ARX_H
+
+#ifndef ARX_DEFAULT_CONF
+#define ARX_DEFAULT_CONF "/etc/arx/arx.conf"
+#endif
+
+int cmd_logtest(int argc, char **argv);
+
+#endif
