@@ -595,6 +595,9 @@ osr_run_alt(struct osr_run *r)
 		if (r->budget-- == 0)
 			return -1;
 		ret = osr_step(r);
+		/* OSSEC returns its "last matched" pointer: none, no match. */
+		if (ret == OSR_MATCH && r->last == NONE)
+			return OSR_NOMATCH;
 		if (ret != OSR_CONT)
 			return ret;
 		if (++r->i >= r->n)

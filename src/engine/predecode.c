@@ -380,7 +380,8 @@ pd_asl(const struct pd_line *l, struct event *ev)
 
 	if (l->len <= 26 || !shape(l, 0, "A[BTF K.N.Q T:"))
 		return 1;
-	ev->timestamp = mkspan(l, 6, 25);
+	if ((p = memchr(l->s + 6, ']', l->len - 6)) != NULL)
+		ev->timestamp = mkspan(l, 6, (size_t)(p - l->s));
 	ev->log = l->s + 25;
 	ev->log_len = l->len - 25;
 	for (off = 25; off < l->len; off = (size_t)(p - l->s) + 1) {
@@ -420,21 +421,48 @@ token(const struct pd_line *l, size_t *p)
 	return mkspan(l, start, start);
 }
 
+/*
+ * End of RFC 5424 structured data at p: "[id k="v"]..." elements, where a
+ * quoted value may hold ']' and backslash escapes.
+ */
+static size_t
+sd_end(const struct pd_line *l, size_t p)
+{
+	bool quoted = false;
+	int depth = 0;
+
+	for (; p < l->len; p++) {
+		char c = at(l, p);
+		if (quoted) {
+			if (c == '\\')
+				p++;
+			else if (c == '"')
+				quoted = false;
+		} else if (c == '"' && depth > 0)
+			quoted = true;
+		else if (c == '[')
+			depth++;
+		else if (c == ']')
+			depth--;
+		else if (depth == 0)
+			break;
+	}
+	return p;
+}
+
 /* RFC 5424 after "<PRI>1 ": TIMESTAMP HOST APP PROCID MSGID SD [MSG]. */
 static void
 pd_rfc5424(const struct pd_line *l, size_t p, struct event *ev)
 {
 	struct span ts = token(l, &p), host = token(l, &p);
 	struct span app = token(l, &p);
-	int depth = 0;
 
 	(void)token(l, &p); /* PROCID */
 	(void)token(l, &p); /* MSGID */
 	if (at(l, p) == '-')
 		p++;
 	else
-		for (; p < l->len && (depth > 0 || at(l, p) == '['); p++)
-			depth += (at(l, p) == '[') - (at(l, p) == ']');
+		p = sd_end(l, p);
 	p += at(l, p) == ' ';
 	if (l->len - p >= 3 && memcmp(l->s + p, "\xef\xbb\xbf", 3) == 0)
 		p += 3;
