@@ -4,8 +4,9 @@ own ruleset (etc/arx.conf) and checks, for every line, the decoder name,
 each expected field, and that the fields listed in "absent" are not set."""
 import argparse
 import json
-import subprocess
 import sys
+
+from arxlib import logtest
 
 
 def flatten(obj, prefix=""):
@@ -26,12 +27,7 @@ def main():
     args = ap.parse_args()
     with open(args.cases) as f:
         cases = [json.loads(l) for l in f if l.strip()]
-    data = "".join(c["log"] + "\n" for c in cases).encode()
-    p = subprocess.run([args.arx, "logtest", "--json", "-c", args.conf],
-                       input=data, capture_output=True, timeout=300)
-    if p.returncode != 0:
-        sys.exit("arx logtest failed: " + p.stderr.decode())
-    outs = [json.loads(l) for l in p.stdout.decode().splitlines()]
+    outs = logtest(args.arx, ["-c", args.conf], [c["log"] for c in cases])
     assert len(outs) == len(cases), (len(outs), len(cases))
     bad = 0
     for c, o in zip(cases, outs):

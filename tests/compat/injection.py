@@ -6,8 +6,9 @@ must_not_yield must never come out as srcip, and where expect_host is given
 it must be the srcip."""
 import argparse
 import json
-import subprocess
 import sys
+
+from arxlib import logtest
 
 
 def main():
@@ -27,13 +28,7 @@ def main():
             log = "Nov 22 10:00:00 host" + (log if log.startswith(" ")
                                             else " " + log)
         lines.append(log)
-    p = subprocess.run([args.arx, "logtest", "--json", "-c", args.conf],
-                       input=("\n".join(lines) + "\n").encode("utf-8", "surrogateescape"),
-                       capture_output=True, timeout=300)
-    if p.returncode != 0:
-        sys.exit("arx logtest failed: " + p.stderr.decode())
-    outs = [json.loads(l) for l in
-            p.stdout.decode("utf-8", "replace").splitlines()]
+    outs = logtest(args.arx, ["-c", args.conf], lines)
     assert len(outs) == len(cases)
     bad = 0
     for c, o in zip(cases, outs):

@@ -19,10 +19,11 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 from collections import defaultdict
+
+from arxlib import logtest
 
 
 def prepare(src, dst):
@@ -55,13 +56,7 @@ def run_cases(arx, ruleset, cases):
         for ev in case["events"]:
             lines.append(ev)
         lines.append("")
-    data = ("\n".join(lines) + "\n").encode("utf-8", "surrogateescape")
-    proc = subprocess.run([arx, "logtest", "--json", "--ruleset", ruleset],
-                          input=data, capture_output=True, timeout=1800)
-    if proc.returncode != 0:
-        sys.stderr.write(proc.stderr.decode("utf-8", "replace"))
-        raise SystemExit("arx logtest failed with %d" % proc.returncode)
-    out = [json.loads(l) for l in proc.stdout.decode("utf-8").splitlines()]
+    out = logtest(arx, ["--ruleset", ruleset], lines)
     results, k = [], 0
     for case in cases:
         n = sum(1 for ev in case["events"] if ev.strip("\r\n") != "")
