@@ -238,6 +238,17 @@ xml_put_special(struct buf *out, const char *s, size_t n, bool is_comment)
 	return r;
 }
 
+/* An odd number of backslashes before t[i] escapes it. */
+static bool
+xml_escaped(const char *t, size_t i)
+{
+	size_t n = 0;
+
+	while (i > n && t[i - n - 1] == '\\')
+		n++;
+	return n % 2 == 1;
+}
+
 /*
  * OSSEC's own XML parser accepts a bare '&' and a '<' that starts no tag
  * (as in the pattern "\<\d+>"); rule and decoder files rely on it. Such
@@ -257,7 +268,7 @@ xml_fix_text(const char *t, size_t len, struct buf *out)
 			r = xml_put_special(out, t + i, n, comment);
 			i += n;
 		} else if (t[i] == '<' && i + 1 < len &&
-		    ((i > 0 && t[i - 1] == '\\') ||
+		    (xml_escaped(t, i) ||
 			(!isalpha((unsigned char)t[i + 1]) &&
 			    strchr("_:/!?", t[i + 1]) == NULL))) {
 			r = buf_puts(out, "&lt;");

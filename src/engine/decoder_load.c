@@ -22,19 +22,13 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "engine/decoder.h"
-
-#define MAX_VARS 256
-
-struct dec_var {
-	const char *name, *value;
-};
+#include "engine/xmlvar.h"
 
 /* Everything read for one <decoder>, before it is compiled. */
 struct dec_build {
 	struct decoder_set *set;
 	const struct xml_node *node;
-	const struct dec_var *vars;
-	size_t nvars;
+	const struct xmlvars *vars;
 	struct decoder *d;
 	struct buf prematch, regex, program_name;
 	bool has_prematch, has_regex, has_program_name;
@@ -54,39 +48,6 @@ dec_err(struct dec_build *b, const struct xml_node *n, const char *msg,
 	    b->d->name ? b->d->name : "?", msg, detail ? ": " : "",
 	    detail ? detail : "");
 	b->err = ARX_ERR_CONFIG;
-}
-
-/* text with $NAME replaced by the value of <var name="NAME">. */
-static int
-dec_subst(const struct dec_var *vars, size_t nvars, const char *text,
-    struct buf *out, const char **bad)
-{
-	size_t i, k, n;
-	int r = 0;
-
-	for (i = 0; text[i] != '\0' && r == 0; i++) {
-		if (text[i] != '$' || (i > 0 && text[i - 1] == '\\') ||
-		    !(text[i + 1] == '_' ||
-			isalpha((unsigned char)text[i + 1]))) {
-			r = buf_putc(out, text[i]);
-			continue;
-		}
-		for (n = 1;
-		     isalnum((unsigned char)text[i + n]) || text[i + n] == '_';
-		     n++)
-			;
-		for (k = 0; k < nvars; k++)
-			if (strlen(vars[k].name) == n - 1 &&
-			    strncmp(vars[k].name, text + i + 1, n - 1) == 0)
-				break;
-		if (k == nvars) {
-			*bad = text + i;
-			return ARX_ERR_NOTFOUND;
-		}
-		r = buf_puts(out, vars[k].value);
-		i += n - 1;
-	}
-	return r;
 }
 
 static const char *
@@ -354,8 +315,8 @@ dec_elem(struct dec_build *b, const struct xml_node *n)
 		return ARX_ERR_CONFIG;
 	}
 	buf_init(&text, XML_MAX_FILE_SIZE);
-	if ((r = dec_subst(b->vars, b->nvars,
-		 dec_elems[i].raw ? n->raw : n->text, &text, &bad)) != 0) {
+	if ((r = xmlvars_apply(b->vars, dec_elems[i].raw ? n->raw : n->text,
+		 &text, &bad)) != 0) {
 		if (bad != NULL)
 			dec_err(b, n, "undefined variable", bad);
 	} else
@@ -577,10 +538,9 @@ dec_finish(struct dec_build *b)
 
 static int
 dec_read(struct decoder_set *set, const struct xml_node *node,
-    const struct dec_var *vars, size_t nvars)
+    const struct xmlvars *vars)
 {
-	struct dec_build b = {
-	    .set = set, .node = node, .vars = vars, .nvars = nvars};
+	struct dec_build b = {.set = set, .node = node, .vars = vars};
 	const struct xml_node *c;
 	const char *name = xml_attr_get(node, "name");
 	int r = 0;
@@ -609,36 +569,12 @@ dec_read(struct decoder_set *set, const struct xml_node *node,
 	return r != 0 ? r : b.err;
 }
 
-static int
-dec_collect_vars(const struct xml_doc *doc, struct dec_var *vars, size_t *nvars)
-{
-	const struct xml_node *n;
-	const char *name;
-
-	*nvars = 0;
-	for (n = doc->root.child; n != NULL; n = n->next) {
-		if (strcmp(n->name, "var") != 0)
-			continue;
-		name = xml_attr_get(n, "name");
-		if (name == NULL || *nvars == MAX_VARS) {
-			log_error("%s:%u: <var> needs a name (at most %d "
-				  "variables per file)",
-			    n->file, n->line, MAX_VARS);
-			return ARX_ERR_CONFIG;
-		}
-		vars[*nvars].name = name;
-		vars[(*nvars)++].value = n->text;
-	}
-	return 0;
-}
-
 int
 decoder_load_file(struct decoder_set *set, const char *path)
 {
-	struct dec_var vars[MAX_VARS];
+	struct xmlvars vars = {.n = 0};
 	const struct xml_node *n;
 	struct xml_doc *doc;
-	size_t nvars;
 	int r, nerr = 0;
 
 	if ((r = xml_read_file(path, &doc)) != 0)
@@ -647,7 +583,7 @@ decoder_load_file(struct decoder_set *set, const char *path)
 		xml_doc_free(doc);
 		return ARX_ERR_NOMEM;
 	}
-	if ((r = dec_collect_vars(doc, vars, &nvars)) != 0)
+	if ((r = xmlvars_collect(&vars, &doc->root)) != 0)
 		nerr++;
 	for (n = doc->root.child; n != NULL && r != ARX_ERR_NOMEM;
 	     n = n->next) {
@@ -660,7 +596,7 @@ decoder_load_file(struct decoder_set *set, const char *path)
 			nerr++;
 			continue;
 		}
-		if ((r = dec_read(set, n, vars, nvars)) != 0)
+		if ((r = dec_read(set, n, &vars)) != 0)
 			nerr++;
 	}
 	set->nfiles++;

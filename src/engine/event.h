@@ -58,6 +58,7 @@ struct event {
 	struct span fields[EF_NSTATIC];
 	struct event_dyn *dyn;
 	size_t ndyn, dyn_cap;
+	int consumed_level; /* correlation: counted by a rule of this level */
 	unsigned truncated : 1;   /* the line was cut at EVENT_MAX_LINE */
 	unsigned nfields_dropped; /* dynamic fields over the bound */
 };

@@ -4,6 +4,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -23,7 +24,7 @@ static const char *const type_names[] = {
 const char *
 pattern_type_name(enum pattern_type t)
 {
-	return (unsigned)t <= PAT_PCRE2 ? type_names[t] : "?";
+	return (unsigned)t <= PAT_EXACT ? type_names[t] : "?";
 }
 
 enum pattern_type
@@ -76,6 +77,9 @@ pattern_compile(struct pattern *p, const char *text, enum pattern_type type,
 		break;
 	case PAT_PCRE2:
 		return pcre_compile_text(p, text, err, err_size);
+	case PAT_EXACT:
+		p->u.exact = strdup(text);
+		break;
 	default:
 		snprintf(err, err_size, "unknown pattern type");
 		return ARX_ERR_INVAL;
@@ -99,6 +103,9 @@ pattern_release(struct pattern *p)
 		break;
 	case PAT_PCRE2:
 		pcre2_code_free(p->u.pcre);
+		break;
+	case PAT_EXACT:
+		free(p->u.exact);
 		break;
 	default:
 		break;
@@ -172,6 +179,10 @@ pattern_match(const struct pattern *p, const char *subject, size_t len,
 	case PAT_PCRE2:
 		m = pcre_match(
 		    p, subject, len, p->negate ? NULL : res, scratch);
+		break;
+	case PAT_EXACT:
+		m = strlen(p->u.exact) == len &&
+		    memcmp(p->u.exact, subject, len) == 0;
 		break;
 	default:
 		return false;

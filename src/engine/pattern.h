@@ -22,6 +22,7 @@ enum pattern_type {
 	PAT_OSREGEX,
 	PAT_OSMATCH,
 	PAT_PCRE2,
+	PAT_EXACT, /* whole-string, case-sensitive equality (rule <action>) */
 };
 
 struct pattern {
@@ -31,6 +32,7 @@ struct pattern {
 		struct osregex *re;
 		struct osmatch *m;
 		void *pcre; /* pcre2_code_8 */
+		char *exact;
 	} u;
 };
 

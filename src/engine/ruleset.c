@@ -1,22 +1,167 @@
 /*
- * Implementation of ruleset.h.
+ * Implementation of ruleset.h. Files are gathered from every directory
+ * and include, filtered by the exclusions, and loaded in the order of
+ * their base names (strcmp), as Wazuh loads them.
  */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/err.h"
 #include "core/log.h"
 #include "engine/predecode.h"
 #include "engine/ruleset.h"
 
+struct file_list {
+	char **paths;
+	size_t n, cap;
+};
+
+static int
+files_add(struct file_list *fl, const char *path)
+{
+	char **v;
+
+	if (fl->n == fl->cap) {
+		size_t cap = fl->cap ? fl->cap * 2 : 64;
+		if ((v = realloc(fl->paths, cap * sizeof(*v))) == NULL)
+			return ARX_ERR_NOMEM;
+		fl->paths = v;
+		fl->cap = cap;
+	}
+	if ((fl->paths[fl->n] = strdup(path)) == NULL)
+		return ARX_ERR_NOMEM;
+	fl->n++;
+	return 0;
+}
+
+static void
+files_free(struct file_list *fl)
+{
+	size_t i;
+
+	for (i = 0; i < fl->n; i++)
+		free(fl->paths[i]);
+	free(fl->paths);
+	fl->paths = NULL;
+	fl->n = fl->cap = 0;
+}
+
+static const char *
+base_name(const char *p)
+{
+	const char *s = strrchr(p, '/');
+
+	return s ? s + 1 : p;
+}
+
+static int
+by_base(const void *a, const void *b)
+{
+	return strcmp(
+	    base_name(*(char *const *)a), base_name(*(char *const *)b));
+}
+
+static bool
+excluded(const char *path, const struct strvec *ex)
+{
+	size_t i;
+
+	for (i = 0; ex != NULL && i < ex->n; i++)
+		if (strcmp(base_name(ex->v[i]), base_name(path)) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The *.xml files of dir; for lists, every file but *.cdb, down to a few
+ * levels of subdirectories (symbolic links to directories are not
+ * followed).
+ */
+static int
+files_scan(struct file_list *fl, const char *dir, bool lists, int depth)
+{
+	struct dirent *e;
+	struct stat st;
+	char path[4096];
+	DIR *d;
+	int r = 0;
+	size_t len;
+
+	if ((d = opendir(dir)) == NULL) {
+		log_error(
+		    "%s: cannot read directory: %s", dir, strerror(errno));
+		return ARX_ERR_CONFIG;
+	}
+	while (r == 0 && (e = readdir(d)) != NULL) {
+		len = strlen(e->d_name);
+		if (e->d_name[0] == '.' ||
+		    (size_t)snprintf(path, sizeof(path), "%s/%s", dir,
+			e->d_name) >= sizeof(path) ||
+		    lstat(path, &st) != 0)
+			continue;
+		if (lists && S_ISDIR(st.st_mode) && depth < 8)
+			r = files_scan(fl, path, true, depth + 1);
+		else if (S_ISREG(st.st_mode) &&
+		    (lists ? !(len > 4 && !strcmp(e->d_name + len - 4, ".cdb"))
+			   : (len > 4 && !strcmp(e->d_name + len - 4, ".xml"))))
+			r = files_add(fl, path);
+	}
+	closedir(d);
+	return r;
+}
+
+/* Load files of one kind, in base-name order. */
+static int
+load_sorted(struct ruleset *rs, struct file_list *fl, const struct strvec *ex,
+    int (*load)(struct ruleset *, const char *))
+{
+	size_t i;
+	int r = 0, r2;
+
+	if (fl->n > 1)
+		qsort(fl->paths, fl->n, sizeof(fl->paths[0]), by_base);
+	for (i = 0; i < fl->n; i++)
+		if (!excluded(fl->paths[i], ex) &&
+		    (r2 = load(rs, fl->paths[i])) != 0 && r != ARX_ERR_NOMEM)
+			r = r2;
+	return r;
+}
+
+static int
+load_decoders(struct ruleset *rs, const char *path)
+{
+	return decoder_load_file(rs->decoders, path);
+}
+
+static int
+load_rules(struct ruleset *rs, const char *path)
+{
+	return rule_load_file(rs->rules, path);
+}
+
+static int
+load_list(struct ruleset *rs, const char *path)
+{
+	return rule_set_load_list(rs->rules, path);
+}
+
 static struct ruleset *
 ruleset_new(void)
 {
 	struct ruleset *rs = calloc(1, sizeof(*rs));
 
-	if (rs != NULL && (rs->decoders = decoder_set_new()) == NULL) {
-		free(rs);
-		rs = NULL;
+	if (rs == NULL)
+		return NULL;
+	rs->decoders = decoder_set_new();
+	rs->rules = rule_set_new();
+	if (rs->decoders == NULL || rs->rules == NULL) {
+		ruleset_free(rs);
+		return NULL;
 	}
 	return rs;
 }
@@ -28,6 +173,8 @@ ruleset_done(struct ruleset *rs, int r, struct ruleset **out)
 		log_error("no decoders were loaded");
 		r = ARX_ERR_CONFIG;
 	}
+	if (r == 0)
+		r = rule_set_finish(rs->rules);
 	if (r != 0) {
 		ruleset_free(rs);
 		return r;
@@ -36,43 +183,77 @@ ruleset_done(struct ruleset *rs, int r, struct ruleset **out)
 	return 0;
 }
 
+/* Gather kind's files from dirs and single files, load them sorted. */
+static int
+load_kind(struct ruleset *rs, const struct strvec *dirs,
+    const struct strvec *files, const struct strvec *ex, bool lists,
+    int (*load)(struct ruleset *, const char *))
+{
+	struct file_list fl = {0};
+	size_t i;
+	int r = 0;
+
+	for (i = 0; dirs != NULL && i < dirs->n && r == 0; i++)
+		r = files_scan(&fl, dirs->v[i], lists, 0);
+	for (i = 0; files != NULL && i < files->n && r == 0; i++)
+		r = files_add(&fl, files->v[i]);
+	if (r == 0)
+		r = load_sorted(rs, &fl, ex, load);
+	files_free(&fl);
+	return r;
+}
+
 int
 ruleset_load_conf(const struct conf_ruleset *rc, struct ruleset **out)
 {
 	struct ruleset *rs;
-	size_t i;
-	int r = 0, r2;
+	int r;
 
 	*out = NULL;
 	if ((rs = ruleset_new()) == NULL)
 		return ARX_ERR_NOMEM;
-	for (i = 0; i < rc->decoder_dirs.n; i++)
-		if ((r2 = decoder_load_dir(rs->decoders, rc->decoder_dirs.v[i],
-			 rc->decoder_exclude.v, rc->decoder_exclude.n)) != 0)
-			r = r2;
-	for (i = 0; i < rc->decoder_include.n; i++)
-		if ((r2 = decoder_load_file(
-			 rs->decoders, rc->decoder_include.v[i])) != 0)
-			r = r2;
+	r = load_kind(rs, &rc->decoder_dirs, &rc->decoder_include,
+	    &rc->decoder_exclude, false, load_decoders);
+	if (r == 0)
+		r = load_kind(rs, NULL, &rc->lists, NULL, true, load_list);
+	if (r == 0)
+		r = load_kind(rs, &rc->rule_dirs, &rc->rule_include,
+		    &rc->rule_exclude, false, load_rules);
 	return ruleset_done(rs, r, out);
 }
 
 int
 ruleset_load_dirs(const char *const *dirs, size_t ndirs, struct ruleset **out)
 {
+	static const char *const kinds[] = {"decoders", "lists", "rules"};
+	const char *paths[3][16];
+	struct strvec v[3];
+	struct stat st;
+	char buf[3][16][4096];
+	size_t i, k;
 	struct ruleset *rs;
-	char path[4096];
-	size_t i;
-	int r = 0, r2;
+	int r;
 
 	*out = NULL;
+	if (ndirs > 16)
+		return ARX_ERR_TOOBIG;
+	for (k = 0; k < 3; k++) {
+		v[k].v = paths[k];
+		v[k].n = 0;
+		for (i = 0; i < ndirs; i++) {
+			snprintf(buf[k][i], sizeof(buf[k][i]), "%s/%s", dirs[i],
+			    kinds[k]);
+			if (k == 0 || stat(buf[k][i], &st) == 0)
+				paths[k][v[k].n++] = buf[k][i];
+		}
+	}
 	if ((rs = ruleset_new()) == NULL)
 		return ARX_ERR_NOMEM;
-	for (i = 0; i < ndirs; i++) {
-		snprintf(path, sizeof(path), "%s/decoders", dirs[i]);
-		if ((r2 = decoder_load_dir(rs->decoders, path, NULL, 0)) != 0)
-			r = r2;
-	}
+	r = load_kind(rs, &v[0], NULL, NULL, false, load_decoders);
+	if (r == 0)
+		r = load_kind(rs, &v[1], NULL, NULL, true, load_list);
+	if (r == 0)
+		r = load_kind(rs, &v[2], NULL, NULL, false, load_rules);
 	return ruleset_done(rs, r, out);
 }
 
@@ -82,14 +263,25 @@ ruleset_free(struct ruleset *rs)
 	if (rs == NULL)
 		return;
 	decoder_set_free(rs->decoders);
+	rule_set_free(rs->rules);
 	free(rs);
 }
 
 bool
-ruleset_analyse(
-    const struct ruleset *rs, struct event *ev, struct pattern_scratch *scratch)
+ruleset_analyse(const struct ruleset *rs, struct corr *c, struct event *ev,
+    int64_t now_ms, struct pattern_scratch *scratch,
+    const struct rule_trace *trace, struct rule_result *res)
 {
+	struct rule_result local;
+	bool decoded;
+
+	if (res == NULL)
+		res = &local;
+	memset(res, 0, sizeof(*res));
 	if (predecode(ev) != 0)
 		return false;
-	return decoder_decode(rs->decoders, ev, scratch);
+	decoded = decoder_decode(rs->decoders, ev, scratch);
+	if (c != NULL)
+		rule_eval(rs->rules, c, ev, now_ms, scratch, trace, res);
+	return decoded;
 }

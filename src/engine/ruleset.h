@@ -1,32 +1,43 @@
 /*
  * The ruleset: everything analysis needs that is loaded from files and
- * never changes afterwards (today the decoders; rules and lists join with
- * the rules engine). It is built whole from a configuration's <ruleset>
- * section or from directories in Wazuh's layout, and swapped whole on
- * reload. ruleset_analyse() runs one event through pre-decoding and
- * decoding.
+ * never changes afterwards: decoders, CDB lists and rules. It is built
+ * whole from a configuration's <ruleset> section or from directories in
+ * Wazuh's layout (DIR/decoders, DIR/lists, DIR/rules), and swapped whole
+ * on reload. As in Wazuh, the files of all directories are loaded in the
+ * order of their base names.
+ *
+ * ruleset_analyse() runs one event through pre-decoding, decoding and the
+ * rules; the mutable correlation state it needs is the caller's.
  */
 #ifndef ARX_ENGINE_RULESET_H
 #define ARX_ENGINE_RULESET_H
 
 #include "config/conf.h"
+#include "engine/corr.h"
 #include "engine/decoder.h"
 #include "engine/event.h"
 #include "engine/pattern.h"
+#include "engine/rule.h"
+#include "engine/rule_eval.h"
 
 struct ruleset {
 	struct decoder_set *decoders;
+	struct rule_set *rules;
 };
 
-/* From <ruleset>: decoder_dir (in order), decoder_include, exclusions. */
+/* From <ruleset>: decoder/rule dirs and includes, exclusions, lists. */
 int ruleset_load_conf(const struct conf_ruleset *rc, struct ruleset **out);
-/* From directories laid out as Wazuh's ruleset: DIR/decoders/ ... */
+/* From directories laid out as Wazuh's ruleset. */
 int ruleset_load_dirs(
     const char *const *dirs, size_t ndirs, struct ruleset **out);
 void ruleset_free(struct ruleset *rs);
 
-/* Pre-decode and decode ev. Returns true if a decoder matched. */
-bool ruleset_analyse(const struct ruleset *rs, struct event *ev,
-    struct pattern_scratch *scratch);
+/*
+ * Pre-decode, decode and evaluate ev at event time now_ms. Returns true if
+ * a decoder matched; res (may be NULL) gets the rule result.
+ */
+bool ruleset_analyse(const struct ruleset *rs, struct corr *c, struct event *ev,
+    int64_t now_ms, struct pattern_scratch *scratch,
+    const struct rule_trace *trace, struct rule_result *res);
 
 #endif

@@ -1,10 +1,11 @@
 /*
  * arx logtest: run log lines from standard input through the engine and
- * show what it makes of them, as wazuh-logtest does: phase 1 (pre-decoding)
- * and phase 2 (decoding) in text, or with --json one JSON object per line
- * in the shape of Wazuh's alerts.json. An empty line starts a new session.
- * The ruleset comes from a configuration file (-c) or from directories in
- * Wazuh's layout (--ruleset DIR, repeatable).
+ * show what it makes of them, as wazuh-logtest does: phase 1 (pre-
+ * decoding), phase 2 (decoding) and phase 3 (rules) in text; with --json
+ * one object per line in the shape of Wazuh's alerts.json plus "alert";
+ * with -a the alerts.log records. An empty line starts a new session
+ * (correlation state is cleared). -U rule:level:decoder checks the last
+ * event and sets the exit status as ossec-logtest does.
  */
 #include <getopt.h>
 #include <stdbool.h>
@@ -13,12 +14,15 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "alert/alert_log.h"
 #include "alert/event_json.h"
+#include "alert/rule_json.h"
 #include "arx.h"
 #include "config/conf.h"
 #include "core/buf.h"
+#include "core/clock.h"
 #include "core/log.h"
-#include "engine/decoder.h"
+#include "core/strparse.h"
 #include "engine/ruleset.h"
 
 #define MAX_RULESET_DIRS 16
@@ -27,26 +31,37 @@ struct logtest {
 	const char *conf_path;
 	const char *dirs[MAX_RULESET_DIRS];
 	size_t ndirs;
-	bool json;
+	bool json, verbose, alerts_log;
+	const char *unit; /* -U rule:level:decoder */
+	int64_t at_ms;    /* --at: a fixed event clock, or 0 */
+	unsigned alert_level;
 	struct ruleset *rs;
+	struct corr *corr;
+	struct rule_result res;
 	struct pattern_scratch scratch;
 	struct event ev;
 	struct buf out;
-	unsigned long lines, decoded;
+	unsigned long lines;
 };
 
 static void
 logtest_usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: arx logtest [-jh] [-c file] [--ruleset dir]...\n"
+	    "usage: arx logtest [-ajhv] [-c file] [--ruleset dir]... "
+	    "[-U rule:level:decoder]\n"
 	    "  -c file         take the ruleset from this configuration "
 	    "(default " ARX_DEFAULT_CONF ")\n"
-	    "  --ruleset dir   load dir/decoders (Wazuh's layout); "
-	    "repeatable\n"
+	    "  --ruleset dir   load dir/decoders, dir/lists, dir/rules "
+	    "(Wazuh's layout); repeatable\n"
 	    "  -j, --json      one JSON object per input line\n"
-	    "Reads log lines on standard input; an empty line starts a "
-	    "new session.\n");
+	    "  -a              print alerts in alerts.log format\n"
+	    "  -v              show every rule tried\n"
+	    "  -U r:l:d        exit 0 if the last event gives rule r, level l, "
+	    "decoder d\n"
+	    "  --at seconds    use this time (epoch) for every event\n"
+	    "Reads log lines on standard input; an empty line starts a new "
+	    "session.\n");
 }
 
 static int
@@ -56,26 +71,42 @@ logtest_args(int argc, char **argv, struct logtest *lt)
 	    {"ruleset", required_argument, NULL, 'r'},
 	    {"json", no_argument, NULL, 'j'},
 	    {"help", no_argument, NULL, 'h'},
+	    {"at", required_argument, NULL, 't'},
 	    {NULL, 0, NULL, 0},
 	};
+	uint64_t at;
 	int ch;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "c:jh", longopts, NULL)) != -1) {
+	while (
+	    (ch = getopt_long(argc, argv, "ac:jhU:v", longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'a':
+			lt->alerts_log = true;
+			break;
 		case 'c':
 			lt->conf_path = optarg;
 			break;
 		case 'r':
-			if (lt->ndirs == MAX_RULESET_DIRS) {
-				log_error("at most %d --ruleset directories",
-				    MAX_RULESET_DIRS);
+			if (lt->ndirs == MAX_RULESET_DIRS)
 				return EX_USAGE;
-			}
 			lt->dirs[lt->ndirs++] = optarg;
 			break;
 		case 'j':
 			lt->json = true;
+			break;
+		case 'U':
+			lt->unit = optarg;
+			break;
+		case 'v':
+			lt->verbose = true;
+			break;
+		case 't':
+			if (str_to_uint(optarg, 1, 1ull << 40, &at) != 0) {
+				log_error("--at wants seconds since the epoch");
+				return EX_USAGE;
+			}
+			lt->at_ms = (int64_t)at * 1000;
 			break;
 		case 'h':
 			logtest_usage(stdout);
@@ -94,34 +125,40 @@ logtest_load(struct logtest *lt)
 	struct arx_conf *conf;
 	int r;
 
+	lt->alert_level = 1;
 	if (lt->ndirs > 0)
 		r = ruleset_load_dirs(lt->dirs, lt->ndirs, &lt->rs);
 	else {
 		if (conf_load(lt->conf_path, &conf) != 0)
 			return EX_CONFIG;
+		lt->alert_level = conf->alerts.log_alert_level;
 		r = ruleset_load_conf(&conf->ruleset, &lt->rs);
 		conf_free(conf);
 	}
-	return r == 0 ? EX_OK : EX_CONFIG;
+	if (r != 0)
+		return EX_CONFIG;
+	if ((lt->corr = corr_new(lt->rs->rules)) == NULL)
+		return EX_OSERR;
+	return EX_OK;
 }
 
 static void
-put_span(FILE *f, const char *label, struct span s)
+put_span(const char *label, struct span s)
 {
 	if (span_is_set(s))
-		fprintf(f, "\t%s: '%.*s'\n", label, (int)s.len, s.p);
+		printf("\t%s: '%.*s'\n", label, (int)s.len, s.p);
 }
 
 static void
-logtest_print_text(const struct event *ev)
+print_phase12(const struct event *ev)
 {
 	size_t i;
 
 	printf("**Phase 1: Completed pre-decoding.\n");
 	printf("\tfull event: '%s'\n", ev->full_log);
-	put_span(stdout, "timestamp", ev->timestamp);
-	put_span(stdout, "hostname", ev->hostname);
-	put_span(stdout, "program_name", ev->program_name);
+	put_span("timestamp", ev->timestamp);
+	put_span("hostname", ev->hostname);
+	put_span("program_name", ev->program_name);
 	printf("\n**Phase 2: Completed decoding.\n");
 	if (ev->decoder == NULL) {
 		printf("\tNo decoder matched.\n\n");
@@ -131,32 +168,130 @@ logtest_print_text(const struct event *ev)
 	if (ev->decoder->parent_name != NULL)
 		printf("\tparent: '%s'\n", ev->decoder->parent_name);
 	for (i = 0; i < EF_NSTATIC; i++)
-		put_span(stdout, event_field_name((enum event_field)i),
-		    ev->fields[i]);
+		put_span(event_field_name((enum event_field)i), ev->fields[i]);
 	for (i = 0; i < ev->ndyn; i++)
-		put_span(stdout, ev->dyn[i].name, ev->dyn[i].value);
+		put_span(ev->dyn[i].name, ev->dyn[i].value);
 	printf("\n");
+}
+
+static bool
+is_alert(const struct logtest *lt)
+{
+	const struct rule *r = lt->res.rule;
+
+	return r != NULL && r->level > 0 &&
+	    ((unsigned)r->level >= lt->alert_level ||
+		(r->options & RULE_OPT_LOG_ALERT)) &&
+	    !(r->options & RULE_OPT_NO_LOG);
+}
+
+static void
+print_phase3(struct logtest *lt)
+{
+	const struct rule *r = lt->res.rule;
+
+	if (r == NULL)
+		return;
+	buf_reset(&lt->out);
+	alert_description(r, &lt->ev, &lt->out);
+	printf("**Phase 3: Completed filtering (rules).\n");
+	printf("\tid: '%u'\n\tlevel: '%d'\n\tdescription: '%s'\n", r->id,
+	    r->level, buf_cstr(&lt->out));
+	printf("\tgroups: '%s'\n\tfiredtimes: '%lu'\n", r->groups,
+	    lt->res.firedtimes);
+	if (lt->res.suppressed)
+		printf("\tsuppressed: 'ignore window'\n");
+	if (is_alert(lt))
+		printf("**Alert to be generated.\n");
+	printf("\n");
+}
+
+static void
+print_json(struct logtest *lt)
+{
+	buf_reset(&lt->out);
+	buf_putc(&lt->out, '{');
+	if (lt->res.rule != NULL) {
+		alert_rule_json(
+		    lt->res.rule, &lt->ev, lt->res.firedtimes, &lt->out);
+		buf_putc(&lt->out, ',');
+	}
+	alert_event_json(&lt->ev, &lt->out);
+	buf_printf(
+	    &lt->out, ",\"alert\":%s}\n", is_alert(lt) ? "true" : "false");
+	fwrite(lt->out.data, 1, lt->out.len, stdout);
+}
+
+static void
+trace_trying(void *ctx, const struct rule *r)
+{
+	(void)ctx;
+	if (r->id != 0)
+		printf("\tTrying rule: %u - %s\n", r->id, r->description);
+}
+
+static void
+trace_matched(void *ctx, const struct rule *r)
+{
+	(void)ctx;
+	if (r->id != 0)
+		printf(
+		    "\t\t*Rule %u matched\n\t\t*Trying child rules\n", r->id);
 }
 
 static void
 logtest_line(struct logtest *lt, const char *line, size_t len)
 {
+	struct rule_trace tr = {trace_trying, trace_matched, lt};
+	int64_t now = lt->at_ms ? lt->at_ms : clock_wall_ms(clock_real());
+
 	if (event_set_line(&lt->ev, line, len, "stdin") != 0) {
 		log_error("out of memory");
 		return;
 	}
 	lt->lines++;
-	if (ruleset_analyse(lt->rs, &lt->ev, &lt->scratch))
-		lt->decoded++;
-	if (!lt->json) {
-		logtest_print_text(&lt->ev);
-		return;
+	if (lt->verbose && !lt->json)
+		printf("**Rule debugging:\n");
+	(void)ruleset_analyse(lt->rs, lt->corr, &lt->ev, now, &lt->scratch,
+	    lt->verbose && !lt->json ? &tr : NULL, &lt->res);
+	if (lt->json)
+		print_json(lt);
+	else if (lt->alerts_log) {
+		if (is_alert(lt)) {
+			buf_reset(&lt->out);
+			alert_log_format(
+			    &lt->out, lt->res.rule, &lt->ev, lt->corr, now, 0);
+			fwrite(lt->out.data, 1, lt->out.len, stdout);
+		}
+	} else {
+		print_phase12(&lt->ev);
+		print_phase3(lt);
 	}
-	buf_reset(&lt->out);
-	buf_putc(&lt->out, '{');
-	alert_event_json(&lt->ev, &lt->out);
-	buf_puts(&lt->out, "}\n");
-	fwrite(lt->out.data, 1, lt->out.len, stdout);
+}
+
+/* -U rule:level:decoder on the last event; ossec-logtest's exit codes. */
+static int
+logtest_unit(const struct logtest *lt)
+{
+	char want[3][128] = {"", "", ""}, got[3][128];
+	const struct rule *r = lt->res.rule;
+	const char *p = lt->unit;
+	int i, empty = 0;
+
+	for (i = 0; i < 3; i++) {
+		size_t n = strcspn(p, ":");
+		snprintf(want[i], sizeof(want[i]), "%.*s", (int)n, p);
+		p += n + (p[n] == ':');
+		empty += want[i][0] == '\0';
+	}
+	snprintf(got[0], sizeof(got[0]), "%u", r ? r->id : 0);
+	snprintf(got[1], sizeof(got[1]), "%d", r ? r->level : 0);
+	snprintf(got[2], sizeof(got[2]), "%s",
+	    lt->ev.decoder ? lt->ev.decoder->report_name : "");
+	for (i = 0; i < 3; i++)
+		if (want[i][0] != '\0' && strcmp(want[i], got[i]) != 0)
+			return 1;
+	return empty;
 }
 
 int
@@ -177,14 +312,21 @@ cmd_logtest(int argc, char **argv)
 	while ((n = getline(&line, &cap, stdin)) != -1) {
 		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 			n--;
-		if (n == 0)
-			continue; /* a new session: no state to clear yet */
+		if (n == 0) {
+			corr_reset(lt.corr); /* a new session */
+			continue;
+		}
 		logtest_line(&lt, line, (size_t)n);
 	}
 	free(line);
+	if (lt.unit != NULL)
+		rc = logtest_unit(&lt);
 	buf_release(&lt.out);
 	event_release(&lt.ev);
 	pattern_scratch_release(&lt.scratch);
+	corr_free(lt.corr);
 	ruleset_free(lt.rs);
-	return fflush(stdout) == 0 ? EX_OK : EX_IOERR;
+	if (fflush(stdout) != 0)
+		return EX_IOERR;
+	return rc;
 }

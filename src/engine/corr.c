@@ -1,0 +1,754 @@
+/*
+ * Implementation of corr.h.
+ *
+ * One small map type serves everything here: string keys, chained hash,
+ * a least-recently-used list and a cap (the oldest entry goes when a new
+ * one would pass it, and is counted). Events remembered for correlation
+ * are reference-counted records shared by every bucket that holds them,
+ * so "consumed" marks are seen by every rule, as in Wazuh.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "engine/corr.h"
+#include "engine/decoder.h"
+#include "engine/rule.h"
+
+struct cmap_node {
+	struct cmap_node *hnext, *newer, *older;
+	uint64_t hash;
+	size_t key_len;
+	void *val;
+	int64_t t; /* for ignore windows */
+	char key[];
+};
+
+struct cmap {
+	struct cmap_node **tab;
+	size_t cap, n, max;
+	struct cmap_node *newest, *oldest;
+	void (*free_val)(void *);
+	unsigned long evicted;
+};
+
+/* One remembered event. */
+struct crec {
+	int refs;
+	int64_t t;
+	int matched;
+	const char *type;
+	char *full_log, *log;
+	char *vals[CF_NFIELDS];
+	size_t ndyn;
+	char **dyn_names, **dyn_vals;
+};
+
+struct bucket {
+	struct crec **ring;
+	size_t start, n, cap;
+};
+
+struct corr {
+	const struct rule_set *rs;
+	struct cmap *buckets; /* per rule index, lazily */
+	struct cmap *ignores; /* per rule index, lazily */
+	unsigned long *fired; /* per rule index */
+	struct cmap fts;
+	struct crec **recent; /* ring for if_matched_regex */
+	size_t recent_start, nrecent;
+	const char *last[CORR_MAX_LAST];
+	size_t nlast;
+	struct corr_stats st;
+};
+
+static const int corr_to_event[CF_NFIELDS] = {
+    [CF_SRCIP] = EF_SRCIP,
+    [CF_DSTIP] = EF_DSTIP,
+    [CF_SRCPORT] = EF_SRCPORT,
+    [CF_DSTPORT] = EF_DSTPORT,
+    [CF_PROTOCOL] = EF_PROTOCOL,
+    [CF_ACTION] = EF_ACTION,
+    [CF_ID] = EF_ID,
+    [CF_URL] = EF_URL,
+    [CF_DATA] = EF_DATA,
+    [CF_EXTRA_DATA] = EF_EXTRA_DATA,
+    [CF_STATUS] = EF_STATUS,
+    [CF_SYSTEM_NAME] = EF_SYSTEM_NAME,
+    [CF_SRCUSER] = EF_SRCUSER,
+    [CF_DSTUSER] = EF_DSTUSER,
+    [CF_LOCATION] = -1,
+    [CF_SRCGEOIP] = -2,
+    [CF_DSTGEOIP] = -3,
+};
+
+int
+corr_field_parse(const char *s)
+{
+	static const struct {
+		const char *name;
+		int f;
+	} names[] = {
+	    {"source_ip", CF_SRCIP},
+	    {"srcip", CF_SRCIP},
+	    {"dstip", CF_DSTIP},
+	    {"src_port", CF_SRCPORT},
+	    {"srcport", CF_SRCPORT},
+	    {"dst_port", CF_DSTPORT},
+	    {"dstport", CF_DSTPORT},
+	    {"protocol", CF_PROTOCOL},
+	    {"action", CF_ACTION},
+	    {"id", CF_ID},
+	    {"url", CF_URL},
+	    {"data", CF_DATA},
+	    {"extra_data", CF_EXTRA_DATA},
+	    {"status", CF_STATUS},
+	    {"system_name", CF_SYSTEM_NAME},
+	    {"srcuser", CF_SRCUSER},
+	    {"user", CF_DSTUSER},
+	    {"location", CF_LOCATION},
+	    {"srcgeoip", CF_SRCGEOIP},
+	    {"dstgeoip", CF_DSTGEOIP},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(names[i].name, s) == 0)
+			return names[i].f;
+	return -1;
+}
+
+static uint64_t
+hash_bytes(const char *s, size_t len)
+{
+	uint64_t h = 1469598103934665603ull;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+	return h;
+}
+
+static void
+cmap_init(struct cmap *m, size_t max, void (*free_val)(void *))
+{
+	memset(m, 0, sizeof(*m));
+	m->max = max;
+	m->free_val = free_val;
+}
+
+static void
+lru_unlink(struct cmap *m, struct cmap_node *x)
+{
+	if (x->newer)
+		x->newer->older = x->older;
+	else
+		m->newest = x->older;
+	if (x->older)
+		x->older->newer = x->newer;
+	else
+		m->oldest = x->newer;
+	x->newer = x->older = NULL;
+}
+
+static void
+lru_push(struct cmap *m, struct cmap_node *x)
+{
+	x->older = m->newest;
+	x->newer = NULL;
+	if (m->newest)
+		m->newest->newer = x;
+	m->newest = x;
+	if (m->oldest == NULL)
+		m->oldest = x;
+}
+
+static void
+cmap_remove(struct cmap *m, struct cmap_node *x)
+{
+	struct cmap_node **pp = &m->tab[x->hash & (m->cap - 1)];
+
+	while (*pp != x)
+		pp = &(*pp)->hnext;
+	*pp = x->hnext;
+	lru_unlink(m, x);
+	if (m->free_val && x->val)
+		m->free_val(x->val);
+	free(x);
+	m->n--;
+}
+
+static struct cmap_node *
+cmap_get(struct cmap *m, const char *key, size_t len)
+{
+	uint64_t h = hash_bytes(key, len);
+	struct cmap_node *x;
+
+	if (m->cap == 0)
+		return NULL;
+	for (x = m->tab[h & (m->cap - 1)]; x != NULL; x = x->hnext)
+		if (x->hash == h && x->key_len == len &&
+		    memcmp(x->key, key, len) == 0) {
+			lru_unlink(m, x);
+			lru_push(m, x);
+			return x;
+		}
+	return NULL;
+}
+
+static int
+cmap_grow(struct cmap *m)
+{
+	size_t cap = m->cap ? m->cap * 2 : 64, i;
+	struct cmap_node **tab = calloc(cap, sizeof(*tab)), *x, *next;
+
+	if (tab == NULL)
+		return -1;
+	for (i = 0; i < m->cap; i++)
+		for (x = m->tab[i]; x != NULL; x = next) {
+			next = x->hnext;
+			x->hnext = tab[x->hash & (cap - 1)];
+			tab[x->hash & (cap - 1)] = x;
+		}
+	free(m->tab);
+	m->tab = tab;
+	m->cap = cap;
+	return 0;
+}
+
+/* A new entry (the key must not be present); evicts the oldest at cap. */
+static struct cmap_node *
+cmap_put(struct cmap *m, const char *key, size_t len)
+{
+	struct cmap_node *x;
+
+	if (m->n >= m->max && m->oldest != NULL) {
+		cmap_remove(m, m->oldest);
+		m->evicted++;
+	}
+	if ((m->n + 1) * 2 > m->cap && cmap_grow(m) != 0)
+		return NULL;
+	if ((x = calloc(1, sizeof(*x) + len + 1)) == NULL)
+		return NULL;
+	x->hash = hash_bytes(key, len);
+	x->key_len = len;
+	memcpy(x->key, key, len);
+	x->hnext = m->tab[x->hash & (m->cap - 1)];
+	m->tab[x->hash & (m->cap - 1)] = x;
+	lru_push(m, x);
+	m->n++;
+	return x;
+}
+
+static void
+cmap_release(struct cmap *m)
+{
+	while (m->oldest != NULL)
+		cmap_remove(m, m->oldest);
+	free(m->tab);
+	m->tab = NULL;
+	m->cap = 0;
+}
+
+static void
+crec_unref(struct crec *r)
+{
+	size_t i;
+
+	if (r == NULL || --r->refs > 0)
+		return;
+	for (i = 0; i < CF_NFIELDS; i++)
+		free(r->vals[i]);
+	for (i = 0; i < r->ndyn; i++) {
+		free(r->dyn_names[i]);
+		free(r->dyn_vals[i]);
+	}
+	free(r->dyn_names);
+	free(r->dyn_vals);
+	free(r->full_log);
+	free(r->log);
+	free(r);
+}
+
+static void
+bucket_free(void *p)
+{
+	struct bucket *b = p;
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		crec_unref(b->ring[(b->start + i) % b->cap]);
+	free(b->ring);
+	free(b);
+}
+
+/* Value of correlation field f for an event (location: ev->location). */
+static struct span
+ev_corr_value(const struct event *ev, int f)
+{
+	struct span v = {NULL, 0};
+
+	if (f == CF_LOCATION) {
+		v.p = ev->location;
+		v.len = strlen(ev->location);
+	} else if (corr_to_event[f] >= 0)
+		v = ev->fields[corr_to_event[f]];
+	else
+		v = event_get(ev, f == CF_SRCGEOIP ? "srcgeoip" : "dstgeoip");
+	return v;
+}
+
+static char *
+span_dup(struct span v)
+{
+	char *s;
+
+	if (!span_is_set(v) || (s = malloc(v.len + 1)) == NULL)
+		return NULL;
+	memcpy(s, v.p, v.len);
+	s[v.len] = '\0';
+	return s;
+}
+
+/* Append one value to a bucket key; false if the value is unset. */
+static bool
+key_add(char *key, size_t *k, size_t size, struct span v)
+{
+	if (!span_is_set(v) || v.len + 1 > size - *k)
+		return false;
+	memcpy(key + *k, v.p, v.len);
+	*k += v.len;
+	key[(*k)++] = '\x1f';
+	return true;
+}
+
+/* The bucket key of r for ev: its same_* values (and the agent). */
+static bool
+bucket_key(const struct rule *r, const struct event *ev, char *key, size_t size,
+    size_t *len)
+{
+	struct span agent = {"000", 3};
+	size_t i;
+
+	*len = 0;
+	if (!r->global_frequency && !key_add(key, len, size, agent))
+		return false;
+	for (i = 0; i < CF_NFIELDS; i++)
+		if ((r->same_mask >> i & 1) &&
+		    !key_add(key, len, size, ev_corr_value(ev, (int)i)))
+			return false;
+	for (i = 0; i < r->nsame_fields; i++)
+		if (!key_add(key, len, size, event_get(ev, r->same_fields[i])))
+			return false;
+	return true;
+}
+
+static const char *
+rec_dyn(const struct crec *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->ndyn; i++)
+		if (strcasecmp(c->dyn_names[i], name) == 0)
+			return c->dyn_vals[i];
+	return NULL;
+}
+
+static bool
+span_eq(struct span v, const char *s)
+{
+	return span_is_set(v) && s != NULL && strlen(s) == v.len &&
+	    memcmp(s, v.p, v.len) == 0;
+}
+
+/* different_*: an earlier event with an equal value does not count. */
+static bool
+rec_differs(const struct rule *r, const struct crec *c, const struct event *ev)
+{
+	size_t i;
+
+	for (i = 0; i < CF_NFIELDS; i++)
+		if ((r->different_mask >> i & 1) &&
+		    span_eq(ev_corr_value(ev, (int)i), c->vals[i]))
+			return false;
+	for (i = 0; i < r->ndifferent_fields; i++)
+		if (span_eq(event_get(ev, r->different_fields[i]),
+			rec_dyn(c, r->different_fields[i])))
+			return false;
+	return true;
+}
+
+/* same_* for the unkeyed (if_matched_regex) search. */
+static bool
+rec_same(const struct rule *r, const struct crec *c, const struct event *ev)
+{
+	size_t i;
+
+	for (i = 0; i < CF_NFIELDS; i++)
+		if ((r->same_mask >> i & 1) &&
+		    !span_eq(ev_corr_value(ev, (int)i), c->vals[i]))
+			return false;
+	for (i = 0; i < r->nsame_fields; i++)
+		if (!span_eq(event_get(ev, r->same_fields[i]),
+			rec_dyn(c, r->same_fields[i])))
+			return false;
+	return true;
+}
+
+/* Wazuh's count: the rule needs F-1 earlier events (1 without F). */
+struct count {
+	struct corr *c;
+	const struct rule *r;
+	struct event *ev;
+	int64_t now_ms;
+	unsigned need, n;
+	struct crec *first;
+	int verdict; /* 0 going on, 1 matched, -1 stopped */
+};
+
+static void
+count_rec(struct count *k, struct crec *rec)
+{
+	const struct rule *r = k->r;
+
+	if (k->now_ms - rec->t > (int64_t)r->timeframe * 1000) {
+		k->verdict = -1;
+		return;
+	}
+	if (!rec_differs(r, rec, k->ev))
+		return;
+	if (rec->matched >= r->level) {
+		k->verdict = -1; /* already counted by a firing */
+		return;
+	}
+	if (k->c->nlast < CORR_MAX_LAST &&
+	    (k->c->last[k->c->nlast] =
+		    arena_strdup(&k->ev->arena, rec->full_log)) != NULL)
+		k->c->nlast++;
+	if (++k->n < k->need) {
+		if (k->first == NULL)
+			k->first = rec;
+		return;
+	}
+	k->ev->consumed_level = r->level;
+	if (k->first != NULL)
+		k->first->matched = r->level;
+	k->verdict = 1;
+}
+
+static bool
+search_bucket(struct count *k)
+{
+	char key[4096];
+	struct cmap_node *x;
+	struct bucket *b;
+	size_t len, i;
+
+	if (k->c->buckets[k->r->index].max == 0 ||
+	    !bucket_key(k->r, k->ev, key, sizeof(key), &len) ||
+	    (x = cmap_get(&k->c->buckets[k->r->index], key, len)) == NULL)
+		return false;
+	b = x->val;
+	for (i = b->n; i > 0 && k->verdict == 0; i--)
+		count_rec(k, b->ring[(b->start + i - 1) % b->cap]);
+	return k->verdict == 1;
+}
+
+static bool
+search_recent(struct count *k, struct pattern_scratch *sc)
+{
+	const struct rule *r = k->r;
+	const char *type = k->ev->decoder ? k->ev->decoder->type : "syslog";
+	struct crec *rec;
+	size_t i;
+
+	for (i = k->c->nrecent; i > 0 && k->verdict == 0; i--) {
+		rec = k->c->recent[(k->c->recent_start + i - 1) %
+		    CORR_MAX_RECENT];
+		if (k->now_ms - rec->t > (int64_t)r->timeframe * 1000)
+			break;
+		if (strcmp(rec->type, type) != 0 || !rec_same(r, rec, k->ev) ||
+		    !pattern_match(&r->if_matched_regex, rec->log,
+			strlen(rec->log), NULL, sc))
+			continue;
+		count_rec(k, rec);
+	}
+	return k->verdict == 1;
+}
+
+bool
+corr_search(struct corr *c, const struct rule *r, struct event *ev,
+    int64_t now_ms, struct pattern_scratch *scratch)
+{
+	struct count k = {c, r, ev, now_ms, 1, 0, NULL, 0};
+
+	c->nlast = 0;
+	if (r->frequency > 2)
+		k.need = r->frequency - 1;
+	if (r->if_matched_sid == 0 && r->if_matched_group.type == PAT_NONE)
+		return search_recent(&k, scratch);
+	return search_bucket(&k);
+}
+
+size_t
+corr_last_events(const struct corr *c, const char *const **logs)
+{
+	*logs = c->last;
+	return c->nlast;
+}
+
+/* Dynamic fields the watchers of r compare; copied into the record. */
+static void
+rec_copy_dyn(struct crec *rec, const struct rule *r, const struct event *ev)
+{
+	size_t w, i, n = 0, max = 0;
+	const struct rule *wr;
+
+	for (w = 0; w < r->nwatchers; w++)
+		max += r->nwatchers ? r->watchers[w]->nsame_fields +
+			r->watchers[w]->ndifferent_fields
+				    : 0;
+	if (max == 0 ||
+	    (rec->dyn_names = calloc(max, sizeof(char *))) == NULL ||
+	    (rec->dyn_vals = calloc(max, sizeof(char *))) == NULL)
+		return;
+	for (w = 0; w < r->nwatchers; w++) {
+		wr = r->watchers[w];
+		for (i = 0; i < wr->nsame_fields + wr->ndifferent_fields; i++) {
+			const char *name = i < wr->nsame_fields
+			    ? wr->same_fields[i]
+			    : wr->different_fields[i - wr->nsame_fields];
+			rec->dyn_vals[n] = span_dup(event_get(ev, name));
+			if (rec->dyn_vals[n] != NULL)
+				rec->dyn_names[n++] = strdup(name);
+		}
+	}
+	rec->ndyn = n;
+}
+
+static struct crec *
+rec_new(const struct rule *r, const struct event *ev, int64_t now_ms)
+{
+	struct crec *rec = calloc(1, sizeof(*rec));
+	struct span full = {ev->full_log, ev->full_len};
+	struct span log = {ev->log, ev->log_len};
+	size_t i;
+
+	if (rec == NULL)
+		return NULL;
+	rec->t = now_ms;
+	rec->matched = ev->consumed_level;
+	rec->type = ev->decoder ? ev->decoder->type : "syslog";
+	rec->full_log = span_dup(full);
+	rec->log = span_dup(log);
+	for (i = 0; i < CF_NFIELDS; i++)
+		rec->vals[i] = span_dup(ev_corr_value(ev, (int)i));
+	rec_copy_dyn(rec, r, ev);
+	if (rec->full_log == NULL || rec->log == NULL) {
+		rec->refs = 1;
+		crec_unref(rec);
+		return NULL;
+	}
+	return rec;
+}
+
+static void
+bucket_add(
+    struct corr *c, const struct rule *w, struct bucket *b, struct crec *rec)
+{
+	struct crec *old;
+	size_t cap;
+
+	/* Drop what w can no longer count: too old, or over the bound. */
+	while (b->n > 0 &&
+	    ((old = b->ring[b->start]),
+		rec->t - old->t > (int64_t)w->timeframe * 1000 ||
+		    b->n >= CORR_MAX_PER_BUCKET)) {
+		if (b->n >= CORR_MAX_PER_BUCKET)
+			c->st.evicted_events++;
+		crec_unref(old);
+		b->start = (b->start + 1) % b->cap;
+		b->n--;
+	}
+	if (b->n == b->cap) {
+		cap = b->cap ? b->cap * 2 : 8;
+		struct crec **ring = malloc(cap * sizeof(*ring));
+		if (ring == NULL)
+			return;
+		for (size_t i = 0; i < b->n; i++)
+			ring[i] = b->ring[(b->start + i) % b->cap];
+		free(b->ring);
+		b->ring = ring;
+		b->cap = cap;
+		b->start = 0;
+	}
+	b->ring[(b->start + b->n++) % b->cap] = rec;
+	rec->refs++;
+}
+
+static void
+store_watcher(struct corr *c, const struct rule *w, const struct event *ev,
+    struct crec *rec)
+{
+	struct cmap *m = &c->buckets[w->index];
+	char key[4096];
+	struct cmap_node *x;
+	size_t len;
+
+	if (!bucket_key(w, ev, key, sizeof(key), &len))
+		return;
+	if (m->max == 0)
+		cmap_init(m, CORR_MAX_BUCKETS, bucket_free);
+	if ((x = cmap_get(m, key, len)) == NULL) {
+		unsigned long before = m->evicted;
+		if ((x = cmap_put(m, key, len)) == NULL)
+			return;
+		c->st.evicted_buckets += m->evicted - before;
+		if ((x->val = calloc(1, sizeof(struct bucket))) == NULL)
+			return;
+	}
+	bucket_add(c, w, x->val, rec);
+}
+
+void
+corr_store(struct corr *c, const struct rule *r, const struct event *ev,
+    int64_t now_ms)
+{
+	struct crec *rec;
+	size_t i;
+
+	if (r->nwatchers == 0 && c->rs->nregex_rules == 0)
+		return;
+	if ((rec = rec_new(r, ev, now_ms)) == NULL)
+		return;
+	rec->refs = 1; /* held while storing */
+	for (i = 0; i < r->nwatchers; i++)
+		store_watcher(c, r->watchers[i], ev, rec);
+	if (c->rs->nregex_rules > 0) {
+		size_t pos = (c->recent_start + c->nrecent) % CORR_MAX_RECENT;
+		if (c->nrecent == CORR_MAX_RECENT) {
+			crec_unref(c->recent[c->recent_start]);
+			c->recent_start =
+			    (c->recent_start + 1) % CORR_MAX_RECENT;
+			c->nrecent--;
+		}
+		c->recent[pos] = rec;
+		c->nrecent++;
+		rec->refs++;
+	}
+	c->st.stored++;
+	crec_unref(rec);
+}
+
+bool
+corr_fts_first(struct corr *c, const char *key, size_t len)
+{
+	unsigned long before = c->fts.evicted;
+
+	if (cmap_get(&c->fts, key, len) != NULL)
+		return false;
+	(void)cmap_put(&c->fts, key, len);
+	c->st.dropped_fts += c->fts.evicted - before;
+	return true;
+}
+
+unsigned long
+corr_fired(struct corr *c, const struct rule *r)
+{
+	return ++c->fired[r->index];
+}
+
+unsigned long
+corr_firedtimes(const struct corr *c, const struct rule *r)
+{
+	return c->fired[r->index];
+}
+
+/*
+ * Wazuh keeps one window per rule, so a second attacker crossing the
+ * threshold inside it goes unalerted (and unblocked). arx keeps one window
+ * per source address: the first attacker is still suppressed, the second
+ * one fires.
+ */
+bool
+corr_ignored(struct corr *c, const struct rule *r, const struct event *ev,
+    int64_t now_ms)
+{
+	struct cmap *m = &c->ignores[r->index];
+	struct span key = ev->fields[EF_SRCIP];
+	struct cmap_node *x;
+
+	if (!span_is_set(key))
+		key.p = "", key.len = 0;
+	if (m->max == 0)
+		cmap_init(m, CORR_MAX_BUCKETS, NULL);
+	if ((x = cmap_get(m, key.p, key.len)) != NULL &&
+	    now_ms - x->t < (int64_t)r->ignore * 1000)
+		return true;
+	if (x == NULL && (x = cmap_put(m, key.p, key.len)) == NULL)
+		return false;
+	x->t = now_ms;
+	return false;
+}
+
+struct corr *
+corr_new(const struct rule_set *rs)
+{
+	struct corr *c = calloc(1, sizeof(*c));
+	size_t n = rs->nrules ? rs->nrules : 1;
+
+	if (c == NULL)
+		return NULL;
+	c->rs = rs;
+	c->buckets = calloc(n, sizeof(*c->buckets));
+	c->ignores = calloc(n, sizeof(*c->ignores));
+	c->fired = calloc(n, sizeof(*c->fired));
+	c->recent = calloc(CORR_MAX_RECENT, sizeof(*c->recent));
+	cmap_init(&c->fts, CORR_MAX_FTS, NULL);
+	if (c->buckets == NULL || c->ignores == NULL || c->fired == NULL ||
+	    c->recent == NULL) {
+		corr_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void
+corr_reset(struct corr *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->rs->nrules; i++) {
+		cmap_release(&c->buckets[i]);
+		cmap_release(&c->ignores[i]);
+		c->buckets[i].max = 0;
+		c->ignores[i].max = 0;
+		c->fired[i] = 0;
+	}
+	for (i = 0; i < c->nrecent; i++)
+		crec_unref(c->recent[(c->recent_start + i) % CORR_MAX_RECENT]);
+	c->nrecent = c->recent_start = 0;
+	cmap_release(&c->fts);
+	cmap_init(&c->fts, CORR_MAX_FTS, NULL);
+	c->nlast = 0;
+}
+
+void
+corr_free(struct corr *c)
+{
+	if (c == NULL)
+		return;
+	if (c->buckets && c->ignores && c->fired && c->recent)
+		corr_reset(c);
+	free(c->buckets);
+	free(c->ignores);
+	free(c->fired);
+	free(c->recent);
+	free(c);
+}
+
+void
+corr_get_stats(const struct corr *c, struct corr_stats *st)
+{
+	*st = c->st;
+}

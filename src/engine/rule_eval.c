@@ -1,0 +1,258 @@
+/*
+ * Implementation of rule_eval.h. Conditions are tested in Wazuh's order
+ * (decoded_as, the pattern conditions in table order, addresses, size,
+ * time, lists, correlation last), so that correlation state is only
+ * touched by events that pass everything else.
+ */
+#include <string.h>
+#include <time.h>
+
+#include "engine/decoder.h"
+#include "engine/rule_eval.h"
+
+#define EVAL_MAX_DEPTH 64
+
+struct eval {
+	const struct rule_set *rs;
+	struct corr *c;
+	struct event *ev;
+	int64_t now_ms;
+	struct pattern_scratch *scratch;
+	const struct rule_trace *trace;
+	const struct rule *parent;
+};
+
+static struct span
+cond_subject(const struct event *ev, const struct rule_cond *c)
+{
+	struct span none = {NULL, 0}, log = {ev->log, ev->log_len};
+
+	switch (c->subject) {
+	case SUBJ_LOG:
+		return log;
+	case SUBJ_PROGRAM:
+		return ev->program_name;
+	case SUBJ_HOSTNAME:
+		return ev->hostname;
+	case SUBJ_LOCATION:
+		log.p = ev->location;
+		log.len = strlen(ev->location);
+		return log;
+	case SUBJ_FIELD:
+		return ev->fields[c->field_idx];
+	case SUBJ_USER:
+		return span_is_set(ev->fields[EF_DSTUSER])
+		    ? ev->fields[EF_DSTUSER]
+		    : ev->fields[EF_SRCUSER];
+	case SUBJ_DYNAMIC:
+		return event_get(ev, c->name);
+	}
+	return none;
+}
+
+static bool
+addrs_match(const struct rule_addrs *a, struct span v)
+{
+	struct arx_addr addr;
+	bool hit = false;
+	size_t i;
+
+	if (a->n == 0)
+		return true;
+	if (!span_is_set(v) || addr_parse(v.p, v.len, &addr) != 0)
+		return false;
+	for (i = 0; i < a->n && !hit; i++)
+		hit = cidr_contains(&a->cidrs[i], &addr) != a->neg[i];
+	return hit != a->negate;
+}
+
+static bool
+lists_match(struct eval *e, const struct rule *r)
+{
+	const struct rule_list_cond *lc;
+	struct span v;
+	size_t i;
+
+	for (i = 0; i < r->nlists; i++) {
+		lc = &r->lists[i];
+		if (lc->field_idx == -2) /* user: srcuser first */
+			v = span_is_set(e->ev->fields[EF_SRCUSER])
+			    ? e->ev->fields[EF_SRCUSER]
+			    : e->ev->fields[EF_DSTUSER];
+		else if (lc->field_idx >= 0)
+			v = e->ev->fields[lc->field_idx];
+		else if (strcmp(lc->name, "hostname") == 0)
+			v = e->ev->hostname;
+		else if (strcmp(lc->name, "program_name") == 0)
+			v = e->ev->program_name;
+		else
+			v = event_get(e->ev, lc->name);
+		if (!span_is_set(v) ||
+		    !list_match(lc->list, lc->lookup, v.p, v.len,
+			&lc->check_value, e->scratch))
+			return false;
+	}
+	return true;
+}
+
+static bool
+time_match(const struct rule *r, int64_t now_ms)
+{
+	time_t t = (time_t)(now_ms / 1000);
+	struct tm tm;
+	unsigned m;
+	bool in;
+
+	if (!r->time.set && !r->weekday.set)
+		return true;
+	localtime_r(&t, &tm);
+	if (r->weekday.set &&
+	    (((r->weekday.days >> tm.tm_wday) & 1) != 0) == r->weekday.negate)
+		return false;
+	if (!r->time.set)
+		return true;
+	m = (unsigned)(tm.tm_hour * 60 + tm.tm_min);
+	in = r->time.start_min <= r->time.end_min
+	    ? m >= r->time.start_min && m < r->time.end_min
+	    : m >= r->time.start_min || m < r->time.end_min;
+	return in != r->time.negate;
+}
+
+/* The value of one <fts> field name for this event. */
+static struct span
+fts_value(const struct event *ev, const char *name, size_t len)
+{
+	struct span v = {NULL, 0};
+	char tmp[128];
+
+	if (len == 4 && strncmp(name, "name", 4) == 0) {
+		v.p = ev->decoder->name;
+		v.len = strlen(v.p);
+	} else if (len == 8 && strncmp(name, "location", 8) == 0) {
+		v.p = ev->location;
+		v.len = strlen(v.p);
+	} else if (len < sizeof(tmp)) {
+		memcpy(tmp, name, len);
+		tmp[len] = '\0';
+		v = event_get(ev, tmp);
+	}
+	return v;
+}
+
+/* if_fts: the first time the decoder's <fts> combination is seen. */
+static bool
+fts_match(struct eval *e)
+{
+	const struct decoder *d = e->ev->decoder;
+	char key[2048];
+	const char *p;
+	size_t len, k = 0;
+	struct span v;
+
+	if (d == NULL || d->fts == NULL)
+		return false;
+	for (p = d->fts; *p != '\0'; p += len + (p[len] == ',')) {
+		while (*p == ' ')
+			p++;
+		len = strcspn(p, ", ");
+		v = fts_value(e->ev, p, len);
+		if (v.len + 1 >= sizeof(key) - k)
+			return false;
+		memcpy(key + k, v.p ? v.p : "", v.len);
+		k += v.len;
+		key[k++] = '\x1f';
+		p += strspn(p + len, " ");
+	}
+	return corr_fts_first(e->c, key, k);
+}
+
+static bool
+conds_match(struct eval *e, const struct rule *r)
+{
+	const struct event *ev = e->ev;
+	const char *type = ev->decoder ? ev->decoder->type : "syslog";
+	struct span v;
+	size_t i;
+
+	if (r->never ||
+	    (r->decoded_as != NULL &&
+		(ev->decoder == NULL ||
+		    strcmp(ev->decoder->report_name, r->decoded_as) != 0)))
+		return false;
+	if (r->category != NULL && r->id >= 10 &&
+	    strcmp(r->category, type) != 0)
+		return false;
+	for (i = 0; i < r->nconds; i++) {
+		v = cond_subject(ev, &r->conds[i]);
+		if (!span_is_set(v) ||
+		    !pattern_match(
+			&r->conds[i].pat, v.p, v.len, NULL, e->scratch))
+			return false;
+	}
+	if (!addrs_match(&r->srcip, ev->fields[EF_SRCIP]) ||
+	    !addrs_match(&r->dstip, ev->fields[EF_DSTIP]))
+		return false;
+	if (r->maxsize != 0 && ev->log_len < r->maxsize)
+		return false;
+	if (!time_match(r, e->now_ms) || !lists_match(e, r))
+		return false;
+	if (r->if_fts && !fts_match(e))
+		return false;
+	return !r->correlates ||
+	    corr_search(e->c, r, e->ev, e->now_ms, e->scratch);
+}
+
+static const struct rule *
+check(struct eval *e, const struct rule *r, int depth)
+{
+	const struct rule *res;
+	size_t i;
+
+	if (depth > EVAL_MAX_DEPTH)
+		return NULL;
+	if (e->trace != NULL && e->trace->trying != NULL)
+		e->trace->trying(e->trace->ctx, r);
+	if (!conds_match(e, r))
+		return NULL;
+	if (e->trace != NULL && e->trace->matched != NULL)
+		e->trace->matched(e->trace->ctx, r);
+	for (i = 0; i < r->nchildren; i++) {
+		if ((res = check(e, r->children[i], depth + 1)) != NULL) {
+			if (e->parent == NULL && r->id != 0)
+				e->parent = r;
+			return res;
+		}
+	}
+	return r->noalert ? NULL : r;
+}
+
+void
+rule_eval(const struct rule_set *rs, struct corr *c, struct event *ev,
+    int64_t now_ms, struct pattern_scratch *scratch,
+    const struct rule_trace *trace, struct rule_result *res)
+{
+	struct eval e = {rs, c, ev, now_ms, scratch, trace, NULL};
+	const char *type = ev->decoder ? ev->decoder->type : "syslog";
+	const struct rule *f = NULL;
+	size_t i;
+
+	memset(res, 0, sizeof(*res));
+	for (i = 0; i < rs->nroots && f == NULL; i++)
+		if (strcmp(rs->roots[i]->category, type) == 0)
+			f = check(&e, rs->roots[i], 0);
+	if (f == NULL)
+		return;
+	res->rule = f;
+	res->parent = e.parent;
+	if (f->level == 0)
+		return;
+	if (f->ignore != 0 && corr_ignored(c, f, ev, now_ms)) {
+		/* As Wazuh: alert as the nearest parent, or not at all. */
+		res->suppressed = true;
+		res->rule = f = e.parent;
+		if (f == NULL || f->level == 0)
+			return;
+	}
+	res->firedtimes = corr_fired(c, f);
+	corr_store(c, f, ev, now_ms);
+}
