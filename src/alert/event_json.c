@@ -114,47 +114,73 @@ put_span_member(struct buf *out, bool *first, const char *name, struct span v)
 		put_member(out, first, name, strlen(name), v);
 }
 
-int
-alert_event_json(const struct event *ev, struct buf *out)
+/* "name": with a comma before every member but the first. */
+static void
+open_member(struct buf *out, bool *first, const char *name)
 {
-	const struct decoder *d = ev->decoder;
+	if (!*first)
+		buf_putc(out, ',');
+	*first = false;
+	buf_printf(out, "\"%s\":", name);
+}
+
+static void
+put_decoder(struct buf *out, const struct decoder *d)
+{
+	buf_putc(out, '{');
+	if (d->parent_name != NULL) {
+		buf_puts(out, "\"parent\":");
+		json_put_string(out, d->parent_name, strlen(d->parent_name));
+		buf_putc(out, ',');
+	}
+	buf_puts(out, "\"name\":");
+	json_put_string(out, d->report_name, strlen(d->report_name));
+	buf_putc(out, '}');
+}
+
+static void
+put_data(struct buf *out, const struct event *ev)
+{
 	bool first = true;
 	size_t i;
 
-	buf_puts(out, "\"full_log\":");
-	json_put_string(out, ev->full_log, ev->full_len);
+	buf_putc(out, '{');
+	for (i = 0; i < sizeof(data_order) / sizeof(data_order[0]); i++)
+		put_span_member(out, &first, event_field_name(data_order[i]),
+		    ev->fields[data_order[i]]);
+	put_dynamic(out, ev, &first);
+	buf_putc(out, '}');
+}
+
+int
+alert_event_json(const struct event *ev, bool with_full_log, struct buf *out)
+{
+	bool top = true, first = true;
+	size_t i;
+
+	if (with_full_log) {
+		open_member(out, &top, "full_log");
+		json_put_string(out, ev->full_log, ev->full_len);
+	}
 	if (span_is_set(ev->program_name) || span_is_set(ev->timestamp) ||
 	    span_is_set(ev->hostname)) {
-		buf_puts(out, ",\"predecoder\":{");
+		open_member(out, &top, "predecoder");
+		buf_putc(out, '{');
 		put_span_member(out, &first, "program_name", ev->program_name);
 		put_span_member(out, &first, "timestamp", ev->timestamp);
 		put_span_member(out, &first, "hostname", ev->hostname);
 		buf_putc(out, '}');
 	}
-	if (d != NULL) {
-		buf_puts(out, ",\"decoder\":{");
-		if (d->parent_name != NULL) {
-			buf_puts(out, "\"parent\":");
-			json_put_string(
-			    out, d->parent_name, strlen(d->parent_name));
-			buf_putc(out, ',');
-		}
-		buf_puts(out, "\"name\":");
-		json_put_string(out, d->report_name, strlen(d->report_name));
-		buf_putc(out, '}');
+	if (ev->decoder != NULL) {
+		open_member(out, &top, "decoder");
+		put_decoder(out, ev->decoder);
 	}
-	first = true;
 	for (i = 0; i < EF_NSTATIC && !span_is_set(ev->fields[i]); i++)
 		;
 	if (i < EF_NSTATIC || ev->ndyn > 0) {
-		buf_puts(out, ",\"data\":{");
-		for (i = 0; i < sizeof(data_order) / sizeof(data_order[0]); i++)
-			put_span_member(out, &first,
-			    event_field_name(data_order[i]),
-			    ev->fields[data_order[i]]);
-		put_dynamic(out, ev, &first);
-		buf_putc(out, '}');
+		open_member(out, &top, "data");
+		put_data(out, ev);
 	}
-	buf_puts(out, ",\"location\":");
+	open_member(out, &top, "location");
 	return json_put_string(out, ev->location, strlen(ev->location));
 }

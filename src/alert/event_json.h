@@ -8,10 +8,16 @@
 #ifndef ARX_ALERT_EVENT_JSON_H
 #define ARX_ALERT_EVENT_JSON_H
 
+#include <stdbool.h>
+
 #include "core/buf.h"
 #include "engine/event.h"
 
-/* Append the members (no surrounding braces) for ev to out. */
-int alert_event_json(const struct event *ev, struct buf *out);
+/*
+ * Append the members (no surrounding braces) for ev to out; full_log is
+ * left out when with_full_log is false (rule option no_full_log).
+ */
+int alert_event_json(
+    const struct event *ev, bool with_full_log, struct buf *out);
 
 #endif

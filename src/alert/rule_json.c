@@ -113,6 +113,11 @@ alert_rule_json(const struct rule *r, const struct event *ev,
 	buf_puts(out, "\"description\":");
 	json_put_string(out, buf_cstr(&desc), desc.len);
 	buf_printf(out, ",\"id\":\"%u\"", r->id);
+	if (r->mitre_ids != NULL && r->mitre_ids[0] != '\0') {
+		buf_puts(out, ",\"mitre\":{\"id\":");
+		put_groups(out, r->mitre_ids, -1);
+		buf_putc(out, '}');
+	}
 	if (r->frequency != 0)
 		buf_printf(out, ",\"frequency\":%u", r->frequency);
 	if (!(r->options & RULE_OPT_NO_COUNTER))

@@ -346,6 +346,12 @@ json_escape(struct buf *out, const char *s, size_t len)
 		if (c == '"' || c == '\\') {
 			char e[2] = {'\\', (char)c};
 			r = buf_append(out, e, 2);
+		} else if (c == '\n' || c == '\r' || c == '\t') {
+			char e[2] = {'\\',
+			    c == '\n'       ? 'n'
+				: c == '\r' ? 'r'
+					    : 't'};
+			r = buf_append(out, e, 2);
 		} else if (c < 0x20) {
 			char e[6] = {
 			    '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};

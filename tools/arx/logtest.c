@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
 
+#include "alert/alert_json.h"
 #include "alert/alert_log.h"
 #include "alert/event_json.h"
 #include "alert/rule_json.h"
@@ -23,6 +25,8 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/strparse.h"
+#include "engine/evtime.h"
+#include "engine/predecode.h"
 #include "engine/ruleset.h"
 
 #define MAX_RULESET_DIRS 16
@@ -31,9 +35,12 @@ struct logtest {
 	const char *conf_path;
 	const char *dirs[MAX_RULESET_DIRS];
 	size_t ndirs;
-	bool json, verbose, alerts_log;
+	bool json, verbose, alerts_log, alerts_json;
+	uint64_t alerts_offset; /* bytes of alerts written: the alert ids */
+	char host[256];
 	const char *unit; /* -U rule:level:decoder */
 	int64_t at_ms;    /* --at: a fixed event clock, or 0 */
+	bool log_time;    /* --log-time: the clock is each line's stamp */
 	unsigned alert_level;
 	struct ruleset *rs;
 	struct corr *corr;
@@ -56,10 +63,12 @@ logtest_usage(FILE *f)
 	    "(Wazuh's layout); repeatable\n"
 	    "  -j, --json      one JSON object per input line\n"
 	    "  -a              print alerts in alerts.log format\n"
+	    "  --alerts-json   print alerts in alerts.json format\n"
 	    "  -v              show every rule tried\n"
 	    "  -U r:l:d        exit 0 if the last event gives rule r, level l, "
 	    "decoder d\n"
 	    "  --at seconds    use this time (epoch) for every event\n"
+	    "  --log-time      use each line's own time stamp as its time\n"
 	    "Reads log lines on standard input; an empty line starts a new "
 	    "session.\n");
 }
@@ -72,6 +81,8 @@ logtest_args(int argc, char **argv, struct logtest *lt)
 	    {"json", no_argument, NULL, 'j'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"at", required_argument, NULL, 't'},
+	    {"log-time", no_argument, NULL, 'L'},
+	    {"alerts-json", no_argument, NULL, 'J'},
 	    {NULL, 0, NULL, 0},
 	};
 	uint64_t at;
@@ -100,6 +111,12 @@ logtest_args(int argc, char **argv, struct logtest *lt)
 			break;
 		case 'v':
 			lt->verbose = true;
+			break;
+		case 'L':
+			lt->log_time = true;
+			break;
+		case 'J':
+			lt->alerts_json = true;
 			break;
 		case 't':
 			if (str_to_uint(optarg, 1, 1ull << 40, &at) != 0) {
@@ -216,9 +233,26 @@ print_json(struct logtest *lt)
 		    lt->res.rule, &lt->ev, lt->res.firedtimes, &lt->out);
 		buf_putc(&lt->out, ',');
 	}
-	alert_event_json(&lt->ev, &lt->out);
+	alert_event_json(&lt->ev, true, &lt->out);
 	buf_printf(
 	    &lt->out, ",\"alert\":%s}\n", is_alert(lt) ? "true" : "false");
+	fwrite(lt->out.data, 1, lt->out.len, stdout);
+}
+
+/* The alert record, if the event makes one; alert ids as in alerts.log. */
+static void
+print_alert(struct logtest *lt, int64_t now)
+{
+	if (!is_alert(lt))
+		return;
+	buf_reset(&lt->out);
+	if (lt->alerts_log)
+		alert_log_format(&lt->out, lt->res.rule, &lt->ev, lt->corr, now,
+		    lt->alerts_offset);
+	else
+		alert_json_format(&lt->out, lt->res.rule, &lt->ev, lt->corr,
+		    lt->res.firedtimes, now, lt->alerts_offset, lt->host);
+	lt->alerts_offset += lt->out.len;
 	fwrite(lt->out.data, 1, lt->out.len, stdout);
 }
 
@@ -244,26 +278,25 @@ logtest_line(struct logtest *lt, const char *line, size_t len)
 {
 	struct rule_trace tr = {trace_trying, trace_matched, lt};
 	int64_t now = lt->at_ms ? lt->at_ms : clock_wall_ms(clock_real());
+	int64_t stamp;
 
 	if (event_set_line(&lt->ev, line, len, "stdin") != 0) {
 		log_error("out of memory");
 		return;
 	}
 	lt->lines++;
+	if (lt->log_time && predecode(&lt->ev) == 0 &&
+	    event_time_ms(&lt->ev, now, &stamp) == 0)
+		now = stamp;
 	if (lt->verbose && !lt->json)
 		printf("**Rule debugging:\n");
 	(void)ruleset_analyse(lt->rs, lt->corr, &lt->ev, now, &lt->scratch,
 	    lt->verbose && !lt->json ? &tr : NULL, &lt->res);
 	if (lt->json)
 		print_json(lt);
-	else if (lt->alerts_log) {
-		if (is_alert(lt)) {
-			buf_reset(&lt->out);
-			alert_log_format(
-			    &lt->out, lt->res.rule, &lt->ev, lt->corr, now, 0);
-			fwrite(lt->out.data, 1, lt->out.len, stdout);
-		}
-	} else {
+	else if (lt->alerts_log || lt->alerts_json)
+		print_alert(lt, now);
+	else {
 		print_phase12(&lt->ev);
 		print_phase3(lt);
 	}
@@ -307,6 +340,9 @@ cmd_logtest(int argc, char **argv)
 		return rc;
 	if ((rc = logtest_load(&lt)) != EX_OK)
 		return rc;
+	if (gethostname(lt.host, sizeof(lt.host)) != 0)
+		str_lcpy(lt.host, "localhost", sizeof(lt.host));
+	lt.host[sizeof(lt.host) - 1] = '\0';
 	event_init(&lt.ev);
 	buf_init(&lt.out, 4u << 20);
 	while ((n = getline(&line, &cap, stdin)) != -1) {
