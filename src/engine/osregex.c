@@ -4,8 +4,8 @@
  * An OS_Regex pattern is compiled into one byte string per alternative, in
  * which an escape is ESC followed by a class code (and possibly a '+' or
  * '*'), both parentheses become PAREN, and every other byte is a lower-case
- * literal. The matcher walks that string and the subject exactly as OSSEC's
- * engine does: lazy repetition that leaves a class as soon as the next
+ * literal. The matcher walks that string and the subject exactly as the
+ * engine of Wazuh 4.x (OSSEC's, with Wazuh's fixes) does: lazy repetition that leaves a class as soon as the next
  * element accepts the current character, a stack of at most four backtrack
  * points, restarts after the first literal of a failed attempt, and the
  * end-of-subject rules for trailing classes. Those quirks decide which text
@@ -359,7 +359,7 @@ osr_mark(struct osr_run *r, const unsigned char *p, long pos)
 		r->cap[r->alt->paren_idx[p - r->alt->code]] = pos;
 }
 
-/* Where a group closed just after the current character ends. */
+/* Where a group closed on the first character of a repetition ends. */
 static long
 osr_close_pos(const struct osr_run *r)
 {
@@ -408,7 +408,7 @@ osr_rep_next(struct osr_run *r, const unsigned char *next)
 	if (ok < 0)
 		return true;
 	if (next[-1] == PAREN)
-		osr_mark(r, next - 1, osr_close_pos(r));
+		osr_mark(r, next - 1, r->rep && ok == 1 ? r->i + 1 : r->i);
 	if (*next == '\0')
 		return false;
 	osr_push(r);
@@ -443,7 +443,7 @@ osr_step_class(struct osr_run *r)
 		return OSR_CONT;
 	}
 	/* The class refused the character. */
-	if (pt[3] == '\0' && r->rep && r->last != NONE) {
+	if ((pt[2] == '\0' || pt[3] == '\0') && r->rep && r->last != NONE) {
 		r->last = r->i;
 		if (osr_end_ok(r))
 			return OSR_MATCH;
@@ -591,7 +591,7 @@ osr_run_alt(struct osr_run *r)
 {
 	int ret;
 
-	for (;;) {
+	for (r->i = 0; r->i < r->n; r->i++) {
 		if (r->budget-- == 0)
 			return -1;
 		ret = osr_step(r);
@@ -600,8 +600,6 @@ osr_run_alt(struct osr_run *r)
 			return OSR_NOMATCH;
 		if (ret != OSR_CONT)
 			return ret;
-		if (++r->i >= r->n)
-			break;
 	}
 	return osr_finish(r) ? OSR_MATCH : OSR_NOMATCH;
 }
@@ -625,7 +623,8 @@ osregex_exec(const struct osregex *re, const char *subject, size_t len,
 		r.s = (const unsigned char *)subject;
 		r.n = (long)len;
 		r.pt = r.alt->code;
-		r.last = r.restart = NONE;
+		r.last = 0; /* Wazuh 4.x starts at the subject's first byte */
+		r.restart = NONE;
 		r.want_caps = re->capture && r.alt->nparens > 0;
 		r.budget = budget;
 		for (k = 0; k < 2 * OSREGEX_MAX_CAPS; k++)

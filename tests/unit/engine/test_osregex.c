@@ -73,16 +73,17 @@ static const struct re_case re_cases[] = {
     {"(\\d+)\\.(\\d+)", "12.34", 1, {"1", ""}},
     /* a trailing repetition is greedy to the end */
     {"^x (\\.*)", "x all of it", 1, {"all of it"}},
-    /* OSSEC never sets a match position for a pattern that is only a
-	 * '*' repetition, so it does not match (a quirk kept on purpose) */
-    {"^(\\.*)$", "all of it", 0, {NULL}},
+    {"^(\\.*)$", "all of it", 1, {"all of it"}},
+    {"(\\w+)x", "abcx", 1, {"abc"}},
     /* captures restart in each alternative */
     {"^A (\\S+)$|^B (\\S+) (\\d+)$", "B x 7", 1, {"x", "7"}},
     {"^A (\\S+)$|^B (\\S+) (\\d+)$", "A y", 1, {"y"}},
-    /* OSSEC never matches an empty pattern, even "^$" on "" */
-    {"^$", "", 0, {NULL}},
-    {"", "abc", 0, {NULL}},
-    {"^\\D*$", "", 0, {NULL}},
+    /* Wazuh 4.x starts "the last character matched" at the subject's
+	 * start: empty patterns and lone '*' repetitions match */
+    {"^$", "", 1, {NULL}},
+    {"", "abc", 1, {NULL}},
+    {"^\\D*$", "", 1, {NULL}},
+    {"^\\d+$", "", 0, {NULL}},
 };
 
 static void
