@@ -177,48 +177,96 @@ jp_scalar(struct jp *p)
 	return jp_leaf(p, p->s + start, len);
 }
 
-/* Skip over any value (used for array text). */
+static void
+jp_tabs(struct buf *out, int n)
+{
+	while (n-- > 0)
+		buf_putc(out, '\t');
+}
+
+/*
+ * Re-print the value at p->i the way Wazuh stores a JSON array in a field
+ * (cJSON's formatted printer): objects on separate lines indented with
+ * tabs, "key":<tab>value, array items separated by ", ". Rules written for
+ * Wazuh match that text (e.g. "granted":\strue).
+ */
 static int
-jp_skip(struct jp *p)
+jp_format(struct jp *p, int depth, struct buf *out)
 {
 	struct buf tmp;
-	int depth = 0, r = 0;
+	size_t s, len;
+	bool first = true;
+	char open, close;
+	int r = 0;
 
-	buf_init(&tmp, EVENT_MAX_LINE);
-	do {
+	jp_ws(p);
+	if (p->i >= p->len || depth > JSON_MAX_DEPTH)
+		return ARX_ERR_INVAL;
+	if (p->s[p->i] == '"') {
+		buf_init(&tmp, EVENT_MAX_LINE);
+		if ((r = jp_string(p, &tmp)) == 0)
+			r = json_put_string(out, buf_cstr(&tmp), tmp.len);
+		buf_release(&tmp);
+		return r;
+	}
+	if (p->s[p->i] != '[' && p->s[p->i] != '{') {
+		if ((r = jp_literal(p, &s, &len)) == 0)
+			r = buf_append(out, p->s + s, len);
+		return r;
+	}
+	open = p->s[p->i++];
+	close = open == '[' ? ']' : '}';
+	buf_putc(out, open);
+	if (open == '{')
+		buf_putc(out, '\n');
+	for (;;) {
 		jp_ws(p);
-		if (p->i >= p->len) {
-			r = ARX_ERR_INVAL;
+		if (p->i < p->len && p->s[p->i] == close) {
+			p->i++;
 			break;
 		}
-		if (p->s[p->i] == '"') {
-			buf_reset(&tmp);
-			if ((r = jp_string(p, &tmp)) != 0)
-				break;
-			continue;
+		if (!first) {
+			if (p->i >= p->len || p->s[p->i++] != ',')
+				return ARX_ERR_INVAL;
+			buf_puts(out, open == '[' ? ", " : ",\n");
 		}
-		if (p->s[p->i] == '[' || p->s[p->i] == '{')
-			depth++;
-		else if (p->s[p->i] == ']' || p->s[p->i] == '}')
-			depth--;
-		p->i++;
-	} while (depth > 0 && depth <= JSON_MAX_DEPTH);
-	buf_release(&tmp);
-	return depth != 0 && r == 0 ? ARX_ERR_INVAL : r;
+		first = false;
+		if (open == '{') {
+			jp_tabs(out, depth + 1);
+			jp_ws(p);
+			if (p->i >= p->len || p->s[p->i] != '"' ||
+			    (r = jp_format(p, depth + 1, out)) != 0)
+				return r ? r : ARX_ERR_INVAL;
+			jp_ws(p);
+			if (p->i >= p->len || p->s[p->i++] != ':')
+				return ARX_ERR_INVAL;
+			buf_puts(out, ":\t");
+		}
+		if ((r = jp_format(p, depth + 1, out)) != 0)
+			return r;
+	}
+	if (open == '{') {
+		if (!first)
+			buf_putc(out, '\n');
+		jp_tabs(out, depth);
+	}
+	return buf_putc(out, close);
 }
 
 /* An array: its text, or its scalar items joined with commas (csv). */
 static int
 jp_array(struct jp *p)
 {
-	size_t start = p->i, s, len;
+	size_t s, len;
 	struct buf csv, item;
 	int r;
 
 	if (!p->csv) {
-		if ((r = jp_skip(p)) != 0)
-			return r;
-		return jp_leaf(p, p->s + start, p->i - start);
+		buf_init(&csv, EVENT_MAX_LINE);
+		if ((r = jp_format(p, 0, &csv)) == 0)
+			r = jp_leaf(p, buf_cstr(&csv), csv.len);
+		buf_release(&csv);
+		return r;
 	}
 	buf_init(&csv, EVENT_MAX_LINE);
 	buf_init(&item, EVENT_MAX_LINE);

@@ -19,7 +19,8 @@
 
 /*
  * Parse text[0..len) as a JSON object and set one field per scalar leaf.
- * Arrays are kept as their JSON text, or joined with commas when csv.
+ * Arrays are printed as Wazuh prints them (cJSON's formatted form), or
+ * their items joined with commas when csv.
  * 0, ARX_ERR_INVAL (not a JSON object; what was set stays) or
  * ARX_ERR_NOMEM.
  */

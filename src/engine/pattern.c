@@ -122,7 +122,7 @@ pcre_match(const struct pattern *p, const char *s, size_t len,
 
 	if (sc->match_data == NULL) {
 		sc->match_data =
-		    pcre2_match_data_create(OSREGEX_MAX_CAPS + 1, NULL);
+		    pcre2_match_data_create(PATTERN_MAX_CAPS + 1, NULL);
 		sc->match_ctx = pcre2_match_context_create(NULL);
 		if (sc->match_data == NULL || sc->match_ctx == NULL) {
 			pattern_scratch_release(sc);
@@ -136,14 +136,16 @@ pcre_match(const struct pattern *p, const char *s, size_t len,
 	if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
 	    rc == PCRE2_ERROR_JIT_STACKLIMIT)
 		sc->nlimit++;
-	if (rc <= 0)
+	if (rc < 0)
 		return false;
 	if (res == NULL)
 		return true;
 	ov = pcre2_get_ovector_pointer(sc->match_data);
 	res->end = (long)ov[1] - 1;
 	res->ncaps = 0;
-	for (i = 1; i < rc && i <= OSREGEX_MAX_CAPS; i++) {
+	if (rc == 0) /* more groups than we keep: the first ones */
+		rc = PATTERN_MAX_CAPS + 1;
+	for (i = 1; i < rc && i <= PATTERN_MAX_CAPS; i++) {
 		size_t a = ov[2 * i], b = ov[2 * i + 1];
 		/* A group that did not take part leaves its field unset. */
 		res->caps[res->ncaps].p = a == PCRE2_UNSET ? NULL : s + a;

@@ -36,10 +36,12 @@ struct pattern {
 	} u;
 };
 
+#define PATTERN_MAX_CAPS 256 /* as many as a decoder <order> may name */
+
 struct pattern_result {
 	long end; /* index of the last character matched (OSSEC convention) */
 	size_t ncaps;
-	struct span caps[OSREGEX_MAX_CAPS];
+	struct span caps[PATTERN_MAX_CAPS];
 };
 
 /* Mutable per-thread scratch for PCRE2 (match data). */

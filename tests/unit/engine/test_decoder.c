@@ -172,7 +172,7 @@ test_decode_json(void **state)
 	assert_field(&ev, "win.event.id", "4625");
 	assert_field(&ev, "win.event.ok", "true");
 	assert_field(&ev, "win.event.none", "null");
-	assert_field(&ev, "list", "[1,\"a\"]");
+	assert_field(&ev, "list", "[1, \"a\"]");
 	assert_field(&ev, "esc", "a\"b\xc3\xa9");
 	/* broken JSON: decoded as json, fields kept up to the error */
 	decode(set, &ev, "{\"a\":\"1\",\"b\":");
