@@ -458,7 +458,7 @@ static bool
 search_recent(struct count *k, struct pattern_scratch *sc)
 {
 	const struct rule *r = k->r;
-	const char *type = k->ev->decoder ? k->ev->decoder->type : "syslog";
+	const char *type = decoder_event_type(k->ev);
 	struct crec *rec;
 	size_t i;
 
@@ -538,7 +538,7 @@ rec_new(const struct rule *r, const struct event *ev, int64_t now_ms)
 		return NULL;
 	rec->t = now_ms;
 	rec->matched = ev->consumed_level;
-	rec->type = ev->decoder ? ev->decoder->type : "syslog";
+	rec->type = decoder_event_type(ev);
 	rec->full_log = span_dup(full);
 	rec->log = span_dup(log);
 	for (i = 0; i < CF_NFIELDS; i++)

@@ -192,3 +192,13 @@ decoder_decode(const struct decoder_set *set, struct event *ev,
 	}
 	return false;
 }
+
+const char *
+decoder_event_type(const struct event *ev)
+{
+	if (ev->decoder != NULL && ev->decoder->type != NULL)
+		return ev->decoder->type;
+	if (ev->parent != NULL && ev->parent->type != NULL)
+		return ev->parent->type;
+	return "syslog";
+}

@@ -102,6 +102,12 @@ int decoder_load_file(struct decoder_set *set, const char *path);
 int decoder_load_dir(struct decoder_set *set, const char *dir,
     const char *const *exclude, size_t nexclude);
 
+/*
+ * The category of a decoded event (the decoder's <type>; a child without
+ * one has its matched parent's; "syslog" when nothing decoded it).
+ */
+const char *decoder_event_type(const struct event *ev);
+
 /* Decode ev (pre-decoded) against set. Returns true if a decoder matched. */
 bool decoder_decode(const struct decoder_set *set, struct event *ev,
     struct pattern_scratch *scratch);

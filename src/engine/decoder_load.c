@@ -531,9 +531,9 @@ dec_finish(struct dec_build *b)
 		return r;
 	if (b->order_text != NULL && (r = dec_order(b)) != 0)
 		return r;
-	if (d->type == NULL)
+	if (d->parent_name == NULL && d->type == NULL)
 		d->type = "syslog";
-	return dec_attach(b);
+	return dec_attach(b); /* a child without <type> takes its parent's */
 }
 
 static int

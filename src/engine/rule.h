@@ -104,6 +104,7 @@ struct rule {
 	struct rule_weekday weekday;
 	bool never;  /* uses a feature arx does not have (check_diff ...) */
 	bool if_fts; /* first time the decoder's <fts> fields are seen */
+	bool (*compiled)(const struct event *ev); /* <compiled_rule> */
 	/* tree */
 	const unsigned *if_sid;
 	size_t nif_sid;

@@ -170,7 +170,7 @@ static bool
 conds_match(struct eval *e, const struct rule *r)
 {
 	const struct event *ev = e->ev;
-	const char *type = ev->decoder ? ev->decoder->type : "syslog";
+	const char *type = decoder_event_type(ev);
 	struct span v;
 	size_t i;
 
@@ -195,6 +195,8 @@ conds_match(struct eval *e, const struct rule *r)
 	if (r->maxsize != 0 && ev->log_len < r->maxsize)
 		return false;
 	if (!time_match(r, e->now_ms) || !lists_match(e, r))
+		return false;
+	if (r->compiled != NULL && !r->compiled(ev))
 		return false;
 	if (r->if_fts && !fts_match(e))
 		return false;
@@ -232,7 +234,7 @@ rule_eval(const struct rule_set *rs, struct corr *c, struct event *ev,
     const struct rule_trace *trace, struct rule_result *res)
 {
 	struct eval e = {rs, c, ev, now_ms, scratch, trace, NULL};
-	const char *type = ev->decoder ? ev->decoder->type : "syslog";
+	const char *type = decoder_event_type(ev);
 	const struct rule *f = NULL;
 	size_t i;
 

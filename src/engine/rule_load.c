@@ -21,6 +21,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "core/strparse.h"
+#include "engine/compiled.h"
 #include "engine/corr.h"
 #include "engine/rule.h"
 #include "engine/xmlvar.h"
@@ -129,9 +130,10 @@ el_pattern(struct rule_build *b, const struct xml_node *n, const char *text,
 		rule_err(b, n, "field is static; use its own element", dyn);
 		return ARX_ERR_CONFIG;
 	}
-	for (i = 0; i < b->npend && p == NULL; i++)
-		if (b->pend[i].e == e &&
-		    (dyn == NULL || strcmp(dyn, b->pend[i].dyn) == 0))
+	/* Repeated elements are joined, except <field>: each is its own
+	 * condition, as in Wazuh. */
+	for (i = 0; dyn == NULL && i < b->npend && p == NULL; i++)
+		if (b->pend[i].e == e)
 			p = &b->pend[i];
 	if (p == NULL) {
 		if (b->npend == MAX_PENDING) {
@@ -418,6 +420,18 @@ el_never(struct rule_build *b, const struct xml_node *n, const char *text,
 }
 
 static int
+el_compiled(struct rule_build *b, const struct xml_node *n, const char *text,
+    const struct rule_elem *e)
+{
+	(void)e;
+	if ((b->r->compiled = compiled_rule_find(text)) == NULL) {
+		rule_err(b, n, "unknown compiled_rule", text);
+		return ARX_ERR_CONFIG;
+	}
+	return 0;
+}
+
+static int
 el_fts(struct rule_build *b, const struct xml_node *n, const char *text,
     const struct rule_elem *e)
 {
@@ -644,7 +658,7 @@ static const struct rule_elem rule_elems[] = {
     ROW("ignore", el_string),
     ROW("check_if_ignored", el_string),
     ROW("check_diff", el_never),
-    ROW("compiled_rule", el_never),
+    ROW("compiled_rule", el_compiled),
     ROW("info", el_string),
     ROW("cve", el_string),
     ROW("mitre", el_mitre),
@@ -981,8 +995,15 @@ rule_overwrite(struct rule *old, const struct rule *r)
 {
 	struct rule keep = *old;
 
+	/* As Wazuh: everything changes but the place in the tree and the
+	 * if_matched_sid / if_matched_group of the first definition. */
+	memset(&old->if_matched_group, 0, sizeof(old->if_matched_group));
 	rule_release(old);
 	*old = *r;
+	pattern_release(&old->if_matched_group);
+	old->if_matched_group = keep.if_matched_group;
+	old->if_matched_sid = keep.if_matched_sid;
+	old->correlates = keep.correlates;
 	old->index = keep.index;
 	old->children = keep.children;
 	old->nchildren = keep.nchildren;
