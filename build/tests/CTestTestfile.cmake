@@ -30,6 +30,8 @@ add_test([=[unit.engine.predecode]=] "/work/main/build/bin/test_engine_predecode
 set_tests_properties([=[unit.engine.predecode]=] PROPERTIES  _BACKTRACE_TRIPLES "/work/main/tests/CMakeLists.txt;13;add_test;/work/main/tests/CMakeLists.txt;23;arx_unit;/work/main/tests/CMakeLists.txt;0;")
 add_test([=[unit.engine.decoder]=] "/work/main/build/bin/test_engine_decoder")
 set_tests_properties([=[unit.engine.decoder]=] PROPERTIES  _BACKTRACE_TRIPLES "/work/main/tests/CMakeLists.txt;13;add_test;/work/main/tests/CMakeLists.txt;23;arx_unit;/work/main/tests/CMakeLists.txt;0;")
+add_test([=[unit.engine.rules]=] "/work/main/build/bin/test_engine_rules")
+set_tests_properties([=[unit.engine.rules]=] PROPERTIES  _BACKTRACE_TRIPLES "/work/main/tests/CMakeLists.txt;13;add_test;/work/main/tests/CMakeLists.txt;23;arx_unit;/work/main/tests/CMakeLists.txt;0;")
 add_test([=[cli.arxd]=] "/root/.pyenv/shims/python3" "/work/main/tests/cli/test_cli.py" "--bin" "/work/main/build/bin" "--source" "/work/main")
 set_tests_properties([=[cli.arxd]=] PROPERTIES  _BACKTRACE_TRIPLES "/work/main/tests/CMakeLists.txt;28;add_test;/work/main/tests/CMakeLists.txt;0;")
 add_test([=[compat.wazuh]=] "/root/.pyenv/shims/python3" "/work/main/tests/compat/wazuh_cases.py" "--arx" "/work/main/build/bin/arx" "--testdata" "/work/main/../shared/testdata/wazuh" "--min-decoder" "95" "--min-core" "98" "--min-all" "90")
