@@ -95,12 +95,6 @@ void decoder_set_free(struct decoder_set *set);
  * file:line). 0, ARX_ERR_CONFIG or ARX_ERR_NOMEM.
  */
 int decoder_load_file(struct decoder_set *set, const char *path);
-/*
- * Load the *.xml files of dir in name order, skipping those named in
- * exclude (basename match).
- */
-int decoder_load_dir(struct decoder_set *set, const char *dir,
-    const char *const *exclude, size_t nexclude);
 
 /*
  * The category of a decoded event (the decoder's <type>; a child without

@@ -604,54 +604,6 @@ decoder_load_file(struct decoder_set *set, const char *path)
 	return r == ARX_ERR_NOMEM ? r : (nerr ? ARX_ERR_CONFIG : 0);
 }
 
-static int
-xml_name_filter(const struct dirent *e)
-{
-	size_t len = strlen(e->d_name);
-
-	return len > 4 && strcmp(e->d_name + len - 4, ".xml") == 0 &&
-	    e->d_name[0] != '.';
-}
-
-static bool
-is_excluded(const char *name, const char *const *exclude, size_t nexclude)
-{
-	size_t i;
-
-	for (i = 0; i < nexclude; i++) {
-		const char *base = strrchr(exclude[i], '/');
-		if (strcmp(base ? base + 1 : exclude[i], name) == 0)
-			return true;
-	}
-	return false;
-}
-
-int
-decoder_load_dir(struct decoder_set *set, const char *dir,
-    const char *const *exclude, size_t nexclude)
-{
-	struct dirent **ents = NULL;
-	char path[4096];
-	int n, i, r, ret = 0;
-
-	if ((n = scandir(dir, &ents, xml_name_filter, alphasort)) < 0) {
-		log_error(
-		    "%s: cannot read directory: %s", dir, strerror(errno));
-		return ARX_ERR_CONFIG;
-	}
-	for (i = 0; i < n; i++) {
-		if (!is_excluded(ents[i]->d_name, exclude, nexclude) &&
-		    (size_t)snprintf(path, sizeof(path), "%s/%s", dir,
-			ents[i]->d_name) < sizeof(path) &&
-		    (r = decoder_load_file(set, path)) != 0 &&
-		    ret != ARX_ERR_NOMEM)
-			ret = r;
-		free(ents[i]);
-	}
-	free(ents);
-	return ret;
-}
-
 struct decoder_set *
 decoder_set_new(void)
 {

@@ -148,8 +148,6 @@ void rule_set_free(struct rule_set *rs);
 /* Lists must be loaded before the rules that use them. */
 int rule_set_load_list(struct rule_set *rs, const char *path);
 int rule_load_file(struct rule_set *rs, const char *path);
-int rule_load_dir(struct rule_set *rs, const char *dir,
-    const char *const *exclude, size_t nexclude);
 /* Link if_matched_* watchers; call once after the last file. */
 int rule_set_finish(struct rule_set *rs);
 const struct rule *rule_find(const struct rule_set *rs, unsigned id);

@@ -1177,44 +1177,6 @@ rule_load_file(struct rule_set *rs, const char *path)
 	return r != 0 ? r : (nerr ? ARX_ERR_CONFIG : 0);
 }
 
-static int
-xml_filter(const struct dirent *e)
-{
-	size_t len = strlen(e->d_name);
-
-	return len > 4 && strcmp(e->d_name + len - 4, ".xml") == 0 &&
-	    e->d_name[0] != '.';
-}
-
-int
-rule_load_dir(struct rule_set *rs, const char *dir, const char *const *exclude,
-    size_t nexclude)
-{
-	struct dirent **ents = NULL;
-	char path[4096];
-	int n, i, r, ret = 0;
-	size_t k;
-	bool skip;
-
-	if ((n = scandir(dir, &ents, xml_filter, alphasort)) < 0) {
-		log_error(
-		    "%s: cannot read directory: %s", dir, strerror(errno));
-		return ARX_ERR_CONFIG;
-	}
-	for (i = 0; i < n; i++) {
-		for (skip = false, k = 0; k < nexclude; k++)
-			skip |= strcmp(ents[i]->d_name, exclude[k]) == 0;
-		if (!skip &&
-		    (size_t)snprintf(path, sizeof(path), "%s/%s", dir,
-			ents[i]->d_name) < sizeof(path) &&
-		    (r = rule_load_file(rs, path)) != 0 && ret != ARX_ERR_NOMEM)
-			ret = r;
-		free(ents[i]);
-	}
-	free(ents);
-	return ret;
-}
-
 struct rule_set *
 rule_set_new(void)
 {

@@ -12,6 +12,7 @@
 #include "core/err.h"
 #include "engine/decoder.h"
 #include "engine/predecode.h"
+#include "engine/ruleset.h"
 
 static char tmpl[] = "/tmp/arx-dec-XXXXXX";
 
@@ -263,12 +264,14 @@ test_load_dir_order_and_exclude(void **state)
 	char dir[] = "/tmp/arx-decdir-XXXXXX", path[128];
 	static const char *const names[] = {
 	    "20-b.xml", "10-a.xml", "30-c.txt", "15-x.xml"};
-	const char *exclude[] = {"15-x.xml"};
-	struct decoder_set *set = decoder_set_new();
+	const char *exclude[] = {"15-x.xml"}, *dirs[] = {dir};
+	struct conf_ruleset rc;
+	struct ruleset *rs = NULL;
 	FILE *f;
 	size_t i;
 
 	(void)state;
+	memset(&rc, 0, sizeof(rc));
 	assert_non_null(mkdtemp(dir));
 	for (i = 0; i < 4; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
@@ -279,16 +282,20 @@ test_load_dir_order_and_exclude(void **state)
 		    names[i][3], names[i][3]);
 		fclose(f);
 	}
-	assert_int_equal(decoder_load_dir(set, dir, exclude, 1), 0);
-	assert_int_equal(set->nnopn, 2);
-	assert_string_equal(set->nopn[0]->name, "a");
-	assert_string_equal(set->nopn[1]->name, "b");
+	rc.decoder_dirs.v = dirs;
+	rc.decoder_dirs.n = 1;
+	rc.decoder_exclude.v = exclude;
+	rc.decoder_exclude.n = 1;
+	assert_int_equal(ruleset_load_conf(&rc, &rs), 0);
+	assert_int_equal(rs->decoders->nnopn, 2);
+	assert_string_equal(rs->decoders->nopn[0]->name, "a");
+	assert_string_equal(rs->decoders->nopn[1]->name, "b");
 	for (i = 0; i < 4; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
 		unlink(path);
 	}
 	rmdir(dir);
-	decoder_set_free(set);
+	ruleset_free(rs);
 }
 
 int
