@@ -58,4 +58,18 @@ capture_stop(void)
 			    (c)->text);                                   \
 	} while (0)
 
+/* Write text to DIR/NAME (a fixture file); fails the test on error. */
+static inline void
+test_write_file(const char *dir, const char *name, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
 #endif

@@ -37,19 +37,6 @@ static const char rules[] =
 
 static char dir[64];
 
-static void
-write_file(const char *name, const char *text)
-{
-	char path[128];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
 static char *
 read_file(const char *name)
 {
@@ -80,8 +67,8 @@ load(void)
 	mkdir(sub, 0700);
 	snprintf(sub, sizeof(sub), "%s/rules", dir);
 	mkdir(sub, 0700);
-	write_file("decoders/d.xml", decoders);
-	write_file("rules/r.xml", rules);
+	test_write_file(dir, "decoders/d.xml", decoders);
+	test_write_file(dir, "rules/r.xml", rules);
 	assert_int_equal(ruleset_load_dirs(dirs, 1, &rs), 0);
 	return rs;
 }

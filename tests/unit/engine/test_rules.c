@@ -24,19 +24,6 @@ static const char decoders[] =
 
 static char dir[64];
 
-static void
-write_file(const char *name, const char *text)
-{
-	char path[128];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
 static struct ruleset *
 load(const char *rules, struct log_capture *c)
 {
@@ -52,9 +39,10 @@ load(const char *rules, struct log_capture *c)
 	mkdir(sub, 0700);
 	snprintf(sub, sizeof(sub), "%s/lists", dir);
 	mkdir(sub, 0700);
-	write_file("decoders/d.xml", decoders);
-	write_file("rules/r.xml", rules);
-	write_file("lists/bad-ips", "192.0.2.:\n198.51.100.7:x\n\"a:b\":v\n");
+	test_write_file(dir, "decoders/d.xml", decoders);
+	test_write_file(dir, "rules/r.xml", rules);
+	test_write_file(
+	    dir, "lists/bad-ips", "192.0.2.:\n198.51.100.7:x\n\"a:b\":v\n");
 	capture_start(c);
 	(void)ruleset_load_dirs(dirs, 1, &rs);
 	capture_stop();
