@@ -142,7 +142,7 @@ ar_escalate(const struct ar_escalation *e, struct ar_offence *o, int64_t now_ms)
 	if (o->count > 0 && e->decay_s > 0 &&
 	    now_ms - o->last_ms > (int64_t)e->decay_s * 1000)
 		o->count = 0;
-	if (o->count > 0 && e->nsteps > 0) {
+	if (o->count > 0 && e->nsteps > 0 && t > 0) {
 		step = o->count <= e->nsteps ? o->count - 1 : e->nsteps - 1;
 		if (e->steps_s[step] > t)
 			t = e->steps_s[step];

@@ -57,7 +57,7 @@ struct ar_escalation {
  * The first offence gets base_s; the n-th repeat gets steps_s[n-1], and
  * the last step once the list is used up (Wazuh's rule), but never less
  * than base_s: a repeat offender is never blocked for a shorter time than
- * a first one. With decay_s set, an offence that comes more than decay_s
+ * a first one (a base of 0, never undone, stays 0). With decay_s set, an offence that comes more than decay_s
  * after the previous one starts counting again from the first.
  */
 uint64_t ar_escalate(

@@ -157,6 +157,14 @@ test_escalation(void **state)
 		assert_int_equal(ar_escalate(&s, &so, 1), 3600);
 		assert_int_equal(ar_escalate(&s, &so, 2), 7200);
 	}
+	/* A block that is never undone stays so for repeat offenders. */
+	{
+		struct ar_escalation f = {0, steps, 3, 0};
+		struct ar_offence fo = {0, 0};
+
+		assert_int_equal(ar_escalate(&f, &fo, 0), 0);
+		assert_int_equal(ar_escalate(&f, &fo, 1), 0);
+	}
 	/* No steps: always the base. */
 	{
 		struct ar_escalation n = {600, NULL, 0, 0};

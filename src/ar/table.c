@@ -1,0 +1,462 @@
+/*
+ * Block table (see table.h). Two bounded slabs: active blocks, each in a
+ * hash index and in a min-heap by deadline; and offence history, each in
+ * a hash index and on a recency list whose tail is forgotten first. Slots
+ * are found by 32-bit indices, so the slabs are allocated once and never
+ * move.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ar/table.h"
+#include "core/err.h"
+
+#define NIL UINT32_MAX
+
+struct ar_key {
+	unsigned cmd;
+	struct arx_addr addr;
+};
+
+/* The start of every slot: what the hash index needs. */
+struct slot {
+	struct ar_key key;
+	uint32_t hnext;
+	uint32_t used;
+};
+
+struct act {
+	struct slot s;
+	struct ar_block b;
+	uint32_t heap; /* position in the heap */
+};
+
+struct hist {
+	struct slot s;
+	struct ar_offence off;
+	uint32_t prev, next; /* recency list, head = latest */
+};
+
+struct index {
+	uint32_t *heads;
+	uint32_t mask;
+	char *base;
+	size_t stride;
+};
+
+struct ar_table {
+	struct act *act;
+	size_t max_act, nact;
+	uint32_t act_free;
+	uint32_t *heap;
+	struct index act_ix;
+	struct hist *hist;
+	size_t max_hist, nhist;
+	uint32_t hist_free, head, tail;
+	struct index hist_ix;
+	unsigned long refused_full, history_evicted;
+};
+
+static uint32_t
+key_hash(const struct ar_key *k)
+{
+	size_t n = k->addr.family == ADDR_V4 ? 4 : 16, i;
+	uint32_t h = 2166136261u ^ k->cmd;
+
+	h *= 16777619u;
+	for (i = 0; i < n; i++) {
+		h ^= k->addr.bytes[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+static bool
+key_equal(const struct ar_key *a, const struct ar_key *b)
+{
+	return a->cmd == b->cmd && addr_equal(&a->addr, &b->addr);
+}
+
+static struct slot *
+ix_slot(const struct index *ix, uint32_t i)
+{
+	return (struct slot *)(ix->base + (size_t)i * ix->stride);
+}
+
+static int
+ix_init(struct index *ix, size_t max, void *base, size_t stride)
+{
+	size_t n = 16;
+
+	while (n < max)
+		n <<= 1;
+	ix->heads = malloc(n * sizeof(*ix->heads));
+	if (ix->heads == NULL)
+		return ARX_ERR_NOMEM;
+	memset(ix->heads, 0xff, n * sizeof(*ix->heads));
+	ix->mask = (uint32_t)(n - 1);
+	ix->base = base;
+	ix->stride = stride;
+	return 0;
+}
+
+static uint32_t
+ix_find(const struct index *ix, const struct ar_key *k)
+{
+	uint32_t i = ix->heads[key_hash(k) & ix->mask];
+
+	while (i != NIL && !key_equal(&ix_slot(ix, i)->key, k))
+		i = ix_slot(ix, i)->hnext;
+	return i;
+}
+
+static void
+ix_insert(struct index *ix, uint32_t i)
+{
+	struct slot *s = ix_slot(ix, i);
+	uint32_t *head = &ix->heads[key_hash(&s->key) & ix->mask];
+
+	s->hnext = *head;
+	*head = i;
+}
+
+static void
+ix_remove(struct index *ix, uint32_t i)
+{
+	struct slot *s = ix_slot(ix, i);
+	uint32_t *p = &ix->heads[key_hash(&s->key) & ix->mask];
+
+	while (*p != i)
+		p = &ix_slot(ix, *p)->hnext;
+	*p = s->hnext;
+}
+
+/* Free list of a slab, threaded through hnext. */
+static uint32_t
+slab_init(struct index *ix, size_t max)
+{
+	size_t i;
+
+	for (i = 0; i < max; i++)
+		ix_slot(ix, (uint32_t)i)->hnext =
+		    i + 1 < max ? (uint32_t)(i + 1) : NIL;
+	return max > 0 ? 0 : NIL;
+}
+
+static uint32_t
+slab_take(struct index *ix, uint32_t *free_list, const struct ar_key *k)
+{
+	uint32_t i = *free_list;
+	struct slot *s;
+
+	if (i == NIL)
+		return NIL;
+	s = ix_slot(ix, i);
+	*free_list = s->hnext;
+	s->key = *k;
+	s->used = 1;
+	ix_insert(ix, i);
+	return i;
+}
+
+static void
+slab_put(struct index *ix, uint32_t *free_list, uint32_t i)
+{
+	struct slot *s = ix_slot(ix, i);
+
+	ix_remove(ix, i);
+	s->used = 0;
+	s->hnext = *free_list;
+	*free_list = i;
+}
+
+/* Min-heap of active slots by deadline. */
+static int64_t
+heap_key(const struct ar_table *t, size_t pos)
+{
+	return t->act[t->heap[pos]].b.expires_ms;
+}
+
+static void
+heap_set(struct ar_table *t, size_t pos, uint32_t i)
+{
+	t->heap[pos] = i;
+	t->act[i].heap = (uint32_t)pos;
+}
+
+static void
+heap_up(struct ar_table *t, size_t pos)
+{
+	uint32_t i = t->heap[pos];
+
+	while (pos > 0 && heap_key(t, (pos - 1) / 2) > t->act[i].b.expires_ms) {
+		heap_set(t, pos, t->heap[(pos - 1) / 2]);
+		pos = (pos - 1) / 2;
+	}
+	heap_set(t, pos, i);
+}
+
+static void
+heap_down(struct ar_table *t, size_t pos)
+{
+	uint32_t i = t->heap[pos];
+	size_t c;
+
+	while ((c = 2 * pos + 1) < t->nact) {
+		if (c + 1 < t->nact && heap_key(t, c + 1) < heap_key(t, c))
+			c++;
+		if (heap_key(t, c) >= t->act[i].b.expires_ms)
+			break;
+		heap_set(t, pos, t->heap[c]);
+		pos = c;
+	}
+	heap_set(t, pos, i);
+}
+
+static void
+heap_delete(struct ar_table *t, size_t pos)
+{
+	uint32_t last = t->heap[--t->nact];
+
+	if (pos == t->nact)
+		return;
+	heap_set(t, pos, last);
+	heap_up(t, pos);
+	heap_down(t, t->act[last].heap);
+}
+
+/* Offence history with a recency list. */
+static void
+hist_unlink(struct ar_table *t, uint32_t i)
+{
+	struct hist *h = &t->hist[i];
+
+	if (h->prev != NIL)
+		t->hist[h->prev].next = h->next;
+	else
+		t->head = h->next;
+	if (h->next != NIL)
+		t->hist[h->next].prev = h->prev;
+	else
+		t->tail = h->prev;
+}
+
+static void
+hist_push(struct ar_table *t, uint32_t i)
+{
+	struct hist *h = &t->hist[i];
+
+	h->prev = NIL;
+	h->next = t->head;
+	if (t->head != NIL)
+		t->hist[t->head].prev = i;
+	t->head = i;
+	if (t->tail == NIL)
+		t->tail = i;
+}
+
+/* The history record of k, made (forgetting the oldest) if needed. */
+static struct hist *
+hist_get(struct ar_table *t, const struct ar_key *k)
+{
+	uint32_t i = ix_find(&t->hist_ix, k);
+
+	if (i != NIL) {
+		hist_unlink(t, i);
+	} else {
+		if (t->hist_free == NIL) {
+			i = t->tail;
+			hist_unlink(t, i);
+			slab_put(&t->hist_ix, &t->hist_free, i);
+			t->nhist--;
+			t->history_evicted++;
+		}
+		i = slab_take(&t->hist_ix, &t->hist_free, k);
+		t->hist[i].off = (struct ar_offence){0, 0};
+		t->nhist++;
+	}
+	hist_push(t, i);
+	return &t->hist[i];
+}
+
+struct ar_table *
+ar_table_new(size_t max_active, size_t max_history)
+{
+	struct ar_table *t = calloc(1, sizeof(*t));
+
+	if (t == NULL || max_active == 0 || max_history == 0 ||
+	    max_active >= NIL || max_history >= NIL)
+		goto fail;
+	t->max_act = max_active;
+	t->max_hist = max_history;
+	t->act = calloc(max_active, sizeof(*t->act));
+	t->heap = calloc(max_active, sizeof(*t->heap));
+	t->hist = calloc(max_history, sizeof(*t->hist));
+	if (t->act == NULL || t->heap == NULL || t->hist == NULL ||
+	    ix_init(&t->act_ix, max_active, t->act, sizeof(*t->act)) != 0 ||
+	    ix_init(&t->hist_ix, max_history, t->hist, sizeof(*t->hist)) != 0)
+		goto fail;
+	t->act_free = slab_init(&t->act_ix, max_active);
+	t->hist_free = slab_init(&t->hist_ix, max_history);
+	t->head = t->tail = NIL;
+	return t;
+fail:
+	ar_table_free(t);
+	return NULL;
+}
+
+void
+ar_table_free(struct ar_table *t)
+{
+	if (t == NULL)
+		return;
+	free(t->act);
+	free(t->heap);
+	free(t->hist);
+	free(t->act_ix.heads);
+	free(t->hist_ix.heads);
+	free(t);
+}
+
+static int
+act_insert(struct ar_table *t, const struct ar_block *b)
+{
+	struct ar_key k = {b->cmd, b->addr};
+	uint32_t i = slab_take(&t->act_ix, &t->act_free, &k);
+
+	if (i == NIL) {
+		t->refused_full++;
+		return ARX_ERR_TOOBIG;
+	}
+	t->act[i].b = *b;
+	t->heap[t->nact] = i;
+	t->act[i].heap = (uint32_t)t->nact++;
+	heap_up(t, t->act[i].heap);
+	return 0;
+}
+
+static int64_t
+deadline(int64_t now_ms, uint64_t dur_s)
+{
+	if (dur_s == 0 || dur_s > (uint64_t)(AR_NEVER - now_ms) / 1000)
+		return AR_NEVER;
+	return now_ms + (int64_t)dur_s * 1000;
+}
+
+int
+ar_table_add(struct ar_table *t, unsigned cmd, const struct arx_addr *a,
+    const struct ar_escalation *e, int64_t now_ms, struct ar_block *out)
+{
+	struct ar_key k = {cmd, *a};
+	uint32_t i = ix_find(&t->act_ix, &k);
+	struct ar_block b = {cmd, *a, now_ms, 0, 0};
+	struct hist *h;
+	int r;
+
+	if (i == NIL && t->act_free == NIL) {
+		t->refused_full++;
+		return ARX_ERR_TOOBIG;
+	}
+	h = hist_get(t, &k);
+	b.expires_ms = deadline(now_ms, ar_escalate(e, &h->off, now_ms));
+	b.offences = h->off.count;
+	if (i != NIL) {
+		struct act *x = &t->act[i];
+
+		x->b.offences = b.offences;
+		if (b.expires_ms > x->b.expires_ms) {
+			x->b.expires_ms = b.expires_ms;
+			heap_down(t, x->heap);
+		}
+		*out = x->b;
+		return AR_ADD_EXTENDED;
+	}
+	if ((r = act_insert(t, &b)) != 0)
+		return r;
+	*out = b;
+	return AR_ADD_NEW;
+}
+
+int
+ar_table_restore(struct ar_table *t, const struct ar_block *b)
+{
+	struct ar_key k = {b->cmd, b->addr};
+	struct hist *h;
+	uint32_t i = ix_find(&t->act_ix, &k);
+
+	if (i != NIL)
+		return ARX_ERR_EXISTS;
+	if (act_insert(t, b) != 0)
+		return ARX_ERR_TOOBIG;
+	h = hist_get(t, &k);
+	if (h->off.count < b->offences)
+		h->off = (struct ar_offence){b->offences, b->added_ms};
+	return 0;
+}
+
+int
+ar_table_remove(struct ar_table *t, unsigned cmd, const struct arx_addr *a,
+    struct ar_block *out)
+{
+	struct ar_key k = {cmd, *a};
+	uint32_t i = ix_find(&t->act_ix, &k);
+
+	if (i == NIL)
+		return ARX_ERR_NOTFOUND;
+	if (out != NULL)
+		*out = t->act[i].b;
+	heap_delete(t, t->act[i].heap);
+	slab_put(&t->act_ix, &t->act_free, i);
+	return 0;
+}
+
+const struct ar_block *
+ar_table_find(const struct ar_table *t, unsigned cmd, const struct arx_addr *a)
+{
+	struct ar_key k = {cmd, *a};
+	uint32_t i = ix_find(&t->act_ix, &k);
+
+	return i == NIL ? NULL : &t->act[i].b;
+}
+
+int64_t
+ar_table_next_deadline(const struct ar_table *t)
+{
+	return t->nact == 0 ? AR_NEVER : heap_key(t, 0);
+}
+
+size_t
+ar_table_expire(
+    struct ar_table *t, int64_t now_ms, struct ar_block *out, size_t max)
+{
+	size_t n = 0;
+	uint32_t i;
+
+	while (n < max && t->nact > 0 && heap_key(t, 0) != AR_NEVER &&
+	    heap_key(t, 0) <= now_ms) {
+		i = t->heap[0];
+		out[n++] = t->act[i].b;
+		heap_delete(t, 0);
+		slab_put(&t->act_ix, &t->act_free, i);
+	}
+	return n;
+}
+
+void
+ar_table_foreach(const struct ar_table *t,
+    void (*fn)(const struct ar_block *b, void *ctx), void *ctx)
+{
+	size_t i;
+
+	for (i = 0; i < t->nact; i++)
+		fn(&t->act[t->heap[i]].b, ctx);
+}
+
+void
+ar_table_stats(const struct ar_table *t, struct ar_table_stats *st)
+{
+	st->active = t->nact;
+	st->history = t->nhist;
+	st->refused_full = t->refused_full;
+	st->history_evicted = t->history_evicted;
+}

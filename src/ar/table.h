@@ -1,0 +1,81 @@
+/*
+ * The block table: which (command, address) pairs are blocked and until
+ * when, and what is remembered of each pair's past offences. Modelled on
+ * OpenSSH's srclimit: one entry per key, found by a hash of the key and
+ * ordered by expiry in a binary heap, so an add, a lookup and the next
+ * deadline cost O(1) or O(log n) and nothing ever scans the table.
+ *
+ * Both parts are bounded. When max_active blocks are in place a new one
+ * is refused and counted (existing blocks are never lifted early to make
+ * room). Offence history beyond max_history forgets the key that
+ * offended longest ago, and counts it. The table holds no clock: every
+ * call is given the time, so tests and replay drive it directly.
+ */
+#ifndef ARX_AR_TABLE_H
+#define ARX_AR_TABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ar/policy.h"
+#include "core/addr.h"
+
+struct ar_block {
+	unsigned cmd; /* index of the <active-response> block */
+	struct arx_addr addr;
+	int64_t added_ms;   /* first add of this block */
+	int64_t expires_ms; /* AR_NEVER: lifted only on request */
+	unsigned offences;  /* offences remembered for this key */
+};
+
+#define AR_NEVER INT64_MAX
+
+enum ar_add_result {
+	AR_ADD_NEW = 0,      /* the program must run the add */
+	AR_ADD_EXTENDED = 1, /* already blocked: the deadline moved */
+};
+
+struct ar_table_stats {
+	size_t active, history;
+	unsigned long refused_full;    /* adds refused: table full */
+	unsigned long history_evicted; /* offence records forgotten */
+};
+
+struct ar_table *ar_table_new(size_t max_active, size_t max_history);
+void ar_table_free(struct ar_table *t);
+
+/*
+ * Record an offence of (cmd, addr) at now_ms and block it for the time
+ * ar_escalate() gives (0 s: until removed). A key already blocked keeps
+ * its entry and its deadline moves later, never earlier. Returns an
+ * enum ar_add_result and copies the entry to *out, or ARX_ERR_TOOBIG
+ * when the table is full.
+ */
+int ar_table_add(struct ar_table *t, unsigned cmd, const struct arx_addr *a,
+    const struct ar_escalation *e, int64_t now_ms, struct ar_block *out);
+
+/* Put back a block read from the journal, as it was (no offence added). */
+int ar_table_restore(struct ar_table *t, const struct ar_block *b);
+
+/* Lift a block now; ARX_ERR_NOTFOUND if there is none. History stays. */
+int ar_table_remove(struct ar_table *t, unsigned cmd, const struct arx_addr *a,
+    struct ar_block *out);
+
+const struct ar_block *ar_table_find(
+    const struct ar_table *t, unsigned cmd, const struct arx_addr *a);
+
+/* Deadline of the earliest block, or AR_NEVER when none expires. */
+int64_t ar_table_next_deadline(const struct ar_table *t);
+
+/* Remove up to max blocks whose deadline is <= now_ms, earliest first,
+ * into out; returns how many. */
+size_t ar_table_expire(
+    struct ar_table *t, int64_t now_ms, struct ar_block *out, size_t max);
+
+/* Call fn for every active block (in no particular order). */
+void ar_table_foreach(const struct ar_table *t,
+    void (*fn)(const struct ar_block *b, void *ctx), void *ctx);
+
+void ar_table_stats(const struct ar_table *t, struct ar_table_stats *st);
+
+#endif
