@@ -1,0 +1,392 @@
+/*
+ * Block journal (see journal.h). Owns the journal's file descriptor and
+ * its record count; replay builds its own temporary table, keyed by an
+ * index into the command names it has met.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ar/journal.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "core/strparse.h"
+
+#define JOURNAL_MAX_NAMES 256
+#define JOURNAL_NAME_MAX  64
+#define JOURNAL_LINES_MAX (1u << 22) /* records replayed at most */
+#define JOURNAL_REC_MAX   256
+
+struct ar_journal {
+	int fd;
+	size_t records;
+	char path[1024];
+};
+
+struct replay {
+	struct ar_table *t;
+	char names[JOURNAL_MAX_NAMES][JOURNAL_NAME_MAX];
+	size_t nnames;
+};
+
+static bool
+name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n < JOURNAL_NAME_MAX && strpbrk(s, " \t\r\n") == NULL;
+}
+
+static int
+replay_name(struct replay *rp, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < rp->nnames; i++)
+		if (strcmp(rp->names[i], s) == 0)
+			return (int)i;
+	if (rp->nnames == JOURNAL_MAX_NAMES || !name_ok(s))
+		return ARX_ERR_TOOBIG;
+	str_lcpy(rp->names[rp->nnames], s, JOURNAL_NAME_MAX);
+	return (int)rp->nnames++;
+}
+
+static int
+parse_i64(const char *s, int64_t *out)
+{
+	uint64_t v;
+
+	if (strcmp(s, "never") == 0) {
+		*out = AR_NEVER;
+		return 0;
+	}
+	if (str_to_uint(s, 0, INT64_MAX - 1, &v) != 0)
+		return ARX_ERR_INVAL;
+	*out = (int64_t)v;
+	return 0;
+}
+
+/* One record: split on spaces, check the shape, apply it. */
+static int
+replay_line(struct replay *rp, char *line)
+{
+	char *f[7], *save = NULL;
+	struct ar_block b = {0};
+	uint64_t off;
+	size_t n = 0;
+	int cmd;
+
+	for (char *p = strtok_r(line, " ", &save); p != NULL && n < 7;
+	     p = strtok_r(NULL, " ", &save))
+		f[n++] = p;
+	if (n < 3 || addr_parse_str(f[2], &b.addr) != 0 ||
+	    (cmd = replay_name(rp, f[1])) < 0)
+		return ARX_ERR_INVAL;
+	b.cmd = (unsigned)cmd;
+	if (strcmp(f[0], "del") == 0 && n == 3) {
+		(void)ar_table_remove(rp->t, b.cmd, &b.addr, NULL);
+		return 0;
+	}
+	if (strcmp(f[0], "add") != 0 || n != 6 ||
+	    parse_i64(f[3], &b.added_ms) != 0 ||
+	    parse_i64(f[4], &b.expires_ms) != 0 ||
+	    str_to_uint(f[5], 0, UINT32_MAX, &off) != 0)
+		return ARX_ERR_INVAL;
+	b.offences = (unsigned)off;
+	(void)ar_table_remove(rp->t, b.cmd, &b.addr, NULL);
+	return ar_table_restore(rp->t, &b);
+}
+
+struct emit {
+	struct replay *rp;
+	ar_journal_fn fn;
+	void *ctx;
+	int r;
+};
+
+static void
+emit_one(const struct ar_block *b, void *ctx)
+{
+	struct emit *e = ctx;
+
+	if (e->r == 0)
+		e->r = e->fn(e->rp->names[b->cmd], b, e->ctx);
+}
+
+static int
+replay_file(FILE *f, const char *path, struct replay *rp, unsigned *nbad)
+{
+	char line[JOURNAL_REC_MAX + 2];
+	unsigned long lineno = 0;
+	size_t len;
+
+	while (fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		len = strlen(line);
+		if (len == 0 || line[len - 1] != '\n') {
+			log_warn("%s:%lu: damaged record (no end of line), "
+				 "skipped",
+			    path, lineno);
+			(*nbad)++;
+			while (len > 0 && line[len - 1] != '\n' &&
+			    fgets(line, sizeof(line), f) != NULL)
+				len = strlen(line);
+			continue;
+		}
+		line[len - 1] = '\0';
+		if (replay_line(rp, line) != 0) {
+			log_warn(
+			    "%s:%lu: damaged record, skipped", path, lineno);
+			(*nbad)++;
+		}
+	}
+	return ferror(f) ? ARX_ERR_SYS : 0;
+}
+
+static size_t
+count_lines(FILE *f)
+{
+	size_t n = 1;
+	int c;
+
+	while ((c = getc(f)) != EOF)
+		n += c == '\n';
+	rewind(f);
+	return n;
+}
+
+int
+ar_journal_load(const char *path, ar_journal_fn fn, void *ctx, unsigned *nbad)
+{
+	struct replay *rp = NULL;
+	struct emit e = {NULL, fn, ctx, 0};
+	FILE *f;
+	size_t n;
+	int r = ARX_ERR_NOMEM;
+
+	*nbad = 0;
+	if ((f = fopen(path, "r")) == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		log_error("%s: %s", path, strerror(errno));
+		return ARX_ERR_SYS;
+	}
+	if ((n = count_lines(f)) > JOURNAL_LINES_MAX) {
+		log_error("%s: %zu records, more than %u: not replayed", path,
+		    n, JOURNAL_LINES_MAX);
+		r = ARX_ERR_TOOBIG;
+		goto out;
+	}
+	if ((rp = calloc(1, sizeof(*rp))) == NULL ||
+	    (rp->t = ar_table_new(n, 16)) == NULL)
+		goto out;
+	e.rp = rp;
+	if ((r = replay_file(f, path, rp, nbad)) != 0)
+		log_error("%s: read error: %s", path, strerror(errno));
+	ar_table_foreach(rp->t, emit_one, &e);
+	if (r == 0)
+		r = e.r;
+out:
+	fclose(f);
+	if (rp != NULL)
+		ar_table_free(rp->t);
+	free(rp);
+	return r;
+}
+
+int
+ar_journal_open(const char *path, struct ar_journal **out)
+{
+	struct ar_journal *j = calloc(1, sizeof(*j));
+
+	*out = NULL;
+	if (j == NULL)
+		return ARX_ERR_NOMEM;
+	str_lcpy(j->path, path, sizeof(j->path));
+	j->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (j->fd == -1) {
+		log_error("%s: %s", path, strerror(errno));
+		free(j);
+		return ARX_ERR_SYS;
+	}
+	*out = j;
+	return 0;
+}
+
+void
+ar_journal_close(struct ar_journal *j)
+{
+	if (j == NULL)
+		return;
+	close(j->fd);
+	free(j);
+}
+
+static int
+format_add(struct buf *b, const char *command, const struct ar_block *blk)
+{
+	char addr[64], exp[24];
+
+	if (!name_ok(command))
+		return ARX_ERR_INVAL;
+	addr_format(&blk->addr, addr, sizeof(addr));
+	if (blk->expires_ms == AR_NEVER)
+		strcpy(exp, "never");
+	else
+		snprintf(exp, sizeof(exp), "%" PRId64, blk->expires_ms);
+	return buf_printf(b, "add %s %s %" PRId64 " %s %u\n", command, addr,
+	    blk->added_ms, exp, blk->offences);
+}
+
+/* Write one whole record and make it durable before returning. */
+static int
+journal_put(struct ar_journal *j, const struct buf *b)
+{
+	ssize_t n;
+
+	do
+		n = write(j->fd, b->data, b->len);
+	while (n == -1 && errno == EINTR);
+	if (n != (ssize_t)b->len || fsync(j->fd) != 0) {
+		log_error("%s: cannot write: %s", j->path,
+		    n == -1 ? strerror(errno) : "short write");
+		return ARX_ERR_SYS;
+	}
+	j->records++;
+	return 0;
+}
+
+int
+ar_journal_add(
+    struct ar_journal *j, const char *command, const struct ar_block *blk)
+{
+	struct buf b;
+	int r;
+
+	buf_init(&b, JOURNAL_REC_MAX);
+	if ((r = format_add(&b, command, blk)) == 0)
+		r = journal_put(j, &b);
+	buf_release(&b);
+	return r;
+}
+
+int
+ar_journal_del(
+    struct ar_journal *j, const char *command, const struct arx_addr *a)
+{
+	char addr[64];
+	struct buf b;
+	int r = ARX_ERR_INVAL;
+
+	buf_init(&b, JOURNAL_REC_MAX);
+	addr_format(a, addr, sizeof(addr));
+	if (name_ok(command) &&
+	    (r = buf_printf(&b, "del %s %s\n", command, addr)) == 0)
+		r = journal_put(j, &b);
+	buf_release(&b);
+	return r;
+}
+
+int
+ar_journal_wants_rewrite(const struct ar_journal *j, size_t live)
+{
+	return j->records > 1024 && j->records > 4 * live;
+}
+
+struct snap {
+	struct buf b;
+	const char *const *names;
+	size_t nnames;
+	int r;
+};
+
+static void
+snap_one(const struct ar_block *blk, void *ctx)
+{
+	struct snap *s = ctx;
+
+	if (s->r == 0)
+		s->r = blk->cmd < s->nnames
+		    ? format_add(&s->b, s->names[blk->cmd], blk)
+		    : ARX_ERR_INVAL;
+}
+
+static int
+write_file_synced(const char *path, const struct buf *b)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int r = 0;
+
+	if (fd == -1)
+		return ARX_ERR_SYS;
+	if (b->len > 0 && write(fd, b->data, b->len) != (ssize_t)b->len)
+		r = ARX_ERR_SYS;
+	if (r == 0 && fsync(fd) != 0)
+		r = ARX_ERR_SYS;
+	close(fd);
+	return r;
+}
+
+/* Make a rename in path's directory durable. */
+static int
+fsync_dir(const char *path)
+{
+	char dir[1024];
+	char *slash;
+	int fd, r;
+
+	str_lcpy(dir, path, sizeof(dir));
+	slash = strrchr(dir, '/');
+	if (slash == NULL)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return ARX_ERR_SYS;
+	r = fsync(fd) == 0 ? 0 : ARX_ERR_SYS;
+	close(fd);
+	return r;
+}
+
+int
+ar_journal_rewrite(struct ar_journal *j, const struct ar_table *t,
+    const char *const *names, size_t nnames)
+{
+	struct snap s = {.names = names, .nnames = nnames};
+	char tmp[1100];
+	int fd, r;
+
+	buf_init(&s.b, (size_t)1 << 30);
+	ar_table_foreach(t, snap_one, &s);
+	snprintf(tmp, sizeof(tmp), "%s.new", j->path);
+	if ((r = s.r) != 0 || (r = write_file_synced(tmp, &s.b)) != 0 ||
+	    (r = rename(tmp, j->path) == 0 ? 0 : ARX_ERR_SYS) != 0 ||
+	    (r = fsync_dir(j->path)) != 0)
+		goto out;
+	fd = open(j->path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (fd == -1) {
+		r = ARX_ERR_SYS;
+		goto out;
+	}
+	close(j->fd);
+	j->fd = fd;
+	j->records = 0;
+	for (size_t i = 0; i < s.b.len; i++)
+		j->records += s.b.data[i] == '\n';
+out:
+	if (r != 0) {
+		log_error("%s: cannot rewrite: %s", j->path, strerror(errno));
+		(void)unlink(tmp);
+	}
+	buf_release(&s.b);
+	return r;
+}

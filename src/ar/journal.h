@@ -1,0 +1,54 @@
+/*
+ * The block journal: what keeps every pending unblock across a restart,
+ * a crash or SIGKILL. An append-only text file, one record per change,
+ * written with O_APPEND and fsync'd before the change is acted on:
+ *
+ *   add <command> <address> <added_ms> <expires_ms|never> <offences>
+ *   del <command> <address>
+ *
+ * Loading replays the records in order; a damaged line (a torn last
+ * write, an edit by hand) is reported as path:line, counted and skipped,
+ * and loses nothing else. When the file has grown well past the live
+ * set it is rewritten from the table: a new file is written, fsync'd and
+ * renamed over the old one, so a crash leaves one whole journal or the
+ * other. Blocks are named by command name, not by index, so a reload
+ * that reorders the configuration keeps them.
+ */
+#ifndef ARX_AR_JOURNAL_H
+#define ARX_AR_JOURNAL_H
+
+#include <stddef.h>
+
+#include "ar/table.h"
+
+struct ar_journal;
+
+/* Called for each block live at the end of the replay. */
+typedef int (*ar_journal_fn)(
+    const char *command, const struct ar_block *b, void *ctx);
+
+/*
+ * Replay path (a missing file is an empty journal). fn gets each live
+ * block (b->cmd is meaningless there); *nbad counts skipped lines.
+ */
+int ar_journal_load(
+    const char *path, ar_journal_fn fn, void *ctx, unsigned *nbad);
+
+/* Open path for appending (created 0600 if missing). */
+int ar_journal_open(const char *path, struct ar_journal **out);
+void ar_journal_close(struct ar_journal *j);
+
+int ar_journal_add(
+    struct ar_journal *j, const char *command, const struct ar_block *b);
+int ar_journal_del(
+    struct ar_journal *j, const char *command, const struct arx_addr *a);
+
+/* True when the file holds many more records than live blocks. */
+int ar_journal_wants_rewrite(const struct ar_journal *j, size_t live);
+
+/* Replace the file by the table's live blocks; names[cmd] is the command
+ * name of table index cmd. */
+int ar_journal_rewrite(struct ar_journal *j, const struct ar_table *t,
+    const char *const *names, size_t nnames);
+
+#endif

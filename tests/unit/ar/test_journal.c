@@ -1,0 +1,152 @@
+/*
+ * Unit tests for the block journal (journal.c): adds and deletes replay
+ * to the live set, a later add replaces an earlier one, a torn last
+ * record and a line edited by hand are skipped and counted without
+ * losing the others, a missing file is empty, bad command names are
+ * refused, and a rewrite keeps exactly the live blocks.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+#include "ar/journal.h"
+#include "core/err.h"
+
+struct seen {
+	char text[2048];
+	size_t n;
+};
+
+static int
+collect(const char *command, const struct ar_block *b, void *ctx)
+{
+	struct seen *s = ctx;
+	char addr[64], line[160];
+
+	addr_format(&b->addr, addr, sizeof(addr));
+	snprintf(line, sizeof(line), "%s %s %lld %lld %u;", command, addr,
+	    (long long)b->added_ms, (long long)b->expires_ms, b->offences);
+	strcat(s->text, line);
+	s->n++;
+	return 0;
+}
+
+static struct ar_block
+blk(const char *ip, int64_t added, int64_t expires, unsigned off)
+{
+	struct ar_block b = {0};
+
+	assert_int_equal(addr_parse_str(ip, &b.addr), 0);
+	b.added_ms = added;
+	b.expires_ms = expires;
+	b.offences = off;
+	return b;
+}
+
+static void
+load(const char *path, struct seen *s, unsigned *nbad)
+{
+	memset(s, 0, sizeof(*s));
+	assert_int_equal(ar_journal_load(path, collect, s, nbad), 0);
+}
+
+static void
+test_replay(void **state)
+{
+	char dir[] = "/tmp/arx-journal-XXXXXX", path[64];
+	struct ar_journal *j;
+	struct ar_block b1 = blk("192.0.2.6", 1000, 601000, 1);
+	struct ar_block b2 = blk("2001:db8::6", 2000, AR_NEVER, 2);
+	struct ar_block b3 = blk("192.0.2.6", 3000, 1803000, 2);
+	struct log_capture lc;
+	struct seen s;
+	unsigned nbad;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/blocks", dir);
+	load(path, &s, &nbad);
+	assert_int_equal(s.n, 0);
+	assert_int_equal(ar_journal_open(path, &j), 0);
+	assert_int_equal(ar_journal_add(j, "firewall-drop", &b1), 0);
+	assert_int_equal(ar_journal_add(j, "host-deny", &b2), 0);
+	assert_int_equal(ar_journal_add(j, "firewall-drop", &b3), 0);
+	assert_int_equal(ar_journal_add(j, "bad name", &b3), ARX_ERR_INVAL);
+	assert_int_equal(ar_journal_add(j, "host-deny", &b1), 0);
+	assert_int_equal(ar_journal_del(j, "host-deny", &b1.addr), 0);
+	ar_journal_close(j);
+
+	/* A line edited by hand and a torn last record. */
+	f = fopen(path, "a");
+	fputs("add firewall-drop 192.0.2.300 1 2 1\n", f);
+	fputs("add firewall-drop 198.51.100.7 5000 9", f);
+	fclose(f);
+	capture_start(&lc);
+	load(path, &s, &nbad);
+	capture_stop();
+	assert_captured(&lc, "blocks:6: damaged record");
+	assert_captured(&lc, "blocks:7: damaged record (no end of line)");
+	assert_int_equal(nbad, 2);
+	assert_int_equal(s.n, 2);
+	assert_non_null(
+	    strstr(s.text, "firewall-drop 192.0.2.6 3000 1803000 2;"));
+	assert_non_null(strstr(s.text, "host-deny 2001:db8::6 2000 "));
+	assert_null(strstr(s.text, "host-deny 192.0.2.6"));
+	assert_null(strstr(s.text, "198.51.100.7"));
+	unlink(path);
+	rmdir(dir);
+}
+
+static void
+test_rewrite(void **state)
+{
+	char dir[] = "/tmp/arx-journal-XXXXXX", path[64];
+	const char *names[2] = {"firewall-drop", "route-null"};
+	struct ar_table *t = ar_table_new(8, 8);
+	struct ar_block b1 = blk("192.0.2.6", 1000, 601000, 1);
+	struct ar_block b2 = blk("203.0.113.5", 2000, 602000, 3);
+	struct ar_journal *j;
+	struct seen s;
+	unsigned nbad;
+	int i;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/blocks", dir);
+	assert_int_equal(ar_journal_open(path, &j), 0);
+	for (i = 0; i < 1100; i++) {
+		assert_int_equal(ar_journal_add(j, names[0], &b1), 0);
+		assert_int_equal(ar_journal_del(j, names[0], &b1.addr), 0);
+	}
+	assert_true(ar_journal_wants_rewrite(j, 1));
+	b2.cmd = 1;
+	assert_int_equal(ar_table_restore(t, &b2), 0);
+	assert_int_equal(ar_journal_rewrite(j, t, names, 2), 0);
+	assert_false(ar_journal_wants_rewrite(j, 1));
+	/* The file stays open for appending after the rename. */
+	assert_int_equal(ar_journal_add(j, names[0], &b1), 0);
+	ar_journal_close(j);
+	load(path, &s, &nbad);
+	assert_int_equal(nbad, 0);
+	assert_int_equal(s.n, 2);
+	assert_non_null(
+	    strstr(s.text, "route-null 203.0.113.5 2000 602000 3;"));
+	assert_non_null(strstr(s.text, "firewall-drop 192.0.2.6 1000"));
+	ar_table_free(t);
+	unlink(path);
+	rmdir(dir);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_replay),
+	    cmocka_unit_test(test_rewrite),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
