@@ -1,0 +1,68 @@
+/*
+ * Running response programs: asynchronously, by absolute path and argv
+ * only (never a shell), with a minimal environment, no inherited
+ * descriptors besides the three pipes, in their own process group, and
+ * a deadline after which the whole group is killed and reaped. The event
+ * loop drives everything: a pidfd tells when the program ends, so no
+ * SIGCHLD handler is needed, and a slow program never holds up analysis
+ * or other programs.
+ *
+ * stdout is handed to the owner line by line (the Wazuh check_keys
+ * handshake), stdin stays open until the owner closes it, and stderr is
+ * kept (bounded) for the log. Owns each running job until its done
+ * callback has returned.
+ */
+#ifndef ARX_EXEC_EXEC_H
+#define ARX_EXEC_EXEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/evloop.h"
+
+#define EXEC_ERR_MAX  2048 /* stderr bytes kept per run */
+#define EXEC_LINE_MAX 8192 /* longest stdout line handed over */
+
+struct exec_job;
+
+struct exec_result {
+	int status;     /* waitpid status; valid when !timed_out */
+	bool timed_out; /* killed at the deadline */
+	char err[EXEC_ERR_MAX + 1];
+	size_t err_len;
+	unsigned long dropped; /* stderr or stdout bytes not kept */
+};
+
+typedef void exec_line_fn(
+    struct exec_job *job, const char *line, size_t len, void *ctx);
+typedef void exec_done_fn(
+    struct exec_job *job, const struct exec_result *r, void *ctx);
+
+struct exec_spec {
+	const char *path;      /* absolute, no ".." component */
+	char *const *argv;     /* argv[0] first, NULL-terminated */
+	uint64_t timeout_ms;   /* 0: no deadline */
+	exec_line_fn *on_line; /* stdout lines; NULL: discarded */
+	exec_done_fn *on_done; /* always called once */
+	void *ctx;
+};
+
+/*
+ * Start a program. Returns 0 and the job, or a negative code (invalid
+ * path, fork or pipe failure) without calling on_done.
+ */
+int exec_start(
+    struct evloop *loop, const struct exec_spec *spec, struct exec_job **out);
+
+/* Write to the program's stdin (whole, or an error); then close it. */
+int exec_write(struct exec_job *job, const char *data, size_t len);
+void exec_close_stdin(struct exec_job *job);
+
+/* The process id, for logs. */
+int exec_pid(const struct exec_job *job);
+
+/* True when path is absolute and has no "." or ".." component. */
+bool exec_path_ok(const char *path);
+
+#endif
