@@ -1,0 +1,35 @@
+/*
+ * active-responses.log: one line per response run, in the format arx's
+ * own decoder (arx-ar) reads back so that rules 601 (block), 602 (lift)
+ * and 603 (failure) raise alerts for what active response did:
+ *
+ *   YYYY/MM/DD HH:MM:SS arx-ar: <command> <type> <address> \
+ *       [rule <id>] [alert <id>] [timeout <seconds>]
+ *
+ * type is add, extend, delete or fail. The time is local, as in the
+ * OSSEC/Wazuh file. Lines are whole and appended with O_APPEND.
+ */
+#ifndef ARX_AR_ARLOG_H
+#define ARX_AR_ARLOG_H
+
+#include <stdint.h>
+
+#include "core/buf.h"
+
+struct ar_log_entry {
+	const char *command;  /* response (command) name */
+	const char *type;     /* "add", "extend", "delete", "fail" */
+	const char *addr;     /* checked address text */
+	unsigned rule_id;     /* 0: none */
+	const char *alert_id; /* NULL: none */
+	uint64_t timeout_s;   /* 0: none */
+};
+
+int ar_log_format(
+    struct buf *out, int64_t now_ms, const struct ar_log_entry *e);
+
+/* Append one line to path (created 0640). */
+int ar_log_append(
+    const char *path, int64_t now_ms, const struct ar_log_entry *e);
+
+#endif
