@@ -6,7 +6,8 @@
 #   make format   rewrite sources with clang-format
 
 BUILD_PKGS = cmake ninja-build gcc pkg-config libexpat1-dev libpcre2-dev
-CHECK_PKGS = $(BUILD_PKGS) libcmocka-dev clang-format python3
+CHECK_PKGS = $(BUILD_PKGS) libcmocka-dev clang-format python3 \
+  nftables iproute2 iputils-ping
 
 .PHONY: all build demo check release format deps-build deps-check clean
 

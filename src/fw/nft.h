@@ -1,0 +1,31 @@
+/*
+ * The nftables backend of firewall-drop, as nft scripts: one table
+ * "inet arx" with a set per address family whose elements carry their own
+ * timeout, so the kernel lifts a block on time even when arx is not
+ * running, and input and forward chains that drop traffic from those
+ * sets. Every script is one nft transaction (nft -f -): it applies whole
+ * or not at all. Addresses are parsed before they are written, so a
+ * script never carries text from a log line.
+ */
+#ifndef ARX_FW_NFT_H
+#define ARX_FW_NFT_H
+
+#include <stdint.h>
+
+#include "core/addr.h"
+#include "core/buf.h"
+
+#define NFT_TABLE "arx"
+
+/* Create the table, sets and chains if missing; rules are rewritten. */
+int nft_script_setup(struct buf *out);
+
+/* Block a for timeout_s seconds (0: until deleted); an existing block
+ * gets the new timeout. */
+int nft_script_add(
+    struct buf *out, const struct arx_addr *a, uint64_t timeout_s);
+
+/* Lift the block of a; not an error if the kernel already did. */
+int nft_script_delete(struct buf *out, const struct arx_addr *a);
+
+#endif
