@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "exec/exec.h"
@@ -329,4 +330,44 @@ int
 exec_pid(const struct exec_job *job)
 {
 	return (int)job->pid;
+}
+
+struct sync_run {
+	struct exec_result *res;
+	bool done;
+};
+
+static void
+sync_done(struct exec_job *job, const struct exec_result *r, void *ctx)
+{
+	struct sync_run *s = ctx;
+
+	(void)job;
+	*s->res = *r;
+	s->done = true;
+}
+
+int
+exec_run(const char *path, char *const *argv, const char *in, size_t len,
+    uint64_t timeout_ms, struct exec_result *res)
+{
+	struct evloop *loop = evloop_new(clock_real());
+	struct sync_run s = {res, false};
+	struct exec_spec spec = {path, argv, timeout_ms, NULL, sync_done, &s};
+	struct exec_job *job;
+	int r = ARX_ERR_SYS;
+
+	memset(res, 0, sizeof(*res));
+	if (loop == NULL || exec_start(loop, &spec, &job) != 0)
+		goto out;
+	if (len > 0)
+		(void)exec_write(job, in, len);
+	exec_close_stdin(job);
+	while (!s.done && evloop_run_once(loop, 1000) >= 0)
+		;
+	if (s.done && !res->timed_out && res->status == 0)
+		r = 0;
+out:
+	evloop_free(loop);
+	return r;
 }

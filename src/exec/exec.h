@@ -62,6 +62,14 @@ void exec_close_stdin(struct exec_job *job);
 /* The process id, for logs. */
 int exec_pid(const struct exec_job *job);
 
+/*
+ * Run a program to its end in a loop of its own, feeding in[0..len) on
+ * stdin: for the stock programs, which have nothing else to do. 0 when it
+ * exited with status 0; ARX_ERR_SYS otherwise (res says why).
+ */
+int exec_run(const char *path, char *const *argv, const char *in, size_t len,
+    uint64_t timeout_ms, struct exec_result *res);
+
 /* True when path is absolute and has no "." or ".." component. */
 bool exec_path_ok(const char *path);
 

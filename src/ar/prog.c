@@ -1,0 +1,132 @@
+/*
+ * Program side of the response protocols (see prog.h).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "ar/prog.h"
+#include "core/err.h"
+#include "core/strparse.h"
+#include "engine/event.h"
+#include "engine/json.h"
+
+/* "--timeout N" in a list of words separated by spaces or commas. */
+static void
+find_timeout(const char *words, uint64_t *out)
+{
+	const char *p = strstr(words, "--timeout");
+	char num[24];
+	size_t n = 0;
+
+	if (p == NULL)
+		return;
+	for (p += 9; *p == ' ' || *p == ',' || *p == '='; p++)
+		;
+	while (p[n] >= '0' && p[n] <= '9' && n < sizeof(num) - 1) {
+		num[n] = p[n];
+		n++;
+	}
+	num[n] = '\0';
+	(void)str_to_uint(num, 0, UINT32_MAX, out);
+}
+
+static int
+from_argv(int argc, char **argv, struct ar_prog_request *rq)
+{
+	char extra[512] = "";
+	int i;
+
+	if (argc < 4)
+		return ARX_ERR_INVAL;
+	str_lcpy(rq->command, argv[1], sizeof(rq->command));
+	str_lcpy(rq->addr_text, argv[3], sizeof(rq->addr_text));
+	for (i = 4; i < argc; i++) {
+		strncat(extra, argv[i], sizeof(extra) - strlen(extra) - 2);
+		strcat(extra, " ");
+	}
+	find_timeout(extra, &rq->timeout_s);
+	return 0;
+}
+
+/* Copy field name of a decoded JSON message into out. */
+static void
+field(const struct event *ev, const char *name, char *out, size_t size)
+{
+	struct span s = event_get(ev, name);
+	size_t n = s.len < size - 1 ? s.len : size - 1;
+
+	memcpy(out, s.p != NULL ? s.p : "", n);
+	out[n] = '\0';
+}
+
+static int
+read_json(char *line, size_t size, struct event *ev)
+{
+	event_reset(ev);
+	if (fgets(line, (int)size, stdin) == NULL)
+		return ARX_ERR_INVAL;
+	return json_decode_event(
+	    ev, line, strcspn(line, "\n"), JSON_NULL_DISCARD, true);
+}
+
+static void
+send_check_keys(const char *name, const char *addr)
+{
+	printf("{\"version\":1,\"origin\":{\"name\":\"%s\",\"module\":"
+	       "\"active-response\"},\"command\":\"check_keys\","
+	       "\"parameters\":{\"keys\":[\"%s\"]}}\n",
+	    name, strpbrk(addr, "\"\\") == NULL ? addr : "-");
+	fflush(stdout);
+}
+
+/* The JSON protocol: the message, then for an add the key handshake. */
+static int
+from_json(const char *name, struct ar_prog_request *rq)
+{
+	static char line[1 << 20];
+	char extra[512], reply[16];
+	struct event ev;
+	int r;
+
+	event_init(&ev);
+	if ((r = read_json(line, sizeof(line), &ev)) != 0)
+		goto out;
+	field(&ev, "command", rq->command, sizeof(rq->command));
+	field(&ev, "parameters.alert.data.srcip", rq->addr_text,
+	    sizeof(rq->addr_text));
+	field(&ev, "parameters.extra_args", extra, sizeof(extra));
+	find_timeout(extra, &rq->timeout_s);
+	if (strcmp(rq->command, "add") != 0)
+		goto out;
+	send_check_keys(name, rq->addr_text);
+	if ((r = read_json(line, sizeof(line), &ev)) != 0)
+		goto out;
+	field(&ev, "command", reply, sizeof(reply));
+	if (strcmp(reply, "continue") != 0)
+		str_lcpy(rq->command, "abort", sizeof(rq->command));
+out:
+	event_release(&ev);
+	return r;
+}
+
+int
+ar_prog_read(
+    int argc, char **argv, const char *name, struct ar_prog_request *rq)
+{
+	int r;
+
+	memset(rq, 0, sizeof(*rq));
+	r = argc > 1 ? from_argv(argc, argv, rq) : from_json(name, rq);
+	if (r != 0) {
+		fprintf(stderr, "%s: cannot read the request\n", name);
+		return ARX_ERR_INVAL;
+	}
+	if (strcmp(rq->command, "abort") == 0)
+		return 0;
+	if (addr_parse_str(rq->addr_text, &rq->addr) != 0) {
+		fprintf(
+		    stderr, "%s: not an address: '%s'\n", name, rq->addr_text);
+		return ARX_ERR_INVAL;
+	}
+	return 0;
+}

@@ -1,0 +1,30 @@
+/*
+ * The program side of the response protocols, shared by arx's stock
+ * programs (firewall-drop, route-null, ...): read what to do from argv
+ * (OSSEC legacy) or from the JSON line on stdin (Wazuh >= 4.2), answer an
+ * add with check_keys for the address, and hand back the final command
+ * ("add", "delete" or "abort") with the address already parsed.
+ */
+#ifndef ARX_AR_PROG_H
+#define ARX_AR_PROG_H
+
+#include <stdint.h>
+
+#include "core/addr.h"
+
+struct ar_prog_request {
+	char command[16];     /* "add", "delete" or "abort" */
+	char addr_text[64];   /* as received, for messages */
+	struct arx_addr addr; /* parsed; valid when read returned 0 */
+	uint64_t timeout_s;   /* "--timeout S" among extra args; 0: none */
+};
+
+/*
+ * Read the request (argc > 1: legacy argv, else JSON on stdin, with the
+ * handshake on stdout). 0; ARX_ERR_INVAL when the request cannot be read
+ * or its address does not parse (a message went to stderr).
+ */
+int ar_prog_read(
+    int argc, char **argv, const char *name, struct ar_prog_request *rq);
+
+#endif
