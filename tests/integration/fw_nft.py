@@ -1,9 +1,7 @@
 #!/usr/bin/env python3
-"""firewall-drop with nftables, for real, in two network namespaces.
-
-Namespace A is the protected host (192.0.2.1, 2001:db8::1), namespace B
-the attacker (192.0.2.6, 2001:db8::6), joined by a veth pair. The test
-checks what the kernel does, not what the program says:
+"""firewall-drop with nftables, for real, in two network namespaces
+(netns.py: A protected, B attacker). The test checks what the kernel
+does, not what the program says:
 
   - legacy argv add with --timeout 3: the set holds the address with a
     timeout, B cannot ping A, and after the timeout the kernel has lifted
@@ -13,80 +11,20 @@ checks what the kernel does, not what the program says:
     it; on "abort" nothing is blocked;
   - a bad address is refused (exit 64) and nothing reaches nft.
 
-Needs root, nft and ping (make check installs them). Namespaces are
-removed whatever happens.
+Needs root, nft and ping (make check installs them).
 """
-import json
-import os
-import subprocess
 import sys
 import time
 
+from netns import A, close, expect, failures, json_add, message, ns, pings, setup
+
 FD = sys.argv[1]
-PID = os.getpid()
-A, B = "arxA%d" % PID, "arxB%d" % PID
-failures = []
-
-
-def sh(*argv, check=True, **kw):
-    return subprocess.run(argv, check=check, capture_output=True, text=True,
-                          timeout=30, **kw)
-
-
-def ns(name, *argv, **kw):
-    return sh("ip", "netns", "exec", name, *argv, **kw)
-
-
-def expect(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        failures.append(what)
-
-
-def pings(addr):
-    flag = "-6" if ":" in addr else "-4"
-    return ns(B, "ping", flag, "-c1", "-W1", addr, check=False).returncode == 0
 
 
 def in_set(addr):
     s = "block6" if ":" in addr else "block4"
     r = ns(A, "nft", "list", "set", "inet", "arx", s, check=False)
     return addr in r.stdout
-
-
-def setup():
-    sh("ip", "netns", "add", A)
-    sh("ip", "netns", "add", B)
-    sh("ip", "link", "add", "vA%d" % PID, "netns", A, "type", "veth",
-       "peer", "name", "vB%d" % PID, "netns", B)
-    for n, dev, v4, v6 in ((A, "vA%d" % PID, "192.0.2.1/24", "2001:db8::1/64"),
-                           (B, "vB%d" % PID, "192.0.2.6/24", "2001:db8::6/64")):
-        sh("ip", "-n", n, "addr", "add", v4, "dev", dev)
-        sh("ip", "-n", n, "addr", "add", v6, "dev", dev, "nodad")
-        sh("ip", "-n", n, "link", "set", dev, "up")
-        sh("ip", "-n", n, "link", "set", "lo", "up")
-
-
-def message(command, ip, extra):
-    return json.dumps({"version": 1,
-                       "origin": {"name": "test", "module": "arx"},
-                       "command": command,
-                       "parameters": {"extra_args": extra,
-                                      "alert": {"data": {"srcip": ip}},
-                                      "program": "firewall-drop"}}) + "\n"
-
-
-def json_add(ip, answer):
-    p = subprocess.Popen(["ip", "netns", "exec", A, FD], stdin=subprocess.PIPE,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         text=True)
-    p.stdin.write(message("add", ip, ["--timeout", "600"]))
-    p.stdin.flush()
-    keys = json.loads(p.stdout.readline())
-    p.stdin.write(message(answer, ip, ["--timeout", "600"]))
-    p.stdin.close()
-    rc = p.wait(timeout=30)
-    return keys, rc
 
 
 def main():
@@ -102,7 +40,7 @@ def main():
     expect(not in_set("192.0.2.6"), "the kernel lifted the block on time")
     expect(pings("192.0.2.1"), "ping works after the timeout")
 
-    keys, rc = json_add("2001:db8::6", "continue")
+    keys, rc = json_add(FD, "2001:db8::6", "continue")
     expect(keys.get("command") == "check_keys" and
            keys["parameters"]["keys"] == ["2001:db8::6"],
            "JSON add answers check_keys with the address")
@@ -115,7 +53,7 @@ def main():
     r = ns(A, FD, input=message("delete", "2001:db8::6", []), check=False)
     expect(r.returncode == 0, "deleting a block that is gone is not an error")
 
-    keys, rc = json_add("192.0.2.6", "abort")
+    keys, rc = json_add(FD, "192.0.2.6", "abort")
     expect(rc == 0 and not in_set("192.0.2.6"), "abort blocks nothing")
 
     r = ns(A, FD, "add", "-", "192.0.2.6;reboot", "1.1", "5712", "x", "-",
@@ -127,8 +65,7 @@ def main():
 try:
     main()
 finally:
-    for n in (A, B):
-        sh("ip", "netns", "del", n, check=False)
+    close()
 
 print("fw.nft: %s" % ("all checks pass" if not failures
                       else "%d failed" % len(failures)))

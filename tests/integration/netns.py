@@ -1,0 +1,72 @@
+"""Two network namespaces joined by a veth pair, for tests of response
+programs against the real kernel. Namespace A is the protected host
+(192.0.2.1, 2001:db8::1), namespace B the attacker (192.0.2.6,
+2001:db8::6). Documentation addresses only; removed by close()."""
+import json
+import os
+import subprocess
+
+PID = os.getpid()
+A, B = "arxA%d" % PID, "arxB%d" % PID
+failures = []
+
+
+def sh(*argv, check=True, **kw):
+    return subprocess.run(argv, check=check, capture_output=True, text=True,
+                          timeout=30, **kw)
+
+
+def ns(name, *argv, **kw):
+    return sh("ip", "netns", "exec", name, *argv, **kw)
+
+
+def expect(cond, what):
+    print(("ok   " if cond else "FAIL ") + what)
+    if not cond:
+        failures.append(what)
+
+
+def pings(addr):
+    flag = "-6" if ":" in addr else "-4"
+    return ns(B, "ping", flag, "-c1", "-W1", addr, check=False).returncode == 0
+
+
+def setup():
+    sh("ip", "netns", "add", A)
+    sh("ip", "netns", "add", B)
+    sh("ip", "link", "add", "vA%d" % PID, "netns", A, "type", "veth",
+       "peer", "name", "vB%d" % PID, "netns", B)
+    for n, dev, v4, v6 in ((A, "vA%d" % PID, "192.0.2.1/24", "2001:db8::1/64"),
+                           (B, "vB%d" % PID, "192.0.2.6/24", "2001:db8::6/64")):
+        sh("ip", "-n", n, "addr", "add", v4, "dev", dev)
+        sh("ip", "-n", n, "addr", "add", v6, "dev", dev, "nodad")
+        sh("ip", "-n", n, "link", "set", dev, "up")
+        sh("ip", "-n", n, "link", "set", "lo", "up")
+
+
+def message(command, ip, extra):
+    return json.dumps({"version": 1,
+                       "origin": {"name": "test", "module": "arx"},
+                       "command": command,
+                       "parameters": {"extra_args": extra,
+                                      "alert": {"data": {"srcip": ip}},
+                                      "program": "firewall-drop"}}) + "\n"
+
+
+def json_add(prog, ip, answer):
+    p = subprocess.Popen(["ip", "netns", "exec", A, prog], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+    p.stdin.write(message("add", ip, ["--timeout", "600"]))
+    p.stdin.flush()
+    keys = json.loads(p.stdout.readline())
+    p.stdin.write(message(answer, ip, ["--timeout", "600"]))
+    p.stdin.close()
+    rc = p.wait(timeout=30)
+    return keys, rc
+
+
+
+def close():
+    for n in (A, B):
+        sh("ip", "netns", "del", n, check=False)
