@@ -10,30 +10,52 @@
 #include "engine/event.h"
 #include "engine/json.h"
 
-/* "--timeout N" in a list of words separated by spaces or commas. */
+/* The word after "--name" in words separated by spaces or commas. */
+static bool
+option_in(const char *words, const char *name, char *out, size_t size)
+{
+	size_t nlen = strlen(name), n = 0;
+	const char *p = words;
+
+	while ((p = strstr(p, "--")) != NULL) {
+		p += 2;
+		if (strncmp(p, name, nlen) == 0 &&
+		    strchr(" ,=", p[nlen]) != NULL && p[nlen] != '\0')
+			break;
+	}
+	if (p == NULL || size == 0)
+		return false;
+	for (p += nlen; *p == ' ' || *p == ',' || *p == '='; p++)
+		;
+	while (p[n] != '\0' && p[n] != ' ' && p[n] != ',' && n + 1 < size) {
+		out[n] = p[n];
+		n++;
+	}
+	out[n] = '\0';
+	return n > 0;
+}
+
+bool
+ar_prog_option(
+    const struct ar_prog_request *rq, const char *name, char *out, size_t size)
+{
+	return option_in(rq->extra, name, out, size);
+}
+
 static void
 find_timeout(const char *words, uint64_t *out)
 {
-	const char *p = strstr(words, "--timeout");
 	char num[24];
-	size_t n = 0;
 
-	if (p == NULL)
-		return;
-	for (p += 9; *p == ' ' || *p == ',' || *p == '='; p++)
-		;
-	while (p[n] >= '0' && p[n] <= '9' && n < sizeof(num) - 1) {
-		num[n] = p[n];
-		n++;
-	}
-	num[n] = '\0';
-	(void)str_to_uint(num, 0, UINT32_MAX, out);
+	if (option_in(words, "timeout", num, sizeof(num)))
+		(void)str_to_uint(num, 0, UINT32_MAX, out);
 }
 
 static int
 from_argv(int argc, char **argv, struct ar_prog_request *rq)
 {
-	char extra[512] = "";
+	char *extra = rq->extra;
+	size_t size = sizeof(rq->extra);
 	int i;
 
 	if (argc < 4)
@@ -41,7 +63,7 @@ from_argv(int argc, char **argv, struct ar_prog_request *rq)
 	str_lcpy(rq->command, argv[1], sizeof(rq->command));
 	str_lcpy(rq->addr_text, argv[3], sizeof(rq->addr_text));
 	for (i = 4; i < argc; i++) {
-		strncat(extra, argv[i], sizeof(extra) - strlen(extra) - 2);
+		strncat(extra, argv[i], size - strlen(extra) - 2);
 		strcat(extra, " ");
 	}
 	find_timeout(extra, &rq->timeout_s);
@@ -84,7 +106,7 @@ static int
 from_json(const char *name, struct ar_prog_request *rq)
 {
 	static char line[1 << 20];
-	char extra[512], reply[16];
+	char *extra = rq->extra, reply[16];
 	struct event ev;
 	int r;
 
@@ -94,7 +116,7 @@ from_json(const char *name, struct ar_prog_request *rq)
 	field(&ev, "command", rq->command, sizeof(rq->command));
 	field(&ev, "parameters.alert.data.srcip", rq->addr_text,
 	    sizeof(rq->addr_text));
-	field(&ev, "parameters.extra_args", extra, sizeof(extra));
+	field(&ev, "parameters.extra_args", extra, sizeof(rq->extra));
 	find_timeout(extra, &rq->timeout_s);
 	if (strcmp(rq->command, "add") != 0)
 		goto out;

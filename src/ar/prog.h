@@ -8,6 +8,8 @@
 #ifndef ARX_AR_PROG_H
 #define ARX_AR_PROG_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/addr.h"
@@ -17,7 +19,13 @@ struct ar_prog_request {
 	char addr_text[64];   /* as received, for messages */
 	struct arx_addr addr; /* parsed; valid when read returned 0 */
 	uint64_t timeout_s;   /* "--timeout S" among extra args; 0: none */
+	char extra[512];      /* extra args, space separated */
 };
+
+/* The value after "--name" (or "--name=") in the extra args, copied into
+ * out; false when absent. */
+bool ar_prog_option(
+    const struct ar_prog_request *rq, const char *name, char *out, size_t size);
 
 /*
  * Read the request (argc > 1: legacy argv, else JSON on stdin, with the
