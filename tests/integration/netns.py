@@ -53,18 +53,20 @@ def message(command, ip, extra):
                                       "program": "firewall-drop"}}) + "\n"
 
 
-def json_add(prog, ip, answer):
-    p = subprocess.Popen(["ip", "netns", "exec", A, prog], stdin=subprocess.PIPE,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         text=True)
-    p.stdin.write(message("add", ip, ["--timeout", "600"]))
+def json_add(prog, ip, answer, extra=None):
+    """Send a JSON add to prog in A, read its check_keys line, answer with
+    answer ("continue" or "abort"); return the keys message and exit code."""
+    extra = ["--timeout", "600"] if extra is None else extra
+    p = subprocess.Popen(["ip", "netns", "exec", A, prog],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    p.stdin.write(message("add", ip, extra))
     p.stdin.flush()
     keys = json.loads(p.stdout.readline())
-    p.stdin.write(message(answer, ip, ["--timeout", "600"]))
+    p.stdin.write(message(answer, ip, extra))
     p.stdin.close()
     rc = p.wait(timeout=30)
     return keys, rc
-
 
 
 def close():

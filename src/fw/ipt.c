@@ -1,0 +1,76 @@
+/*
+ * iptables commands for firewall-drop (see ipt.h).
+ */
+#include "fw/ipt.h"
+#include "core/err.h"
+
+#define IPT_DELETE_MAX 64 /* duplicate rules removed at most */
+
+static char *
+tool(const struct arx_addr *a)
+{
+	return a->family == ADDR_V4 ? "iptables" : "ip6tables";
+}
+
+/* -C RULE, else (verb) RULE. */
+static int
+ensure(char *argv[], fw_run_fn *run, void *ctx, char *verb)
+{
+	argv[2] = "-C";
+	if (run(argv, ctx) == 0)
+		return 0;
+	argv[2] = verb;
+	return run(argv, ctx) == 0 ? 0 : ARX_ERR_SYS;
+}
+
+/* The chain, and a jump to it from INPUT and FORWARD. */
+static int
+ensure_chain(const struct arx_addr *a, fw_run_fn *run, void *ctx)
+{
+	static char *hooks[] = {"INPUT", "FORWARD"};
+	char *create[] = {tool(a), "-w", "-N", IPT_CHAIN, NULL};
+	size_t i;
+	int r;
+
+	(void)run(create, ctx); /* fails when it exists */
+	for (i = 0; i < 2; i++) {
+		char *jump[] = {
+		    tool(a), "-w", NULL, hooks[i], "-j", IPT_CHAIN, NULL};
+
+		if ((r = ensure(jump, run, ctx, "-I")) != 0)
+			return r;
+	}
+	return 0;
+}
+
+int
+ipt_add(const struct arx_addr *a, fw_run_fn *run, void *ctx)
+{
+	char text[64];
+	char *drop[] = {
+	    tool(a), "-w", NULL, IPT_CHAIN, "-s", text, "-j", "DROP", NULL};
+	int r;
+
+	if (a->family != ADDR_V4 && a->family != ADDR_V6)
+		return ARX_ERR_INVAL;
+	addr_format(a, text, sizeof(text));
+	if ((r = ensure_chain(a, run, ctx)) != 0)
+		return r;
+	return ensure(drop, run, ctx, "-A");
+}
+
+int
+ipt_delete(const struct arx_addr *a, fw_run_fn *run, void *ctx)
+{
+	char text[64];
+	char *drop[] = {
+	    tool(a), "-w", "-D", IPT_CHAIN, "-s", text, "-j", "DROP", NULL};
+	int i;
+
+	if (a->family != ADDR_V4 && a->family != ADDR_V6)
+		return ARX_ERR_INVAL;
+	addr_format(a, text, sizeof(text));
+	for (i = 0; i < IPT_DELETE_MAX && run(drop, ctx) == 0; i++)
+		;
+	return 0;
+}
