@@ -7,7 +7,7 @@
 
 BUILD_PKGS = cmake ninja-build gcc pkg-config libexpat1-dev libpcre2-dev
 CHECK_PKGS = $(BUILD_PKGS) libcmocka-dev clang-format python3 \
-  nftables iptables iproute2 iputils-ping
+  nftables iptables ipset iproute2 iputils-ping
 
 .PHONY: all build demo check release format deps-build deps-check clean
 

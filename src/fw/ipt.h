@@ -12,6 +12,8 @@
 #ifndef ARX_FW_IPT_H
 #define ARX_FW_IPT_H
 
+#include <stdint.h>
+
 #include "core/addr.h"
 
 #define IPT_CHAIN "arx"
@@ -23,5 +25,14 @@ typedef int fw_run_fn(char *const *argv, void *ctx);
 int ipt_add(const struct arx_addr *a, fw_run_fn *run, void *ctx);
 /* Remove every DROP rule for a; not an error if there is none. */
 int ipt_delete(const struct arx_addr *a, fw_run_fn *run, void *ctx);
+
+/*
+ * The ipset backend: sets arx4/arx6 (hash:ip with per-element timeouts,
+ * so the kernel lifts a block on time) matched by one DROP rule each in
+ * the same chain. argv[0] may also be "ipset".
+ */
+int ipset_add(
+    const struct arx_addr *a, uint64_t timeout_s, fw_run_fn *run, void *ctx);
+int ipset_delete(const struct arx_addr *a, fw_run_fn *run, void *ctx);
 
 #endif

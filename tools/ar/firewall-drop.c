@@ -8,7 +8,8 @@
  * (fw/nft.c) with the timeout given by "--timeout SECONDS", so the kernel
  * lifts it on time even if the caller is gone. "--backend iptables" uses
  * a dedicated iptables/ip6tables chain (fw/ipt.c), lifted by the
- * caller's delete. Exit status: 0 done or aborted, 64 bad input, 69 the
+ * caller's delete; "--backend ipset" puts it into ipset sets with
+ * timeouts matched from that chain. Exit status: 0 done or aborted, 64 bad input, 69 the
  * firewall tool failed.
  */
 #include <sysexits.h>
@@ -57,7 +58,7 @@ nft_apply(const struct ar_prog_request *rq)
 	return r;
 }
 
-/* fw_run_fn for ipt.c: argv[0] is "iptables" or "ip6tables". */
+/* fw_run_fn for ipt.c: argv[0] is "iptables", "ip6tables" or "ipset". */
 static int
 ipt_run(char *const *argv, void *ctx)
 {
@@ -80,12 +81,24 @@ ipt_apply(const struct ar_prog_request *rq)
 	return ARX_ERR_INVAL;
 }
 
+static int
+ipset_apply(const struct ar_prog_request *rq)
+{
+	if (strcmp(rq->command, "add") == 0)
+		return ipset_add(&rq->addr, rq->timeout_s, ipt_run, NULL);
+	if (strcmp(rq->command, "delete") == 0)
+		return ipset_delete(&rq->addr, ipt_run, NULL);
+	fprintf(stderr, "firewall-drop: unknown command '%s'\n", rq->command);
+	return ARX_ERR_INVAL;
+}
+
 static const struct {
 	const char *name;
 	int (*apply)(const struct ar_prog_request *rq);
 } backends[] = {
     {"nftables", nft_apply},
     {"iptables", ipt_apply},
+    {"ipset", ipset_apply},
 };
 
 int
