@@ -3,13 +3,14 @@
 #   make demo     arx's main job on the bundled defaults
 #   make check    asan build, every test suite, format check
 #   make release  optimised build in build/release
+#   make bench    analysis speed on the reference 1,000,000-line auth.log
 #   make format   rewrite sources with clang-format
 
 BUILD_PKGS = cmake ninja-build gcc pkg-config libexpat1-dev libpcre2-dev
 CHECK_PKGS = $(BUILD_PKGS) libcmocka-dev clang-format python3 \
   nftables iptables ipset iproute2 iputils-ping
 
-.PHONY: all build demo check release format deps-build deps-check clean
+.PHONY: all build demo check release bench format deps-build deps-check clean
 
 all: build
 
@@ -26,6 +27,9 @@ build: deps-build
 release: deps-build
 	@cmake --preset release >/dev/null
 	@cmake --build --preset release
+
+bench: release
+	@bench/run.sh
 
 demo: build
 	@scripts/demo.sh
