@@ -71,21 +71,25 @@ static int
 file_write(struct alert_writer *w, const struct alert *a)
 {
 	struct file_writer *f = (struct file_writer *)w;
-	size_t before = f->log.len;
+	size_t log_before, json_before;
 	int r;
 
 	if (f->log.len + f->json.len > WRITER_BUF_MAX / 2 &&
 	    (r = file_flush(w)) != 0)
 		return r;
-	before = f->log.len;
+	log_before = f->log.len;
+	json_before = f->json.len;
 	if ((r = alert_log_format(&f->log, a->rule, a->ev, a->corr, a->now_ms,
 		 f->log_size)) != 0 ||
 	    (r = alert_json_format(&f->json, a->rule, a->ev, a->corr,
 		 a->firedtimes, a->now_ms, f->log_size, f->manager)) != 0) {
+		/* Neither file gets half a record or a record of its own. */
+		buf_truncate(&f->log, log_before);
+		buf_truncate(&f->json, json_before);
 		w->nerrors++;
 		return r;
 	}
-	f->log_size += f->log.len - before;
+	f->log_size += f->log.len - log_before;
 	return 0;
 }
 

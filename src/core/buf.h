@@ -24,6 +24,8 @@ void buf_init(struct buf *b, size_t max);
 void buf_release(struct buf *b);
 /* Forget the content, keep the storage. */
 void buf_reset(struct buf *b);
+/* Drop everything after the first len bytes (len <= b->len). */
+void buf_truncate(struct buf *b, size_t len);
 /* Append len bytes. 0, ARX_ERR_TOOBIG or ARX_ERR_NOMEM. */
 int buf_append(struct buf *b, const void *p, size_t len);
 /* Append a C string. */

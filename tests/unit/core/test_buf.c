@@ -64,6 +64,23 @@ test_binary_and_detach(void **state)
 	free(s);
 }
 
+static void
+test_truncate(void **state)
+{
+	struct buf b;
+
+	(void)state;
+	buf_init(&b, 64);
+	assert_int_equal(buf_puts(&b, "record one|half a rec"), 0);
+	buf_truncate(&b, 11);
+	assert_string_equal(buf_cstr(&b), "record one|");
+	buf_truncate(&b, 40); /* longer than the content: nothing changes */
+	assert_int_equal(b.len, 11);
+	assert_int_equal(buf_puts(&b, "two"), 0);
+	assert_string_equal(buf_cstr(&b), "record one|two");
+	buf_release(&b);
+}
+
 int
 main(void)
 {
@@ -71,6 +88,7 @@ main(void)
 	    cmocka_unit_test(test_append_and_grow),
 	    cmocka_unit_test(test_bound),
 	    cmocka_unit_test(test_binary_and_detach),
+	    cmocka_unit_test(test_truncate),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
