@@ -26,9 +26,15 @@ def expect(cond, what):
         failures.append(what)
 
 
-def pings(addr):
+def pings(addr, tries=3):
+    """True if B reaches addr in A within tries one-second pings. More
+    than one try: after a block is lifted, IPv6 neighbour discovery
+    (whose packets the block also dropped) may need a moment."""
     flag = "-6" if ":" in addr else "-4"
-    return ns(B, "ping", flag, "-c1", "-W1", addr, check=False).returncode == 0
+    for _ in range(tries):
+        if ns(B, "ping", flag, "-c1", "-W1", addr, check=False).returncode == 0:
+            return True
+    return False
 
 
 def setup():
