@@ -294,7 +294,7 @@ ar_journal_del(
 	return r;
 }
 
-int
+bool
 ar_journal_wants_rewrite(const struct ar_journal *j, size_t live)
 {
 	return j->records > 1024 && j->records > 4 * live;

@@ -17,6 +17,7 @@
 #ifndef ARX_AR_JOURNAL_H
 #define ARX_AR_JOURNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "ar/table.h"
@@ -44,7 +45,7 @@ int ar_journal_del(
     struct ar_journal *j, const char *command, const struct arx_addr *a);
 
 /* True when the file holds many more records than live blocks. */
-int ar_journal_wants_rewrite(const struct ar_journal *j, size_t live);
+bool ar_journal_wants_rewrite(const struct ar_journal *j, size_t live);
 
 /* Replace the file by the table's live blocks; names[cmd] is the command
  * name of table index cmd. */

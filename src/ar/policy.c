@@ -59,12 +59,10 @@ ar_bindings_new(const struct arx_conf *conf)
 	b->v = calloc(conf->nars + 1, sizeof(*b->v));
 	if (b->v == NULL)
 		goto fail;
-	for (i = 0; i < conf->nars; i++, b->n++) {
-		if (bind_compile(&b->v[i], &conf->ars[i]) != 0) {
-			b->n++;
+	b->n = conf->nars; /* zeroed entries are safe to free */
+	for (i = 0; i < conf->nars; i++)
+		if (bind_compile(&b->v[i], &conf->ars[i]) != 0)
 			goto fail;
-		}
-	}
 	return b;
 fail:
 	ar_bindings_free(b);

@@ -26,36 +26,49 @@
 
 #define NFT_PATH "/usr/sbin/nft"
 
+/* Run "nft -f -" with the setup and one change as a single transaction. */
 static int
-script_for(const struct ar_prog_request *rq, struct buf *script)
-{
-	int r = nft_script_setup(script);
-
-	if (r != 0)
-		return r;
-	if (strcmp(rq->command, "add") == 0)
-		return nft_script_add(script, &rq->addr, rq->timeout_s);
-	if (strcmp(rq->command, "delete") == 0)
-		return nft_script_delete(script, &rq->addr);
-	fprintf(stderr, "firewall-drop: unknown command '%s'\n", rq->command);
-	return ARX_ERR_INVAL;
-}
-
-static int
-nft_apply(const struct ar_prog_request *rq)
+nft_run_script(struct buf *script)
 {
 	char *const nft[] = {"nft", "-f", "-", NULL};
 	struct exec_result res;
+	int r;
+
+	if ((r = exec_run(
+		 NFT_PATH, nft, script->data, script->len, 30000, &res)) != 0)
+		fprintf(stderr, "firewall-drop: nft failed: %s\n", res.err);
+	buf_release(script);
+	return r;
+}
+
+static int
+nft_add(const struct ar_prog_request *rq)
+{
 	struct buf script;
 	int r;
 
 	buf_init(&script, 1 << 16);
-	if ((r = script_for(rq, &script)) == 0 &&
-	    (r = exec_run(
-		 NFT_PATH, nft, script.data, script.len, 30000, &res)) != 0)
-		fprintf(stderr, "firewall-drop: nft failed: %s\n", res.err);
-	buf_release(&script);
-	return r;
+	if ((r = nft_script_setup(&script)) != 0 ||
+	    (r = nft_script_add(&script, &rq->addr, rq->timeout_s)) != 0) {
+		buf_release(&script);
+		return r;
+	}
+	return nft_run_script(&script);
+}
+
+static int
+nft_del(const struct ar_prog_request *rq)
+{
+	struct buf script;
+	int r;
+
+	buf_init(&script, 1 << 16);
+	if ((r = nft_script_setup(&script)) != 0 ||
+	    (r = nft_script_delete(&script, &rq->addr)) != 0) {
+		buf_release(&script);
+		return r;
+	}
+	return nft_run_script(&script);
 }
 
 /* fw_run_fn for ipt.c: argv[0] is "iptables", "ip6tables" or "ipset". */
@@ -71,42 +84,57 @@ ipt_run(char *const *argv, void *ctx)
 }
 
 static int
-ipt_apply(const struct ar_prog_request *rq)
+ipt_add_rq(const struct ar_prog_request *rq)
 {
-	if (strcmp(rq->command, "add") == 0)
-		return ipt_add(&rq->addr, ipt_run, NULL);
-	if (strcmp(rq->command, "delete") == 0)
-		return ipt_delete(&rq->addr, ipt_run, NULL);
-	fprintf(stderr, "firewall-drop: unknown command '%s'\n", rq->command);
-	return ARX_ERR_INVAL;
+	return ipt_add(&rq->addr, ipt_run, NULL);
 }
 
 static int
-ipset_apply(const struct ar_prog_request *rq)
+ipt_del_rq(const struct ar_prog_request *rq)
 {
-	if (strcmp(rq->command, "add") == 0)
-		return ipset_add(&rq->addr, rq->timeout_s, ipt_run, NULL);
-	if (strcmp(rq->command, "delete") == 0)
-		return ipset_delete(&rq->addr, ipt_run, NULL);
-	fprintf(stderr, "firewall-drop: unknown command '%s'\n", rq->command);
-	return ARX_ERR_INVAL;
+	return ipt_delete(&rq->addr, ipt_run, NULL);
 }
 
-static const struct {
+static int
+ipset_add_rq(const struct ar_prog_request *rq)
+{
+	return ipset_add(&rq->addr, rq->timeout_s, ipt_run, NULL);
+}
+
+static int
+ipset_del_rq(const struct ar_prog_request *rq)
+{
+	return ipset_delete(&rq->addr, ipt_run, NULL);
+}
+
+typedef int backend_fn(const struct ar_prog_request *rq);
+
+static const struct backend {
 	const char *name;
-	int (*apply)(const struct ar_prog_request *rq);
+	backend_fn *add, *del;
 } backends[] = {
-    {"nftables", nft_apply},
-    {"iptables", ipt_apply},
-    {"ipset", ipset_apply},
+    {"nftables", nft_add, nft_del},
+    {"iptables", ipt_add_rq, ipt_del_rq},
+    {"ipset", ipset_add_rq, ipset_del_rq},
 };
+
+static const struct backend *
+backend_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
+		if (strcmp(backends[i].name, name) == 0)
+			return &backends[i];
+	return NULL;
+}
 
 int
 main(int argc, char **argv)
 {
 	struct ar_prog_request rq;
+	const struct backend *b;
 	char name[32] = "nftables";
-	size_t i;
 	int r;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -115,14 +143,19 @@ main(int argc, char **argv)
 	if (strcmp(rq.command, "abort") == 0)
 		return 0;
 	(void)ar_prog_option(&rq, "backend", name, sizeof(name));
-	for (i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
-		if (strcmp(backends[i].name, name) == 0)
-			break;
-	if (i == sizeof(backends) / sizeof(backends[0])) {
+	if ((b = backend_find(name)) == NULL) {
 		fprintf(stderr, "firewall-drop: unknown backend '%s'\n", name);
 		return EX_USAGE;
 	}
-	r = backends[i].apply(&rq);
+	if (strcmp(rq.command, "add") == 0) {
+		r = b->add(&rq);
+	} else if (strcmp(rq.command, "delete") == 0) {
+		r = b->del(&rq);
+	} else {
+		fprintf(stderr, "firewall-drop: unknown command '%s'\n",
+		    rq.command);
+		return EX_USAGE;
+	}
 	if (r != 0 && r != ARX_ERR_INVAL)
 		fprintf(stderr, "firewall-drop: %s failed\n", name);
 	return r == 0 ? 0 : r == ARX_ERR_INVAL ? EX_USAGE : EX_UNAVAILABLE;
