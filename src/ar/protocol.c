@@ -22,6 +22,16 @@ ar_user_ok(const char *user)
 	    strpbrk(user, ":, \t\r\n/\\") == NULL;
 }
 
+bool
+ar_user_safe(const char *user)
+{
+	static const char ok[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				 "abcdefghijklmnopqrstuvwxyz0123456789._@?-";
+	size_t n = strlen(user);
+
+	return n <= 256 && strspn(user, ok) == n && user[0] != '-';
+}
+
 static bool
 printable(const char *s)
 {
@@ -43,7 +53,7 @@ ar_request_check(const struct ar_request *req, char *addr_out, const char **why)
 		*why = "command is neither add nor delete";
 	else if (req->srcip != NULL && addr_parse_str(req->srcip, &a) != 0)
 		*why = "srcip is not an address";
-	else if (req->user != NULL && !ar_user_ok(req->user))
+	else if (req->user != NULL && !ar_user_safe(req->user))
 		*why = "user name refused";
 	else if (req->extra_args != NULL && !printable(req->extra_args))
 		*why = "control character in extra_args";
@@ -82,6 +92,47 @@ put_extra_args(struct buf *out, const char *extra)
 	return r != 0 ? r : buf_putc(out, ']');
 }
 
+static int
+put_member(struct buf *out, const char *name, const char *value, bool *first)
+{
+	int r;
+
+	if (value == NULL)
+		return 0;
+	if ((r = buf_printf(out, "%s\"%s\":", *first ? "" : ",", name)) != 0)
+		return r;
+	*first = false;
+	return json_put_string(out, value, strlen(value));
+}
+
+/*
+ * The alert object when the request carries none (a manual block, a
+ * lift by the timer): what the stock programs read, in Wazuh's places.
+ */
+static int
+put_min_alert(struct buf *out, const struct ar_request *req)
+{
+	char id[16];
+	bool first = true;
+	int r;
+
+	snprintf(id, sizeof(id), "%u", req->rule_id);
+	if ((r = buf_puts(out, "{\"rule\":{")) != 0 ||
+	    (req->rule_id && (r = put_member(out, "id", id, &first)) != 0) ||
+	    (r = buf_puts(out, "},\"data\":{")) != 0)
+		return r;
+	first = true;
+	if ((r = put_member(out, "srcip", req->srcip, &first)) != 0 ||
+	    (r = put_member(out, "dstuser", req->user, &first)) != 0 ||
+	    (r = buf_putc(out, '}')) != 0)
+		return r;
+	first = false;
+	if ((r = put_member(out, "id", req->alert_id, &first)) != 0 ||
+	    (r = put_member(out, "location", req->location, &first)) != 0)
+		return r;
+	return buf_putc(out, '}');
+}
+
 int
 ar_msg_json(struct buf *out, const struct ar_request *req, const char *command)
 {
@@ -95,8 +146,8 @@ ar_msg_json(struct buf *out, const struct ar_request *req, const char *command)
 	    (r = buf_puts(out, ",\"parameters\":{\"extra_args\":")) != 0 ||
 	    (r = put_extra_args(out, req->extra_args)) != 0 ||
 	    (r = buf_puts(out, ",\"alert\":")) != 0 ||
-	    (r = buf_puts(
-		 out, req->alert_json != NULL ? req->alert_json : "{}")) != 0 ||
+	    (r = req->alert_json != NULL ? buf_puts(out, req->alert_json)
+					 : put_min_alert(out, req)) != 0 ||
 	    (r = buf_puts(out, ",\"program\":")) != 0 ||
 	    (r = json_put_string(out, req->program, strlen(req->program))) != 0)
 		return r;

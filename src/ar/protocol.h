@@ -38,8 +38,14 @@ struct ar_request {
 	const char *extra_args; /* space separated, or NULL */
 };
 
-/* True for a user name the stock programs accept. */
+/* True for a user name the stock programs accept (the account
+ * programs: never root, no path or list characters). */
 bool ar_user_ok(const char *user);
+
+/* True for a user name that may travel in a request at all: Wazuh's
+ * crafted-value check, [A-Za-z0-9._@?-]* (root included), and never
+ * starting with '-' (so no program can take it for an option). */
+bool ar_user_safe(const char *user);
 
 /*
  * Check req and normalise its address into addr_out (64 bytes). 0 or

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config/conf_int.h"
 #include "core/err.h"
@@ -83,10 +84,14 @@ conf_item_push(struct conf_ctx *ctx, const struct xml_node *n, void **v,
 {
 	struct conf_where *w = conf_vec_push(ctx, v, nv, cap, size);
 
-	if (w != NULL) {
-		w->file = n->file;
-		w->line = n->line;
-	}
+	if (w == NULL)
+		return NULL;
+	/* The XML document goes away after loading: keep the file name in
+	 * the configuration (one copy per file, reused while it repeats). */
+	if (ctx->last_file == NULL || strcmp(ctx->last_file, n->file) != 0)
+		ctx->last_file = conf_strdup(ctx, n->file);
+	w->file = ctx->last_file;
+	w->line = n->line;
 	return w;
 }
 
@@ -255,6 +260,23 @@ conf_set_str(struct conf_ctx *ctx, const struct xml_node *n, void *obj,
 		return ARX_ERR_CONFIG;
 	}
 	*field = conf_strdup(ctx, n->text);
+	return *field != NULL ? 0 : ARX_ERR_NOMEM;
+}
+
+int
+conf_set_path(struct conf_ctx *ctx, const struct xml_node *n, void *obj,
+    const struct conf_elem *e)
+{
+	const char **field = (const char **)((char *)obj + e->off);
+
+	if (n->text[0] == '\0') {
+		conf_err(ctx, n, "<%s> must not be empty", n->name);
+		return ARX_ERR_CONFIG;
+	}
+	if (n->text[0] != '/')
+		*field = conf_path_join(ctx, n->text);
+	else
+		*field = conf_strdup(ctx, n->text);
 	return *field != NULL ? 0 : ARX_ERR_NOMEM;
 }
 
@@ -446,6 +468,37 @@ conf_base_dir(struct arena *a, const char *path)
 	return r;
 }
 
+/* Host name as a node name, or "localhost" if it has other characters. */
+static const char *
+conf_node_name(struct arena *a)
+{
+	static const char ok[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				 "abcdefghijklmnopqrstuvwxyz0123456789-_.";
+	char host[128] = "";
+
+	if (gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0' ||
+	    strspn(host, ok) != strlen(host))
+		snprintf(host, sizeof(host), "localhost");
+	return arena_strdup(a, host);
+}
+
+static int
+conf_daemon_defaults(struct arx_conf *conf)
+{
+	struct conf_daemon *d = &conf->daemon;
+
+	d->state_dir = "/var/lib/arx";
+	d->log_dir = "/var/log/arx";
+	d->ar_dir = ARX_AR_DIR;
+	d->control_socket = "/run/arx/control.sock";
+	d->max_blocks = 1000000;
+	d->max_history = 1000000;
+	d->max_running = 16;
+	d->max_queued = 4096;
+	d->node_name = conf_node_name(&conf->arena);
+	return d->node_name != NULL ? 0 : ARX_ERR_NOMEM;
+}
+
 static struct arx_conf *
 conf_new(const char *path)
 {
@@ -455,7 +508,8 @@ conf_new(const char *path)
 		return NULL;
 	arena_init(&conf->arena, 16 * 1024, 0);
 	conf->alerts.log_alert_level = 1;
-	if ((conf->path = arena_strdup(&conf->arena, path)) == NULL ||
+	if (conf_daemon_defaults(conf) != 0 ||
+	    (conf->path = arena_strdup(&conf->arena, path)) == NULL ||
 	    (conf->dir = conf_base_dir(&conf->arena, path)) == NULL) {
 		conf_free(conf);
 		return NULL;

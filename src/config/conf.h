@@ -53,6 +53,13 @@ struct conf_command {
 	const char *extra_args; /* NULL if unset */
 	const char *expect;     /* NULL if unset; OSSEC field list */
 	bool timeout_allowed;   /* default no, as in Wazuh's code */
+	unsigned protocol;      /* enum conf_ar_protocol */
+	uint64_t exec_timeout;  /* seconds a run may last; default 60 */
+};
+
+enum conf_ar_protocol {
+	AR_PROTO_JSON = 0, /* Wazuh >= 4.2: JSON on stdin, check_keys */
+	AR_PROTO_LEGACY,   /* OSSEC: action user srcip ... in argv */
 };
 
 enum conf_ar_location {
@@ -75,6 +82,8 @@ struct conf_ar {
 	uint64_t timeout;        /* seconds; 0 = no undo */
 	uint64_t repeated[CONF_MAX_REPEAT]; /* seconds, escalation steps */
 	size_t nrepeated;
+	bool apply_white_list; /* default yes; no: for notifications */
+	uint64_t decay;        /* seconds; forget offences older; 0: never */
 };
 
 enum conf_log_format {
@@ -138,6 +147,20 @@ struct conf_client {
 	unsigned reconnect_time; /* seconds */
 };
 
+/* arx's own daemon settings (<daemon>); defaults in conf.c. */
+struct conf_daemon {
+	const char *state_dir;      /* block journal, positions */
+	const char *log_dir;        /* alerts.*, active-responses.log */
+	const char *ar_dir;         /* where bare executables are found */
+	const char *control_socket; /* root-only control socket */
+	const char *node_name;      /* origin.name in messages */
+	bool lift_on_stop;          /* clean stop lifts every block */
+	unsigned max_blocks;        /* active blocks, all commands */
+	unsigned max_history;       /* offence records kept */
+	unsigned max_running;       /* programs running at once */
+	unsigned max_queued;        /* runs waiting for a free slot */
+};
+
 struct arx_conf {
 	struct arena arena; /* owns every string and array below */
 	const char *path;   /* file it was loaded from */
@@ -154,6 +177,7 @@ struct arx_conf {
 	struct conf_remote *remotes;
 	size_t nremotes, remotes_cap;
 	struct conf_client client;
+	struct conf_daemon daemon;
 	/* Host-wide response settings (an <active-response> without <command>). */
 	bool ar_disabled;
 	uint64_t default_repeated[CONF_MAX_REPEAT];

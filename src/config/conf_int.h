@@ -12,6 +12,7 @@
 struct conf_ctx {
 	struct arx_conf *conf;
 	unsigned nerrors;
+	const char *last_file; /* interned name of the last item's file */
 };
 
 struct conf_elem;
@@ -76,8 +77,9 @@ void *conf_item_push(struct conf_ctx *ctx, const struct xml_node *n, void **v,
 const char *conf_strdup(struct conf_ctx *ctx, const char *s);
 
 /* Generic setters and their dumpers. */
-conf_set_fn conf_set_str, conf_set_strvec, conf_set_bool, conf_set_uint,
-    conf_set_duration, conf_set_cidrvec, conf_set_ignored, conf_set_sub;
+conf_set_fn conf_set_str, conf_set_path, conf_set_strvec, conf_set_bool,
+    conf_set_uint, conf_set_duration, conf_set_cidrvec, conf_set_ignored,
+    conf_set_sub;
 conf_dump_fn conf_dump_str, conf_dump_strvec, conf_dump_bool, conf_dump_uint,
     conf_dump_duration, conf_dump_cidrvec;
 

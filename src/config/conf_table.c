@@ -217,6 +217,8 @@ command_open(struct conf_ctx *ctx, const struct xml_node *n, void *parent)
 	(void)parent;
 	c = conf_item_push(ctx, n, (void **)&conf->commands, &conf->ncommands,
 	    &conf->commands_cap, sizeof(*c));
+	if (c != NULL)
+		c->exec_timeout = 60;
 	return c;
 }
 
@@ -267,6 +269,34 @@ command_close(struct conf_ctx *ctx, const struct xml_node *n, void *obj)
 	return 0;
 }
 
+static const struct conf_kw ar_protocols[] = {
+    {"json", AR_PROTO_JSON},
+    {"legacy", AR_PROTO_LEGACY},
+};
+
+static int
+set_protocol_ar(struct conf_ctx *ctx, const struct xml_node *n, void *obj,
+    const struct conf_elem *e)
+{
+	const struct conf_kw *k =
+	    conf_kw_find(ar_protocols, NELEMS(ar_protocols), n->text);
+
+	if (k == NULL)
+		return conf_kw_err(
+		    ctx, n, n->text, ar_protocols, NELEMS(ar_protocols));
+	*(unsigned *)((char *)obj + e->off) = k->value;
+	return 0;
+}
+
+static void
+dump_protocol_ar(
+    struct buf *out, const void *obj, const struct conf_elem *e, int depth)
+{
+	unsigned v = *(const unsigned *)((const char *)obj + e->off);
+
+	conf_put_elem(out, depth, e->name, ar_protocols[v].name);
+}
+
 static const struct conf_elem command_elems[] = {
     {"name", set_command_name, conf_dump_str,
 	offsetof(struct conf_command, name), 0, 0, CE_REQUIRED, NULL, NULL},
@@ -279,6 +309,10 @@ static const struct conf_elem command_elems[] = {
 	offsetof(struct conf_command, extra_args), 0, 0, 0, NULL, NULL},
     {"expect", conf_set_str, conf_dump_str,
 	offsetof(struct conf_command, expect), 0, 0, 0, NULL, NULL},
+    {"protocol", set_protocol_ar, dump_protocol_ar,
+	offsetof(struct conf_command, protocol), 0, 0, 0, NULL, NULL},
+    {"exec_timeout", conf_set_duration, conf_dump_duration,
+	offsetof(struct conf_command, exec_timeout), 1, 3600, 0, NULL, NULL},
 };
 
 /* ---- <active-response> ---- */
@@ -304,8 +338,10 @@ ar_open(struct conf_ctx *ctx, const struct xml_node *n, void *parent)
 	(void)parent;
 	ar = conf_item_push(ctx, n, (void **)&conf->ars, &conf->nars,
 	    &conf->ars_cap, sizeof(*ar));
-	if (ar != NULL)
+	if (ar != NULL) {
 		ar->level = -1;
+		ar->apply_white_list = true;
+	}
 	return ar;
 }
 
@@ -503,6 +539,14 @@ dump_ar_duration(
 		conf_dump_duration(out, obj, e, depth);
 }
 
+static void
+dump_ar_bool(
+    struct buf *out, const void *obj, const struct conf_elem *e, int depth)
+{
+	if (((const struct conf_ar *)obj)->command != NULL)
+		conf_dump_bool(out, obj, e, depth);
+}
+
 /*
  * A block without <command> carries host-wide settings, as execd reads them
  * in OSSEC/Wazuh: <disabled> turns responses off on this host and
@@ -515,7 +559,8 @@ ar_close_host(
 	struct arx_conf *conf = ctx->conf;
 
 	if (ar->location || ar->agent_id || ar->level >= 0 || ar->rules_group ||
-	    ar->rules_id.n || ar->timeout) {
+	    ar->rules_id.n || ar->timeout || !ar->apply_white_list ||
+	    ar->decay) {
 		conf_err(ctx, n,
 		    "<active-response> without <command> may only "
 		    "hold <disabled> and <repeated_offenders>");
@@ -576,6 +621,10 @@ static const struct conf_elem ar_elems[] = {
     {"timeout", conf_set_duration, dump_ar_duration,
 	offsetof(struct conf_ar, timeout), 1, MAX_TIMEOUT, 0, NULL, NULL},
     {"repeated_offenders", set_repeated, dump_repeated, 0, 0, 0, 0, NULL, NULL},
+    {"apply_white_list", conf_set_bool, dump_ar_bool,
+	offsetof(struct conf_ar, apply_white_list), 0, 0, 0, NULL, NULL},
+    {"offence_decay", conf_set_duration, dump_ar_duration,
+	offsetof(struct conf_ar, decay), 1, MAX_TIMEOUT, 0, NULL, NULL},
     IGNORED("ca_store"),
     IGNORED("ca_verification"),
 };
@@ -999,6 +1048,57 @@ static const struct conf_elem client_elems[] = {
     IGNORED("server-hostname"),
 };
 
+/* ---- <daemon> (arx's own) ---- */
+
+static void *
+daemon_open(struct conf_ctx *ctx, const struct xml_node *n, void *parent)
+{
+	(void)n, (void)parent;
+	return &ctx->conf->daemon;
+}
+
+static int
+daemon_close(struct conf_ctx *ctx, const struct xml_node *n, void *obj)
+{
+	const struct conf_daemon *d = obj;
+
+	if (!is_plain_name(d->node_name)) {
+		conf_err(ctx, n,
+		    "<node_name> '%s' must be 1-127 of A-Z a-z "
+		    "0-9 - _ .",
+		    d->node_name);
+		return ARX_ERR_CONFIG;
+	}
+	return 0;
+}
+
+#define DAEMON_PATH(name, field)                                              \
+	{                                                                     \
+		name, conf_set_path, conf_dump_str,                           \
+		    offsetof(struct conf_daemon, field), 0, 0, CE_PATH, NULL, \
+		    NULL                                                      \
+	}
+#define DAEMON_UINT(name, field, lo, hi)                                       \
+	{                                                                      \
+		name, conf_set_uint, conf_dump_uint,                           \
+		    offsetof(struct conf_daemon, field), lo, hi, 0, NULL, NULL \
+	}
+
+static const struct conf_elem daemon_elems[] = {
+    DAEMON_PATH("state_dir", state_dir),
+    DAEMON_PATH("log_dir", log_dir),
+    DAEMON_PATH("active_response_dir", ar_dir),
+    DAEMON_PATH("control_socket", control_socket),
+    {"node_name", conf_set_str, conf_dump_str,
+	offsetof(struct conf_daemon, node_name), 0, 0, CE_REQUIRED, NULL, NULL},
+    {"lift_on_stop", conf_set_bool, conf_dump_bool,
+	offsetof(struct conf_daemon, lift_on_stop), 0, 0, 0, NULL, NULL},
+    DAEMON_UINT("max_blocks", max_blocks, 1, 10000000),
+    DAEMON_UINT("max_history", max_history, 1, 10000000),
+    DAEMON_UINT("max_running", max_running, 1, 1024),
+    DAEMON_UINT("max_queued", max_queued, 0, 1000000),
+};
+
 /* ---- the top level ---- */
 
 #define SECTION(name, elems, open, close)               \
@@ -1015,6 +1115,7 @@ const struct conf_section conf_root_sections[] = {
     SECTION("ruleset", ruleset_elems, ruleset_open, NULL),
     SECTION("remote", remote_elems, remote_open, remote_close),
     SECTION("client", client_elems, client_open, client_close),
+    SECTION("daemon", daemon_elems, daemon_open, daemon_close),
 };
 const size_t conf_nroot_sections = NELEMS(conf_root_sections);
 

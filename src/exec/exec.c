@@ -196,7 +196,8 @@ job_finish(struct exec_job *job)
 	close_fd(&job->err.fd);
 	close_fd(&job->exit.fd);
 	close_fd(&job->in_fd);
-	job->spec.on_done(job, &job->res, job->spec.ctx);
+	if (job->spec.on_done != NULL)
+		job->spec.on_done(job, &job->res, job->spec.ctx);
 	free(job);
 }
 
@@ -324,6 +325,14 @@ void
 exec_close_stdin(struct exec_job *job)
 {
 	close_fd(&job->in_fd);
+}
+
+void
+exec_abandon(struct exec_job *job)
+{
+	job->spec.on_line = NULL;
+	job->spec.on_done = NULL;
+	job->spec.ctx = NULL;
 }
 
 int

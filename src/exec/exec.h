@@ -59,6 +59,10 @@ int exec_start(
 int exec_write(struct exec_job *job, const char *data, size_t len);
 void exec_close_stdin(struct exec_job *job);
 
+/* Let the job run to its end (and its deadline) without its owner: no
+ * callback is called any more; the job frees itself when it ends. */
+void exec_abandon(struct exec_job *job);
+
 /* The process id, for logs. */
 int exec_pid(const struct exec_job *job);
 

@@ -96,6 +96,13 @@ test_refused(void **state)
 	assert_false(ar_user_ok("a b"));
 	assert_false(ar_user_ok(""));
 	assert_true(ar_user_ok("alice.smith"));
+	assert_true(ar_user_safe("root"));
+	assert_true(ar_user_safe("alice.smith@example"));
+	assert_true(ar_user_safe(""));
+	assert_false(ar_user_safe("-oProxyCommand"));
+	assert_false(ar_user_safe("x$(id)"));
+	assert_false(ar_user_safe("a b"));
+	assert_false(ar_user_safe("a\nb"));
 }
 
 static void

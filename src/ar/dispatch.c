@@ -1,0 +1,737 @@
+/*
+ * The response dispatcher (dispatch.h). Decisions are taken here, in
+ * order: bindings, crafted-value checks, white list, table; then the
+ * journal records the change and the runner runs the program. The timer
+ * and the runner's reports come back here, and so does the log of what
+ * was done (active-responses.log).
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ar/arlog.h"
+#include "ar/dispatch.h"
+#include "ar/journal.h"
+#include "ar/policy.h"
+#include "ar/runner.h"
+#include "core/err.h"
+#include "core/log.h"
+
+#define MAX_BOUND  64  /* responses one rule may trigger */
+#define EXPIRE_MAX 256 /* blocks lifted per timer turn */
+
+struct ar_dispatch {
+	struct ar_dispatch_opts o;
+	const struct arx_conf *conf;
+	struct ar_bindings *bindings;
+	struct ar_table *table;
+	struct ar_journal *journal;
+	struct ar_runner *runner;
+	char **paths;       /* per command: absolute program path */
+	const char **names; /* per command: its name, for the journal */
+	struct evtimer timer;
+	struct ar_dispatch_stats st;
+};
+
+static void
+emit(struct ar_dispatch *d, struct ar_event *ev)
+{
+	ev->now_ms = clock_wall_ms(d->o.clock);
+	if (d->o.on_event != NULL)
+		d->o.on_event(ev, d->o.ctx);
+}
+
+static void
+arlog(struct ar_dispatch *d, const struct ar_log_entry *e)
+{
+	if (d->o.arlog_path == NULL || e->addr == NULL)
+		return;
+	if (ar_log_append(d->o.arlog_path, clock_wall_ms(d->o.clock), e) != 0)
+		log_error("cannot append to %s", d->o.arlog_path);
+}
+
+static void
+journal_add(struct ar_dispatch *d, const struct ar_block *b)
+{
+	if (d->journal != NULL &&
+	    ar_journal_add(d->journal, d->names[b->cmd], b) != 0)
+		d->st.journal_errors++;
+}
+
+static void
+journal_del(struct ar_dispatch *d, unsigned cmd, const struct arx_addr *a)
+{
+	struct ar_table_stats ts;
+
+	if (d->journal == NULL)
+		return;
+	if (ar_journal_del(d->journal, d->names[cmd], a) != 0)
+		d->st.journal_errors++;
+	ar_table_stats(d->table, &ts);
+	if (ar_journal_wants_rewrite(d->journal, ts.active) &&
+	    ar_journal_rewrite(
+		d->journal, d->table, d->names, d->conf->ncommands) != 0)
+		d->st.journal_errors++;
+}
+
+/* Keep the timer at the earliest deadline (wall clock). */
+static void
+timer_arm(struct ar_dispatch *d)
+{
+	int64_t next = ar_table_next_deadline(d->table);
+	int64_t now = clock_wall_ms(d->o.clock);
+
+	if (next == AR_NEVER) {
+		evloop_timer_stop(d->o.loop, &d->timer);
+		return;
+	}
+	(void)evloop_timer_start(
+	    d->o.loop, &d->timer, next > now ? (uint64_t)(next - now) : 0);
+}
+
+static struct ar_escalation
+escalation_of(const struct arx_conf *conf, const struct conf_ar *ar)
+{
+	struct ar_escalation e = {.base_s = ar->timeout, .decay_s = ar->decay};
+
+	if (ar->nrepeated > 0) {
+		e.steps_s = ar->repeated;
+		e.nsteps = ar->nrepeated;
+	} else {
+		e.steps_s = conf->default_repeated;
+		e.nsteps = conf->ndefault_repeated;
+	}
+	return e;
+}
+
+/* Seconds from now_ms to b's deadline, rounded up; 0: never lifted. */
+static uint64_t
+remaining_s(const struct ar_block *b, int64_t now_ms)
+{
+	if (b->expires_ms == AR_NEVER)
+		return 0;
+	if (b->expires_ms <= now_ms)
+		return 1;
+	return (uint64_t)((b->expires_ms - now_ms + 999) / 1000);
+}
+
+/* Hand one run to the runner (or, in a dry run, only count it). */
+static int
+submit(struct ar_dispatch *d, unsigned cmd, const char *action,
+    const struct ar_trigger *t, const char *addr, uint64_t timeout_s)
+{
+	const struct conf_command *c = &d->conf->commands[cmd];
+	struct ar_run_spec spec = {
+	    .path = d->paths[cmd],
+	    .cmd = c,
+	    .timeout_s = timeout_s,
+	    .must_run = strcmp(action, "delete") == 0,
+	    .req =
+		{
+		    .command = action,
+		    .program = c->executable,
+		    .origin = d->conf->daemon.node_name,
+		    .srcip = addr,
+		    .extra_args = c->extra_args,
+		},
+	};
+
+	if (t != NULL) {
+		spec.req.user = t->user;
+		spec.req.alert_id = t->alert_id;
+		spec.req.rule_id = t->rule != NULL ? t->rule->id : 0;
+		spec.req.location = t->location;
+		spec.req.alert_json = t->alert_json;
+	}
+	if (d->runner == NULL)
+		return 0;
+	return ar_runner_submit(d->runner, &spec);
+}
+
+static int
+command_index(const struct arx_conf *conf, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < conf->ncommands; i++)
+		if (strcmp(conf->commands[i].name, name) == 0)
+			return (int)i;
+	return ARX_ERR_NOTFOUND;
+}
+
+/* A block whose add failed is not in place: drop it (its offence stays
+ * counted), so the next offence runs the add again. */
+static void
+forget(struct ar_dispatch *d, const char *command, const char *addr)
+{
+	struct arx_addr a;
+	struct ar_block b;
+	int cmd = command_index(d->conf, command);
+
+	if (cmd < 0 || addr_parse_str(addr, &a) != 0 ||
+	    ar_table_remove(d->table, (unsigned)cmd, &a, &b) != 0)
+		return;
+	journal_del(d, (unsigned)cmd, &a);
+	timer_arm(d);
+}
+
+/* The runner's report: log the run and undo a failed add. */
+static void
+on_run_done(const struct ar_run_info *info, void *ctx)
+{
+	struct ar_dispatch *d = ctx;
+	bool add = strcmp(info->action, "add") == 0;
+	struct ar_log_entry le = {
+	    .command = info->command,
+	    .type = info->ok ? info->action : "fail",
+	    .addr = info->addr,
+	    .rule_id = info->rule_id,
+	    .alert_id = info->alert_id,
+	    .timeout_s = add ? info->timeout_s : 0,
+	};
+	struct ar_event ev = {
+	    .type = info->ok ? AR_EV_DONE : AR_EV_FAIL,
+	    .command = info->command,
+	    .action = info->action,
+	    .addr = info->addr,
+	    .rule_id = info->rule_id,
+	    .why = info->why,
+	};
+
+	if (!info->ok) {
+		d->st.failed++;
+		log_warn("response %s %s %s failed: %s%s%.*s", info->command,
+		    info->action, info->addr ? info->addr : "-", info->why,
+		    info->res && info->res->err_len ? ": " : "",
+		    info->res ? (int)info->res->err_len : 0,
+		    info->res ? info->res->err : "");
+	}
+	arlog(d, &le);
+	emit(d, &ev);
+	if (!info->ok && add && info->addr != NULL)
+		forget(d, info->command, info->addr);
+}
+
+/* Lift b (already out of the table): journal, event, delete run. */
+static void
+lift(struct ar_dispatch *d, const struct ar_block *b, const char *why)
+{
+	char addr[64];
+	struct ar_event ev = {
+	    .type = AR_EV_UNBLOCK,
+	    .command = d->names[b->cmd],
+	    .addr = addr,
+	    .expires_ms = b->expires_ms,
+	    .offences = b->offences,
+	    .why = why,
+	};
+
+	addr_format(&b->addr, addr, sizeof(addr));
+	journal_del(d, b->cmd, &b->addr);
+	d->st.unblocks++;
+	emit(d, &ev);
+	if (submit(d, b->cmd, "delete", NULL, addr, 0) != 0)
+		log_error("block of %s by %s lifted from the table, but its "
+			  "delete could not run",
+		    addr, d->names[b->cmd]);
+}
+
+static void
+on_timer(struct evloop *loop, struct evtimer *t)
+{
+	struct ar_dispatch *d = t->ctx;
+	struct ar_block out[EXPIRE_MAX];
+	size_t i, n;
+
+	(void)loop;
+	n = ar_table_expire(
+	    d->table, clock_wall_ms(d->o.clock), out, EXPIRE_MAX);
+	for (i = 0; i < n; i++)
+		lift(d, &out[i], "expired");
+	timer_arm(d);
+}
+
+static void
+refuse(struct ar_dispatch *d, const char *command, const char *addr,
+    unsigned rule_id, const char *why)
+{
+	struct ar_event ev = {
+	    .type = AR_EV_REFUSED,
+	    .command = command,
+	    .addr = addr,
+	    .rule_id = rule_id,
+	    .why = why,
+	};
+
+	d->st.refused++;
+	log_warn("response %s for %s (rule %u) not run: %s",
+	    command ? command : "-", addr ? addr : "-", rule_id, why);
+	emit(d, &ev);
+}
+
+/* Block (or extend) addr for one response; the common path of rules and
+ * of manual blocks. */
+static int
+block_one(struct ar_dispatch *d, unsigned cmd, const struct ar_escalation *e,
+    const struct arx_addr *a, const struct ar_trigger *t)
+{
+	char addr[64];
+	unsigned rule_id = t && t->rule ? t->rule->id : 0;
+	int64_t now = clock_wall_ms(d->o.clock);
+	struct ar_block b;
+	struct ar_event ev = {.command = d->names[cmd], .addr = addr};
+	int rc;
+
+	addr_format(a, addr, sizeof(addr));
+	rc = ar_table_add(d->table, cmd, a, e, now, &b);
+	if (rc < 0) {
+		refuse(d, d->names[cmd], addr, rule_id, "block table full");
+		return rc;
+	}
+	journal_add(d, &b);
+	ev.type = rc == AR_ADD_NEW ? AR_EV_BLOCK : AR_EV_EXTEND;
+	ev.rule_id = rule_id;
+	ev.timeout_s = remaining_s(&b, now);
+	ev.expires_ms = b.expires_ms;
+	ev.offences = b.offences;
+	emit(d, &ev);
+	timer_arm(d);
+	if (rc == AR_ADD_EXTENDED) {
+		d->st.extends++;
+		arlog(d,
+		    &(struct ar_log_entry){.command = d->names[cmd],
+			.type = "extend",
+			.addr = addr,
+			.rule_id = rule_id,
+			.alert_id = t ? t->alert_id : NULL,
+			.timeout_s = ev.timeout_s});
+		return 0;
+	}
+	d->st.blocks++;
+	if ((rc = submit(d, cmd, "add", t, addr, ev.timeout_s)) != 0) {
+		forget(d, d->names[cmd], addr);
+		refuse(d, d->names[cmd], addr, rule_id,
+		    rc == ARX_ERR_TOOBIG ? "too many runs waiting"
+					 : "request refused");
+	}
+	return rc;
+}
+
+static void
+skip_whitelisted(struct ar_dispatch *d, unsigned cmd, const char *addr,
+    const struct ar_trigger *t)
+{
+	struct ar_event ev = {
+	    .type = AR_EV_WHITELIST,
+	    .command = d->names[cmd],
+	    .addr = addr,
+	    .rule_id = t->rule->id,
+	    .why = "white-listed",
+	};
+
+	d->st.whitelisted++;
+	log_notice("response %s for %s (rule %u) skipped: white-listed",
+	    d->names[cmd], addr, t->rule->id);
+	arlog(d,
+	    &(struct ar_log_entry){.command = d->names[cmd],
+		.type = "whitelisted",
+		.addr = addr,
+		.rule_id = t->rule->id,
+		.alert_id = t->alert_id});
+	emit(d, &ev);
+}
+
+/* A response without an address: run the add once, nothing to undo,
+ * unless the command (OSSEC's <expect>) needs an address. */
+static int
+notify_one(struct ar_dispatch *d, unsigned cmd, const struct ar_trigger *t)
+{
+	const struct conf_command *c = &d->conf->commands[cmd];
+	struct ar_event ev = {
+	    .type = AR_EV_RUN,
+	    .command = c->name,
+	    .action = "add",
+	    .rule_id = t->rule->id,
+	};
+
+	if (c->expect != NULL && strstr(c->expect, "srcip") != NULL)
+		return 0;
+	d->st.notifications++;
+	emit(d, &ev);
+	return submit(d, cmd, "add", t, NULL, 0);
+}
+
+/* Wazuh's crafted-value checks: a bad srcip or user skips every
+ * response of the alert. Fills a and addr when there is an address. */
+static int
+trigger_check(struct ar_dispatch *d, const struct ar_trigger *t,
+    struct arx_addr *a, char *addr)
+{
+	const char *why = NULL;
+
+	addr[0] = '\0';
+	if (t->srcip != NULL && t->srcip[0] != '\0' &&
+	    addr_parse_str(t->srcip, a) != 0)
+		why = "srcip is not an address (possible logging attack)";
+	else if (t->user != NULL && !ar_user_safe(t->user))
+		why = "user name refused (possible logging attack)";
+	if (why != NULL) {
+		refuse(d, NULL, NULL, t->rule->id, why);
+		return ARX_ERR_INVAL;
+	}
+	if (t->srcip != NULL && t->srcip[0] != '\0')
+		addr_format(a, addr, 64);
+	return 0;
+}
+
+int
+ar_dispatch_trigger(struct ar_dispatch *d, const struct ar_trigger *t)
+{
+	size_t idx[MAX_BOUND], i, n;
+	struct arx_addr a;
+	char addr[64];
+	bool wl;
+	int done = 0;
+
+	if (d->conf->ar_disabled || t->rule == NULL ||
+	    (n = ar_bindings_match(d->bindings, t->rule, idx, MAX_BOUND)) == 0)
+		return 0;
+	d->st.triggers++;
+	if (trigger_check(d, t, &a, addr) != 0)
+		return 0;
+	wl = addr[0] != '\0' && ar_whitelisted(&d->conf->global.white_list, &a);
+	for (i = 0; i < n; i++) {
+		const struct conf_ar *ar = &d->conf->ars[idx[i]];
+		unsigned cmd = (unsigned)ar->command_idx;
+		struct ar_escalation e = escalation_of(d->conf, ar);
+
+		/* Remote targets (all, defined-agent) need agents. */
+		if (!(ar->location & (AR_LOC_LOCAL | AR_LOC_SERVER)))
+			continue;
+		if (addr[0] == '\0')
+			done += notify_one(d, cmd, t) == 0;
+		else if (wl && ar->apply_white_list)
+			skip_whitelisted(d, cmd, addr, t);
+		else
+			done += block_one(d, cmd, &e, &a, t) == 0;
+	}
+	return done;
+}
+
+/* The first enabled response using command cmd (or any, when cmd < 0). */
+static const struct conf_ar *
+response_of(const struct arx_conf *conf, int cmd)
+{
+	size_t i;
+
+	for (i = 0; i < conf->nars; i++) {
+		const struct conf_ar *ar = &conf->ars[i];
+
+		if (!ar->disabled &&
+		    (cmd < 0 || ar->command_idx == (size_t)cmd))
+			return ar;
+	}
+	return NULL;
+}
+
+int
+ar_dispatch_block(struct ar_dispatch *d, const char *command, const char *addr,
+    uint64_t timeout_s, const char **why)
+{
+	const struct conf_ar *ar;
+	struct ar_escalation e = {0};
+	struct arx_addr a;
+	int cmd = -1;
+
+	*why = NULL;
+	if (command != NULL && (cmd = command_index(d->conf, command)) < 0) {
+		*why = "no such command";
+		return ARX_ERR_NOTFOUND;
+	}
+	ar = response_of(d->conf, cmd);
+	if (cmd < 0 && ar == NULL) {
+		*why = "no <active-response> is configured";
+		return ARX_ERR_NOTFOUND;
+	}
+	if (cmd < 0)
+		cmd = (int)ar->command_idx;
+	if (addr_parse_str(addr, &a) != 0) {
+		*why = "not an IPv4 or IPv6 address";
+		return ARX_ERR_INVAL;
+	}
+	if (ar_whitelisted(&d->conf->global.white_list, &a)) {
+		*why = "the address is white-listed";
+		return ARX_ERR_INVAL;
+	}
+	e.base_s = timeout_s != 0 ? timeout_s : (ar != NULL ? ar->timeout : 0);
+	if (block_one(d, (unsigned)cmd, &e, &a, NULL) != 0) {
+		*why = "the block table or the run queue is full";
+		return ARX_ERR_TOOBIG;
+	}
+	return 0;
+}
+
+int
+ar_dispatch_unblock(
+    struct ar_dispatch *d, const char *command, const char *addr)
+{
+	struct arx_addr a;
+	struct ar_block b;
+	size_t i;
+	int cmd = -1, n = 0;
+
+	if (command != NULL && (cmd = command_index(d->conf, command)) < 0)
+		return ARX_ERR_NOTFOUND;
+	if (addr_parse_str(addr, &a) != 0)
+		return ARX_ERR_INVAL;
+	for (i = 0; i < d->conf->ncommands; i++) {
+		if (cmd >= 0 && (size_t)cmd != i)
+			continue;
+		if (ar_table_remove(d->table, (unsigned)i, &a, &b) == 0) {
+			lift(d, &b, "lifted by request");
+			n++;
+		}
+	}
+	timer_arm(d);
+	return n > 0 ? n : ARX_ERR_NOTFOUND;
+}
+
+static void
+collect(const struct ar_block *b, void *ctx)
+{
+	struct buf *v = ctx;
+
+	(void)buf_append(v, b, sizeof(*b));
+}
+
+void
+ar_dispatch_lift_all(struct ar_dispatch *d, const char *why)
+{
+	struct buf all;
+	const struct ar_block *b;
+	struct ar_block out;
+	size_t i, n;
+
+	buf_init(&all, SIZE_MAX / 2);
+	ar_table_foreach(d->table, collect, &all);
+	b = (const struct ar_block *)(const void *)all.data;
+	n = all.len / sizeof(*b);
+	for (i = 0; i < n; i++)
+		if (ar_table_remove(d->table, b[i].cmd, &b[i].addr, &out) == 0)
+			lift(d, &out, why);
+	buf_release(&all);
+	timer_arm(d);
+}
+
+/* Where command c's program is: a bare name in the response directory,
+ * or the absolute path it was given. */
+static char *
+program_path(const struct arx_conf *conf, const struct conf_command *c)
+{
+	struct buf p;
+
+	buf_init(&p, 4096);
+	if (c->executable[0] == '/')
+		(void)buf_puts(&p, c->executable);
+	else
+		(void)buf_printf(
+		    &p, "%s/%s", conf->daemon.ar_dir, c->executable);
+	return buf_detach(&p);
+}
+
+/* Resolve every command's program; those bound to an enabled response
+ * must exist and be executable (unless nothing is run). */
+static int
+paths_resolve(struct ar_dispatch *d)
+{
+	const struct arx_conf *conf = d->conf;
+	size_t i;
+	int rc = 0;
+
+	d->paths = calloc(conf->ncommands + 1, sizeof(*d->paths));
+	d->names = calloc(conf->ncommands + 1, sizeof(*d->names));
+	if (d->paths == NULL || d->names == NULL)
+		return ARX_ERR_NOMEM;
+	for (i = 0; i < conf->ncommands; i++) {
+		const struct conf_command *c = &conf->commands[i];
+
+		d->names[i] = c->name;
+		if ((d->paths[i] = program_path(conf, c)) == NULL)
+			return ARX_ERR_NOMEM;
+		if (d->o.dry_run || response_of(conf, (int)i) == NULL ||
+		    (exec_path_ok(d->paths[i]) &&
+			access(d->paths[i], X_OK) == 0))
+			continue;
+		log_error("%s:%u: command '%s': program %s is missing or not "
+			  "executable",
+		    c->where.file, c->where.line, c->name, d->paths[i]);
+		rc = ARX_ERR_CONFIG;
+	}
+	return rc;
+}
+
+/* A block read back from the journal. */
+static int
+restore_one(const char *command, const struct ar_block *b, void *ctx)
+{
+	struct ar_dispatch *d = ctx;
+	struct ar_block copy = *b;
+	char addr[64];
+	int cmd = command_index(d->conf, command);
+
+	addr_format(&b->addr, addr, sizeof(addr));
+	if (cmd < 0) {
+		log_error("journal: block of %s by '%s' dropped: no such "
+			  "command in the configuration",
+		    addr, command);
+		d->st.journal_errors++;
+		return 0;
+	}
+	copy.cmd = (unsigned)cmd;
+	if (ar_table_restore(d->table, &copy) != 0) {
+		log_error("journal: block of %s by '%s' dropped: table full",
+		    addr, command);
+		d->st.journal_errors++;
+	}
+	return 0;
+}
+
+static int
+journal_start(struct ar_dispatch *d)
+{
+	struct ar_table_stats ts;
+	int rc;
+
+	if (d->o.journal_path == NULL)
+		return 0;
+	rc = ar_journal_load(
+	    d->o.journal_path, restore_one, d, &d->st.journal_bad);
+	if (rc != 0) {
+		log_error("cannot read the block journal %s: %s",
+		    d->o.journal_path, arx_strerror(rc));
+		return rc;
+	}
+	if ((rc = ar_journal_open(d->o.journal_path, &d->journal)) != 0) {
+		log_error("cannot open the block journal %s: %s",
+		    d->o.journal_path, arx_strerror(rc));
+		return rc;
+	}
+	ar_table_stats(d->table, &ts);
+	if (ts.active > 0)
+		log_notice("%zu blocks restored from %s", ts.active,
+		    d->o.journal_path);
+	/* Start from a compact file holding exactly the live blocks. */
+	return ar_journal_rewrite(
+	    d->journal, d->table, d->names, d->conf->ncommands);
+}
+
+int
+ar_dispatch_new(const struct ar_dispatch_opts *o, struct ar_dispatch **out)
+{
+	struct ar_dispatch *d = calloc(1, sizeof(*d));
+	const struct conf_daemon *dc = &o->conf->daemon;
+	int rc = ARX_ERR_NOMEM;
+
+	*out = NULL;
+	if (d == NULL)
+		return ARX_ERR_NOMEM;
+	d->o = *o;
+	d->o.journal_path = NULL;
+	d->o.arlog_path = NULL;
+	d->conf = o->conf;
+	if ((o->journal_path != NULL &&
+		(d->o.journal_path = strdup(o->journal_path)) == NULL) ||
+	    (o->arlog_path != NULL &&
+		(d->o.arlog_path = strdup(o->arlog_path)) == NULL))
+		goto fail;
+	evtimer_init(&d->timer, on_timer, d);
+	if ((d->bindings = ar_bindings_new(d->conf)) == NULL ||
+	    (d->table = ar_table_new(dc->max_blocks, dc->max_history)) == NULL)
+		goto fail;
+	if (!o->dry_run &&
+	    (d->runner = ar_runner_new(o->loop, dc->max_running, dc->max_queued,
+		 on_run_done, d)) == NULL)
+		goto fail;
+	if ((rc = paths_resolve(d)) != 0 || (rc = journal_start(d)) != 0)
+		goto fail;
+	timer_arm(d);
+	*out = d;
+	return 0;
+fail:
+	ar_dispatch_free(d);
+	return rc;
+}
+
+void
+ar_dispatch_free(struct ar_dispatch *d)
+{
+	size_t i;
+
+	if (d == NULL)
+		return;
+	evloop_timer_stop(d->o.loop, &d->timer);
+	ar_runner_free(d->runner);
+	ar_journal_close(d->journal);
+	ar_table_free(d->table);
+	ar_bindings_free(d->bindings);
+	for (i = 0; d->paths != NULL && i < d->conf->ncommands; i++)
+		free(d->paths[i]);
+	free(d->paths);
+	free(d->names);
+	free((char *)d->o.journal_path);
+	free((char *)d->o.arlog_path);
+	free(d);
+}
+
+size_t
+ar_dispatch_pending(const struct ar_dispatch *d)
+{
+	return d->runner != NULL ? ar_runner_pending(d->runner) : 0;
+}
+
+struct view_ctx {
+	const struct ar_dispatch *d;
+	void (*fn)(const struct ar_block_view *v, void *ctx);
+	void *ctx;
+};
+
+static void
+view_one(const struct ar_block *b, void *ctx)
+{
+	struct view_ctx *vc = ctx;
+	struct ar_block_view v = {
+	    .command = vc->d->names[b->cmd],
+	    .added_ms = b->added_ms,
+	    .expires_ms = b->expires_ms,
+	    .offences = b->offences,
+	};
+
+	addr_format(&b->addr, v.addr, sizeof(v.addr));
+	vc->fn(&v, vc->ctx);
+}
+
+void
+ar_dispatch_foreach(const struct ar_dispatch *d,
+    void (*fn)(const struct ar_block_view *v, void *ctx), void *ctx)
+{
+	struct view_ctx vc = {d, fn, ctx};
+
+	ar_table_foreach(d->table, view_one, &vc);
+}
+
+void
+ar_dispatch_stats(const struct ar_dispatch *d, struct ar_dispatch_stats *st)
+{
+	struct ar_runner_stats rs = {0};
+
+	*st = d->st;
+	ar_table_stats(d->table, &st->table);
+	if (d->runner != NULL)
+		ar_runner_stats(d->runner, &rs);
+	st->running = rs.running;
+	st->queued = rs.queued;
+	st->runs_dropped = rs.dropped;
+	st->runs_timed_out = rs.timed_out;
+}

@@ -1,0 +1,138 @@
+/*
+ * The response dispatcher: what turns a fired rule into blocks and lifts
+ * them on time. It ties the parts of src/ar together:
+ *
+ *   rule -> bindings -> white list -> block table (+ journal) -> runner
+ *        -> active-responses.log
+ *
+ * and keeps one timer on the event loop at the earliest deadline, so a
+ * block is lifted within milliseconds of its expiry. Every change to the
+ * table is journaled before the program runs; at start the journal is
+ * replayed, every pending lift re-armed and the overdue ones run at once,
+ * so a restart, a crash or SIGKILL never leaves a block in place for
+ * longer than it was given, nor lifts one early.
+ *
+ * Owns the block table, the journal, the runner and the bindings; reads
+ * the configuration it was given (which must outlive it). Everything it
+ * decides is reported through one callback (struct ar_event), which the
+ * daemon logs and `arx replay` prints.
+ */
+#ifndef ARX_AR_DISPATCH_H
+#define ARX_AR_DISPATCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ar/table.h"
+#include "config/conf.h"
+#include "core/clock.h"
+#include "core/evloop.h"
+#include "engine/rule.h"
+
+enum ar_event_type {
+	AR_EV_BLOCK,     /* a new block; the add runs */
+	AR_EV_EXTEND,    /* already blocked: deadline moved */
+	AR_EV_UNBLOCK,   /* a block lifted; the delete runs */
+	AR_EV_RUN,       /* a response without an address (notification) */
+	AR_EV_WHITELIST, /* skipped: the address is white-listed */
+	AR_EV_REFUSED,   /* not done: bad value, table or queue full */
+	AR_EV_FAIL,      /* the program failed */
+	AR_EV_DONE,      /* the program succeeded */
+};
+
+struct ar_event {
+	enum ar_event_type type;
+	int64_t now_ms;
+	const char *command; /* <command> name */
+	const char *action;  /* "add" or "delete" for RUN/FAIL/DONE */
+	const char *addr;    /* normalised address, or NULL */
+	unsigned rule_id;    /* 0: none (manual or a timer) */
+	uint64_t timeout_s;  /* block length; 0: until lifted */
+	int64_t expires_ms;  /* AR_NEVER: never */
+	unsigned offences;   /* offences of this key, this one included */
+	const char *why;     /* REFUSED, FAIL, UNBLOCK: the reason */
+};
+
+typedef void ar_event_fn(const struct ar_event *ev, void *ctx);
+
+struct ar_dispatch_opts {
+	const struct arx_conf *conf;
+	struct evloop *loop;
+	const struct arx_clock *clock;
+	const char *journal_path; /* NULL: nothing persists */
+	const char *arlog_path;   /* active-responses.log; NULL: none */
+	bool dry_run;             /* decide and report, run nothing */
+	ar_event_fn *on_event;    /* may be NULL */
+	void *ctx;
+};
+
+struct ar_dispatch;
+
+/*
+ * Compile the bindings, check every bound program exists and is
+ * executable (an error names its path), replay the journal and arm the
+ * timer; blocks already overdue are lifted on the loop's first turn.
+ */
+int ar_dispatch_new(const struct ar_dispatch_opts *o, struct ar_dispatch **out);
+void ar_dispatch_free(struct ar_dispatch *d);
+
+/* What a fired rule brings to active response. */
+struct ar_trigger {
+	const struct rule *rule;
+	const char *srcip;      /* the event's srcip, or NULL */
+	const char *user;       /* dstuser, or NULL */
+	const char *location;   /* the event's location */
+	const char *alert_id;   /* as in alerts.json, or NULL */
+	const char *alert_json; /* the alert, for the JSON protocol */
+};
+
+/* Run every response bound to t->rule. Returns how many were started
+ * or extended. */
+int ar_dispatch_trigger(struct ar_dispatch *d, const struct ar_trigger *t);
+
+/*
+ * Block addr by hand with the named command (NULL: the command of the
+ * first enabled <active-response>) for timeout_s seconds (0: that
+ * response's <timeout>). White-listed addresses are refused.
+ * 0 or ARX_ERR_INVAL (bad address, white-listed), ARX_ERR_NOTFOUND (no
+ * such command), ARX_ERR_TOOBIG (table full).
+ */
+int ar_dispatch_block(struct ar_dispatch *d, const char *command,
+    const char *addr, uint64_t timeout_s, const char **why);
+
+/* Lift addr's blocks (one command, or every command when NULL) now.
+ * Returns how many were lifted, or ARX_ERR_INVAL / ARX_ERR_NOTFOUND. */
+int ar_dispatch_unblock(
+    struct ar_dispatch *d, const char *command, const char *addr);
+
+/* Lift every block (a clean stop with lift_on_stop). */
+void ar_dispatch_lift_all(struct ar_dispatch *d, const char *why);
+
+/* Programs running or waiting; the daemon waits for 0 before exit. */
+size_t ar_dispatch_pending(const struct ar_dispatch *d);
+
+/* One active block, for listings. */
+struct ar_block_view {
+	const char *command;
+	char addr[64];
+	int64_t added_ms, expires_ms;
+	unsigned offences;
+};
+
+void ar_dispatch_foreach(const struct ar_dispatch *d,
+    void (*fn)(const struct ar_block_view *v, void *ctx), void *ctx);
+
+struct ar_dispatch_stats {
+	struct ar_table_stats table;
+	unsigned long triggers, blocks, extends, unblocks, whitelisted, refused,
+	    failed, notifications, journal_errors;
+	unsigned journal_bad; /* damaged journal lines skipped at start */
+	size_t running, queued;
+	unsigned long runs_dropped, runs_timed_out;
+};
+
+void ar_dispatch_stats(
+    const struct ar_dispatch *d, struct ar_dispatch_stats *st);
+
+#endif

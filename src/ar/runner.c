@@ -1,0 +1,384 @@
+/*
+ * The response runner (runner.h): a FIFO of runs, a bounded set of
+ * running programs, and the two protocols. Owns every run from submit
+ * until its done report has returned; each run keeps its own copies of
+ * the values in an arena, so nothing it points to can go away under it.
+ */
+#include <sys/wait.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ar/runner.h"
+#include "core/arena.h"
+#include "core/err.h"
+#include "core/log.h"
+
+/* A JSON program that says nothing for this long gets its stdin closed
+ * (it may read until end of file instead of doing check_keys). */
+#define HANDSHAKE_MS 5000u
+
+struct ar_run {
+	struct ar_run *next; /* FIFO link while queued */
+	struct ar_runner *r;
+	struct arena arena; /* the copies below */
+	const char *path, *command;
+	unsigned protocol;
+	uint64_t exec_timeout_ms, timeout_s;
+	struct ar_request req; /* strings in arena; srcip normalised */
+	char addr[64];
+	struct buf msg, argstore;
+	char *argv[AR_ARGV_MAX];
+	struct exec_job *job;
+	struct evtimer handshake;
+	size_t slot; /* index in r->running while running */
+};
+
+struct ar_runner {
+	struct evloop *loop;
+	struct ar_run **running;
+	unsigned max_running, max_queued;
+	size_t nrunning, nqueued;
+	struct ar_run *head, *tail;
+	ar_run_done_fn *done;
+	void *ctx;
+	struct ar_runner_stats st;
+};
+
+struct ar_runner *
+ar_runner_new(struct evloop *loop, unsigned max_running, unsigned max_queued,
+    ar_run_done_fn *done, void *ctx)
+{
+	struct ar_runner *r = calloc(1, sizeof(*r));
+
+	if (r == NULL)
+		return NULL;
+	r->running = calloc(max_running ? max_running : 1, sizeof(*r->running));
+	if (r->running == NULL) {
+		free(r);
+		return NULL;
+	}
+	r->loop = loop;
+	r->max_running = max_running ? max_running : 1;
+	r->max_queued = max_queued;
+	r->done = done;
+	r->ctx = ctx;
+	return r;
+}
+
+static void
+run_free(struct ar_run *run)
+{
+	if (run == NULL)
+		return;
+	buf_release(&run->msg);
+	buf_release(&run->argstore);
+	arena_release(&run->arena);
+	free(run);
+}
+
+void
+ar_runner_free(struct ar_runner *r)
+{
+	struct ar_run *run, *next;
+	size_t i;
+
+	if (r == NULL)
+		return;
+	for (run = r->head; run != NULL; run = next) {
+		next = run->next;
+		run_free(run);
+	}
+	for (i = 0; i < r->nrunning; i++) {
+		run = r->running[i];
+		evloop_timer_stop(r->loop, &run->handshake);
+		exec_close_stdin(run->job);
+		exec_abandon(run->job);
+		run_free(run);
+	}
+	free(r->running);
+	free(r);
+}
+
+static const char *
+dup_or_null(struct arena *a, const char *s, bool *fail)
+{
+	char *d;
+
+	if (s == NULL)
+		return NULL;
+	if ((d = arena_strdup(a, s)) == NULL)
+		*fail = true;
+	return d;
+}
+
+/* Copy spec into a new run; the address is the normalised one. */
+static struct ar_run *
+run_new(struct ar_runner *r, const struct ar_run_spec *spec, const char *addr)
+{
+	struct ar_run *run = calloc(1, sizeof(*run));
+	struct arena *a;
+	bool fail = false;
+
+	if (run == NULL)
+		return NULL;
+	a = &run->arena;
+	arena_init(a, 1024, 0);
+	buf_init(&run->msg, 1u << 20);
+	buf_init(&run->argstore, 1u << 16);
+	run->r = r;
+	run->path = dup_or_null(a, spec->path, &fail);
+	run->command = dup_or_null(a, spec->cmd->name, &fail);
+	run->protocol = spec->cmd->protocol;
+	run->exec_timeout_ms = spec->cmd->exec_timeout * 1000u;
+	run->timeout_s = spec->timeout_s;
+	snprintf(run->addr, sizeof(run->addr), "%s", addr);
+	run->req = spec->req;
+	run->req.srcip = run->addr[0] != '\0' ? run->addr : NULL;
+	run->req.command = dup_or_null(a, spec->req.command, &fail);
+	run->req.program = dup_or_null(a, spec->req.program, &fail);
+	run->req.origin = dup_or_null(a, spec->req.origin, &fail);
+	run->req.user = dup_or_null(a, spec->req.user, &fail);
+	run->req.alert_id = dup_or_null(a, spec->req.alert_id, &fail);
+	run->req.location = dup_or_null(a, spec->req.location, &fail);
+	run->req.alert_json = dup_or_null(a, spec->req.alert_json, &fail);
+	run->req.extra_args = dup_or_null(a, spec->req.extra_args, &fail);
+	if (fail) {
+		run_free(run);
+		return NULL;
+	}
+	return run;
+}
+
+static void
+run_report(struct ar_run *run, const struct exec_result *res, const char *why)
+{
+	struct ar_run_info info = {
+	    .command = run->command,
+	    .action = run->req.command,
+	    .addr = run->req.srcip,
+	    .rule_id = run->req.rule_id,
+	    .alert_id = run->req.alert_id,
+	    .timeout_s = run->timeout_s,
+	    .ok = why == NULL,
+	    .why = why,
+	    .res = res,
+	};
+
+	if (why != NULL)
+		run->r->st.failed++;
+	if (run->r->done != NULL)
+		run->r->done(&info, run->r->ctx);
+}
+
+static bool
+is_add(const struct ar_run *run)
+{
+	return strcmp(run->req.command, "add") == 0;
+}
+
+/* The program's stdout: for a JSON add, its check_keys line. */
+static void
+run_on_line(struct exec_job *job, const char *line, size_t len, void *ctx)
+{
+	struct ar_run *run = ctx;
+	char keys[512];
+
+	if (run->protocol != AR_PROTO_JSON || !is_add(run) ||
+	    ar_parse_check_keys(line, len, keys, sizeof(keys)) != 0)
+		return;
+	evloop_timer_stop(run->r->loop, &run->handshake);
+	buf_reset(&run->msg);
+	if (ar_msg_json(&run->msg, &run->req, "continue") == 0)
+		(void)exec_write(job, run->msg.data, run->msg.len);
+	exec_close_stdin(job);
+}
+
+static void
+run_on_handshake(struct evloop *loop, struct evtimer *t)
+{
+	struct ar_run *run = t->ctx;
+
+	(void)loop;
+	exec_close_stdin(run->job);
+}
+
+static void runner_pump(struct ar_runner *r);
+
+static const char *
+result_why(const struct exec_result *res)
+{
+	if (res->timed_out)
+		return "killed at its time limit";
+	if (WIFEXITED(res->status) && WEXITSTATUS(res->status) == 0)
+		return NULL;
+	return WIFEXITED(res->status) ? "exited with an error"
+				      : "killed by a signal";
+}
+
+static void
+run_on_done(struct exec_job *job, const struct exec_result *res, void *ctx)
+{
+	struct ar_run *run = ctx;
+	struct ar_runner *r = run->r;
+
+	(void)job;
+	evloop_timer_stop(r->loop, &run->handshake);
+	r->running[run->slot] = r->running[--r->nrunning];
+	r->running[run->slot]->slot = run->slot;
+	if (res->timed_out)
+		r->st.timed_out++;
+	run_report(run, res, result_why(res));
+	run_free(run);
+	runner_pump(r);
+}
+
+/* Build the protocol's input: the JSON message, or the legacy argv. */
+static int
+run_prepare(struct ar_run *run, char **argv_json)
+{
+	if (run->protocol == AR_PROTO_LEGACY)
+		return ar_argv_legacy(
+		    &run->req, run->path, &run->argstore, run->argv);
+	argv_json[0] = (char *)run->path;
+	argv_json[1] = NULL;
+	return ar_msg_json(&run->msg, &run->req, run->req.command);
+}
+
+static int
+run_start(struct ar_runner *r, struct ar_run *run)
+{
+	char *argv_json[2];
+	struct exec_spec spec = {
+	    .path = run->path,
+	    .timeout_ms = run->exec_timeout_ms,
+	    .on_line = run_on_line,
+	    .on_done = run_on_done,
+	    .ctx = run,
+	};
+	int rc;
+
+	if ((rc = run_prepare(run, argv_json)) != 0)
+		return rc;
+	spec.argv = run->protocol == AR_PROTO_LEGACY ? run->argv : argv_json;
+	if ((rc = exec_start(r->loop, &spec, &run->job)) != 0)
+		return rc;
+	r->st.started++;
+	run->slot = r->nrunning;
+	r->running[r->nrunning++] = run;
+	if (run->protocol == AR_PROTO_LEGACY) {
+		exec_close_stdin(run->job);
+		return 0;
+	}
+	if (exec_write(run->job, run->msg.data, run->msg.len) != 0 ||
+	    !is_add(run)) {
+		exec_close_stdin(run->job);
+		return 0;
+	}
+	evtimer_init(&run->handshake, run_on_handshake, run);
+	(void)evloop_timer_start(r->loop, &run->handshake,
+	    run->exec_timeout_ms && run->exec_timeout_ms < HANDSHAKE_MS
+		? run->exec_timeout_ms
+		: HANDSHAKE_MS);
+	return 0;
+}
+
+/* True when a run for the same command and address is running. */
+static bool
+key_busy(const struct ar_runner *r, const struct ar_run *run)
+{
+	size_t i;
+
+	for (i = 0; i < r->nrunning; i++) {
+		const struct ar_run *o = r->running[i];
+
+		if (strcmp(o->addr, run->addr) == 0 &&
+		    strcmp(o->command, run->command) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Take the first queued run whose key is free off the queue. */
+static struct ar_run *
+queue_take(struct ar_runner *r)
+{
+	struct ar_run *run, *prev = NULL;
+
+	for (run = r->head; run != NULL; prev = run, run = run->next) {
+		if (key_busy(r, run))
+			continue;
+		if (prev == NULL)
+			r->head = run->next;
+		else
+			prev->next = run->next;
+		if (r->tail == run)
+			r->tail = prev;
+		r->nqueued--;
+		run->next = NULL;
+		return run;
+	}
+	return NULL;
+}
+
+static void
+runner_pump(struct ar_runner *r)
+{
+	struct ar_run *run;
+	int rc;
+
+	while (r->nrunning < r->max_running && (run = queue_take(r)) != NULL) {
+		if ((rc = run_start(r, run)) != 0) {
+			log_error("response %s %s %s: cannot start %s: %s",
+			    run->command, run->req.command,
+			    run->addr[0] ? run->addr : "-", run->path,
+			    arx_strerror(rc));
+			run_report(run, NULL, "could not be started");
+			run_free(run);
+		}
+	}
+}
+
+int
+ar_runner_submit(struct ar_runner *r, const struct ar_run_spec *spec)
+{
+	struct ar_run *run;
+	char addr[64];
+	const char *why;
+
+	if (ar_request_check(&spec->req, addr, &why) != 0) {
+		log_warn("response %s refused: %s", spec->cmd->name, why);
+		return ARX_ERR_INVAL;
+	}
+	if (!spec->must_run && r->nqueued >= r->max_queued &&
+	    r->nrunning >= r->max_running) {
+		r->st.dropped++;
+		log_warn("response %s %s %s dropped: %zu runs already wait",
+		    spec->cmd->name, spec->req.command, addr, r->nqueued);
+		return ARX_ERR_TOOBIG;
+	}
+	if ((run = run_new(r, spec, addr)) == NULL)
+		return ARX_ERR_NOMEM;
+	if (r->tail != NULL)
+		r->tail->next = run;
+	else
+		r->head = run;
+	r->tail = run;
+	r->nqueued++;
+	runner_pump(r);
+	return 0;
+}
+
+size_t
+ar_runner_pending(const struct ar_runner *r)
+{
+	return r->nrunning + r->nqueued;
+}
+
+void
+ar_runner_stats(const struct ar_runner *r, struct ar_runner_stats *st)
+{
+	*st = r->st;
+	st->running = r->nrunning;
+	st->queued = r->nqueued;
+}

@@ -1,0 +1,79 @@
+/*
+ * The response runner: runs response programs for the dispatcher, a
+ * bounded number at a time, in either protocol, and reports each run's
+ * end. It owns a copy of everything a run needs (the message, argv, the
+ * values for the log), so the caller's strings may go away at once.
+ *
+ *  - JSON (Wazuh >= 4.2): the add or delete message is written to stdin;
+ *    on an add the program's check_keys line is answered with
+ *    "continue" (the block table already stops duplicate adds), then
+ *    stdin is closed.
+ *  - legacy (OSSEC): the values are passed in argv; stdin is closed.
+ *
+ * At most max_running programs run at once; further runs wait in a FIFO
+ * of at most max_queued entries. A run that must not be lost (a delete,
+ * which lifts a block) is queued even past that bound: deletes are
+ * bounded by the block table itself. Two runs for the same command and
+ * address never overlap, so a delete never overtakes its add.
+ */
+#ifndef ARX_AR_RUNNER_H
+#define ARX_AR_RUNNER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ar/protocol.h"
+#include "config/conf.h"
+#include "core/evloop.h"
+#include "exec/exec.h"
+
+struct ar_runner;
+
+/* What the runner reports when a run ends (valid during the callback). */
+struct ar_run_info {
+	const char *command; /* the <command> name */
+	const char *action;  /* "add" or "delete" */
+	const char *addr;    /* checked address text, or NULL */
+	unsigned rule_id;
+	const char *alert_id;          /* or NULL */
+	uint64_t timeout_s;            /* block length, for the log; 0: none */
+	bool ok;                       /* started, exited 0 */
+	const char *why;               /* when !ok: what went wrong */
+	const struct exec_result *res; /* NULL if it never started */
+};
+
+typedef void ar_run_done_fn(const struct ar_run_info *info, void *ctx);
+
+struct ar_run_spec {
+	const char *path; /* absolute executable */
+	const struct conf_command *cmd;
+	struct ar_request req; /* req.command is "add" or "delete" */
+	uint64_t timeout_s;    /* block length, for the log */
+	bool must_run;         /* queue even when the queue is full */
+};
+
+struct ar_runner_stats {
+	unsigned long started, failed, timed_out, dropped;
+	size_t running, queued;
+};
+
+struct ar_runner *ar_runner_new(struct evloop *loop, unsigned max_running,
+    unsigned max_queued, ar_run_done_fn *done, void *ctx);
+/* Forget every waiting run and free; running programs are left to end
+ * on their own (no report comes for them). */
+void ar_runner_free(struct ar_runner *r);
+
+/*
+ * Start or queue a run. 0, ARX_ERR_TOOBIG when the queue is full (the
+ * run is dropped and counted), ARX_ERR_INVAL for a request that fails
+ * ar_request_check, ARX_ERR_NOMEM.
+ */
+int ar_runner_submit(struct ar_runner *r, const struct ar_run_spec *spec);
+
+/* Runs started and not ended, plus runs waiting. */
+size_t ar_runner_pending(const struct ar_runner *r);
+
+void ar_runner_stats(const struct ar_runner *r, struct ar_runner_stats *st);
+
+#endif

@@ -1,0 +1,437 @@
+/*
+ * The dispatcher end to end with real programs (the recorder in
+ * tests/helpers, linked into a response directory of the test's own),
+ * the real clock and the event loop: block, extend, lift on time,
+ * escalation, white list, both protocols, failing and hung programs,
+ * refused values, manual blocks, and the journal across a restart.
+ */
+#include <sys/stat.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+#include "ar/dispatch.h"
+#include "core/clock.h"
+#include "core/err.h"
+
+#define MAX_EVENTS 64
+
+struct rec_event {
+	enum ar_event_type type;
+	char command[32], action[8], addr[64];
+	uint64_t timeout_s;
+	int64_t now_ms, expires_ms;
+	unsigned offences;
+};
+
+static struct fixture {
+	char dir[64], conf_text[4096], path[256];
+	struct arx_conf *conf;
+	struct evloop *loop;
+	struct ar_dispatch *d;
+	struct rec_event ev[MAX_EVENTS];
+	size_t nev;
+} fx;
+
+static const char conf_fmt[] =
+    "<arx_config>"
+    "<global><white_list>127.0.0.1</white_list>"
+    "<white_list>2001:db8:ffff::/48</white_list></global>"
+    "<command><name>rec</name><executable>recorder</executable>"
+    "<timeout_allowed>yes</timeout_allowed></command>"
+    "<command><name>legacy</name><executable>recorder</executable>"
+    "<protocol>legacy</protocol></command>"
+    "<command><name>failing</name><executable>recorder</executable>"
+    "<extra_args>fail</extra_args></command>"
+    "<command><name>hung</name><executable>recorder</executable>"
+    "<extra_args>hang</extra_args><exec_timeout>1</exec_timeout></command>"
+    "<command><name>notify</name><executable>recorder</executable>"
+    "</command>"
+    "<active-response><command>rec</command><location>local</location>"
+    "<rules_id>100</rules_id><timeout>1</timeout>"
+    "<repeated_offenders>2s</repeated_offenders></active-response>"
+    "<active-response><command>legacy</command><location>local</location>"
+    "<rules_id>101</rules_id></active-response>"
+    "<active-response><command>failing</command><location>server</location>"
+    "<rules_id>102</rules_id></active-response>"
+    "<active-response><command>hung</command><location>local</location>"
+    "<rules_id>103</rules_id></active-response>"
+    "<active-response><command>notify</command><location>local</location>"
+    "<rules_id>104</rules_id><apply_white_list>no</apply_white_list>"
+    "</active-response>"
+    "<active-response><command>rec</command><location>all</location>"
+    "<rules_id>105</rules_id></active-response>"
+    "<daemon><active_response_dir>%s/ar</active_response_dir>"
+    "<node_name>test</node_name></daemon>"
+    "</arx_config>";
+
+static void
+on_event(const struct ar_event *e, void *ctx)
+{
+	struct rec_event *r;
+
+	(void)ctx;
+	assert_true(fx.nev < MAX_EVENTS);
+	r = &fx.ev[fx.nev++];
+	r->type = e->type;
+	snprintf(
+	    r->command, sizeof(r->command), "%s", e->command ? e->command : "");
+	snprintf(
+	    r->action, sizeof(r->action), "%s", e->action ? e->action : "");
+	snprintf(r->addr, sizeof(r->addr), "%s", e->addr ? e->addr : "");
+	r->timeout_s = e->timeout_s;
+	r->now_ms = e->now_ms;
+	r->expires_ms = e->expires_ms;
+	r->offences = e->offences;
+}
+
+static void
+path_of(const char *name)
+{
+	snprintf(fx.path, sizeof(fx.path), "%s/%s", fx.dir, name);
+}
+
+static int
+start(void)
+{
+	char journal[256], arlog[256];
+	struct ar_dispatch_opts o = {
+	    .conf = fx.conf,
+	    .loop = fx.loop,
+	    .clock = clock_real(),
+	    .journal_path = journal,
+	    .arlog_path = arlog,
+	    .on_event = on_event,
+	};
+
+	snprintf(journal, sizeof(journal), "%s/blocks.journal", fx.dir);
+	snprintf(arlog, sizeof(arlog), "%s/active-responses.log", fx.dir);
+	return ar_dispatch_new(&o, &fx.d);
+}
+
+static int
+setup(void **state)
+{
+	char ar[128], link[160];
+
+	(void)state;
+	memset(&fx, 0, sizeof(fx));
+	snprintf(fx.dir, sizeof(fx.dir), "/tmp/arx-dispatch-XXXXXX");
+	assert_non_null(mkdtemp(fx.dir));
+	snprintf(ar, sizeof(ar), "%s/ar", fx.dir);
+	assert_int_equal(mkdir(ar, 0700), 0);
+	snprintf(link, sizeof(link), "%s/recorder", ar);
+	assert_int_equal(symlink(RECORDER, link), 0);
+	snprintf(fx.conf_text, sizeof(fx.conf_text), conf_fmt, fx.dir);
+	assert_int_equal(conf_load_mem("test.conf", fx.conf_text,
+			     strlen(fx.conf_text), &fx.conf),
+	    0);
+	fx.loop = evloop_new(clock_real());
+	assert_non_null(fx.loop);
+	assert_int_equal(start(), 0);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	ar_dispatch_free(fx.d);
+	/* Programs still running end on their own (each has a deadline). */
+	while (evloop_ntimers(fx.loop) > 0)
+		assert_true(evloop_run_once(fx.loop, 50) >= 0);
+	evloop_free(fx.loop);
+	conf_free(fx.conf);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", fx.dir);
+	assert_int_equal(system(cmd), 0);
+	return 0;
+}
+
+/* Index of the first event of type (and action) from event from. */
+static int
+find_event(size_t from, enum ar_event_type type, const char *action)
+{
+	size_t i;
+
+	for (i = from; i < fx.nev; i++)
+		if (fx.ev[i].type == type &&
+		    (action == NULL || strcmp(fx.ev[i].action, action) == 0))
+			return (int)i;
+	return -1;
+}
+
+/* Run the loop until the event comes (at most max_ms). */
+static int
+wait_event(size_t from, enum ar_event_type type, const char *action, int max_ms)
+{
+	int i, k;
+
+	for (i = 0; i < max_ms / 20; i++) {
+		if ((k = find_event(from, type, action)) >= 0)
+			return k;
+		assert_true(evloop_run_once(fx.loop, 20) >= 0);
+	}
+	return find_event(from, type, action);
+}
+
+static char *
+slurp(const char *name)
+{
+	static char text[16384];
+	FILE *f;
+	size_t n;
+
+	path_of(name);
+	text[0] = '\0';
+	if ((f = fopen(fx.path, "r")) == NULL)
+		return text;
+	n = fread(text, 1, sizeof(text) - 1, f);
+	text[n] = '\0';
+	fclose(f);
+	return text;
+}
+
+static int
+trigger(unsigned rule_id, const char *srcip, const char *user)
+{
+	struct rule r = {.id = rule_id, .level = 10, .groups = "test,"};
+	struct ar_trigger t = {
+	    .rule = &r,
+	    .srcip = srcip,
+	    .user = user,
+	    .location = "/var/log/auth.log",
+	    .alert_id = "1700000000.42",
+	    .alert_json = NULL,
+	};
+
+	return ar_dispatch_trigger(fx.d, &t);
+}
+
+static void
+test_block_extend_lift(void **state)
+{
+	int b, u, k;
+
+	(void)state;
+	assert_int_equal(trigger(100, "192.0.2.6", "root"), 1);
+	assert_int_equal(fx.ev[0].type, AR_EV_BLOCK);
+	assert_string_equal(fx.ev[0].addr, "192.0.2.6");
+	assert_int_equal(fx.ev[0].timeout_s, 1);
+	assert_true(wait_event(0, AR_EV_DONE, "add", 3000) > 0);
+	assert_string_equal(
+	    slurp("ar/recorder.log"), "IN:add 192.0.2.6\nREPLY:continue\n");
+	/* A second offence while blocked extends; no program runs. */
+	b = (int)fx.nev;
+	assert_int_equal(trigger(100, "192.0.2.6", NULL), 1);
+	assert_int_equal(fx.ev[b].type, AR_EV_EXTEND);
+	assert_int_equal(ar_dispatch_pending(fx.d), 0);
+	/* Lifted within a second of its deadline, never before it. */
+	u = wait_event((size_t)b, AR_EV_UNBLOCK, NULL, 5000);
+	assert_true(u > b);
+	assert_true(fx.ev[u].now_ms >= fx.ev[b].expires_ms);
+	assert_true(fx.ev[u].now_ms - fx.ev[b].expires_ms < 1000);
+	assert_true(wait_event((size_t)u, AR_EV_DONE, "delete", 3000) > u);
+	assert_non_null(
+	    strstr(slurp("ar/recorder.log"), "IN:delete 192.0.2.6"));
+	/* The next offence escalates to the repeated_offenders step. */
+	k = (int)fx.nev;
+	assert_int_equal(trigger(100, "192.0.2.6", NULL), 1);
+	assert_int_equal(fx.ev[k].type, AR_EV_BLOCK);
+	assert_int_equal(fx.ev[k].timeout_s, 2);
+	assert_int_equal(fx.ev[k].offences, 3);
+	assert_true(wait_event((size_t)k, AR_EV_DONE, "add", 3000) > k);
+	slurp("active-responses.log");
+	assert_non_null(strstr(slurp("active-responses.log"),
+	    "arx-ar: rec add 192.0.2.6 rule 100 alert 1700000000.42 timeout 1"));
+	assert_non_null(strstr(slurp("active-responses.log"),
+	    "arx-ar: rec extend 192.0.2.6 rule 100"));
+	assert_non_null(strstr(
+	    slurp("active-responses.log"), "arx-ar: rec delete 192.0.2.6"));
+}
+
+static void
+test_whitelist(void **state)
+{
+	int n;
+
+	(void)state;
+	assert_int_equal(trigger(100, "127.0.0.1", NULL), 0);
+	assert_int_equal(trigger(100, "::ffff:127.0.0.1", NULL), 0);
+	assert_int_equal(trigger(100, "2001:db8:ffff::5", NULL), 0);
+	assert_int_equal(fx.nev, 3);
+	for (n = 0; n < 3; n++)
+		assert_int_equal(fx.ev[n].type, AR_EV_WHITELIST);
+	assert_int_equal(ar_dispatch_pending(fx.d), 0);
+	assert_non_null(strstr(slurp("active-responses.log"),
+	    "arx-ar: rec whitelisted 127.0.0.1 rule 100"));
+	/* Just outside the block: blocked. */
+	assert_int_equal(trigger(100, "2001:db8:fffe::5", NULL), 1);
+	assert_int_equal(fx.ev[3].type, AR_EV_BLOCK);
+	/* A response that opted out of the white list still runs. */
+	assert_int_equal(trigger(104, "127.0.0.1", NULL), 1);
+	assert_int_equal(fx.ev[4].type, AR_EV_BLOCK);
+	assert_string_equal(fx.ev[4].command, "notify");
+}
+
+static void
+test_legacy(void **state)
+{
+	(void)state;
+	assert_int_equal(trigger(101, "192.0.2.7", "admin"), 1);
+	assert_true(wait_event(0, AR_EV_DONE, "add", 3000) > 0);
+	assert_string_equal(slurp("ar/recorder.log"),
+	    "add|admin|192.0.2.7|1700000000.42|101|/var/log/auth.log|-\n");
+}
+
+static void
+test_failures(void **state)
+{
+	struct ar_dispatch_stats st;
+	int f;
+
+	(void)state;
+	assert_int_equal(trigger(102, "192.0.2.8", NULL), 1);
+	f = wait_event(0, AR_EV_FAIL, NULL, 3000);
+	assert_true(f > 0);
+	assert_non_null(strstr(
+	    slurp("active-responses.log"), "arx-ar: failing fail 192.0.2.8"));
+	/* A failed add is not in force: the next offence runs it again. */
+	assert_int_equal(trigger(102, "192.0.2.8", NULL), 1);
+	assert_int_equal(fx.ev[fx.nev - 1].type, AR_EV_BLOCK);
+	/* A hung program is killed at its limit. */
+	assert_int_equal(trigger(103, "192.0.2.9", NULL), 1);
+	for (f = 0; f < 250 && ar_dispatch_pending(fx.d) > 0; f++)
+		assert_true(evloop_run_once(fx.loop, 20) >= 0);
+	ar_dispatch_stats(fx.d, &st);
+	assert_int_equal(st.runs_timed_out, 1);
+	assert_int_equal(st.failed, 3);
+}
+
+static void
+test_refused(void **state)
+{
+	struct ar_dispatch_stats st;
+
+	(void)state;
+	assert_int_equal(trigger(100, "192.0.2.1; rm -rf /", NULL), 0);
+	assert_int_equal(trigger(100, "192.0.2.1", "x$(id)"), 0);
+	assert_int_equal(trigger(999, "192.0.2.1", NULL), 0);
+	/* location all needs agents: nothing on a single host. */
+	assert_int_equal(trigger(105, "192.0.2.1", NULL), 0);
+	assert_int_equal(fx.nev, 2);
+	assert_int_equal(fx.ev[0].type, AR_EV_REFUSED);
+	assert_int_equal(fx.ev[1].type, AR_EV_REFUSED);
+	ar_dispatch_stats(fx.d, &st);
+	assert_int_equal(st.refused, 2);
+	assert_int_equal(st.table.active, 0);
+}
+
+static void
+test_manual(void **state)
+{
+	const char *why;
+	int u;
+
+	(void)state;
+	assert_int_equal(
+	    ar_dispatch_block(fx.d, NULL, "198.51.100.4", 60, &why), 0);
+	assert_string_equal(fx.ev[0].command, "rec");
+	assert_int_equal(fx.ev[0].timeout_s, 60);
+	assert_int_equal(
+	    ar_dispatch_block(fx.d, "nope", "198.51.100.4", 60, &why),
+	    ARX_ERR_NOTFOUND);
+	assert_int_equal(ar_dispatch_block(fx.d, NULL, "127.0.0.1", 60, &why),
+	    ARX_ERR_INVAL);
+	assert_string_equal(why, "the address is white-listed");
+	assert_int_equal(ar_dispatch_block(fx.d, NULL, "300.1.1.1", 60, &why),
+	    ARX_ERR_INVAL);
+	assert_int_equal(ar_dispatch_unblock(fx.d, NULL, "198.51.100.4"), 1);
+	u = wait_event(0, AR_EV_UNBLOCK, NULL, 100);
+	assert_true(u > 0);
+	assert_true(wait_event((size_t)u, AR_EV_DONE, "delete", 3000) > u);
+	assert_int_equal(
+	    ar_dispatch_unblock(fx.d, NULL, "198.51.100.4"), ARX_ERR_NOTFOUND);
+}
+
+static void
+test_restart(void **state)
+{
+	const char *why;
+	int64_t deadline, overdue_at;
+	int u;
+
+	(void)state;
+	assert_int_equal(
+	    ar_dispatch_block(fx.d, "rec", "203.0.113.5", 2, &why), 0);
+	assert_int_equal(
+	    ar_dispatch_block(fx.d, "rec", "2001:db8::5", 1, &why), 0);
+	deadline = fx.ev[0].expires_ms;
+	overdue_at = fx.ev[1].expires_ms;
+	assert_true(wait_event(0, AR_EV_DONE, "add", 3000) >= 0);
+	/* As after SIGKILL: nothing lifted, the state is only on disk. */
+	ar_dispatch_free(fx.d);
+	fx.d = NULL;
+	usleep(1200 * 1000);
+	fx.nev = 0;
+	assert_int_equal(start(), 0);
+	/* The overdue block goes at once, the other at its own deadline. */
+	u = wait_event(0, AR_EV_UNBLOCK, NULL, 200);
+	assert_true(u >= 0);
+	assert_string_equal(fx.ev[u].addr, "2001:db8::5");
+	assert_true(fx.ev[u].now_ms >= overdue_at);
+	u = wait_event((size_t)u + 1, AR_EV_UNBLOCK, NULL, 3000);
+	assert_true(u >= 0);
+	assert_string_equal(fx.ev[u].addr, "203.0.113.5");
+	assert_true(fx.ev[u].now_ms >= deadline);
+	assert_true(fx.ev[u].now_ms - deadline < 1000);
+	assert_true(wait_event((size_t)u, AR_EV_DONE, "delete", 3000) > u);
+	assert_non_null(
+	    strstr(slurp("ar/recorder.log"), "IN:delete 203.0.113.5"));
+}
+
+static void
+test_missing_program(void **state)
+{
+	struct log_capture cap;
+	struct arx_conf *conf;
+	struct ar_dispatch *d;
+	struct ar_dispatch_opts o = {.loop = fx.loop, .clock = clock_real()};
+	static const char text[] =
+	    "<arx_config><command><name>x</name><executable>/nonexistent/x"
+	    "</executable></command><active-response><command>x</command>"
+	    "<location>local</location><rules_id>1</rules_id>"
+	    "</active-response></arx_config>";
+
+	(void)state;
+	assert_int_equal(conf_load_mem("x.conf", text, strlen(text), &conf), 0);
+	o.conf = conf;
+	capture_start(&cap);
+	assert_int_equal(ar_dispatch_new(&o, &d), ARX_ERR_CONFIG);
+	capture_stop();
+	assert_captured(&cap,
+	    "x.conf:1: command 'x': program /nonexistent/x "
+	    "is missing or not executable");
+	conf_free(conf);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(
+		test_block_extend_lift, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_whitelist, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_legacy, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_failures, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_manual, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_restart, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_missing_program, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
