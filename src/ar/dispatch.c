@@ -117,10 +117,32 @@ remaining_s(const struct ar_block *b, int64_t now_ms)
 	return (uint64_t)((b->expires_ms - now_ms + 999) / 1000);
 }
 
+/*
+ * How long a program that keeps its own expiry should hold a block of
+ * timeout_s if arx is not there to lift it: past arx's own deadline by
+ * the longest block the response can give (at least a minute), so arx
+ * lifts first while it runs, and an extension by one more offence
+ * stays inside it. 0 (never lifted) stays 0.
+ */
+static uint64_t
+safety_timeout(const struct ar_escalation *e, uint64_t timeout_s)
+{
+	uint64_t longest = e != NULL ? e->base_s : 0;
+	size_t i;
+
+	if (timeout_s == 0)
+		return 0;
+	for (i = 0; e != NULL && i < e->nsteps; i++)
+		if (e->steps_s[i] > longest)
+			longest = e->steps_s[i];
+	return timeout_s + (longest > 60 ? longest : 60);
+}
+
 /* Hand one run to the runner (or, in a dry run, only count it). */
 static int
 submit(struct ar_dispatch *d, unsigned cmd, const char *action,
-    const struct ar_trigger *t, const char *addr, uint64_t timeout_s)
+    const struct ar_trigger *t, const char *addr, uint64_t timeout_s,
+    uint64_t safety_s)
 {
 	const struct conf_command *c = &d->conf->commands[cmd];
 	struct ar_run_spec spec = {
@@ -135,6 +157,7 @@ submit(struct ar_dispatch *d, unsigned cmd, const char *action,
 		    .origin = d->conf->daemon.node_name,
 		    .srcip = addr,
 		    .extra_args = c->extra_args,
+		    .arx_timeout_s = safety_s,
 		},
 	};
 
@@ -232,7 +255,7 @@ lift(struct ar_dispatch *d, const struct ar_block *b, const char *why)
 	journal_del(d, b->cmd, &b->addr);
 	d->st.unblocks++;
 	emit(d, &ev);
-	if (submit(d, b->cmd, "delete", NULL, addr, 0) != 0)
+	if (submit(d, b->cmd, "delete", NULL, addr, 0, 0) != 0)
 		log_error("block of %s by %s lifted from the table, but its "
 			  "delete could not run",
 		    addr, d->names[b->cmd]);
@@ -310,7 +333,8 @@ block_one(struct ar_dispatch *d, unsigned cmd, const struct ar_escalation *e,
 		return 0;
 	}
 	d->st.blocks++;
-	if ((rc = submit(d, cmd, "add", t, addr, ev.timeout_s)) != 0) {
+	if ((rc = submit(d, cmd, "add", t, addr, ev.timeout_s,
+		 safety_timeout(e, ev.timeout_s))) != 0) {
 		forget(d, d->names[cmd], addr);
 		refuse(d, d->names[cmd], addr, rule_id,
 		    rc == ARX_ERR_TOOBIG ? "too many runs waiting"
@@ -360,7 +384,7 @@ notify_one(struct ar_dispatch *d, unsigned cmd, const struct ar_trigger *t)
 		return 0;
 	d->st.notifications++;
 	emit(d, &ev);
-	return submit(d, cmd, "add", t, NULL, 0);
+	return submit(d, cmd, "add", t, NULL, 0, 0);
 }
 
 /* Wazuh's crafted-value checks: a bad srcip or user skips every

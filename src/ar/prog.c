@@ -118,6 +118,14 @@ from_json(const char *name, struct ar_prog_request *rq)
 	    sizeof(rq->addr_text));
 	field(&ev, "parameters.extra_args", extra, sizeof(rq->extra));
 	find_timeout(extra, &rq->timeout_s);
+	if (rq->timeout_s == 0) {
+		char num[24];
+		uint64_t v;
+
+		field(&ev, "parameters.arx_timeout", num, sizeof(num));
+		if (str_to_uint(num, 1, UINT32_MAX, &v) == 0)
+			rq->timeout_s = v;
+	}
 	if (strcmp(rq->command, "add") != 0)
 		goto out;
 	send_check_keys(name, rq->addr_text);

@@ -18,7 +18,8 @@ struct ar_prog_request {
 	char command[16];     /* "add", "delete" or "abort" */
 	char addr_text[64];   /* as received, for messages */
 	struct arx_addr addr; /* parsed; valid when read returned 0 */
-	uint64_t timeout_s;   /* "--timeout S" among extra args; 0: none */
+	uint64_t timeout_s;   /* "--timeout S" among extra args, else the
+			       * JSON parameters.arx_timeout; 0: none */
 	char extra[512];      /* extra args, space separated */
 };
 

@@ -145,6 +145,9 @@ ar_msg_json(struct buf *out, const struct ar_request *req, const char *command)
 	    (r = json_put_string(out, command, strlen(command))) != 0 ||
 	    (r = buf_puts(out, ",\"parameters\":{\"extra_args\":")) != 0 ||
 	    (r = put_extra_args(out, req->extra_args)) != 0 ||
+	    (req->arx_timeout_s > 0 && strcmp(command, "add") == 0 &&
+		(r = buf_printf(out, ",\"arx_timeout\":%llu",
+		     (unsigned long long)req->arx_timeout_s)) != 0) ||
 	    (r = buf_puts(out, ",\"alert\":")) != 0 ||
 	    (r = req->alert_json != NULL ? buf_puts(out, req->alert_json)
 					 : put_min_alert(out, req)) != 0 ||

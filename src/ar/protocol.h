@@ -7,6 +7,10 @@
  *    "alert":{...},"program":"..."}}, then, for an add, the program's
  *    check_keys line on stdout answered by the same message with
  *    "command":"continue" or "abort".
+ *    arx adds "arx_timeout" (seconds) to parameters on an add: how long
+ *    a program that keeps its own expiry (firewall-drop's nftables and
+ *    ipset timeouts) should keep the block if arx is not there to lift
+ *    it. Programs that do not know it ignore it.
  *  - OSSEC legacy: argv = program add|delete user srcip alertid ruleid
  *    location filename [extra args].
  *
@@ -19,6 +23,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/buf.h"
 
@@ -36,6 +41,7 @@ struct ar_request {
 	const char *location;   /* the event's location */
 	const char *alert_json; /* the alerts.json object, or NULL */
 	const char *extra_args; /* space separated, or NULL */
+	uint64_t arx_timeout_s; /* JSON parameters.arx_timeout; 0: none */
 };
 
 /* True for a user name the stock programs accept (the account

@@ -1090,7 +1090,7 @@ static const struct conf_elem daemon_elems[] = {
     DAEMON_PATH("active_response_dir", ar_dir),
     DAEMON_PATH("control_socket", control_socket),
     {"node_name", conf_set_str, conf_dump_str,
-	offsetof(struct conf_daemon, node_name), 0, 0, CE_REQUIRED, NULL, NULL},
+	offsetof(struct conf_daemon, node_name), 0, 0, 0, NULL, NULL},
     {"lift_on_stop", conf_set_bool, conf_dump_bool,
 	offsetof(struct conf_daemon, lift_on_stop), 0, 0, 0, NULL, NULL},
     DAEMON_UINT("max_blocks", max_blocks, 1, 10000000),

@@ -1,8 +1,9 @@
 /*
  * arxd: the arx daemon. This file owns the command line, start-up and the
- * exit codes (sysexits). Today it loads and checks a configuration (-t) or
- * prints its canonical form (-T); log collection, analysis and active
- * response are wired in here as their layers land (see docs/ARCHITECTURE.md).
+ * exit codes (sysexits). It loads and checks a configuration (-t), prints
+ * its canonical form (-T), or runs (run.c): today active response and its
+ * control socket; log collection and analysis join with the daemon issue
+ * (see docs/ARCHITECTURE.md).
  */
 #include <getopt.h>
 #include <stdbool.h>
@@ -14,6 +15,7 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "daemon/run.h"
 
 #ifndef ARX_DEFAULT_CONF
 #define ARX_DEFAULT_CONF "/etc/arx/arx.conf"
@@ -138,12 +140,8 @@ main(int argc, char **argv)
 		rc = dump_conf(conf);
 	else if (o.test)
 		report_conf(conf);
-	else {
-		log_error("this build of arxd can test (-t) and print (-T) a "
-			  "configuration; log collection and response are not "
-			  "built yet");
-		rc = EX_UNAVAILABLE;
-	}
+	else
+		rc = arxd_run(conf);
 	conf_free(conf);
 	return rc;
 }

@@ -10,5 +10,9 @@
 #endif
 
 int cmd_logtest(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_block(int argc, char **argv);
+int cmd_unblock(int argc, char **argv);
 
 #endif

@@ -21,6 +21,10 @@ static int cmd_help(int argc, char **argv);
 
 static const struct arx_cmd arx_cmds[] = {
     {"logtest", cmd_logtest, "decode log lines from standard input"},
+    {"status", cmd_status, "what the running arxd is doing"},
+    {"list", cmd_list, "active blocks, remaining time, offences"},
+    {"block", cmd_block, "block an address now"},
+    {"unblock", cmd_unblock, "lift an address's blocks now"},
     {"help", cmd_help, "show this help"},
 };
 

@@ -1,0 +1,467 @@
+/*
+ * The control protocol (control.h): request parsing from a table of
+ * verbs, and the JSON answers built from the dispatcher's state. Owns
+ * nothing beyond the answer it appends.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ar/control.h"
+#include "core/addr.h"
+#include "core/err.h"
+#include "core/strparse.h"
+#include "engine/json.h"
+
+#define MAX_WORDS     5
+#define MAX_TIMEOUT_S (10ull * 365 * 86400)
+
+struct ctl_verb_def {
+	const char *name;
+	enum ctl_verb verb;
+	size_t min_args, max_args; /* words after the verb */
+};
+
+static const struct ctl_verb_def verbs[] = {
+    {"status", CTL_STATUS, 0, 0},
+    {"list", CTL_LIST, 0, 0},
+    {"block", CTL_BLOCK, 1, 3},
+    {"unblock", CTL_UNBLOCK, 1, 2},
+};
+
+#define NVERBS (sizeof(verbs) / sizeof(verbs[0]))
+
+struct word {
+	const char *p;
+	size_t len;
+};
+
+static size_t
+split(const char *line, size_t len, struct word *w, size_t max)
+{
+	size_t i = 0, n = 0;
+
+	while (i < len) {
+		while (i < len && line[i] == ' ')
+			i++;
+		if (i == len)
+			break;
+		if (n == max)
+			return max + 1;
+		w[n].p = line + i;
+		while (i < len && line[i] != ' ')
+			i++;
+		w[n].len = (size_t)(line + i - w[n].p);
+		n++;
+	}
+	return n;
+}
+
+static bool
+word_is(const struct word *w, const char *s)
+{
+	return strlen(s) == w->len && memcmp(w->p, s, w->len) == 0;
+}
+
+static int
+parse_addr(const struct word *w, struct ctl_request *out)
+{
+	struct arx_addr a;
+
+	if (addr_parse(w->p, w->len, &a) != 0)
+		return ARX_ERR_INVAL;
+	addr_format(&a, out->addr, sizeof(out->addr));
+	return 0;
+}
+
+static int
+parse_command(const struct word *w, struct ctl_request *out)
+{
+	static const char ok[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				 "abcdefghijklmnopqrstuvwxyz0123456789-_.";
+	size_t i;
+
+	if (w->len >= sizeof(out->command))
+		return ARX_ERR_INVAL;
+	for (i = 0; i < w->len; i++)
+		if (strchr(ok, w->p[i]) == NULL || w->p[i] == '\0')
+			return ARX_ERR_INVAL;
+	memcpy(out->command, w->p, w->len);
+	out->command[w->len] = '\0';
+	return 0;
+}
+
+static int
+parse_timeout(const struct word *w, struct ctl_request *out)
+{
+	char tmp[32];
+
+	if (word_is(w, "-"))
+		return 0;
+	if (w->len >= sizeof(tmp))
+		return ARX_ERR_INVAL;
+	memcpy(tmp, w->p, w->len);
+	tmp[w->len] = '\0';
+	if (str_to_duration(tmp, 1, MAX_TIMEOUT_S, &out->timeout_s) != 0 ||
+	    out->timeout_s == 0)
+		return ARX_ERR_INVAL;
+	return 0;
+}
+
+/* The arguments of block (ADDR [DURATION] [COMMAND]) and unblock
+ * (ADDR [COMMAND]). */
+static int
+parse_args(
+    const struct word *w, size_t n, struct ctl_request *out, const char **why)
+{
+	if (parse_addr(&w[0], out) != 0) {
+		*why = "not an IPv4 or IPv6 address";
+		return ARX_ERR_INVAL;
+	}
+	if (out->verb == CTL_BLOCK && n > 1 && parse_timeout(&w[1], out) != 0) {
+		*why = "the duration must be a positive number of seconds, or "
+		       "a number with s, m, h, d or w";
+		return ARX_ERR_INVAL;
+	}
+	if ((out->verb == CTL_BLOCK ? n > 2 : n > 1) &&
+	    parse_command(&w[n - 1], out) != 0) {
+		*why = "not a command name";
+		return ARX_ERR_INVAL;
+	}
+	return 0;
+}
+
+int
+ctl_parse(
+    const char *line, size_t len, struct ctl_request *out, const char **why)
+{
+	struct word w[MAX_WORDS];
+	size_t n, i;
+
+	memset(out, 0, sizeof(*out));
+	*why = NULL;
+	if (len > CTL_LINE_MAX || memchr(line, '\0', len) != NULL) {
+		*why = "request too long or not text";
+		return ARX_ERR_INVAL;
+	}
+	n = split(line, len, w, MAX_WORDS);
+	if (n > 0 && word_is(&w[0], "json")) {
+		out->json = true;
+		n = split(w[0].p + w[0].len,
+		    len - (size_t)(w[0].p + w[0].len - line), w, MAX_WORDS);
+	}
+	if (n == 0 || n > MAX_WORDS) {
+		*why = n == 0 ? "empty request" : "too many words";
+		return ARX_ERR_INVAL;
+	}
+	for (i = 0; i < NVERBS && !word_is(&w[0], verbs[i].name); i++)
+		;
+	if (i == NVERBS) {
+		*why = "unknown request (status, list, block, unblock)";
+		return ARX_ERR_INVAL;
+	}
+	out->verb = verbs[i].verb;
+	if (n - 1 < verbs[i].min_args || n - 1 > verbs[i].max_args) {
+		*why = "wrong number of arguments";
+		return ARX_ERR_INVAL;
+	}
+	return n > 1 ? parse_args(w + 1, n - 1, out, why) : 0;
+}
+
+static int
+put_error(struct buf *out, bool json, const char *why)
+{
+	int r;
+
+	if (!json)
+		return buf_printf(out, "error: %s\n", why);
+	if ((r = buf_puts(out, "{\"ok\":false,\"error\":")) != 0 ||
+	    (r = json_put_string(out, why, strlen(why))) != 0)
+		return r;
+	return buf_puts(out, "}\n");
+}
+
+/* ISO 8601 UTC time of ms, quoted for JSON. */
+static int
+put_time_q(struct buf *out, int64_t ms, bool quoted)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	char s[32];
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		return buf_puts(out, quoted ? "null" : "-");
+	return buf_printf(out, quoted ? "\"%s\"" : "%s", s);
+}
+
+static int
+put_time(struct buf *out, int64_t ms)
+{
+	return put_time_q(out, ms, true);
+}
+
+/* "1h 2m", "5m 3s", "42s": a duration for people. */
+static int
+put_span(struct buf *out, int64_t s)
+{
+	if (s >= 86400)
+		return buf_printf(out, "%" PRId64 "d %" PRId64 "h", s / 86400,
+		    s % 86400 / 3600);
+	if (s >= 3600)
+		return buf_printf(
+		    out, "%" PRId64 "h %" PRId64 "m", s / 3600, s % 3600 / 60);
+	if (s >= 60)
+		return buf_printf(
+		    out, "%" PRId64 "m %" PRId64 "s", s / 60, s % 60);
+	return buf_printf(out, "%" PRId64 "s", s);
+}
+
+static int
+status_text(const struct ar_dispatch_stats *st, const struct ctl_info *info,
+    int64_t now, struct buf *out)
+{
+	int r;
+
+	if ((r = buf_printf(
+		 out, "arx %s on %s, up ", info->version, info->node)) != 0 ||
+	    (r = put_span(out, (now - info->started_ms) / 1000)) != 0)
+		return r;
+	return buf_printf(out,
+	    "\nblocks:    %zu active (at most %u), %lu refused with the "
+	    "table full\noffences:  %zu addresses remembered, %lu "
+	    "forgotten\nresponses: %lu triggers, %lu blocks, %lu extended, "
+	    "%lu lifted, %lu white-listed, %lu refused, %lu notifications\n"
+	    "programs:  %zu running, %zu waiting, %lu failed, %lu killed at "
+	    "their limit, %lu dropped\njournal:   %lu write errors, %u "
+	    "damaged lines skipped at start\n",
+	    st->table.active, info->max_blocks, st->table.refused_full,
+	    st->table.history, st->table.history_evicted, st->triggers,
+	    st->blocks, st->extends, st->unblocks, st->whitelisted, st->refused,
+	    st->notifications, st->running, st->queued, st->failed,
+	    st->runs_timed_out, st->runs_dropped, st->journal_errors,
+	    st->journal_bad);
+}
+
+static int
+status(struct ar_dispatch *d, const struct ctl_info *info, int64_t now,
+    bool json, struct buf *out)
+{
+	struct ar_dispatch_stats st;
+
+	ar_dispatch_stats(d, &st);
+	if (!json)
+		return status_text(&st, info, now, out);
+	return buf_printf(out,
+	    "{\"ok\":true,\"version\":\"%s\",\"node\":\"%s\","
+	    "\"uptime_s\":%" PRId64 ",\"blocks\":{\"active\":%zu,"
+	    "\"max\":%u,\"refused_full\":%lu,\"history\":%zu,"
+	    "\"history_evicted\":%lu},\"responses\":{\"triggers\":%lu,"
+	    "\"blocks\":%lu,\"extends\":%lu,\"unblocks\":%lu,"
+	    "\"whitelisted\":%lu,\"refused\":%lu,\"failed\":%lu,"
+	    "\"notifications\":%lu,\"running\":%zu,\"queued\":%zu,"
+	    "\"dropped\":%lu,\"timed_out\":%lu},\"journal\":{"
+	    "\"errors\":%lu,\"damaged_lines\":%u}}\n",
+	    info->version, info->node, (now - info->started_ms) / 1000,
+	    st.table.active, info->max_blocks, st.table.refused_full,
+	    st.table.history, st.table.history_evicted, st.triggers, st.blocks,
+	    st.extends, st.unblocks, st.whitelisted, st.refused, st.failed,
+	    st.notifications, st.running, st.queued, st.runs_dropped,
+	    st.runs_timed_out, st.journal_errors, st.journal_bad);
+}
+
+struct views {
+	struct ar_block_view *v;
+	size_t n, cap;
+	bool nomem;
+};
+
+static void
+collect(const struct ar_block_view *v, void *ctx)
+{
+	struct views *vs = ctx;
+	struct ar_block_view *nv;
+
+	if (vs->n == vs->cap) {
+		size_t cap = vs->cap ? vs->cap * 2 : 64;
+
+		if ((nv = realloc(vs->v, cap * sizeof(*nv))) == NULL) {
+			vs->nomem = true;
+			return;
+		}
+		vs->v = nv;
+		vs->cap = cap;
+	}
+	vs->v[vs->n++] = *v;
+}
+
+/* Soonest lift first; blocks without an end last. */
+static int
+by_expiry(const void *a, const void *b)
+{
+	const struct ar_block_view *x = a, *y = b;
+
+	if (x->expires_ms != y->expires_ms)
+		return x->expires_ms < y->expires_ms ? -1 : 1;
+	return strcmp(x->addr, y->addr);
+}
+
+static int
+put_view(struct buf *out, const struct ar_block_view *v, int64_t now)
+{
+	int r;
+
+	if ((r = buf_printf(
+		 out, "{\"address\":\"%s\",\"command\":", v->addr)) != 0 ||
+	    (r = json_put_string(out, v->command, strlen(v->command))) != 0 ||
+	    (r = buf_puts(out, ",\"added\":")) != 0 ||
+	    (r = put_time(out, v->added_ms)) != 0 ||
+	    (r = buf_puts(out, ",\"expires\":")) != 0)
+		return r;
+	if (v->expires_ms == AR_NEVER)
+		return buf_printf(out,
+		    "null,\"remaining_s\":null,\"offences\":%u}", v->offences);
+	if ((r = put_time(out, v->expires_ms)) != 0)
+		return r;
+	return buf_printf(out, ",\"remaining_s\":%" PRId64 ",\"offences\":%u}",
+	    v->expires_ms > now ? (v->expires_ms - now + 999) / 1000 : 0,
+	    v->offences);
+}
+
+static int
+put_row(struct buf *out, const struct ar_block_view *v, int64_t now)
+{
+	int r;
+
+	if ((r = buf_printf(out, "%-39s %-16s ", v->addr, v->command)) != 0)
+		return r;
+	if (v->expires_ms == AR_NEVER)
+		r = buf_puts(out, "never     ");
+	else {
+		size_t mark = out->len;
+
+		r = put_span(out,
+		    v->expires_ms > now ? (v->expires_ms - now + 999) / 1000
+					: 0);
+		while (r == 0 && out->len - mark < 10)
+			r = buf_putc(out, ' ');
+	}
+	if (r == 0)
+		r = buf_printf(out, " %8u  ", v->offences);
+	if (r == 0)
+		r = v->expires_ms == AR_NEVER
+		    ? buf_puts(out, "-")
+		    : put_time_q(out, v->expires_ms, false);
+	return r != 0 ? r : buf_putc(out, '\n');
+}
+
+static int
+list_text(const struct views *vs, int64_t now, struct buf *out)
+{
+	size_t i;
+	int r = buf_printf(out, "%-39s %-16s %-10s %8s  %s\n", "ADDRESS",
+	    "COMMAND", "REMAINING", "OFFENCES", "EXPIRES");
+
+	for (i = 0; r == 0 && i < vs->n; i++)
+		r = put_row(out, &vs->v[i], now);
+	if (r == 0)
+		r = buf_printf(
+		    out, "%zu block%s\n", vs->n, vs->n == 1 ? "" : "s");
+	return r;
+}
+
+static int
+list(struct ar_dispatch *d, int64_t now, bool json, struct buf *out)
+{
+	struct views vs = {0};
+	size_t i;
+	int r;
+
+	ar_dispatch_foreach(d, collect, &vs);
+	if (vs.nomem) {
+		free(vs.v);
+		return put_error(out, json, "out of memory");
+	}
+	qsort(vs.v, vs.n, sizeof(*vs.v), by_expiry);
+	if (!json) {
+		r = list_text(&vs, now, out);
+		free(vs.v);
+		return r;
+	}
+	r = buf_puts(out, "{\"ok\":true,\"now\":");
+	if (r == 0)
+		r = put_time(out, now);
+	if (r == 0)
+		r = buf_puts(out, ",\"blocks\":[");
+	for (i = 0; r == 0 && i < vs.n; i++) {
+		if (i > 0)
+			r = buf_putc(out, ',');
+		if (r == 0)
+			r = put_view(out, &vs.v[i], now);
+	}
+	free(vs.v);
+	return r != 0 ? r : buf_puts(out, "]}\n");
+}
+
+static int
+block(struct ar_dispatch *d, const struct ctl_request *req, struct buf *out)
+{
+	const char *why;
+	const char *cmd = req->command[0] ? req->command : NULL;
+
+	if (ar_dispatch_block(d, cmd, req->addr, req->timeout_s, &why) != 0)
+		return put_error(out, req->json, why);
+	if (!req->json)
+		return buf_printf(out, "blocked %s\n", req->addr);
+	return buf_printf(out, "{\"ok\":true,\"address\":\"%s\"}\n", req->addr);
+}
+
+static int
+unblock(struct ar_dispatch *d, const struct ctl_request *req, struct buf *out)
+{
+	const char *cmd = req->command[0] ? req->command : NULL;
+	int n = ar_dispatch_unblock(d, cmd, req->addr);
+
+	if (n == ARX_ERR_NOTFOUND)
+		return put_error(out, req->json,
+		    cmd != NULL ? "no such block (or no such command)"
+				: "no such block");
+	if (n < 0)
+		return put_error(out, req->json, arx_strerror(n));
+	if (!req->json)
+		return buf_printf(out, "unblocked %s (%d block%s lifted)\n",
+		    req->addr, n, n == 1 ? "" : "s");
+	return buf_printf(out,
+	    "{\"ok\":true,\"address\":\"%s\",\"lifted\":%d}\n", req->addr, n);
+}
+
+int
+ctl_handle(struct ar_dispatch *d, const struct ctl_info *info,
+    const struct ctl_request *req, int64_t now_ms, struct buf *out)
+{
+	switch (req->verb) {
+	case CTL_STATUS:
+		return status(d, info, now_ms, req->json, out);
+	case CTL_LIST:
+		return list(d, now_ms, req->json, out);
+	case CTL_BLOCK:
+		return block(d, req, out);
+	case CTL_UNBLOCK:
+		return unblock(d, req, out);
+	}
+	return put_error(out, req->json, "unknown request");
+}
+
+int
+ctl_handle_line(struct ar_dispatch *d, const struct ctl_info *info,
+    const char *line, size_t len, int64_t now_ms, struct buf *out)
+{
+	struct ctl_request req;
+	const char *why;
+
+	if (ctl_parse(line, len, &req, &why) != 0)
+		return put_error(out, req.json, why);
+	return ctl_handle(d, info, &req, now_ms, out);
+}

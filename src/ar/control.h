@@ -1,0 +1,66 @@
+/*
+ * The control protocol: what `arx status|list|block|unblock` asks the
+ * daemon over its root-only socket, and what it answers. One request
+ * line, then the answer until the daemon closes the connection:
+ *
+ *   [json] status
+ *   [json] list
+ *   [json] block ADDRESS [DURATION|-] [COMMAND]
+ *   [json] unblock ADDRESS [COMMAND]
+ *
+ * DURATION is a number of seconds or a number with a unit (s m h d w);
+ * "-" or nothing means the response's <timeout>. Answers are text for
+ * people, a failure being one line "error: ..."; with the json prefix,
+ * one JSON line, {"ok":true,...} or {"ok":false,"error":"..."}. Parsing
+ * is pure (no dispatcher needed) so it can be fuzzed; ctl_handle() runs
+ * a request against a dispatcher.
+ */
+#ifndef ARX_AR_CONTROL_H
+#define ARX_AR_CONTROL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ar/dispatch.h"
+#include "core/buf.h"
+
+#define CTL_LINE_MAX 1024 /* longest request line */
+
+enum ctl_verb {
+	CTL_STATUS,
+	CTL_LIST,
+	CTL_BLOCK,
+	CTL_UNBLOCK
+};
+
+struct ctl_request {
+	enum ctl_verb verb;
+	char addr[64];      /* BLOCK, UNBLOCK */
+	char command[128];  /* empty: default / every command */
+	uint64_t timeout_s; /* BLOCK; 0: the response's own */
+	bool json;          /* answer in JSON */
+};
+
+/* Parse one request line (without its newline). 0, or ARX_ERR_INVAL
+ * with the reason in why. */
+int ctl_parse(
+    const char *line, size_t len, struct ctl_request *out, const char **why);
+
+/* What the daemon says about itself in a status answer. */
+struct ctl_info {
+	const char *version;
+	const char *node;
+	int64_t started_ms;
+	unsigned max_blocks;
+};
+
+/* Run req against d and append the answer line (with its newline). */
+int ctl_handle(struct ar_dispatch *d, const struct ctl_info *info,
+    const struct ctl_request *req, int64_t now_ms, struct buf *out);
+
+/* Parse and run one line; a bad line gets an error answer. */
+int ctl_handle_line(struct ar_dispatch *d, const struct ctl_info *info,
+    const char *line, size_t len, int64_t now_ms, struct buf *out);
+
+#endif

@@ -1,0 +1,243 @@
+/*
+ * arx status | list | block | unblock: the client side of the control
+ * socket (src/ar/control.h has the protocol). Each builds one request
+ * line, sends it, copies the answer to standard output and turns an
+ * error answer into an exit status. Owns nothing past one call.
+ */
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "arx.h"
+#include "config/conf.h"
+#include "core/buf.h"
+#include "core/log.h"
+
+#define DEFAULT_SOCKET "/run/arx/control.sock"
+
+struct ctl_opts {
+	const char *socket, *conf, *timeout, *command;
+	bool json;
+	const char *addr;
+};
+
+static void
+ctl_usage(const char *verb)
+{
+	fprintf(stderr,
+	    "usage: arx %s%s [--json] [-c conf | -s socket]%s\n"
+	    "  -c, --config FILE   find the socket in this configuration\n"
+	    "  -s, --socket PATH   control socket (default " DEFAULT_SOCKET
+	    ")\n"
+	    "  -j, --json          answer in JSON\n",
+	    verb,
+	    strcmp(verb, "block") == 0 || strcmp(verb, "unblock") == 0
+		? " ADDRESS"
+		: "",
+	    strcmp(verb, "block") == 0         ? " [-t DURATION] [-C COMMAND]"
+		: strcmp(verb, "unblock") == 0 ? " [-C COMMAND]"
+					       : "");
+}
+
+static int
+ctl_args(int argc, char **argv, bool wants_addr, struct ctl_opts *o)
+{
+	static const struct option longopts[] = {
+	    {"config", required_argument, NULL, 'c'},
+	    {"socket", required_argument, NULL, 's'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"timeout", required_argument, NULL, 't'},
+	    {"command", required_argument, NULL, 'C'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "c:s:jt:C:h", longopts, NULL)) !=
+	    -1) {
+		switch (ch) {
+		case 'c':
+			o->conf = optarg;
+			break;
+		case 's':
+			o->socket = optarg;
+			break;
+		case 'j':
+			o->json = true;
+			break;
+		case 't':
+			o->timeout = optarg;
+			break;
+		case 'C':
+			o->command = optarg;
+			break;
+		default:
+			return EX_USAGE;
+		}
+	}
+	if (wants_addr && optind < argc)
+		o->addr = argv[optind++];
+	if (optind != argc || wants_addr != (o->addr != NULL))
+		return EX_USAGE;
+	return EX_OK;
+}
+
+/* The words the user gave must not split or end the request line. */
+static bool
+word_ok(const char *s)
+{
+	return s == NULL ||
+	    (s[0] != '\0' && strlen(s) < 256 && strpbrk(s, " \t\r\n") == NULL);
+}
+
+static int
+socket_path(const struct ctl_opts *o, char *out, size_t size)
+{
+	struct arx_conf *conf;
+
+	if (o->socket != NULL || o->conf == NULL) {
+		snprintf(
+		    out, size, "%s", o->socket ? o->socket : DEFAULT_SOCKET);
+		return EX_OK;
+	}
+	if (conf_load(o->conf, &conf) != 0) {
+		log_error("configuration %s is invalid", o->conf);
+		return EX_CONFIG;
+	}
+	snprintf(out, size, "%s", conf->daemon.control_socket);
+	conf_free(conf);
+	return EX_OK;
+}
+
+static int
+ctl_connect(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		log_error("control socket path too long: %s", path);
+		return -1;
+	}
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		log_error("cannot reach arxd at %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int
+write_all(int fd, const char *p, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		if ((n = write(fd, p, len)) < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Send the request, read the whole answer, print it. */
+static int
+ctl_exchange(const char *path, const char *request, bool json)
+{
+	char chunk[65536];
+	struct buf ans;
+	ssize_t n;
+	int fd, rc = EX_OK;
+
+	if ((fd = ctl_connect(path)) < 0)
+		return EX_UNAVAILABLE;
+	buf_init(&ans, 512u << 20);
+	if (write_all(fd, request, strlen(request)) != 0)
+		rc = EX_IOERR;
+	shutdown(fd, SHUT_WR);
+	while (rc == EX_OK && (n = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || buf_append(&ans, chunk, (size_t)n) != 0)
+			rc = EX_IOERR;
+	}
+	close(fd);
+	if (rc == EX_OK && ans.len == 0)
+		rc = EX_PROTOCOL;
+	if (rc == EX_OK &&
+	    (strncmp(buf_cstr(&ans), "error: ", 7) == 0 ||
+		strncmp(buf_cstr(&ans), "{\"ok\":false", 11) == 0)) {
+		fputs(buf_cstr(&ans), json ? stdout : stderr);
+		rc = 1;
+	} else if (rc == EX_OK)
+		fputs(buf_cstr(&ans), stdout);
+	else
+		log_error("no answer from arxd at %s", path);
+	buf_release(&ans);
+	return rc;
+}
+
+static int
+ctl_run(int argc, char **argv, const char *verb, bool wants_addr)
+{
+	struct ctl_opts o = {0};
+	char path[4096];
+	struct buf req;
+	int rc;
+
+	if (ctl_args(argc, argv, wants_addr, &o) != EX_OK || !word_ok(o.addr) ||
+	    !word_ok(o.timeout) || !word_ok(o.command)) {
+		ctl_usage(verb);
+		return EX_USAGE;
+	}
+	if ((rc = socket_path(&o, path, sizeof(path))) != EX_OK)
+		return rc;
+	buf_init(&req, 1024);
+	(void)buf_printf(&req, "%s%s", o.json ? "json " : "", verb);
+	if (o.addr != NULL)
+		(void)buf_printf(&req, " %s", o.addr);
+	if (strcmp(verb, "block") == 0)
+		(void)buf_printf(&req, " %s", o.timeout ? o.timeout : "-");
+	if (o.command != NULL)
+		(void)buf_printf(&req, " %s", o.command);
+	(void)buf_putc(&req, '\n');
+	rc = ctl_exchange(path, buf_cstr(&req), o.json);
+	buf_release(&req);
+	return rc;
+}
+
+int
+cmd_status(int argc, char **argv)
+{
+	return ctl_run(argc, argv, "status", false);
+}
+
+int
+cmd_list(int argc, char **argv)
+{
+	return ctl_run(argc, argv, "list", false);
+}
+
+int
+cmd_block(int argc, char **argv)
+{
+	return ctl_run(argc, argv, "block", true);
+}
+
+int
+cmd_unblock(int argc, char **argv)
+{
+	return ctl_run(argc, argv, "unblock", true);
+}
