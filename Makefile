@@ -6,7 +6,8 @@
 #   make bench    analysis speed on the reference 1,000,000-line auth.log
 #   make format   rewrite sources with clang-format
 
-BUILD_PKGS = cmake ninja-build gcc pkg-config libexpat1-dev libpcre2-dev
+BUILD_PKGS = cmake ninja-build gcc pkg-config libexpat1-dev libpcre2-dev \
+  libcurl4-openssl-dev
 CHECK_PKGS = $(BUILD_PKGS) libcmocka-dev clang-format python3 \
   nftables iptables ipset iproute2 iputils-ping
 

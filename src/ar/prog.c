@@ -61,7 +61,12 @@ from_argv(int argc, char **argv, struct ar_prog_request *rq)
 	if (argc < 4)
 		return ARX_ERR_INVAL;
 	str_lcpy(rq->command, argv[1], sizeof(rq->command));
+	str_lcpy(rq->user, argv[2], sizeof(rq->user));
 	str_lcpy(rq->addr_text, argv[3], sizeof(rq->addr_text));
+	if (argc > 5) {
+		str_lcpy(rq->alert_id, argv[4], sizeof(rq->alert_id));
+		str_lcpy(rq->rule_id, argv[5], sizeof(rq->rule_id));
+	}
 	for (i = 4; i < argc; i++) {
 		strncat(extra, argv[i], size - strlen(extra) - 2);
 		strcat(extra, " ");
@@ -101,34 +106,43 @@ send_check_keys(const char *name, const char *addr)
 	fflush(stdout);
 }
 
-/* The JSON protocol: the message, then for an add the key handshake. */
+/* The values of a decoded JSON message that every program uses. */
+static void
+from_message(const struct event *ev, struct ar_prog_request *rq)
+{
+	char num[24];
+	uint64_t v;
+
+	field(ev, "command", rq->command, sizeof(rq->command));
+	field(ev, "parameters.alert.data.srcip", rq->addr_text,
+	    sizeof(rq->addr_text));
+	field(ev, "parameters.alert.data.dstuser", rq->user, sizeof(rq->user));
+	field(ev, "parameters.alert.id", rq->alert_id, sizeof(rq->alert_id));
+	field(ev, "parameters.alert.rule.id", rq->rule_id, sizeof(rq->rule_id));
+	field(ev, "parameters.extra_args", rq->extra, sizeof(rq->extra));
+	find_timeout(rq->extra, &rq->timeout_s);
+	field(ev, "parameters.arx_timeout", num, sizeof(num));
+	if (rq->timeout_s == 0 && str_to_uint(num, 1, UINT32_MAX, &v) == 0)
+		rq->timeout_s = v;
+}
+
+/* The JSON protocol: the message (decoded into msg), then for an add the
+ * key handshake. */
 static int
-from_json(const char *name, struct ar_prog_request *rq)
+from_json(const char *name, struct ar_prog_request *rq, struct event *msg)
 {
 	static char line[1 << 20];
-	char *extra = rq->extra, reply[16];
+	char reply[16];
 	struct event ev;
 	int r;
 
 	event_init(&ev);
-	if ((r = read_json(line, sizeof(line), &ev)) != 0)
+	if ((r = read_json(line, sizeof(line), msg)) != 0)
 		goto out;
-	field(&ev, "command", rq->command, sizeof(rq->command));
-	field(&ev, "parameters.alert.data.srcip", rq->addr_text,
-	    sizeof(rq->addr_text));
-	field(&ev, "parameters.extra_args", extra, sizeof(rq->extra));
-	find_timeout(extra, &rq->timeout_s);
-	if (rq->timeout_s == 0) {
-		char num[24];
-		uint64_t v;
-
-		field(&ev, "parameters.arx_timeout", num, sizeof(num));
-		if (str_to_uint(num, 1, UINT32_MAX, &v) == 0)
-			rq->timeout_s = v;
-	}
+	from_message(msg, rq);
 	if (strcmp(rq->command, "add") != 0)
 		goto out;
-	send_check_keys(name, rq->addr_text);
+	send_check_keys(name, rq->addr_text[0] ? rq->addr_text : rq->rule_id);
 	if ((r = read_json(line, sizeof(line), &ev)) != 0)
 		goto out;
 	field(&ev, "command", reply, sizeof(reply));
@@ -140,13 +154,39 @@ out:
 }
 
 int
-ar_prog_read(
-    int argc, char **argv, const char *name, struct ar_prog_request *rq)
+ar_prog_read_alert(int argc, char **argv, const char *name,
+    struct ar_prog_request *rq, struct event *msg)
 {
 	int r;
 
 	memset(rq, 0, sizeof(*rq));
-	r = argc > 1 ? from_argv(argc, argv, rq) : from_json(name, rq);
+	r = argc > 1 ? from_argv(argc, argv, rq) : from_json(name, rq, msg);
+	if (r != 0) {
+		fprintf(stderr, "%s: cannot read the request\n", name);
+		return ARX_ERR_INVAL;
+	}
+	if (strcmp(rq->addr_text, "-") == 0)
+		rq->addr_text[0] = '\0';
+	if (rq->addr_text[0] != '\0' &&
+	    addr_parse_str(rq->addr_text, &rq->addr) != 0) {
+		fprintf(
+		    stderr, "%s: not an address: '%s'\n", name, rq->addr_text);
+		return ARX_ERR_INVAL;
+	}
+	return 0;
+}
+
+int
+ar_prog_read(
+    int argc, char **argv, const char *name, struct ar_prog_request *rq)
+{
+	struct event msg;
+	int r;
+
+	memset(rq, 0, sizeof(*rq));
+	event_init(&msg);
+	r = argc > 1 ? from_argv(argc, argv, rq) : from_json(name, rq, &msg);
+	event_release(&msg);
 	if (r != 0) {
 		fprintf(stderr, "%s: cannot read the request\n", name);
 		return ARX_ERR_INVAL;

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "core/addr.h"
+#include "engine/event.h"
 
 struct ar_prog_request {
 	char command[16];     /* "add", "delete" or "abort" */
@@ -21,6 +22,9 @@ struct ar_prog_request {
 	uint64_t timeout_s;   /* "--timeout S" among extra args, else the
 			       * JSON parameters.arx_timeout; 0: none */
 	char extra[512];      /* extra args, space separated */
+	char user[128];       /* dstuser, "-" or empty when none */
+	char alert_id[64];
+	char rule_id[16];
 };
 
 /* The value after "--name" (or "--name=") in the extra args, copied into
@@ -35,5 +39,14 @@ bool ar_prog_option(
  */
 int ar_prog_read(
     int argc, char **argv, const char *name, struct ar_prog_request *rq);
+
+/*
+ * For programs that act on the whole alert (webhook): the same, but the
+ * address may be absent (addr_text is then empty), and msg (event_init'ed
+ * by the caller) receives the decoded JSON message, its alert under
+ * "parameters.alert." (the legacy protocol leaves msg empty).
+ */
+int ar_prog_read_alert(int argc, char **argv, const char *name,
+    struct ar_prog_request *rq, struct event *msg);
 
 #endif
