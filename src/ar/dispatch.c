@@ -60,17 +60,23 @@ journal_add(struct ar_dispatch *d, const struct ar_block *b)
 		d->st.journal_errors++;
 }
 
+/* A lifted block: its del record, then its offence record so a restart
+ * still knows the address as a repeat offender. */
 static void
 journal_del(struct ar_dispatch *d, unsigned cmd, const struct arx_addr *a)
 {
 	struct ar_table_stats ts;
+	struct ar_offence o;
 
 	if (d->journal == NULL)
 		return;
 	if (ar_journal_del(d->journal, d->names[cmd], a) != 0)
 		d->st.journal_errors++;
+	if (ar_table_offence(d->table, cmd, a, &o) == 0 && o.count > 0 &&
+	    ar_journal_offence(d->journal, d->names[cmd], a, &o) != 0)
+		d->st.journal_errors++;
 	ar_table_stats(d->table, &ts);
-	if (ar_journal_wants_rewrite(d->journal, ts.active) &&
+	if (ar_journal_wants_rewrite(d->journal, ts.active + ts.history) &&
 	    ar_journal_rewrite(
 		d->journal, d->table, d->names, d->conf->ncommands) != 0)
 		d->st.journal_errors++;
@@ -622,6 +628,19 @@ restore_one(const char *command, const struct ar_block *b, void *ctx)
 	return 0;
 }
 
+/* An offence record read back from the journal. */
+static int
+restore_offence(const char *command, const struct arx_addr *a,
+    const struct ar_offence *o, void *ctx)
+{
+	struct ar_dispatch *d = ctx;
+	int cmd = command_index(d->conf, command);
+
+	if (cmd >= 0)
+		ar_table_restore_offence(d->table, (unsigned)cmd, a, o);
+	return 0;
+}
+
 static int
 journal_start(struct ar_dispatch *d)
 {
@@ -630,8 +649,8 @@ journal_start(struct ar_dispatch *d)
 
 	if (d->o.journal_path == NULL)
 		return 0;
-	rc = ar_journal_load(
-	    d->o.journal_path, restore_one, d, &d->st.journal_bad);
+	rc = ar_journal_load(d->o.journal_path, restore_one, restore_offence, d,
+	    &d->st.journal_bad);
 	if (rc != 0) {
 		log_error("cannot read the block journal %s: %s",
 		    d->o.journal_path, arx_strerror(rc));

@@ -73,6 +73,21 @@ parse_i64(const char *s, int64_t *out)
 	return 0;
 }
 
+/* "off <command> <address> <count> <last_ms>": an offence record. */
+static int
+replay_offence(struct replay *rp, const struct ar_block *b, char **f)
+{
+	struct ar_offence o;
+	uint64_t count;
+
+	if (str_to_uint(f[3], 1, UINT32_MAX, &count) != 0 ||
+	    parse_i64(f[4], &o.last_ms) != 0 || o.last_ms == AR_NEVER)
+		return ARX_ERR_INVAL;
+	o.count = (unsigned)count;
+	ar_table_restore_offence(rp->t, b->cmd, &b->addr, &o);
+	return 0;
+}
+
 /* One record: split on spaces, check the shape, apply it. */
 static int
 replay_line(struct replay *rp, char *line)
@@ -90,6 +105,8 @@ replay_line(struct replay *rp, char *line)
 	    (cmd = replay_name(rp, f[1])) < 0)
 		return ARX_ERR_INVAL;
 	b.cmd = (unsigned)cmd;
+	if (strcmp(f[0], "off") == 0 && n == 5)
+		return replay_offence(rp, &b, f);
 	if (strcmp(f[0], "del") == 0 && n == 3) {
 		(void)ar_table_remove(rp->t, b.cmd, &b.addr, NULL);
 		return 0;
@@ -107,9 +124,20 @@ replay_line(struct replay *rp, char *line)
 struct emit {
 	struct replay *rp;
 	ar_journal_fn fn;
+	ar_journal_off_fn off_fn;
 	void *ctx;
 	int r;
 };
+
+static void
+emit_offence(unsigned cmd, const struct arx_addr *a, const struct ar_offence *o,
+    void *ctx)
+{
+	struct emit *e = ctx;
+
+	if (e->r == 0 && e->off_fn != NULL)
+		e->r = e->off_fn(e->rp->names[cmd], a, o, e->ctx);
+}
 
 static void
 emit_one(const struct ar_block *b, void *ctx)
@@ -163,10 +191,11 @@ count_lines(FILE *f)
 }
 
 int
-ar_journal_load(const char *path, ar_journal_fn fn, void *ctx, unsigned *nbad)
+ar_journal_load(const char *path, ar_journal_fn fn, ar_journal_off_fn off_fn,
+    void *ctx, unsigned *nbad)
 {
 	struct replay *rp = NULL;
-	struct emit e = {NULL, fn, ctx, 0};
+	struct emit e = {NULL, fn, off_fn, ctx, 0};
 	FILE *f;
 	size_t n;
 	int r = ARX_ERR_NOMEM;
@@ -185,11 +214,12 @@ ar_journal_load(const char *path, ar_journal_fn fn, void *ctx, unsigned *nbad)
 		goto out;
 	}
 	if ((rp = calloc(1, sizeof(*rp))) == NULL ||
-	    (rp->t = ar_table_new(n, 16)) == NULL)
+	    (rp->t = ar_table_new(n, n)) == NULL)
 		goto out;
 	e.rp = rp;
 	if ((r = replay_file(f, path, rp, nbad)) != 0)
 		log_error("%s: read error: %s", path, strerror(errno));
+	ar_table_foreach_offence(rp->t, emit_offence, &e);
 	ar_table_foreach(rp->t, emit_one, &e);
 	if (r == 0)
 		r = e.r;
@@ -294,6 +324,33 @@ ar_journal_del(
 	return r;
 }
 
+static int
+format_offence(struct buf *b, const char *command, const struct arx_addr *a,
+    const struct ar_offence *o)
+{
+	char addr[64];
+
+	if (!name_ok(command) || o->count == 0)
+		return ARX_ERR_INVAL;
+	addr_format(a, addr, sizeof(addr));
+	return buf_printf(b, "off %s %s %u %" PRId64 "\n", command, addr,
+	    o->count, o->last_ms);
+}
+
+int
+ar_journal_offence(struct ar_journal *j, const char *command,
+    const struct arx_addr *a, const struct ar_offence *o)
+{
+	struct buf b;
+	int r;
+
+	buf_init(&b, JOURNAL_REC_MAX);
+	if ((r = format_offence(&b, command, a, o)) == 0)
+		r = journal_put(j, &b);
+	buf_release(&b);
+	return r;
+}
+
 bool
 ar_journal_wants_rewrite(const struct ar_journal *j, size_t live)
 {
@@ -306,6 +363,18 @@ struct snap {
 	size_t nnames;
 	int r;
 };
+
+static void
+snap_offence(unsigned cmd, const struct arx_addr *a, const struct ar_offence *o,
+    void *ctx)
+{
+	struct snap *s = ctx;
+
+	if (s->r == 0 && o->count > 0)
+		s->r = cmd < s->nnames
+		    ? format_offence(&s->b, s->names[cmd], a, o)
+		    : ARX_ERR_INVAL;
+}
 
 static void
 snap_one(const struct ar_block *blk, void *ctx)
@@ -366,6 +435,7 @@ ar_journal_rewrite(struct ar_journal *j, const struct ar_table *t,
 	int fd, r;
 
 	buf_init(&s.b, (size_t)1 << 30);
+	ar_table_foreach_offence(t, snap_offence, &s);
 	ar_table_foreach(t, snap_one, &s);
 	snprintf(tmp, sizeof(tmp), "%s.new", j->path);
 	if ((r = s.r) != 0 || (r = write_file_synced(tmp, &s.b)) != 0 ||

@@ -5,7 +5,11 @@
  *
  *   add <command> <address> <added_ms> <expires_ms|never> <offences>
  *   del <command> <address>
+ *   off <command> <address> <count> <last_ms>
  *
+ * An off record keeps what is known of an address's offences once its
+ * block is lifted, so a restart does not turn a repeat offender back
+ * into a first offender.
  * Loading replays the records in order; a damaged line (a torn last
  * write, an edit by hand) is reported as path:line, counted and skipped,
  * and loses nothing else. When the file has grown well past the live
@@ -27,13 +31,16 @@ struct ar_journal;
 /* Called for each block live at the end of the replay. */
 typedef int (*ar_journal_fn)(
     const char *command, const struct ar_block *b, void *ctx);
+/* Called for each offence record, the oldest first, before the blocks. */
+typedef int (*ar_journal_off_fn)(const char *command, const struct arx_addr *a,
+    const struct ar_offence *o, void *ctx);
 
 /*
  * Replay path (a missing file is an empty journal). fn gets each live
  * block (b->cmd is meaningless there); *nbad counts skipped lines.
  */
-int ar_journal_load(
-    const char *path, ar_journal_fn fn, void *ctx, unsigned *nbad);
+int ar_journal_load(const char *path, ar_journal_fn fn,
+    ar_journal_off_fn off_fn, void *ctx, unsigned *nbad);
 
 /* Open path for appending (created 0600 if missing). */
 int ar_journal_open(const char *path, struct ar_journal **out);
@@ -43,12 +50,15 @@ int ar_journal_add(
     struct ar_journal *j, const char *command, const struct ar_block *b);
 int ar_journal_del(
     struct ar_journal *j, const char *command, const struct arx_addr *a);
+int ar_journal_offence(struct ar_journal *j, const char *command,
+    const struct arx_addr *a, const struct ar_offence *o);
 
-/* True when the file holds many more records than live blocks. */
+/* True when the file holds many more records than live ones (blocks
+ * and offence records). */
 bool ar_journal_wants_rewrite(const struct ar_journal *j, size_t live);
 
-/* Replace the file by the table's live blocks; names[cmd] is the command
- * name of table index cmd. */
+/* Replace the file by the table's offence records and live blocks;
+ * names[cmd] is the command name of table index cmd. */
 int ar_journal_rewrite(struct ar_journal *j, const struct ar_table *t,
     const char *const *names, size_t nnames);
 

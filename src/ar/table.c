@@ -453,6 +453,40 @@ ar_table_foreach(const struct ar_table *t,
 }
 
 void
+ar_table_restore_offence(struct ar_table *t, unsigned cmd,
+    const struct arx_addr *a, const struct ar_offence *o)
+{
+	struct ar_key k = {cmd, *a};
+	struct hist *h = hist_get(t, &k);
+
+	if (o->last_ms >= h->off.last_ms)
+		h->off = *o;
+}
+
+int
+ar_table_offence(const struct ar_table *t, unsigned cmd,
+    const struct arx_addr *a, struct ar_offence *out)
+{
+	struct ar_key k = {cmd, *a};
+	uint32_t i = ix_find(&t->hist_ix, &k);
+
+	if (i == NIL)
+		return ARX_ERR_NOTFOUND;
+	*out = t->hist[i].off;
+	return 0;
+}
+
+void
+ar_table_foreach_offence(const struct ar_table *t, ar_offence_fn *fn, void *ctx)
+{
+	uint32_t i;
+
+	for (i = t->tail; i != NIL; i = t->hist[i].prev)
+		fn(t->hist[i].s.key.cmd, &t->hist[i].s.key.addr,
+		    &t->hist[i].off, ctx);
+}
+
+void
 ar_table_stats(const struct ar_table *t, struct ar_table_stats *st)
 {
 	st->active = t->nact;

@@ -76,6 +76,23 @@ size_t ar_table_expire(
 void ar_table_foreach(const struct ar_table *t,
     void (*fn)(const struct ar_block *b, void *ctx), void *ctx);
 
+/* Put back an offence record read from the journal; kept when it is at
+ * least as recent as the one the table holds. */
+void ar_table_restore_offence(struct ar_table *t, unsigned cmd,
+    const struct arx_addr *a, const struct ar_offence *o);
+
+/* The offence record of (cmd, a); ARX_ERR_NOTFOUND if none. */
+int ar_table_offence(const struct ar_table *t, unsigned cmd,
+    const struct arx_addr *a, struct ar_offence *out);
+
+typedef void ar_offence_fn(unsigned cmd, const struct arx_addr *a,
+    const struct ar_offence *o, void *ctx);
+
+/* Call fn for every offence record, the one that offended longest ago
+ * first (so replaying them in this order keeps the recency order). */
+void ar_table_foreach_offence(
+    const struct ar_table *t, ar_offence_fn *fn, void *ctx);
+
 void ar_table_stats(const struct ar_table *t, struct ar_table_stats *st);
 
 #endif

@@ -392,6 +392,33 @@ test_restart(void **state)
 	    strstr(slurp("ar/recorder.log"), "IN:delete 203.0.113.5"));
 }
 
+/* A lifted block's offence count survives restarts (its off record is
+ * journaled, and kept when the journal is compacted at start). */
+static void
+test_repeat_offender_restart(void **state)
+{
+	int u, k, round;
+
+	(void)state;
+	assert_int_equal(trigger(100, "198.51.100.9", NULL), 1);
+	u = wait_event(0, AR_EV_UNBLOCK, NULL, 3000);
+	assert_true(u > 0);
+	assert_true(wait_event((size_t)u, AR_EV_DONE, "delete", 3000) > u);
+	for (round = 0; round < 2; round++) {
+		ar_dispatch_free(fx.d);
+		fx.d = NULL;
+		fx.nev = 0;
+		assert_int_equal(start(), 0);
+	}
+	assert_non_null(
+	    strstr(slurp("blocks.journal"), "off rec 198.51.100.9 1 "));
+	k = (int)fx.nev;
+	assert_int_equal(trigger(100, "198.51.100.9", NULL), 1);
+	assert_int_equal(fx.ev[k].type, AR_EV_BLOCK);
+	assert_int_equal(fx.ev[k].offences, 2);
+	assert_int_equal(fx.ev[k].timeout_s, 2);
+}
+
 static void
 test_missing_program(void **state)
 {
@@ -429,6 +456,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_manual, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_restart, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_repeat_offender_restart, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_missing_program, setup, teardown),
 	};

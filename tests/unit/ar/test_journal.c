@@ -49,7 +49,7 @@ static void
 load(const char *path, struct seen *s, unsigned *nbad)
 {
 	memset(s, 0, sizeof(*s));
-	assert_int_equal(ar_journal_load(path, collect, s, nbad), 0);
+	assert_int_equal(ar_journal_load(path, collect, NULL, s, nbad), 0);
 }
 
 static void
@@ -140,12 +140,69 @@ test_rewrite(void **state)
 	rmdir(dir);
 }
 
+static int
+collect_off(const char *command, const struct arx_addr *a,
+    const struct ar_offence *o, void *ctx)
+{
+	struct seen *s = ctx;
+	char addr[64], line[160];
+
+	addr_format(a, addr, sizeof(addr));
+	snprintf(line, sizeof(line), "off %s %s %u %lld;", command, addr,
+	    o->count, (long long)o->last_ms);
+	strcat(s->text, line);
+	return 0;
+}
+
+/* Offence records outlive their blocks, the latest of a key wins, bad
+ * ones are skipped and counted, and they come before the blocks, in the
+ * order they were last touched (a live block's own record included). */
+static void
+test_offences(void **state)
+{
+	char dir[] = "/tmp/arx-journal-XXXXXX", path[64], cmd[96];
+	struct ar_offence o1 = {2, 5000}, o2 = {3, 9000}, o3 = {1, 7000};
+	struct ar_block b = blk("192.0.2.7", 8000, 608000, 1);
+	struct ar_journal *j;
+	struct arx_addr a6, a8;
+	struct seen s = {0};
+	unsigned nbad;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/blocks", dir);
+	assert_int_equal(addr_parse_str("192.0.2.6", &a6), 0);
+	assert_int_equal(addr_parse_str("198.51.100.8", &a8), 0);
+	assert_int_equal(ar_journal_open(path, &j), 0);
+	assert_int_equal(ar_journal_offence(j, "fw", &a6, &o1), 0);
+	assert_int_equal(ar_journal_offence(j, "fw", &a6, &o2), 0);
+	assert_int_equal(ar_journal_offence(j, "fw", &a8, &o3), 0);
+	assert_int_equal(ar_journal_add(j, "fw", &b), 0);
+	ar_journal_close(j);
+	f = fopen(path, "a");
+	assert_non_null(f);
+	fputs("off fw 192.0.2.9 0 1000\noff fw 192.0.2.9 x 1000\n", f);
+	fclose(f);
+	capture_start(&(struct log_capture){0});
+	assert_int_equal(
+	    ar_journal_load(path, collect, collect_off, &s, &nbad), 0);
+	capture_stop();
+	assert_int_equal(nbad, 2);
+	assert_string_equal(s.text,
+	    "off fw 192.0.2.6 3 9000;off fw 198.51.100.8 1 7000;"
+	    "off fw 192.0.2.7 1 8000;fw 192.0.2.7 8000 608000 1;");
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_replay),
 	    cmocka_unit_test(test_rewrite),
+	    cmocka_unit_test(test_offences),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
