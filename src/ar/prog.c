@@ -75,9 +75,8 @@ from_argv(int argc, char **argv, struct ar_prog_request *rq)
 	return 0;
 }
 
-/* Copy field name of a decoded JSON message into out. */
-static void
-field(const struct event *ev, const char *name, char *out, size_t size)
+void
+ar_prog_field(const struct event *ev, const char *name, char *out, size_t size)
 {
 	struct span s = event_get(ev, name);
 	size_t n = s.len < size - 1 ? s.len : size - 1;
@@ -113,15 +112,19 @@ from_message(const struct event *ev, struct ar_prog_request *rq)
 	char num[24];
 	uint64_t v;
 
-	field(ev, "command", rq->command, sizeof(rq->command));
-	field(ev, "parameters.alert.data.srcip", rq->addr_text,
+	ar_prog_field(ev, "command", rq->command, sizeof(rq->command));
+	ar_prog_field(ev, "parameters.alert.data.srcip", rq->addr_text,
 	    sizeof(rq->addr_text));
-	field(ev, "parameters.alert.data.dstuser", rq->user, sizeof(rq->user));
-	field(ev, "parameters.alert.id", rq->alert_id, sizeof(rq->alert_id));
-	field(ev, "parameters.alert.rule.id", rq->rule_id, sizeof(rq->rule_id));
-	field(ev, "parameters.extra_args", rq->extra, sizeof(rq->extra));
+	ar_prog_field(
+	    ev, "parameters.alert.data.dstuser", rq->user, sizeof(rq->user));
+	ar_prog_field(
+	    ev, "parameters.alert.id", rq->alert_id, sizeof(rq->alert_id));
+	ar_prog_field(
+	    ev, "parameters.alert.rule.id", rq->rule_id, sizeof(rq->rule_id));
+	ar_prog_field(
+	    ev, "parameters.extra_args", rq->extra, sizeof(rq->extra));
 	find_timeout(rq->extra, &rq->timeout_s);
-	field(ev, "parameters.arx_timeout", num, sizeof(num));
+	ar_prog_field(ev, "parameters.arx_timeout", num, sizeof(num));
 	if (rq->timeout_s == 0 && str_to_uint(num, 1, UINT32_MAX, &v) == 0)
 		rq->timeout_s = v;
 }
@@ -145,7 +148,7 @@ from_json(const char *name, struct ar_prog_request *rq, struct event *msg)
 	send_check_keys(name, rq->addr_text[0] ? rq->addr_text : rq->rule_id);
 	if ((r = read_json(line, sizeof(line), &ev)) != 0)
 		goto out;
-	field(&ev, "command", reply, sizeof(reply));
+	ar_prog_field(&ev, "command", reply, sizeof(reply));
 	if (strcmp(reply, "continue") != 0)
 		str_lcpy(rq->command, "abort", sizeof(rq->command));
 out:

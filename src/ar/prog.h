@@ -40,6 +40,11 @@ bool ar_prog_option(
 int ar_prog_read(
     int argc, char **argv, const char *name, struct ar_prog_request *rq);
 
+/* Copy the field name of a decoded JSON message (e.g.
+ * "parameters.alert.rule.id") into out; empty when absent. */
+void ar_prog_field(
+    const struct event *ev, const char *name, char *out, size_t size);
+
 /*
  * For programs that act on the whole alert (webhook): the same, but the
  * address may be absent (addr_text is then empty), and msg (event_init'ed

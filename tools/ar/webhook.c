@@ -39,17 +39,6 @@ struct alert_view {
 };
 
 static void
-get(const struct event *msg, const char *name, char *out, size_t size)
-{
-	struct span s = event_get(msg, name);
-	size_t n = s.p != NULL ? (s.len < size - 1 ? s.len : size - 1) : 0;
-
-	if (n > 0)
-		memcpy(out, s.p, n);
-	out[n] = '\0';
-}
-
-static void
 view_fill(struct alert_view *v, const struct ar_prog_request *rq,
     const struct event *msg)
 {
@@ -59,13 +48,17 @@ view_fill(struct alert_view *v, const struct ar_prog_request *rq,
 	v->user = strcmp(rq->user, "-") == 0 ? "" : rq->user;
 	v->rule_id = rq->rule_id;
 	v->alert_id = rq->alert_id;
-	get(msg, "parameters.alert.rule.level", v->level, sizeof(v->level));
-	get(msg, "parameters.alert.rule.description", v->description,
+	ar_prog_field(
+	    msg, "parameters.alert.rule.level", v->level, sizeof(v->level));
+	ar_prog_field(msg, "parameters.alert.rule.description", v->description,
 	    sizeof(v->description));
-	get(msg, "parameters.alert.agent.name", v->agent, sizeof(v->agent));
-	get(msg, "parameters.alert.location", v->location, sizeof(v->location));
-	get(msg, "parameters.alert.full_log", v->full_log, sizeof(v->full_log));
-	get(msg, "parameters.alert.timestamp", v->timestamp,
+	ar_prog_field(
+	    msg, "parameters.alert.agent.name", v->agent, sizeof(v->agent));
+	ar_prog_field(
+	    msg, "parameters.alert.location", v->location, sizeof(v->location));
+	ar_prog_field(
+	    msg, "parameters.alert.full_log", v->full_log, sizeof(v->full_log));
+	ar_prog_field(msg, "parameters.alert.timestamp", v->timestamp,
 	    sizeof(v->timestamp));
 }
 
