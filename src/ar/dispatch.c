@@ -236,7 +236,10 @@ on_run_done(const struct ar_run_info *info, void *ctx)
 		    info->res && info->res->err_len ? ": " : "",
 		    info->res ? (int)info->res->err_len : 0,
 		    info->res ? info->res->err : "");
-	}
+	} else if (info->res != NULL && info->res->err_len > 0)
+		log_info("response %s %s %s said: %.*s", info->command,
+		    info->action, info->addr ? info->addr : "-",
+		    (int)info->res->err_len, info->res->err);
 	arlog(d, &le);
 	emit(d, &ev);
 	if (!info->ok && add && info->addr != NULL)
