@@ -1,0 +1,302 @@
+/*
+ * Following one log file (file.h): reading, line splitting with the
+ * length cap, rotation and truncation, and positions.
+ */
+#include <sys/stat.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/err.h"
+#include "core/log.h"
+#include "logsrc/file.h"
+
+#define HEAD_BYTES 256
+#define CHUNK      65536
+
+struct logsrc_file {
+	char *path;
+	int fd; /* -1: not open (missing) */
+	uint64_t dev, ino;
+	uint64_t off;        /* bytes of fd consumed */
+	uint64_t line_start; /* offset of the pending line's first byte */
+	uint64_t head;       /* head_hash once the first line is whole */
+	char *line;
+	size_t len, max;
+	bool skipping; /* dropping the rest of a cut line */
+	logsrc_line_fn *fn;
+	void *ctx;
+	struct logsrc_file_stats st;
+};
+
+/* FNV-1a over the first line (at most HEAD_BYTES) of fd; 0 if empty. */
+static uint64_t
+head_hash(int fd)
+{
+	char b[HEAD_BYTES];
+	uint64_t h = 14695981039346656037ull;
+	ssize_t n = fd >= 0 ? pread(fd, b, sizeof(b), 0) : -1;
+	ssize_t i;
+
+	if (n <= 0)
+		return 0;
+	for (i = 0; i < n && b[i] != '\n'; i++)
+		h = (h ^ (unsigned char)b[i]) * 1099511628211ull;
+	return h;
+}
+
+static void
+emit(struct logsrc_file *f)
+{
+	f->st.lines++;
+	f->fn(f->line, f->len, f->ctx);
+	f->len = 0;
+}
+
+/* Split data (which starts at offset base of the file) into lines. */
+static void
+feed(struct logsrc_file *f, const char *p, size_t n, uint64_t base)
+{
+	const char *start = p, *end = p + n, *nl;
+	size_t seg, room;
+
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		seg = (size_t)((nl != NULL ? nl : end) - p);
+		if (!f->skipping) {
+			room = f->max - f->len;
+			memcpy(f->line + f->len, p, seg < room ? seg : room);
+			f->len += seg < room ? seg : room;
+			if (seg > room) { /* too long: cut, skip the rest */
+				f->st.cut++;
+				emit(f);
+				f->skipping = true;
+			}
+		}
+		if (nl == NULL)
+			return;
+		if (!f->skipping)
+			emit(f);
+		f->skipping = false;
+		p = nl + 1;
+		f->line_start = base + (uint64_t)(p - start);
+	}
+}
+
+static int
+open_path(struct logsrc_file *f)
+{
+	struct stat st;
+	int fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0)
+		return errno == ENOENT ? ARX_ERR_NOTFOUND : ARX_ERR_SYS;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return ARX_ERR_INVAL;
+	}
+	f->fd = fd;
+	f->dev = (uint64_t)st.st_dev;
+	f->ino = (uint64_t)st.st_ino;
+	f->off = f->line_start = f->head = 0;
+	f->len = 0;
+	f->skipping = false;
+	return 0;
+}
+
+static int
+seek_to(struct logsrc_file *f, uint64_t off)
+{
+	if (lseek(f->fd, (off_t)off, SEEK_SET) < 0)
+		return ARX_ERR_SYS;
+	f->off = f->line_start = off;
+	return 0;
+}
+
+/* Where to start in a newly opened file: the saved position when it
+ * is this file, else its end (from_end) or its start. */
+static int
+start_at(struct logsrc_file *f, const struct logsrc_pos *saved, bool from_end)
+{
+	struct stat st;
+
+	if (fstat(f->fd, &st) != 0)
+		return ARX_ERR_SYS;
+	if (saved != NULL && saved->dev == f->dev && saved->ino == f->ino &&
+	    saved->offset <= (uint64_t)st.st_size &&
+	    saved->head == head_hash(f->fd))
+		return seek_to(f, saved->offset);
+	if (saved != NULL)
+		log_info("%s: saved position does not match the file (rotated "
+			 "or replaced): reading it from the start",
+		    f->path);
+	return seek_to(f, from_end && saved == NULL ? (uint64_t)st.st_size : 0);
+}
+
+/* Start as start_at() says, and know the file's first line from then on
+ * (truncated() compares it). */
+static int
+start(struct logsrc_file *f, const struct logsrc_pos *saved, bool from_end)
+{
+	int r = start_at(f, saved, from_end);
+
+	if (r == 0 && f->off > 0)
+		f->head = head_hash(f->fd);
+	return r;
+}
+
+int
+logsrc_file_open(const char *path, size_t max_line,
+    const struct logsrc_pos *saved, bool from_end, logsrc_line_fn *fn,
+    void *ctx, struct logsrc_file **out)
+{
+	struct logsrc_file *f = calloc(1, sizeof(*f));
+	int r;
+
+	*out = NULL;
+	if (f == NULL || max_line == 0 || (f->path = strdup(path)) == NULL ||
+	    (f->line = malloc(max_line)) == NULL) {
+		logsrc_file_close(f);
+		return ARX_ERR_NOMEM;
+	}
+	f->fd = -1;
+	f->max = max_line;
+	f->fn = fn;
+	f->ctx = ctx;
+	r = open_path(f);
+	if (r == 0)
+		r = start(f, saved, from_end);
+	if (r != 0 && r != ARX_ERR_NOTFOUND) {
+		log_error("%s: cannot follow: %s", path,
+		    r == ARX_ERR_SYS ? strerror(errno) : "not a regular file");
+		logsrc_file_close(f);
+		return r;
+	}
+	*out = f;
+	return 0;
+}
+
+void
+logsrc_file_close(struct logsrc_file *f)
+{
+	if (f == NULL)
+		return;
+	if (f->fd >= 0)
+		close(f->fd);
+	free(f->line);
+	free(f->path);
+	free(f);
+}
+
+/* Read fd to its current end. */
+static int
+drain(struct logsrc_file *f)
+{
+	char chunk[CHUNK];
+	ssize_t n;
+
+	for (;;) {
+		n = read(f->fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return ARX_ERR_SYS;
+		if (n == 0)
+			return 0;
+		feed(f, chunk, (size_t)n, f->off);
+		f->off += (uint64_t)n;
+		f->st.bytes += (uint64_t)n;
+		if (f->head == 0 && f->line_start > 0)
+			f->head = head_hash(f->fd);
+	}
+}
+
+/* The path now names another file: end the old one, take the new. */
+static bool
+rotated(struct logsrc_file *f)
+{
+	struct stat st;
+
+	if (stat(f->path, &st) != 0)
+		return false; /* gone for now: keep the old until one comes */
+	return (uint64_t)st.st_dev != f->dev || (uint64_t)st.st_ino != f->ino;
+}
+
+/* copytruncate: the file got shorter than what was read, or its first
+ * line changed (truncated and written again before this look). */
+static bool
+truncated(struct logsrc_file *f)
+{
+	struct stat st;
+
+	if (fstat(f->fd, &st) == 0 && (uint64_t)st.st_size < f->off)
+		return true;
+	return f->head != 0 && head_hash(f->fd) != f->head;
+}
+
+int
+logsrc_file_poll(struct logsrc_file *f)
+{
+	unsigned long before = f->st.lines;
+	int r, turns;
+
+	for (turns = 0; turns < 4; turns++) {
+		if (f->fd < 0 && open_path(f) != 0)
+			break;
+		if (truncated(f)) {
+			f->st.truncations++;
+			f->len = 0;
+			f->head = 0;
+			f->skipping = false;
+			if (seek_to(f, 0) != 0)
+				return ARX_ERR_SYS;
+		}
+		if ((r = drain(f)) != 0)
+			return r;
+		if (!rotated(f))
+			break;
+		if (f->len > 0 && !f->skipping)
+			emit(f); /* the old file's last line, without newline */
+		f->st.rotations++;
+		close(f->fd);
+		f->fd = -1;
+	}
+	return (int)(f->st.lines - before);
+}
+
+void
+logsrc_file_pos(const struct logsrc_file *f, struct logsrc_pos *out)
+{
+	out->dev = f->dev;
+	out->ino = f->ino;
+	out->offset = f->line_start;
+	out->head = head_hash(f->fd);
+}
+
+void
+logsrc_file_stats(const struct logsrc_file *f, struct logsrc_file_stats *st)
+{
+	*st = f->st;
+}
+
+int
+logsrc_pos_format(const struct logsrc_pos *p, struct buf *out)
+{
+	return buf_printf(out, "%" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIx64,
+	    p->dev, p->ino, p->offset, p->head);
+}
+
+int
+logsrc_pos_parse(const char *s, struct logsrc_pos *out)
+{
+	char tail;
+
+	if (sscanf(s, "%" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNx64 "%c",
+		&out->dev, &out->ino, &out->offset, &out->head, &tail) != 4)
+		return ARX_ERR_INVAL;
+	return 0;
+}
