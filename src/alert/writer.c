@@ -89,6 +89,10 @@ file_write(struct alert_writer *w, const struct alert *a)
 		w->nerrors++;
 		return r;
 	}
+	snprintf(w->last_id, sizeof(w->last_id), "%lld.%llu",
+	    (long long)(a->now_ms / 1000), (unsigned long long)f->log_size);
+	w->last_json = f->json.data + json_before;
+	w->last_json_len = f->json.len - json_before - 1;
 	f->log_size += f->log.len - log_before;
 	return 0;
 }
@@ -154,6 +158,9 @@ alert_writer_write(struct alert_writer *w, const struct alert *a)
 	const struct rule *r = a->rule;
 	int ret;
 
+	w->last_id[0] = '\0';
+	w->last_json = NULL;
+	w->last_json_len = 0;
 	if (r == NULL || r->level == 0 || (r->options & RULE_OPT_NO_LOG) ||
 	    ((unsigned)r->level < w->min_level &&
 		!(r->options & RULE_OPT_LOG_ALERT))) {

@@ -42,6 +42,12 @@ struct alert_writer {
 	unsigned long nwritten;  /* alerts accepted */
 	unsigned long nfiltered; /* below min_level or no_log */
 	unsigned long nerrors;   /* failed writes (reported, counted) */
+	/* The alert just written, for active response: its id and its
+	 * alerts.json object (no newline); valid until the next write or
+	 * flush. last_id is empty when the last alert was not written. */
+	char last_id[32];
+	const char *last_json;
+	size_t last_json_len;
 };
 
 /*

@@ -19,6 +19,7 @@
 #include "ar/dispatch.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "daemon/analysis.h"
 #include "daemon/ctlsock.h"
 #include "daemon/run.h"
 
@@ -28,6 +29,7 @@ struct arxd {
 	const struct arx_conf *conf;
 	struct evloop *loop;
 	struct ar_dispatch *d;
+	struct analysis *an;
 	struct ctlsock *ctl;
 	struct evio sig;
 	struct ctl_info info;
@@ -155,6 +157,7 @@ static void
 cleanup(struct arxd *a)
 {
 	ctlsock_close(a->ctl);
+	analysis_stop(a->an);
 	ar_dispatch_free(a->d);
 	if (a->sig.fd > 0)
 		close(a->sig.fd);
@@ -174,17 +177,22 @@ arxd_run(const struct arx_conf *conf)
 	if (signals_start(&a) != 0) {
 		log_error("cannot set up signals: %s", strerror(errno));
 		rc = EX_OSERR;
-	} else if (dispatch_start(&a) != 0) {
+	} else if (dispatch_start(&a) != 0 ||
+	    analysis_start(conf, a.loop, a.d, &a.an) != 0) {
 		rc = EX_CONFIG;
 	} else if (ctlsock_open(a.loop, conf->daemon.control_socket, a.d,
 		       &a.info, clock_real(), &a.ctl) != 0) {
 		rc = EX_UNAVAILABLE;
 	}
 	if (rc == EX_OK) {
-		log_notice("arxd %s running: %zu responses, control socket %s",
-		    ARX_VERSION, conf->nars, conf->daemon.control_socket);
+		log_notice("arxd %s running: %zu log sources, %zu responses, "
+			   "control socket %s",
+		    ARX_VERSION, conf->nlocalfiles, conf->nars,
+		    conf->daemon.control_socket);
 		if (evloop_run(a.loop) != 0)
 			rc = EX_OSERR;
+		analysis_stop(a.an);
+		a.an = NULL;
 		stop(&a);
 	}
 	cleanup(&a);

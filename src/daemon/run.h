@@ -1,8 +1,9 @@
 /*
  * The daemon's running life: state and log directories, the response
- * dispatcher with its journal, the control socket, signals, and a clean
- * stop. Today arxd serves active response and its control commands;
- * log collection and analysis join this loop with the daemon issue
+ * dispatcher with its journal, analysis of the <localfile> files, the
+ * control socket, signals, and a clean stop. Everything runs in one
+ * process today; privilege separation, journald, the syslog listener
+ * and reload come with the rest of the daemon issue
  * (docs/ARCHITECTURE.md).
  */
 #ifndef ARX_DAEMON_RUN_H

@@ -1,0 +1,402 @@
+/*
+ * The analysis side of arxd (analysis.h). Owns the ruleset, the
+ * correlation state, the alert writer, the followed files and their
+ * saved positions, the inotify descriptor and the once-a-second timer.
+ */
+#include <sys/inotify.h>
+#include <errno.h>
+#include <glob.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "alert/writer.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "daemon/analysis.h"
+#include "engine/corr.h"
+#include "engine/event.h"
+#include "engine/ruleset.h"
+#include "logsrc/file.h"
+
+#define MAX_SOURCES 256
+#define MAX_LINE    65536 /* longer lines are cut (OSSEC's OS_MAXSTR) */
+#define TICK_MS     1000
+
+struct source {
+	struct logsrc_file *f;
+	char *path;
+	const struct conf_localfile *lf;
+	struct analysis *a;
+};
+
+struct analysis {
+	const struct arx_conf *conf;
+	struct evloop *loop;
+	struct ar_dispatch *d;
+	struct ruleset *rs;
+	struct corr *corr;
+	struct pattern_scratch scratch;
+	struct event ev;
+	struct rule_result res;
+	struct alert_writer *w;
+	struct source src[MAX_SOURCES];
+	size_t nsrc;
+	struct buf saved; /* the positions file as read at start */
+	char pos_path[4096];
+	int ino_fd;
+	struct evio ino;
+	struct evtimer tick;
+	struct buf json;
+	unsigned long lines;
+};
+
+/* A span as a C string in out (empty when unset). */
+static const char *
+field(const struct event *ev, const char *name, char *out, size_t size)
+{
+	struct span s = event_get(ev, name);
+	size_t n = s.p != NULL ? (s.len < size - 1 ? s.len : size - 1) : 0;
+
+	if (n > 0)
+		memcpy(out, s.p, n);
+	out[n] = '\0';
+	return n > 0 ? out : NULL;
+}
+
+/* A fired rule: its alert, then its responses (Wazuh's order; responses
+ * run even when the alert is below the log level). */
+static void
+fired(struct analysis *a, int64_t now)
+{
+	struct alert al = {
+	    a->res.rule, &a->ev, a->corr, a->res.firedtimes, now};
+	char srcip[128], user[256];
+	struct ar_trigger t = {.rule = a->res.rule};
+
+	(void)alert_writer_write(a->w, &al);
+	if (a->res.suppressed)
+		return;
+	t.srcip = field(&a->ev, "srcip", srcip, sizeof(srcip));
+	t.user = field(&a->ev, "dstuser", user, sizeof(user));
+	t.location = a->ev.location;
+	buf_reset(&a->json);
+	if (a->w->last_id[0] != '\0' &&
+	    buf_append(&a->json, a->w->last_json, a->w->last_json_len) == 0) {
+		t.alert_id = a->w->last_id;
+		t.alert_json = buf_cstr(&a->json);
+	}
+	(void)ar_dispatch_trigger(a->d, &t);
+}
+
+static void
+on_line(const char *line, size_t len, void *ctx)
+{
+	struct source *s = ctx;
+	struct analysis *a = s->a;
+	int64_t now = clock_wall_ms(clock_real());
+	const char *loc = s->lf->alias != NULL ? s->lf->alias : s->path;
+
+	a->lines++;
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	if (len == 0 || event_set_line(&a->ev, line, len, loc) != 0)
+		return;
+	(void)ruleset_analyse(
+	    a->rs, a->corr, &a->ev, now, &a->scratch, NULL, &a->res);
+	if (a->res.rule != NULL && a->res.rule->level > 0)
+		fired(a, now);
+}
+
+/* ---- positions: one line per file, "dev ino offset head path" ---- */
+
+/* The saved position of path, if the positions file has one. */
+static const struct logsrc_pos *
+saved_pos(struct analysis *a, const char *path, struct logsrc_pos *out)
+{
+	const char *p = buf_cstr(&a->saved), *nl;
+	char line[4200], *sp;
+	size_t len;
+	int i;
+
+	for (; *p != '\0'; p = *nl != '\0' ? nl + 1 : nl) {
+		nl = p + strcspn(p, "\n");
+		if ((len = (size_t)(nl - p)) >= sizeof(line))
+			continue;
+		memcpy(line, p, len);
+		line[len] = '\0';
+		for (i = 0, sp = line; i < 4 && sp != NULL; i++)
+			sp = strchr(sp + (i > 0), ' ');
+		if (sp == NULL || strcmp(sp + 1, path) != 0)
+			continue;
+		*sp = '\0';
+		if (logsrc_pos_parse(line, out) == 0)
+			return out;
+	}
+	return NULL;
+}
+
+static void
+positions_load(struct analysis *a)
+{
+	FILE *f = fopen(a->pos_path, "r");
+	char chunk[4096];
+	size_t n;
+
+	if (f == NULL)
+		return;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		if (buf_append(&a->saved, chunk, n) != 0)
+			break;
+	fclose(f);
+}
+
+/* Write all positions to a new file and rename it over the old one. */
+static void
+positions_save(struct analysis *a)
+{
+	char tmp[4200];
+	struct logsrc_pos p;
+	struct buf b;
+	size_t i;
+	FILE *f;
+
+	buf_init(&b, 1u << 20);
+	for (i = 0; i < a->nsrc; i++) {
+		logsrc_file_pos(a->src[i].f, &p);
+		if (logsrc_pos_format(&p, &b) != 0 ||
+		    buf_printf(&b, " %s\n", a->src[i].path) != 0)
+			break;
+	}
+	snprintf(tmp, sizeof(tmp), "%s.new", a->pos_path);
+	if ((f = fopen(tmp, "w")) != NULL) {
+		bool ok = fwrite(b.data, 1, b.len, f) == b.len;
+
+		if (fclose(f) != 0 || !ok || rename(tmp, a->pos_path) != 0)
+			f = NULL;
+	}
+	if (f == NULL)
+		log_error("cannot save positions to %s: %s", a->pos_path,
+		    strerror(errno));
+	buf_release(&b);
+}
+
+/* ---- sources ---- */
+
+static bool
+following(const struct analysis *a, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < a->nsrc; i++)
+		if (strcmp(a->src[i].path, path) == 0)
+			return true;
+	return false;
+}
+
+/* Watch the directory of path (a write, a new file, a rename there). */
+static void
+watch_dir(struct analysis *a, const char *path)
+{
+	char copy[4096];
+
+	snprintf(copy, sizeof(copy), "%s", path);
+	if (inotify_add_watch(a->ino_fd, dirname(copy),
+		IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE |
+		    IN_ATTRIB) < 0)
+		log_warn("%s: cannot watch its directory (%s); looked at "
+			 "once a second",
+		    path, strerror(errno));
+}
+
+static void
+source_add(struct analysis *a, const struct conf_localfile *lf,
+    const char *path, bool first_sight)
+{
+	struct source *s = &a->src[a->nsrc];
+	struct logsrc_pos p;
+	const struct logsrc_pos *saved;
+
+	if (following(a, path))
+		return;
+	if (a->nsrc == MAX_SOURCES) {
+		log_warn(
+		    "%s: not followed: already %d files", path, MAX_SOURCES);
+		return;
+	}
+	saved = saved_pos(a, path, &p);
+	s->a = a;
+	s->lf = lf;
+	if ((s->path = strdup(path)) == NULL ||
+	    logsrc_file_open(path, MAX_LINE, saved,
+		first_sight && lf->only_future_events, on_line, s,
+		&s->f) != 0) {
+		free(s->path);
+		return;
+	}
+	watch_dir(a, path);
+	a->nsrc++;
+	log_info(
+	    "following %s%s", path, saved ? " from its saved position" : "");
+}
+
+static bool
+has_wildcard(const char *s)
+{
+	return strpbrk(s, "*?[") != NULL;
+}
+
+/* The files of every <localfile>: plain paths as they are, wildcards
+ * (again each second, so files that appear later are taken). */
+static void
+sources_scan(struct analysis *a, bool first_sight)
+{
+	const struct arx_conf *conf = a->conf;
+	glob_t g;
+	size_t i, k;
+
+	for (i = 0; i < conf->nlocalfiles; i++) {
+		const struct conf_localfile *lf = &conf->localfiles[i];
+
+		if (lf->format == LOG_FORMAT_JOURNALD ||
+		    lf->format > LOG_FORMAT_JOURNALD || lf->location[0] != '/')
+			continue;
+		if (!has_wildcard(lf->location)) {
+			source_add(a, lf, lf->location, first_sight);
+			continue;
+		}
+		if (glob(lf->location, GLOB_NOSORT, NULL, &g) != 0)
+			continue;
+		for (k = 0; k < g.gl_pathc; k++)
+			source_add(a, lf, g.gl_pathv[k], first_sight);
+		globfree(&g);
+	}
+}
+
+static void
+poll_all(struct analysis *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->nsrc; i++)
+		if (logsrc_file_poll(a->src[i].f) < 0)
+			log_warn("%s: read error: %s", a->src[i].path,
+			    strerror(errno));
+	(void)alert_writer_flush(a->w);
+}
+
+static void
+on_inotify(struct evloop *loop, struct evio *io, unsigned events)
+{
+	struct analysis *a = io->ctx;
+	char b[8192] __attribute__((aligned(8)));
+
+	(void)loop, (void)events;
+	while (read(io->fd, b, sizeof(b)) > 0)
+		;
+	poll_all(a);
+}
+
+static void
+on_tick(struct evloop *loop, struct evtimer *t)
+{
+	struct analysis *a = t->ctx;
+
+	sources_scan(a, false);
+	poll_all(a);
+	positions_save(a);
+	(void)evloop_timer_start(loop, t, TICK_MS);
+}
+
+/* ---- start and stop ---- */
+
+static int
+engine_start(struct analysis *a)
+{
+	const struct conf_daemon *dc = &a->conf->daemon;
+	int r;
+
+	if ((r = ruleset_load_conf(&a->conf->ruleset, &a->rs)) != 0) {
+		log_error("cannot load the ruleset: %s", arx_strerror(r));
+		return r;
+	}
+	if ((a->corr = corr_new(a->rs->rules)) == NULL)
+		return ARX_ERR_NOMEM;
+	a->w = alert_file_writer_open(
+	    dc->log_dir, a->conf->alerts.log_alert_level, dc->node_name);
+	return a->w != NULL ? 0 : ARX_ERR_SYS;
+}
+
+int
+analysis_start(const struct arx_conf *conf, struct evloop *loop,
+    struct ar_dispatch *d, struct analysis **out)
+{
+	struct analysis *a = calloc(1, sizeof(*a));
+	int r;
+
+	*out = NULL;
+	if (a == NULL)
+		return ARX_ERR_NOMEM;
+	a->conf = conf;
+	a->loop = loop;
+	a->d = d;
+	a->ino_fd = -1;
+	event_init(&a->ev);
+	buf_init(&a->saved, 64u << 20);
+	buf_init(&a->json, 4u << 20);
+	snprintf(a->pos_path, sizeof(a->pos_path), "%s/positions",
+	    conf->daemon.state_dir);
+	if ((r = engine_start(a)) != 0)
+		goto fail;
+	a->ino_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (a->ino_fd < 0) {
+		r = ARX_ERR_SYS;
+		goto fail;
+	}
+	evio_init(&a->ino, a->ino_fd, EV_READ, on_inotify, a);
+	evtimer_init(&a->tick, on_tick, a);
+	positions_load(a);
+	sources_scan(a, true);
+	poll_all(a);
+	if ((r = evloop_io_start(loop, &a->ino)) != 0 ||
+	    (r = evloop_timer_start(loop, &a->tick, TICK_MS)) != 0)
+		goto fail;
+	*out = a;
+	return 0;
+fail:
+	analysis_stop(a);
+	return r;
+}
+
+void
+analysis_stop(struct analysis *a)
+{
+	size_t i;
+
+	if (a == NULL)
+		return;
+	if (a->w != NULL) {
+		poll_all(a);
+		positions_save(a);
+	}
+	evloop_io_stop(a->loop, &a->ino);
+	evloop_timer_stop(a->loop, &a->tick);
+	if (a->ino_fd >= 0)
+		close(a->ino_fd);
+	for (i = 0; i < a->nsrc; i++) {
+		logsrc_file_close(a->src[i].f);
+		free(a->src[i].path);
+	}
+	log_info("analysis stopped: %lu lines read", a->lines);
+	alert_writer_close(a->w);
+	corr_free(a->corr);
+	ruleset_free(a->rs);
+	pattern_scratch_release(&a->scratch);
+	event_release(&a->ev);
+	buf_release(&a->saved);
+	buf_release(&a->json);
+	free(a);
+}
