@@ -178,12 +178,16 @@ arxd_run(const struct arx_conf *conf)
 		log_error("cannot set up signals: %s", strerror(errno));
 		rc = EX_OSERR;
 	} else if (dispatch_start(&a) != 0 ||
-	    analysis_start(conf, a.loop, a.d, &a.an) != 0) {
+	    (conf->nlocalfiles > 0 &&
+		analysis_start(conf, a.loop, a.d, &a.an) != 0)) {
 		rc = EX_CONFIG;
 	} else if (ctlsock_open(a.loop, conf->daemon.control_socket, a.d,
 		       &a.info, clock_real(), &a.ctl) != 0) {
 		rc = EX_UNAVAILABLE;
 	}
+	if (rc == EX_OK && conf->nlocalfiles == 0)
+		log_notice("no <localfile>: only active response and the "
+			   "control socket run");
 	if (rc == EX_OK) {
 		log_notice("arxd %s running: %zu log sources, %zu responses, "
 			   "control socket %s",
