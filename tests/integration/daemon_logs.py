@@ -1,0 +1,151 @@
+#!/usr/bin/env python3
+"""arxd reading a log file for real, with arx's own ruleset and the
+recorder as its response program (no firewall: that is ar_daemon.py).
+
+Eight invalid-user lines from 192.0.2.66 make rule 5712 fire once: the
+alert is in alerts.log and alerts.json, the address is blocked (arx list)
+and the recorder got the add with the alert's id. A file that appears
+after the start is read; after a restart nothing is read twice and the
+lines written while arxd was down are read; rotation by rename (lines
+written to the old file after the rename included) and copytruncate lose
+no line. Needs no root.
+"""
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+BIN = os.path.abspath(sys.argv[1])
+SRC = os.path.abspath(sys.argv[2])
+ARXD, ARX, REC = (os.path.join(BIN, n) for n in ("arxd", "arx", "ar_recorder"))
+TMP = tempfile.mkdtemp(prefix="arx-logs-")
+CONF = os.path.join(TMP, "arx.conf")
+LOG = os.path.join(TMP, "auth.log")
+failures = []
+
+with open(CONF, "w") as f:
+    f.write("""<arx_config>
+  <alerts><log_alert_level>3</log_alert_level></alerts>
+  <command><name>rec</name><executable>{rec}</executable>
+    <timeout_allowed>yes</timeout_allowed></command>
+  <active-response><command>rec</command><location>local</location>
+    <rules_id>5712</rules_id><timeout>1h</timeout></active-response>
+  <localfile><location>{log}</location><log_format>syslog</log_format>
+  </localfile>
+  <ruleset><decoder_dir>{src}/ruleset/decoders</decoder_dir>
+    <rule_dir>{src}/ruleset/rules</rule_dir></ruleset>
+  <daemon><state_dir>{tmp}/state</state_dir><log_dir>{tmp}/log</log_dir>
+    <control_socket>{tmp}/run/control.sock</control_socket></daemon>
+</arx_config>
+""".format(rec=REC, log=LOG, src=SRC, tmp=TMP))
+
+
+def expect(cond, what):
+    print(("ok   " if cond else "FAIL ") + what)
+    if not cond:
+        failures.append(what)
+
+
+def arx(*args):
+    return subprocess.run([ARX, *args, "-c", CONF], capture_output=True,
+                          text=True, timeout=30)
+
+
+class Daemon:
+    def __init__(self):
+        self.p = subprocess.Popen([ARXD, "-f", "-c", CONF],
+                                  stderr=subprocess.PIPE, text=True)
+        for _ in range(100):
+            if self.p.poll() is None and arx("status").returncode == 0:
+                return
+            time.sleep(0.05)
+        raise RuntimeError("arxd did not start: " + self.stop())
+
+    def stop(self):
+        self.p.send_signal(signal.SIGTERM)
+        return self.p.communicate(timeout=40)[1]
+
+
+N = [0]
+
+
+def lines(path, n, fmt="Invalid user guest{i} from {ip} port {port}",
+          ip="192.0.2.66", mode="a"):
+    with open(path, mode) as f:
+        for _ in range(n):
+            N[0] += 1
+            stamp = time.strftime("%b %e %H:%M:%S")
+            f.write("%s vm sshd[%d]: %s\n" % (stamp, 1000 + N[0], fmt.format(
+                i=N[0], ip=ip, port=40000 + N[0])))
+
+
+def alerts(rule):
+    try:
+        text = open(os.path.join(TMP, "log", "alerts.log")).read()
+    except FileNotFoundError:
+        return 0
+    return text.count("Rule: %d " % rule)
+
+
+def read_lines():
+    """Lines arxd read, from its status (sshd lines make rule 5710)."""
+    return alerts(5710)
+
+
+def wait(cond, limit=5):
+    t0 = time.time()
+    while time.time() - t0 < limit:
+        if cond():
+            return True
+        time.sleep(0.05)
+    return cond()
+
+
+def main():
+    d = Daemon()
+    lines(LOG, 8, mode="w")  # the file appears after the start
+    expect(wait(lambda: alerts(5712) == 1), "rule 5712 fired once")
+    blocks = json.loads(arx("list", "--json").stdout)["blocks"]
+    expect([b["address"] for b in blocks] == ["192.0.2.66"],
+           "192.0.2.66 is blocked (%s)" % blocks)
+    js = [json.loads(l) for l in open(os.path.join(TMP, "log", "alerts.json"))]
+    a5712 = [a for a in js if a["rule"]["id"] == "5712"]
+    expect(len(a5712) == 1 and a5712[0]["data"]["srcip"] == "192.0.2.66",
+           "alerts.json has the 5712 alert with its srcip")
+    expect(wait(lambda: ("rule 5712 alert %s" % a5712[0]["id"]) in
+                open(os.path.join(TMP, "log", "active-responses.log")).read()),
+           "active-responses.log names the rule and the alert id")
+    d.stop()
+    base = read_lines()
+    lines(LOG, 3, ip="198.51.100.7")  # written while arxd is down
+    d = Daemon()
+    expect(wait(lambda: read_lines() == base + 3),
+           "after a restart: the 3 lines written meanwhile, nothing twice "
+           "(%d)" % (read_lines() - base))
+    os.rename(LOG, LOG + ".1")
+    lines(LOG + ".1", 2, ip="198.51.100.8")  # the writer is still on it
+    lines(LOG, 2, ip="198.51.100.9", mode="w")
+    expect(wait(lambda: read_lines() == base + 7),
+           "rotation by rename: the old file's last lines and the new "
+           "file's (%d of 4)" % (read_lines() - base - 3))
+    time.sleep(0.3)
+    with open(LOG, "w") as f:  # copytruncate, written again at once
+        pass
+    lines(LOG, 1, ip="198.51.100.10")
+    expect(wait(lambda: read_lines() == base + 8),
+           "copytruncate: the line after the truncation is read")
+    d.stop()
+    expect(alerts(5712) == 1, "no alert was written twice")
+
+
+try:
+    main()
+finally:
+    subprocess.run(["rm", "-rf", TMP])
+
+print("daemon.logs: %s" % ("all checks pass" if not failures
+                           else "%d failed" % len(failures)))
+sys.exit(1 if failures else 0)
