@@ -731,6 +731,12 @@ ar_dispatch_free(struct ar_dispatch *d)
 	free(d);
 }
 
+int64_t
+ar_dispatch_next_deadline(const struct ar_dispatch *d)
+{
+	return ar_table_next_deadline(d->table);
+}
+
 size_t
 ar_dispatch_pending(const struct ar_dispatch *d)
 {

@@ -109,6 +109,9 @@ int ar_dispatch_unblock(
 /* Lift every block (a clean stop with lift_on_stop). */
 void ar_dispatch_lift_all(struct ar_dispatch *d, const char *why);
 
+/* The earliest deadline of a block (wall ms), or AR_NEVER. */
+int64_t ar_dispatch_next_deadline(const struct ar_dispatch *d);
+
 /* Programs running or waiting; the daemon waits for 0 before exit. */
 size_t ar_dispatch_pending(const struct ar_dispatch *d);
 

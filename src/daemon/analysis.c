@@ -54,19 +54,6 @@ struct analysis {
 	unsigned long lines;
 };
 
-/* A span as a C string in out (empty when unset). */
-static const char *
-field(const struct event *ev, const char *name, char *out, size_t size)
-{
-	struct span s = event_get(ev, name);
-	size_t n = s.p != NULL ? (s.len < size - 1 ? s.len : size - 1) : 0;
-
-	if (n > 0)
-		memcpy(out, s.p, n);
-	out[n] = '\0';
-	return n > 0 ? out : NULL;
-}
-
 /* A fired rule: its alert, then its responses (Wazuh's order; responses
  * run even when the alert is below the log level). */
 static void
@@ -80,8 +67,8 @@ fired(struct analysis *a, int64_t now)
 	(void)alert_writer_write(a->w, &al);
 	if (a->res.suppressed)
 		return;
-	t.srcip = field(&a->ev, "srcip", srcip, sizeof(srcip));
-	t.user = field(&a->ev, "dstuser", user, sizeof(user));
+	t.srcip = event_get_cstr(&a->ev, "srcip", srcip, sizeof(srcip));
+	t.user = event_get_cstr(&a->ev, "dstuser", user, sizeof(user));
 	t.location = a->ev.location;
 	buf_reset(&a->json);
 	if (a->w->last_id[0] != '\0' &&

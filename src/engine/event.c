@@ -160,3 +160,15 @@ event_get(const struct event *ev, const char *name)
 			return ev->dyn[i].value;
 	return none;
 }
+
+const char *
+event_get_cstr(const struct event *ev, const char *name, char *out, size_t size)
+{
+	struct span s = event_get(ev, name);
+	size_t n = s.p != NULL ? (s.len < size - 1 ? s.len : size - 1) : 0;
+
+	if (n > 0)
+		memcpy(out, s.p, n);
+	out[n] = '\0';
+	return n > 0 ? out : NULL;
+}

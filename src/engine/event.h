@@ -84,6 +84,10 @@ int event_field_lookup(const char *name, size_t len);
 int event_set(struct event *ev, const char *name, struct span value);
 /* A field by name (static or dynamic); p == NULL when unset. */
 struct span event_get(const struct event *ev, const char *name);
+/* The field as a C string in out (cut to size - 1); NULL when unset or
+ * empty. */
+const char *event_get_cstr(
+    const struct event *ev, const char *name, char *out, size_t size);
 
 static inline int
 span_is_set(struct span s)

@@ -10,6 +10,7 @@
 #endif
 
 int cmd_logtest(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_block(int argc, char **argv);
