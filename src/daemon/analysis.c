@@ -5,6 +5,7 @@
  */
 #include <sys/inotify.h>
 #include <errno.h>
+#include <fnmatch.h>
 #include <glob.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -231,6 +232,17 @@ source_add(struct analysis *a, const struct conf_localfile *lf,
 }
 
 static bool
+excluded(const struct conf_localfile *lf, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < lf->exclude.n; i++)
+		if (fnmatch(lf->exclude.v[i], path, FNM_PATHNAME) == 0)
+			return true;
+	return false;
+}
+
+static bool
 has_wildcard(const char *s)
 {
 	return strpbrk(s, "*?[") != NULL;
@@ -258,7 +270,8 @@ sources_scan(struct analysis *a, bool first_sight)
 		if (glob(lf->location, GLOB_NOSORT, NULL, &g) != 0)
 			continue;
 		for (k = 0; k < g.gl_pathc; k++)
-			source_add(a, lf, g.gl_pathv[k], first_sight);
+			if (!excluded(lf, g.gl_pathv[k]))
+				source_add(a, lf, g.gl_pathv[k], first_sight);
 		globfree(&g);
 	}
 }
