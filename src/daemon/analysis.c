@@ -46,7 +46,9 @@ struct analysis {
 	struct alert_writer *w;
 	struct source src[MAX_SOURCES];
 	size_t nsrc;
-	struct buf saved; /* the positions file as read at start */
+	struct buf saved; /* the positions file as read at start, then as
+			   * last written (unchanged positions are not
+			   * written again) */
 	char pos_path[4096];
 	int ino_fd;
 	struct evio ino;
@@ -159,6 +161,11 @@ positions_save(struct analysis *a)
 		    buf_printf(&b, " %s\n", a->src[i].path) != 0)
 			break;
 	}
+	if (b.len == a->saved.len &&
+	    (b.len == 0 || memcmp(b.data, a->saved.data, b.len) == 0)) {
+		buf_release(&b);
+		return;
+	}
 	snprintf(tmp, sizeof(tmp), "%s.new", a->pos_path);
 	if ((f = fopen(tmp, "w")) != NULL) {
 		bool ok = fwrite(b.data, 1, b.len, f) == b.len;
@@ -169,6 +176,10 @@ positions_save(struct analysis *a)
 	if (f == NULL)
 		log_error("cannot save positions to %s: %s", a->pos_path,
 		    strerror(errno));
+	else {
+		buf_reset(&a->saved);
+		(void)buf_append(&a->saved, b.data, b.len);
+	}
 	buf_release(&b);
 }
 
