@@ -288,6 +288,12 @@ ctlsock_open(struct evloop *loop, const char *path, struct ar_dispatch *d,
 }
 
 void
+ctlsock_set_dispatch(struct ctlsock *s, struct ar_dispatch *d)
+{
+	s->d = d;
+}
+
+void
 ctlsock_close(struct ctlsock *s)
 {
 	if (s == NULL)

@@ -27,6 +27,9 @@ int ctlsock_open(struct evloop *loop, const char *path, struct ar_dispatch *d,
     const struct ctl_info *info, const struct arx_clock *clock,
     struct ctlsock **out);
 
+/* Serve requests from d from now on (after a reload). */
+void ctlsock_set_dispatch(struct ctlsock *s, struct ar_dispatch *d);
+
 /* Close every client and the socket, and remove the file. */
 void ctlsock_close(struct ctlsock *s);
 

@@ -140,8 +140,10 @@ main(int argc, char **argv)
 		rc = dump_conf(conf);
 	else if (o.test)
 		report_conf(conf);
-	else
-		rc = arxd_run(conf);
+	else {
+		rc = arxd_run(conf, o.conf_path);
+		conf = NULL;
+	}
 	conf_free(conf);
 	return rc;
 }

@@ -26,7 +26,8 @@
 #define STOP_WAIT_MS 30000 /* longest wait for running programs at stop */
 
 struct arxd {
-	const struct arx_conf *conf;
+	struct arx_conf *conf; /* owned; replaced whole on reload */
+	const char *conf_path;
 	struct evloop *loop;
 	struct ar_dispatch *d;
 	struct analysis *an;
@@ -75,6 +76,8 @@ make_dir(const char *path, mode_t mode)
 	return ARX_ERR_SYS;
 }
 
+static void reload(struct arxd *a);
+
 static void
 on_signal(struct evloop *loop, struct evio *io, unsigned events)
 {
@@ -84,8 +87,7 @@ on_signal(struct evloop *loop, struct evio *io, unsigned events)
 	(void)events;
 	while (read(io->fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
-			log_notice("SIGHUP: reloading is not built yet; "
-				   "configuration unchanged");
+			reload(a);
 			continue;
 		}
 		log_notice("signal %u: stopping", si.ssi_signo);
@@ -113,12 +115,12 @@ signals_start(struct arxd *a)
 }
 
 static int
-dispatch_start(struct arxd *a)
+dispatch_start(struct arxd *a, const struct arx_conf *conf)
 {
-	const struct conf_daemon *dc = &a->conf->daemon;
+	const struct conf_daemon *dc = &conf->daemon;
 	char journal[4096], arlog[4096];
 	struct ar_dispatch_opts o = {
-	    .conf = a->conf,
+	    .conf = conf,
 	    .loop = a->loop,
 	    .clock = clock_real(),
 	    .journal_path = journal,
@@ -135,22 +137,58 @@ dispatch_start(struct arxd *a)
 	return ar_dispatch_new(&o, &a->d);
 }
 
-/* A clean stop: lift if asked to, then wait for programs to end. */
+/* Run the loop until d has no program running or waiting (or ms). */
 static void
-stop(struct arxd *a)
+drain(struct arxd *a, uint64_t ms)
 {
-	uint64_t until = clock_mono_ms(clock_real()) + STOP_WAIT_MS;
+	uint64_t until = clock_mono_ms(clock_real()) + ms;
 
-	if (a->conf->daemon.lift_on_stop)
-		ar_dispatch_lift_all(a->d, "arxd stopped");
-	else
-		log_notice("blocks stay in place; their lifts are journaled");
 	while (ar_dispatch_pending(a->d) > 0 &&
 	    clock_mono_ms(clock_real()) < until)
 		(void)evloop_run_once(a->loop, 100);
 	if (ar_dispatch_pending(a->d) > 0)
-		log_warn("%zu response programs still running at exit",
+		log_warn("%zu response programs still running",
 		    ar_dispatch_pending(a->d));
+}
+
+/* A clean stop: lift if asked to, then wait for programs to end. */
+static void
+stop(struct arxd *a)
+{
+	if (a->conf->daemon.lift_on_stop)
+		ar_dispatch_lift_all(a->d, "arxd stopped");
+	else
+		log_notice("blocks stay in place; their lifts are journaled");
+	drain(a, STOP_WAIT_MS);
+}
+
+/* The dispatcher and the analysis for conf; on failure neither runs. */
+static int
+parts_start(struct arxd *a, const struct arx_conf *conf)
+{
+	if (dispatch_start(a, conf) != 0)
+		return EX_CONFIG;
+	if (conf->nlocalfiles > 0 &&
+	    analysis_start(conf, a->loop, a->d, &a->an) != 0) {
+		ar_dispatch_free(a->d);
+		a->d = NULL;
+		return EX_CONFIG;
+	}
+	if (conf->nlocalfiles == 0)
+		log_notice("no <localfile>: only active response and the "
+			   "control socket run");
+	return EX_OK;
+}
+
+/* Read what is left, save positions, let programs end, free. */
+static void
+parts_stop(struct arxd *a)
+{
+	analysis_stop(a->an);
+	a->an = NULL;
+	drain(a, STOP_WAIT_MS);
+	ar_dispatch_free(a->d);
+	a->d = NULL;
 }
 
 static void
@@ -162,32 +200,37 @@ cleanup(struct arxd *a)
 	if (a->sig.fd > 0)
 		close(a->sig.fd);
 	evloop_free(a->loop);
+	conf_free(a->conf);
+}
+
+static void
+info_set(struct arxd *a)
+{
+	a->info.node = a->conf->daemon.node_name;
+	a->info.max_blocks = a->conf->daemon.max_blocks;
 }
 
 int
-arxd_run(const struct arx_conf *conf)
+arxd_run(struct arx_conf *conf, const char *conf_path)
 {
-	struct arxd a = {.conf = conf};
+	struct arxd a = {.conf = conf, .conf_path = conf_path};
 	int rc = EX_OK;
 
-	a.info = (struct ctl_info){ARX_VERSION, conf->daemon.node_name,
-	    clock_wall_ms(clock_real()), conf->daemon.max_blocks};
-	if ((a.loop = evloop_new(clock_real())) == NULL)
+	a.info = (struct ctl_info){
+	    .version = ARX_VERSION, .started_ms = clock_wall_ms(clock_real())};
+	info_set(&a);
+	if ((a.loop = evloop_new(clock_real())) == NULL) {
+		conf_free(conf);
 		return EX_OSERR;
+	}
 	if (signals_start(&a) != 0) {
 		log_error("cannot set up signals: %s", strerror(errno));
 		rc = EX_OSERR;
-	} else if (dispatch_start(&a) != 0 ||
-	    (conf->nlocalfiles > 0 &&
-		analysis_start(conf, a.loop, a.d, &a.an) != 0)) {
-		rc = EX_CONFIG;
-	} else if (ctlsock_open(a.loop, conf->daemon.control_socket, a.d,
-		       &a.info, clock_real(), &a.ctl) != 0) {
+	} else if ((rc = parts_start(&a, conf)) == EX_OK &&
+	    ctlsock_open(a.loop, conf->daemon.control_socket, a.d, &a.info,
+		clock_real(), &a.ctl) != 0) {
 		rc = EX_UNAVAILABLE;
 	}
-	if (rc == EX_OK && conf->nlocalfiles == 0)
-		log_notice("no <localfile>: only active response and the "
-			   "control socket run");
 	if (rc == EX_OK) {
 		log_notice("arxd %s running: %zu log sources, %zu responses, "
 			   "control socket %s",
@@ -201,4 +244,96 @@ arxd_run(const struct arx_conf *conf)
 	}
 	cleanup(&a);
 	return rc;
+}
+
+/* ---- SIGHUP: reload ---- */
+
+struct removed {
+	const struct arx_conf *nc;
+	struct ar_block_view v[256];
+	size_t n;
+};
+
+static void
+collect_removed(const struct ar_block_view *v, void *ctx)
+{
+	struct removed *r = ctx;
+
+	if (conf_command_find(r->nc, v->command) == NULL &&
+	    r->n < sizeof(r->v) / sizeof(r->v[0]))
+		r->v[r->n++] = *v;
+}
+
+/* Blocks of commands the new configuration no longer has are lifted
+ * now, while their program is still known: nobody could lift them
+ * later. */
+static void
+lift_removed(struct arxd *a, const struct arx_conf *nc)
+{
+	struct removed r = {.nc = nc};
+	size_t i;
+
+	do {
+		r.n = 0;
+		ar_dispatch_foreach(a->d, collect_removed, &r);
+		for (i = 0; i < r.n; i++)
+			(void)ar_dispatch_unblock(
+			    a->d, r.v[i].command, r.v[i].addr);
+	} while (r.n == sizeof(r.v) / sizeof(r.v[0]));
+}
+
+/* Would nc's responses start (every bound program there)? */
+static bool
+responses_ok(struct arxd *a, const struct arx_conf *nc)
+{
+	struct ar_dispatch_opts o = {
+	    .conf = nc, .loop = a->loop, .clock = clock_real()};
+	struct ar_dispatch *probe;
+
+	if (ar_dispatch_new(&o, &probe) != 0)
+		return false;
+	ar_dispatch_free(probe);
+	return true;
+}
+
+/*
+ * Load the configuration again and swap it in whole: the old analysis
+ * stops (positions saved), the dispatcher is rebuilt from the journal
+ * (blocks and offences are named by command, so they carry over), the
+ * new analysis starts. A configuration that does not load or start is
+ * refused with its errors and the running one stays.
+ */
+static void
+reload(struct arxd *a)
+{
+	struct arx_conf *nc;
+
+	log_notice("SIGHUP: reloading %s", a->conf_path);
+	if (conf_load(a->conf_path, &nc) != 0 || !responses_ok(a, nc)) {
+		log_error("reload refused: the running configuration stays");
+		if (nc != NULL)
+			conf_free(nc);
+		return;
+	}
+	lift_removed(a, nc);
+	parts_stop(a);
+	if (parts_start(a, nc) != EX_OK) {
+		log_error("reload refused: the new configuration does not "
+			  "start; the running one stays");
+		conf_free(nc);
+		if (parts_start(a, a->conf) != EX_OK) {
+			log_error("the running configuration does not start "
+				  "again either: stopping");
+			evloop_stop(a->loop);
+			return;
+		}
+	} else {
+		conf_free(a->conf);
+		a->conf = nc;
+		info_set(a);
+		log_notice("configuration reloaded: %zu log sources, %zu "
+			   "responses",
+		    nc->nlocalfiles, nc->nars);
+	}
+	ctlsock_set_dispatch(a->ctl, a->d);
 }

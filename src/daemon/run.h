@@ -2,8 +2,8 @@
  * The daemon's running life: state and log directories, the response
  * dispatcher with its journal, analysis of the <localfile> files, the
  * control socket, signals, and a clean stop. Everything runs in one
- * process today; privilege separation, journald, the syslog listener
- * and reload come with the rest of the daemon issue
+ * process today; privilege separation, journald and the syslog
+ * listener come with the rest of the daemon issue
  * (docs/ARCHITECTURE.md).
  */
 #ifndef ARX_DAEMON_RUN_H
@@ -11,7 +11,8 @@
 
 #include "config/conf.h"
 
-/* Run until SIGTERM or SIGINT; returns a sysexits code. */
-int arxd_run(const struct arx_conf *conf);
+/* Run until SIGTERM or SIGINT (SIGHUP reloads conf_path); takes conf
+ * and frees it. Returns a sysexits code. */
+int arxd_run(struct arx_conf *conf, const char *conf_path);
 
 #endif

@@ -26,13 +26,12 @@ CONF = os.path.join(TMP, "arx.conf")
 LOG = os.path.join(TMP, "auth.log")
 failures = []
 
-with open(CONF, "w") as f:
-    f.write("""<arx_config>
+CONF_TEXT = """<arx_config>
   <alerts><log_alert_level>3</log_alert_level></alerts>
   <command><name>rec</name><executable>{rec}</executable>
     <timeout_allowed>yes</timeout_allowed></command>
   <active-response><command>rec</command><location>local</location>
-    <rules_id>5712</rules_id><timeout>1h</timeout></active-response>
+    <rules_id>5712</rules_id><timeout>{timeout}</timeout></active-response>{extra}
   <localfile><location>{log}</location><log_format>syslog</log_format>
   </localfile>
   <ruleset><decoder_dir>{src}/ruleset/decoders</decoder_dir>
@@ -40,7 +39,16 @@ with open(CONF, "w") as f:
   <daemon><state_dir>{tmp}/state</state_dir><log_dir>{tmp}/log</log_dir>
     <control_socket>{tmp}/run/control.sock</control_socket></daemon>
 </arx_config>
-""".format(rec=REC, log=LOG, src=SRC, tmp=TMP))
+"""
+
+
+def write_conf(timeout="1h", extra=""):
+    with open(CONF, "w") as f:
+        f.write(CONF_TEXT.format(rec=REC, log=LOG, src=SRC, tmp=TMP,
+                                 timeout=timeout, extra=extra))
+
+
+write_conf()
 
 
 def expect(cond, what):
@@ -50,7 +58,8 @@ def expect(cond, what):
 
 
 def arx(*args):
-    return subprocess.run([ARX, *args, "-c", CONF], capture_output=True,
+    sock = os.path.join(TMP, "run", "control.sock")
+    return subprocess.run([ARX, *args, "-s", sock], capture_output=True,
                           text=True, timeout=30)
 
 
@@ -137,8 +146,35 @@ def main():
     lines(LOG, 1, ip="198.51.100.10")
     expect(wait(lambda: read_lines() == base + 8),
            "copytruncate: the line after the truncation is read")
-    d.stop()
-    expect(alerts(5712) == 1, "no alert was written twice")
+
+    # SIGHUP: a bad configuration is refused and the old one runs on.
+    write_conf(extra="<bogus/>")
+    d.p.send_signal(signal.SIGHUP)
+    time.sleep(0.5)
+    expect(d.p.poll() is None and arx("status").returncode == 0,
+           "a bad configuration on SIGHUP: arxd runs on")
+    # A good one is taken whole; blocks and positions carry over.
+    write_conf(timeout="2h")
+    d.p.send_signal(signal.SIGHUP)
+    time.sleep(0.5)
+    blocks = json.loads(arx("list", "--json").stdout)["blocks"]
+    expect([b["address"] for b in blocks] == ["192.0.2.66"],
+           "after the reload the block is still listed")
+    lines(LOG, 8, ip="192.0.2.77")
+    expect(wait(lambda: alerts(5712) == 2), "rule 5712 fires for a new attacker")
+    blocks = {b["address"]: b for b in
+              json.loads(arx("list", "--json").stdout)["blocks"]}
+    expect("192.0.2.77" in blocks and
+           blocks["192.0.2.77"]["remaining_s"] > 3600,
+           "the new block has the reloaded timeout (2h)")
+    # 8 more lines: 7 single alerts (5710) and the 8th is 5712.
+    expect(read_lines() == base + 15, "the reload read no line twice")
+    err = d.stop()
+    expect("reload refused" in err and "bogus" in err,
+           "the refused reload said why")
+    expect("configuration reloaded" in err, "the good reload was logged")
+    expect("Sanitizer" not in err, "arxd exited clean (no sanitizer report)")
+    expect(alerts(5712) == 2, "no alert was written twice")
 
 
 try:
