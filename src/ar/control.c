@@ -384,7 +384,8 @@ list(struct ar_dispatch *d, int64_t now, bool json, struct buf *out)
 		free(vs.v);
 		return put_error(out, json, "out of memory");
 	}
-	qsort(vs.v, vs.n, sizeof(*vs.v), by_expiry);
+	if (vs.n > 1)
+		qsort(vs.v, vs.n, sizeof(*vs.v), by_expiry);
 	if (!json) {
 		r = list_text(&vs, now, out);
 		free(vs.v);

@@ -28,9 +28,9 @@ failures = []
 
 CONF_TEXT = """<arx_config>
   <alerts><log_alert_level>3</log_alert_level></alerts>
-  <command><name>rec</name><executable>{rec}</executable>
+  <command><name>{cmd}</name><executable>{rec}</executable>
     <timeout_allowed>yes</timeout_allowed></command>
-  <active-response><command>rec</command><location>local</location>
+  <active-response><command>{cmd}</command><location>local</location>
     <rules_id>5712</rules_id><timeout>{timeout}</timeout></active-response>{extra}
   <localfile><location>{log}</location><log_format>syslog</log_format>
   </localfile>
@@ -42,10 +42,10 @@ CONF_TEXT = """<arx_config>
 """
 
 
-def write_conf(timeout="1h", extra=""):
+def write_conf(timeout="1h", extra="", cmd="rec"):
     with open(CONF, "w") as f:
         f.write(CONF_TEXT.format(rec=REC, log=LOG, src=SRC, tmp=TMP,
-                                 timeout=timeout, extra=extra))
+                                 timeout=timeout, extra=extra, cmd=cmd))
 
 
 write_conf()
@@ -89,6 +89,11 @@ def lines(path, n, fmt="Invalid user guest{i} from {ip} port {port}",
             stamp = time.strftime("%b %e %H:%M:%S")
             f.write("%s vm sshd[%d]: %s\n" % (stamp, 1000 + N[0], fmt.format(
                 i=N[0], ip=ip, port=40000 + N[0])))
+
+
+def listed():
+    r = arx("list", "--json")
+    return json.loads(r.stdout)["blocks"] if r.returncode == 0 else None
 
 
 def alerts(rule):
@@ -169,6 +174,12 @@ def main():
            "the new block has the reloaded timeout (2h)")
     # 8 more lines: 7 single alerts (5710) and the 8th is 5712.
     expect(read_lines() == base + 15, "the reload read no line twice")
+    # A command that goes away takes its blocks with it (lifted first).
+    write_conf(cmd="rec2")
+    d.p.send_signal(signal.SIGHUP)
+    expect(wait(lambda: listed() == [] and "rec delete 192.0.2.77" in
+                open(os.path.join(TMP, "log", "active-responses.log")).read()),
+           "reload without the command: its blocks are lifted")
     err = d.stop()
     expect("reload refused" in err and "bogus" in err,
            "the refused reload said why")

@@ -98,6 +98,9 @@ test_answers(void **state)
 	    assert_int_equal(                                                 \
 		ctl_handle_line(d, &info, line, strlen(line), now, &out), 0), \
 	    buf_cstr(&out))
+	assert_non_null(strstr(ASK("list"), "\n0 blocks\n"));
+	assert_string_equal(ASK("json list"),
+	    "{\"ok\":true,\"now\":\"2026-11-22T12:03:25Z\",\"blocks\":[]}\n");
 	assert_string_equal(ASK("block 192.0.2.6"), "blocked 192.0.2.6\n");
 	assert_string_equal(ASK("json block 192.0.2.7 1h fw"),
 	    "{\"ok\":true,\"address\":\"192.0.2.7\"}\n");
