@@ -21,11 +21,19 @@
 #include "engine/corr.h"
 #include "engine/event.h"
 #include "engine/ruleset.h"
+#include "logsrc/dgram.h"
 #include "logsrc/file.h"
 
 #define MAX_SOURCES 256
 #define MAX_LINE    65536 /* longer lines are cut (OSSEC's OS_MAXSTR) */
 #define TICK_MS     1000
+#define MAX_LISTEN  8
+
+struct listener {
+	struct logsrc_dgram *s;
+	struct evio io;
+	struct analysis *a;
+};
 
 struct source {
 	struct logsrc_file *f;
@@ -46,6 +54,8 @@ struct analysis {
 	struct alert_writer *w;
 	struct source src[MAX_SOURCES];
 	size_t nsrc;
+	struct listener lis[MAX_LISTEN];
+	size_t nlis;
 	struct buf saved; /* the positions file as read at start, then as
 			   * last written (unchanged positions are not
 			   * written again) */
@@ -82,13 +92,11 @@ fired(struct analysis *a, int64_t now)
 	(void)ar_dispatch_trigger(a->d, &t);
 }
 
+/* One line from loc through the ruleset, and what it fires. */
 static void
-on_line(const char *line, size_t len, void *ctx)
+analyse(struct analysis *a, const char *line, size_t len, const char *loc)
 {
-	struct source *s = ctx;
-	struct analysis *a = s->a;
 	int64_t now = clock_wall_ms(clock_real());
-	const char *loc = s->lf->alias != NULL ? s->lf->alias : s->path;
 
 	a->lines++;
 	if (len > 0 && line[len - 1] == '\r')
@@ -99,6 +107,21 @@ on_line(const char *line, size_t len, void *ctx)
 	    a->rs, a->corr, &a->ev, now, &a->scratch, NULL, &a->res);
 	if (a->res.rule != NULL && a->res.rule->level > 0)
 		fired(a, now);
+}
+
+static void
+on_line(const char *line, size_t len, void *ctx)
+{
+	struct source *s = ctx;
+
+	analyse(s->a, line, len, s->lf->alias != NULL ? s->lf->alias : s->path);
+}
+
+/* A syslog message: its sender is its location, as in OSSEC/Wazuh. */
+static void
+on_msg(const char *msg, size_t len, const char *from, void *ctx)
+{
+	analyse(ctx, msg, len, from);
 }
 
 /* ---- positions: one line per file, "dev ino offset head path" ---- */
@@ -322,6 +345,68 @@ on_tick(struct evloop *loop, struct evtimer *t)
 	(void)evloop_timer_start(loop, t, TICK_MS);
 }
 
+/* ---- syslog listeners (<remote><connection>syslog) ---- */
+
+static void
+on_dgram(struct evloop *loop, struct evio *io, unsigned events)
+{
+	struct listener *l = io->ctx;
+
+	(void)loop, (void)events;
+	(void)logsrc_dgram_read(l->s);
+	(void)alert_writer_flush(l->a->w);
+}
+
+static int
+listener_add(struct analysis *a, const struct conf_remote *r)
+{
+	struct listener *l = &a->lis[a->nlis];
+	struct logsrc_dgram_filter f = {r->allowed_ips.v, r->denied_ips.v,
+	    r->allowed_ips.n, r->denied_ips.n};
+	int rc;
+
+	if (a->nlis == MAX_LISTEN)
+		return ARX_ERR_TOOBIG;
+	rc = logsrc_dgram_udp(r->local_ip, r->port, &f, on_msg, a, &l->s);
+	if (rc != 0)
+		return rc;
+	l->a = a;
+	evio_init(&l->io, logsrc_dgram_fd(l->s), EV_READ, on_dgram, l);
+	if ((rc = evloop_io_start(a->loop, &l->io)) != 0) {
+		logsrc_dgram_close(l->s);
+		return rc;
+	}
+	a->nlis++;
+	log_info("syslog over UDP on %s port %u%s",
+	    r->local_ip ? r->local_ip : "*", r->port,
+	    r->allowed_ips.n ? ""
+			     : " (loopback senders only: no "
+			       "<allowed-ips>)");
+	return 0;
+}
+
+static int
+listeners_start(struct analysis *a)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < a->conf->nremotes; i++) {
+		const struct conf_remote *r = &a->conf->remotes[i];
+
+		if (r->connection != REMOTE_SYSLOG)
+			continue;
+		if (r->protocol & CONF_PROTO_TCP)
+			log_warn(
+			    "%s:%u: syslog over TCP is not read yet; UDP is",
+			    r->where.file, r->where.line);
+		if ((r->protocol & CONF_PROTO_UDP) &&
+		    (rc = listener_add(a, r)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
 /* ---- start and stop ---- */
 
 static int
@@ -372,6 +457,8 @@ analysis_start(const struct arx_conf *conf, struct evloop *loop,
 	positions_load(a);
 	sources_scan(a, true);
 	poll_all(a);
+	if ((r = listeners_start(a)) != 0)
+		goto fail;
 	if ((r = evloop_io_start(loop, &a->ino)) != 0 ||
 	    (r = evloop_timer_start(loop, &a->tick, TICK_MS)) != 0)
 		goto fail;
@@ -400,6 +487,10 @@ analysis_stop(struct analysis *a)
 	for (i = 0; i < a->nsrc; i++) {
 		logsrc_file_close(a->src[i].f);
 		free(a->src[i].path);
+	}
+	for (i = 0; i < a->nlis; i++) {
+		evloop_io_stop(a->loop, &a->lis[i].io);
+		logsrc_dgram_close(a->lis[i].s);
 	}
 	log_info("analysis stopped: %lu lines read", a->lines);
 	alert_writer_close(a->w);

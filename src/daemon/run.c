@@ -168,15 +168,15 @@ parts_start(struct arxd *a, const struct arx_conf *conf)
 {
 	if (dispatch_start(a, conf) != 0)
 		return EX_CONFIG;
-	if (conf->nlocalfiles > 0 &&
+	if ((conf->nlocalfiles > 0 || conf->nremotes > 0) &&
 	    analysis_start(conf, a->loop, a->d, &a->an) != 0) {
 		ar_dispatch_free(a->d);
 		a->d = NULL;
 		return EX_CONFIG;
 	}
-	if (conf->nlocalfiles == 0)
-		log_notice("no <localfile>: only active response and the "
-			   "control socket run");
+	if (conf->nlocalfiles == 0 && conf->nremotes == 0)
+		log_notice("no <localfile> or <remote>: only active response "
+			   "and the control socket run");
 	return EX_OK;
 }
 

@@ -13,6 +13,7 @@ no line. Needs no root.
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -34,6 +35,8 @@ CONF_TEXT = """<arx_config>
     <rules_id>5712</rules_id><timeout>{timeout}</timeout></active-response>{extra}
   <localfile><location>{log}</location><log_format>syslog</log_format>
   </localfile>
+  <remote><connection>syslog</connection><protocol>udp</protocol>
+    <port>{port}</port><local_ip>127.0.0.1</local_ip></remote>
   <ruleset><decoder_dir>{src}/ruleset/decoders</decoder_dir>
     <rule_dir>{src}/ruleset/rules</rule_dir></ruleset>
   <daemon><state_dir>{tmp}/state</state_dir><log_dir>{tmp}/log</log_dir>
@@ -42,10 +45,20 @@ CONF_TEXT = """<arx_config>
 """
 
 
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+PORT = free_port()
+
+
 def write_conf(timeout="1h", extra="", cmd="rec"):
     with open(CONF, "w") as f:
         f.write(CONF_TEXT.format(rec=REC, log=LOG, src=SRC, tmp=TMP,
-                                 timeout=timeout, extra=extra, cmd=cmd))
+                                 timeout=timeout, extra=extra, cmd=cmd,
+                                 port=PORT))
 
 
 write_conf()
@@ -132,6 +145,16 @@ def main():
     expect(wait(lambda: ("rule 5712 alert %s" % a5712[0]["id"]) in
                 open(os.path.join(TMP, "log", "active-responses.log")).read()),
            "active-responses.log names the rule and the alert id")
+    # Syslog over UDP (a <remote> syslog listener): same rules, same block.
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
+        for i in range(8):
+            u.sendto(("<38>%s relay sshd[77%d]: Invalid user u%d from "
+                      "203.0.113.80 port 4%d\n" % (time.strftime("%b %e %H:%M:%S"),
+                                                  i, i, i)).encode(),
+                     ("127.0.0.1", PORT))
+    expect(wait(lambda: alerts(5712) == 2 and
+                "203.0.113.80" in [b["address"] for b in (listed() or [])]),
+           "syslog over UDP: rule 5712 fires and 203.0.113.80 is blocked")
     d.stop()
     base = read_lines()
     lines(LOG, 3, ip="198.51.100.7")  # written while arxd is down
@@ -163,10 +186,11 @@ def main():
     d.p.send_signal(signal.SIGHUP)
     time.sleep(0.5)
     blocks = json.loads(arx("list", "--json").stdout)["blocks"]
-    expect([b["address"] for b in blocks] == ["192.0.2.66"],
-           "after the reload the block is still listed")
+    expect(sorted(b["address"] for b in blocks) == ["192.0.2.66",
+                                                    "203.0.113.80"],
+           "after the reload the blocks are still listed")
     lines(LOG, 8, ip="192.0.2.77")
-    expect(wait(lambda: alerts(5712) == 2), "rule 5712 fires for a new attacker")
+    expect(wait(lambda: alerts(5712) == 3), "rule 5712 fires for a new attacker")
     blocks = {b["address"]: b for b in
               json.loads(arx("list", "--json").stdout)["blocks"]}
     expect("192.0.2.77" in blocks and
@@ -185,7 +209,7 @@ def main():
            "the refused reload said why")
     expect("configuration reloaded" in err, "the good reload was logged")
     expect("Sanitizer" not in err, "arxd exited clean (no sanitizer report)")
-    expect(alerts(5712) == 2, "no alert was written twice")
+    expect(alerts(5712) == 3, "no alert was written twice")
 
 
 try:

@@ -1,0 +1,123 @@
+/*
+ * Syslog datagrams on loopback: a message per datagram with its trailing
+ * newline dropped and an inner newline kept in the one message, the
+ * sender named by address, loopback only without allowed blocks, denied
+ * and not-allowed senders dropped and counted, and a Unix socket.
+ */
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+#include "core/err.h"
+#include "logsrc/dgram.h"
+
+static char got[4096];
+
+static void
+on_msg(const char *msg, size_t len, const char *from, void *ctx)
+{
+	(void)ctx;
+	strncat(got, msg, len);
+	strcat(got, "@");
+	strcat(got, from);
+	strcat(got, "|");
+}
+
+static void
+send_udp(unsigned port, const char *text)
+{
+	struct sockaddr_in sa = {
+	    .sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	assert_true(sendto(fd, text, strlen(text), 0, (struct sockaddr *)&sa,
+			sizeof(sa)) > 0);
+	close(fd);
+}
+
+static void
+test_udp(void **state)
+{
+	struct logsrc_dgram *s;
+	struct logsrc_dgram_stats st;
+	struct arx_cidr other, lo;
+	struct logsrc_dgram_filter only_other = {&other, NULL, 1, 0};
+	struct logsrc_dgram_filter deny_lo = {NULL, &lo, 0, 1};
+
+	(void)state;
+	got[0] = '\0';
+	assert_int_equal(cidr_parse("192.0.2.0/24", &other), 0);
+	assert_int_equal(cidr_parse("127.0.0.1/32", &lo), 0);
+	assert_int_equal(
+	    logsrc_dgram_udp("127.0.0.1", 0, NULL, on_msg, NULL, &s), 0);
+	send_udp(logsrc_dgram_port(s),
+	    "<38>Nov 22 10:00:00 web1 sshd[1]: Invalid user a from 192.0.2.6\n");
+	send_udp(logsrc_dgram_port(s), "one\nInvalid user b from 192.0.2.7");
+	usleep(50000);
+	assert_int_equal(logsrc_dgram_read(s), 2);
+	assert_string_equal(got,
+	    "<38>Nov 22 10:00:00 web1 sshd[1]: Invalid user a from "
+	    "192.0.2.6@127.0.0.1|one\nInvalid user b from 192.0.2.7@127.0.0.1|");
+	logsrc_dgram_close(s);
+	/* Allowed blocks that do not hold the sender, or a denied one. */
+	assert_int_equal(
+	    logsrc_dgram_udp("127.0.0.1", 0, &only_other, on_msg, NULL, &s), 0);
+	send_udp(logsrc_dgram_port(s), "x");
+	usleep(50000);
+	assert_int_equal(logsrc_dgram_read(s), 0);
+	logsrc_dgram_stats(s, &st);
+	assert_int_equal(st.denied, 1);
+	logsrc_dgram_close(s);
+	assert_int_equal(
+	    logsrc_dgram_udp(NULL, 0, &deny_lo, on_msg, NULL, &s), 0);
+	send_udp(logsrc_dgram_port(s), "x");
+	usleep(50000);
+	assert_int_equal(logsrc_dgram_read(s), 0);
+	logsrc_dgram_close(s);
+	assert_int_equal(
+	    logsrc_dgram_udp("not-an-ip", 0, NULL, on_msg, NULL, &s),
+	    ARX_ERR_INVAL);
+}
+
+static void
+test_unix(void **state)
+{
+	char dir[] = "/tmp/arx-dgram-XXXXXX", path[64];
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct logsrc_dgram *s;
+	int fd;
+
+	(void)state;
+	got[0] = '\0';
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/log.sock", dir);
+	assert_int_equal(logsrc_dgram_unix(path, on_msg, NULL, &s), 0);
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+	assert_true(sendto(fd, "hello\n", 6, 0, (struct sockaddr *)&sa,
+			sizeof(sa)) == 6);
+	close(fd);
+	assert_int_equal(logsrc_dgram_read(s), 1);
+	assert_non_null(strstr(got, "hello@/tmp/arx-dgram-"));
+	logsrc_dgram_close(s);
+	assert_int_equal(access(path, F_OK), -1);
+	rmdir(dir);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_udp),
+	    cmocka_unit_test(test_unix),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
