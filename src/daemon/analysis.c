@@ -5,6 +5,7 @@
  */
 #include <sys/inotify.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <glob.h>
 #include <libgen.h>
@@ -23,11 +24,13 @@
 #include "engine/ruleset.h"
 #include "logsrc/dgram.h"
 #include "logsrc/file.h"
+#include "logsrc/lines.h"
 
 #define MAX_SOURCES 256
 #define MAX_LINE    65536 /* longer lines are cut (OSSEC's OS_MAXSTR) */
 #define TICK_MS     1000
 #define MAX_LISTEN  8
+#define CHUNK_STDIN 65536
 
 struct listener {
 	struct logsrc_dgram *s;
@@ -56,6 +59,8 @@ struct analysis {
 	size_t nsrc;
 	struct listener lis[MAX_LISTEN];
 	size_t nlis;
+	struct logsrc_lines in_lines; /* standard input, when read */
+	struct evio in;
 	struct buf saved; /* the positions file as read at start, then as
 			   * last written (unchanged positions are not
 			   * written again) */
@@ -345,6 +350,47 @@ on_tick(struct evloop *loop, struct evtimer *t)
 	(void)evloop_timer_start(loop, t, TICK_MS);
 }
 
+/* ---- standard input (arxd -i) ---- */
+
+static void
+on_stdin_line(const char *line, size_t len, void *ctx)
+{
+	analyse(ctx, line, len, "stdin");
+}
+
+static void
+on_stdin(struct evloop *loop, struct evio *io, unsigned events)
+{
+	struct analysis *a = io->ctx;
+	char chunk[CHUNK_STDIN];
+	ssize_t n;
+
+	(void)events;
+	while ((n = read(io->fd, chunk, sizeof(chunk))) > 0)
+		(void)logsrc_lines_feed(&a->in_lines, chunk, (size_t)n);
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+		logsrc_lines_flush(&a->in_lines);
+		evloop_io_stop(loop, io);
+		log_info("standard input ended");
+	}
+	(void)alert_writer_flush(a->w);
+}
+
+static int
+stdin_start(struct analysis *a)
+{
+	int fl = fcntl(0, F_GETFL);
+	int r;
+
+	if (fl < 0 || fcntl(0, F_SETFL, fl | O_NONBLOCK) != 0)
+		return ARX_ERR_SYS;
+	if ((r = logsrc_lines_init(&a->in_lines, MAX_LINE, on_stdin_line, a)) !=
+	    0)
+		return r;
+	evio_init(&a->in, 0, EV_READ, on_stdin, a);
+	return evloop_io_start(a->loop, &a->in);
+}
+
 /* ---- syslog listeners (<remote><connection>syslog) ---- */
 
 static void
@@ -428,7 +474,7 @@ engine_start(struct analysis *a)
 
 int
 analysis_start(const struct arx_conf *conf, struct evloop *loop,
-    struct ar_dispatch *d, struct analysis **out)
+    struct ar_dispatch *d, bool read_stdin, struct analysis **out)
 {
 	struct analysis *a = calloc(1, sizeof(*a));
 	int r;
@@ -457,7 +503,8 @@ analysis_start(const struct arx_conf *conf, struct evloop *loop,
 	positions_load(a);
 	sources_scan(a, true);
 	poll_all(a);
-	if ((r = listeners_start(a)) != 0)
+	if ((r = listeners_start(a)) != 0 ||
+	    (read_stdin && (r = stdin_start(a)) != 0))
 		goto fail;
 	if ((r = evloop_io_start(loop, &a->ino)) != 0 ||
 	    (r = evloop_timer_start(loop, &a->tick, TICK_MS)) != 0)
@@ -488,6 +535,9 @@ analysis_stop(struct analysis *a)
 		logsrc_file_close(a->src[i].f);
 		free(a->src[i].path);
 	}
+	evloop_io_stop(a->loop, &a->in);
+	logsrc_lines_flush(&a->in_lines);
+	logsrc_lines_release(&a->in_lines);
 	for (i = 0; i < a->nlis; i++) {
 		evloop_io_stop(a->loop, &a->lis[i].io);
 		logsrc_dgram_close(a->lis[i].s);

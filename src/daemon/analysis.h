@@ -11,6 +11,8 @@
 #ifndef ARX_DAEMON_ANALYSIS_H
 #define ARX_DAEMON_ANALYSIS_H
 
+#include <stdbool.h>
+
 #include "ar/dispatch.h"
 #include "config/conf.h"
 #include "core/evloop.h"
@@ -18,9 +20,10 @@
 struct analysis;
 
 /* Load the ruleset, open the alert files and start following every
- * file <localfile>. 0, or a negative code (logged). */
+ * file <localfile>, every syslog <remote>, and standard input when
+ * read_stdin. 0, or a negative code (logged). */
 int analysis_start(const struct arx_conf *conf, struct evloop *loop,
-    struct ar_dispatch *d, struct analysis **out);
+    struct ar_dispatch *d, bool read_stdin, struct analysis **out);
 
 /* Read what is left, flush alerts, save positions, free. */
 void analysis_stop(struct analysis *a);

@@ -23,7 +23,7 @@
 
 struct arxd_opts {
 	const char *conf_path;
-	bool test, dump, foreground;
+	bool test, dump, foreground, read_stdin;
 	int debug;
 };
 
@@ -31,10 +31,11 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: arxd [-dfhTtV] [-c file]\n"
+	    "usage: arxd [-dfhiTtV] [-c file]\n"
 	    "  -c file    configuration file (default " ARX_DEFAULT_CONF ")\n"
 	    "  -d         more diagnostics (repeat for debug)\n"
 	    "  -f         stay in the foreground, log to stderr\n"
+	    "  -i         also read log lines from standard input\n"
 	    "  -t         test the configuration and exit (0 valid, 78 "
 	    "invalid)\n"
 	    "  -T         print the effective configuration and exit\n"
@@ -54,7 +55,7 @@ parse_args(int argc, char **argv, struct arxd_opts *o)
 
 	o->conf_path = ARX_DEFAULT_CONF;
 	while (
-	    (ch = getopt_long(argc, argv, "c:dfhTtV", longopts, NULL)) != -1) {
+	    (ch = getopt_long(argc, argv, "c:dfhiTtV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			o->conf_path = optarg;
@@ -64,6 +65,9 @@ parse_args(int argc, char **argv, struct arxd_opts *o)
 			break;
 		case 'f':
 			o->foreground = true;
+			break;
+		case 'i':
+			o->read_stdin = true;
 			break;
 		case 'T':
 			o->dump = true;
@@ -141,7 +145,7 @@ main(int argc, char **argv)
 	else if (o.test)
 		report_conf(conf);
 	else {
-		rc = arxd_run(conf, o.conf_path);
+		rc = arxd_run(conf, o.conf_path, o.read_stdin);
 		conf = NULL;
 	}
 	conf_free(conf);

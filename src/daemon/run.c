@@ -28,6 +28,7 @@
 struct arxd {
 	struct arx_conf *conf; /* owned; replaced whole on reload */
 	const char *conf_path;
+	bool read_stdin;
 	struct evloop *loop;
 	struct ar_dispatch *d;
 	struct analysis *an;
@@ -168,13 +169,13 @@ parts_start(struct arxd *a, const struct arx_conf *conf)
 {
 	if (dispatch_start(a, conf) != 0)
 		return EX_CONFIG;
-	if ((conf->nlocalfiles > 0 || conf->nremotes > 0) &&
-	    analysis_start(conf, a->loop, a->d, &a->an) != 0) {
+	if ((conf->nlocalfiles > 0 || conf->nremotes > 0 || a->read_stdin) &&
+	    analysis_start(conf, a->loop, a->d, a->read_stdin, &a->an) != 0) {
 		ar_dispatch_free(a->d);
 		a->d = NULL;
 		return EX_CONFIG;
 	}
-	if (conf->nlocalfiles == 0 && conf->nremotes == 0)
+	if (conf->nlocalfiles == 0 && conf->nremotes == 0 && !a->read_stdin)
 		log_notice("no <localfile> or <remote>: only active response "
 			   "and the control socket run");
 	return EX_OK;
@@ -211,9 +212,10 @@ info_set(struct arxd *a)
 }
 
 int
-arxd_run(struct arx_conf *conf, const char *conf_path)
+arxd_run(struct arx_conf *conf, const char *conf_path, bool read_stdin)
 {
-	struct arxd a = {.conf = conf, .conf_path = conf_path};
+	struct arxd a = {
+	    .conf = conf, .conf_path = conf_path, .read_stdin = read_stdin};
 	int rc = EX_OK;
 
 	a.info = (struct ctl_info){

@@ -9,10 +9,13 @@
 #ifndef ARX_DAEMON_RUN_H
 #define ARX_DAEMON_RUN_H
 
+#include <stdbool.h>
+
 #include "config/conf.h"
 
 /* Run until SIGTERM or SIGINT (SIGHUP reloads conf_path); takes conf
- * and frees it. Returns a sysexits code. */
-int arxd_run(struct arx_conf *conf, const char *conf_path);
+ * and frees it. read_stdin: log lines also come from standard input.
+ * Returns a sysexits code. */
+int arxd_run(struct arx_conf *conf, const char *conf_path, bool read_stdin);
 
 #endif

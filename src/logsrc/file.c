@@ -25,11 +25,7 @@ struct logsrc_file {
 	uint64_t off;        /* bytes of fd consumed */
 	uint64_t line_start; /* offset of the pending line's first byte */
 	uint64_t head;       /* head_hash once the first line is whole */
-	char *line;
-	size_t len, max;
-	bool skipping; /* dropping the rest of a cut line */
-	logsrc_line_fn *fn;
-	void *ctx;
+	struct logsrc_lines lines;
 	struct logsrc_file_stats st;
 };
 
@@ -49,42 +45,14 @@ head_hash(int fd)
 	return h;
 }
 
-static void
-emit(struct logsrc_file *f)
-{
-	f->st.lines++;
-	f->fn(f->line, f->len, f->ctx);
-	f->len = 0;
-}
-
 /* Split data (which starts at offset base of the file) into lines. */
 static void
 feed(struct logsrc_file *f, const char *p, size_t n, uint64_t base)
 {
-	const char *start = p, *end = p + n, *nl;
-	size_t seg, room;
+	size_t k = logsrc_lines_feed(&f->lines, p, n);
 
-	while (p < end) {
-		nl = memchr(p, '\n', (size_t)(end - p));
-		seg = (size_t)((nl != NULL ? nl : end) - p);
-		if (!f->skipping) {
-			room = f->max - f->len;
-			memcpy(f->line + f->len, p, seg < room ? seg : room);
-			f->len += seg < room ? seg : room;
-			if (seg > room) { /* too long: cut, skip the rest */
-				f->st.cut++;
-				emit(f);
-				f->skipping = true;
-			}
-		}
-		if (nl == NULL)
-			return;
-		if (!f->skipping)
-			emit(f);
-		f->skipping = false;
-		p = nl + 1;
-		f->line_start = base + (uint64_t)(p - start);
-	}
+	if (k != LOGSRC_NO_LINE)
+		f->line_start = base + k;
 }
 
 static int
@@ -103,8 +71,7 @@ open_path(struct logsrc_file *f)
 	f->dev = (uint64_t)st.st_dev;
 	f->ino = (uint64_t)st.st_ino;
 	f->off = f->line_start = f->head = 0;
-	f->len = 0;
-	f->skipping = false;
+	logsrc_lines_reset(&f->lines);
 	return 0;
 }
 
@@ -158,15 +125,13 @@ logsrc_file_open(const char *path, size_t max_line,
 	int r;
 
 	*out = NULL;
-	if (f == NULL || max_line == 0 || (f->path = strdup(path)) == NULL ||
-	    (f->line = malloc(max_line)) == NULL) {
+	if (f != NULL)
+		f->fd = -1;
+	if (f == NULL || (f->path = strdup(path)) == NULL ||
+	    logsrc_lines_init(&f->lines, max_line, fn, ctx) != 0) {
 		logsrc_file_close(f);
 		return ARX_ERR_NOMEM;
 	}
-	f->fd = -1;
-	f->max = max_line;
-	f->fn = fn;
-	f->ctx = ctx;
 	r = open_path(f);
 	if (r == 0)
 		r = start(f, saved, from_end);
@@ -187,7 +152,7 @@ logsrc_file_close(struct logsrc_file *f)
 		return;
 	if (f->fd >= 0)
 		close(f->fd);
-	free(f->line);
+	logsrc_lines_release(&f->lines);
 	free(f->path);
 	free(f);
 }
@@ -241,7 +206,7 @@ truncated(struct logsrc_file *f)
 int
 logsrc_file_poll(struct logsrc_file *f)
 {
-	unsigned long before = f->st.lines;
+	unsigned long before = f->lines.lines;
 	int r, turns;
 
 	for (turns = 0; turns < 4; turns++) {
@@ -249,9 +214,8 @@ logsrc_file_poll(struct logsrc_file *f)
 			break;
 		if (truncated(f)) {
 			f->st.truncations++;
-			f->len = 0;
 			f->head = 0;
-			f->skipping = false;
+			logsrc_lines_reset(&f->lines);
 			if (seek_to(f, 0) != 0)
 				return ARX_ERR_SYS;
 		}
@@ -259,13 +223,13 @@ logsrc_file_poll(struct logsrc_file *f)
 			return r;
 		if (!rotated(f))
 			break;
-		if (f->len > 0 && !f->skipping)
-			emit(f); /* the old file's last line, without newline */
+		/* the old file's last line, without its newline */
+		logsrc_lines_flush(&f->lines);
 		f->st.rotations++;
 		close(f->fd);
 		f->fd = -1;
 	}
-	return (int)(f->st.lines - before);
+	return (int)(f->lines.lines - before);
 }
 
 void
@@ -281,6 +245,8 @@ void
 logsrc_file_stats(const struct logsrc_file *f, struct logsrc_file_stats *st)
 {
 	*st = f->st;
+	st->lines = f->lines.lines;
+	st->cut = f->lines.cut;
 }
 
 int

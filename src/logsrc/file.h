@@ -17,7 +17,7 @@
  * line without its newline waits for it (and the saved position stays
  * before it), unless the file was rotated away, which ends it.
  *
- * Owns its descriptor and one buffer of max_line bytes.
+ * Owns its descriptor and its line splitter (lines.h).
  */
 #ifndef ARX_LOGSRC_FILE_H
 #define ARX_LOGSRC_FILE_H
@@ -27,13 +27,12 @@
 #include <stdint.h>
 
 #include "core/buf.h"
+#include "logsrc/lines.h"
 
 struct logsrc_pos {
 	uint64_t dev, ino, offset;
 	uint64_t head; /* hash of the first line (or first bytes); 0: empty */
 };
-
-typedef void logsrc_line_fn(const char *line, size_t len, void *ctx);
 
 struct logsrc_file_stats {
 	unsigned long lines, cut, rotations, truncations;

@@ -211,6 +211,25 @@ def main():
     expect("Sanitizer" not in err, "arxd exited clean (no sanitizer report)")
     expect(alerts(5712) == 3, "no alert was written twice")
 
+    # arxd -i: log lines from standard input too; it runs on after EOF.
+    p = subprocess.Popen([ARXD, "-f", "-i", "-c", CONF], text=True,
+                         stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+    wait(lambda: arx("status").returncode == 0)
+    for i in range(8):
+        p.stdin.write("%s vm sshd[9%d]: Invalid user in%d from 198.51.100.50 "
+                      "port 3%d\n" % (time.strftime("%b %e %H:%M:%S"), i, i, i))
+    p.stdin.close()
+    expect(wait(lambda: alerts(5712) == 4 and "198.51.100.50" in
+                [b["address"] for b in (listed() or [])]),
+           "arxd -i: lines from standard input fire 5712 and block")
+    time.sleep(0.2)
+    expect(p.poll() is None, "arxd -i runs on after standard input ends")
+    p.send_signal(signal.SIGTERM)
+    err = p.stderr.read()
+    p.wait(timeout=40)
+    expect(p.returncode == 0 and "Sanitizer" not in err,
+           "arxd -i stops cleanly")
+
 
 try:
     main()
