@@ -25,6 +25,7 @@
 #include "logsrc/dgram.h"
 #include "logsrc/file.h"
 #include "logsrc/lines.h"
+#include "logsrc/tcp.h"
 
 #define MAX_SOURCES 256
 #define MAX_LINE    65536 /* longer lines are cut (OSSEC's OS_MAXSTR) */
@@ -59,6 +60,8 @@ struct analysis {
 	size_t nsrc;
 	struct listener lis[MAX_LISTEN];
 	size_t nlis;
+	struct logsrc_tcp *tcp[MAX_LISTEN];
+	size_t ntcp;
 	struct logsrc_lines in_lines; /* standard input, when read */
 	struct evio in;
 	struct buf saved; /* the positions file as read at start, then as
@@ -432,6 +435,22 @@ listener_add(struct analysis *a, const struct conf_remote *r)
 }
 
 static int
+tcp_add(struct analysis *a, const struct conf_remote *r)
+{
+	struct logsrc_dgram_filter f = {r->allowed_ips.v, r->denied_ips.v,
+	    r->allowed_ips.n, r->denied_ips.n};
+	int rc;
+
+	if (a->ntcp == MAX_LISTEN)
+		return ARX_ERR_TOOBIG;
+	rc = logsrc_tcp_open(
+	    a->loop, r->local_ip, r->port, &f, on_msg, a, &a->tcp[a->ntcp]);
+	if (rc == 0)
+		a->ntcp++;
+	return rc;
+}
+
+static int
 listeners_start(struct analysis *a)
 {
 	size_t i;
@@ -442,12 +461,10 @@ listeners_start(struct analysis *a)
 
 		if (r->connection != REMOTE_SYSLOG)
 			continue;
-		if (r->protocol & CONF_PROTO_TCP)
-			log_warn(
-			    "%s:%u: syslog over TCP is not read yet; UDP is",
-			    r->where.file, r->where.line);
 		if ((r->protocol & CONF_PROTO_UDP) &&
 		    (rc = listener_add(a, r)) != 0)
+			return rc;
+		if ((r->protocol & CONF_PROTO_TCP) && (rc = tcp_add(a, r)) != 0)
 			return rc;
 	}
 	return 0;
@@ -542,6 +559,8 @@ analysis_stop(struct analysis *a)
 		evloop_io_stop(a->loop, &a->lis[i].io);
 		logsrc_dgram_close(a->lis[i].s);
 	}
+	for (i = 0; i < a->ntcp; i++)
+		logsrc_tcp_close(a->tcp[i]);
 	log_info("analysis stopped: %lu lines read", a->lines);
 	alert_writer_close(a->w);
 	corr_free(a->corr);

@@ -24,7 +24,6 @@ struct logsrc_dgram {
 	char path[108];
 	unsigned port;
 	struct logsrc_dgram_filter filter;
-	struct arx_cidr loopback[2];
 	logsrc_msg_fn *fn;
 	void *ctx;
 	struct logsrc_dgram_stats st;
@@ -41,8 +40,6 @@ dgram_new(logsrc_msg_fn *fn, void *ctx)
 	s->fd = -1;
 	s->fn = fn;
 	s->ctx = ctx;
-	(void)cidr_parse("127.0.0.0/8", &s->loopback[0]);
-	(void)cidr_parse("::1/128", &s->loopback[1]);
 	return s;
 }
 
@@ -57,15 +54,14 @@ in_any(const struct arx_cidr *v, size_t n, const struct arx_addr *a)
 	return false;
 }
 
-/* The sender's address as text in from; false when it may not send. */
-static bool
-sender_ok(struct logsrc_dgram *s, const struct sockaddr_storage *ss, char *from,
-    size_t size)
+bool
+logsrc_sender_ok(const struct logsrc_dgram_filter *f,
+    const struct sockaddr_storage *ss, char *from, size_t size)
 {
-	const struct logsrc_dgram_filter *f = &s->filter;
 	const void *raw = ss->ss_family == AF_INET6
 	    ? (const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr
 	    : (const void *)&((const struct sockaddr_in *)ss)->sin_addr;
+	struct arx_cidr loopback[2];
 	struct arx_addr a;
 	char text[INET6_ADDRSTRLEN];
 
@@ -73,11 +69,13 @@ sender_ok(struct logsrc_dgram *s, const struct sockaddr_storage *ss, char *from,
 	    addr_parse_str(text, &a) != 0)
 		return false;
 	addr_format(&a, from, size);
-	if (in_any(f->deny, f->ndeny, &a))
+	if (f != NULL && in_any(f->deny, f->ndeny, &a))
 		return false;
-	if (f->nallow > 0)
+	if (f != NULL && f->nallow > 0)
 		return in_any(f->allow, f->nallow, &a);
-	return in_any(s->loopback, 2, &a);
+	(void)cidr_parse("127.0.0.0/8", &loopback[0]);
+	(void)cidr_parse("::1/128", &loopback[1]);
+	return in_any(loopback, 2, &a);
 }
 
 static int
@@ -224,7 +222,8 @@ logsrc_dgram_read(struct logsrc_dgram *s)
 			continue;
 		if (n < 0)
 			return errno == EAGAIN ? count : ARX_ERR_SYS;
-		if (!s->is_unix && !sender_ok(s, &ss, from, sizeof(from))) {
+		if (!s->is_unix &&
+		    !logsrc_sender_ok(&s->filter, &ss, from, sizeof(from))) {
 			s->st.denied++;
 			continue;
 		}

@@ -17,6 +17,7 @@
 #ifndef ARX_LOGSRC_DGRAM_H
 #define ARX_LOGSRC_DGRAM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "core/addr.h"
@@ -37,6 +38,13 @@ struct logsrc_dgram_filter {
 	const struct arx_cidr *allow, *deny;
 	size_t nallow, ndeny;
 };
+
+struct sockaddr_storage;
+
+/* May a sender at ss send (the rule above)? Its address, canonical, goes
+ * to from. Shared with the TCP listener. */
+bool logsrc_sender_ok(const struct logsrc_dgram_filter *f,
+    const struct sockaddr_storage *ss, char *from, size_t size);
 
 /* Listen on ip (NULL: every IPv6 and IPv4 address) and port (0: any
  * free port, for tests). */

@@ -26,6 +26,7 @@ TMP = tempfile.mkdtemp(prefix="arx-logs-")
 CONF = os.path.join(TMP, "arx.conf")
 LOG = os.path.join(TMP, "auth.log")
 failures = []
+PROCS = []  # every arxd started, killed at the end whatever happens
 
 CONF_TEXT = """<arx_config>
   <alerts><log_alert_level>3</log_alert_level></alerts>
@@ -35,7 +36,7 @@ CONF_TEXT = """<arx_config>
     <rules_id>5712</rules_id><timeout>{timeout}</timeout></active-response>{extra}
   <localfile><location>{log}</location><log_format>syslog</log_format>
   </localfile>
-  <remote><connection>syslog</connection><protocol>udp</protocol>
+  <remote><connection>syslog</connection><protocol>udp,tcp</protocol>
     <port>{port}</port><local_ip>127.0.0.1</local_ip></remote>
   <ruleset><decoder_dir>{src}/ruleset/decoders</decoder_dir>
     <rule_dir>{src}/ruleset/rules</rule_dir></ruleset>
@@ -80,6 +81,7 @@ class Daemon:
     def __init__(self):
         self.p = subprocess.Popen([ARXD, "-f", "-c", CONF],
                                   stderr=subprocess.PIPE, text=True)
+        PROCS.append(self.p)
         for _ in range(100):
             if self.p.poll() is None and arx("status").returncode == 0:
                 return
@@ -155,6 +157,16 @@ def main():
     expect(wait(lambda: alerts(5712) == 2 and
                 "203.0.113.80" in [b["address"] for b in (listed() or [])]),
            "syslog over UDP: rule 5712 fires and 203.0.113.80 is blocked")
+    with socket.create_connection(("127.0.0.1", PORT)) as c:
+        for i in range(8):
+            msg = ("<38>%s relay sshd[88%d]: Invalid user t%d from "
+                   "203.0.113.81 port 5%d\n" % (time.strftime("%b %e %H:%M:%S"),
+                                                i, i, i)).encode()
+            c.sendall(b"%d %s" % (len(msg), msg))
+    expect(wait(lambda: alerts(5712) == 3 and
+                "203.0.113.81" in [b["address"] for b in (listed() or [])]),
+           "syslog over TCP (octet counting): 5712 fires and "
+           "203.0.113.81 is blocked")
     d.stop()
     base = read_lines()
     lines(LOG, 3, ip="198.51.100.7")  # written while arxd is down
@@ -187,10 +199,11 @@ def main():
     time.sleep(0.5)
     blocks = json.loads(arx("list", "--json").stdout)["blocks"]
     expect(sorted(b["address"] for b in blocks) == ["192.0.2.66",
-                                                    "203.0.113.80"],
+                                                    "203.0.113.80",
+                                                    "203.0.113.81"],
            "after the reload the blocks are still listed")
     lines(LOG, 8, ip="192.0.2.77")
-    expect(wait(lambda: alerts(5712) == 3), "rule 5712 fires for a new attacker")
+    expect(wait(lambda: alerts(5712) == 4), "rule 5712 fires for a new attacker")
     blocks = {b["address"]: b for b in
               json.loads(arx("list", "--json").stdout)["blocks"]}
     expect("192.0.2.77" in blocks and
@@ -209,17 +222,18 @@ def main():
            "the refused reload said why")
     expect("configuration reloaded" in err, "the good reload was logged")
     expect("Sanitizer" not in err, "arxd exited clean (no sanitizer report)")
-    expect(alerts(5712) == 3, "no alert was written twice")
+    expect(alerts(5712) == 4, "no alert was written twice")
 
     # arxd -i: log lines from standard input too; it runs on after EOF.
     p = subprocess.Popen([ARXD, "-f", "-i", "-c", CONF], text=True,
                          stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+    PROCS.append(p)
     wait(lambda: arx("status").returncode == 0)
     for i in range(8):
         p.stdin.write("%s vm sshd[9%d]: Invalid user in%d from 198.51.100.50 "
                       "port 3%d\n" % (time.strftime("%b %e %H:%M:%S"), i, i, i))
     p.stdin.close()
-    expect(wait(lambda: alerts(5712) == 4 and "198.51.100.50" in
+    expect(wait(lambda: alerts(5712) == 5 and "198.51.100.50" in
                 [b["address"] for b in (listed() or [])]),
            "arxd -i: lines from standard input fire 5712 and block")
     time.sleep(0.2)
@@ -234,6 +248,9 @@ def main():
 try:
     main()
 finally:
+    for p in PROCS:
+        if p.poll() is None:
+            p.kill()
     subprocess.run(["rm", "-rf", TMP])
 
 print("daemon.logs: %s" % ("all checks pass" if not failures

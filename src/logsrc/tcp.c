@@ -1,0 +1,290 @@
+/*
+ * Syslog over TCP (tcp.h): accepting, per-connection framing, and the
+ * hand-over of whole messages. Owns the listener and its connections.
+ */
+#define _GNU_SOURCE /* accept4 */
+#include <sys/socket.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/err.h"
+#include "core/log.h"
+#include "logsrc/lines.h"
+#include "logsrc/tcp.h"
+
+enum framing {
+	FRAME_UNKNOWN,
+	FRAME_OCTETS,
+	FRAME_LINES
+};
+
+struct conn {
+	struct logsrc_tcp *t;
+	struct evio io;
+	char from[64];
+	enum framing mode;
+	struct logsrc_lines lines; /* FRAME_LINES; its buffer holds a frame */
+	size_t want;               /* octets still to read of this frame */
+	char num[8];               /* the length being read */
+	size_t nnum;
+};
+
+struct logsrc_tcp {
+	struct evloop *loop;
+	struct evio listen;
+	unsigned port;
+	struct logsrc_dgram_filter filter;
+	logsrc_msg_fn *fn;
+	void *ctx;
+	struct conn *conns[LOGSRC_TCP_CLIENTS];
+	size_t nconns;
+	struct logsrc_tcp_stats st;
+};
+
+static void
+conn_close(struct conn *c)
+{
+	struct logsrc_tcp *t = c->t;
+	size_t i;
+
+	evloop_io_stop(t->loop, &c->io);
+	close(c->io.fd);
+	logsrc_lines_release(&c->lines);
+	for (i = 0; i < t->nconns; i++)
+		if (t->conns[i] == c)
+			t->conns[i] = t->conns[--t->nconns];
+	free(c);
+}
+
+static void
+on_message(const char *line, size_t len, void *ctx)
+{
+	struct conn *c = ctx;
+
+	while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == '\n'))
+		len--;
+	c->t->st.messages++;
+	if (len > 0)
+		c->t->fn(line, len, c->from, c->t->ctx);
+}
+
+/* Octet counting: "LEN SP" then LEN bytes; returns bytes used or < 0. */
+static long
+octets(struct conn *c, const char *p, size_t n)
+{
+	size_t used = 0, take;
+	unsigned long v;
+
+	while (used < n && c->want == 0) {
+		if (p[used] == ' ' && c->nnum > 0) {
+			c->num[c->nnum] = '\0';
+			v = strtoul(c->num, NULL, 10);
+			if (v == 0 || v > LOGSRC_DGRAM_MAX)
+				return -1;
+			c->want = v;
+			c->nnum = 0;
+			used++;
+			break;
+		}
+		if (!isdigit((unsigned char)p[used]) || c->nnum == 6)
+			return -1;
+		c->num[c->nnum++] = p[used++];
+	}
+	if (c->want == 0)
+		return (long)used;
+	/* The frame is one message, newlines inside it included. */
+	take = n - used < c->want ? n - used : c->want;
+	memcpy(c->lines.line + c->lines.len, p + used, take);
+	c->lines.len += take;
+	c->want -= take;
+	if (c->want == 0) {
+		on_message(c->lines.line, c->lines.len, c);
+		c->lines.len = 0;
+	}
+	return (long)(used + take);
+}
+
+static int
+conn_feed(struct conn *c, const char *p, size_t n)
+{
+	long k;
+
+	if (c->mode == FRAME_UNKNOWN && n > 0)
+		c->mode =
+		    isdigit((unsigned char)p[0]) ? FRAME_OCTETS : FRAME_LINES;
+	if (c->mode == FRAME_LINES) {
+		(void)logsrc_lines_feed(&c->lines, p, n);
+		return 0;
+	}
+	while (n > 0) {
+		if ((k = octets(c, p, n)) < 0)
+			return ARX_ERR_INVAL;
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+static void
+on_conn(struct evloop *loop, struct evio *io, unsigned events)
+{
+	struct conn *c = io->ctx;
+	char chunk[16384];
+	ssize_t n;
+
+	(void)loop, (void)events;
+	while ((n = read(io->fd, chunk, sizeof(chunk))) > 0) {
+		if (conn_feed(c, chunk, (size_t)n) != 0) {
+			c->t->st.framing_errors++;
+			log_warn("syslog TCP from %s: bad octet-counted frame; "
+				 "connection closed",
+			    c->from);
+			conn_close(c);
+			return;
+		}
+	}
+	if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+		if (c->mode == FRAME_LINES)
+			logsrc_lines_flush(&c->lines);
+		c->t->st.cut += c->lines.cut;
+		conn_close(c);
+	}
+}
+
+static void
+on_accept(struct evloop *loop, struct evio *io, unsigned events)
+{
+	struct logsrc_tcp *t = io->ctx;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	struct conn *c;
+	char from[64];
+	int fd;
+
+	(void)events;
+	fd = accept4(
+	    io->fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (!logsrc_sender_ok(&t->filter, &ss, from, sizeof(from)) ||
+	    t->nconns == LOGSRC_TCP_CLIENTS ||
+	    (c = calloc(1, sizeof(*c))) == NULL) {
+		t->st.refused++;
+		close(fd);
+		return;
+	}
+	c->t = t;
+	snprintf(c->from, sizeof(c->from), "%s", from);
+	evio_init(&c->io, fd, EV_READ, on_conn, c);
+	if (logsrc_lines_init(&c->lines, LOGSRC_DGRAM_MAX, on_message, c) !=
+		0 ||
+	    evloop_io_start(loop, &c->io) != 0) {
+		logsrc_lines_release(&c->lines);
+		free(c);
+		close(fd);
+		return;
+	}
+	t->conns[t->nconns++] = c;
+	t->st.accepted++;
+}
+
+static int
+tcp_bind(struct logsrc_tcp *t, const char *ip, unsigned port)
+{
+	struct sockaddr_storage sa = {0}, got;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&sa;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&sa;
+	socklen_t len = sizeof(got);
+	int one = 1, off = 0, fd;
+
+	s6->sin6_family = AF_INET6;
+	s6->sin6_addr = in6addr_any;
+	if (ip != NULL && inet_pton(AF_INET, ip, &s4->sin_addr) == 1)
+		s4->sin_family = AF_INET;
+	else if (ip != NULL && inet_pton(AF_INET6, ip, &s6->sin6_addr) != 1)
+		return ARX_ERR_INVAL;
+	if (sa.ss_family == AF_INET)
+		s4->sin_port = htons((uint16_t)port);
+	else
+		s6->sin6_port = htons((uint16_t)port);
+	fd =
+	    socket(sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return ARX_ERR_SYS;
+	t->listen.fd = fd;
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (sa.ss_family == AF_INET6)
+		(void)setsockopt(
+		    fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	    listen(fd, 64) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&got, &len) != 0)
+		return ARX_ERR_SYS;
+	t->port = ntohs(got.ss_family == AF_INET
+		? ((struct sockaddr_in *)&got)->sin_port
+		: ((struct sockaddr_in6 *)&got)->sin6_port);
+	return 0;
+}
+
+int
+logsrc_tcp_open(struct evloop *loop, const char *ip, unsigned port,
+    const struct logsrc_dgram_filter *filter, logsrc_msg_fn *fn, void *ctx,
+    struct logsrc_tcp **out)
+{
+	struct logsrc_tcp *t = calloc(1, sizeof(*t));
+	int r;
+
+	*out = NULL;
+	if (t == NULL)
+		return ARX_ERR_NOMEM;
+	t->loop = loop;
+	t->fn = fn;
+	t->ctx = ctx;
+	t->listen.fd = -1;
+	if (filter != NULL)
+		t->filter = *filter;
+	if ((r = tcp_bind(t, ip, port)) != 0) {
+		log_error("syslog TCP %s port %u: %s", ip ? ip : "*", port,
+		    r == ARX_ERR_SYS ? strerror(errno) : "not an address");
+		logsrc_tcp_close(t);
+		return r;
+	}
+	evio_init(&t->listen, t->listen.fd, EV_READ, on_accept, t);
+	if ((r = evloop_io_start(loop, &t->listen)) != 0) {
+		logsrc_tcp_close(t);
+		return r;
+	}
+	*out = t;
+	return 0;
+}
+
+void
+logsrc_tcp_close(struct logsrc_tcp *t)
+{
+	if (t == NULL)
+		return;
+	while (t->nconns > 0)
+		conn_close(t->conns[0]);
+	evloop_io_stop(t->loop, &t->listen);
+	if (t->listen.fd >= 0)
+		close(t->listen.fd);
+	free(t);
+}
+
+unsigned
+logsrc_tcp_port(const struct logsrc_tcp *t)
+{
+	return t->port;
+}
+
+void
+logsrc_tcp_stats(const struct logsrc_tcp *t, struct logsrc_tcp_stats *st)
+{
+	*st = t->st;
+}

@@ -1,0 +1,35 @@
+/*
+ * Syslog over TCP (RFC 6587): each connection frames its messages either
+ * by octet counting ("LEN SP MSG", when its first byte is a digit) or by
+ * newlines (otherwise), as rsyslog and syslog-ng send them. Senders are
+ * filtered as for UDP (dgram.h). Bounded: at most LOGSRC_TCP_CLIENTS
+ * connections (more are closed at once and counted), frames and lines
+ * of at most LOGSRC_DGRAM_MAX bytes (longer lines are cut and counted;
+ * a frame that announces more is a framing error that closes its
+ * connection).
+ *
+ * Owns the listening socket and every connection; runs on the caller's
+ * event loop.
+ */
+#ifndef ARX_LOGSRC_TCP_H
+#define ARX_LOGSRC_TCP_H
+
+#include "core/evloop.h"
+#include "logsrc/dgram.h"
+
+#define LOGSRC_TCP_CLIENTS 64
+
+struct logsrc_tcp_stats {
+	unsigned long accepted, refused, messages, cut, framing_errors;
+};
+
+struct logsrc_tcp;
+
+int logsrc_tcp_open(struct evloop *loop, const char *ip, unsigned port,
+    const struct logsrc_dgram_filter *filter, logsrc_msg_fn *fn, void *ctx,
+    struct logsrc_tcp **out);
+void logsrc_tcp_close(struct logsrc_tcp *t);
+unsigned logsrc_tcp_port(const struct logsrc_tcp *t);
+void logsrc_tcp_stats(const struct logsrc_tcp *t, struct logsrc_tcp_stats *st);
+
+#endif

@@ -1,0 +1,122 @@
+/*
+ * Syslog over TCP on loopback: octet-counted frames (a newline inside a
+ * frame stays in its one message), newline framing, a frame split over
+ * writes, a bad frame closing its connection, and senders filtered.
+ */
+#include <sys/socket.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+#include "core/clock.h"
+#include "core/err.h"
+#include "logsrc/tcp.h"
+
+static char got[4096];
+
+static void
+on_msg(const char *msg, size_t len, const char *from, void *ctx)
+{
+	(void)ctx;
+	strncat(got, msg, len);
+	strcat(got, "@");
+	strcat(got, from);
+	strcat(got, "|");
+}
+
+static int
+dial(unsigned port)
+{
+	struct sockaddr_in sa = {
+	    .sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	return fd;
+}
+
+static void
+spin(struct evloop *loop)
+{
+	int i;
+
+	for (i = 0; i < 10; i++)
+		(void)evloop_run_once(loop, 20);
+}
+
+static void
+test_framing(void **state)
+{
+	struct evloop *loop = evloop_new(clock_real());
+	struct logsrc_tcp *t;
+	struct logsrc_tcp_stats st;
+	int a, b, c;
+
+	(void)state;
+	got[0] = '\0';
+	assert_int_equal(
+	    logsrc_tcp_open(loop, "127.0.0.1", 0, NULL, on_msg, NULL, &t), 0);
+	a = dial(logsrc_tcp_port(t));
+	spin(loop);
+	assert_int_equal(write(a, "5 one\nx9 two", 12), 12);
+	spin(loop);
+	assert_int_equal(write(a, " lines", 6), 6);
+	spin(loop);
+	assert_string_equal(got, "one\nx@127.0.0.1|two lines@127.0.0.1|");
+	got[0] = '\0';
+	b = dial(logsrc_tcp_port(t));
+	assert_int_equal(write(b, "<38>first\r\nsecond\nthi", 21), 21);
+	close(b);
+	spin(loop);
+	assert_string_equal(
+	    got, "<38>first@127.0.0.1|second@127.0.0.1|thi@127.0.0.1|");
+	c = dial(logsrc_tcp_port(t));
+	assert_int_equal(write(c, "9x", 2), 2);
+	spin(loop);
+	logsrc_tcp_stats(t, &st);
+	assert_int_equal(st.framing_errors, 1);
+	assert_int_equal(st.accepted, 3);
+	close(a);
+	close(c);
+	logsrc_tcp_close(t);
+	evloop_free(loop);
+}
+
+static void
+test_filter(void **state)
+{
+	struct evloop *loop = evloop_new(clock_real());
+	struct arx_cidr other;
+	struct logsrc_dgram_filter f = {&other, NULL, 1, 0};
+	struct logsrc_tcp *t;
+	struct logsrc_tcp_stats st;
+	int a;
+
+	(void)state;
+	assert_int_equal(cidr_parse("192.0.2.0/24", &other), 0);
+	assert_int_equal(
+	    logsrc_tcp_open(loop, NULL, 0, &f, on_msg, NULL, &t), 0);
+	a = dial(logsrc_tcp_port(t));
+	spin(loop);
+	logsrc_tcp_stats(t, &st);
+	assert_int_equal(st.refused, 1);
+	assert_int_equal(st.accepted, 0);
+	close(a);
+	logsrc_tcp_close(t);
+	evloop_free(loop);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_framing),
+	    cmocka_unit_test(test_filter),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
