@@ -79,15 +79,8 @@ parse_addr(const struct word *w, struct ctl_request *out)
 static int
 parse_command(const struct word *w, struct ctl_request *out)
 {
-	static const char ok[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-				 "abcdefghijklmnopqrstuvwxyz0123456789-_.";
-	size_t i;
-
-	if (w->len >= sizeof(out->command))
+	if (!str_is_name(w->p, w->len))
 		return ARX_ERR_INVAL;
-	for (i = 0; i < w->len; i++)
-		if (strchr(ok, w->p[i]) == NULL || w->p[i] == '\0')
-			return ARX_ERR_INVAL;
 	memcpy(out->command, w->p, w->len);
 	out->command[w->len] = '\0';
 	return 0;

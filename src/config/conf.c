@@ -472,12 +472,10 @@ conf_base_dir(struct arena *a, const char *path)
 static const char *
 conf_node_name(struct arena *a)
 {
-	static const char ok[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-				 "abcdefghijklmnopqrstuvwxyz0123456789-_.";
 	char host[128] = "";
 
-	if (gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0' ||
-	    strspn(host, ok) != strlen(host))
+	if (gethostname(host, sizeof(host) - 1) != 0 ||
+	    !str_is_name(host, strlen(host)))
 		snprintf(host, sizeof(host), "localhost");
 	return arena_strdup(a, host);
 }

@@ -200,12 +200,7 @@ is_name_char(int c)
 static bool
 is_plain_name(const char *s)
 {
-	size_t i;
-
-	for (i = 0; s[i] != '\0'; i++)
-		if (!is_name_char((unsigned char)s[i]))
-			return false;
-	return i > 0 && i < 128;
+	return str_is_name(s, strlen(s));
 }
 
 static void *

@@ -224,3 +224,21 @@ str_suggest(const char *word, const char *const *candidates, size_t ncandidates)
 	}
 	return best_d <= limit ? best : NULL;
 }
+
+bool
+str_is_name(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len == 0 || len > 127)
+		return false;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			(c >= '0' && c <= '9') || c == '-' || c == '_' ||
+			c == '.'))
+			return false;
+	}
+	return true;
+}

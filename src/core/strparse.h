@@ -42,6 +42,10 @@ int str_to_bool(const char *s, bool *out);
 /* Copy src into dst (size > 0), always NUL-terminated; returns strlen(src). */
 size_t str_lcpy(char *dst, const char *src, size_t dst_size);
 
+/* True for a name arx accepts for commands, nodes and program files:
+ * 1-127 of A-Z a-z 0-9 - _ . (s[0..len); no NUL inside). */
+bool str_is_name(const char *s, size_t len);
+
 /* The span of s without leading and trailing blanks (space, tab, CR, LF). */
 struct span str_trim(const char *s);
 

@@ -163,6 +163,25 @@ test_suggest(void **state)
 	assert_null(str_suggest("frequency", names, 4));
 }
 
+static void
+test_is_name(void **state)
+{
+	char long_name[129];
+
+	(void)state;
+	memset(long_name, 'a', 128);
+	long_name[128] = '\0';
+	assert_true(str_is_name("firewall-drop", 13));
+	assert_true(str_is_name("web_1.example", 13));
+	assert_true(str_is_name(long_name, 127));
+	assert_false(str_is_name(long_name, 128));
+	assert_false(str_is_name("", 0));
+	assert_false(str_is_name("a;b", 3));
+	assert_false(str_is_name("a b", 3));
+	assert_false(str_is_name("a\0b", 3));
+	assert_false(str_is_name("caf\xc3\xa9", 5));
+}
+
 int
 main(void)
 {
@@ -173,6 +192,7 @@ main(void)
 	    cmocka_unit_test(test_bool_trim_copy),
 	    cmocka_unit_test(test_split_list),
 	    cmocka_unit_test(test_suggest),
+	    cmocka_unit_test(test_is_name),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
