@@ -196,22 +196,6 @@ put_time(struct buf *out, int64_t ms)
 	return put_time_q(out, ms, true);
 }
 
-/* "1h 2m", "5m 3s", "42s": a duration for people. */
-static int
-put_span(struct buf *out, int64_t s)
-{
-	if (s >= 86400)
-		return buf_printf(out, "%" PRId64 "d %" PRId64 "h", s / 86400,
-		    s % 86400 / 3600);
-	if (s >= 3600)
-		return buf_printf(
-		    out, "%" PRId64 "h %" PRId64 "m", s / 3600, s % 3600 / 60);
-	if (s >= 60)
-		return buf_printf(
-		    out, "%" PRId64 "m %" PRId64 "s", s / 60, s % 60);
-	return buf_printf(out, "%" PRId64 "s", s);
-}
-
 static int
 status_text(const struct ar_dispatch_stats *st, const struct ctl_info *info,
     int64_t now, struct buf *out)
@@ -220,7 +204,8 @@ status_text(const struct ar_dispatch_stats *st, const struct ctl_info *info,
 
 	if ((r = buf_printf(
 		 out, "arx %s on %s, up ", info->version, info->node)) != 0 ||
-	    (r = put_span(out, (now - info->started_ms) / 1000)) != 0)
+	    (r = buf_put_duration(
+		 out, (uint64_t)(now - info->started_ms) / 1000)) != 0)
 		return r;
 	return buf_printf(out,
 	    "\nblocks:    %zu active (at most %u), %lu refused with the "
@@ -335,9 +320,10 @@ put_row(struct buf *out, const struct ar_block_view *v, int64_t now)
 	else {
 		size_t mark = out->len;
 
-		r = put_span(out,
-		    v->expires_ms > now ? (v->expires_ms - now + 999) / 1000
-					: 0);
+		r = buf_put_duration(out,
+		    v->expires_ms > now
+			? (uint64_t)(v->expires_ms - now + 999) / 1000
+			: 0);
 		while (r == 0 && out->len - mark < 10)
 			r = buf_putc(out, ' ');
 	}

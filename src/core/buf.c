@@ -144,3 +144,28 @@ buf_detach(struct buf *b)
 	b->cap = 0;
 	return p;
 }
+
+int
+buf_put_duration(struct buf *b, uint64_t s)
+{
+	static const struct {
+		uint64_t secs;
+		char unit;
+	} units[] = {{86400, 'd'}, {3600, 'h'}, {60, 'm'}, {1, 's'}};
+	size_t i, shown = 0;
+	int r = 0;
+
+	if (s == 0)
+		return buf_puts(b, "0s");
+	for (i = 0; i < 4 && shown < 2 && s > 0 && r == 0; i++) {
+		if (s < units[i].secs) {
+			shown += shown > 0; /* a gap ends the two units */
+			continue;
+		}
+		r = buf_printf(b, "%s%llu%c", shown ? " " : "",
+		    (unsigned long long)(s / units[i].secs), units[i].unit);
+		s %= units[i].secs;
+		shown++;
+	}
+	return r;
+}

@@ -10,6 +10,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct buf {
 	char *data; /* NULL until the first append */
@@ -39,6 +40,9 @@ int buf_vprintf(struct buf *b, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
 /* Content as a C string; "" for an empty buffer. Owned by the buffer. */
 const char *buf_cstr(const struct buf *b);
+/* A duration for people: its two largest units, zeros left out
+ * ("45s", "10m", "1h 30m", "2d 3h"; 0 is "0s"). */
+int buf_put_duration(struct buf *b, uint64_t secs);
 /*
  * Hand the storage to the caller (who must free() it) and reset the buffer.
  * Returns NULL only if allocating an empty string fails.

@@ -82,32 +82,6 @@ flush_line(struct replay *rp)
 	buf_reset(&rp->out);
 }
 
-/* "45s", "10m", "1h 30m", "2d": a block length for people. */
-static void
-put_dur(struct buf *b, uint64_t s)
-{
-	static const struct {
-		uint64_t secs;
-		const char *unit;
-	} units[] = {{86400, "d"}, {3600, "h"}, {60, "m"}, {1, "s"}};
-	size_t i, shown = 0;
-
-	if (s == 0) {
-		buf_puts(b, "ever");
-		return;
-	}
-	for (i = 0; i < 4 && shown < 2; i++) {
-		if (s < units[i].secs)
-			continue;
-		buf_printf(b, "%s%llu%s", shown ? " " : "",
-		    (unsigned long long)(s / units[i].secs), units[i].unit);
-		s %= units[i].secs;
-		shown++;
-		if (s == 0)
-			break;
-	}
-}
-
 static const char *const ev_word[] = {
     [AR_EV_BLOCK] = "block",
     [AR_EV_EXTEND] = "extend",
@@ -127,7 +101,10 @@ event_text(struct replay *rp, const struct ar_event *e)
 	buf_printf(o, "%-8s %s", ev_word[e->type], e->addr ? e->addr : "-");
 	if (e->type == AR_EV_BLOCK || e->type == AR_EV_EXTEND) {
 		buf_printf(o, " by %s for ", e->command);
-		put_dur(o, e->timeout_s);
+		if (e->timeout_s == 0)
+			buf_puts(o, "ever");
+		else
+			buf_put_duration(o, e->timeout_s);
 		buf_printf(
 		    o, " (offence %u, rule %u)", e->offences, e->rule_id);
 	} else if (e->type == AR_EV_UNBLOCK) {

@@ -117,7 +117,7 @@ test_answers(void **state)
 	    "\"2026-11-22T12:03:25Z\",\"expires\":\"2026-11-22T13:03:25Z\","
 	    "\"remaining_s\":3600,\"offences\":1}]}\n");
 	assert_non_null(strstr(ASK("list"),
-	    "192.0.2.7                               fw               1h 0m "
+	    "192.0.2.7                               fw               1h    "
 	    "            1  2026-11-22T13:03:25Z\n2 blocks\n"));
 	assert_non_null(strstr(ASK("status"),
 	    "arx 9.9 on node1, up 1h 2m\n"

@@ -81,10 +81,32 @@ test_truncate(void **state)
 	buf_release(&b);
 }
 
+static void
+test_duration(void **state)
+{
+	static const struct {
+		uint64_t s;
+		const char *want;
+	} cases[] = {{0, "0s"}, {45, "45s"}, {600, "10m"}, {5400, "1h 30m"},
+	    {3630, "1h"}, {90061, "1d 1h"}, {86400 + 59, "1d"}};
+	struct buf b;
+	size_t i;
+
+	(void)state;
+	buf_init(&b, 64);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		buf_reset(&b);
+		assert_int_equal(buf_put_duration(&b, cases[i].s), 0);
+		assert_string_equal(buf_cstr(&b), cases[i].want);
+	}
+	buf_release(&b);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_duration),
 	    cmocka_unit_test(test_append_and_grow),
 	    cmocka_unit_test(test_bound),
 	    cmocka_unit_test(test_binary_and_detach),
