@@ -20,6 +20,7 @@ deps-build:
 
 deps-check:
 	@scripts/deps.sh $(CHECK_PKGS)
+	@scripts/user.sh arx
 
 build: deps-build
 	@cmake --preset debug >/dev/null

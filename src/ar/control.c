@@ -223,16 +223,45 @@ status_text(const struct ar_dispatch_stats *st, const struct ctl_info *info,
 	    st->journal_bad);
 }
 
+/* The analysis counters: a text line "analysis: ..." or a JSON member
+ * ,"analysis":{...}. Nothing when the daemon has no analysis. */
+static int
+stages_put(const struct ctl_info *info, bool json, struct buf *out)
+{
+	uint64_t v[64];
+	size_t i, n = info->nstages < 64 ? info->nstages : 64;
+	bool running;
+	int r;
+
+	if (info->stages_read == NULL)
+		return 0;
+	running = info->stages_read(info->stages_ctx, v);
+	r = buf_printf(out,
+	    json ? ",\"analysis\":{\"running\":%s" : "analysis:  %s",
+	    json ? (running ? "true" : "false")
+		 : (running ? "running" : "not running"));
+	for (i = 0; i < n && r == 0; i++)
+		r = buf_printf(out, json ? ",\"%s\":%" PRIu64 : ", %s %" PRIu64,
+		    info->stage_names[i], v[i]);
+	if (r != 0)
+		return r;
+	return buf_puts(out, json ? "}" : "\n");
+}
+
 static int
 status(struct ar_dispatch *d, const struct ctl_info *info, int64_t now,
     bool json, struct buf *out)
 {
 	struct ar_dispatch_stats st;
+	int r;
 
 	ar_dispatch_stats(d, &st);
-	if (!json)
-		return status_text(&st, info, now, out);
-	return buf_printf(out,
+	if (!json) {
+		if ((r = status_text(&st, info, now, out)) != 0)
+			return r;
+		return stages_put(info, false, out);
+	}
+	r = buf_printf(out,
 	    "{\"ok\":true,\"version\":\"%s\",\"node\":\"%s\","
 	    "\"uptime_s\":%" PRId64 ",\"blocks\":{\"active\":%zu,"
 	    "\"max\":%u,\"refused_full\":%lu,\"history\":%zu,"
@@ -241,13 +270,16 @@ status(struct ar_dispatch *d, const struct ctl_info *info, int64_t now,
 	    "\"whitelisted\":%lu,\"refused\":%lu,\"failed\":%lu,"
 	    "\"notifications\":%lu,\"running\":%zu,\"queued\":%zu,"
 	    "\"dropped\":%lu,\"timed_out\":%lu},\"journal\":{"
-	    "\"errors\":%lu,\"damaged_lines\":%u}}\n",
+	    "\"errors\":%lu,\"damaged_lines\":%u}",
 	    info->version, info->node, (now - info->started_ms) / 1000,
 	    st.table.active, info->max_blocks, st.table.refused_full,
 	    st.table.history, st.table.history_evicted, st.triggers, st.blocks,
 	    st.extends, st.unblocks, st.whitelisted, st.refused, st.failed,
 	    st.notifications, st.running, st.queued, st.runs_dropped,
 	    st.runs_timed_out, st.journal_errors, st.journal_bad);
+	if (r != 0 || (r = stages_put(info, true, out)) != 0)
+		return r;
+	return buf_puts(out, "}\n");
 }
 
 struct views {

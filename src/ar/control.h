@@ -53,6 +53,13 @@ struct ctl_info {
 	const char *node;
 	int64_t started_ms;
 	unsigned max_blocks;
+	/* The analysis counters, read when a status is asked for:
+	 * stages_read fills nstages values named by stage_names and says
+	 * whether the analysis runs. NULL: no analysis to report. */
+	const char *const *stage_names;
+	size_t nstages;
+	bool (*stages_read)(void *ctx, uint64_t *values);
+	void *stages_ctx;
 };
 
 /* Run req against d and append the answer line (with its newline). */

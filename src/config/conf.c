@@ -489,6 +489,7 @@ conf_daemon_defaults(struct arx_conf *conf)
 	d->log_dir = "/var/log/arx";
 	d->ar_dir = ARX_AR_DIR;
 	d->control_socket = "/run/arx/control.sock";
+	d->user = "arx";
 	d->max_blocks = 1000000;
 	d->max_history = 1000000;
 	d->max_running = 16;

@@ -154,6 +154,7 @@ struct conf_daemon {
 	const char *ar_dir;         /* where bare executables are found */
 	const char *control_socket; /* root-only control socket */
 	const char *node_name;      /* origin.name in messages */
+	const char *user;           /* the analysis child runs as this */
 	bool lift_on_stop;          /* clean stop lifts every block */
 	unsigned max_blocks;        /* active blocks, all commands */
 	unsigned max_history;       /* offence records kept */

@@ -1064,6 +1064,13 @@ daemon_close(struct conf_ctx *ctx, const struct xml_node *n, void *obj)
 		    d->node_name);
 		return ARX_ERR_CONFIG;
 	}
+	if (!is_plain_name(d->user) || strcmp(d->user, "root") == 0) {
+		conf_err(ctx, n,
+		    "<user> '%s' must be a user name other than root: "
+		    "log parsing never runs as root",
+		    d->user);
+		return ARX_ERR_CONFIG;
+	}
 	return 0;
 }
 
@@ -1086,6 +1093,8 @@ static const struct conf_elem daemon_elems[] = {
     DAEMON_PATH("control_socket", control_socket),
     {"node_name", conf_set_str, conf_dump_str,
 	offsetof(struct conf_daemon, node_name), 0, 0, 0, NULL, NULL},
+    {"user", conf_set_str, conf_dump_str, offsetof(struct conf_daemon, user), 0,
+	0, 0, NULL, NULL},
     {"lift_on_stop", conf_set_bool, conf_dump_bool,
 	offsetof(struct conf_daemon, lift_on_stop), 0, 0, 0, NULL, NULL},
     DAEMON_UINT("max_blocks", max_blocks, 1, 10000000),

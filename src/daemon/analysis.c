@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "alert/writer.h"
+#include "ar/policy.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "daemon/analysis.h"
@@ -49,8 +50,10 @@ struct source {
 struct analysis {
 	const struct arx_conf *conf;
 	struct evloop *loop;
-	struct ar_dispatch *d;
+	analysis_trigger_fn *trigger;
+	void *trigger_ctx;
 	struct ruleset *rs;
+	struct ar_bindings *bind; /* which rules any response wants */
 	struct corr *corr;
 	struct pattern_scratch scratch;
 	struct event ev;
@@ -69,10 +72,13 @@ struct analysis {
 			   * written again) */
 	char pos_path[4096];
 	int ino_fd;
+	int pos_dir; /* <state_dir>/analysis, open */
 	struct evio ino;
 	struct evtimer tick;
 	struct buf json;
 	unsigned long lines;
+	uint64_t decoded, fired, suppressed, triggers;
+	bool begun; /* analysis_begin() ran: positions are worth saving */
 };
 
 /* A fired rule: its alert, then its responses (Wazuh's order; responses
@@ -80,24 +86,35 @@ struct analysis {
 static void
 fired(struct analysis *a, int64_t now)
 {
-	struct alert al = {
-	    a->res.rule, &a->ev, a->corr, a->res.firedtimes, now};
+	const struct rule *r = a->res.rule;
+	struct alert al = {r, &a->ev, a->corr, a->res.firedtimes, now};
 	char srcip[128], user[256];
-	struct ar_trigger t = {.rule = a->res.rule};
+	size_t bound;
+	struct priv_trigger t = {.rule_id = r->id,
+	    .level = r->level,
+	    .options = r->options & RULE_OPT_NO_AR,
+	    .groups = r->groups,
+	    .location = a->ev.location};
 
+	a->fired++;
 	(void)alert_writer_write(a->w, &al);
-	if (a->res.suppressed)
+	if (a->res.suppressed) {
+		a->suppressed++;
 		return;
+	}
+	if (a->conf->ar_disabled ||
+	    ar_bindings_match(a->bind, r, &bound, 1) == 0)
+		return; /* the root side would find no response either */
 	t.srcip = event_get_cstr(&a->ev, "srcip", srcip, sizeof(srcip));
 	t.user = event_get_cstr(&a->ev, "dstuser", user, sizeof(user));
-	t.location = a->ev.location;
 	buf_reset(&a->json);
 	if (a->w->last_id[0] != '\0' &&
 	    buf_append(&a->json, a->w->last_json, a->w->last_json_len) == 0) {
 		t.alert_id = a->w->last_id;
 		t.alert_json = buf_cstr(&a->json);
 	}
-	(void)ar_dispatch_trigger(a->d, &t);
+	a->triggers++;
+	a->trigger(&t, a->trigger_ctx);
 }
 
 /* One line from loc through the ruleset, and what it fires. */
@@ -113,6 +130,8 @@ analyse(struct analysis *a, const char *line, size_t len, const char *loc)
 		return;
 	(void)ruleset_analyse(
 	    a->rs, a->corr, &a->ev, now, &a->scratch, NULL, &a->res);
+	if (a->ev.decoder != NULL)
+		a->decoded++;
 	if (a->res.rule != NULL && a->res.rule->level > 0)
 		fired(a, now);
 }
@@ -163,23 +182,43 @@ saved_pos(struct analysis *a, const char *path, struct logsrc_pos *out)
 static void
 positions_load(struct analysis *a)
 {
-	FILE *f = fopen(a->pos_path, "r");
+	int fd = openat(a->pos_dir, "positions", O_RDONLY | O_CLOEXEC);
+	FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
 	char chunk[4096];
 	size_t n;
 
-	if (f == NULL)
+	if (f == NULL) {
+		if (fd >= 0)
+			close(fd);
 		return;
+	}
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
 		if (buf_append(&a->saved, chunk, n) != 0)
 			break;
 	fclose(f);
 }
 
-/* Write all positions to a new file and rename it over the old one. */
+/* A new positions file in the analysis directory, for writing. */
+static FILE *
+positions_create(struct analysis *a)
+{
+	int fd = openat(a->pos_dir, "positions.new",
+	    O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	FILE *f;
+
+	if (fd < 0)
+		return NULL;
+	if ((f = fdopen(fd, "w")) == NULL)
+		close(fd);
+	return f;
+}
+
+/* Write all positions to a new file and rename it over the old one.
+ * The directory was opened before privileges were dropped: the child
+ * needs no way through <state_dir> itself. */
 static void
 positions_save(struct analysis *a)
 {
-	char tmp[4200];
 	struct logsrc_pos p;
 	struct buf b;
 	size_t i;
@@ -197,11 +236,12 @@ positions_save(struct analysis *a)
 		buf_release(&b);
 		return;
 	}
-	snprintf(tmp, sizeof(tmp), "%s.new", a->pos_path);
-	if ((f = fopen(tmp, "w")) != NULL) {
+	if ((f = positions_create(a)) != NULL) {
 		bool ok = fwrite(b.data, 1, b.len, f) == b.len;
 
-		if (fclose(f) != 0 || !ok || rename(tmp, a->pos_path) != 0)
+		if (fclose(f) != 0 || !ok ||
+		    renameat(a->pos_dir, "positions.new", a->pos_dir,
+			"positions") != 0)
 			f = NULL;
 	}
 	if (f == NULL)
@@ -482,7 +522,8 @@ engine_start(struct analysis *a)
 		log_error("cannot load the ruleset: %s", arx_strerror(r));
 		return r;
 	}
-	if ((a->corr = corr_new(a->rs->rules)) == NULL)
+	if ((a->corr = corr_new(a->rs->rules)) == NULL ||
+	    (a->bind = ar_bindings_new(a->conf)) == NULL)
 		return ARX_ERR_NOMEM;
 	a->w = alert_file_writer_open(
 	    dc->log_dir, a->conf->alerts.log_alert_level, dc->node_name);
@@ -491,9 +532,11 @@ engine_start(struct analysis *a)
 
 int
 analysis_start(const struct arx_conf *conf, struct evloop *loop,
-    struct ar_dispatch *d, bool read_stdin, struct analysis **out)
+    analysis_trigger_fn *trigger, void *ctx, bool read_stdin,
+    struct analysis **out)
 {
 	struct analysis *a = calloc(1, sizeof(*a));
+	char dir[4096];
 	int r;
 
 	*out = NULL;
@@ -501,15 +544,23 @@ analysis_start(const struct arx_conf *conf, struct evloop *loop,
 		return ARX_ERR_NOMEM;
 	a->conf = conf;
 	a->loop = loop;
-	a->d = d;
+	a->trigger = trigger;
+	a->trigger_ctx = ctx;
 	a->ino_fd = -1;
+	a->pos_dir = -1;
 	event_init(&a->ev);
 	buf_init(&a->saved, 64u << 20);
 	buf_init(&a->json, 4u << 20);
-	snprintf(a->pos_path, sizeof(a->pos_path), "%s/positions",
+	snprintf(a->pos_path, sizeof(a->pos_path), "%s/" ANALYSIS_POS_FILE,
 	    conf->daemon.state_dir);
 	if ((r = engine_start(a)) != 0)
 		goto fail;
+	snprintf(dir, sizeof(dir), "%s/" ANALYSIS_DIR, conf->daemon.state_dir);
+	if ((a->pos_dir = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		log_error("cannot open %s: %s", dir, strerror(errno));
+		r = ARX_ERR_SYS;
+		goto fail;
+	}
 	a->ino_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (a->ino_fd < 0) {
 		r = ARX_ERR_SYS;
@@ -517,9 +568,6 @@ analysis_start(const struct arx_conf *conf, struct evloop *loop,
 	}
 	evio_init(&a->ino, a->ino_fd, EV_READ, on_inotify, a);
 	evtimer_init(&a->tick, on_tick, a);
-	positions_load(a);
-	sources_scan(a, true);
-	poll_all(a);
 	if ((r = listeners_start(a)) != 0 ||
 	    (read_stdin && (r = stdin_start(a)) != 0))
 		goto fail;
@@ -534,13 +582,73 @@ fail:
 }
 
 void
+analysis_begin(struct analysis *a)
+{
+	positions_load(a);
+	sources_scan(a, true);
+	poll_all(a);
+	a->begun = true;
+}
+
+/* Syslog listeners' counters, added to st. */
+static void
+listener_stats(const struct analysis *a, uint64_t *st)
+{
+	struct logsrc_dgram_stats d;
+	struct logsrc_tcp_stats t;
+	size_t i;
+
+	for (i = 0; i < a->nlis; i++) {
+		logsrc_dgram_stats(a->lis[i].s, &d);
+		st[PS_MESSAGES] += d.received;
+		st[PS_CUT] += d.cut;
+		st[PS_DENIED] += d.denied;
+	}
+	for (i = 0; i < a->ntcp; i++) {
+		logsrc_tcp_stats(a->tcp[i], &t);
+		st[PS_MESSAGES] += t.messages;
+		st[PS_CUT] += t.cut;
+		st[PS_TCP_REFUSED] += t.refused;
+		st[PS_FRAMING_ERRORS] += t.framing_errors;
+	}
+}
+
+void
+analysis_stats(const struct analysis *a, uint64_t st[PS_NSTATS])
+{
+	struct logsrc_file_stats f;
+	size_t i;
+
+	memset(st, 0, sizeof(uint64_t) * PS_NSTATS);
+	for (i = 0; i < a->nsrc; i++) {
+		logsrc_file_stats(a->src[i].f, &f);
+		st[PS_CUT] += f.cut;
+		st[PS_BYTES] += f.bytes;
+		st[PS_ROTATIONS] += f.rotations;
+		st[PS_TRUNCATIONS] += f.truncations;
+	}
+	st[PS_CUT] += a->in_lines.cut;
+	listener_stats(a, st);
+	st[PS_LINES] = a->lines;
+	st[PS_DECODED] = a->decoded;
+	st[PS_FIRED] = a->fired;
+	st[PS_SUPPRESSED] = a->suppressed;
+	st[PS_TRIGGERS] = a->triggers;
+	st[PS_FILES] = a->nsrc;
+	if (a->w != NULL) {
+		st[PS_WRITTEN] = a->w->nwritten;
+		st[PS_WRITE_ERRORS] = a->w->nerrors;
+	}
+}
+
+void
 analysis_stop(struct analysis *a)
 {
 	size_t i;
 
 	if (a == NULL)
 		return;
-	if (a->w != NULL) {
+	if (a->begun) {
 		poll_all(a);
 		positions_save(a);
 	}
@@ -548,6 +656,8 @@ analysis_stop(struct analysis *a)
 	evloop_timer_stop(a->loop, &a->tick);
 	if (a->ino_fd >= 0)
 		close(a->ino_fd);
+	if (a->pos_dir >= 0)
+		close(a->pos_dir);
 	for (i = 0; i < a->nsrc; i++) {
 		logsrc_file_close(a->src[i].f);
 		free(a->src[i].path);
@@ -564,6 +674,7 @@ analysis_stop(struct analysis *a)
 	log_info("analysis stopped: %lu lines read", a->lines);
 	alert_writer_close(a->w);
 	corr_free(a->corr);
+	ar_bindings_free(a->bind);
 	ruleset_free(a->rs);
 	pattern_scratch_release(&a->scratch);
 	event_release(&a->ev);

@@ -1,29 +1,45 @@
 /*
- * The analysis side of arxd: the <localfile> files it follows, the
- * ruleset and correlation state, the alert files, and the hand-over of
- * fired rules to active response. Files are watched with inotify on
- * their directories (a write, a new file, a rename all wake it) and
- * looked at once a second as well; positions are saved to
- * <state_dir>/positions once a second and at stop, so a restart goes on
- * where it stopped. Today it runs in the daemon's one process; the
- * daemon issue moves it into an unprivileged child.
+ * The analysis side of arxd, run in its unprivileged child: the
+ * <localfile> files it follows, the syslog listeners, the ruleset and
+ * correlation state, the alert files, and the hand-over of fired rules
+ * (as typed triggers, priv.h) to the root process. Files are watched
+ * with inotify on their directories (a write, a new file, a rename all
+ * wake it) and looked at once a second as well; positions are saved to
+ * <state_dir>/analysis/positions once a second when they changed and at
+ * stop, so a restart goes on where it stopped.
  */
 #ifndef ARX_DAEMON_ANALYSIS_H
 #define ARX_DAEMON_ANALYSIS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
-#include "ar/dispatch.h"
 #include "config/conf.h"
 #include "core/evloop.h"
+#include "daemon/priv.h"
+
+#define ANALYSIS_DIR      "analysis" /* under <state_dir>, the child's */
+#define ANALYSIS_POS_FILE ANALYSIS_DIR "/positions"
 
 struct analysis;
 
-/* Load the ruleset, open the alert files and start following every
- * file <localfile>, every syslog <remote>, and standard input when
- * read_stdin. 0, or a negative code (logged). */
+/* A fired rule for active response (called for every one not inside an
+ * ignore window). */
+typedef void analysis_trigger_fn(const struct priv_trigger *t, void *ctx);
+
+/* Load the ruleset, open the alert files, bind every syslog <remote>
+ * and watch standard input when read_stdin: everything that may need
+ * privilege. No line is read yet. 0, or a negative code (logged). */
 int analysis_start(const struct arx_conf *conf, struct evloop *loop,
-    struct ar_dispatch *d, bool read_stdin, struct analysis **out);
+    analysis_trigger_fn *trigger, void *ctx, bool read_stdin,
+    struct analysis **out);
+
+/* Open the <localfile> files, go on from the saved positions and read
+ * what is there: called once privileges are dropped. */
+void analysis_begin(struct analysis *a);
+
+/* The counters (priv.h's enum priv_stat). */
+void analysis_stats(const struct analysis *a, uint64_t st[PS_NSTATS]);
 
 /* Read what is left, flush alerts, save positions, free. */
 void analysis_stop(struct analysis *a);

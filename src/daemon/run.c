@@ -19,7 +19,7 @@
 #include "ar/dispatch.h"
 #include "core/err.h"
 #include "core/log.h"
-#include "daemon/analysis.h"
+#include "daemon/child.h"
 #include "daemon/ctlsock.h"
 #include "daemon/run.h"
 
@@ -31,7 +31,8 @@ struct arxd {
 	bool read_stdin;
 	struct evloop *loop;
 	struct ar_dispatch *d;
-	struct analysis *an;
+	struct child *an;
+	struct child_user user;
 	struct ctlsock *ctl;
 	struct evio sig;
 	struct ctl_info info;
@@ -170,7 +171,9 @@ parts_start(struct arxd *a, const struct arx_conf *conf)
 	if (dispatch_start(a, conf) != 0)
 		return EX_CONFIG;
 	if ((conf->nlocalfiles > 0 || conf->nremotes > 0 || a->read_stdin) &&
-	    analysis_start(conf, a->loop, a->d, a->read_stdin, &a->an) != 0) {
+	    (child_user_prepare(conf, &a->user) != 0 ||
+		child_start(a->loop, conf, &a->user, a->read_stdin, a->d,
+		    &a->an) != 0)) {
 		ar_dispatch_free(a->d);
 		a->d = NULL;
 		return EX_CONFIG;
@@ -185,7 +188,7 @@ parts_start(struct arxd *a, const struct arx_conf *conf)
 static void
 parts_stop(struct arxd *a)
 {
-	analysis_stop(a->an);
+	child_stop(a->an);
 	a->an = NULL;
 	drain(a, STOP_WAIT_MS);
 	ar_dispatch_free(a->d);
@@ -196,7 +199,7 @@ static void
 cleanup(struct arxd *a)
 {
 	ctlsock_close(a->ctl);
-	analysis_stop(a->an);
+	child_stop(a->an);
 	ar_dispatch_free(a->d);
 	if (a->sig.fd > 0)
 		close(a->sig.fd);
@@ -204,9 +207,25 @@ cleanup(struct arxd *a)
 	conf_free(a->conf);
 }
 
+static bool
+stages_read(void *ctx, uint64_t *values)
+{
+	struct arxd *a = ctx;
+
+	if (a->an == NULL) {
+		memset(values, 0, sizeof(uint64_t) * PS_NSTATS);
+		return false;
+	}
+	return child_stats(a->an, values);
+}
+
 static void
 info_set(struct arxd *a)
 {
+	a->info.stage_names = priv_stat_names;
+	a->info.nstages = PS_NSTATS;
+	a->info.stages_read = stages_read;
+	a->info.stages_ctx = a;
 	a->info.node = a->conf->daemon.node_name;
 	a->info.max_blocks = a->conf->daemon.max_blocks;
 }
@@ -240,7 +259,7 @@ arxd_run(struct arx_conf *conf, const char *conf_path, bool read_stdin)
 		    conf->daemon.control_socket);
 		if (evloop_run(a.loop) != 0)
 			rc = EX_OSERR;
-		analysis_stop(a.an);
+		child_stop(a.an);
 		a.an = NULL;
 		stop(&a);
 	}

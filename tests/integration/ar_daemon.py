@@ -26,6 +26,7 @@ from netns import A, close, expect, failures, ns, pings, setup
 BIN = os.path.abspath(sys.argv[1])
 ARXD, ARX, FD = (os.path.join(BIN, n) for n in ("arxd", "arx", "firewall-drop"))
 TMP = tempfile.mkdtemp(prefix="arx-daemon-")
+os.chmod(TMP, 0o755)  # the analysis child (user arx) reads the logs here
 CONF = os.path.join(TMP, "arx.conf")
 LOG = os.path.join(TMP, "log", "active-responses.log")
 

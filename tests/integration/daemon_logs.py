@@ -23,6 +23,7 @@ BIN = os.path.abspath(sys.argv[1])
 SRC = os.path.abspath(sys.argv[2])
 ARXD, ARX, REC = (os.path.join(BIN, n) for n in ("arxd", "arx", "ar_recorder"))
 TMP = tempfile.mkdtemp(prefix="arx-logs-")
+os.chmod(TMP, 0o755)  # the analysis child (user arx) reads the logs here
 CONF = os.path.join(TMP, "arx.conf")
 LOG = os.path.join(TMP, "auth.log")
 failures = []
@@ -133,6 +134,52 @@ def wait(cond, limit=5):
     return cond()
 
 
+def analysis_stat(name):
+    r = arx("status", "--json")
+    return json.loads(r.stdout)["analysis"][name] if r.returncode == 0 else -1
+
+
+def child_pids(d):
+    try:
+        t = open("/proc/%d/task/%d/children" % (d.p.pid, d.p.pid)).read()
+    except FileNotFoundError:
+        return []
+    return [int(k) for k in t.split()]
+
+
+def check_child_restart(d):
+    """A dead analysis child is started again; the lines it had saved
+    its position for are not read twice."""
+    time.sleep(1.5)  # its positions are saved once a second
+    old = child_pids(d)
+    os.kill(old[0], signal.SIGKILL)
+    expect(wait(lambda: child_pids(d) not in ([], old), 10) and
+           wait(lambda: analysis_stat("files") == 1),
+           "a killed analysis child is started again")
+    expect(alerts(5712) == 1, "and reads nothing twice")
+
+
+def check_privsep(d):
+    """As root, the log-reading child runs as user arx, the parent as
+    root, and the child cannot become root again."""
+    kids = open("/proc/%d/task/%d/children" % (d.p.pid, d.p.pid)).read()
+    kids = [int(k) for k in kids.split()]
+    uids = {}
+    for k in kids:
+        for line in open("/proc/%d/status" % k):
+            if line.startswith(("Uid:", "NoNewPrivs:")):
+                uids.setdefault(k, []).append(line.split()[1:])
+    if os.geteuid() != 0:
+        print("skip privilege separation check: not root")
+        return
+    import pwd
+    arx_uid = str(pwd.getpwnam("arx").pw_uid)
+    expect(len(kids) == 1 and uids[kids[0]][0] == [arx_uid] * 4 and
+           uids[kids[0]][1] == ["1"],
+           "the analysis child runs as arx (all four uids), no new "
+           "privileges (%s)" % uids)
+
+
 def main():
     d = Daemon()
     lines(LOG, 8, mode="w")  # the file appears after the start
@@ -144,6 +191,12 @@ def main():
     a5712 = [a for a in js if a["rule"]["id"] == "5712"]
     expect(len(a5712) == 1 and a5712[0]["data"]["srcip"] == "192.0.2.66",
            "alerts.json has the 5712 alert with its srcip")
+    check_privsep(d)
+    check_child_restart(d)
+    expect(wait(lambda: analysis_stat("fired") >= 1 and
+                analysis_stat("lines") >= 8),
+           "arx status counts the analysis: lines, fired rules (%s)" %
+           json.loads(arx("status", "--json").stdout).get("analysis"))
     expect(wait(lambda: ("rule 5712 alert %s" % a5712[0]["id"]) in
                 open(os.path.join(TMP, "log", "active-responses.log")).read()),
            "active-responses.log names the rule and the alert id")

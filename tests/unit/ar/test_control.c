@@ -80,7 +80,8 @@ test_answers(void **state)
 	struct evloop *loop;
 	struct ar_dispatch *d;
 	struct ar_dispatch_opts o = {.dry_run = true};
-	struct ctl_info info = {"9.9", "node1", 0, 100};
+	struct ctl_info info = {
+	    .version = "9.9", .node = "node1", .max_blocks = 100};
 	struct buf out;
 	int64_t now;
 

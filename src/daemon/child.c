@@ -1,0 +1,613 @@
+/*
+ * The analysis child and its supervision (child.h). The root side owns
+ * the child's process id, its end of the socketpair, the receive
+ * buffer, the restart timer and the child's latest counters; the child
+ * side owns its own event loop, signal descriptor, analysis and send
+ * buffer, and never returns: it ends with _exit().
+ */
+#define _GNU_SOURCE
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/err.h"
+#include "core/log.h"
+#include "daemon/analysis.h"
+#include "daemon/child.h"
+#include "engine/rule.h"
+
+#define START_WAIT_MS  60000 /* ruleset loading included */
+#define STOP_WAIT_MS   30000
+#define RESTART_MIN_MS 1000
+#define RESTART_MAX_MS 60000
+#define STATS_MS       1000
+#define CHILD_FD       3 /* the socket's number in the child */
+
+struct child {
+	struct evloop *loop;
+	const struct arx_conf *conf;
+	const struct child_user *user;
+	bool read_stdin;
+	struct ar_dispatch *d;
+	pid_t pid;
+	int fd;
+	struct evio io;
+	struct evtimer restart;
+	uint64_t backoff_ms, started_ms;
+	bool ready, stopping, detached;
+	uint64_t stats[PS_NSTATS];
+	unsigned char *msg; /* PRIV_MSG_MAX + 1 */
+	unsigned long violations;
+};
+
+/* ---- the root side: answers, one per message type ---- */
+
+static void
+answer_ready(struct child *c, const struct priv_msg *m)
+{
+	(void)m;
+	c->ready = true;
+}
+
+static const char *
+nonempty(const char *s)
+{
+	return s != NULL && s[0] != '\0' ? s : NULL;
+}
+
+/* The child's word is taken only for which rule fired; which responses
+ * run, on which address and whether it is white-listed is decided here
+ * from the root side's configuration. */
+static void
+answer_trigger(struct child *c, const struct priv_msg *m)
+{
+	const struct priv_trigger *p = &m->trigger;
+	struct rule r = {.id = p->rule_id,
+	    .level = p->level,
+	    .groups = p->groups,
+	    .options = p->options};
+	struct ar_trigger t = {.rule = &r,
+	    .srcip = nonempty(p->srcip),
+	    .user = nonempty(p->user),
+	    .location = p->location,
+	    .alert_id = nonempty(p->alert_id),
+	    .alert_json = nonempty(p->alert_json)};
+
+	(void)ar_dispatch_trigger(c->d, &t);
+}
+
+static void
+answer_stats(struct child *c, const struct priv_msg *m)
+{
+	memcpy(c->stats, m->stats, sizeof(c->stats));
+}
+
+#define ANS_ONCE        0x1u /* at most once per child */
+#define ANS_AFTER_READY 0x2u /* only once the child said it is ready */
+
+static const struct {
+	void (*fn)(struct child *c, const struct priv_msg *m);
+	unsigned flags;
+} answers[PRIV_NTYPES] = {
+    [PRIV_READY] = {answer_ready, ANS_ONCE},
+    [PRIV_TRIGGER] = {answer_trigger, ANS_AFTER_READY},
+    [PRIV_STATS] = {answer_stats, 0},
+};
+
+int
+child_answer(struct child *c, const void *msg, size_t len)
+{
+	struct priv_msg m;
+	const char *why;
+	unsigned flags;
+
+	if (priv_parse(msg, len, &m, &why) != 0)
+		goto violation;
+	flags = answers[m.type].flags;
+	why = "ready twice";
+	if ((flags & ANS_ONCE) && c->ready)
+		goto violation;
+	why = "trigger before ready";
+	if ((flags & ANS_AFTER_READY) && !c->ready)
+		goto violation;
+	answers[m.type].fn(c, &m);
+	return 0;
+violation:
+	c->violations++;
+	log_error(
+	    "analysis child broke the protocol (%s, %zu bytes)", why, len);
+	return ARX_ERR_INVAL;
+}
+
+/* ---- the root side: the process ---- */
+
+static void child_spawn_later(struct child *c);
+
+/* The child is gone (EOF on its socket, or killed): reap it, and start
+ * it again unless we are stopping it. */
+static void
+child_reap(struct child *c)
+{
+	int st = 0;
+
+	evloop_io_stop(c->loop, &c->io);
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	if (c->pid > 0 && waitpid(c->pid, &st, 0) == c->pid) {
+		if (WIFSIGNALED(st))
+			log_error("analysis child %d killed by signal %d",
+			    (int)c->pid, WTERMSIG(st));
+		else if (WEXITSTATUS(st) != 0 || !c->stopping)
+			log_error("analysis child %d exited with status %d",
+			    (int)c->pid, WEXITSTATUS(st));
+	}
+	c->pid = -1;
+	memset(c->stats, 0, sizeof(c->stats)); /* a new child counts anew */
+	if (!c->stopping && c->ready)
+		child_spawn_later(c);
+}
+
+/* Read every message waiting; false when the child is gone. */
+static bool
+child_read(struct child *c)
+{
+	ssize_t n;
+
+	for (;;) {
+		n = recv(
+		    c->fd, c->msg, PRIV_MSG_MAX + 1, MSG_DONTWAIT | MSG_TRUNC);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return true;
+		if (n <= 0)
+			return false;
+		if (child_answer(c, c->msg, (size_t)n) != 0) {
+			(void)kill(c->pid, SIGKILL);
+			return false;
+		}
+	}
+}
+
+static void
+on_child_msg(struct evloop *loop, struct evio *io, unsigned events)
+{
+	struct child *c = io->ctx;
+
+	(void)loop, (void)events;
+	if (!child_read(c))
+		child_reap(c);
+}
+
+/* Handle messages until pred holds or the child is gone or ms pass. */
+static void
+child_wait(struct child *c, bool until_ready, uint64_t ms)
+{
+	uint64_t end = clock_mono_ms(clock_real()) + ms;
+	struct pollfd p = {.fd = c->fd, .events = POLLIN};
+	int64_t left;
+
+	while (c->fd >= 0 && !(until_ready && c->ready)) {
+		left = (int64_t)(end - clock_mono_ms(clock_real()));
+		if (left <= 0)
+			break;
+		p.fd = c->fd;
+		if (poll(&p, 1, (int)left) < 0 && errno != EINTR)
+			break;
+		if (!child_read(c)) {
+			child_reap(c);
+			return;
+		}
+	}
+}
+
+/* ---- the child side ---- */
+
+struct kid {
+	struct evloop *loop;
+	struct analysis *an;
+	struct evio sig;
+	struct evtimer tick;
+	struct buf out;
+	uint64_t sent[PS_NSTATS];
+	int fd;
+};
+
+static int
+kid_send(struct kid *k)
+{
+	ssize_t n;
+
+	do
+		n = send(k->fd, k->out.data, k->out.len, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n >= 0)
+		return 0;
+	if (errno == EMSGSIZE)
+		return ARX_ERR_TOOBIG;
+	log_error(
+	    "cannot reach the root process (%s): stopping", strerror(errno));
+	evloop_stop(k->loop);
+	return ARX_ERR_SYS;
+}
+
+/* A trigger too long for one message goes without its alert: the
+ * program then gets the minimal alert, as in the legacy protocol. */
+static void
+kid_trigger(const struct priv_trigger *t, void *ctx)
+{
+	struct kid *k = ctx;
+	struct priv_trigger shorter = *t;
+	int r;
+
+	if ((r = priv_put_trigger(&k->out, t)) == 0 &&
+	    (r = kid_send(k)) != ARX_ERR_TOOBIG)
+		return;
+	shorter.alert_json = NULL;
+	if (priv_put_trigger(&k->out, &shorter) == 0 &&
+	    kid_send(k) != ARX_ERR_TOOBIG)
+		return;
+	log_warn(
+	    "rule %u: trigger dropped, too long to send", (unsigned)t->rule_id);
+}
+
+static void
+kid_stats(struct kid *k, bool force)
+{
+	uint64_t st[PS_NSTATS];
+
+	analysis_stats(k->an, st);
+	if (!force && memcmp(st, k->sent, sizeof(st)) == 0)
+		return;
+	if (priv_put_stats(&k->out, st) == 0 && kid_send(k) == 0)
+		memcpy(k->sent, st, sizeof(st));
+}
+
+static void
+kid_on_tick(struct evloop *loop, struct evtimer *t)
+{
+	struct kid *k = t->ctx;
+
+	kid_stats(k, false);
+	(void)evloop_timer_start(loop, t, STATS_MS);
+}
+
+static void
+kid_on_signal(struct evloop *loop, struct evio *io, unsigned events)
+{
+	struct signalfd_siginfo si;
+
+	(void)events;
+	while (read(io->fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+		if (si.ssi_signo != SIGHUP)
+			evloop_stop(loop);
+}
+
+/* Give up root for good: the user's groups, then its gid and uid, and
+ * check that root cannot be had back. */
+static int
+kid_drop(const struct child_user *u)
+{
+	if (!u->drop)
+		return 0;
+	if (initgroups(u->name, u->gid) != 0 ||
+	    setresgid(u->gid, u->gid, u->gid) != 0 ||
+	    setresuid(u->uid, u->uid, u->uid) != 0) {
+		log_error(
+		    "cannot become user %s: %s", u->name, strerror(errno));
+		return ARX_ERR_SYS;
+	}
+	if (setuid(0) != -1 || setgid(0) != -1 || geteuid() == 0) {
+		log_error("privileges could be regained after the drop");
+		return ARX_ERR_STATE;
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+		return ARX_ERR_SYS;
+	return 0;
+}
+
+static int
+kid_signals(struct kid *k)
+{
+	sigset_t set;
+	int fd;
+
+	signal(SIGHUP, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0 ||
+	    (fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
+		return ARX_ERR_SYS;
+	evio_init(&k->sig, fd, EV_READ, kid_on_signal, k);
+	return evloop_io_start(k->loop, &k->sig);
+}
+
+/* Everything up to the first line read; privileges are gone after. */
+static int
+kid_start(struct kid *k, const struct arx_conf *conf,
+    const struct child_user *u, bool read_stdin)
+{
+	int big = 4 << 20, r;
+
+	if (setsockopt(k->fd, SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof(big)) !=
+	    0)
+		(void)setsockopt(
+		    k->fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+	if ((k->loop = evloop_new(clock_real())) == NULL)
+		return ARX_ERR_NOMEM;
+	if ((r = kid_signals(k)) != 0 ||
+	    (r = analysis_start(
+		 conf, k->loop, kid_trigger, k, read_stdin, &k->an)) != 0 ||
+	    (r = kid_drop(u)) != 0)
+		return r;
+	if ((r = priv_put_ready(&k->out)) != 0 || (r = kid_send(k)) != 0)
+		return r;
+	analysis_begin(k->an);
+	evtimer_init(&k->tick, kid_on_tick, k);
+	return evloop_timer_start(k->loop, &k->tick, STATS_MS);
+}
+
+/* The child's whole life. Inherited descriptors other than standard
+ * input, output, error and the socket are closed first. */
+static void __attribute__((noreturn)) kid_main(const struct arx_conf *conf,
+    const struct child_user *u, bool read_stdin, int fd, pid_t parent)
+{
+	struct kid k = {.fd = CHILD_FD};
+	int rc = 1;
+
+	if (fd != CHILD_FD && dup2(fd, CHILD_FD) < 0)
+		_exit(1);
+	(void)close_range(CHILD_FD + 1, ~0u, 0);
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
+		_exit(1);
+	log_set_tag("arxd[analysis]");
+	buf_init(&k.out, PRIV_MSG_MAX);
+	if (kid_start(&k, conf, u, read_stdin) == 0 && evloop_run(k.loop) == 0)
+		rc = 0;
+	if (k.an != NULL) {
+		analysis_stop(k.an);
+		k.an = NULL;
+	}
+	_exit(rc);
+}
+
+/* ---- the root side: starting and stopping ---- */
+
+static int
+child_fork(struct child *c)
+{
+	int sv[2];
+	pid_t parent = getpid();
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
+		return ARX_ERR_SYS;
+	c->ready = false;
+	if ((c->pid = fork()) < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return ARX_ERR_SYS;
+	}
+	if (c->pid == 0)
+		kid_main(c->conf, c->user, c->read_stdin, sv[1], parent);
+	close(sv[1]);
+	c->fd = sv[0];
+	c->started_ms = clock_mono_ms(clock_real());
+	evio_init(&c->io, c->fd, EV_READ, on_child_msg, c);
+	return 0;
+}
+
+/* Fork and wait for the child's word that it is ready. */
+static int
+child_launch(struct child *c)
+{
+	int r;
+
+	if ((r = child_fork(c)) != 0) {
+		log_error(
+		    "cannot start the analysis child: %s", strerror(errno));
+		return r;
+	}
+	child_wait(c, true, START_WAIT_MS);
+	if (!c->ready) {
+		if (c->pid > 0) {
+			(void)kill(c->pid, SIGKILL);
+			child_reap(c);
+		}
+		log_error("the analysis child did not start");
+		return ARX_ERR_STATE;
+	}
+	log_info("analysis child %d running as %s", (int)c->pid,
+	    c->user->drop ? c->user->name : "this user");
+	return evloop_io_start(c->loop, &c->io);
+}
+
+static void
+on_restart(struct evloop *loop, struct evtimer *t)
+{
+	struct child *c = t->ctx;
+
+	(void)loop;
+	if (child_launch(c) != 0)
+		child_spawn_later(c);
+	else
+		log_notice("analysis child started again");
+}
+
+static void
+child_spawn_later(struct child *c)
+{
+	uint64_t ran = clock_mono_ms(clock_real()) - c->started_ms;
+
+	if (ran > RESTART_MAX_MS)
+		c->backoff_ms = 0;
+	c->backoff_ms = c->backoff_ms == 0 ? RESTART_MIN_MS : c->backoff_ms * 2;
+	if (c->backoff_ms > RESTART_MAX_MS)
+		c->backoff_ms = RESTART_MAX_MS;
+	log_warn("starting the analysis child again in %llu ms",
+	    (unsigned long long)c->backoff_ms);
+	(void)evloop_timer_start(c->loop, &c->restart, c->backoff_ms);
+}
+
+static struct child *
+child_alloc(struct ar_dispatch *d)
+{
+	struct child *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return NULL;
+	if ((c->msg = malloc(PRIV_MSG_MAX + 1)) == NULL) {
+		free(c);
+		return NULL;
+	}
+	c->d = d;
+	c->fd = -1;
+	c->pid = -1;
+	evtimer_init(&c->restart, on_restart, c);
+	return c;
+}
+
+int
+child_start(struct evloop *loop, const struct arx_conf *conf,
+    const struct child_user *u, bool read_stdin, struct ar_dispatch *d,
+    struct child **out)
+{
+	struct child *c = child_alloc(d);
+	int r;
+
+	*out = NULL;
+	if (c == NULL)
+		return ARX_ERR_NOMEM;
+	c->loop = loop;
+	c->conf = conf;
+	c->user = u;
+	c->read_stdin = read_stdin;
+	if ((r = child_launch(c)) != 0) {
+		c->stopping = true;
+		child_stop(c);
+		return r;
+	}
+	*out = c;
+	return 0;
+}
+
+void
+child_stop(struct child *c)
+{
+	if (c == NULL)
+		return;
+	c->stopping = true;
+	evloop_timer_stop(c->loop, &c->restart);
+	if (c->pid > 0) {
+		(void)kill(c->pid, SIGTERM);
+		child_wait(c, false, STOP_WAIT_MS);
+	}
+	if (c->pid > 0) {
+		log_error(
+		    "analysis child %d did not stop: killing it", (int)c->pid);
+		(void)kill(c->pid, SIGKILL);
+		child_reap(c);
+	}
+	free(c->msg);
+	free(c);
+}
+
+bool
+child_stats(const struct child *c, uint64_t st[PS_NSTATS])
+{
+	memcpy(st, c->stats, sizeof(c->stats));
+	return c->pid > 0 && c->ready;
+}
+
+struct child *
+child_new_detached(struct ar_dispatch *d)
+{
+	struct child *c = child_alloc(d);
+
+	if (c != NULL)
+		c->detached = true;
+	return c;
+}
+
+void
+child_free_detached(struct child *c)
+{
+	if (c == NULL)
+		return;
+	free(c->msg);
+	free(c);
+}
+
+/* ---- the user and its directory ---- */
+
+/* <state_dir>/analysis, owned by the child's user, mode 0700; a
+ * symbolic link there is refused. */
+static int
+child_dir(const struct arx_conf *conf, const struct child_user *u)
+{
+	char path[4096];
+	int fd, r = 0;
+
+	snprintf(
+	    path, sizeof(path), "%s/" ANALYSIS_DIR, conf->daemon.state_dir);
+	if (mkdir(path, 0700) != 0 && errno != EEXIST)
+		goto fail;
+	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) <
+	    0)
+		goto fail;
+	if (u->drop &&
+	    (fchown(fd, u->uid, u->gid) != 0 || fchmod(fd, 0700) != 0))
+		r = ARX_ERR_SYS;
+	close(fd);
+	if (r == 0)
+		return 0;
+fail:
+	log_error("cannot prepare %s: %s", path, strerror(errno));
+	return ARX_ERR_SYS;
+}
+
+int
+child_user_prepare(const struct arx_conf *conf, struct child_user *u)
+{
+	const struct passwd *pw;
+
+	memset(u, 0, sizeof(*u));
+	u->name = conf->daemon.user;
+	u->uid = geteuid();
+	u->gid = getegid();
+	if (geteuid() == 0) {
+		errno = 0;
+		if ((pw = getpwnam(u->name)) == NULL) {
+			log_error(
+			    "user '%s' (<daemon><user>) does not exist: "
+			    "create it (useradd --system --no-create-home "
+			    "--shell /usr/sbin/nologin %s) or name "
+			    "another",
+			    u->name, u->name);
+			return ARX_ERR_NOTFOUND;
+		}
+		if (pw->pw_uid == 0) {
+			log_error("user '%s' is root: the analysis must not "
+				  "run as root",
+			    u->name);
+			return ARX_ERR_INVAL;
+		}
+		u->uid = pw->pw_uid;
+		u->gid = pw->pw_gid;
+		u->drop = true;
+	}
+	return child_dir(conf, u);
+}

@@ -1,0 +1,66 @@
+/*
+ * arxd's analysis child, seen from both sides of the privilege
+ * boundary. The root process forks it with a socketpair; the child
+ * binds what needs privilege (syslog ports, sockets), loads the
+ * ruleset, opens the alert files, then gives up root for good (the
+ * configured <user>, its groups, no way back, no new privileges) before
+ * it reads a single log line. From then on it only sends typed messages
+ * (priv.h). The root side answers them through a table, re-checks every
+ * trigger against its own configuration, kills a child that breaks the
+ * protocol, and starts a child that died again (after 1 s, doubling up
+ * to 60 s while it keeps dying).
+ */
+#ifndef ARX_DAEMON_CHILD_H
+#define ARX_DAEMON_CHILD_H
+
+#include <sys/types.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ar/dispatch.h"
+#include "config/conf.h"
+#include "core/evloop.h"
+#include "daemon/priv.h"
+
+struct child;
+
+/* Whom the child runs as: resolved from <daemon><user> before it is
+ * forked. Only meaningful when arxd runs as root. */
+struct child_user {
+	const char *name;
+	uid_t uid;
+	gid_t gid;
+	bool drop; /* arxd is root: the child must drop to uid/gid */
+};
+
+/* Look up conf's <user> (when running as root) and make the child's
+ * state directory, owned by it. 0, or a negative code (logged). */
+int child_user_prepare(const struct arx_conf *conf, struct child_user *u);
+
+/*
+ * Fork the analysis child for conf and wait until it says it is ready
+ * (or dies). Its triggers go to d. 0 with *out set, or a negative code
+ * when the child could not start (its errors were logged).
+ */
+int child_start(struct evloop *loop, const struct arx_conf *conf,
+    const struct child_user *u, bool read_stdin, struct ar_dispatch *d,
+    struct child **out);
+
+/* Ask the child to stop (it reads what is left and saves its
+ * positions), handle its last messages, wait for it, free. */
+void child_stop(struct child *c);
+
+/* The child's latest counters (zero before its first report), and
+ * whether it is running now. */
+bool child_stats(const struct child *c, uint64_t st[PS_NSTATS]);
+
+/* For tests of the boundary: handle one message as received from a
+ * child. 0, or ARX_ERR_INVAL when it is a protocol violation (logged;
+ * a real child is killed for it). */
+int child_answer(struct child *c, const void *msg, size_t len);
+
+/* A root side with no process behind it, for those tests. */
+struct child *child_new_detached(struct ar_dispatch *d);
+void child_free_detached(struct child *c);
+
+#endif

@@ -1,0 +1,227 @@
+/*
+ * The privilege-boundary codec (priv.h): encoding the analysis child's
+ * messages and checking every byte of them on the root side. Owns
+ * nothing beyond the caller's buffers.
+ */
+#include <string.h>
+
+#include "core/err.h"
+#include "daemon/priv.h"
+
+const char *const priv_stat_names[PS_NSTATS] = {
+    [PS_LINES] = "lines",
+    [PS_CUT] = "cut",
+    [PS_BYTES] = "bytes",
+    [PS_ROTATIONS] = "rotations",
+    [PS_TRUNCATIONS] = "truncations",
+    [PS_MESSAGES] = "syslog_messages",
+    [PS_DENIED] = "senders_denied",
+    [PS_TCP_REFUSED] = "tcp_refused",
+    [PS_FRAMING_ERRORS] = "framing_errors",
+    [PS_DECODED] = "decoded",
+    [PS_FIRED] = "fired",
+    [PS_SUPPRESSED] = "suppressed",
+    [PS_WRITTEN] = "alerts_written",
+    [PS_WRITE_ERRORS] = "alert_errors",
+    [PS_TRIGGERS] = "triggers",
+    [PS_FILES] = "files",
+};
+
+/* ---- encoding ---- */
+
+static int
+put_u32(struct buf *b, uint32_t v)
+{
+	unsigned char p[4] = {
+	    v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, (v >> 24) & 0xff};
+
+	return buf_append(b, p, sizeof(p));
+}
+
+static int
+put_u64(struct buf *b, uint64_t v)
+{
+	int r;
+
+	if ((r = put_u32(b, (uint32_t)v)) != 0)
+		return r;
+	return put_u32(b, (uint32_t)(v >> 32));
+}
+
+static int
+put_str(struct buf *b, const char *s, size_t max)
+{
+	size_t len = s != NULL ? strlen(s) : 0;
+	int r;
+
+	if (len > max)
+		return ARX_ERR_TOOBIG;
+	if ((r = put_u32(b, (uint32_t)len)) != 0 ||
+	    (r = buf_append(b, s != NULL ? s : "", len)) != 0)
+		return r;
+	return buf_append(b, "", 1);
+}
+
+static int
+put_head(struct buf *out, enum priv_type type)
+{
+	int r;
+
+	buf_reset(out);
+	if ((r = put_u32(out, PRIV_VERSION)) != 0)
+		return r;
+	return put_u32(out, (uint32_t)type);
+}
+
+int
+priv_put_ready(struct buf *out)
+{
+	return put_head(out, PRIV_READY);
+}
+
+int
+priv_put_trigger(struct buf *out, const struct priv_trigger *t)
+{
+	int r;
+
+	if ((r = put_head(out, PRIV_TRIGGER)) != 0 ||
+	    (r = put_u32(out, t->rule_id)) != 0 ||
+	    (r = put_u32(out, (uint32_t)t->level)) != 0 ||
+	    (r = put_u32(out, t->options)) != 0 ||
+	    (r = put_str(out, t->groups, PRIV_GROUPS_MAX)) != 0 ||
+	    (r = put_str(out, t->srcip, PRIV_FIELD_MAX)) != 0 ||
+	    (r = put_str(out, t->user, PRIV_FIELD_MAX)) != 0 ||
+	    (r = put_str(out, t->location, PRIV_FIELD_MAX)) != 0 ||
+	    (r = put_str(out, t->alert_id, PRIV_FIELD_MAX)) != 0 ||
+	    (r = put_str(out, t->alert_json, PRIV_MSG_MAX)) != 0)
+		return r;
+	return out->len <= PRIV_MSG_MAX ? 0 : ARX_ERR_TOOBIG;
+}
+
+int
+priv_put_stats(struct buf *out, const uint64_t stats[PS_NSTATS])
+{
+	size_t i;
+	int r;
+
+	if ((r = put_head(out, PRIV_STATS)) != 0 ||
+	    (r = put_u32(out, PS_NSTATS)) != 0)
+		return r;
+	for (i = 0; i < PS_NSTATS; i++)
+		if ((r = put_u64(out, stats[i])) != 0)
+			return r;
+	return 0;
+}
+
+/* ---- decoding: every read is bounds-checked; the first failure
+ * sticks and names what was wrong ---- */
+
+struct rd {
+	const unsigned char *p;
+	size_t len, off;
+	const char *why;
+};
+
+static uint32_t
+get_u32(struct rd *r, const char *what)
+{
+	const unsigned char *p = r->p + r->off;
+
+	if (r->why != NULL)
+		return 0;
+	if (r->len - r->off < 4) {
+		r->why = what;
+		return 0;
+	}
+	r->off += 4;
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	    (uint32_t)p[3] << 24;
+}
+
+static uint64_t
+get_u64(struct rd *r, const char *what)
+{
+	uint64_t lo = get_u32(r, what);
+
+	return lo | (uint64_t)get_u32(r, what) << 32;
+}
+
+/* A string of at most max bytes, NUL-terminated, with no other NUL. */
+static const char *
+get_str(struct rd *r, size_t max, const char *what)
+{
+	uint32_t len = get_u32(r, what);
+	const char *s = (const char *)r->p + r->off;
+
+	if (r->why != NULL)
+		return NULL;
+	if (len > max || r->len - r->off < (size_t)len + 1 || s[len] != '\0' ||
+	    memchr(s, '\0', len) != NULL) {
+		r->why = what;
+		return NULL;
+	}
+	r->off += (size_t)len + 1;
+	return s;
+}
+
+static void
+get_trigger(struct rd *r, struct priv_trigger *t)
+{
+	t->rule_id = get_u32(r, "trigger: short rule id");
+	t->level = (int32_t)get_u32(r, "trigger: short level");
+	t->options = get_u32(r, "trigger: short options");
+	t->groups = get_str(r, PRIV_GROUPS_MAX, "trigger: bad groups");
+	t->srcip = get_str(r, PRIV_FIELD_MAX, "trigger: bad srcip");
+	t->user = get_str(r, PRIV_FIELD_MAX, "trigger: bad user");
+	t->location = get_str(r, PRIV_FIELD_MAX, "trigger: bad location");
+	t->alert_id = get_str(r, PRIV_FIELD_MAX, "trigger: bad alert id");
+	t->alert_json = get_str(r, PRIV_MSG_MAX, "trigger: bad alert");
+	if (r->why != NULL)
+		return;
+	if (t->level < 0 || t->level > 16)
+		r->why = "trigger: level outside 0-16";
+	else if (t->rule_id == 0 || t->rule_id > 99999999)
+		r->why = "trigger: rule id outside 1-99999999";
+	else if ((t->options & ~0x02u) != 0)
+		r->why = "trigger: unknown options";
+}
+
+static void
+get_stats(struct rd *r, uint64_t *stats)
+{
+	size_t i;
+
+	if (get_u32(r, "stats: short count") != PS_NSTATS && r->why == NULL)
+		r->why = "stats: wrong number of counters";
+	for (i = 0; i < PS_NSTATS; i++)
+		stats[i] = get_u64(r, "stats: short counter");
+}
+
+int
+priv_parse(const void *msg, size_t len, struct priv_msg *out, const char **why)
+{
+	struct rd r = {.p = msg, .len = len};
+	uint32_t type;
+
+	memset(out, 0, sizeof(*out));
+	*why = NULL;
+	if (len > PRIV_MSG_MAX)
+		r.why = "message too long";
+	else if (get_u32(&r, "short header") != PRIV_VERSION && r.why == NULL)
+		r.why = "unknown version";
+	type = get_u32(&r, "short header");
+	if (r.why == NULL && type == PRIV_TRIGGER)
+		get_trigger(&r, &out->trigger);
+	else if (r.why == NULL && type == PRIV_STATS)
+		get_stats(&r, out->stats);
+	else if (r.why == NULL && type != PRIV_READY)
+		r.why = "unknown message type";
+	if (r.why == NULL && r.off != r.len)
+		r.why = "trailing bytes";
+	if (r.why != NULL) {
+		*why = r.why;
+		return ARX_ERR_INVAL;
+	}
+	out->type = (enum priv_type)type;
+	return 0;
+}

@@ -1,0 +1,98 @@
+/*
+ * The privilege boundary of arxd: the messages the unprivileged
+ * analysis child sends to the root process over their socketpair
+ * (SOCK_SEQPACKET, so one send is one message), and their checks.
+ *
+ * The child never sends a command line or a program name to run. It
+ * says "rule R of level L and groups G fired for source address A and
+ * user U" (PRIV_TRIGGER); the root process decides, from its own
+ * configuration, which configured responses that calls for, and its
+ * dispatcher parses the address, checks the user name and the white
+ * list again. Besides triggers the child says once that it is ready
+ * (PRIV_READY) and, once a second while something changed, how much it
+ * has read and found (PRIV_STATS).
+ *
+ * Wire format, all integers little-endian: u32 version (PRIV_VERSION),
+ * u32 type, then the type's fields in order; a u32/i32 is 4 bytes, a
+ * u64 8, a string a u32 length, that many bytes, and a NUL that must be
+ * the only NUL. A message must end exactly after its last field. This
+ * module is pure (no descriptors, no dispatcher), so it can be fuzzed;
+ * anything priv_parse() refuses is a protocol violation and the root
+ * process kills the child that sent it.
+ */
+#ifndef ARX_DAEMON_PRIV_H
+#define ARX_DAEMON_PRIV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+
+#define PRIV_VERSION    1u
+#define PRIV_MSG_MAX    (256u * 1024u) /* longest message */
+#define PRIV_GROUPS_MAX 4096u          /* longest groups string */
+#define PRIV_FIELD_MAX  1024u          /* srcip, user, location, id */
+
+enum priv_type {
+	PRIV_READY = 1,
+	PRIV_TRIGGER = 2,
+	PRIV_STATS = 3,
+	PRIV_NTYPES
+};
+
+/* The analysis counters, in wire order (names in priv_stat_names). */
+enum priv_stat {
+	PS_LINES,          /* lines read from files and standard input */
+	PS_CUT,            /* lines cut at the longest line */
+	PS_BYTES,          /* bytes read from files */
+	PS_ROTATIONS,      /* files rotated by rename or re-created */
+	PS_TRUNCATIONS,    /* files truncated (copytruncate) */
+	PS_MESSAGES,       /* syslog messages received */
+	PS_DENIED,         /* syslog senders refused */
+	PS_TCP_REFUSED,    /* TCP connections over the limit */
+	PS_FRAMING_ERRORS, /* TCP streams closed for bad framing */
+	PS_DECODED,        /* events a decoder recognised */
+	PS_FIRED,          /* rules of level > 0 fired */
+	PS_SUPPRESSED,     /* fired inside an ignore window */
+	PS_WRITTEN,        /* alerts written */
+	PS_WRITE_ERRORS,   /* alerts that could not be written */
+	PS_TRIGGERS,       /* alerts handed to active response */
+	PS_FILES,          /* files followed now */
+	PS_NSTATS
+};
+
+extern const char *const priv_stat_names[PS_NSTATS];
+
+/* A trigger as sent; strings may be NULL (sent as empty). */
+struct priv_trigger {
+	uint32_t rule_id;
+	int32_t level;
+	uint32_t options; /* RULE_OPT_NO_AR only */
+	const char *groups;
+	const char *srcip;
+	const char *user;
+	const char *location;
+	const char *alert_id;
+	const char *alert_json; /* empty: none (the minimal alert is sent) */
+};
+
+struct priv_msg {
+	enum priv_type type;
+	struct priv_trigger trigger; /* PRIV_TRIGGER; strings point into
+					* the parsed message */
+	uint64_t stats[PS_NSTATS];   /* PRIV_STATS */
+};
+
+/* Encode into out (reset first). ARX_ERR_TOOBIG when a field is over
+ * its bound: the caller drops alert_json and tries again, or drops the
+ * trigger. */
+int priv_put_ready(struct buf *out);
+int priv_put_trigger(struct buf *out, const struct priv_trigger *t);
+int priv_put_stats(struct buf *out, const uint64_t stats[PS_NSTATS]);
+
+/* Decode one message of len bytes. The message must stay unchanged and
+ * alive while out is used. 0, or ARX_ERR_INVAL with why. */
+int priv_parse(
+    const void *msg, size_t len, struct priv_msg *out, const char **why);
+
+#endif

@@ -1,0 +1,252 @@
+/*
+ * The privilege boundary: the codec of the analysis child's messages
+ * (every truncation and every kind of damage refused, with a reason),
+ * and the root side's answers run against a dry-run dispatcher: forged
+ * and malformed requests are refused and logged, a trigger can only
+ * start a configured response on a parsed, non-white-listed address.
+ */
+#include <stdlib.h>
+
+#include "testutil.h"
+
+#include "ar/dispatch.h"
+#include "core/clock.h"
+#include "core/err.h"
+#include "daemon/child.h"
+#include "daemon/priv.h"
+
+static const struct priv_trigger good = {
+    .rule_id = 5712,
+    .level = 10,
+    .groups = "syslog,sshd,authentication_failures,",
+    .srcip = "192.0.2.6",
+    .user = "guest",
+    .location = "/var/log/auth.log",
+    .alert_id = "1795349005.1",
+    .alert_json = "{\"rule\":{\"id\":\"5712\"}}",
+};
+
+static void
+test_roundtrip(void **state)
+{
+	uint64_t st[PS_NSTATS];
+	struct priv_msg m;
+	const char *why;
+	struct buf b;
+	size_t i;
+
+	(void)state;
+	buf_init(&b, PRIV_MSG_MAX);
+	assert_int_equal(priv_put_trigger(&b, &good), 0);
+	assert_int_equal(priv_parse(b.data, b.len, &m, &why), 0);
+	assert_int_equal(m.type, PRIV_TRIGGER);
+	assert_int_equal(m.trigger.rule_id, 5712);
+	assert_int_equal(m.trigger.level, 10);
+	assert_string_equal(m.trigger.srcip, "192.0.2.6");
+	assert_string_equal(m.trigger.user, "guest");
+	assert_string_equal(m.trigger.alert_json, good.alert_json);
+	for (i = 0; i < PS_NSTATS; i++)
+		st[i] = (uint64_t)i << 40 | i;
+	assert_int_equal(priv_put_stats(&b, st), 0);
+	assert_int_equal(priv_parse(b.data, b.len, &m, &why), 0);
+	assert_int_equal(m.type, PRIV_STATS);
+	assert_memory_equal(m.stats, st, sizeof(st));
+	assert_int_equal(priv_put_ready(&b), 0);
+	assert_int_equal(priv_parse(b.data, b.len, &m, &why), 0);
+	assert_int_equal(m.type, PRIV_READY);
+	buf_release(&b);
+}
+
+/* Every proper prefix of a valid message, and the message with one
+ * more byte, is refused with a reason. */
+static void
+test_truncated(void **state)
+{
+	struct priv_msg m;
+	const char *why;
+	struct buf b;
+	size_t n;
+
+	(void)state;
+	buf_init(&b, PRIV_MSG_MAX);
+	assert_int_equal(priv_put_trigger(&b, &good), 0);
+	for (n = 0; n < b.len; n++) {
+		assert_int_equal(
+		    priv_parse(b.data, n, &m, &why), ARX_ERR_INVAL);
+		assert_non_null(why);
+	}
+	assert_int_equal(buf_putc(&b, 'x'), 0);
+	assert_int_equal(priv_parse(b.data, b.len, &m, &why), ARX_ERR_INVAL);
+	assert_string_equal(why, "trailing bytes");
+	buf_release(&b);
+}
+
+static void
+expect_bad(struct buf *b, size_t off, unsigned char byte, const char *want)
+{
+	struct priv_msg m;
+	const char *why;
+	unsigned char old = (unsigned char)b->data[off];
+
+	b->data[off] = (char)byte;
+	assert_int_equal(priv_parse(b->data, b->len, &m, &why), ARX_ERR_INVAL);
+	assert_string_equal(why, want);
+	b->data[off] = (char)old;
+}
+
+static void
+test_damaged(void **state)
+{
+	struct priv_trigger t = good;
+	struct buf b;
+
+	(void)state;
+	buf_init(&b, PRIV_MSG_MAX);
+	assert_int_equal(priv_put_trigger(&b, &good), 0);
+	expect_bad(&b, 0, 9, "unknown version");
+	expect_bad(&b, 4, 77, "unknown message type");
+	expect_bad(&b, 12, 17, "trigger: level outside 0-16");
+	expect_bad(&b, 16, 1, "trigger: unknown options");
+	/* groups: length at 20, text from 24; a NUL inside, none at the
+	 * end, a length past the end */
+	expect_bad(&b, 26, 0, "trigger: bad groups");
+	expect_bad(&b, 24 + strlen(good.groups), 'x', "trigger: bad groups");
+	expect_bad(&b, 23, 0x7f, "trigger: bad groups");
+	t.rule_id = 0;
+	assert_int_equal(priv_put_trigger(&b, &t), 0);
+	expect_bad(&b, 0, 1, "trigger: rule id outside 1-99999999");
+	t = good;
+	t.srcip = NULL; /* absent fields travel as empty strings */
+	t.user = NULL;
+	assert_int_equal(priv_put_trigger(&b, &t), 0);
+	t.srcip = "x";
+	{
+		char big[PRIV_FIELD_MAX + 2];
+
+		memset(big, 'a', sizeof(big) - 1);
+		big[sizeof(big) - 1] = '\0';
+		t.user = big;
+		assert_int_equal(priv_put_trigger(&b, &t), ARX_ERR_TOOBIG);
+	}
+	buf_release(&b);
+}
+
+/* ---- the root side's answers ---- */
+
+static const char conf_text[] =
+    "<arx_config><command><name>fw</name><executable>fw</executable>"
+    "<timeout_allowed>yes</timeout_allowed></command>"
+    "<active-response><command>fw</command><location>local"
+    "</location><rules_id>5712</rules_id><timeout>10m</timeout>"
+    "</active-response><global><white_list>198.51.100.10</white_list>"
+    "</global></arx_config>";
+
+struct rig {
+	struct fake_clock fc;
+	struct arx_conf *conf;
+	struct evloop *loop;
+	struct ar_dispatch *d;
+	struct child *c;
+	struct buf b;
+	struct log_capture cap;
+};
+
+static void
+rig_open(struct rig *g)
+{
+	struct ar_dispatch_opts o = {.dry_run = true};
+
+	fake_clock_init(&g->fc, 1795349005000);
+	assert_int_equal(
+	    conf_load_mem("c.conf", conf_text, strlen(conf_text), &g->conf), 0);
+	assert_non_null(g->loop = evloop_new(&g->fc.base));
+	o.conf = g->conf, o.loop = g->loop, o.clock = &g->fc.base;
+	assert_int_equal(ar_dispatch_new(&o, &g->d), 0);
+	assert_non_null(g->c = child_new_detached(g->d));
+	buf_init(&g->b, PRIV_MSG_MAX);
+	capture_start(&g->cap);
+}
+
+static void
+rig_close(struct rig *g)
+{
+	capture_stop();
+	buf_release(&g->b);
+	child_free_detached(g->c);
+	ar_dispatch_free(g->d);
+	evloop_free(g->loop);
+	conf_free(g->conf);
+}
+
+static int
+send_trigger(struct rig *g, const struct priv_trigger *t)
+{
+	assert_int_equal(priv_put_trigger(&g->b, t), 0);
+	return child_answer(g->c, g->b.data, g->b.len);
+}
+
+static size_t
+active(struct rig *g)
+{
+	struct ar_dispatch_stats st;
+
+	ar_dispatch_stats(g->d, &st);
+	return st.table.active;
+}
+
+static void
+test_answers(void **state)
+{
+	struct rig g;
+	struct priv_trigger t = good;
+	struct ar_dispatch_stats st;
+
+	(void)state;
+	rig_open(&g);
+	/* Nothing is taken before the child said it is ready. */
+	assert_int_equal(send_trigger(&g, &good), ARX_ERR_INVAL);
+	assert_non_null(strstr(g.cap.text, "trigger before ready"));
+	assert_int_equal(priv_put_ready(&g.b), 0);
+	assert_int_equal(child_answer(g.c, g.b.data, g.b.len), 0);
+	assert_int_equal(child_answer(g.c, g.b.data, g.b.len), ARX_ERR_INVAL);
+	assert_non_null(strstr(g.cap.text, "ready twice"));
+	/* Garbage is a protocol violation. */
+	assert_int_equal(child_answer(g.c, "rm -rf /", 8), ARX_ERR_INVAL);
+	assert_non_null(strstr(g.cap.text, "broke the protocol"));
+	/* Forged addresses and user names reach no table. */
+	t.srcip = "192.0.2.6; iptables -F";
+	assert_int_equal(send_trigger(&g, &t), 0);
+	t.srcip = "192.0.2.6";
+	t.user = "-rf";
+	assert_int_equal(send_trigger(&g, &t), 0);
+	t = good;
+	t.srcip = "198.51.100.10"; /* white-listed */
+	assert_int_equal(send_trigger(&g, &t), 0);
+	t.srcip = "192.0.2.7";
+	t.rule_id = 5710; /* no response is bound to it */
+	assert_int_equal(send_trigger(&g, &t), 0);
+	t.rule_id = 5712;
+	t.options = 0x02; /* no_ar */
+	assert_int_equal(send_trigger(&g, &t), 0);
+	assert_int_equal(active(&g), 0);
+	/* The one proper request blocks, by the root side's command. */
+	assert_int_equal(send_trigger(&g, &good), 0);
+	assert_int_equal(active(&g), 1);
+	ar_dispatch_stats(g.d, &st);
+	assert_int_equal(st.refused, 2);
+	assert_int_equal(st.whitelisted, 1);
+	rig_close(&g);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_roundtrip),
+	    cmocka_unit_test(test_truncated),
+	    cmocka_unit_test(test_damaged),
+	    cmocka_unit_test(test_answers),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
