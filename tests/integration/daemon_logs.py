@@ -192,11 +192,11 @@ def main():
     expect(len(a5712) == 1 and a5712[0]["data"]["srcip"] == "192.0.2.66",
            "alerts.json has the 5712 alert with its srcip")
     check_privsep(d)
-    check_child_restart(d)
     expect(wait(lambda: analysis_stat("fired") >= 1 and
                 analysis_stat("lines") >= 8),
            "arx status counts the analysis: lines, fired rules (%s)" %
            json.loads(arx("status", "--json").stdout).get("analysis"))
+    check_child_restart(d)
     expect(wait(lambda: ("rule 5712 alert %s" % a5712[0]["id"]) in
                 open(os.path.join(TMP, "log", "active-responses.log")).read()),
            "active-responses.log names the rule and the alert id")
