@@ -7,9 +7,9 @@
 #   make format   rewrite sources with clang-format
 
 BUILD_PKGS = cmake ninja-build gcc pkg-config libexpat1-dev libpcre2-dev \
-  libcurl4-openssl-dev
+  libcurl4-openssl-dev libsystemd-dev
 CHECK_PKGS = $(BUILD_PKGS) libcmocka-dev clang-format python3 \
-  nftables iptables ipset iproute2 iputils-ping
+  nftables iptables ipset iproute2 iputils-ping systemd-journal-remote
 
 .PHONY: all build demo check release bench format deps-build deps-check clean
 

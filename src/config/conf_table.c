@@ -740,12 +740,13 @@ localfile_close(struct conf_ctx *ctx, const struct xml_node *n, void *obj)
 		conf_err(ctx, n, "<localfile> needs <location>");
 		return ARX_ERR_CONFIG;
 	}
-	journal_loc = strcmp(lf->location, "journald") == 0;
+	journal_loc = strcmp(lf->location, "journald") == 0 ||
+	    strncmp(lf->location, "journald:/", 10) == 0;
 	if ((lf->format == LOG_FORMAT_JOURNALD) != journal_loc) {
 		conf_err(ctx, n,
 		    "journald needs both <location>journald"
-		    "</location> and <log_format>journald"
-		    "</log_format>");
+		    "</location> (or journald:/directory) and "
+		    "<log_format>journald</log_format>");
 		return ARX_ERR_CONFIG;
 	}
 	if (lf->nfilters > 0 && lf->format != LOG_FORMAT_JOURNALD) {

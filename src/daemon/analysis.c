@@ -25,14 +25,17 @@
 #include "engine/ruleset.h"
 #include "logsrc/dgram.h"
 #include "logsrc/file.h"
+#include "logsrc/journal.h"
 #include "logsrc/lines.h"
 #include "logsrc/tcp.h"
 
-#define MAX_SOURCES 256
-#define MAX_LINE    65536 /* longer lines are cut (OSSEC's OS_MAXSTR) */
-#define TICK_MS     1000
-#define MAX_LISTEN  8
-#define CHUNK_STDIN 65536
+#define MAX_SOURCES    256
+#define MAX_LINE       65536 /* longer lines are cut (OSSEC's OS_MAXSTR) */
+#define TICK_MS        1000
+#define MAX_LISTEN     8
+#define CHUNK_STDIN    65536
+#define MAX_JOURNALS   8
+#define JOURNAL_PREFIX "journald:" /* journald:/dir, arx's extension */
 
 struct listener {
 	struct logsrc_dgram *s;
@@ -44,6 +47,13 @@ struct source {
 	struct logsrc_file *f;
 	char *path;
 	const struct conf_localfile *lf;
+	struct analysis *a;
+};
+
+struct jsource {
+	struct logsrc_journal *j;
+	const struct conf_localfile *lf;
+	struct evio io;
 	struct analysis *a;
 };
 
@@ -61,6 +71,8 @@ struct analysis {
 	struct alert_writer *w;
 	struct source src[MAX_SOURCES];
 	size_t nsrc;
+	struct jsource js[MAX_JOURNALS];
+	size_t njs;
 	struct listener lis[MAX_LISTEN];
 	size_t nlis;
 	struct logsrc_tcp *tcp[MAX_LISTEN];
@@ -231,6 +243,11 @@ positions_save(struct analysis *a)
 		    buf_printf(&b, " %s\n", a->src[i].path) != 0)
 			break;
 	}
+	for (i = 0; i < a->njs; i++)
+		if (logsrc_journal_cursor(a->js[i].j)[0] != '\0')
+			(void)buf_printf(&b, "journal %s %s\n",
+			    logsrc_journal_cursor(a->js[i].j),
+			    a->js[i].lf->location);
 	if (b.len == a->saved.len &&
 	    (b.len == 0 || memcmp(b.data, a->saved.data, b.len) == 0)) {
 		buf_release(&b);
@@ -358,6 +375,103 @@ sources_scan(struct analysis *a, bool first_sight)
 	}
 }
 
+/* ---- journald ---- */
+
+/* The saved cursor of location (a "journal CURSOR LOCATION" line). */
+static bool
+saved_cursor(struct analysis *a, const char *location, char *out, size_t size)
+{
+	const char *p = buf_cstr(&a->saved), *nl, *sp;
+	size_t loclen = strlen(location);
+
+	for (; *p != '\0'; p = *nl != '\0' ? nl + 1 : nl) {
+		nl = p + strcspn(p, "\n");
+		if (strncmp(p, "journal ", 8) != 0 ||
+		    (sp = memchr(p + 8, ' ', (size_t)(nl - p - 8))) == NULL ||
+		    (size_t)(nl - sp - 1) != loclen ||
+		    memcmp(sp + 1, location, loclen) != 0 ||
+		    (size_t)(sp - p - 8) >= size)
+			continue;
+		memcpy(out, p + 8, (size_t)(sp - p - 8));
+		out[sp - p - 8] = '\0';
+		return true;
+	}
+	return false;
+}
+
+static void
+on_journal_line(const char *line, size_t len, void *ctx)
+{
+	struct jsource *s = ctx;
+
+	analyse(s->a, line, len,
+	    s->lf->alias != NULL ? s->lf->alias : s->lf->location);
+}
+
+static void
+journal_read(struct jsource *s)
+{
+	while (logsrc_journal_read(s->j, 4096) > 0)
+		;
+}
+
+static void
+on_journal(struct evloop *loop, struct evio *io, unsigned events)
+{
+	struct jsource *s = io->ctx;
+
+	(void)loop, (void)events;
+	journal_read(s);
+	(void)alert_writer_flush(s->a->w);
+}
+
+/* Open one journal <localfile>; a journal that cannot be opened is
+ * reported and the rest runs. */
+static void
+journal_add(struct analysis *a, const struct conf_localfile *lf)
+{
+	struct jsource *s = &a->js[a->njs];
+	struct logsrc_journal_filter f[16];
+	const char *dir = NULL;
+	char cursor[1024] = "";
+	size_t i;
+	int fd;
+
+	if (a->njs == MAX_JOURNALS || lf->nfilters > 16) {
+		log_warn("%s: not read: at most %d journals of 16 filters",
+		    lf->location, MAX_JOURNALS);
+		return;
+	}
+	if (strncmp(lf->location, JOURNAL_PREFIX, strlen(JOURNAL_PREFIX)) == 0)
+		dir = lf->location + strlen(JOURNAL_PREFIX);
+	for (i = 0; i < lf->nfilters; i++)
+		f[i] = (struct logsrc_journal_filter){
+		    lf->filters[i].field, lf->filters[i].pattern};
+	*s = (struct jsource){.lf = lf, .a = a};
+	if (logsrc_journal_open(dir,
+		saved_cursor(a, lf->location, cursor, sizeof(cursor)) ? cursor
+								      : NULL,
+		f, lf->nfilters, MAX_LINE, on_journal_line, s, &s->j) != 0)
+		return;
+	if ((fd = logsrc_journal_fd(s->j)) >= 0) {
+		evio_init(&s->io, fd, EV_READ, on_journal, s);
+		(void)evloop_io_start(a->loop, &s->io);
+	}
+	a->njs++;
+	log_notice("reading %s%s", dir != NULL ? dir : "the system journal",
+	    cursor[0] != '\0' ? " from its saved cursor" : "");
+}
+
+static void
+journals_start(struct analysis *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->conf->nlocalfiles; i++)
+		if (a->conf->localfiles[i].format == LOG_FORMAT_JOURNALD)
+			journal_add(a, &a->conf->localfiles[i]);
+}
+
 static void
 poll_all(struct analysis *a)
 {
@@ -367,6 +481,8 @@ poll_all(struct analysis *a)
 		if (logsrc_file_poll(a->src[i].f) < 0)
 			log_warn("%s: read error: %s", a->src[i].path,
 			    strerror(errno));
+	for (i = 0; i < a->njs; i++)
+		journal_read(&a->js[i]);
 	(void)alert_writer_flush(a->w);
 }
 
@@ -586,6 +702,7 @@ analysis_begin(struct analysis *a)
 {
 	positions_load(a);
 	sources_scan(a, true);
+	journals_start(a);
 	poll_all(a);
 	a->begun = true;
 }
@@ -628,6 +745,12 @@ analysis_stats(const struct analysis *a, uint64_t st[PS_NSTATS])
 		st[PS_TRUNCATIONS] += f.truncations;
 	}
 	st[PS_CUT] += a->in_lines.cut;
+	for (i = 0; i < a->njs; i++) {
+		struct logsrc_journal_stats js;
+
+		logsrc_journal_stats(a->js[i].j, &js);
+		st[PS_CUT] += js.cut;
+	}
 	listener_stats(a, st);
 	st[PS_LINES] = a->lines;
 	st[PS_DECODED] = a->decoded;
@@ -661,6 +784,10 @@ analysis_stop(struct analysis *a)
 	for (i = 0; i < a->nsrc; i++) {
 		logsrc_file_close(a->src[i].f);
 		free(a->src[i].path);
+	}
+	for (i = 0; i < a->njs; i++) {
+		evloop_io_stop(a->loop, &a->js[i].io);
+		logsrc_journal_close(a->js[i].j);
 	}
 	evloop_io_stop(a->loop, &a->in);
 	logsrc_lines_flush(&a->in_lines);

@@ -1,0 +1,190 @@
+#!/usr/bin/env python3
+"""arxd reading journald for real: journal files written by Debian's
+systemd-journal-remote into a directory of the test's, read through
+<localfile><location>journald:DIR</location><log_format>journald
+</log_format>, with a Wazuh-style <filter> on _SYSTEMD_UNIT.
+
+Eight invalid-user entries of ssh.service from 203.0.113.90 make 5712
+fire and block it; entries of another unit are filtered out; entries
+written while arxd is stopped are read after the restart from the saved
+cursor, none twice. The machine's own journal is read too when it has
+one (skipped with a message where it has none). Needs no root, but as
+root the analysis child runs as user arx and reads the files as such.
+"""
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+BIN = os.path.abspath(sys.argv[1])
+SRC = os.path.abspath(sys.argv[2])
+ARXD, ARX, REC = (os.path.join(BIN, n) for n in ("arxd", "arx", "ar_recorder"))
+REMOTE = "/lib/systemd/systemd-journal-remote"
+TMP = tempfile.mkdtemp(prefix="arx-journal-")
+os.chmod(TMP, 0o755)  # the analysis child (user arx) reads here
+JDIR = os.path.join(TMP, "journal")
+CONF = os.path.join(TMP, "arx.conf")
+failures = []
+PROCS = []
+STAMP = [int(time.time() * 1e6)]
+
+CONF_TEXT = """<arx_config>
+  <command><name>rec</name><executable>{rec}</executable>
+    <timeout_allowed>yes</timeout_allowed></command>
+  <active-response><command>rec</command><location>local</location>
+    <rules_id>5712</rules_id><timeout>1h</timeout></active-response>
+  <localfile><location>journald:{jdir}</location>
+    <log_format>journald</log_format>
+    <filter field="_SYSTEMD_UNIT">^ssh\\.service$</filter></localfile>
+  <ruleset><decoder_dir>{src}/ruleset/decoders</decoder_dir>
+    <rule_dir>{src}/ruleset/rules</rule_dir></ruleset>
+  <daemon><state_dir>{tmp}/state</state_dir><log_dir>{tmp}/log</log_dir>
+    <control_socket>{tmp}/run/control.sock</control_socket></daemon>
+</arx_config>
+"""
+
+
+def expect(cond, what):
+    print(("ok   " if cond else "FAIL ") + what)
+    if not cond:
+        failures.append(what)
+
+
+def arx(*args):
+    return subprocess.run([ARX, *args, "-s", os.path.join(TMP, "run",
+                                                          "control.sock")],
+                          capture_output=True, text=True, timeout=30)
+
+
+def wait(cond, limit=5):
+    t0 = time.time()
+    while time.time() - t0 < limit:
+        if cond():
+            return True
+        time.sleep(0.05)
+    return cond()
+
+
+def journal(entries, unit="ssh.service"):
+    """Append entries (messages) to the test's journal file."""
+    exp = os.path.join(TMP, "e.export")
+    with open(exp, "w") as f:
+        for msg in entries:
+            STAMP[0] += 1000
+            f.write("__REALTIME_TIMESTAMP=%d\n__MONOTONIC_TIMESTAMP=%d\n"
+                    "_BOOT_ID=0123456789abcdef0123456789abcdef\n"
+                    "_HOSTNAME=vm\nSYSLOG_IDENTIFIER=sshd\n_PID=4242\n"
+                    "_SYSTEMD_UNIT=%s\nMESSAGE=%s\n\n"
+                    % (STAMP[0], STAMP[0] // 1000, unit, msg))
+    out = os.path.join(JDIR, "remote.journal")
+    subprocess.run([REMOTE, "-o", out, exp], check=True,
+                   capture_output=True, timeout=30)
+    os.chmod(out, 0o644)
+
+
+def invalid(ip, n, tag):
+    return ["Invalid user %s%d from %s port %d" % (tag, i, ip, 40000 + i)
+            for i in range(n)]
+
+
+def alerts_for(ip):
+    try:
+        rows = [json.loads(l) for l in open(os.path.join(TMP, "log",
+                                                         "alerts.json"))]
+    except FileNotFoundError:
+        return []
+    return [a for a in rows if a.get("data", {}).get("srcip") == ip]
+
+
+def blocked():
+    r = arx("list", "--json")
+    return [b["address"] for b in json.loads(r.stdout)["blocks"]] \
+        if r.returncode == 0 else []
+
+
+class Daemon:
+    def __init__(self):
+        self.p = subprocess.Popen([ARXD, "-f", "-c", CONF],
+                                  stderr=subprocess.PIPE, text=True)
+        PROCS.append(self.p)
+        if not wait(lambda: self.p.poll() is None and
+                    arx("status").returncode == 0):
+            raise RuntimeError("arxd did not start: " + self.stop())
+
+    def stop(self):
+        self.p.send_signal(signal.SIGTERM)
+        return self.p.communicate(timeout=40)[1]
+
+
+def main():
+    if not os.access(REMOTE, os.X_OK):
+        print("skip: %s is missing (package systemd-journal-remote)" % REMOTE)
+        return
+    os.mkdir(JDIR)
+    os.chmod(JDIR, 0o755)
+    journal(invalid("203.0.113.99", 8, "old"))  # before the first start
+    with open(CONF, "w") as f:
+        f.write(CONF_TEXT.format(rec=REC, jdir=JDIR, src=SRC, tmp=TMP))
+    d = Daemon()
+    time.sleep(0.5)
+    journal(invalid("203.0.113.90", 8, "j"))
+    journal(invalid("203.0.113.95", 8, "cron"), unit="cron.service")
+    expect(wait(lambda: "203.0.113.90" in blocked()),
+           "journald: 8 invalid users make 5712 fire and 203.0.113.90 is "
+           "blocked")
+    a = alerts_for("203.0.113.90")
+    expect(len(a) == 8 and a[-1]["rule"]["id"] == "5712" and
+           a[-1]["location"] == "journald:" + JDIR and
+           "sshd[4242]: Invalid user j7" in a[-1]["full_log"],
+           "the alerts carry the journal's location and a syslog-style "
+           "line")
+    expect(alerts_for("203.0.113.95") == [],
+           "the filter on _SYSTEMD_UNIT keeps cron.service out")
+    expect(alerts_for("203.0.113.99") == [],
+           "at first start only new entries are read")
+    time.sleep(1.2)  # the cursor is saved once a second
+    err = d.stop()
+    journal(invalid("198.51.100.90", 3, "down"))  # while arxd is stopped
+    d = Daemon()
+    expect(wait(lambda: len(alerts_for("198.51.100.90")) == 3),
+           "after a restart: the entries written meanwhile are read")
+    time.sleep(1.0)
+    expect(len(alerts_for("203.0.113.90")) == 8 and
+           len(alerts_for("198.51.100.90")) == 3,
+           "and none twice (saved cursor)")
+    err += d.stop()
+    expect("Sanitizer" not in err, "arxd exited clean (no sanitizer report)")
+    system_journal()
+
+
+def system_journal():
+    """The machine's own journal, when it has one."""
+    if not any(os.path.isdir(d) and os.listdir(d)
+               for d in ("/var/log/journal", "/run/log/journal")):
+        print("skip: this machine has no system journal (no journald "
+              "running); the directory form above covers the reading")
+        return
+    with open(CONF, "w") as f:
+        f.write(CONF_TEXT.format(rec=REC, jdir=JDIR, src=SRC, tmp=TMP)
+                .replace("journald:" + JDIR, "journald"))
+    d = Daemon()
+    time.sleep(0.5)
+    err = d.stop()
+    expect("reading the system journal" in err,
+           "the system journal is opened")
+
+
+try:
+    main()
+finally:
+    for p in PROCS:
+        if p.poll() is None:
+            p.kill()
+    subprocess.run(["rm", "-rf", TMP])
+
+print("daemon.journal: %s" % ("all checks pass" if not failures
+                              else "%d failed" % len(failures)))
+sys.exit(1 if failures else 0)
