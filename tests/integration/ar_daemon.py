@@ -24,6 +24,7 @@ import time
 from netns import A, close, expect, failures, ns, pings, setup
 
 BIN = os.path.abspath(sys.argv[1])
+SRC = os.path.abspath(sys.argv[2])
 ARXD, ARX, FD = (os.path.join(BIN, n) for n in ("arxd", "arx", "firewall-drop"))
 TMP = tempfile.mkdtemp(prefix="arx-daemon-")
 os.chmod(TMP, 0o755)  # the analysis child (user arx) reads the logs here
@@ -42,6 +43,10 @@ CONF_TEXT = """<arx_config>
     <rules_id>5712</rules_id><timeout>3</timeout></active-response>
   <active-response><command>fw-ipt</command><location>local</location>
     <rules_id>5763</rules_id><timeout>3</timeout></active-response>
+  <localfile><location>{tmp}/auth.log</location>
+    <log_format>syslog</log_format></localfile>
+  <ruleset><decoder_dir>{src}/ruleset/decoders</decoder_dir>
+    <rule_dir>{src}/ruleset/rules</rule_dir></ruleset>
   <daemon><state_dir>{tmp}/state</state_dir><log_dir>{tmp}/log</log_dir>
     <control_socket>{tmp}/run/control.sock</control_socket>
     <lift_on_stop>{lift}</lift_on_stop></daemon>
@@ -51,7 +56,7 @@ CONF_TEXT = """<arx_config>
 
 def write_conf(lift="no"):
     with open(CONF, "w") as f:
-        f.write(CONF_TEXT.format(fd=FD, tmp=TMP, lift=lift))
+        f.write(CONF_TEXT.format(fd=FD, tmp=TMP, lift=lift, src=SRC))
 
 
 class Daemon:
@@ -157,9 +162,40 @@ def survives(cmd, addr, target, sig, what):
     d.stop(signal.SIGTERM)
 
 
+def line_to_block(n=20):
+    """Time from the 8th invalid-user line being written to the address
+    being in the kernel's nftables set, for n attackers in turn."""
+    d = Daemon()
+    log = os.path.join(TMP, "auth.log")
+    times = []
+    for k in range(n):
+        ip = "198.51.100.%d" % (100 + k)
+        stamp = time.strftime("%b %e %H:%M:%S")
+        with open(log, "a") as f:
+            for i in range(8):
+                if i == 7:
+                    f.flush()
+                    t0 = time.monotonic()
+                f.write("%s vm sshd[%d]: Invalid user u%d from %s port %d\n"
+                        % (stamp, 500 + i, i, ip, 40000 + i))
+        while not in_kernel("nftables", ip) and time.monotonic() - t0 < 5:
+            pass
+        times.append((time.monotonic() - t0) * 1000)
+    d.stop(signal.SIGTERM)
+    times.sort()
+    print("line-to-block (sshd line written -> address in the nftables "
+          "set), %d attackers, ms: min %.1f  median %.1f  max %.1f"
+          % (n, times[0], times[n // 2], times[-1]))
+    expect(times[n // 2] < 100,
+           "the median line-to-block time is under 100 ms (%.1f ms)"
+           % times[n // 2])
+    expect(times[-1] < 5000, "every attacker was blocked")
+
+
 def main():
     setup()
     write_conf()
+    line_to_block()
     expect(pings("192.0.2.1"), "B reaches A before any block")
     for cmd in ("fw-nft", "fw-ipt"):
         lift_on_time(cmd, "192.0.2.6", "192.0.2.1")
