@@ -128,6 +128,7 @@ struct conf_remote {
 	unsigned port;     /* default 1514 (secure) or 514 (syslog) */
 	unsigned protocol; /* CONF_PROTO_* bits */
 	const char *local_ip;
+	const char *socket; /* syslog on a Unix datagram socket (arx) */
 	struct cidrvec allowed_ips, denied_ips;
 	bool ipv6;
 };

@@ -899,6 +899,15 @@ remote_close(struct conf_ctx *ctx, const struct xml_node *n, void *obj)
 	struct conf_remote *r = obj;
 	size_t i;
 
+	if (r->socket != NULL) {
+		if (r->connection != REMOTE_SYSLOG) {
+			conf_err(ctx, n,
+			    "<socket> applies to "
+			    "<connection>syslog</connection>");
+			return ARX_ERR_CONFIG;
+		}
+		return 0; /* a Unix socket: no port, no protocol */
+	}
 	if (r->port == 0)
 		r->port = r->connection == REMOTE_SECURE ? 1514 : 514;
 	if (r->protocol == 0)
@@ -933,6 +942,8 @@ static const struct conf_elem remote_elems[] = {
 	offsetof(struct conf_remote, denied_ips), 0, 0, CE_MULTI, NULL, NULL},
     {"ipv6", conf_set_bool, conf_dump_bool, offsetof(struct conf_remote, ipv6),
 	0, 0, 0, NULL, NULL},
+    {"socket", conf_set_path, conf_dump_str,
+	offsetof(struct conf_remote, socket), 0, 0, CE_PATH, NULL, NULL},
     IGNORED("queue_size"),
     IGNORED("rids_closing_time"),
     IGNORED("connection_overtake_time"),

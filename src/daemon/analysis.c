@@ -254,7 +254,7 @@ positions_save(struct analysis *a)
 		return;
 	}
 	if ((f = positions_create(a)) != NULL) {
-		bool ok = fwrite(b.data, 1, b.len, f) == b.len;
+		bool ok = b.len == 0 || fwrite(b.data, 1, b.len, f) == b.len;
 
 		if (fclose(f) != 0 || !ok ||
 		    renameat(a->pos_dir, "positions.new", a->pos_dir,
@@ -572,7 +572,13 @@ listener_add(struct analysis *a, const struct conf_remote *r)
 
 	if (a->nlis == MAX_LISTEN)
 		return ARX_ERR_TOOBIG;
-	rc = logsrc_dgram_udp(r->local_ip, r->port, &f, on_msg, a, &l->s);
+	if (r->socket != NULL) {
+		rc = logsrc_dgram_unix(r->socket, on_msg, a, &l->s);
+		if (rc == 0)
+			logsrc_dgram_set_host(l->s, a->conf->daemon.node_name);
+	} else
+		rc = logsrc_dgram_udp(
+		    r->local_ip, r->port, &f, on_msg, a, &l->s);
 	if (rc != 0)
 		return rc;
 	l->a = a;
@@ -582,11 +588,14 @@ listener_add(struct analysis *a, const struct conf_remote *r)
 		return rc;
 	}
 	a->nlis++;
-	log_info("syslog over UDP on %s port %u%s",
-	    r->local_ip ? r->local_ip : "*", r->port,
-	    r->allowed_ips.n ? ""
-			     : " (loopback senders only: no "
-			       "<allowed-ips>)");
+	if (r->socket != NULL)
+		log_info("syslog on the Unix socket %s", r->socket);
+	else
+		log_info("syslog over UDP on %s port %u%s",
+		    r->local_ip ? r->local_ip : "*", r->port,
+		    r->allowed_ips.n ? ""
+				     : " (loopback senders only: no "
+				       "<allowed-ips>)");
 	return 0;
 }
 
@@ -617,7 +626,7 @@ listeners_start(struct analysis *a)
 
 		if (r->connection != REMOTE_SYSLOG)
 			continue;
-		if ((r->protocol & CONF_PROTO_UDP) &&
+		if ((r->socket != NULL || (r->protocol & CONF_PROTO_UDP)) &&
 		    (rc = listener_add(a, r)) != 0)
 			return rc;
 		if ((r->protocol & CONF_PROTO_TCP) && (rc = tcp_add(a, r)) != 0)

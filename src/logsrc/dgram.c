@@ -27,7 +27,9 @@ struct logsrc_dgram {
 	logsrc_msg_fn *fn;
 	void *ctx;
 	struct logsrc_dgram_stats st;
+	char host[128]; /* added to local messages that have none */
 	char buf[LOGSRC_DGRAM_MAX + 1];
+	char with_host[LOGSRC_DGRAM_MAX + 160];
 };
 
 static struct logsrc_dgram *
@@ -186,10 +188,41 @@ logsrc_dgram_port(const struct logsrc_dgram *s)
 	return s->port;
 }
 
+void
+logsrc_dgram_set_host(struct logsrc_dgram *s, const char *host)
+{
+	snprintf(s->host, sizeof(s->host), "%s", host);
+}
+
+/*
+ * Where a host name belongs in m, when m is "[<PRI>]Mmm dd hh:mm:ss
+ * tag: ..." without one (as programs write to /dev/log): the offset
+ * after the stamp's space, or 0.
+ */
+static size_t
+host_missing(const char *m, size_t len)
+{
+	size_t p = 0, t;
+
+	if (len > 0 && m[0] == '<') {
+		while (p < len && p < 5 && m[p] != '>')
+			p++;
+		p++;
+	}
+	if (len < p + 17 || m[p + 3] != ' ' || m[p + 6] != ' ' ||
+	    m[p + 9] != ':' || m[p + 12] != ':' || m[p + 15] != ' ')
+		return 0;
+	for (t = p + 16; t < len && m[t] != ' '; t++)
+		;
+	return t > p + 16 && m[t - 1] == ':' ? p + 16 : 0;
+}
+
 /* One datagram: cut if too long, trailing newline and NUL dropped. */
 static void
 deliver(struct logsrc_dgram *s, ssize_t n, const char *from)
 {
+	size_t at;
+
 	size_t len = (size_t)n;
 
 	if (len > LOGSRC_DGRAM_MAX) {
@@ -201,7 +234,14 @@ deliver(struct logsrc_dgram *s, ssize_t n, const char *from)
 		s->buf[len - 1] == '\r'))
 		len--;
 	s->st.received++;
-	if (len > 0)
+	if (len > 0 && s->host[0] != '\0' &&
+	    (at = host_missing(s->buf, len)) > 0) {
+		int k = snprintf(s->with_host, sizeof(s->with_host), "%.*s%s ",
+		    (int)at, s->buf, s->host);
+
+		memcpy(s->with_host + k, s->buf + at, len - at);
+		s->fn(s->with_host, (size_t)k + len - at, from, s->ctx);
+	} else if (len > 0)
 		s->fn(s->buf, len, from, s->ctx);
 }
 

@@ -57,6 +57,11 @@ int logsrc_dgram_unix(
     const char *path, logsrc_msg_fn *fn, void *ctx, struct logsrc_dgram **out);
 void logsrc_dgram_close(struct logsrc_dgram *s);
 
+/* Messages without a host name (what programs write to /dev/log:
+ * "<PRI>Mmm dd hh:mm:ss tag[pid]: ...") get host after their stamp, as
+ * a syslog daemon does, so they decode like auth.log lines. */
+void logsrc_dgram_set_host(struct logsrc_dgram *s, const char *host);
+
 /* The descriptor to watch for reading, and the bound UDP port. */
 int logsrc_dgram_fd(const struct logsrc_dgram *s);
 unsigned logsrc_dgram_port(const struct logsrc_dgram *s);

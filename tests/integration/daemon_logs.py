@@ -39,6 +39,8 @@ CONF_TEXT = """<arx_config>
   </localfile>
   <remote><connection>syslog</connection><protocol>udp,tcp</protocol>
     <port>{port}</port><local_ip>127.0.0.1</local_ip></remote>
+  <remote><connection>syslog</connection>
+    <socket>{tmp}/syslog.sock</socket></remote>
   <ruleset><decoder_dir>{src}/ruleset/decoders</decoder_dir>
     <rule_dir>{src}/ruleset/rules</rule_dir></ruleset>
   <daemon><state_dir>{tmp}/state</state_dir><log_dir>{tmp}/log</log_dir>
@@ -220,6 +222,15 @@ def main():
                 "203.0.113.81" in [b["address"] for b in (listed() or [])]),
            "syslog over TCP (octet counting): 5712 fires and "
            "203.0.113.81 is blocked")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as u:
+        for i in range(8):
+            u.sendto(("<38>%s sshd[66%d]: Invalid user x%d from 203.0.113.82 "
+                      "port 6%d" % (time.strftime("%b %e %H:%M:%S"), i, i, i)
+                      ).encode(), os.path.join(TMP, "syslog.sock"))
+    expect(wait(lambda: alerts(5712) == 4 and
+                "203.0.113.82" in [b["address"] for b in (listed() or [])]),
+           "syslog on a Unix datagram socket: 5712 fires and 203.0.113.82 "
+           "is blocked")
     d.stop()
     base = read_lines()
     lines(LOG, 3, ip="198.51.100.7")  # written while arxd is down
@@ -253,10 +264,11 @@ def main():
     blocks = json.loads(arx("list", "--json").stdout)["blocks"]
     expect(sorted(b["address"] for b in blocks) == ["192.0.2.66",
                                                     "203.0.113.80",
-                                                    "203.0.113.81"],
+                                                    "203.0.113.81",
+                                                    "203.0.113.82"],
            "after the reload the blocks are still listed")
     lines(LOG, 8, ip="192.0.2.77")
-    expect(wait(lambda: alerts(5712) == 4), "rule 5712 fires for a new attacker")
+    expect(wait(lambda: alerts(5712) == 5), "rule 5712 fires for a new attacker")
     blocks = {b["address"]: b for b in
               json.loads(arx("list", "--json").stdout)["blocks"]}
     expect("192.0.2.77" in blocks and
@@ -275,7 +287,7 @@ def main():
            "the refused reload said why")
     expect("configuration reloaded" in err, "the good reload was logged")
     expect("Sanitizer" not in err, "arxd exited clean (no sanitizer report)")
-    expect(alerts(5712) == 4, "no alert was written twice")
+    expect(alerts(5712) == 5, "no alert was written twice")
 
     # arxd -i: log lines from standard input too; it runs on after EOF.
     p = subprocess.Popen([ARXD, "-f", "-i", "-c", CONF], text=True,
@@ -286,7 +298,7 @@ def main():
         p.stdin.write("%s vm sshd[9%d]: Invalid user in%d from 198.51.100.50 "
                       "port 3%d\n" % (time.strftime("%b %e %H:%M:%S"), i, i, i))
     p.stdin.close()
-    expect(wait(lambda: alerts(5712) == 5 and "198.51.100.50" in
+    expect(wait(lambda: alerts(5712) == 6 and "198.51.100.50" in
                 [b["address"] for b in (listed() or [])]),
            "arxd -i: lines from standard input fire 5712 and block")
     time.sleep(0.2)

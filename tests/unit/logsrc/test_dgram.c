@@ -106,6 +106,28 @@ test_unix(void **state)
 	close(fd);
 	assert_int_equal(logsrc_dgram_read(s), 1);
 	assert_non_null(strstr(got, "hello@/tmp/arx-dgram-"));
+	/* What programs write to /dev/log has no host name: it gets one;
+	 * a message that has one keeps it. */
+	logsrc_dgram_set_host(s, "vm");
+	fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+	for (const char *const *m =
+		 (const char *const[]){
+		     "<38>Nov 25 10:00:00 sshd[1]: Invalid user a",
+		     "Nov 25 10:00:00 su: x",
+		     "<38>Nov 25 10:00:00 h2 sshd[1]: y",
+		     "<38>Nov 25 10:00:00 ", NULL};
+	     *m != NULL; m++)
+		assert_true(
+		    sendto(fd, *m, strlen(*m), 0, (struct sockaddr *)&sa,
+			sizeof(sa)) == (ssize_t)strlen(*m));
+	close(fd);
+	got[0] = '\0';
+	assert_int_equal(logsrc_dgram_read(s), 4);
+	assert_non_null(
+	    strstr(got, "<38>Nov 25 10:00:00 vm sshd[1]: Invalid user a@"));
+	assert_non_null(strstr(got, "|Nov 25 10:00:00 vm su: x@"));
+	assert_non_null(strstr(got, "|<38>Nov 25 10:00:00 h2 sshd[1]: y@"));
+	assert_non_null(strstr(got, "|<38>Nov 25 10:00:00 @"));
 	logsrc_dgram_close(s);
 	assert_int_equal(access(path, F_OK), -1);
 	rmdir(dir);
