@@ -69,7 +69,7 @@ struct analysis {
 	struct event ev;
 	struct rule_result res;
 	struct alert_writer *w;
-	struct source src[MAX_SOURCES];
+	struct source *src[MAX_SOURCES];
 	size_t nsrc;
 	struct jsource js[MAX_JOURNALS];
 	size_t njs;
@@ -238,9 +238,9 @@ positions_save(struct analysis *a)
 
 	buf_init(&b, 1u << 20);
 	for (i = 0; i < a->nsrc; i++) {
-		logsrc_file_pos(a->src[i].f, &p);
+		logsrc_file_pos(a->src[i]->f, &p);
 		if (logsrc_pos_format(&p, &b) != 0 ||
-		    buf_printf(&b, " %s\n", a->src[i].path) != 0)
+		    buf_printf(&b, " %s\n", a->src[i]->path) != 0)
 			break;
 	}
 	for (i = 0; i < a->njs; i++)
@@ -279,7 +279,7 @@ following(const struct analysis *a, const char *path)
 	size_t i;
 
 	for (i = 0; i < a->nsrc; i++)
-		if (strcmp(a->src[i].path, path) == 0)
+		if (strcmp(a->src[i]->path, path) == 0)
 			return true;
 	return false;
 }
@@ -303,7 +303,7 @@ static void
 source_add(struct analysis *a, const struct conf_localfile *lf,
     const char *path, bool first_sight)
 {
-	struct source *s = &a->src[a->nsrc];
+	struct source *s;
 	struct logsrc_pos p;
 	const struct logsrc_pos *saved;
 
@@ -314,6 +314,8 @@ source_add(struct analysis *a, const struct conf_localfile *lf,
 		    "%s: not followed: already %d files", path, MAX_SOURCES);
 		return;
 	}
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return;
 	saved = saved_pos(a, path, &p);
 	s->a = a;
 	s->lf = lf;
@@ -322,10 +324,11 @@ source_add(struct analysis *a, const struct conf_localfile *lf,
 		first_sight && lf->only_future_events, on_line, s,
 		&s->f) != 0) {
 		free(s->path);
+		free(s);
 		return;
 	}
 	watch_dir(a, path);
-	a->nsrc++;
+	a->src[a->nsrc++] = s;
 	log_info(
 	    "following %s%s", path, saved ? " from its saved position" : "");
 }
@@ -341,6 +344,57 @@ excluded(const struct conf_localfile *lf, const char *path)
 	return false;
 }
 
+static void
+source_free(struct source *s)
+{
+	logsrc_file_close(s->f);
+	free(s->path);
+	free(s);
+}
+
+/*
+ * A <location> with strftime conversions (/var/log/app-%Y-%m-%d.log)
+ * names today's file. When the date moves on, the file of the day
+ * before is read to its end and no longer followed.
+ */
+static const char *
+dated_path(const struct conf_localfile *lf, char *out, size_t size)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	size_t n;
+
+	if (strchr(lf->location, '%') == NULL)
+		return lf->location;
+	localtime_r(&t, &tm);
+	/* The format is the administrator's <location>; strftime reads
+	 * nothing but tm whatever it holds. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	n = strftime(out, size, lf->location, &tm);
+#pragma GCC diagnostic pop
+	return n > 0 ? out : lf->location;
+}
+
+static void
+retire_dated(
+    struct analysis *a, const struct conf_localfile *lf, const char *today)
+{
+	size_t i;
+
+	for (i = 0; i < a->nsrc; i++) {
+		struct source *s = a->src[i];
+
+		if (s->lf != lf || strcmp(s->path, today) == 0)
+			continue;
+		(void)logsrc_file_poll(s->f);
+		log_notice(
+		    "%s: no longer followed (%s is today's)", s->path, today);
+		source_free(s);
+		a->src[i--] = a->src[--a->nsrc];
+	}
+}
+
 static bool
 has_wildcard(const char *s)
 {
@@ -353,6 +407,8 @@ static void
 sources_scan(struct analysis *a, bool first_sight)
 {
 	const struct arx_conf *conf = a->conf;
+	char dated[4096];
+	const char *path;
 	glob_t g;
 	size_t i, k;
 
@@ -362,6 +418,12 @@ sources_scan(struct analysis *a, bool first_sight)
 		if (lf->format == LOG_FORMAT_JOURNALD ||
 		    lf->format > LOG_FORMAT_JOURNALD || lf->location[0] != '/')
 			continue;
+		if (strchr(lf->location, '%') != NULL) {
+			path = dated_path(lf, dated, sizeof(dated));
+			retire_dated(a, lf, path);
+			source_add(a, lf, path, first_sight);
+			continue;
+		}
 		if (!has_wildcard(lf->location)) {
 			source_add(a, lf, lf->location, first_sight);
 			continue;
@@ -478,8 +540,8 @@ poll_all(struct analysis *a)
 	size_t i;
 
 	for (i = 0; i < a->nsrc; i++)
-		if (logsrc_file_poll(a->src[i].f) < 0)
-			log_warn("%s: read error: %s", a->src[i].path,
+		if (logsrc_file_poll(a->src[i]->f) < 0)
+			log_warn("%s: read error: %s", a->src[i]->path,
 			    strerror(errno));
 	for (i = 0; i < a->njs; i++)
 		journal_read(&a->js[i]);
@@ -747,7 +809,7 @@ analysis_stats(const struct analysis *a, uint64_t st[PS_NSTATS])
 
 	memset(st, 0, sizeof(uint64_t) * PS_NSTATS);
 	for (i = 0; i < a->nsrc; i++) {
-		logsrc_file_stats(a->src[i].f, &f);
+		logsrc_file_stats(a->src[i]->f, &f);
 		st[PS_CUT] += f.cut;
 		st[PS_BYTES] += f.bytes;
 		st[PS_ROTATIONS] += f.rotations;
@@ -790,10 +852,8 @@ analysis_stop(struct analysis *a)
 		close(a->ino_fd);
 	if (a->pos_dir >= 0)
 		close(a->pos_dir);
-	for (i = 0; i < a->nsrc; i++) {
-		logsrc_file_close(a->src[i].f);
-		free(a->src[i].path);
-	}
+	for (i = 0; i < a->nsrc; i++)
+		source_free(a->src[i]);
 	for (i = 0; i < a->njs; i++) {
 		evloop_io_stop(a->loop, &a->js[i].io);
 		logsrc_journal_close(a->js[i].j);

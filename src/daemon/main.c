@@ -1,15 +1,21 @@
 /*
- * arxd: the arx daemon. This file owns the command line, start-up and the
- * exit codes (sysexits). It loads and checks a configuration (-t), prints
- * its canonical form (-T), or runs (run.c): today active response and its
- * control socket; log collection and analysis join with the daemon issue
- * (see docs/ARCHITECTURE.md).
+ * arxd: the arx daemon. This file owns the command line, start-up, the
+ * choice of where messages go (stderr with -f, else syslog after
+ * detaching) and the exit codes (sysexits). It loads and checks a
+ * configuration (-t), prints its canonical form (-T), or runs (run.c):
+ * the root process with active response and the control socket, and its
+ * unprivileged analysis child (see docs/ARCHITECTURE.md).
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sysexits.h>
+#include <syslog.h>
+#include <unistd.h>
 
 #include "config/conf.h"
 #include "core/buf.h"
@@ -34,7 +40,8 @@ usage(FILE *f)
 	    "usage: arxd [-dfhiTtV] [-c file]\n"
 	    "  -c file    configuration file (default " ARX_DEFAULT_CONF ")\n"
 	    "  -d         more diagnostics (repeat for debug)\n"
-	    "  -f         stay in the foreground, log to stderr\n"
+	    "  -f         stay in the foreground, log to stderr (without it:\n"
+	    "             detach and log to syslog, facility daemon)\n"
 	    "  -i         also read log lines from standard input\n"
 	    "  -t         test the configuration and exit (0 valid, 78 "
 	    "invalid)\n"
@@ -90,6 +97,46 @@ parse_args(int argc, char **argv, struct arxd_opts *o)
 		usage(stderr);
 		return EX_USAGE;
 	}
+	if (o->read_stdin && !o->foreground) {
+		fprintf(stderr, "arxd: -i reads standard input: it needs -f\n");
+		return EX_USAGE;
+	}
+	return EX_OK;
+}
+
+static void
+syslog_sink(void *ctx, enum log_level level, const char *msg)
+{
+	static const int prio[] = {[LOG_LVL_ERROR] = LOG_ERR,
+	    [LOG_LVL_WARN] = LOG_WARNING,
+	    [LOG_LVL_NOTICE] = LOG_NOTICE,
+	    [LOG_LVL_INFO] = LOG_INFO,
+	    [LOG_LVL_DEBUG] = LOG_DEBUG};
+
+	(void)ctx;
+	syslog(prio[level], "%s", msg);
+}
+
+/* Leave the terminal: a child in a new session, standard streams on
+ * /dev/null, messages to syslog. The parent exits 0. */
+static int
+detach(void)
+{
+	int fd;
+
+	openlog("arxd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	if (daemon(0, 1) != 0) {
+		log_error("cannot detach: %s", strerror(errno));
+		return EX_OSERR;
+	}
+	log_set_sink(syslog_sink, NULL);
+	if ((fd = open("/dev/null", O_RDWR | O_CLOEXEC)) >= 0) {
+		(void)dup2(fd, 0);
+		(void)dup2(fd, 1);
+		(void)dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
 	return EX_OK;
 }
 
@@ -144,7 +191,7 @@ main(int argc, char **argv)
 		rc = dump_conf(conf);
 	else if (o.test)
 		report_conf(conf);
-	else {
+	else if (o.foreground || (rc = detach()) == EX_OK) {
 		rc = arxd_run(conf, o.conf_path, o.read_stdin);
 		conf = NULL;
 	}

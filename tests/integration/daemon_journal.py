@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""arxd reading journald for real: journal files written by Debian's
+"""arxd reading journald (and a date-stamped file) for real: journal files written by Debian's
 systemd-journal-remote into a directory of the test's, read through
 <localfile><location>journald:DIR</location><log_format>journald
 </log_format>, with a Wazuh-style <filter> on _SYSTEMD_UNIT.
@@ -39,6 +39,8 @@ CONF_TEXT = """<arx_config>
   <localfile><location>journald:{jdir}</location>
     <log_format>journald</log_format>
     <filter field="_SYSTEMD_UNIT">^ssh\\.service$</filter></localfile>
+  <localfile><location>{tmp}/app-%Y-%m-%d.log</location>
+    <log_format>syslog</log_format></localfile>
   <ruleset><decoder_dir>{src}/ruleset/decoders</decoder_dir>
     <rule_dir>{src}/ruleset/rules</rule_dir></ruleset>
   <daemon><state_dir>{tmp}/state</state_dir><log_dir>{tmp}/log</log_dir>
@@ -106,8 +108,8 @@ def blocked():
 
 
 class Daemon:
-    def __init__(self):
-        self.p = subprocess.Popen([ARXD, "-f", "-c", CONF],
+    def __init__(self, env=None):
+        self.p = subprocess.Popen([ARXD, "-f", "-c", CONF], env=env,
                                   stderr=subprocess.PIPE, text=True)
         PROCS.append(self.p)
         if not wait(lambda: self.p.poll() is None and
@@ -145,6 +147,13 @@ def main():
            "the filter on _SYSTEMD_UNIT keeps cron.service out")
     expect(alerts_for("203.0.113.99") == [],
            "at first start only new entries are read")
+    # A date-stamped <location> names today's file.
+    with open(os.path.join(TMP, time.strftime("app-%Y-%m-%d.log")), "a") as f:
+        for i in range(3):
+            f.write("%s vm sshd[77]: Invalid user d%d from 198.51.100.77 "
+                    "port %d\n" % (time.strftime("%b %e %H:%M:%S"), i, i))
+    expect(wait(lambda: len(alerts_for("198.51.100.77")) == 3),
+           "a date-stamped <location> (app-%Y-%m-%d.log) reads today's file")
     time.sleep(1.2)  # the cursor is saved once a second
     err = d.stop()
     journal(invalid("198.51.100.90", 3, "down"))  # while arxd is stopped
@@ -157,7 +166,36 @@ def main():
            "and none twice (saved cursor)")
     err += d.stop()
     expect("Sanitizer" not in err, "arxd exited clean (no sanitizer report)")
+    date_flip()
     system_journal()
+
+
+def date_flip():
+    """With a time zone where midnight is 3 s away, the dated file of
+    the day before is let go and the new day's is followed."""
+    import datetime
+    utc = datetime.datetime.now(datetime.timezone.utc)
+    secs = utc.hour * 3600 + utc.minute * 60 + utc.second
+    d = (86397 - secs) % 86400  # local = UTC + d: 23:59:57 now
+    tz = "ARX-%02d:%02d:%02d" % (d // 3600, d // 60 % 60, d % 60)
+    local = utc + datetime.timedelta(seconds=d)
+    day1 = local.strftime("app-%Y-%m-%d.log")
+    day2 = (local + datetime.timedelta(days=1)).strftime("app-%Y-%m-%d.log")
+    daemon = Daemon(env=dict(os.environ, TZ=tz))
+    stamp = local.strftime("%b %e %H:%M:%S")
+    for name, ip in ((day1, "192.0.2.201"), (day2, "192.0.2.202")):
+        with open(os.path.join(TMP, name), "a") as f:
+            f.write("%s vm sshd[5]: Invalid user z from %s port 1\n"
+                    % (stamp, ip))
+    expect(wait(lambda: len(alerts_for("192.0.2.201")) == 1) and
+           alerts_for("192.0.2.202") == [],
+           "before midnight (TZ %s) the day's file is read, not the next "
+           "day's" % tz)
+    expect(wait(lambda: len(alerts_for("192.0.2.202")) == 1, 8),
+           "after midnight the new day's file is read")
+    err = daemon.stop()
+    expect(("%s: no longer followed" % os.path.join(TMP, day1)) in err,
+           "and the day before's file is no longer followed")
 
 
 def system_journal():
