@@ -42,6 +42,12 @@ evloop_new(const struct arx_clock *clock)
 	return loop;
 }
 
+const struct arx_clock *
+evloop_clock(const struct evloop *loop)
+{
+	return loop->clock;
+}
+
 void
 evloop_free(struct evloop *loop)
 {

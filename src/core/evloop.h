@@ -48,6 +48,9 @@ struct evtimer {
 
 /* A new loop reading time from clock (kept, not owned). NULL on failure. */
 struct evloop *evloop_new(const struct arx_clock *clock);
+
+/* The clock the loop reads time from. */
+const struct arx_clock *evloop_clock(const struct evloop *loop);
 /* Close the loop; started watchers and timers are simply forgotten. */
 void evloop_free(struct evloop *loop);
 

@@ -798,6 +798,7 @@ listener_stats(const struct analysis *a, uint64_t *st)
 		st[PS_CUT] += t.cut;
 		st[PS_TCP_REFUSED] += t.refused;
 		st[PS_FRAMING_ERRORS] += t.framing_errors;
+		st[PS_TCP_IDLE] += t.idle;
 	}
 }
 

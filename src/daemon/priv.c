@@ -18,6 +18,7 @@ const char *const priv_stat_names[PS_NSTATS] = {
     [PS_DENIED] = "senders_denied",
     [PS_TCP_REFUSED] = "tcp_refused",
     [PS_FRAMING_ERRORS] = "framing_errors",
+    [PS_TCP_IDLE] = "tcp_idle_closed",
     [PS_DECODED] = "decoded",
     [PS_FIRED] = "fired",
     [PS_SUPPRESSED] = "suppressed",

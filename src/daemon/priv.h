@@ -42,7 +42,7 @@ enum priv_type {
 
 /* The analysis counters, in wire order (names in priv_stat_names). */
 enum priv_stat {
-	PS_LINES,          /* lines read from files and standard input */
+	PS_LINES,          /* lines and messages analysed, every source */
 	PS_CUT,            /* lines cut at the longest line */
 	PS_BYTES,          /* bytes read from files */
 	PS_ROTATIONS,      /* files rotated by rename or re-created */
@@ -51,6 +51,7 @@ enum priv_stat {
 	PS_DENIED,         /* syslog senders refused */
 	PS_TCP_REFUSED,    /* TCP connections over the limit */
 	PS_FRAMING_ERRORS, /* TCP streams closed for bad framing */
+	PS_TCP_IDLE,       /* TCP connections closed for silence */
 	PS_DECODED,        /* events a decoder recognised */
 	PS_FIRED,          /* rules of level > 0 fired */
 	PS_SUPPRESSED,     /* fired inside an ignore window */

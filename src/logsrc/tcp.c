@@ -33,6 +33,7 @@ struct conn {
 	size_t want;               /* octets still to read of this frame */
 	char num[8];               /* the length being read */
 	size_t nnum;
+	uint64_t last_ms; /* when it last sent something */
 };
 
 struct logsrc_tcp {
@@ -45,7 +46,15 @@ struct logsrc_tcp {
 	struct conn *conns[LOGSRC_TCP_CLIENTS];
 	size_t nconns;
 	struct logsrc_tcp_stats st;
+	struct evtimer sweep;
+	uint64_t idle_ms;
 };
+
+static uint64_t
+now_ms(const struct logsrc_tcp *t)
+{
+	return clock_mono_ms(evloop_clock(t->loop));
+}
 
 static void
 conn_close(struct conn *c)
@@ -139,6 +148,7 @@ on_conn(struct evloop *loop, struct evio *io, unsigned events)
 	ssize_t n;
 
 	(void)loop, (void)events;
+	c->last_ms = now_ms(c->t);
 	while ((n = read(io->fd, chunk, sizeof(chunk))) > 0) {
 		if (conn_feed(c, chunk, (size_t)n) != 0) {
 			c->t->st.framing_errors++;
@@ -180,6 +190,7 @@ on_accept(struct evloop *loop, struct evio *io, unsigned events)
 		return;
 	}
 	c->t = t;
+	c->last_ms = now_ms(t);
 	snprintf(c->from, sizeof(c->from), "%s", from);
 	evio_init(&c->io, fd, EV_READ, on_conn, c);
 	if (logsrc_lines_init(&c->lines, LOGSRC_DGRAM_MAX, on_message, c) !=
@@ -192,6 +203,37 @@ on_accept(struct evloop *loop, struct evio *io, unsigned events)
 	}
 	t->conns[t->nconns++] = c;
 	t->st.accepted++;
+}
+
+/* Close the connections silent for longer than the idle limit. */
+static void
+on_sweep(struct evloop *loop, struct evtimer *tm)
+{
+	struct logsrc_tcp *t = tm->ctx;
+	uint64_t now = now_ms(t);
+	size_t i;
+
+	for (i = t->nconns; i-- > 0;) {
+		struct conn *c = t->conns[i];
+
+		if (now - c->last_ms < t->idle_ms)
+			continue;
+		t->st.idle++;
+		log_info("syslog TCP from %s: silent for %llu s; closed",
+		    c->from, (unsigned long long)(now - c->last_ms) / 1000);
+		if (c->mode == FRAME_LINES)
+			logsrc_lines_flush(&c->lines);
+		t->st.cut += c->lines.cut;
+		conn_close(c);
+	}
+	(void)evloop_timer_start(loop, tm, t->idle_ms / 4 + 1);
+}
+
+void
+logsrc_tcp_set_idle(struct logsrc_tcp *t, uint64_t ms)
+{
+	t->idle_ms = ms > 0 ? ms : LOGSRC_TCP_IDLE_MS;
+	(void)evloop_timer_start(t->loop, &t->sweep, t->idle_ms / 4 + 1);
 }
 
 static int
@@ -247,6 +289,7 @@ logsrc_tcp_open(struct evloop *loop, const char *ip, unsigned port,
 	t->fn = fn;
 	t->ctx = ctx;
 	t->listen.fd = -1;
+	evtimer_init(&t->sweep, on_sweep, t);
 	if (filter != NULL)
 		t->filter = *filter;
 	if ((r = tcp_bind(t, ip, port)) != 0) {
@@ -260,6 +303,7 @@ logsrc_tcp_open(struct evloop *loop, const char *ip, unsigned port,
 		logsrc_tcp_close(t);
 		return r;
 	}
+	logsrc_tcp_set_idle(t, LOGSRC_TCP_IDLE_MS);
 	*out = t;
 	return 0;
 }
@@ -271,6 +315,7 @@ logsrc_tcp_close(struct logsrc_tcp *t)
 		return;
 	while (t->nconns > 0)
 		conn_close(t->conns[0]);
+	evloop_timer_stop(t->loop, &t->sweep);
 	evloop_io_stop(t->loop, &t->listen);
 	if (t->listen.fd >= 0)
 		close(t->listen.fd);

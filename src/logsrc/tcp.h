@@ -6,7 +6,8 @@
  * connections (more are closed at once and counted), frames and lines
  * of at most LOGSRC_DGRAM_MAX bytes (longer lines are cut and counted;
  * a frame that announces more is a framing error that closes its
- * connection).
+ * connection), and a connection silent for longer than its idle limit
+ * is closed.
  *
  * Owns the listening socket and every connection; runs on the caller's
  * event loop.
@@ -14,13 +15,16 @@
 #ifndef ARX_LOGSRC_TCP_H
 #define ARX_LOGSRC_TCP_H
 
+#include <stdint.h>
+
 #include "core/evloop.h"
 #include "logsrc/dgram.h"
 
 #define LOGSRC_TCP_CLIENTS 64
+#define LOGSRC_TCP_IDLE_MS (10u * 60u * 1000u) /* default idle limit */
 
 struct logsrc_tcp_stats {
-	unsigned long accepted, refused, messages, cut, framing_errors;
+	unsigned long accepted, refused, messages, cut, framing_errors, idle;
 };
 
 struct logsrc_tcp;
@@ -29,6 +33,11 @@ int logsrc_tcp_open(struct evloop *loop, const char *ip, unsigned port,
     const struct logsrc_dgram_filter *filter, logsrc_msg_fn *fn, void *ctx,
     struct logsrc_tcp **out);
 void logsrc_tcp_close(struct logsrc_tcp *t);
+
+/* Close connections that sent nothing for ms (default
+ * LOGSRC_TCP_IDLE_MS), so silent ones cannot hold every slot; counted
+ * as idle. */
+void logsrc_tcp_set_idle(struct logsrc_tcp *t, uint64_t ms);
 unsigned logsrc_tcp_port(const struct logsrc_tcp *t);
 void logsrc_tcp_stats(const struct logsrc_tcp *t, struct logsrc_tcp_stats *st);
 

@@ -110,10 +110,49 @@ test_filter(void **state)
 	evloop_free(loop);
 }
 
+/* A silent connection is closed at its idle limit; a talking one stays. */
+static void
+test_idle(void **state)
+{
+	struct fake_clock fc;
+	struct evloop *loop;
+	struct logsrc_tcp *t;
+	struct logsrc_tcp_stats st;
+	char c;
+	int quiet, talker;
+
+	(void)state;
+	fake_clock_init(&fc, 1795349005000);
+	loop = evloop_new(&fc.base);
+	assert_int_equal(
+	    logsrc_tcp_open(loop, "127.0.0.1", 0, NULL, on_msg, NULL, &t), 0);
+	logsrc_tcp_set_idle(t, 60000);
+	quiet = dial(logsrc_tcp_port(t));
+	talker = dial(logsrc_tcp_port(t));
+	spin(loop);
+	fake_clock_advance(&fc, 40000);
+	assert_int_equal(write(talker, "hi\n", 3), 3);
+	spin(loop);
+	fake_clock_advance(&fc, 40000); /* quiet: 80 s, talker: 40 s */
+	spin(loop);
+	logsrc_tcp_stats(t, &st);
+	assert_int_equal(st.idle, 1);
+	assert_int_equal(st.accepted, 2);
+	assert_int_equal(read(quiet, &c, 1), 0); /* closed by the listener */
+	assert_int_equal(write(talker, "again\n", 6), 6);
+	spin(loop);
+	assert_non_null(strstr(got, "again@127.0.0.1|"));
+	close(quiet);
+	close(talker);
+	logsrc_tcp_close(t);
+	evloop_free(loop);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_idle),
 	    cmocka_unit_test(test_framing),
 	    cmocka_unit_test(test_filter),
 	};
