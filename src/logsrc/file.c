@@ -3,6 +3,7 @@
  * length cap, rotation and truncation, and positions.
  */
 #include <sys/stat.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -15,8 +16,9 @@
 #include "core/log.h"
 #include "logsrc/file.h"
 
-#define HEAD_BYTES 256
-#define CHUNK      65536
+#define HEAD_BYTES   256
+#define MAX_DIR_SCAN 100000 /* entries looked at for a rotated file */
+#define CHUNK        65536
 
 struct logsrc_file {
 	char *path;
@@ -116,6 +118,78 @@ start(struct logsrc_file *f, const struct logsrc_pos *saved, bool from_end)
 	return r;
 }
 
+/* Does path name the file saved describes? */
+static bool
+path_is(const char *path, const struct logsrc_pos *saved)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && (uint64_t)st.st_dev == saved->dev &&
+	    (uint64_t)st.st_ino == saved->ino;
+}
+
+/* In dir, the regular file saved describes (same device, inode and
+ * first line, at least offset long), opened; -1 if there is none. */
+static int
+find_saved(const char *dir, const struct logsrc_pos *saved)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	struct stat st;
+	int fd = -1, n = 0;
+
+	if (d == NULL)
+		return -1;
+	while (fd < 0 && (e = readdir(d)) != NULL && n++ < MAX_DIR_SCAN) {
+		if ((uint64_t)e->d_ino != saved->ino)
+			continue;
+		fd = openat(dirfd(d), e->d_name,
+		    O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+		if (fd >= 0 &&
+		    (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+			(uint64_t)st.st_dev != saved->dev ||
+			(uint64_t)st.st_size < saved->offset ||
+			head_hash(fd) != saved->head)) {
+			close(fd);
+			fd = -1;
+		}
+	}
+	closedir(d);
+	return fd;
+}
+
+/*
+ * The file was rotated by rename while nobody read it: its saved
+ * position names a file that is no longer at path. If that file is
+ * still in the same directory (auth.log.1), go on reading it from the
+ * saved position; the poll then moves to path as after any rotation,
+ * so the lines written to it after the stop are not lost.
+ */
+static int
+adopt_rotated(struct logsrc_file *f, const struct logsrc_pos *saved)
+{
+	char dir[4096], *slash;
+	int fd;
+
+	snprintf(dir, sizeof(dir), "%s", f->path);
+	if ((slash = strrchr(dir, '/')) == NULL)
+		return ARX_ERR_NOTFOUND;
+	slash[slash == dir] = '\0';
+	if ((fd = find_saved(dir, saved)) < 0)
+		return ARX_ERR_NOTFOUND;
+	f->fd = fd;
+	f->dev = saved->dev;
+	f->ino = saved->ino;
+	logsrc_lines_reset(&f->lines);
+	if (seek_to(f, saved->offset) != 0)
+		return ARX_ERR_SYS;
+	f->head = saved->head;
+	log_info("%s: rotated while not followed: reading the rest of the "
+		 "old file first",
+	    f->path);
+	return 0;
+}
+
 int
 logsrc_file_open(const char *path, size_t max_line,
     const struct logsrc_pos *saved, bool from_end, logsrc_line_fn *fn,
@@ -131,6 +205,11 @@ logsrc_file_open(const char *path, size_t max_line,
 	    logsrc_lines_init(&f->lines, max_line, fn, ctx) != 0) {
 		logsrc_file_close(f);
 		return ARX_ERR_NOMEM;
+	}
+	if (saved != NULL && saved->ino != 0 && !path_is(path, saved) &&
+	    adopt_rotated(f, saved) == 0) {
+		*out = f;
+		return 0;
 	}
 	r = open_path(f);
 	if (r == 0)

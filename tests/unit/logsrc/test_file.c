@@ -167,10 +167,41 @@ test_positions(void **state)
 	logsrc_file_close(f);
 }
 
+/* Rotated by rename while not followed: the rest of the old file (now
+ * auth.log.1, still being written) is read before the new one. */
+static void
+test_rotated_while_stopped(void **state)
+{
+	struct logsrc_file *f;
+	struct logsrc_pos pos;
+	char old[160];
+
+	(void)state;
+	append("auth.log", "a1\na2\n", "w");
+	f = follow(64, NULL, false);
+	assert_int_equal(logsrc_file_poll(f), 2);
+	logsrc_file_pos(f, &pos);
+	logsrc_file_close(f);
+	snprintf(old, sizeof(old), "%s.1", path);
+	assert_int_equal(rename(path, old), 0);
+	append("auth.log.1", "a3\n", "a"); /* after the stop, before new */
+	got[0] = '\0';
+	f = follow(64, &pos, false);
+	assert_int_equal(logsrc_file_poll(f), 1);
+	assert_string_equal(got, "a3|");
+	append("auth.log.1", "a4\n", "a"); /* the writer is still on it */
+	append("auth.log", "b1\n", "w");   /* until it opens the new one */
+	assert_int_equal(logsrc_file_poll(f), 2);
+	assert_string_equal(got, "a3|a4|b1|");
+	logsrc_file_close(f);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(
+		test_rotated_while_stopped, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_lines, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rotation, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_positions, setup, teardown),

@@ -1,0 +1,149 @@
+#!/usr/bin/env python3
+"""Rotation while lines are being written, against a running arxd: every
+line read exactly once.
+
+A writer appends 12,000 numbered lines to auth.log without pause. Every
+1,500 lines the file is rotated by rename (the writer goes on writing
+to the renamed file for 25 more lines, as a syslog daemon does until
+its HUP, then opens the new file); every 2,000 lines it is rotated by
+copytruncate (copy, truncate, and writing goes on at once; copytruncate
+itself loses what is written between the copy and the truncation, so
+the test waits for arxd to have read up to the copy first, as any
+reader must). arxd is also stopped and started once in the middle of
+the writing, just after a rename while the writer is still on the
+renamed file: the restarted arxd reads the rest of auth.log.1 first. At the end `arx status` must count exactly 12,000 lines:
+none lost, none read twice.
+"""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+BIN = os.path.abspath(sys.argv[1])
+SRC = os.path.abspath(sys.argv[2])
+ARXD, ARX = (os.path.join(BIN, n) for n in ("arxd", "arx"))
+TMP = tempfile.mkdtemp(prefix="arx-rotation-")
+os.chmod(TMP, 0o755)  # the analysis child (user arx) reads here
+LOG = os.path.join(TMP, "auth.log")
+CONF = os.path.join(TMP, "arx.conf")
+N = 12000
+RESTART_AT = 6010  # 6000 = 4 x 1500: renamed at 5999, reopened at 6024
+failures = []
+PROCS = []
+
+CONF_TEXT = """<arx_config>
+  <localfile><location>{log}</location><log_format>syslog</log_format>
+  </localfile>
+  <ruleset><decoder_dir>{src}/ruleset/decoders</decoder_dir>
+    <rule_dir>{src}/ruleset/rules</rule_dir></ruleset>
+  <daemon><state_dir>{tmp}/state</state_dir><log_dir>{tmp}/log</log_dir>
+    <control_socket>{tmp}/run/control.sock</control_socket></daemon>
+</arx_config>
+"""
+
+
+def expect(cond, what):
+    print(("ok   " if cond else "FAIL ") + what)
+    if not cond:
+        failures.append(what)
+
+
+def status():
+    r = subprocess.run([ARX, "status", "--json", "-s",
+                        os.path.join(TMP, "run", "control.sock")],
+                       capture_output=True, text=True, timeout=30)
+    return json.loads(r.stdout) if r.returncode == 0 else None
+
+
+class Daemon:
+    """Lines read are summed over the daemon's runs: each run's child
+    counts from zero."""
+    def __init__(self):
+        self.p = subprocess.Popen([ARXD, "-f", "-c", CONF],
+                                  stderr=subprocess.PIPE, text=True)
+        PROCS.append(self.p)
+        t0 = time.time()
+        while time.time() - t0 < 10:
+            s = status()
+            if s and s.get("analysis", {}).get("running"):
+                return
+            time.sleep(0.05)
+        raise RuntimeError("arxd did not start")
+
+    def lines(self):
+        s = status()
+        return s["analysis"]["lines"] if s else -1
+
+    def stop(self):
+        self.p.send_signal(signal.SIGTERM)
+        err = self.p.communicate(timeout=40)[1]
+        m = [l for l in err.splitlines() if "analysis stopped:" in l]
+        return int(m[-1].split("stopped: ")[1].split()[0]) if m else -1, err
+
+
+def line(i):
+    return ("%s vm sshd[%d]: Connection closed by 192.0.2.%d port %d "
+            "[preauth]\n" % (time.strftime("%b %e %H:%M:%S"), 1000 + i,
+                             1 + i % 250, 10000 + i))
+
+
+def wait_read(d, base, want, limit=20):
+    t0 = time.time()
+    while time.time() - t0 < limit:
+        if base + d.lines() >= want:
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def main():
+    with open(CONF, "w") as f:
+        f.write(CONF_TEXT.format(log=LOG, src=SRC, tmp=TMP))
+    open(LOG, "w").close()
+    d = Daemon()
+    base = 0  # lines read by the runs before this one
+    out = open(LOG, "a", buffering=1)
+    reopen_at = None  # the writer opens the new file after this line
+    for i in range(N):
+        out.write(line(i))
+        if i == reopen_at:
+            out.close()
+            out = open(LOG, "a", buffering=1)
+            reopen_at = None
+        if i % 1500 == 1499:  # rename; the writer keeps the old file a while
+            os.rename(LOG, LOG + ".1")
+            reopen_at = i + 25
+        elif i % 2000 == 1999 and reopen_at is None:  # copytruncate
+            wait_read(d, base, i + 1)
+            shutil.copy(LOG, LOG + ".c")
+            with open(LOG, "r+") as t:
+                t.truncate(0)
+        if i == RESTART_AT:
+            n, err = d.stop()
+            base += n
+            d = Daemon()
+    out.close()
+    expect(wait_read(d, base, N), "every line was read (%d of %d)" %
+           (base + d.lines(), N))
+    time.sleep(1.5)
+    n, err = d.stop()
+    expect(base + n == N, "exactly once: %d lines read for %d written" %
+           (base + n, N))
+    expect("Sanitizer" not in err, "arxd exited clean")
+
+
+try:
+    main()
+finally:
+    for p in PROCS:
+        if p.poll() is None:
+            p.kill()
+    subprocess.run(["rm", "-rf", TMP])
+
+print("daemon.rotation: %s" % ("all checks pass" if not failures
+                               else "%d failed" % len(failures)))
+sys.exit(1 if failures else 0)
