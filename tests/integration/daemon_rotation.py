@@ -12,7 +12,9 @@ the test waits for arxd to have read up to the copy first, as any
 reader must). arxd is also stopped and started once in the middle of
 the writing, just after a rename while the writer is still on the
 renamed file: the restarted arxd reads the rest of auth.log.1 first. At the end `arx status` must count exactly 12,000 lines:
-none lost, none read twice.
+none lost, none read twice. Then a 200 KiB line (cut once, counted), 64
+KiB of binary garbage, and the file deleted and written again while
+followed.
 """
 import json
 import os
@@ -129,11 +131,38 @@ def main():
     out.close()
     expect(wait_read(d, base, N), "every line was read (%d of %d)" %
            (base + d.lines(), N))
+    total = N + odd_input(d, base)
     time.sleep(1.5)
     n, err = d.stop()
-    expect(base + n == N, "exactly once: %d lines read for %d written" %
-           (base + n, N))
+    expect(base + n == total, "exactly once: %d lines read for %d written"
+           % (base + n, total))
     expect("Sanitizer" not in err, "arxd exited clean")
+
+
+def odd_input(d, base):
+    """A 200 KiB line, binary garbage, and the file deleted and written
+    again while followed. Returns the lines written."""
+    import random
+    with open(LOG, "ab") as f:
+        f.write(b"Nov 25 10:00:00 vm sshd[1]: " + b"A" * (200 << 10) + b"\n")
+        rnd = random.Random(7)
+        junk = bytes(rnd.randrange(256) for _ in range(64 << 10))
+        f.write(junk + b"\n")
+    garbage = junk.count(b"\n") + 1
+    expect(wait_read(d, base, N + 1 + garbage),
+           "a 200 KiB line and 64 KiB of binary garbage (%d lines) are read"
+           % garbage)
+    s = status()
+    expect(s["analysis"]["cut"] == 1 and s["analysis"]["running"],
+           "the long line is cut once and counted; arxd runs on")
+    os.unlink(LOG)
+    time.sleep(0.3)
+    with open(LOG, "w") as f:
+        for i in range(3):
+            f.write(line(N + i))
+    expect(wait_read(d, base, N + 1 + garbage + 3),
+           "a file deleted and written again is read from its start")
+    return 1 + garbage + 3
 
 
 try:
