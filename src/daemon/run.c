@@ -131,9 +131,6 @@ dispatch_start(struct arxd *a, const struct arx_conf *conf)
 	    .ctx = a,
 	};
 
-	if (make_dir(dc->state_dir, 0700) != 0 ||
-	    make_dir(dc->log_dir, 0750) != 0)
-		return ARX_ERR_SYS;
 	snprintf(journal, sizeof(journal), "%s/blocks.journal", dc->state_dir);
 	snprintf(arlog, sizeof(arlog), "%s/active-responses.log", dc->log_dir);
 	return ar_dispatch_new(&o, &a->d);
@@ -164,23 +161,51 @@ stop(struct arxd *a)
 	drain(a, STOP_WAIT_MS);
 }
 
+/* The analysis user's group may read <log_dir> and
+ * active-responses.log (owner root), so a <localfile> on it works. */
+static void
+share_logs(const struct arxd *a, const struct arx_conf *conf)
+{
+	char path[4096];
+
+	if (!a->user.drop)
+		return;
+	snprintf(path, sizeof(path), "%s/active-responses.log",
+	    conf->daemon.log_dir);
+	if (chown(conf->daemon.log_dir, (uid_t)-1, a->user.gid) != 0 ||
+	    chmod(conf->daemon.log_dir, 0750) != 0 ||
+	    (chown(path, (uid_t)-1, a->user.gid) != 0 && errno != ENOENT))
+		log_warn("%s: cannot let group %u read it: %s",
+		    conf->daemon.log_dir, (unsigned)a->user.gid,
+		    strerror(errno));
+}
+
 /* The dispatcher and the analysis for conf; on failure neither runs. */
 static int
 parts_start(struct arxd *a, const struct arx_conf *conf)
 {
+	bool analysis =
+	    conf->nlocalfiles > 0 || conf->nremotes > 0 || a->read_stdin;
+
+	if (make_dir(conf->daemon.state_dir, 0700) != 0 ||
+	    make_dir(conf->daemon.log_dir, 0750) != 0)
+		return EX_CANTCREAT;
+	if (analysis && child_user_prepare(conf, &a->user) != 0)
+		return EX_CONFIG;
 	if (dispatch_start(a, conf) != 0)
 		return EX_CONFIG;
-	if ((conf->nlocalfiles > 0 || conf->nremotes > 0 || a->read_stdin) &&
-	    (child_user_prepare(conf, &a->user) != 0 ||
-		child_start(a->loop, conf, &a->user, a->read_stdin, a->d,
-		    &a->an) != 0)) {
+	if (!analysis) {
+		log_notice("no <localfile> or <remote>: only active response "
+			   "and the control socket run");
+		return EX_OK;
+	}
+	share_logs(a, conf);
+	if (child_start(a->loop, conf, &a->user, a->read_stdin, a->d, &a->an) !=
+	    0) {
 		ar_dispatch_free(a->d);
 		a->d = NULL;
 		return EX_CONFIG;
 	}
-	if (conf->nlocalfiles == 0 && conf->nremotes == 0 && !a->read_stdin)
-		log_notice("no <localfile> or <remote>: only active response "
-			   "and the control socket run");
 	return EX_OK;
 }
 
