@@ -9,7 +9,8 @@
 BUILD_PKGS = cmake ninja-build gcc pkg-config libexpat1-dev libpcre2-dev \
   libcurl4-openssl-dev libsystemd-dev
 CHECK_PKGS = $(BUILD_PKGS) libcmocka-dev clang-format python3 \
-  nftables iptables ipset iproute2 iputils-ping systemd-journal-remote
+  nftables iptables ipset iproute2 iputils-ping systemd-journal-remote \
+  openssh-server openssh-client sshpass
 
 .PHONY: all build demo check release bench format deps-build deps-check clean
 

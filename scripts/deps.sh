@@ -17,6 +17,14 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "arx: installing Debian packages:$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
+# Packages with services (openssh-server) must not start them on this
+# machine: the tests start their own, in network namespaces. Where no
+# policy-rc.d says so already, one does for the time of the install.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod 755 "$policy"
+	trap 'rm -f "$policy"' EXIT
+fi
 apt-get install -y -q $missing >/dev/null 2>&1 && exit 0
 apt-get update -q >/dev/null 2>&1
 apt-get install -y -q $missing >/dev/null || {

@@ -319,6 +319,16 @@ kid_drop(const struct child_user *u)
 	return 0;
 }
 
+/* Die with the parent. Changing credentials clears the setting, so it
+ * is made again after the drop; a parent already gone ends us here. */
+static int
+kid_tie(pid_t parent)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
+		return ARX_ERR_STATE;
+	return 0;
+}
+
 static int
 kid_signals(struct kid *k)
 {
@@ -339,7 +349,7 @@ kid_signals(struct kid *k)
 /* Everything up to the first line read; privileges are gone after. */
 static int
 kid_start(struct kid *k, const struct arx_conf *conf,
-    const struct child_user *u, bool read_stdin)
+    const struct child_user *u, bool read_stdin, pid_t parent)
 {
 	int big = 4 << 20, r;
 
@@ -352,7 +362,7 @@ kid_start(struct kid *k, const struct arx_conf *conf,
 	if ((r = kid_signals(k)) != 0 ||
 	    (r = analysis_start(
 		 conf, k->loop, kid_trigger, k, read_stdin, &k->an)) != 0 ||
-	    (r = kid_drop(u)) != 0)
+	    (r = kid_drop(u)) != 0 || (r = kid_tie(parent)) != 0)
 		return r;
 	if ((r = priv_put_ready(&k->out)) != 0 || (r = kid_send(k)) != 0)
 		return r;
@@ -372,11 +382,12 @@ static void __attribute__((noreturn)) kid_main(const struct arx_conf *conf,
 	if (fd != CHILD_FD && dup2(fd, CHILD_FD) < 0)
 		_exit(1);
 	(void)close_range(CHILD_FD + 1, ~0u, 0);
-	if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
+	if (kid_tie(parent) != 0)
 		_exit(1);
 	log_set_tag("arxd[analysis]");
 	buf_init(&k.out, PRIV_MSG_MAX);
-	if (kid_start(&k, conf, u, read_stdin) == 0 && evloop_run(k.loop) == 0)
+	if (kid_start(&k, conf, u, read_stdin, parent) == 0 &&
+	    evloop_run(k.loop) == 0)
 		rc = 0;
 	if (k.an != NULL) {
 		analysis_stop(k.an);

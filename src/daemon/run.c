@@ -10,6 +10,7 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -167,17 +168,22 @@ static void
 share_logs(const struct arxd *a, const struct arx_conf *conf)
 {
 	char path[4096];
+	int fd;
 
 	if (!a->user.drop)
 		return;
 	snprintf(path, sizeof(path), "%s/active-responses.log",
 	    conf->daemon.log_dir);
-	if (chown(conf->daemon.log_dir, (uid_t)-1, a->user.gid) != 0 ||
-	    chmod(conf->daemon.log_dir, 0750) != 0 ||
-	    (chown(path, (uid_t)-1, a->user.gid) != 0 && errno != ENOENT))
+	fd = open(
+	    path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0640);
+	if (fd < 0 || fchown(fd, (uid_t)-1, a->user.gid) != 0 ||
+	    chown(conf->daemon.log_dir, (uid_t)-1, a->user.gid) != 0 ||
+	    chmod(conf->daemon.log_dir, 0750) != 0)
 		log_warn("%s: cannot let group %u read it: %s",
 		    conf->daemon.log_dir, (unsigned)a->user.gid,
 		    strerror(errno));
+	if (fd >= 0)
+		close(fd);
 }
 
 /* The dispatcher and the analysis for conf; on failure neither runs. */
