@@ -80,13 +80,48 @@ frac_zone(
 	return 0;
 }
 
+/*
+ * mktime() for a local time, without its cost: glibc's mktime looks at
+ * /etc/localtime (a stat) on every call. The local offset is found once
+ * per hour of local time with mktime and kept (one entry per thread:
+ * log lines come in order, so the hour rarely changes); within that
+ * hour, the time is timegm() less the offset.
+ */
+static time_t
+local_mktime(struct tm *tm)
+{
+	static _Thread_local struct {
+		int year, yday_key, hour;
+		long gmtoff;
+		bool set;
+	} c;
+	struct tm h = *tm, g;
+	time_t t;
+	int key = tm->tm_mon * 32 + tm->tm_mday;
+
+	if (!c.set || c.year != tm->tm_year || c.yday_key != key ||
+	    c.hour != tm->tm_hour) {
+		h.tm_min = h.tm_sec = 0;
+		h.tm_isdst = -1;
+		g = h;
+		if ((t = mktime(&h)) == (time_t)-1)
+			return mktime(tm);
+		c.gmtoff = (long)(timegm(&g) - t);
+		c.year = tm->tm_year;
+		c.yday_key = key;
+		c.hour = tm->tm_hour;
+		c.set = true;
+	}
+	return timegm(tm) - c.gmtoff;
+}
+
 static int64_t
 to_ms(struct tm *tm, int ms, bool has_zone, int offset)
 {
 	time_t t;
 
 	tm->tm_isdst = -1;
-	t = has_zone ? timegm(tm) - offset : mktime(tm);
+	t = has_zone ? timegm(tm) - offset : local_mktime(tm);
 	return (int64_t)t * 1000 + ms;
 }
 
