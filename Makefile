@@ -3,7 +3,7 @@
 #   make demo     arx's main job on the bundled defaults
 #   make check    asan build, every test suite, format check
 #   make release  optimised build in build/release
-#   make bench    analysis speed on the reference 1,000,000-line auth.log
+#   make bench    arx against sshguard and fail2ban on the reference auth.log
 #   make format   rewrite sources with clang-format
 
 BUILD_PKGS = cmake ninja-build gcc pkg-config libexpat1-dev libpcre2-dev \
@@ -32,7 +32,7 @@ release: deps-build
 	@cmake --build --preset release
 
 bench: release
-	@bench/run.sh
+	@python3 bench/run.py
 
 demo: build
 	@scripts/demo.sh
