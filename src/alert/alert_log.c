@@ -8,11 +8,38 @@
 #include "alert/alert_log.h"
 #include "alert/rule_json.h"
 
+/* The record is written piece by piece rather than with printf: one
+ * record per alert, and formatting was a fifth of the analysis time. */
+
+static void
+put_u64(struct buf *out, uint64_t v)
+{
+	char d[24];
+	size_t i = sizeof(d);
+
+	do
+		d[--i] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	buf_append(out, d + i, sizeof(d) - i);
+}
+
+static void
+put_2d(struct buf *out, int v, char after)
+{
+	char d[3] = {(char)('0' + v / 10 % 10), (char)('0' + v % 10), after};
+
+	buf_append(out, d, 3);
+}
+
 static void
 put_line(struct buf *out, const char *label, struct span v)
 {
-	if (span_is_set(v) && v.len > 0)
-		buf_printf(out, "%s: %.*s\n", label, (int)v.len, v.p);
+	if (!span_is_set(v) || v.len == 0)
+		return;
+	buf_puts(out, label);
+	buf_append(out, ": ", 2);
+	buf_append(out, v.p, v.len);
+	buf_putc(out, '\n');
 }
 
 static void
@@ -42,14 +69,33 @@ alert_log_format(struct buf *out, const struct rule *r, const struct event *ev,
 	size_t i, n;
 
 	localtime_r(&t, &tm);
-	buf_printf(out, "** Alert %lld.%llu:%s - %s\n", (long long)t,
-	    (unsigned long long)offset,
-	    (r->options & RULE_OPT_ALERT_EMAIL) ? " mail " : "", r->groups);
-	buf_printf(out, "%d %s %02d %02d:%02d:%02d ", tm.tm_year + 1900,
-	    months[tm.tm_mon], tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	buf_append(out, "** Alert ", 9);
+	if (t < 0)
+		buf_printf(out, "%lld", (long long)t);
+	else
+		put_u64(out, (uint64_t)t);
+	buf_putc(out, '.');
+	put_u64(out, offset);
+	buf_puts(
+	    out, (r->options & RULE_OPT_ALERT_EMAIL) ? ": mail  - " : ": - ");
+	buf_puts(out, r->groups);
+	buf_putc(out, '\n');
+	put_u64(out, (uint64_t)(tm.tm_year + 1900));
+	buf_putc(out, ' ');
+	buf_puts(out, months[tm.tm_mon]);
+	buf_putc(out, ' ');
+	put_2d(out, tm.tm_mday, ' ');
+	put_2d(out, tm.tm_hour, ':');
+	put_2d(out, tm.tm_min, ':');
+	put_2d(out, tm.tm_sec, ' ');
 	put_host(out, ev);
-	buf_printf(out, "->%s\nRule: %u (level %d) -> '", ev->location, r->id,
-	    r->level);
+	buf_append(out, "->", 2);
+	buf_puts(out, ev->location);
+	buf_append(out, "\nRule: ", 7);
+	put_u64(out, r->id);
+	buf_append(out, " (level ", 8);
+	put_u64(out, (uint64_t)(r->level < 0 ? 0 : r->level));
+	buf_append(out, ") -> '", 6);
 	alert_description(r, ev, out);
 	buf_puts(out, "'\n");
 	put_line(out, "Src IP", ev->fields[EF_SRCIP]);
@@ -62,7 +108,9 @@ alert_log_format(struct buf *out, const struct rule *r, const struct event *ev,
 	for (i = 0; i < ev->ndyn; i++)
 		put_line(out, ev->dyn[i].name, ev->dyn[i].value);
 	n = c != NULL ? corr_last_events(c, &last) : 0;
-	for (i = 0; i < n && r->correlates; i++)
-		buf_printf(out, "%s\n", last[i]);
+	for (i = 0; i < n && r->correlates; i++) {
+		buf_puts(out, last[i]);
+		buf_putc(out, '\n');
+	}
 	return buf_putc(out, '\n');
 }

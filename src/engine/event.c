@@ -66,17 +66,23 @@ event_set_line(
 {
 	const unsigned char *s = (const unsigned char *)line;
 	char *out;
-	size_t i, o = 0;
+	size_t i, n, o = 0;
 
 	event_reset(ev);
 	if (len > EVENT_MAX_LINE) {
 		len = EVENT_MAX_LINE;
 		ev->truncated = 1;
 	}
-	out = arena_alloc(&ev->arena, safe_len(s, len) + 1);
+	n = safe_len(s, len);
+	out = arena_alloc(&ev->arena, n + 1);
 	ev->location = arena_strdup(&ev->arena, location ? location : "");
 	if (out == NULL || ev->location == NULL)
 		return ARX_ERR_NOMEM;
+	if (n == len) { /* no control character: the usual case */
+		memcpy(out, s, len);
+		o = len;
+		len = 0;
+	}
 	for (i = 0; i < len; i++) {
 		if ((s[i] < 0x20 && s[i] != '\t') || s[i] == 0x7f) {
 			snprintf(out + o, 5, "#%03o", s[i]);

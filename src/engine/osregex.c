@@ -55,6 +55,9 @@ struct osr_alt {
 	uint8_t *paren_idx;  /* for each PAREN byte: its number */
 	size_t nparens;
 	unsigned flags;
+	/* The longest run of plain literals every match contains (folded),
+	 * or none: a subject without it is turned away at once. */
+	size_t lit_off, lit_len;
 };
 
 struct osregex {
@@ -88,6 +91,42 @@ static unsigned char
 fold(unsigned char c)
 {
 	return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
+}
+
+/*
+ * Whether s (n bytes) holds lit (m bytes, already folded), ignoring ASCII
+ * case. Candidates come from memchr on both cases of lit's first byte,
+ * each kept until it is passed, so the subject is scanned about once.
+ */
+static bool
+ci_find(const char *s, size_t n, const char *lit, size_t m)
+{
+	unsigned char lo = (unsigned char)lit[0];
+	unsigned char up =
+	    (lo >= 'a' && lo <= 'z') ? (unsigned char)(lo - 32) : lo;
+	const char *end, *p1, *p2, *p;
+	size_t k;
+
+	if (m == 0)
+		return true;
+	if (m > n)
+		return false;
+	end = s + (n - m) + 1; /* candidates start before end */
+	p1 = memchr(s, lo, (size_t)(end - s));
+	p2 = up != lo ? memchr(s, up, (size_t)(end - s)) : NULL;
+	while (p1 != NULL || p2 != NULL) {
+		p = p1 == NULL ? p2 : (p2 == NULL || p1 < p2 ? p1 : p2);
+		for (k = 1; k < m && (char)fold((unsigned char)p[k]) == lit[k];
+		     k++)
+			;
+		if (k == m)
+			return true;
+		if (p == p1)
+			p1 = memchr(p + 1, lo, (size_t)(end - p - 1));
+		else
+			p2 = memchr(p + 1, up, (size_t)(end - p - 1));
+	}
+	return false;
 }
 
 static bool
@@ -216,6 +255,44 @@ osr_translate(const char *pattern, unsigned char *t, size_t *nalts, char *err,
 	return (int)o;
 }
 
+/* A byte of code that stands for itself and is not made optional or
+ * repeated by a quantifier after it. */
+static bool
+osr_plain(const unsigned char *code, size_t i)
+{
+	unsigned char c = code[i];
+
+	if (c == ESC || c == PAREN || is_quant(c) || c == '^' || c == '$' ||
+	    c == '.' || c == '\0')
+		return false;
+	return !is_quant(code[i + 1]);
+}
+
+/* Find the alternative's longest run of plain literals. */
+static void
+osr_alt_literal(struct osr_alt *alt, size_t len)
+{
+	size_t i = 0, start;
+
+	alt->lit_len = 0;
+	while (i < len) {
+		if (alt->code[i] == ESC) {
+			i += 2;
+			continue;
+		}
+		if (!osr_plain(alt->code, i)) {
+			i++;
+			continue;
+		}
+		for (start = i; i < len && osr_plain(alt->code, i); i++)
+			;
+		if (i - start > alt->lit_len) {
+			alt->lit_off = start;
+			alt->lit_len = i - start;
+		}
+	}
+}
+
 static int
 osr_alt_init(struct osr_alt *alt, const unsigned char *s, size_t len)
 {
@@ -246,6 +323,7 @@ osr_alt_init(struct osr_alt *alt, const unsigned char *s, size_t len)
 		}
 	}
 	alt->nparens = k;
+	osr_alt_literal(alt, len);
 	return 0;
 }
 
@@ -618,8 +696,14 @@ osregex_exec(const struct osregex *re, const char *subject, size_t len,
 		res->budget_exceeded = false;
 	}
 	for (a = 0; a < re->nalts; a++) {
+		const struct osr_alt *alt = &re->alts[a];
+
+		if (alt->lit_len > 1 &&
+		    !ci_find(subject, len,
+			(const char *)alt->code + alt->lit_off, alt->lit_len))
+			continue;
 		memset(&r, 0, sizeof(r));
-		r.alt = &re->alts[a];
+		r.alt = alt;
 		r.s = (const unsigned char *)subject;
 		r.n = (long)len;
 		r.pt = r.alt->code;
@@ -728,8 +812,6 @@ osm_eq(const char *folded, const char *s, size_t len)
 static bool
 osm_alt_match(const struct osm_alt *a, const char *s, size_t len)
 {
-	size_t i;
-
 	if (a->len > len)
 		return false;
 	switch (a->flags) {
@@ -740,10 +822,7 @@ osm_alt_match(const struct osm_alt *a, const char *s, size_t len)
 	case ALT_END:
 		return osm_eq(a->text, s + len - a->len, a->len);
 	default:
-		for (i = 0; i + a->len <= len; i++)
-			if (osm_eq(a->text, s + i, a->len))
-				return true;
-		return false;
+		return ci_find(s, len, a->text, a->len);
 	}
 }
 
