@@ -682,6 +682,21 @@ osr_run_alt(struct osr_run *r)
 	return osr_finish(r) ? OSR_MATCH : OSR_NOMATCH;
 }
 
+/* Cheap tests before the matcher: an anchored alternative that starts
+ * with a literal needs it first; any needs its longest literal run. */
+static bool
+osr_may_match(const struct osr_alt *alt, const char *subject, size_t len)
+{
+	const unsigned char *c = alt->code;
+
+	if ((alt->flags & ALT_BEGIN) && c[0] != '\0' && c[0] != ESC &&
+	    c[0] != PAREN && !is_quant(c[0]) && c[1] != '*' &&
+	    (len == 0 || fold((unsigned char)subject[0]) != c[0]))
+		return false;
+	return alt->lit_len < 2 ||
+	    ci_find(subject, len, (const char *)c + alt->lit_off, alt->lit_len);
+}
+
 bool
 osregex_exec(const struct osregex *re, const char *subject, size_t len,
     struct osregex_result *res)
@@ -698,9 +713,7 @@ osregex_exec(const struct osregex *re, const char *subject, size_t len,
 	for (a = 0; a < re->nalts; a++) {
 		const struct osr_alt *alt = &re->alts[a];
 
-		if (alt->lit_len > 1 &&
-		    !ci_find(subject, len,
-			(const char *)alt->code + alt->lit_off, alt->lit_len))
+		if (!osr_may_match(alt, subject, len))
 			continue;
 		memset(&r, 0, sizeof(r));
 		r.alt = alt;
