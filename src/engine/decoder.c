@@ -59,9 +59,14 @@ dec_assign(struct dec_run *r, const struct decoder *d,
 {
 	size_t i;
 
-	for (i = 0; i < res->ncaps && i < d->norder; i++)
-		if (d->order[i] != NULL && res->caps[i].p != NULL)
+	for (i = 0; i < res->ncaps && i < d->norder; i++) {
+		if (d->order[i] == NULL || res->caps[i].p == NULL)
+			continue;
+		if (d->order_field != NULL && d->order_field[i] >= 0)
+			r->ev->fields[d->order_field[i]] = res->caps[i];
+		else
 			(void)event_set(r->ev, d->order[i], res->caps[i]);
+	}
 }
 
 static long

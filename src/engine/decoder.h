@@ -54,6 +54,7 @@ struct decoder {
 	struct pattern regex;
 	unsigned prematch_offset, regex_offset; /* enum decoder_offset */
 	const char **order; /* field name per capture; NULL entries: drop */
+	int *order_field;   /* its static field (enum event_field), or -1 */
 	size_t norder;
 	enum decoder_plugin plugin;
 	unsigned plugin_offset;

@@ -342,7 +342,9 @@ dec_order(struct dec_build *b)
 		return ARX_ERR_CONFIG;
 	}
 	d->order = arena_zalloc(&b->set->arena, n * sizeof(*d->order));
-	if (d->order == NULL)
+	d->order_field =
+	    arena_zalloc(&b->set->arena, n * sizeof(*d->order_field));
+	if (d->order == NULL || d->order_field == NULL)
 		return ARX_ERR_NOMEM;
 	for (; d->norder < n; p = comma + 1) {
 		comma = strchr(p, ',');
@@ -356,6 +358,7 @@ dec_order(struct dec_build *b)
 			    b->order_text);
 			return ARX_ERR_CONFIG;
 		}
+		d->order_field[d->norder] = event_field_lookup(p, len);
 		d->order[d->norder++] = arena_strndup(&b->set->arena, p, len);
 		if (comma == NULL)
 			break;
