@@ -1,6 +1,7 @@
 /*
  * Implementation of event.h.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -53,9 +54,20 @@ event_release(struct event *ev)
 static size_t
 safe_len(const unsigned char *s, size_t len)
 {
-	size_t i, n = 0;
+	const uint64_t ones = 0x0101010101010101ull, high = ones * 0x80;
+	size_t i = 0, n = 0;
+	uint64_t w, del;
 
-	for (i = 0; i < len; i++)
+	/* Eight bytes at a time while none is below 0x20 or 0x7f (the
+	 * usual case: every byte then stays one byte). */
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&w, s + i, 8);
+		del = w ^ (ones * 0x7f);
+		if ((((w - ones * 0x20) & ~w) | ((del - ones) & ~del)) & high)
+			break;
+		n += 8;
+	}
+	for (; i < len; i++)
 		n += (s[i] < 0x20 && s[i] != '\t') || s[i] == 0x7f ? 4 : 1;
 	return n;
 }

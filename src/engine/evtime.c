@@ -14,12 +14,15 @@
 static int
 month_of(const char *s)
 {
-	static const char *const m[] = {"jan", "feb", "mar", "apr", "may",
-	    "jun", "jul", "aug", "sep", "oct", "nov", "dec"};
+	static const char m[] = "janfebmaraprmayjunjulaugsepoctnovdec";
+	char low[3];
 	int i;
 
+	for (i = 0; i < 3; i++) /* ASCII letters only: others never match */
+		low[i] = (char)(s[i] | 0x20);
 	for (i = 0; i < 12; i++)
-		if (strncasecmp(s, m[i], 3) == 0)
+		if (low[0] == m[3 * i] && low[1] == m[3 * i + 1] &&
+		    low[2] == m[3 * i + 2])
 			return i;
 	return strncmp(s, "M\xc3\xa4r", 4) == 0 ? 2 : -1;
 }
