@@ -33,6 +33,10 @@ release: deps-build
 
 bench: release
 	@python3 bench/run.py
+	@build/release/bin/table_bench
+	@if [ "$$(id -u)" -eq 0 ]; then python3 bench/latency.py 1000 && \
+	    python3 bench/kernel_set.py; else echo "bench: line-to-block" \
+	    "and the kernel set need root: skipped"; fi
 
 demo: build
 	@scripts/demo.sh

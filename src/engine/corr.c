@@ -586,6 +586,35 @@ bucket_add(
 	rec->refs++;
 }
 
+/* The newest event a bucket holds, or NULL. */
+static const struct crec *
+bucket_newest(const struct bucket *b)
+{
+	return b != NULL && b->n > 0 ? b->ring[(b->start + b->n - 1) % b->cap]
+				     : NULL;
+}
+
+/*
+ * Forget, least recently used first, at most two buckets of w whose
+ * newest event has left w's window: none of their events can count any
+ * more, and an attacker who went quiet would otherwise keep them for
+ * good. Two per store keeps the work constant and the maps small.
+ */
+static void
+prune_idle(const struct rule *w, struct cmap *m, int64_t now_ms)
+{
+	const struct crec *last;
+	int k;
+
+	for (k = 0; k < 2 && m->oldest != NULL; k++) {
+		last = bucket_newest(m->oldest->val);
+		if (last != NULL &&
+		    now_ms - last->t <= (int64_t)w->timeframe * 1000)
+			return;
+		cmap_remove(m, m->oldest);
+	}
+}
+
 static void
 store_watcher(struct corr *c, const struct rule *w, const struct event *ev,
     struct crec *rec)
@@ -608,6 +637,7 @@ store_watcher(struct corr *c, const struct rule *w, const struct event *ev,
 			return;
 	}
 	bucket_add(c, w, x->val, rec);
+	prune_idle(w, m, rec->t);
 }
 
 void
@@ -688,6 +718,11 @@ corr_ignored(struct corr *c, const struct rule *r, const struct event *ev,
 	if (x == NULL && (x = cmap_put(m, key.p, key.len)) == NULL)
 		return false;
 	x->t = now_ms;
+	/* Windows that have ended are forgotten, oldest first (x is the
+	 * newest now, so it stays). */
+	while (m->oldest != x &&
+	    now_ms - m->oldest->t >= (int64_t)r->ignore * 1000)
+		cmap_remove(m, m->oldest);
 	return false;
 }
 
@@ -750,5 +785,12 @@ corr_free(struct corr *c)
 void
 corr_get_stats(const struct corr *c, struct corr_stats *st)
 {
+	size_t i;
+
 	*st = c->st;
+	st->buckets = st->ignores = 0;
+	for (i = 0; i < c->rs->nrules; i++) {
+		st->buckets += c->buckets[i].n;
+		st->ignores += c->ignores[i].n;
+	}
 }

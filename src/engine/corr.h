@@ -94,6 +94,7 @@ size_t corr_last_events(const struct corr *c, const char *const **logs);
 
 struct corr_stats {
 	unsigned long stored, evicted_events, evicted_buckets, dropped_fts;
+	size_t buckets, ignores; /* held now (windows that can still count) */
 };
 void corr_get_stats(const struct corr *c, struct corr_stats *st);
 

@@ -212,6 +212,44 @@ test_bounded_buckets(void **state)
 	cleanup();
 }
 
+/* A source that went quiet is forgotten once its window has passed,
+ * whatever the cap: the state follows the attackers of the last window,
+ * not every address ever seen. */
+static void
+test_idle_forgotten(void **state)
+{
+	struct log_capture lc;
+	struct ruleset *rs = load(corr_rules, &lc);
+	struct corr *c = corr_new(rs->rules);
+	struct corr_stats st;
+	char line[64];
+	int i;
+
+	(void)state;
+	for (i = 0; i < 1000; i++) {
+		snprintf(line, sizeof(line), "t: fail 2001:db8::%x u", i);
+		run(rs, c, line, 0, NULL);
+	}
+	for (i = 0; i < 3; i++) /* 104's ignore window opens for it */
+		run(rs, c, "t: miss 198.51.100.1 u", 0, NULL);
+	corr_get_stats(c, &st);
+	assert_true(st.buckets >= 1000);
+	/* 61 s later, one new source: two idle buckets go per store (its
+	 * every fourth failure fires 102 and is not stored) */
+	for (i = 0; i < 1000; i++)
+		run(rs, c, "t: fail 192.0.2.9 u", 61000 + i, NULL);
+	run(rs, c, "t: miss 192.0.2.9 a", 62000, NULL);
+	run(rs, c, "t: miss 192.0.2.9 b", 62000, NULL);
+	assert_int_equal(run(rs, c, "t: miss 192.0.2.9 c", 62000, NULL), 104);
+	corr_get_stats(c, &st);
+	if (st.buckets > 3)
+		fail_msg("%zu buckets held", st.buckets);
+	assert_int_equal(st.ignores, 1);
+	corr_free(c);
+	ruleset_free(rs);
+	cleanup();
+}
+
 static void
 test_load_errors(void **state)
 {
@@ -290,6 +328,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_frequency_and_timeframe),
+	    cmocka_unit_test(test_idle_forgotten),
 	    cmocka_unit_test(test_different_and_ignore),
 	    cmocka_unit_test(test_lists),
 	    cmocka_unit_test(test_bounded_buckets),
