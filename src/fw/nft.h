@@ -28,4 +28,15 @@ int nft_script_add(
 /* Lift the block of a; not an error if the kernel already did. */
 int nft_script_delete(struct buf *out, const struct arx_addr *a);
 
+/*
+ * The cheap forms, for the usual case: "create" a block that is not
+ * there yet (fails when it is, or when the set is missing), "delete"
+ * one that is. An add or delete of an element in the same transaction
+ * as its delete makes the kernel wait for a grace period (measured: 20
+ * ms against 5 ms), so the forms above are the fallbacks.
+ */
+int nft_script_create(
+    struct buf *out, const struct arx_addr *a, uint64_t timeout_s);
+int nft_script_remove(struct buf *out, const struct arx_addr *a);
+
 #endif
