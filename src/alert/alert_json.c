@@ -8,6 +8,7 @@
 #include "alert/alert_json.h"
 #include "alert/event_json.h"
 #include "alert/rule_json.h"
+#include "core/clock.h"
 #include "engine/json.h"
 
 /* "2024-05-01T10:00:00.123+0200": local time, ms, offset without colon. */
@@ -18,7 +19,7 @@ put_timestamp(struct buf *out, int64_t now_ms)
 	char zone[8], date[32];
 	struct tm tm;
 
-	localtime_r(&t, &tm);
+	clock_localtime((int64_t)t, &tm);
 	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
 	strftime(zone, sizeof(zone), "%z", &tm);
 	buf_printf(out, "\"timestamp\":\"%s.%03d%s\"", date,

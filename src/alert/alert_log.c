@@ -7,6 +7,7 @@
 
 #include "alert/alert_log.h"
 #include "alert/rule_json.h"
+#include "core/clock.h"
 
 /* The record is written piece by piece rather than with printf: one
  * record per alert, and formatting was a fifth of the analysis time. */
@@ -68,7 +69,7 @@ alert_log_format(struct buf *out, const struct rule *r, const struct event *ev,
 	struct tm tm;
 	size_t i, n;
 
-	localtime_r(&t, &tm);
+	clock_localtime((int64_t)t, &tm);
 	buf_append(out, "** Alert ", 9);
 	if (t < 0)
 		buf_printf(out, "%lld", (long long)t);

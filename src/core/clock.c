@@ -1,6 +1,7 @@
 /*
  * Real and fake implementations of the clock interface in clock.h.
  */
+#include <stdbool.h>
 #include <time.h>
 
 #include "core/clock.h"
@@ -59,4 +60,29 @@ fake_clock_advance(struct fake_clock *fc, uint64_t ms)
 {
 	fc->mono += ms;
 	fc->wall += (int64_t)ms;
+}
+
+void
+clock_localtime(int64_t secs, struct tm *out)
+{
+	static _Thread_local struct {
+		int64_t minute;
+		struct tm tm;
+		bool set;
+	} c;
+	int64_t minute = secs >= 0 ? secs / 60 : (secs - 59) / 60;
+	time_t t;
+
+	if (!c.set || c.minute != minute) {
+		t = (time_t)(minute * 60);
+		if (localtime_r(&t, &c.tm) == NULL) {
+			t = (time_t)secs;
+			(void)localtime_r(&t, out);
+			return;
+		}
+		c.minute = minute;
+		c.set = true;
+	}
+	*out = c.tm;
+	out->tm_sec = (int)(secs - minute * 60);
 }

@@ -20,6 +20,15 @@ struct arx_clock {
 /* The process-wide real clock (immutable, shared). */
 const struct arx_clock *clock_real(void);
 
+/*
+ * localtime_r() with a one-minute memory per thread: a second of the
+ * minute last asked for is that minute's broken-down time with its
+ * seconds changed (zone offsets change on minute boundaries). Alerts and
+ * line times ask for the same minute again and again.
+ */
+struct tm;
+void clock_localtime(int64_t secs, struct tm *out);
+
 struct fake_clock {
 	struct arx_clock base; /* pass &fc.base where a clock is wanted */
 	uint64_t mono;

@@ -8,6 +8,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/err.h"
 #include "engine/evtime.h"
 
@@ -140,7 +141,7 @@ event_time_ms(const struct event *ev, int64_t ref_ms, int64_t *out)
 
 	if (s == NULL)
 		return ARX_ERR_NOTFOUND;
-	localtime_r(&rt, &ref);
+	clock_localtime((int64_t)rt, &ref);
 	tm.tm_year = ref.tm_year;
 	if (len >= 4 && isdigit((unsigned char)s[0]) && s[4] == '-') {
 		if (!num(s, len, &i, 4, &tm.tm_year) || s[i++] != '-' ||

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "engine/decoder.h"
 #include "engine/rule_eval.h"
 
@@ -105,7 +106,7 @@ time_match(const struct rule *r, int64_t now_ms)
 
 	if (!r->time.set && !r->weekday.set)
 		return true;
-	localtime_r(&t, &tm);
+	clock_localtime((int64_t)t, &tm);
 	if (r->weekday.set &&
 	    (((r->weekday.days >> tm.tm_wday) & 1) != 0) == r->weekday.negate)
 		return false;

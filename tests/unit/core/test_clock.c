@@ -2,6 +2,9 @@
  * only when told. */
 #include <time.h>
 
+#include <stdlib.h>
+#include <time.h>
+
 #include "testutil.h"
 
 #include "core/clock.h"
@@ -36,12 +39,52 @@ test_fake(void **state)
 	assert_int_equal(clock_wall_ms(&fc.base), 1700000002500);
 }
 
+/* The remembered minute gives what localtime_r gives, second by second
+ * across both summer-time changes of 2026 in Berlin, and backwards. */
+static void
+test_localtime(void **state)
+{
+	static const int64_t around[] = {1774746000, 1792890000};
+	struct tm got, want;
+	int64_t s;
+	time_t t;
+	size_t i;
+
+	(void)state;
+	setenv("TZ", "Europe/Berlin", 1);
+	tzset();
+	for (i = 0; i < 2; i++) {
+		for (s = around[i] - 7200; s < around[i] + 7200; s += 7) {
+			t = (time_t)s;
+			clock_localtime(s, &got);
+			localtime_r(&t, &want);
+			assert_int_equal(got.tm_hour, want.tm_hour);
+			assert_int_equal(got.tm_min, want.tm_min);
+			assert_int_equal(got.tm_sec, want.tm_sec);
+			assert_int_equal(got.tm_mday, want.tm_mday);
+			assert_int_equal(got.tm_isdst, want.tm_isdst);
+		}
+		for (s = around[i] + 100; s > around[i] - 100; s--) {
+			t = (time_t)s;
+			clock_localtime(s, &got);
+			localtime_r(&t, &want);
+			assert_int_equal(
+			    got.tm_hour * 3600 + got.tm_min * 60 + got.tm_sec,
+			    want.tm_hour * 3600 + want.tm_min * 60 +
+				want.tm_sec);
+		}
+	}
+	unsetenv("TZ");
+	tzset();
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_real),
 	    cmocka_unit_test(test_fake),
+	    cmocka_unit_test(test_localtime),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
