@@ -1,7 +1,5 @@
 /* Unit tests for core/clock: the real clock moves forward, the fake one
  * only when told. */
-#include <time.h>
-
 #include <stdlib.h>
 #include <time.h>
 
