@@ -36,8 +36,14 @@ alert_description(const struct rule *r, const struct event *ev, struct buf *out)
 	struct span v;
 
 	while (*d != '\0') {
-		if (d[0] == '$' && d[1] == '(' &&
-		    (end = strchr(d + 2, ')')) != NULL) {
+		const char *dollar = strchr(d, '$');
+		size_t plain = dollar ? (size_t)(dollar - d) : strlen(d);
+
+		buf_append(out, d, plain); /* the text up to the next $ */
+		d += plain;
+		if (*d == '\0')
+			break;
+		if (d[1] == '(' && (end = strchr(d + 2, ')')) != NULL) {
 			v = desc_field(ev, d + 2, (size_t)(end - d - 2));
 			if (span_is_set(v))
 				buf_append(out, v.p, v.len);

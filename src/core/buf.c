@@ -75,8 +75,11 @@ buf_append(struct buf *b, const void *p, size_t len)
 {
 	int r;
 
-	if ((r = buf_reserve(b, len)) != 0)
-		return r;
+	/* room already there (the usual case): no call to grow */
+	if (len > b->max - b->len || b->len + len + 1 > b->cap) {
+		if ((r = buf_reserve(b, len)) != 0)
+			return r;
+	}
 	if (len > 0)
 		memcpy(b->data + b->len, p, len);
 	b->len += len;
@@ -93,6 +96,11 @@ buf_puts(struct buf *b, const char *s)
 int
 buf_putc(struct buf *b, char c)
 {
+	if (b->len < b->max && b->len + 2 <= b->cap) {
+		b->data[b->len++] = c;
+		b->data[b->len] = '\0';
+		return 0;
+	}
 	return buf_append(b, &c, 1);
 }
 
