@@ -12,6 +12,7 @@
 
 #include "engine/decoder.h"
 #include "engine/json.h"
+#include "engine/prefilter.h"
 
 #define NOPOS (-1L)
 
@@ -127,10 +128,14 @@ dec_regex_chain(
 static size_t
 dec_pick_child(struct dec_run *r, const struct decoder *top)
 {
+	uint64_t bits[PREFILTER_MAX_CANDS / 64];
 	const struct decoder *c;
 	size_t i = 0, n = top->nchildren;
+	bool pre = top->child_pf != NULL;
 	long base;
 
+	if (pre) /* one pass finds the prematches that can match */
+		prefilter_scan(top->child_pf, r->ev->log, r->ev->log_len, bits);
 	while (i < n) {
 		c = top->children[i];
 		if (c->prematch.type == PAT_NONE) {
@@ -139,7 +144,8 @@ dec_pick_child(struct dec_run *r, const struct decoder *top)
 		}
 		base =
 		    (c->prematch_offset & DEC_OFF_AFTER_PARENT) ? r->pmatch : 0;
-		if (dec_match(r, &c->prematch, base, &r->cmatch, NULL))
+		if ((!pre || ((bits[i / 64] >> (i % 64)) & 1)) &&
+		    dec_match(r, &c->prematch, base, &r->cmatch, NULL))
 			return i;
 		if (c->get_next) {
 			/* A failing chain is skipped whole. */
@@ -177,11 +183,17 @@ decoder_decode(const struct decoder_set *set, struct event *ev,
 	bool with_pn = span_is_set(ev->program_name);
 	struct decoder *const *list = with_pn ? set->pn : set->nopn;
 	size_t i, n = with_pn ? set->npn : set->nnopn, c;
+	uint64_t bits[PREFILTER_MAX_CANDS / 64];
+	bool pre = with_pn && set->pn_pf != NULL;
 	struct decoder *top;
 
+	if (pre) /* the decoders this program name can match, in one pass */
+		prefilter_scan(
+		    set->pn_pf, ev->program_name.p, ev->program_name.len, bits);
 	for (i = 0; i < n; i++) {
 		top = list[i];
-		if (!dec_top_matches(&r, top))
+		if ((pre && !((bits[i / 64] >> (i % 64)) & 1)) ||
+		    !dec_top_matches(&r, top))
 			continue;
 		ev->decoder = ev->parent = top;
 		if (top->nchildren == 0) {

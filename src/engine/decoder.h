@@ -21,7 +21,8 @@
 #include "engine/event.h"
 #include "engine/pattern.h"
 
-#define DECODER_MAX_ORDER 256
+#define DECODER_MAX_ORDER     256
+#define DECODER_PREFILTER_MIN 8 /* children for a prematch prefilter */
 
 enum decoder_offset {
 	DEC_OFF_NONE = 0,
@@ -41,6 +42,8 @@ enum json_null_mode {
 	JSON_NULL_DISCARD,
 	JSON_NULL_EMPTY
 };
+
+struct prefilter;
 
 struct decoder {
 	const char *name;        /* as written */
@@ -69,6 +72,8 @@ struct decoder {
 	/* children, for top-level decoders, in load order */
 	struct decoder **children;
 	size_t nchildren, children_cap;
+	struct prefilter *child_pf; /* which children's prematch a line can
+				     * match (prefilter.h), or NULL */
 };
 
 struct decoder_set {
@@ -77,6 +82,7 @@ struct decoder_set {
 	size_t nall, all_cap;
 	struct decoder **pn, **nopn; /* top-level lists */
 	size_t npn, pn_cap, nnopn, nopn_cap;
+	struct prefilter *pn_pf; /* which of pn a program name can match */
 	unsigned nfiles;
 	unsigned nunsupported; /* plugin decoders arx does not implement */
 	const char *cur_file;  /* file being loaded (in the arena) */
@@ -90,6 +96,9 @@ struct decode_trace {
 
 struct decoder_set *decoder_set_new(void);
 void decoder_set_free(struct decoder_set *set);
+
+/* After the last file: build the top-level decoders' child prefilters. */
+void decoder_set_finish(struct decoder_set *set);
 
 /*
  * Load every decoder of one XML file into set (errors are logged with

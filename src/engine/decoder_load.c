@@ -22,6 +22,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "engine/decoder.h"
+#include "engine/prefilter.h"
 #include "engine/xmlvar.h"
 
 /* Everything read for one <decoder>, before it is compiled. */
@@ -617,6 +618,42 @@ decoder_set_new(void)
 	return set;
 }
 
+/* Child i of top-level decoder ctx: the literals of its prematch. */
+static size_t
+child_prematch_lits(
+    size_t i, const char **lits, size_t *lens, size_t max, void *ctx)
+{
+	const struct decoder *c = ((const struct decoder *)ctx)->children[i];
+
+	return pattern_literals(&c->prematch, lits, lens, max);
+}
+
+/* Top-level decoder i (with a program name): its pattern's literals. */
+static size_t
+pn_lits(size_t i, const char **lits, size_t *lens, size_t max, void *ctx)
+{
+	const struct decoder_set *set = ctx;
+
+	return pattern_literals(&set->pn[i]->program_name, lits, lens, max);
+}
+
+void
+decoder_set_finish(struct decoder_set *set)
+{
+	struct decoder *d;
+	size_t i;
+
+	prefilter_free(set->pn_pf);
+	set->pn_pf = prefilter_build(set->npn, pn_lits, set);
+	for (i = 0; i < set->nall; i++) {
+		d = set->all[i];
+		prefilter_free(d->child_pf);
+		d->child_pf = d->nchildren >= DECODER_PREFILTER_MIN
+		    ? prefilter_build(d->nchildren, child_prematch_lits, d)
+		    : NULL;
+	}
+}
+
 void
 decoder_set_free(struct decoder_set *set)
 {
@@ -624,7 +661,9 @@ decoder_set_free(struct decoder_set *set)
 
 	if (set == NULL)
 		return;
+	prefilter_free(set->pn_pf);
 	for (i = 0; i < set->nall; i++) {
+		prefilter_free(set->all[i]->child_pf);
 		pattern_release(&set->all[i]->program_name);
 		pattern_release(&set->all[i]->prematch);
 		pattern_release(&set->all[i]->regex);

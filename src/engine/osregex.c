@@ -849,3 +849,37 @@ osmatch_exec(const struct osmatch *m, const char *subject, size_t len)
 			return !m->negate;
 	return m->negate;
 }
+
+size_t
+osmatch_literals(
+    const struct osmatch *m, const char **lits, size_t *lens, size_t max)
+{
+	size_t i;
+
+	if (m->negate || m->nalts > max)
+		return 0;
+	for (i = 0; i < m->nalts; i++) {
+		if (m->alts[i].len < 2)
+			return 0;
+		lits[i] = m->alts[i].text;
+		lens[i] = m->alts[i].len;
+	}
+	return m->nalts;
+}
+
+size_t
+osregex_literals(
+    const struct osregex *re, const char **lits, size_t *lens, size_t max)
+{
+	size_t i;
+
+	if (re->nalts > max)
+		return 0;
+	for (i = 0; i < re->nalts; i++) {
+		if (re->alts[i].lit_len < 2)
+			return 0;
+		lits[i] = (const char *)re->alts[i].code + re->alts[i].lit_off;
+		lens[i] = re->alts[i].lit_len;
+	}
+	return re->nalts;
+}

@@ -61,4 +61,16 @@ struct osmatch *osmatch_compile(
 void osmatch_free(struct osmatch *m);
 bool osmatch_exec(const struct osmatch *m, const char *subject, size_t len);
 
+/*
+ * The literals a subject must hold for the pattern to match: one per
+ * alternative (lower-cased; compare ignoring ASCII case), each at least
+ * two bytes, at most max of them. How many, or 0 when the pattern gives
+ * no such guarantee (negated, an alternative without a literal, more
+ * than max alternatives). Pointers stay valid while the pattern lives.
+ */
+size_t osmatch_literals(
+    const struct osmatch *m, const char **lits, size_t *lens, size_t max);
+size_t osregex_literals(
+    const struct osregex *re, const char **lits, size_t *lens, size_t max);
+
 #endif

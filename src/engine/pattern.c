@@ -200,3 +200,16 @@ pattern_scratch_release(struct pattern_scratch *s)
 	s->match_data = NULL;
 	s->match_ctx = NULL;
 }
+
+size_t
+pattern_literals(
+    const struct pattern *p, const char **lits, size_t *lens, size_t max)
+{
+	if (p->negate)
+		return 0;
+	if (p->type == PAT_OSMATCH)
+		return osmatch_literals(p->u.m, lits, lens, max);
+	if (p->type == PAT_OSREGEX)
+		return osregex_literals(p->u.re, lits, lens, max);
+	return 0;
+}

@@ -67,6 +67,12 @@ void pattern_release(struct pattern *p);
  * Match subject[0..len) (NUL-terminated at len). Negation applies to the
  * result; a negated pattern fills no captures. res may be NULL.
  */
+/* Literals (lower-cased) one of which a subject must hold for p to
+ * match, as osmatch_literals(); 0 when p gives none (negated, PCRE2,
+ * exact). */
+size_t pattern_literals(
+    const struct pattern *p, const char **lits, size_t *lens, size_t max);
+
 bool pattern_match(const struct pattern *p, const char *subject, size_t len,
     struct pattern_result *res, struct pattern_scratch *scratch);
 

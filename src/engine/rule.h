@@ -71,8 +71,14 @@ struct rule_weekday {
 	uint8_t days; /* bit 0 = Sunday */
 };
 
-#define RULE_OPT_NO_LOG      0x01u
-#define RULE_OPT_NO_AR       0x02u
+#define RULE_OPT_NO_LOG 0x01u
+#define RULE_OPT_NO_AR  0x02u
+
+/* Parents with at least this many children get a prefilter (prefilter.h)
+ * that finds the children a line can match in one pass. */
+#define RULE_PREFILTER_MIN 4
+
+struct prefilter;
 #define RULE_OPT_NO_FULL_LOG 0x04u
 #define RULE_OPT_NO_COUNTER  0x08u
 #define RULE_OPT_ALERT_EMAIL 0x10u
@@ -113,6 +119,7 @@ struct rule {
 	bool has_parent_cond;
 	struct rule **children;
 	size_t nchildren, children_cap;
+	struct prefilter *pf; /* which children a line can match, or NULL */
 	/* correlation */
 	unsigned if_matched_sid; /* 0 when unset */
 	struct pattern if_matched_group;

@@ -9,6 +9,7 @@
 
 #include "core/clock.h"
 #include "engine/decoder.h"
+#include "engine/prefilter.h"
 #include "engine/rule_eval.h"
 
 #define EVAL_MAX_DEPTH 64
@@ -208,7 +209,9 @@ conds_match(struct eval *e, const struct rule *r)
 static const struct rule *
 check(struct eval *e, const struct rule *r, int depth)
 {
+	uint64_t bits[PREFILTER_MAX_CANDS / 64];
 	const struct rule *res;
+	bool pre;
 	size_t i;
 
 	if (depth > EVAL_MAX_DEPTH)
@@ -219,7 +222,14 @@ check(struct eval *e, const struct rule *r, int depth)
 		return NULL;
 	if (e->trace != NULL && e->trace->matched != NULL)
 		e->trace->matched(e->trace->ctx, r);
+	/* Children the line cannot match are not tried; a trace shows
+	 * every one tried, as wazuh-logtest does, so it goes without. */
+	pre = r->pf != NULL && e->trace == NULL;
+	if (pre)
+		prefilter_scan(r->pf, e->ev->log, e->ev->log_len, bits);
 	for (i = 0; i < r->nchildren; i++) {
+		if (pre && !((bits[i / 64] >> (i % 64)) & 1))
+			continue;
 		if ((res = check(e, r->children[i], depth + 1)) != NULL) {
 			if (e->parent == NULL && r->id != 0)
 				e->parent = r;

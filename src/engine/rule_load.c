@@ -23,6 +23,7 @@
 #include "core/strparse.h"
 #include "engine/compiled.h"
 #include "engine/corr.h"
+#include "engine/prefilter.h"
 #include "engine/rule.h"
 #include "engine/xmlvar.h"
 
@@ -983,6 +984,8 @@ rule_release(struct rule *r)
 	free(r->dstip.cidrs);
 	free(r->dstip.neg);
 	free(r->watchers);
+	prefilter_free(r->pf);
+	r->pf = NULL;
 	r->nconds = r->nlists = 0;
 	r->srcip.cidrs = r->dstip.cidrs = NULL;
 	r->srcip.neg = r->dstip.neg = NULL;
@@ -1248,6 +1251,38 @@ rule_group_match(const char *pattern, const char *groups)
 }
 
 /* Which rules count the events that end on each rule. */
+/* Child i of parent ctx: the literals of its first condition on the
+ * log that has them, or none. */
+static size_t
+child_lits(size_t i, const char **lits, size_t *lens, size_t max, void *ctx)
+{
+	const struct rule *c = ((const struct rule *)ctx)->children[i];
+	size_t k, n;
+
+	for (k = 0; k < c->nconds; k++)
+		if (c->conds[k].subject == SUBJ_LOG &&
+		    (n = pattern_literals(&c->conds[k].pat, lits, lens, max)) >
+			0)
+			return n;
+	return 0;
+}
+
+/* Rules with many children get a prefilter over their literals. */
+static void
+prefilters_build(struct rule_set *rs)
+{
+	struct rule *p;
+	size_t i;
+
+	for (i = 0; i < rs->nrules; i++) {
+		p = rs->rules[i];
+		prefilter_free(p->pf);
+		p->pf = p->nchildren >= RULE_PREFILTER_MIN
+		    ? prefilter_build(p->nchildren, child_lits, p)
+		    : NULL;
+	}
+}
+
 int
 rule_set_finish(struct rule_set *rs)
 {
@@ -1278,5 +1313,6 @@ rule_set_finish(struct rule_set *rs)
 				return r;
 		}
 	}
+	prefilters_build(rs);
 	return 0;
 }

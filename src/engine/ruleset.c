@@ -173,8 +173,10 @@ ruleset_done(struct ruleset *rs, int r, struct ruleset **out)
 		log_error("no decoders were loaded");
 		r = ARX_ERR_CONFIG;
 	}
-	if (r == 0)
+	if (r == 0) {
+		decoder_set_finish(rs->decoders);
 		r = rule_set_finish(rs->rules);
+	}
 	if (r != 0) {
 		ruleset_free(rs);
 		return r;
