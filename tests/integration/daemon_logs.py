@@ -152,7 +152,16 @@ def child_pids(d):
 def check_child_restart(d):
     """A dead analysis child is started again; the lines it had saved
     its position for are not read twice."""
-    time.sleep(1.5)  # its positions are saved once a second
+    def saved():  # positions are saved once a second: wait for ours
+        try:
+            text = open(os.path.join(TMP, "state", "analysis",
+                                     "positions")).read()
+        except FileNotFoundError:
+            return False
+        return any(l.endswith(" " + LOG) and
+                   int(l.split()[2]) == os.path.getsize(LOG)
+                   for l in text.splitlines())
+    expect(wait(saved, 10), "the child saved its position")
     old = child_pids(d)
     os.kill(old[0], signal.SIGKILL)
     expect(wait(lambda: child_pids(d) not in ([], old), 10) and
