@@ -4,6 +4,7 @@
 #   make check    asan build, every test suite, format check
 #   make release  optimised build in build/release
 #   make bench    arx against sshguard and fail2ban on the reference auth.log
+#   make fuzz     every libFuzzer target for FUZZ_SECONDS (default 60) each
 #   make format   rewrite sources with clang-format
 
 BUILD_PKGS = cmake ninja-build gcc pkg-config libexpat1-dev libpcre2-dev \
@@ -12,7 +13,9 @@ CHECK_PKGS = $(BUILD_PKGS) libcmocka-dev clang-format python3 \
   nftables iptables ipset iproute2 iputils-ping systemd-journal-remote \
   openssh-server openssh-client sshpass
 
-.PHONY: all build demo check release bench format deps-build deps-check clean
+FUZZ_PKGS = $(BUILD_PKGS) clang libclang-rt-14-dev
+
+.PHONY: all build demo check release bench fuzz format deps-build deps-check clean
 
 all: build
 
@@ -45,6 +48,13 @@ check: deps-check
 	@cmake --preset asan >/dev/null
 	@cmake --build --preset asan
 	@ctest --preset asan
+
+fuzz:
+	@scripts/deps.sh $(FUZZ_PKGS)
+	@cmake --preset fuzz >/dev/null
+	@cmake --build --preset fuzz --target fuzz_priv fuzz_ctl fuzz_line \
+	    fuzz_osregex fuzz_json fuzz_conf
+	@scripts/fuzz.sh
 
 format:
 	@clang-format -i $$(scripts/c-sources.sh)

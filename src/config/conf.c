@@ -580,8 +580,11 @@ conf_command_find(const struct arx_conf *conf, const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < conf->ncommands; i++)
-		if (strcmp(conf->commands[i].name, name) == 0)
+	if (name == NULL)
+		return NULL;
+	for (i = 0; i < conf->ncommands; i++) /* a broken one has no name */
+		if (conf->commands[i].name != NULL &&
+		    strcmp(conf->commands[i].name, name) == 0)
 			return &conf->commands[i];
 	return NULL;
 }

@@ -58,7 +58,7 @@ void
 conf_dump_str(
     struct buf *out, const void *obj, const struct conf_elem *e, int depth)
 {
-	const char *s = *FIELD(obj, e, const char *);
+	const char *s = *FIELD(obj, e, char *);
 
 	if (s != NULL)
 		conf_put_elem(out, depth, e->name, s);

@@ -255,8 +255,10 @@ command_close(struct conf_ctx *ctx, const struct xml_node *n, void *obj)
 {
 	const struct conf_command *c = obj, *other;
 
+	if (c->name == NULL)
+		return 0; /* the missing <name> is reported on its own */
 	other = conf_command_find(ctx->conf, c->name);
-	if (other != c) {
+	if (other != NULL && other != c) {
 		conf_err(ctx, n, "command '%s' is already defined at %s:%u",
 		    c->name, other->where.file, other->where.line);
 		return ARX_ERR_CONFIG;

@@ -131,6 +131,10 @@ static const struct bad_case bad_cases[] = {
 	"t.conf:2: <active-response> without <command> may only hold"},
     {"<localfile><location>/var/log/auth.log</location></localfile>\n",
 	"t.conf:2: <localfile> needs <log_format>"},
+    /* found by fuzz_conf: a command without a name, then another one */
+    {"<command><executable>x</executable></command>\n"
+     "<command><name>a</name><executable>y</executable></command>\n",
+	"t.conf:2: <command> needs <name>"},
     {"<localfile><location>/var/log/x</location>\n"
      "<log_format>sylog</log_format></localfile>\n",
 	"t.conf:3: <log_format> has an unknown value 'sylog'; did you mean "
