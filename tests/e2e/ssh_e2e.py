@@ -31,14 +31,17 @@ failure. Needs root, openssh-server, sshpass, nftables, iproute2.
 """
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "integration"))
+from harness import (PROCS, Arxd as _Arxd, ctl, expect, failures,  # noqa
+                     finish, scratch, wait)
 
 BIN = os.path.abspath(sys.argv[1])
 SRC = os.path.abspath(sys.argv[2])
@@ -46,11 +49,8 @@ ARXD, ARX, FD = (os.path.join(BIN, n) for n in ("arxd", "arx",
                                                   "firewall-drop"))
 PID = os.getpid()
 SW, V, A, W = ("arx%s%d" % (n, PID) for n in ("S", "V", "A", "W"))
-TMP = tempfile.mkdtemp(prefix="arx-e2e-")
-os.chmod(TMP, 0o755)  # arxd's analysis child (user arx) reads here
+TMP = scratch("arx-e2e-")
 BASE_S, REPEAT_S = 4, 9  # block, then the repeat offender's block
-failures = []
-PROCS = []
 LATENCY = []
 MONITOR = [None]  # the kernel's set changes, seen from the victim
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -108,12 +108,6 @@ exec /usr/sbin/sshd -D -f {tmp}/sshd_config
 """
 
 
-def expect(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        failures.append(what)
-
-
 def sh(*argv, check=True, timeout=30, **kw):
     return subprocess.run(argv, check=check, capture_output=True, text=True,
                           timeout=timeout, **kw)
@@ -121,15 +115,6 @@ def sh(*argv, check=True, timeout=30, **kw):
 
 def ns(name, *argv, **kw):
     return sh("ip", "netns", "exec", name, *argv, **kw)
-
-
-def wait(cond, limit):
-    t0 = time.time()
-    while time.time() - t0 < limit:
-        if cond():
-            return True
-        time.sleep(0.05)
-    return cond()
 
 
 # ---- the network ----
@@ -241,25 +226,15 @@ class Monitor(threading.Thread):
 
 # ---- arxd, sshd and the attacks ----
 
-class Arxd:
-    def __init__(self):
-        self.p = subprocess.Popen(["ip", "netns", "exec", V, ARXD, "-f", "-c",
-                                   os.path.join(TMP, "arx.conf")],
-                                  stderr=subprocess.PIPE, text=True)
-        PROCS.append(self.p)
-        if not wait(lambda: self.p.poll() is None and arx("status").returncode
-                    == 0, 15):
-            raise RuntimeError("arxd did not start")
-
-    def stop(self, sig=signal.SIGTERM):
-        self.p.send_signal(sig)
-        return self.p.communicate(timeout=60)[1]
+def Arxd():
+    """arxd in the victim's namespace."""
+    return _Arxd(ARXD, os.path.join(TMP, "arx.conf"),
+                 lambda: arx("status").returncode == 0,
+                 prefix=("ip", "netns", "exec", V))
 
 
 def arx(*args):
-    return subprocess.run([ARX, *args, "-s", os.path.join(TMP, "run",
-                                                          "control.sock")],
-                          capture_output=True, text=True, timeout=30)
+    return ctl(ARX, os.path.join(TMP, "run", "control.sock"), *args)
 
 
 def in_set(addr):
@@ -555,24 +530,15 @@ def main():
     expect("Sanitizer" not in err, "arxd exited clean")
     if failures:
         print("arxd said:\n" + err[-6000:])
+    print("e2e.ssh: scenarios took %.0f s" % (time.time() - T0))
     if LATENCY:
         ms = sorted(m for _, _, m in LATENCY)
         print("line-to-block over %d blocks: min %.1f ms, median %.1f ms, "
               "max %.1f ms" % (len(ms), ms[0], ms[len(ms) // 2], ms[-1]))
 
 
-t0 = time.time()
-try:
-    main()
-finally:
-    for p in PROCS:
-        if p.poll() is None:
-            p.kill()
+def leftovers():
     net_down()
-    if os.environ.get("ARX_E2E_KEEP"):
-        print("kept", TMP)
-    else:
-        shutil.rmtree(TMP, ignore_errors=True)
     left = [n for n in sh("ip", "netns", "list").stdout.split()
             if n.endswith(str(PID))]
     links = [l for l in sh("ip", "-o", "link").stdout.splitlines()
@@ -582,7 +548,7 @@ finally:
            "no namespace, interface or process is left behind (the "
            "nftables table went with the victim's namespace)")
 
-print("e2e.ssh: %s in %.0f s" % ("all checks pass" if not failures
-                                 else "%d failed" % len(failures),
-                                 time.time() - t0))
-sys.exit(1 if failures else 0)
+
+T0 = time.time()
+finish("e2e.ssh", main, None if os.environ.get("ARX_E2E_KEEP") else TMP,
+       leftovers)

@@ -13,22 +13,19 @@ root the analysis child runs as user arx and reads the files as such.
 """
 import json
 import os
-import signal
 import subprocess
 import sys
-import tempfile
 import time
+
+from harness import Arxd, ctl, expect, finish, scratch, wait
 
 BIN = os.path.abspath(sys.argv[1])
 SRC = os.path.abspath(sys.argv[2])
 ARXD, ARX, REC = (os.path.join(BIN, n) for n in ("arxd", "arx", "ar_recorder"))
 REMOTE = "/lib/systemd/systemd-journal-remote"
-TMP = tempfile.mkdtemp(prefix="arx-journal-")
-os.chmod(TMP, 0o755)  # the analysis child (user arx) reads here
+TMP = scratch("arx-journal-")
 JDIR = os.path.join(TMP, "journal")
 CONF = os.path.join(TMP, "arx.conf")
-failures = []
-PROCS = []
 STAMP = [int(time.time() * 1e6)]
 
 CONF_TEXT = """<arx_config>
@@ -49,25 +46,8 @@ CONF_TEXT = """<arx_config>
 """
 
 
-def expect(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        failures.append(what)
-
-
 def arx(*args):
-    return subprocess.run([ARX, *args, "-s", os.path.join(TMP, "run",
-                                                          "control.sock")],
-                          capture_output=True, text=True, timeout=30)
-
-
-def wait(cond, limit=5):
-    t0 = time.time()
-    while time.time() - t0 < limit:
-        if cond():
-            return True
-        time.sleep(0.05)
-    return cond()
+    return ctl(ARX, os.path.join(TMP, "run", "control.sock"), *args)
 
 
 def journal(entries, unit="ssh.service"):
@@ -107,18 +87,8 @@ def blocked():
         if r.returncode == 0 else []
 
 
-class Daemon:
-    def __init__(self, env=None):
-        self.p = subprocess.Popen([ARXD, "-f", "-c", CONF], env=env,
-                                  stderr=subprocess.PIPE, text=True)
-        PROCS.append(self.p)
-        if not wait(lambda: self.p.poll() is None and
-                    arx("status").returncode == 0):
-            raise RuntimeError("arxd did not start: " + self.stop())
-
-    def stop(self):
-        self.p.send_signal(signal.SIGTERM)
-        return self.p.communicate(timeout=40)[1]
+def Daemon(env=None):
+    return Arxd(ARXD, CONF, lambda: arx("status").returncode == 0, env=env)
 
 
 def main():
@@ -215,14 +185,4 @@ def system_journal():
            "the system journal is opened")
 
 
-try:
-    main()
-finally:
-    for p in PROCS:
-        if p.poll() is None:
-            p.kill()
-    subprocess.run(["rm", "-rf", TMP])
-
-print("daemon.journal: %s" % ("all checks pass" if not failures
-                              else "%d failed" % len(failures)))
-sys.exit(1 if failures else 0)
+finish("daemon.journal", main, TMP)

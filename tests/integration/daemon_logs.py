@@ -19,6 +19,8 @@ import sys
 import tempfile
 import time
 
+from harness import PROCS, expect, finish, wait
+
 BIN = os.path.abspath(sys.argv[1])
 SRC = os.path.abspath(sys.argv[2])
 ARXD, ARX, REC = (os.path.join(BIN, n) for n in ("arxd", "arx", "ar_recorder"))
@@ -26,8 +28,6 @@ TMP = tempfile.mkdtemp(prefix="arx-logs-")
 os.chmod(TMP, 0o755)  # the analysis child (user arx) reads the logs here
 CONF = os.path.join(TMP, "arx.conf")
 LOG = os.path.join(TMP, "auth.log")
-failures = []
-PROCS = []  # every arxd started, killed at the end whatever happens
 
 CONF_TEXT = """<arx_config>
   <alerts><log_alert_level>3</log_alert_level></alerts>
@@ -66,12 +66,6 @@ def write_conf(timeout="1h", extra="", cmd="rec"):
 
 
 write_conf()
-
-
-def expect(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        failures.append(what)
 
 
 def arx(*args):
@@ -127,26 +121,27 @@ def read_lines():
     return alerts(5710)
 
 
-def wait(cond, limit=5):
-    t0 = time.time()
-    while time.time() - t0 < limit:
-        if cond():
-            return True
-        time.sleep(0.05)
-    return cond()
-
-
 def analysis_stat(name):
     r = arx("status", "--json")
     return json.loads(r.stdout)["analysis"][name] if r.returncode == 0 else -1
 
 
 def child_pids(d):
+    """arxd's analysis child (its other children are response programs,
+    which run as root for their short while)."""
     try:
         t = open("/proc/%d/task/%d/children" % (d.p.pid, d.p.pid)).read()
     except FileNotFoundError:
         return []
-    return [int(k) for k in t.split()]
+    kids = []
+    for k in t.split():
+        try:
+            if os.readlink("/proc/%s/exe" % k) == os.readlink(
+                    "/proc/%d/exe" % d.p.pid):
+                kids.append(int(k))
+        except FileNotFoundError:
+            pass
+    return kids
 
 
 def check_child_restart(d):
@@ -173,8 +168,7 @@ def check_child_restart(d):
 def check_privsep(d):
     """As root, the log-reading child runs as user arx, the parent as
     root, and the child cannot become root again."""
-    kids = open("/proc/%d/task/%d/children" % (d.p.pid, d.p.pid)).read()
-    kids = [int(k) for k in kids.split()]
+    kids = child_pids(d)
     uids = {}
     for k in kids:
         for line in open("/proc/%d/status" % k):
@@ -319,14 +313,4 @@ def main():
            "arxd -i stops cleanly")
 
 
-try:
-    main()
-finally:
-    for p in PROCS:
-        if p.poll() is None:
-            p.kill()
-    subprocess.run(["rm", "-rf", TMP])
-
-print("daemon.logs: %s" % ("all checks pass" if not failures
-                           else "%d failed" % len(failures)))
-sys.exit(1 if failures else 0)
+finish("daemon.logs", main, TMP)

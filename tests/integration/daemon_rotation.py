@@ -19,23 +19,19 @@ followed.
 import json
 import os
 import shutil
-import signal
-import subprocess
 import sys
-import tempfile
 import time
+
+from harness import Arxd, ctl, expect, finish, scratch, wait
 
 BIN = os.path.abspath(sys.argv[1])
 SRC = os.path.abspath(sys.argv[2])
 ARXD, ARX = (os.path.join(BIN, n) for n in ("arxd", "arx"))
-TMP = tempfile.mkdtemp(prefix="arx-rotation-")
-os.chmod(TMP, 0o755)  # the analysis child (user arx) reads here
+TMP = scratch("arx-rotation-")
 LOG = os.path.join(TMP, "auth.log")
 CONF = os.path.join(TMP, "arx.conf")
 N = 12000
 RESTART_AT = 6010  # 6000 = 4 x 1500: renamed at 5999, reopened at 6024
-failures = []
-PROCS = []
 
 CONF_TEXT = """<arx_config>
   <localfile><location>{log}</location><log_format>syslog</log_format>
@@ -48,41 +44,25 @@ CONF_TEXT = """<arx_config>
 """
 
 
-def expect(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        failures.append(what)
-
-
 def status():
-    r = subprocess.run([ARX, "status", "--json", "-s",
-                        os.path.join(TMP, "run", "control.sock")],
-                       capture_output=True, text=True, timeout=30)
+    r = ctl(ARX, os.path.join(TMP, "run", "control.sock"), "status",
+            "--json")
     return json.loads(r.stdout) if r.returncode == 0 else None
 
 
-class Daemon:
+class Daemon(Arxd):
     """Lines read are summed over the daemon's runs: each run's child
     counts from zero."""
     def __init__(self):
-        self.p = subprocess.Popen([ARXD, "-f", "-c", CONF],
-                                  stderr=subprocess.PIPE, text=True)
-        PROCS.append(self.p)
-        t0 = time.time()
-        while time.time() - t0 < 10:
-            s = status()
-            if s and s.get("analysis", {}).get("running"):
-                return
-            time.sleep(0.05)
-        raise RuntimeError("arxd did not start")
+        super().__init__(ARXD, CONF, lambda: (status() or {}).get(
+            "analysis", {}).get("running", False), limit=10)
 
     def lines(self):
         s = status()
         return s["analysis"]["lines"] if s else -1
 
     def stop(self):
-        self.p.send_signal(signal.SIGTERM)
-        err = self.p.communicate(timeout=40)[1]
+        err = super().stop()
         m = [l for l in err.splitlines() if "analysis stopped:" in l]
         return int(m[-1].split("stopped: ")[1].split()[0]) if m else -1, err
 
@@ -94,12 +74,7 @@ def line(i):
 
 
 def wait_read(d, base, want, limit=20):
-    t0 = time.time()
-    while time.time() - t0 < limit:
-        if base + d.lines() >= want:
-            return True
-        time.sleep(0.02)
-    return False
+    return wait(lambda: base + d.lines() >= want, limit, 0.02)
 
 
 def main():
@@ -165,14 +140,4 @@ def odd_input(d, base):
     return 1 + garbage + 3
 
 
-try:
-    main()
-finally:
-    for p in PROCS:
-        if p.poll() is None:
-            p.kill()
-    subprocess.run(["rm", "-rf", TMP])
-
-print("daemon.rotation: %s" % ("all checks pass" if not failures
-                               else "%d failed" % len(failures)))
-sys.exit(1 if failures else 0)
+finish("daemon.rotation", main, TMP)
