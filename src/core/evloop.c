@@ -6,8 +6,10 @@
  * from a callback has its remaining events dropped before dispatch.
  */
 #include <sys/epoll.h>
+#include <sys/signalfd.h>
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -40,6 +42,29 @@ evloop_new(const struct arx_clock *clock)
 		return NULL;
 	}
 	return loop;
+}
+
+int
+evloop_signals_start(struct evloop *loop, struct evio *io, const int *sigs,
+    size_t n, evio_fn *fn, void *ctx)
+{
+	sigset_t set;
+	size_t i;
+	int fd;
+
+	sigemptyset(&set);
+	for (i = 0; i < n; i++)
+		sigaddset(&set, sigs[i]);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0 ||
+	    (fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
+		return ARX_ERR_SYS;
+	evio_init(io, fd, EV_READ, fn, ctx);
+	if (evloop_io_start(loop, io) != 0) {
+		close(fd);
+		io->fd = -1;
+		return ARX_ERR_SYS;
+	}
+	return 0;
 }
 
 const struct arx_clock *

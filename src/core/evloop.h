@@ -49,6 +49,14 @@ struct evtimer {
 /* A new loop reading time from clock (kept, not owned). NULL on failure. */
 struct evloop *evloop_new(const struct arx_clock *clock);
 
+/*
+ * Block the n signals of sigs and have them arrive through a signalfd
+ * that io watches (fn reads struct signalfd_siginfo records from
+ * io->fd). 0, or ARX_ERR_SYS.
+ */
+int evloop_signals_start(struct evloop *loop, struct evio *io, const int *sigs,
+    size_t n, evio_fn *fn, void *ctx);
+
 /* The clock the loop reads time from. */
 const struct arx_clock *evloop_clock(const struct evloop *loop);
 /* Close the loop; started watchers and timers are simply forgotten. */

@@ -332,18 +332,11 @@ kid_tie(pid_t parent)
 static int
 kid_signals(struct kid *k)
 {
-	sigset_t set;
-	int fd;
+	static const int sigs[] = {SIGTERM, SIGINT};
 
 	signal(SIGHUP, SIG_IGN);
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0 ||
-	    (fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
-		return ARX_ERR_SYS;
-	evio_init(&k->sig, fd, EV_READ, kid_on_signal, k);
-	return evloop_io_start(k->loop, &k->sig);
+	return evloop_signals_start(
+	    k->loop, &k->sig, sigs, 2, kid_on_signal, k);
 }
 
 /* Everything up to the first line read; privileges are gone after. */

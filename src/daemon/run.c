@@ -102,19 +102,10 @@ on_signal(struct evloop *loop, struct evio *io, unsigned events)
 static int
 signals_start(struct arxd *a)
 {
-	sigset_t set;
-	int fd;
+	static const int sigs[] = {SIGTERM, SIGINT, SIGHUP};
 
 	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0 ||
-	    (fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
-		return ARX_ERR_SYS;
-	evio_init(&a->sig, fd, EV_READ, on_signal, a);
-	return evloop_io_start(a->loop, &a->sig);
+	return evloop_signals_start(a->loop, &a->sig, sigs, 3, on_signal, a);
 }
 
 static int
