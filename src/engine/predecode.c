@@ -447,7 +447,8 @@ sd_end(const struct pd_line *l, size_t p)
 		else if (depth == 0)
 			break;
 	}
-	return p;
+	/* an escape as the last byte steps past the end */
+	return p < l->len ? p : l->len;
 }
 
 /* RFC 5424 after "<PRI>1 ": TIMESTAMP HOST APP PROCID MSGID SD [MSG]. */
@@ -472,7 +473,7 @@ pd_rfc5424(const struct pd_line *l, size_t p, struct event *ev)
 		ev->hostname = host;
 	if (app.len > 0 && !(app.len == 1 && app.p[0] == '-'))
 		ev->program_name = app;
-	ev->log = l->s + p;
+	ev->log = l->s + (p < l->len ? p : l->len);
 }
 
 /* Length of a "<PRI>" prefix (1-3 digits), or 0. */

@@ -62,6 +62,10 @@ static const struct pd_case pd_cases[] = {
 	"2003-10-11T22:14:15.003Z", "mymachine", "su", "'su root' failed"},
     {"<165>1 2003-10-11T22:14:15.003Z host app 1 ID [a@1 b=\"]\"] msg",
 	"2003-10-11T22:14:15.003Z", "host", "app", "msg"},
+    /* found by fuzz_line: an escape as the last byte of structured data
+     * stepped the message start past the end of the line */
+    {"<38>1 2026-11-25T10:00:00Z h app - - [a b=\"\\", "2026-11-25T10:00:00Z",
+	"h", "app", ""},
     {"Mon Apr 17 18:27:14 2006 1 64.160.42.130 5 /x b _ i r u ftp 0 * c",
 	"Mon Apr 17 18:27:14 2006", NULL, NULL,
 	"1 64.160.42.130 5 /x b _ i r u ftp 0 * c"},
