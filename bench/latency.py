@@ -11,17 +11,17 @@ the namespace and everything in it are removed at the end.
 Usage: bench/latency.py [N]
 """
 import os
-import queue
 import shutil
 import signal
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(TOP, "tests", "e2e"))
+from nftwatch import Watch  # noqa: E402
 BIN = os.path.join(TOP, "build", "release", "bin")
 NS = "arxL%d" % os.getpid()
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
@@ -53,15 +53,7 @@ def main(tmp):
         f.write(CONF.format(bin=BIN, tmp=tmp, top=TOP))
     log = os.path.join(tmp, "auth.log")
     open(log, "w").close()
-    watch = subprocess.Popen(["ip", "netns", "exec", NS, sys.executable,
-                              os.path.join(TOP, "tests", "e2e",
-                                           "nftwatch.py")],
-                             stdout=subprocess.PIPE, text=True)
-    assert watch.stdout.readline().strip() == "ready"
-    events = queue.Queue()
-    threading.Thread(target=lambda: [events.put(l.split())
-                                     for l in watch.stdout],
-                     daemon=True).start()
+    watch = Watch(NS)
     arxd = subprocess.Popen(["ip", "netns", "exec", NS,
                              *os.environ.get("ARX_WRAP", "").split(),
                              os.path.join(BIN, "arxd"), "-f", "-c", conf],
@@ -79,21 +71,14 @@ def main(tmp):
                 f.write("%s vm sshd[%d]: Invalid user u%d from %s port %d\n"
                         % (stamp, 500 + i, i, ip, 40000 + i))
             f.flush()
-            t_set = None
-            while t_set is None and time.monotonic() - t0 < 5:
-                try:
-                    kind, addr, t = events.get(timeout=0.5)
-                except queue.Empty:
-                    continue
-                if kind == "add" and addr == ip:
-                    t_set = float(t)
+            t_set = watch.when(ip, True, t0, 5)
             if t_set is None:
                 print("latency: %s was not blocked within 5 s" % ip)
                 continue
             times.append((t_set - t0) * 1000)
     arxd.send_signal(signal.SIGTERM)
     arxd.wait(timeout=60)
-    watch.kill()
+    watch.close()
     times.sort()
     if not times:
         sys.exit("latency: no block seen")

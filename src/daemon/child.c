@@ -46,7 +46,7 @@ struct child {
 	struct evio io;
 	struct evtimer restart;
 	uint64_t backoff_ms, started_ms;
-	bool ready, stopping, detached;
+	bool ready, stopping;
 	uint64_t stats[PS_NSTATS];
 	unsigned char *msg; /* PRIV_MSG_MAX + 1 */
 	unsigned long violations;
@@ -484,6 +484,15 @@ child_alloc(struct ar_dispatch *d)
 	return c;
 }
 
+static void
+child_free(struct child *c)
+{
+	if (c == NULL)
+		return;
+	free(c->msg);
+	free(c);
+}
+
 int
 child_start(struct evloop *loop, const struct arx_conf *conf,
     const struct child_user *u, bool read_stdin, struct ar_dispatch *d,
@@ -525,8 +534,7 @@ child_stop(struct child *c)
 		(void)kill(c->pid, SIGKILL);
 		child_reap(c);
 	}
-	free(c->msg);
-	free(c);
+	child_free(c);
 }
 
 bool
@@ -539,20 +547,13 @@ child_stats(const struct child *c, uint64_t st[PS_NSTATS])
 struct child *
 child_new_detached(struct ar_dispatch *d)
 {
-	struct child *c = child_alloc(d);
-
-	if (c != NULL)
-		c->detached = true;
-	return c;
+	return child_alloc(d);
 }
 
 void
 child_free_detached(struct child *c)
 {
-	if (c == NULL)
-		return;
-	free(c->msg);
-	free(c);
+	child_free(c);
 }
 
 /* ---- the user and its directory ---- */

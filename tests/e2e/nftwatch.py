@@ -7,9 +7,13 @@ CLOCK_MONOTONIC is the same in every namespace, so the times compare
 with the caller's time.monotonic(). (`nft monitor` would do, but in
 nftables 1.0.6 its cache of sets goes stale and it then drops element
 events.) Prints "ready" once subscribed."""
+import os
+import queue
 import socket
 import struct
+import subprocess
 import sys
+import threading
 import time
 
 NETLINK_NETFILTER, SOL_NETLINK, ADD_MEMBERSHIP = 12, 270, 1
@@ -68,6 +72,49 @@ def main():
                           flush=True)
                 pending = {}
             off += (ln + 3) & ~3
+
+
+class Watch:
+    """For tests: this script run in namespace ns; the changes it reports
+    are kept as (monotonic time, address, present after)."""
+    def __init__(self, ns):
+        self.p = subprocess.Popen(["ip", "netns", "exec", ns, sys.executable,
+                                   os.path.abspath(__file__)],
+                                  stdout=subprocess.PIPE, text=True)
+        if self.p.stdout.readline().strip() != "ready":
+            raise RuntimeError("nftwatch did not start")
+        self.changes = []
+        self.lock = threading.Lock()
+        self.news = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.p.stdout:
+            kind, addr, t = line.split()
+            with self.lock:
+                self.changes.append((float(t), addr, kind == "add"))
+            self.news.put(None)
+
+    def when(self, addr, present, after, limit=0.0):
+        """When addr entered (present) or left the set after `after`,
+        waiting up to limit seconds for it; None if it did not."""
+        end = time.monotonic() + limit
+        while True:
+            with self.lock:
+                for t, a, p in self.changes:
+                    if t >= after and a == addr and p == present:
+                        return t
+            left = end - time.monotonic()
+            if left <= 0:
+                return None
+            try:
+                self.news.get(timeout=min(left, 0.5))
+            except queue.Empty:
+                pass
+
+    def close(self):
+        self.p.kill()
+        self.p.wait()
 
 
 if __name__ == "__main__":

@@ -40,6 +40,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "integration"))
+from nftwatch import Watch  # noqa: E402
 from harness import (PROCS, Arxd as _Arxd, ctl, expect, failures,  # noqa
                      finish, scratch, wait)
 
@@ -193,32 +194,12 @@ class Relay(threading.Thread):
         return found[-1] if found else None
 
 
-class Monitor(threading.Thread):
+class Monitor(Watch):
     """When each address enters and leaves the victim's nftables sets,
     as the kernel notifies it (nftwatch.py, run in the victim)."""
     def __init__(self):
-        super().__init__(daemon=True)
-        self.p = subprocess.Popen(["ip", "netns", "exec", V, sys.executable,
-                                   os.path.join(HERE, "nftwatch.py")],
-                                  stdout=subprocess.PIPE, text=True)
+        super().__init__(V)
         PROCS.append(self.p)
-        if self.p.stdout.readline().strip() != "ready":
-            raise RuntimeError("nftwatch did not start")
-        self.changes = []  # (monotonic time, address, present after)
-        self.lock = threading.Lock()
-
-    def run(self):
-        for line in self.p.stdout:
-            kind, addr, t = line.split()
-            with self.lock:
-                self.changes.append((float(t), addr, kind == "add"))
-
-    def when(self, addr, present, after):
-        with self.lock:
-            for t, a, p in self.changes:
-                if t >= after and a == addr and p == present:
-                    return t
-        return None
 
     def added(self, addr, after):
         return self.when(addr, True, after)
@@ -319,11 +300,7 @@ def nth_line(relay, text, key, n):
 
 
 def measure(addr, t_line, what):
-    monitor = MONITOR[0]
-    t_set = None
-    if t_line is not None:
-        wait(lambda: monitor.added(addr, t_line) is not None, 5)
-        t_set = monitor.added(addr, t_line)
+    t_set = None if t_line is None else MONITOR[0].when(addr, True, t_line, 5)
     if t_set is None:
         expect(False, "%s: %s entered the kernel's set after sshd's line" %
                (what, addr))
@@ -399,11 +376,8 @@ def blocked_checks(what, host, src, dst, rule, t_line):
 
 def lifted_checks(what, host, src, dst, t_set, period):
     """Lifted at its deadline (as the kernel saw it), pings again, 602."""
-    monitor = MONITOR[0]
-    if t_set is not None:
-        wait(lambda: monitor.when(src, False, t_set) is not None,
-             t_set + period + 3 - time.monotonic())
-    gone = None if t_set is None else monitor.when(src, False, t_set)
+    gone = None if t_set is None else MONITOR[0].when(
+        src, False, t_set, t_set + period + 3 - time.monotonic())
     late = None if gone is None else gone - (t_set + period)
     expect(gone is not None and -0.3 < late < 1.0,
            "%s: lifted at its deadline (%s s after it)" %
@@ -494,7 +468,6 @@ def start(relay):
                             repeat=REPEAT_S))
     relay.start()
     MONITOR[0] = Monitor()
-    MONITOR[0].start()
     daemon = Arxd()
     sshd = subprocess.Popen(["ip", "netns", "exec", V, "unshare", "-m",
                              "--propagation", "private", "sh", "-c",

@@ -15,14 +15,15 @@ Needs root, nftables, iptables and ping.
 """
 import json
 import os
-import queue
 import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "e2e"))
+from nftwatch import Watch  # noqa: E402
 from netns import A, close, expect, failures, ns, pings, setup
 
 BIN = os.path.abspath(sys.argv[1])
@@ -169,15 +170,7 @@ def line_to_block(n=20):
     being in the kernel's nftables set (as the kernel notifies it over
     netlink: tests/e2e/nftwatch.py), for n attackers in turn."""
     d = Daemon()
-    watch = subprocess.Popen(["ip", "netns", "exec", A, sys.executable,
-                              os.path.join(os.path.dirname(__file__), "..",
-                                           "e2e", "nftwatch.py")],
-                             stdout=subprocess.PIPE, text=True)
-    assert watch.stdout.readline().strip() == "ready"
-    events = queue.Queue()
-    threading.Thread(target=lambda: [events.put(l.split())
-                                     for l in watch.stdout],
-                     daemon=True).start()
+    watch = Watch(A)
     log = os.path.join(TMP, "auth.log")
     times = []
     for k in range(n):
@@ -190,17 +183,9 @@ def line_to_block(n=20):
                     t0 = time.monotonic()
                 f.write("%s vm sshd[%d]: Invalid user u%d from %s port %d\n"
                         % (stamp, 500 + i, i, ip, 40000 + i))
-        t_set = None
-        while t_set is None and time.monotonic() - t0 < 5:
-            try:
-                kind, addr, t = events.get(timeout=0.5)
-            except queue.Empty:
-                continue
-            if kind == "add" and addr == ip:
-                t_set = float(t)
+        t_set = watch.when(ip, True, t0, 5)
         times.append(((t_set or time.monotonic()) - t0) * 1000)
-    watch.kill()
-    watch.wait()
+    watch.close()
     d.stop(signal.SIGTERM)
     times.sort()
     print("line-to-block (sshd line written -> address in the nftables "
