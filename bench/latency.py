@@ -38,7 +38,8 @@ CONF = """<arx_config>
     <log_format>syslog</log_format></localfile>
   <ruleset><decoder_dir>{top}/ruleset/decoders</decoder_dir>
     <rule_dir>{top}/ruleset/rules</rule_dir></ruleset>
-  <daemon><state_dir>{tmp}/state</state_dir><log_dir>{tmp}/log</log_dir>
+  <daemon><active_response_dir>{ardir}</active_response_dir>
+    <state_dir>{tmp}/state</state_dir><log_dir>{tmp}/log</log_dir>
     <control_socket>{tmp}/run/control.sock</control_socket>
     <max_running>64</max_running></daemon>
 </arx_config>
@@ -50,7 +51,7 @@ def main(tmp):
     subprocess.run(["ip", "-n", NS, "link", "set", "lo", "up"], check=True)
     conf = os.path.join(tmp, "arx.conf")
     with open(conf, "w") as f:
-        f.write(CONF.format(bin=BIN, tmp=tmp, top=TOP))
+        f.write(CONF.format(ardir=BIN, bin=BIN, tmp=tmp, top=TOP))
     log = os.path.join(tmp, "auth.log")
     open(log, "w").close()
     watch = Watch(NS)

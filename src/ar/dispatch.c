@@ -5,6 +5,8 @@
  * and the runner's reports come back here, and so does the log of what
  * was done (active-responses.log).
  */
+#include <sys/stat.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +20,7 @@
 #include "ar/runner.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "exec/exec.h"
 
 #define MAX_BOUND  64  /* responses one rule may trigger */
 #define EXPIRE_MAX 256 /* blocks lifted per timer turn */
@@ -402,15 +405,20 @@ static int
 trigger_check(struct ar_dispatch *d, const struct ar_trigger *t,
     struct arx_addr *a, char *addr)
 {
-	const char *why = NULL;
+	char why[160];
 
 	addr[0] = '\0';
+	why[0] = '\0';
 	if (t->srcip != NULL && t->srcip[0] != '\0' &&
 	    addr_parse_str(t->srcip, a) != 0)
-		why = "srcip is not an address (possible logging attack)";
+		snprintf(why, sizeof(why),
+		    "srcip '%.64s' is not an address (possible logging attack)",
+		    t->srcip);
 	else if (t->user != NULL && !ar_user_safe(t->user))
-		why = "user name refused (possible logging attack)";
-	if (why != NULL) {
+		snprintf(why, sizeof(why),
+		    "user name '%.64s' refused (possible logging attack)",
+		    t->user);
+	if (why[0] != '\0') {
 		refuse(d, NULL, NULL, t->rule->id, why);
 		return ARX_ERR_INVAL;
 	}
@@ -574,12 +582,43 @@ program_path(const struct arx_conf *conf, const struct conf_command *c)
 	return buf_detach(&p);
 }
 
+/* Why the program at path may not be run as root, or NULL when it may:
+ * it must be inside the response directory (as configured: a symlink
+ * there may point elsewhere), and what it names must be a regular,
+ * executable file that only root (or arxd's own user) can change. */
+static const char *
+program_refusal(const char *path, const char *dir)
+{
+	size_t dlen = strlen(dir);
+	struct stat st;
+
+	while (dlen > 1 && dir[dlen - 1] == '/')
+		dlen--;
+	if (!exec_path_ok(path))
+		return "is not an absolute path without . or .. parts";
+	if (strncmp(path, dir, dlen) != 0 || path[dlen] != '/')
+		return "is outside the response directory "
+		       "(<active_response_dir>)";
+	if (stat(path, &st) != 0)
+		return errno == ENOENT ? "does not exist" : strerror(errno);
+	if (!S_ISREG(st.st_mode))
+		return "is not a regular file";
+	if ((st.st_mode & 0111) == 0 || access(path, X_OK) != 0)
+		return "is not executable";
+	if (st.st_uid != 0 && st.st_uid != geteuid())
+		return "is not owned by root";
+	if ((st.st_mode & 022) != 0)
+		return "can be written by group or others";
+	return NULL;
+}
+
 /* Resolve every command's program; those bound to an enabled response
- * must exist and be executable (unless nothing is run). */
+ * must pass program_refusal() (unless nothing is run). */
 static int
 paths_resolve(struct ar_dispatch *d)
 {
 	const struct arx_conf *conf = d->conf;
+	const char *why;
 	size_t i;
 	int rc = 0;
 
@@ -594,12 +633,11 @@ paths_resolve(struct ar_dispatch *d)
 		if ((d->paths[i] = program_path(conf, c)) == NULL)
 			return ARX_ERR_NOMEM;
 		if (d->o.dry_run || response_of(conf, (int)i) == NULL ||
-		    (exec_path_ok(d->paths[i]) &&
-			access(d->paths[i], X_OK) == 0))
+		    (why = program_refusal(d->paths[i], conf->daemon.ar_dir)) ==
+			NULL)
 			continue;
-		log_error("%s:%u: command '%s': program %s is missing or not "
-			  "executable",
-		    c->where.file, c->where.line, c->name, d->paths[i]);
+		log_error("%s:%u: command '%s': program %s %s", c->where.file,
+		    c->where.line, c->name, d->paths[i], why);
 		rc = ARX_ERR_CONFIG;
 	}
 	return rc;

@@ -73,7 +73,8 @@ CONF = """<arx_config>
     <log_format>syslog</log_format></localfile>
   <ruleset><decoder_dir>{src}/ruleset/decoders</decoder_dir>
     <rule_dir>{src}/ruleset/rules</rule_dir></ruleset>
-  <daemon><state_dir>{tmp}/state</state_dir><log_dir>{tmp}/log</log_dir>
+  <daemon><active_response_dir>{ardir}</active_response_dir>
+    <state_dir>{tmp}/state</state_dir><log_dir>{tmp}/log</log_dir>
     <control_socket>{tmp}/run/control.sock</control_socket>
     <node_name>victim</node_name></daemon>
 </arx_config>
@@ -464,7 +465,7 @@ def start(relay):
     with open(os.path.join(TMP, "sshd_config"), "w") as f:
         f.write(SSHD_CONFIG.format(tmp=TMP))
     with open(os.path.join(TMP, "arx.conf"), "w") as f:
-        f.write(CONF.format(fd=FD, tmp=TMP, src=SRC, base=BASE_S,
+        f.write(CONF.format(ardir=BIN, fd=FD, tmp=TMP, src=SRC, base=BASE_S,
                             repeat=REPEAT_S))
     relay.start()
     MONITOR[0] = Monitor()

@@ -50,7 +50,8 @@ CONF_TEXT = """<arx_config>
     <log_format>syslog</log_format></localfile>
   <ruleset><decoder_dir>{src}/ruleset/decoders</decoder_dir>
     <rule_dir>{src}/ruleset/rules</rule_dir></ruleset>
-  <daemon><state_dir>{tmp}/state</state_dir><log_dir>{tmp}/log</log_dir>
+  <daemon><active_response_dir>{ardir}</active_response_dir>
+    <state_dir>{tmp}/state</state_dir><log_dir>{tmp}/log</log_dir>
     <control_socket>{tmp}/run/control.sock</control_socket>
     <lift_on_stop>{lift}</lift_on_stop></daemon>
 </arx_config>
@@ -59,7 +60,7 @@ CONF_TEXT = """<arx_config>
 
 def write_conf(lift="no"):
     with open(CONF, "w") as f:
-        f.write(CONF_TEXT.format(fd=FD, tmp=TMP, lift=lift, src=SRC))
+        f.write(CONF_TEXT.format(ardir=BIN, fd=FD, tmp=TMP, lift=lift, src=SRC))
 
 
 class Daemon:

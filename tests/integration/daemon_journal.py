@@ -40,7 +40,8 @@ CONF_TEXT = """<arx_config>
     <log_format>syslog</log_format></localfile>
   <ruleset><decoder_dir>{src}/ruleset/decoders</decoder_dir>
     <rule_dir>{src}/ruleset/rules</rule_dir></ruleset>
-  <daemon><state_dir>{tmp}/state</state_dir><log_dir>{tmp}/log</log_dir>
+  <daemon><active_response_dir>{ardir}</active_response_dir>
+    <state_dir>{tmp}/state</state_dir><log_dir>{tmp}/log</log_dir>
     <control_socket>{tmp}/run/control.sock</control_socket></daemon>
 </arx_config>
 """
@@ -99,7 +100,7 @@ def main():
     os.chmod(JDIR, 0o755)
     journal(invalid("203.0.113.99", 8, "old"))  # before the first start
     with open(CONF, "w") as f:
-        f.write(CONF_TEXT.format(rec=REC, jdir=JDIR, src=SRC, tmp=TMP))
+        f.write(CONF_TEXT.format(ardir=BIN, rec=REC, jdir=JDIR, src=SRC, tmp=TMP))
     d = Daemon()
     time.sleep(0.5)
     journal(invalid("203.0.113.90", 8, "j"))
@@ -176,7 +177,7 @@ def system_journal():
               "running); the directory form above covers the reading")
         return
     with open(CONF, "w") as f:
-        f.write(CONF_TEXT.format(rec=REC, jdir=JDIR, src=SRC, tmp=TMP)
+        f.write(CONF_TEXT.format(ardir=BIN, rec=REC, jdir=JDIR, src=SRC, tmp=TMP)
                 .replace("journald:" + JDIR, "journald"))
     d = Daemon()
     time.sleep(0.5)

@@ -43,7 +43,8 @@ CONF_TEXT = """<arx_config>
     <socket>{tmp}/syslog.sock</socket></remote>
   <ruleset><decoder_dir>{src}/ruleset/decoders</decoder_dir>
     <rule_dir>{src}/ruleset/rules</rule_dir></ruleset>
-  <daemon><state_dir>{tmp}/state</state_dir><log_dir>{tmp}/log</log_dir>
+  <daemon><active_response_dir>{ardir}</active_response_dir>
+    <state_dir>{tmp}/state</state_dir><log_dir>{tmp}/log</log_dir>
     <control_socket>{tmp}/run/control.sock</control_socket></daemon>
 </arx_config>
 """
@@ -60,7 +61,7 @@ PORT = free_port()
 
 def write_conf(timeout="1h", extra="", cmd="rec"):
     with open(CONF, "w") as f:
-        f.write(CONF_TEXT.format(rec=REC, log=LOG, src=SRC, tmp=TMP,
+        f.write(CONF_TEXT.format(ardir=BIN, rec=REC, log=LOG, src=SRC, tmp=TMP,
                                  timeout=timeout, extra=extra, cmd=cmd,
                                  port=PORT))
 

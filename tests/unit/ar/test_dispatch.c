@@ -419,29 +419,71 @@ test_repeat_offender_restart(void **state)
 	assert_int_equal(fx.ev[k].timeout_s, 2);
 }
 
+/* Each program arxd would refuse to run as root, and why (fx.dir/ar is
+ * the response directory; fx.dir/ar/recorder is a link to a good one). */
 static void
-test_missing_program(void **state)
+test_program_refused(void **state)
 {
+	static const struct {
+		const char *exe; /* relative to fx.dir, or absolute */
+		mode_t mode;     /* 0: do not create */
+		const char *why;
+	} rows[] = {
+	    {"ar/none", 0, "does not exist"},
+	    {"/nonexistent/x", 0,
+		"is outside the response directory (<active_response_dir>)"},
+	    {"other/prog", 0755,
+		"is outside the response directory (<active_response_dir>)"},
+	    {"ar/plain", 0644, "is not executable"},
+	    {"ar/gw", 0775, "can be written by group or others"},
+	    {"ar/ow", 0757, "can be written by group or others"},
+	    {"ar/subdir", 0, "is not a regular file"},
+	};
+	struct ar_dispatch_opts o = {.loop = fx.loop, .clock = clock_real()};
+	char text[1024], path[256], want[512];
 	struct log_capture cap;
 	struct arx_conf *conf;
 	struct ar_dispatch *d;
-	struct ar_dispatch_opts o = {.loop = fx.loop, .clock = clock_real()};
-	static const char text[] =
-	    "<arx_config><command><name>x</name><executable>/nonexistent/x"
-	    "</executable></command><active-response><command>x</command>"
-	    "<location>local</location><rules_id>1</rules_id>"
-	    "</active-response></arx_config>";
+	size_t i;
 
 	(void)state;
-	assert_int_equal(conf_load_mem("x.conf", text, strlen(text), &conf), 0);
-	o.conf = conf;
-	capture_start(&cap);
-	assert_int_equal(ar_dispatch_new(&o, &d), ARX_ERR_CONFIG);
-	capture_stop();
-	assert_captured(&cap,
-	    "x.conf:1: command 'x': program /nonexistent/x "
-	    "is missing or not executable");
-	conf_free(conf);
+	snprintf(path, sizeof(path), "%s/other", fx.dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/ar/subdir", fx.dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		if (rows[i].exe[0] == '/')
+			snprintf(path, sizeof(path), "%s", rows[i].exe);
+		else
+			snprintf(
+			    path, sizeof(path), "%s/%s", fx.dir, rows[i].exe);
+		if (rows[i].mode != 0) {
+			FILE *f = fopen(path, "w");
+
+			assert_non_null(f);
+			fputs("#!/bin/sh\n", f);
+			fclose(f);
+			assert_int_equal(chmod(path, rows[i].mode), 0);
+		}
+		snprintf(text, sizeof(text),
+		    "<arx_config><command><name>x</name><executable>%s"
+		    "</executable></command><active-response><command>x"
+		    "</command><location>local</location><rules_id>1"
+		    "</rules_id></active-response><daemon>"
+		    "<active_response_dir>%s/ar/</active_response_dir>"
+		    "</daemon></arx_config>",
+		    path, fx.dir);
+		assert_int_equal(
+		    conf_load_mem("x.conf", text, strlen(text), &conf), 0);
+		o.conf = conf;
+		capture_start(&cap);
+		assert_int_equal(ar_dispatch_new(&o, &d), ARX_ERR_CONFIG);
+		capture_stop();
+		snprintf(want, sizeof(want),
+		    "x.conf:1: command 'x': program %s %s", path, rows[i].why);
+		assert_captured(&cap, want);
+		conf_free(conf);
+	}
 }
 
 int
@@ -459,7 +501,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(
 		test_repeat_offender_restart, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
-		test_missing_program, setup, teardown),
+		test_program_refused, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
