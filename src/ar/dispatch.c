@@ -686,6 +686,7 @@ static int
 journal_start(struct ar_dispatch *d)
 {
 	struct ar_table_stats ts;
+	char copy[1100];
 	int rc;
 
 	if (d->o.journal_path == NULL)
@@ -697,6 +698,11 @@ journal_start(struct ar_dispatch *d)
 		    d->o.journal_path, arx_strerror(rc));
 		return rc;
 	}
+	if (d->st.journal_bad > 0 &&
+	    ar_journal_set_aside(d->o.journal_path, copy, sizeof(copy)) == 0)
+		log_warn("%s: %u damaged records skipped, every other one "
+			 "restored; the file as it was is kept as %s",
+		    d->o.journal_path, d->st.journal_bad, copy);
 	if ((rc = ar_journal_open(d->o.journal_path, &d->journal)) != 0) {
 		log_error("cannot open the block journal %s: %s",
 		    d->o.journal_path, arx_strerror(rc));

@@ -15,6 +15,7 @@
 
 #include "ar/journal.h"
 #include "core/buf.h"
+#include "core/crc32.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "core/strparse.h"
@@ -148,11 +149,52 @@ emit_one(const struct ar_block *b, void *ctx)
 		e->r = e->fn(e->rp->names[b->cmd], b, e->ctx);
 }
 
+/* Eight lower-case hex digits, as record_end() writes them. */
+static bool
+hex32(const char *s, uint32_t *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	uint32_t v = 0;
+
+	for (int i = 0; i < 8; i++) {
+		const char *d = s[i] ? strchr(digits, s[i]) : NULL;
+
+		if (d == NULL)
+			return false;
+		v = v << 4 | (uint32_t)(d - digits);
+	}
+	*out = v;
+	return s[8] == '\0';
+}
+
+/* Check a record's " ~crc" ending and cut it off; the reason it is
+ * damaged, or NULL. Records without one are an older journal's and are
+ * taken only until the first record that has one (*sums). */
+static const char *
+record_check(char *line, bool *sums)
+{
+	char *tilde = strrchr(line, '~');
+	uint32_t want;
+
+	if (tilde == NULL || tilde == line || tilde[-1] != ' ' ||
+	    strlen(tilde + 1) != 8)
+		return *sums ? " (no checksum)" : NULL;
+	if (!hex32(tilde + 1, &want))
+		return " (no checksum)";
+	*sums = true;
+	tilde[-1] = '\0';
+	if (crc32_of(line, (size_t)(tilde - 1 - line)) != want)
+		return " (checksum mismatch)";
+	return NULL;
+}
+
 static int
 replay_file(FILE *f, const char *path, struct replay *rp, unsigned *nbad)
 {
 	char line[JOURNAL_REC_MAX + 2];
 	unsigned long lineno = 0;
+	const char *why;
+	bool sums = false;
 	size_t len;
 
 	while (fgets(line, sizeof(line), f) != NULL) {
@@ -169,9 +211,12 @@ replay_file(FILE *f, const char *path, struct replay *rp, unsigned *nbad)
 			continue;
 		}
 		line[len - 1] = '\0';
-		if (replay_line(rp, line) != 0) {
-			log_warn(
-			    "%s:%lu: damaged record, skipped", path, lineno);
+		if ((why = record_check(line, &sums)) == NULL &&
+		    replay_line(rp, line) != 0)
+			why = "";
+		if (why != NULL) {
+			log_warn("%s:%lu: damaged record%s, skipped", path,
+			    lineno, why);
 			(*nbad)++;
 		}
 	}
@@ -232,6 +277,18 @@ out:
 }
 
 int
+ar_journal_set_aside(const char *path, char *copy, size_t size)
+{
+	if ((size_t)snprintf(copy, size, "%s.damaged", path) >= size)
+		return ARX_ERR_TOOBIG;
+	if ((unlink(copy) != 0 && errno != ENOENT) || link(path, copy) != 0) {
+		log_error("%s: cannot keep a copy: %s", copy, strerror(errno));
+		return ARX_ERR_SYS;
+	}
+	return 0;
+}
+
+int
 ar_journal_open(const char *path, struct ar_journal **out)
 {
 	struct ar_journal *j = calloc(1, sizeof(*j));
@@ -259,6 +316,22 @@ ar_journal_close(struct ar_journal *j)
 	free(j);
 }
 
+/* End the record that starts at the last newline of b (or at its start)
+ * with " ~" and the CRC-32 of its text, then a newline; r is the result
+ * of writing the text. */
+static int
+record_end(struct buf *b, int r)
+{
+	size_t start = b->len;
+
+	if (r != 0)
+		return r;
+	while (start > 0 && b->data[start - 1] != '\n')
+		start--;
+	return buf_printf(
+	    b, " ~%08" PRIx32 "\n", crc32_of(b->data + start, b->len - start));
+}
+
 static int
 format_add(struct buf *b, const char *command, const struct ar_block *blk)
 {
@@ -271,8 +344,9 @@ format_add(struct buf *b, const char *command, const struct ar_block *blk)
 		strcpy(exp, "never");
 	else
 		snprintf(exp, sizeof(exp), "%" PRId64, blk->expires_ms);
-	return buf_printf(b, "add %s %s %" PRId64 " %s %u\n", command, addr,
-	    blk->added_ms, exp, blk->offences);
+	return record_end(b,
+	    buf_printf(b, "add %s %s %" PRId64 " %s %u", command, addr,
+		blk->added_ms, exp, blk->offences));
 }
 
 /* Write one whole record and make it durable before returning. */
@@ -318,7 +392,8 @@ ar_journal_del(
 	buf_init(&b, JOURNAL_REC_MAX);
 	addr_format(a, addr, sizeof(addr));
 	if (name_ok(command) &&
-	    (r = buf_printf(&b, "del %s %s\n", command, addr)) == 0)
+	    (r = record_end(&b, buf_printf(&b, "del %s %s", command, addr))) ==
+		0)
 		r = journal_put(j, &b);
 	buf_release(&b);
 	return r;
@@ -333,8 +408,9 @@ format_offence(struct buf *b, const char *command, const struct arx_addr *a,
 	if (!name_ok(command) || o->count == 0)
 		return ARX_ERR_INVAL;
 	addr_format(a, addr, sizeof(addr));
-	return buf_printf(b, "off %s %s %u %" PRId64 "\n", command, addr,
-	    o->count, o->last_ms);
+	return record_end(b,
+	    buf_printf(b, "off %s %s %u %" PRId64, command, addr, o->count,
+		o->last_ms));
 }
 
 int

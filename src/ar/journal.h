@@ -3,16 +3,21 @@
  * a crash or SIGKILL. An append-only text file, one record per change,
  * written with O_APPEND and fsync'd before the change is acted on:
  *
- *   add <command> <address> <added_ms> <expires_ms|never> <offences>
- *   del <command> <address>
- *   off <command> <address> <count> <last_ms>
+ *   add <command> <address> <added_ms> <expires_ms|never> <offences> ~<crc>
+ *   del <command> <address> ~<crc>
+ *   off <command> <address> <count> <last_ms> ~<crc>
  *
  * An off record keeps what is known of an address's offences once its
  * block is lifted, so a restart does not turn a repeat offender back
  * into a first offender.
+ * Every record ends with " ~" and the CRC-32 of its text (8 hex
+ * digits), so a record damaged on disk is told from one that was
+ * written even when it still parses; records without one are taken only
+ * at the start of a file (a journal of an older arx).
  * Loading replays the records in order; a damaged line (a torn last
- * write, an edit by hand) is reported as path:line, counted and skipped,
- * and loses nothing else. When the file has grown well past the live
+ * write, a checksum that does not match, an edit by hand) is reported as
+ * path:line with the reason, counted and skipped, and loses nothing
+ * else. When the file has grown well past the live
  * set it is rewritten from the table: a new file is written, fsync'd and
  * renamed over the old one, so a crash leaves one whole journal or the
  * other. Blocks are named by command name, not by index, so a reload
@@ -41,6 +46,14 @@ typedef int (*ar_journal_off_fn)(const char *command, const struct arx_addr *a,
  */
 int ar_journal_load(const char *path, ar_journal_fn fn,
     ar_journal_off_fn off_fn, void *ctx, unsigned *nbad);
+
+/*
+ * Keep the journal at path, as it is now, as "<path>.damaged" (a hard
+ * link, replacing an older copy; the name is written to copy), so the
+ * records a load had to skip can be looked at after the rewrite that
+ * drops them.
+ */
+int ar_journal_set_aside(const char *path, char *copy, size_t size);
 
 /* Open path for appending (created 0600 if missing). */
 int ar_journal_open(const char *path, struct ar_journal **out);

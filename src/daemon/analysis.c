@@ -187,6 +187,9 @@ saved_pos(struct analysis *a, const char *path, struct logsrc_pos *out)
 		*sp = '\0';
 		if (logsrc_pos_parse(line, out) == 0)
 			return out;
+		log_warn("%s: damaged position of %s (\"%s\"): the file is "
+			 "taken as new",
+		    a->pos_path, path, line);
 	}
 	return NULL;
 }

@@ -100,6 +100,65 @@ test_replay(void **state)
 	rmdir(dir);
 }
 
+/* A record damaged on disk that still parses (one digit changed) is
+ * caught by its checksum; the records around it are kept; a journal of
+ * an older arx (no checksums) still loads; set_aside keeps a copy. */
+static void
+test_checksum(void **state)
+{
+	char dir[] = "/tmp/arx-journal-XXXXXX", path[64], copy[96], *p;
+	struct ar_block b1 = blk("192.0.2.6", 1000, 601000, 1);
+	struct ar_block b2 = blk("192.0.2.7", 1000, 601000, 1);
+	struct ar_block b3 = blk("192.0.2.8", 1000, 601000, 1);
+	char text[512];
+	struct log_capture lc;
+	struct ar_journal *j;
+	struct seen s;
+	unsigned nbad;
+	size_t n;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/blocks", dir);
+	assert_int_equal(ar_journal_open(path, &j), 0);
+	assert_int_equal(ar_journal_add(j, "fw", &b1), 0);
+	assert_int_equal(ar_journal_add(j, "fw", &b2), 0);
+	assert_int_equal(ar_journal_add(j, "fw", &b3), 0);
+	ar_journal_close(j);
+	f = fopen(path, "r+");
+	n = fread(text, 1, sizeof(text) - 1, f);
+	text[n] = '\0';
+	/* 192.0.2.7's expiry 601000 becomes 901000: still a good record. */
+	p = strstr(text, "192.0.2.7 1000 601000");
+	assert_non_null(p);
+	p[15] = '9';
+	rewind(f);
+	fwrite(text, 1, n, f);
+	fclose(f);
+	capture_start(&lc);
+	load(path, &s, &nbad);
+	capture_stop();
+	assert_captured(&lc, "blocks:2: damaged record (checksum mismatch)");
+	assert_int_equal(nbad, 1);
+	assert_int_equal(s.n, 2);
+	assert_null(strstr(s.text, "192.0.2.7"));
+	assert_int_equal(ar_journal_set_aside(path, copy, sizeof(copy)), 0);
+	assert_int_equal(access(copy, R_OK), 0);
+	unlink(copy);
+
+	/* An older journal: no checksums at all. */
+	f = fopen(path, "w");
+	fputs(
+	    "add fw 192.0.2.6 1000 601000 1\nadd fw 192.0.2.9 1 never 2\n", f);
+	fclose(f);
+	load(path, &s, &nbad);
+	assert_int_equal(nbad, 0);
+	assert_int_equal(s.n, 2);
+	unlink(path);
+	rmdir(dir);
+}
+
 static void
 test_rewrite(void **state)
 {
@@ -202,6 +261,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_replay),
 	    cmocka_unit_test(test_rewrite),
+	    cmocka_unit_test(test_checksum),
 	    cmocka_unit_test(test_offences),
 	};
 
