@@ -36,6 +36,7 @@ struct ar_dispatch {
 	const char **names; /* per command: its name, for the journal */
 	struct evtimer timer;
 	struct ar_dispatch_stats st;
+	struct log_limit refuse_limit; /* refusals logged: 20 a second */
 };
 
 static void
@@ -300,9 +301,22 @@ refuse(struct ar_dispatch *d, const char *command, const char *addr,
 	    .why = why,
 	};
 
+	unsigned long held;
+
 	d->st.refused++;
-	log_warn("response %s for %s (rule %u) not run: %s",
-	    command ? command : "-", addr ? addr : "-", rule_id, why);
+	if (!log_limit_pass(
+		&d->refuse_limit, clock_wall_ms(d->o.clock), &held)) {
+		emit(d, &ev);
+		return;
+	}
+	if (held > 0)
+		log_warn("response %s for %s (rule %u) not run: %s (%lu more "
+			 "refused since the last message)",
+		    command ? command : "-", addr ? addr : "-", rule_id, why,
+		    held);
+	else
+		log_warn("response %s for %s (rule %u) not run: %s",
+		    command ? command : "-", addr ? addr : "-", rule_id, why);
 	emit(d, &ev);
 }
 
@@ -728,6 +742,7 @@ ar_dispatch_new(const struct ar_dispatch_opts *o, struct ar_dispatch **out)
 	if (d == NULL)
 		return ARX_ERR_NOMEM;
 	d->o = *o;
+	d->refuse_limit = (struct log_limit)LOG_LIMIT_INIT(20, 1000);
 	d->o.journal_path = NULL;
 	d->o.arlog_path = NULL;
 	d->conf = o->conf;

@@ -3,7 +3,10 @@
  * hash index and in a min-heap by deadline; and offence history, each in
  * a hash index and on a recency list whose tail is forgotten first. Slots
  * are found by 32-bit indices, so the slabs are allocated once and never
- * move.
+ * move. Nothing is written at creation: the slabs and hash heads come
+ * zeroed from calloc (a head holds index + 1, 0 for none) and slots are
+ * handed out from a high-water mark, so an idle table of a million
+ * entries costs address space, not memory.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -38,21 +41,23 @@ struct hist {
 };
 
 struct index {
-	uint32_t *heads;
+	uint32_t *heads; /* index + 1 of each chain's first slot, 0: none */
 	uint32_t mask;
 	char *base;
 	size_t stride;
+	uint32_t free; /* released slots, threaded through hnext */
+	uint32_t hw;   /* slots [0, hw) have been handed out once */
+	uint32_t max;
 };
 
 struct ar_table {
 	struct act *act;
 	size_t max_act, nact;
-	uint32_t act_free;
 	uint32_t *heap;
 	struct index act_ix;
 	struct hist *hist;
 	size_t max_hist, nhist;
-	uint32_t hist_free, head, tail;
+	uint32_t head, tail;
 	struct index hist_ix;
 	unsigned long refused_full, history_evicted;
 };
@@ -90,20 +95,22 @@ ix_init(struct index *ix, size_t max, void *base, size_t stride)
 
 	while (n < max)
 		n <<= 1;
-	ix->heads = malloc(n * sizeof(*ix->heads));
+	ix->heads = calloc(n, sizeof(*ix->heads));
 	if (ix->heads == NULL)
 		return ARX_ERR_NOMEM;
-	memset(ix->heads, 0xff, n * sizeof(*ix->heads));
 	ix->mask = (uint32_t)(n - 1);
 	ix->base = base;
 	ix->stride = stride;
+	ix->free = NIL;
+	ix->hw = 0;
+	ix->max = (uint32_t)max;
 	return 0;
 }
 
 static uint32_t
 ix_find(const struct index *ix, const struct ar_key *k)
 {
-	uint32_t i = ix->heads[key_hash(k) & ix->mask];
+	uint32_t i = ix->heads[key_hash(k) & ix->mask] - 1;
 
 	while (i != NIL && !key_equal(&ix_slot(ix, i)->key, k))
 		i = ix_slot(ix, i)->hnext;
@@ -116,43 +123,41 @@ ix_insert(struct index *ix, uint32_t i)
 	struct slot *s = ix_slot(ix, i);
 	uint32_t *head = &ix->heads[key_hash(&s->key) & ix->mask];
 
-	s->hnext = *head;
-	*head = i;
+	s->hnext = *head - 1;
+	*head = i + 1;
 }
 
 static void
 ix_remove(struct index *ix, uint32_t i)
 {
 	struct slot *s = ix_slot(ix, i);
-	uint32_t *p = &ix->heads[key_hash(&s->key) & ix->mask];
+	uint32_t *head = &ix->heads[key_hash(&s->key) & ix->mask];
+	uint32_t j = *head - 1;
 
-	while (*p != i)
-		p = &ix_slot(ix, *p)->hnext;
-	*p = s->hnext;
+	if (j == i) {
+		*head = s->hnext + 1;
+		return;
+	}
+	while (ix_slot(ix, j)->hnext != i)
+		j = ix_slot(ix, j)->hnext;
+	ix_slot(ix, j)->hnext = s->hnext;
 }
 
-/* Free list of a slab, threaded through hnext. */
+/* A slot for k: a released one, else the next never used; NIL if the
+ * slab is full. */
 static uint32_t
-slab_init(struct index *ix, size_t max)
+slab_take(struct index *ix, const struct ar_key *k)
 {
-	size_t i;
-
-	for (i = 0; i < max; i++)
-		ix_slot(ix, (uint32_t)i)->hnext =
-		    i + 1 < max ? (uint32_t)(i + 1) : NIL;
-	return max > 0 ? 0 : NIL;
-}
-
-static uint32_t
-slab_take(struct index *ix, uint32_t *free_list, const struct ar_key *k)
-{
-	uint32_t i = *free_list;
+	uint32_t i = ix->free;
 	struct slot *s;
 
-	if (i == NIL)
+	if (i != NIL)
+		ix->free = ix_slot(ix, i)->hnext;
+	else if (ix->hw < ix->max)
+		i = ix->hw++;
+	else
 		return NIL;
 	s = ix_slot(ix, i);
-	*free_list = s->hnext;
 	s->key = *k;
 	s->used = 1;
 	ix_insert(ix, i);
@@ -160,14 +165,14 @@ slab_take(struct index *ix, uint32_t *free_list, const struct ar_key *k)
 }
 
 static void
-slab_put(struct index *ix, uint32_t *free_list, uint32_t i)
+slab_put(struct index *ix, uint32_t i)
 {
 	struct slot *s = ix_slot(ix, i);
 
 	ix_remove(ix, i);
 	s->used = 0;
-	s->hnext = *free_list;
-	*free_list = i;
+	s->hnext = ix->free;
+	ix->free = i;
 }
 
 /* Min-heap of active slots by deadline. */
@@ -264,14 +269,14 @@ hist_get(struct ar_table *t, const struct ar_key *k)
 	if (i != NIL) {
 		hist_unlink(t, i);
 	} else {
-		if (t->hist_free == NIL) {
+		if (t->nhist == t->max_hist) {
 			i = t->tail;
 			hist_unlink(t, i);
-			slab_put(&t->hist_ix, &t->hist_free, i);
+			slab_put(&t->hist_ix, i);
 			t->nhist--;
 			t->history_evicted++;
 		}
-		i = slab_take(&t->hist_ix, &t->hist_free, k);
+		i = slab_take(&t->hist_ix, k);
 		t->hist[i].off = (struct ar_offence){0, 0};
 		t->nhist++;
 	}
@@ -296,8 +301,6 @@ ar_table_new(size_t max_active, size_t max_history)
 	    ix_init(&t->act_ix, max_active, t->act, sizeof(*t->act)) != 0 ||
 	    ix_init(&t->hist_ix, max_history, t->hist, sizeof(*t->hist)) != 0)
 		goto fail;
-	t->act_free = slab_init(&t->act_ix, max_active);
-	t->hist_free = slab_init(&t->hist_ix, max_history);
 	t->head = t->tail = NIL;
 	return t;
 fail:
@@ -322,7 +325,7 @@ static int
 act_insert(struct ar_table *t, const struct ar_block *b)
 {
 	struct ar_key k = {b->cmd, b->addr};
-	uint32_t i = slab_take(&t->act_ix, &t->act_free, &k);
+	uint32_t i = slab_take(&t->act_ix, &k);
 
 	if (i == NIL) {
 		t->refused_full++;
@@ -353,7 +356,7 @@ ar_table_add(struct ar_table *t, unsigned cmd, const struct arx_addr *a,
 	struct hist *h;
 	int r;
 
-	if (i == NIL && t->act_free == NIL) {
+	if (i == NIL && t->nact == t->max_act) {
 		t->refused_full++;
 		return ARX_ERR_TOOBIG;
 	}
@@ -406,7 +409,7 @@ ar_table_remove(struct ar_table *t, unsigned cmd, const struct arx_addr *a,
 	if (out != NULL)
 		*out = t->act[i].b;
 	heap_delete(t, t->act[i].heap);
-	slab_put(&t->act_ix, &t->act_free, i);
+	slab_put(&t->act_ix, i);
 	return 0;
 }
 
@@ -437,7 +440,7 @@ ar_table_expire(
 		i = t->heap[0];
 		out[n++] = t->act[i].b;
 		heap_delete(t, 0);
-		slab_put(&t->act_ix, &t->act_free, i);
+		slab_put(&t->act_ix, i);
 	}
 	return n;
 }

@@ -194,3 +194,21 @@ log_emit(enum log_level level, const char *func, const char *fmt, ...)
 	log_emitv(level, func, fmt, ap);
 	va_end(ap);
 }
+
+bool
+log_limit_pass(struct log_limit *l, long long now_ms, unsigned long *suppressed)
+{
+	if (l->window_ms < 0 || now_ms < l->window_ms ||
+	    now_ms - l->window_ms >= (long long)l->period_ms) {
+		l->window_ms = now_ms;
+		l->used = 0;
+	}
+	if (l->used >= l->burst) {
+		l->held++;
+		return false;
+	}
+	l->used++;
+	*suppressed = l->held;
+	l->held = 0;
+	return true;
+}

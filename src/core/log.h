@@ -13,6 +13,7 @@
 #define ARX_CORE_LOG_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 enum log_level {
@@ -49,6 +50,30 @@ void log_emitv(enum log_level level, const char *func, const char *fmt,
  * written as \\, \n, \r, \t, \xNN. Returns the length written.
  */
 size_t log_escape(char *dst, size_t dst_size, const char *src, size_t len);
+
+/*
+ * A per-call-site limit for messages an attacker can cause at will (a
+ * refused response per forged line): at most `burst` messages in each
+ * period of `period_ms`; the rest are counted. log_limit_pass() says
+ * whether to emit now; when it does after a quiet spell, *suppressed is
+ * how many were held back since the last one emitted (to be said in it).
+ * The caller's clock drives it, so replay and tests are deterministic.
+ */
+struct log_limit {
+	unsigned burst;
+	unsigned period_ms;
+	long long window_ms; /* start of the current period */
+	unsigned used;       /* messages emitted in it */
+	unsigned long held;  /* held back since the last one emitted */
+};
+
+#define LOG_LIMIT_INIT(burst, period_ms)       \
+	{                                      \
+		(burst), (period_ms), -1, 0, 0 \
+	}
+
+bool log_limit_pass(
+    struct log_limit *l, long long now_ms, unsigned long *suppressed);
 
 #define log_error(...)   log_emit(LOG_LVL_ERROR, NULL, __VA_ARGS__)
 #define log_warn(...)    log_emit(LOG_LVL_WARN, NULL, __VA_ARGS__)

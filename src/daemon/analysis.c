@@ -805,6 +805,20 @@ listener_stats(const struct analysis *a, uint64_t *st)
 	}
 }
 
+/* What correlation holds and what its caps made it drop. */
+static void
+corr_stats_put(const struct analysis *a, uint64_t st[PS_NSTATS])
+{
+	struct corr_stats cs;
+
+	if (a->corr == NULL)
+		return;
+	corr_get_stats(a->corr, &cs);
+	st[PS_CORR_BUCKETS] = cs.buckets;
+	st[PS_CORR_EVICTED] = cs.evicted_buckets + cs.evicted_events;
+	st[PS_FTS_DROPPED] = cs.dropped_fts;
+}
+
 void
 analysis_stats(const struct analysis *a, uint64_t st[PS_NSTATS])
 {
@@ -832,6 +846,7 @@ analysis_stats(const struct analysis *a, uint64_t st[PS_NSTATS])
 	st[PS_FIRED] = a->fired;
 	st[PS_SUPPRESSED] = a->suppressed;
 	st[PS_TRIGGERS] = a->triggers;
+	corr_stats_put(a, st);
 	st[PS_FILES] = a->nsrc;
 	if (a->w != NULL) {
 		st[PS_WRITTEN] = a->w->nwritten;

@@ -26,6 +26,9 @@ const char *const priv_stat_names[PS_NSTATS] = {
     [PS_WRITE_ERRORS] = "alert_errors",
     [PS_TRIGGERS] = "triggers",
     [PS_FILES] = "files",
+    [PS_CORR_BUCKETS] = "correlation_buckets",
+    [PS_CORR_EVICTED] = "correlation_dropped",
+    [PS_FTS_DROPPED] = "first_seen_dropped",
 };
 
 /* ---- encoding ---- */

@@ -59,6 +59,9 @@ enum priv_stat {
 	PS_WRITE_ERRORS,   /* alerts that could not be written */
 	PS_TRIGGERS,       /* alerts handed to active response */
 	PS_FILES,          /* files followed now */
+	PS_CORR_BUCKETS,   /* correlation buckets held now */
+	PS_CORR_EVICTED,   /* buckets and events dropped at the caps */
+	PS_FTS_DROPPED,    /* first-time-seen values dropped at the cap */
 	PS_NSTATS
 };
 

@@ -91,10 +91,33 @@ test_long_message_is_cut(void **state)
 	assert_non_null(strstr(c.text, "...\n"));
 }
 
+/* 3 a second: the 4th and 5th are held, the first after the period
+ * says 2 were; a clock going back starts a new period. */
+static void
+test_limit(void **state)
+{
+	struct log_limit l = LOG_LIMIT_INIT(3, 1000);
+	unsigned long held = 99;
+
+	(void)state;
+	assert_true(log_limit_pass(&l, 5000, &held));
+	assert_int_equal(held, 0);
+	assert_true(log_limit_pass(&l, 5001, &held));
+	assert_true(log_limit_pass(&l, 5999, &held));
+	assert_false(log_limit_pass(&l, 5999, &held));
+	assert_false(log_limit_pass(&l, 5999, &held));
+	assert_true(log_limit_pass(&l, 6000, &held));
+	assert_int_equal(held, 2);
+	assert_true(log_limit_pass(&l, 6001, &held));
+	assert_int_equal(held, 0);
+	assert_true(log_limit_pass(&l, 10, &held));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_limit),
 	    cmocka_unit_test(test_escape_controls),
 	    cmocka_unit_test(test_escape_nul_and_utf8),
 	    cmocka_unit_test(test_escape_truncates_whole_escapes),
