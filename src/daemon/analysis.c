@@ -846,6 +846,7 @@ analysis_stats(const struct analysis *a, uint64_t st[PS_NSTATS])
 	st[PS_FIRED] = a->fired;
 	st[PS_SUPPRESSED] = a->suppressed;
 	st[PS_TRIGGERS] = a->triggers;
+	st[PS_PATTERN_LIMITS] = a->scratch.nlimit;
 	corr_stats_put(a, st);
 	st[PS_FILES] = a->nsrc;
 	if (a->w != NULL) {

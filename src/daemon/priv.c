@@ -29,6 +29,7 @@ const char *const priv_stat_names[PS_NSTATS] = {
     [PS_CORR_BUCKETS] = "correlation_buckets",
     [PS_CORR_EVICTED] = "correlation_dropped",
     [PS_FTS_DROPPED] = "first_seen_dropped",
+    [PS_PATTERN_LIMITS] = "pattern_limits",
 };
 
 /* ---- encoding ---- */

@@ -62,6 +62,7 @@ enum priv_stat {
 	PS_CORR_BUCKETS,   /* correlation buckets held now */
 	PS_CORR_EVICTED,   /* buckets and events dropped at the caps */
 	PS_FTS_DROPPED,    /* first-time-seen values dropped at the cap */
+	PS_PATTERN_LIMITS, /* matches abandoned at their match limit */
 	PS_NSTATS
 };
 

@@ -24,6 +24,14 @@ struct dec_run {
 	long regex_prev; /* after the previous regex of a chain */
 };
 
+/* Who matches next, for a match abandoned at its limit. */
+static void
+dec_at(struct dec_run *r, const struct decoder *d)
+{
+	if (r->scratch != NULL)
+		r->scratch->at_decoder = d;
+}
+
 /* Match p on the log from offset base; *after = the OSSEC "after" index. */
 static bool
 dec_match(struct dec_run *r, const struct pattern *p, long base, long *after,
@@ -106,6 +114,7 @@ dec_regex_chain(
 
 	for (; i < n; i++) {
 		d = nodes[i];
+		dec_at(r, d);
 		if (d->plugin != DEC_PLUGIN_NONE)
 			dec_plugin(r, d);
 		else if (d->regex.type == PAT_NONE)
@@ -138,6 +147,7 @@ dec_pick_child(struct dec_run *r, const struct decoder *top)
 		prefilter_scan(top->child_pf, r->ev->log, r->ev->log_len, bits);
 	while (i < n) {
 		c = top->children[i];
+		dec_at(r, c);
 		if (c->prematch.type == PAT_NONE) {
 			r->cmatch = r->pmatch;
 			return i;
@@ -165,6 +175,7 @@ dec_top_matches(struct dec_run *r, const struct decoder *d)
 	const struct event *ev = r->ev;
 
 	r->pmatch = 0;
+	dec_at(r, d);
 	if (span_is_set(ev->program_name) &&
 	    !pattern_match(&d->program_name, ev->program_name.p,
 		ev->program_name.len, NULL, r->scratch))
@@ -187,6 +198,8 @@ decoder_decode(const struct decoder_set *set, struct event *ev,
 	bool pre = with_pn && set->pn_pf != NULL;
 	struct decoder *top;
 
+	if (scratch != NULL)
+		scratch->at_rule = NULL;
 	if (pre) /* the decoders this program name can match, in one pass */
 		prefilter_scan(
 		    set->pn_pf, ev->program_name.p, ev->program_name.len, bits);

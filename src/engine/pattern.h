@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/log.h"
 #include "core/strparse.h"
 #include "engine/osregex.h"
 
@@ -28,6 +29,7 @@ enum pattern_type {
 struct pattern {
 	enum pattern_type type;
 	bool negate;
+	char *text; /* the source, for reports (arx patterns) */
 	union {
 		struct osregex *re;
 		struct osmatch *m;
@@ -44,11 +46,23 @@ struct pattern_result {
 	struct span caps[PATTERN_MAX_CAPS];
 };
 
-/* Mutable per-thread scratch for PCRE2 (match data). */
+struct rule;
+struct decoder;
+
+/*
+ * Mutable per-thread scratch: PCRE2's match data, and who was matching
+ * when a match was abandoned at its limit. The evaluators set at_rule
+ * (rules) or at_decoder (decoders) before they match; a match abandoned
+ * at a limit (OS_Regex's step budget, PCRE2's match and depth limits)
+ * counts in nlimit and copies them to hit_rule / hit_decoder.
+ */
 struct pattern_scratch {
 	void *match_data;     /* pcre2_match_data_8, created on first use */
 	void *match_ctx;      /* pcre2_match_context_8 with our limits */
 	unsigned long nlimit; /* matches abandoned at a limit */
+	const struct rule *at_rule, *hit_rule;
+	const struct decoder *at_decoder, *hit_decoder;
+	struct log_limit limit_log; /* reports: 10 a minute (0: not yet set) */
 };
 
 /* Name of a type ("osregex", "osmatch", "pcre2"); type attribute parser. */

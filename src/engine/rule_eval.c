@@ -176,6 +176,8 @@ conds_match(struct eval *e, const struct rule *r)
 	struct span v;
 	size_t i;
 
+	if (e->scratch != NULL)
+		e->scratch->at_rule = r;
 	if (r->never ||
 	    (r->decoded_as != NULL &&
 		(ev->decoder == NULL ||
@@ -245,6 +247,9 @@ rule_eval(const struct rule_set *rs, struct corr *c, struct event *ev,
     const struct rule_trace *trace, struct rule_result *res)
 {
 	struct eval e = {rs, c, ev, now_ms, scratch, trace, NULL};
+
+	if (scratch != NULL)
+		scratch->at_decoder = NULL;
 	const char *type = decoder_event_type(ev);
 	const struct rule *f = NULL;
 	size_t i;

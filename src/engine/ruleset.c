@@ -269,6 +269,34 @@ ruleset_free(struct ruleset *rs)
 	free(rs);
 }
 
+/* A pattern gave up at its limit on this event: say whose (at most 10
+ * messages a minute; all are counted in scratch->nlimit). */
+static void
+limit_report(struct pattern_scratch *sc, const struct event *ev, int64_t now)
+{
+	const struct decoder *d = sc->hit_decoder;
+	const struct rule *r = sc->hit_rule;
+	unsigned long held;
+
+	if (sc->limit_log.burst == 0)
+		sc->limit_log = (struct log_limit)LOG_LIMIT_INIT(10, 60000);
+	if (!log_limit_pass(&sc->limit_log, now, &held))
+		return;
+	if (r != NULL)
+		log_warn(
+		    "rule %u (%s:%u): a pattern gave up at its match limit "
+		    "on a line from %s, taken as not matching (%lu so "
+		    "far, %lu not reported)",
+		    r->id, r->file ? r->file : "-", r->line,
+		    ev->location ? ev->location : "-", sc->nlimit, held);
+	else if (d != NULL)
+		log_warn("decoder '%s' (%s:%u): a pattern gave up at its match "
+			 "limit on a line from %s, taken as not matching (%lu "
+			 "so far, %lu not reported)",
+		    d->name, d->file ? d->file : "-", d->line,
+		    ev->location ? ev->location : "-", sc->nlimit, held);
+}
+
 bool
 ruleset_analyse(const struct ruleset *rs, struct corr *c, struct event *ev,
     int64_t now_ms, struct pattern_scratch *scratch,
@@ -276,6 +304,8 @@ ruleset_analyse(const struct ruleset *rs, struct corr *c, struct event *ev,
 {
 	struct rule_result local;
 	bool decoded;
+
+	unsigned long limited = scratch != NULL ? scratch->nlimit : 0;
 
 	if (res == NULL)
 		res = &local;
@@ -285,5 +315,55 @@ ruleset_analyse(const struct ruleset *rs, struct corr *c, struct event *ev,
 	decoded = decoder_decode(rs->decoders, ev, scratch);
 	if (c != NULL)
 		rule_eval(rs->rules, c, ev, now_ms, scratch, trace, res);
+	if (scratch != NULL && scratch->nlimit != limited)
+		limit_report(scratch, ev, now_ms);
 	return decoded;
+}
+
+static void
+site_emit(struct pattern_site *s, const struct pattern *p, const char *role,
+    ruleset_pattern_fn *fn, void *ctx)
+{
+	if (p->type == PAT_NONE)
+		return;
+	s->pat = p;
+	s->role = role;
+	fn(s, ctx);
+}
+
+static void
+rule_patterns(const struct rule *r, ruleset_pattern_fn *fn, void *ctx)
+{
+	struct pattern_site s = {
+	    .kind = "rule", .id = r->id, .file = r->file, .line = r->line};
+	size_t i;
+
+	for (i = 0; i < r->nconds; i++)
+		site_emit(&s, &r->conds[i].pat,
+		    r->conds[i].name ? r->conds[i].name : "field", fn, ctx);
+	for (i = 0; i < r->nlists; i++)
+		site_emit(&s, &r->lists[i].check_value, "check_value", fn, ctx);
+	site_emit(&s, &r->if_matched_group, "if_matched_group", fn, ctx);
+	site_emit(&s, &r->if_matched_regex, "if_matched_regex", fn, ctx);
+}
+
+void
+ruleset_foreach_pattern(
+    const struct ruleset *rs, ruleset_pattern_fn *fn, void *ctx)
+{
+	size_t i;
+
+	for (i = 0; i < rs->decoders->nall; i++) {
+		const struct decoder *d = rs->decoders->all[i];
+		struct pattern_site s = {.kind = "decoder",
+		    .name = d->name,
+		    .file = d->file,
+		    .line = d->line};
+
+		site_emit(&s, &d->program_name, "program_name", fn, ctx);
+		site_emit(&s, &d->prematch, "prematch", fn, ctx);
+		site_emit(&s, &d->regex, "regex", fn, ctx);
+	}
+	for (i = 0; i < rs->rules->nrules; i++)
+		rule_patterns(rs->rules->rules[i], fn, ctx);
 }

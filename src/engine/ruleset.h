@@ -40,4 +40,22 @@ bool ruleset_analyse(const struct ruleset *rs, struct corr *c, struct event *ev,
     int64_t now_ms, struct pattern_scratch *scratch,
     const struct rule_trace *trace, struct rule_result *res);
 
+/* Where a pattern of the ruleset is used (arx patterns). */
+struct pattern_site {
+	const struct pattern *pat;
+	const char *kind; /* "decoder" or "rule" */
+	const char *name; /* the decoder's name; NULL for a rule */
+	unsigned id;      /* the rule's id; 0 for a decoder */
+	const char *role; /* program_name, prematch, regex, or the rule's
+			   * element (match, regex, srcuser ...) */
+	const char *file;
+	unsigned line;
+};
+
+typedef void ruleset_pattern_fn(const struct pattern_site *site, void *ctx);
+
+/* Every compiled pattern of every decoder and rule, in load order. */
+void ruleset_foreach_pattern(
+    const struct ruleset *rs, ruleset_pattern_fn *fn, void *ctx);
+
 #endif

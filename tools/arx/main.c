@@ -22,6 +22,7 @@ static int cmd_help(int argc, char **argv);
 static const struct arx_cmd arx_cmds[] = {
     {"logtest", cmd_logtest, "decode log lines from standard input"},
     {"replay", cmd_replay, "what arx would have done on existing logs"},
+    {"patterns", cmd_patterns, "every pattern on input made to be slow"},
     {"status", cmd_status, "what the running arxd is doing"},
     {"list", cmd_list, "active blocks, remaining time, offences"},
     {"block", cmd_block, "block an address now"},
