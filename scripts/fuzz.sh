@@ -10,7 +10,19 @@ secs=${FUZZ_SECONDS:-60}
 cd "$top/build/fuzz"
 mkdir -p artifacts
 status=0
-for t in priv ctl line osregex json conf; do
+# The ruleset target also starts from pairs of Wazuh's decoder and rule
+# files in ../shared (made here, never copied into the repository).
+seed_wazuh() {
+	w="$top/../shared/testdata/wazuh"
+	[ -d "$w/decoders" ] || return 0
+	mkdir -p corpus/ruleset
+	for d in "$w"/decoders/*.xml; do
+		r=$(ls "$w"/rules/*.xml | head -n $(( $(cksum <"$d" | cut -c1-4) % 40 + 1 )) | tail -n 1)
+		{ cat "$d"; printf '\0'; cat "$r"; } >"corpus/ruleset/w-$(basename "$d")"
+	done
+}
+seed_wazuh
+for t in priv ctl line osregex json conf ruleset arproto; do
 	mkdir -p "corpus/$t"
 	cp -n "$top/tests/fuzz/corpus/$t"/* "corpus/$t/" 2>/dev/null || true
 	if ./bin/fuzz_$t -max_total_time="$secs" -print_final_stats=1 \

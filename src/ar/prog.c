@@ -85,6 +85,7 @@ ar_prog_field(const struct event *ev, const char *name, char *out, size_t size)
 	out[n] = '\0';
 }
 
+/* One line of stdin, decoded into ev. */
 static int
 read_json(char *line, size_t size, struct event *ev)
 {
@@ -93,6 +94,26 @@ read_json(char *line, size_t size, struct event *ev)
 		return ARX_ERR_INVAL;
 	return json_decode_event(
 	    ev, line, strcspn(line, "\n"), JSON_NULL_DISCARD, true);
+}
+
+static void from_message(const struct event *ev, struct ar_prog_request *rq);
+
+int
+ar_prog_parse(
+    const char *line, size_t len, struct ar_prog_request *rq, struct event *msg)
+{
+	int r;
+
+	memset(rq, 0, sizeof(*rq));
+	event_reset(msg);
+	if ((r = json_decode_event(msg, line, len, JSON_NULL_DISCARD, true)) !=
+	    0)
+		return r;
+	from_message(msg, rq);
+	if (rq->addr_text[0] != '\0' && strcmp(rq->addr_text, "-") != 0 &&
+	    addr_parse_str(rq->addr_text, &rq->addr) != 0)
+		return ARX_ERR_INVAL;
+	return 0;
 }
 
 static void
@@ -140,9 +161,15 @@ from_json(const char *name, struct ar_prog_request *rq, struct event *msg)
 	int r;
 
 	event_init(&ev);
-	if ((r = read_json(line, sizeof(line), msg)) != 0)
+	if (fgets(line, sizeof(line), stdin) == NULL) {
+		r = ARX_ERR_INVAL;
 		goto out;
-	from_message(msg, rq);
+	}
+	/* The address is checked by the callers, after this returns. */
+	if ((r = ar_prog_parse(line, strcspn(line, "\n"), rq, msg)) != 0 &&
+	    rq->command[0] == '\0')
+		goto out;
+	r = 0;
 	if (strcmp(rq->command, "add") != 0)
 		goto out;
 	send_check_keys(name, rq->addr_text[0] ? rq->addr_text : rq->rule_id);

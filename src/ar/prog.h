@@ -40,6 +40,14 @@ bool ar_prog_option(
 int ar_prog_read(
     int argc, char **argv, const char *name, struct ar_prog_request *rq);
 
+/*
+ * The program side of the JSON protocol without its I/O: decode one
+ * message line (len bytes) into msg (event_init'ed) and rq. 0, or
+ * ARX_ERR_INVAL when it is not JSON or its address does not parse.
+ */
+int ar_prog_parse(const char *line, size_t len, struct ar_prog_request *rq,
+    struct event *msg);
+
 /* Copy the field name of a decoded JSON message (e.g.
  * "parameters.alert.rule.id") into out; empty when absent. */
 void ar_prog_field(
