@@ -8,7 +8,7 @@
 #   make format   rewrite sources with clang-format
 
 BUILD_PKGS = cmake ninja-build gcc pkg-config libexpat1-dev libpcre2-dev \
-  libcurl4-openssl-dev libsystemd-dev
+  libcurl4-openssl-dev libsystemd-dev libssl-dev
 CHECK_PKGS = $(BUILD_PKGS) libcmocka-dev clang-format python3 \
   nftables iptables ipset iproute2 iputils-ping systemd-journal-remote \
   openssh-server openssh-client sshpass
