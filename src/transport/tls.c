@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
@@ -23,6 +24,7 @@
 
 #define SUITE        "TLS_AES_256_GCM_SHA384"
 #define ID_PREFIX    "arx-agent:"
+#define ID_ENROLL    "arx-enroll"
 #define IDENTITY_MAX 40
 
 static const unsigned char suite_id[2] = {0x13, 0x02};
@@ -31,7 +33,8 @@ struct tls_ctx {
 	SSL_CTX *ssl;
 	tls_key_fn *lookup; /* manager */
 	void *lookup_ctx;
-	uint64_t agent_id; /* agent */
+	bool enroll_server; /* manager's enrollment side: key below */
+	uint64_t agent_id;  /* agent */
 	unsigned char key[TLS_KEY_LEN];
 	char identity[IDENTITY_MAX];
 };
@@ -111,6 +114,13 @@ find_session(
 	uint64_t id;
 
 	*sess = NULL;
+	if (c->enroll_server) {
+		if (len != strlen(ID_ENROLL) ||
+		    memcmp(identity, ID_ENROLL, len) != 0)
+			return 1;
+		*sess = psk_session(ssl, c->key);
+		return *sess != NULL;
+	}
 	if (!identity_parse(identity, len, &id) ||
 	    c->lookup(id, key, c->lookup_ctx) != 0)
 		return 1; /* unknown: no PSK, and so no handshake */
@@ -175,6 +185,37 @@ tls_ctx_agent(uint64_t agent_id, const unsigned char key[TLS_KEY_LEN])
 	return c;
 }
 
+struct tls_ctx *
+tls_ctx_enroll(bool manager, const unsigned char key[TLS_KEY_LEN])
+{
+	struct tls_ctx *c =
+	    ctx_new(manager ? TLS_server_method() : TLS_client_method());
+
+	if (c == NULL)
+		return NULL;
+	memcpy(c->key, key, TLS_KEY_LEN);
+	snprintf(c->identity, sizeof(c->identity), ID_ENROLL);
+	if (manager) {
+		c->enroll_server = true;
+		SSL_CTX_set_psk_find_session_callback(c->ssl, find_session);
+	} else {
+		SSL_CTX_set_psk_use_session_callback(c->ssl, use_session);
+	}
+	return c;
+}
+
+int
+tls_enroll_key(const char *secret, unsigned char key[TLS_KEY_LEN])
+{
+	static const char salt[] = "arx-enroll-v1";
+
+	return EVP_PBE_scrypt(secret, strlen(secret),
+		   (const unsigned char *)salt, sizeof(salt) - 1, 32768, 8, 1,
+		   64u * 1024 * 1024, key, TLS_KEY_LEN) == 1
+	    ? 0
+	    : ARX_ERR_SYS;
+}
+
 void
 tls_ctx_free(struct tls_ctx *c)
 {
@@ -197,7 +238,7 @@ tls_conn_new(struct tls_ctx *c, int fd)
 	}
 	t->c = c;
 	SSL_set_app_data(t->ssl, t);
-	if (c->lookup != NULL)
+	if (c->lookup != NULL || c->enroll_server)
 		SSL_set_accept_state(t->ssl);
 	else
 		SSL_set_connect_state(t->ssl);

@@ -47,6 +47,17 @@ struct tls_ctx *tls_ctx_agent(
     uint64_t agent_id, const unsigned char key[TLS_KEY_LEN]);
 void tls_ctx_free(struct tls_ctx *c);
 
+/*
+ * The enrollment channel: the same TLS 1.3, under the identity
+ * "arx-enroll", with a key derived from the enrollment password or
+ * one-time token by tls_enroll_key() (scrypt, N=2^15, r=8, p=1), so both
+ * ends prove they know the secret without sending it, and every attempt
+ * at guessing it offline from a recorded handshake costs an scrypt.
+ */
+struct tls_ctx *tls_ctx_enroll(
+    bool manager, const unsigned char key[TLS_KEY_LEN]);
+int tls_enroll_key(const char *secret, unsigned char key[TLS_KEY_LEN]);
+
 /* A connection over fd (connected, non-blocking); fd stays the caller's. */
 struct tls_conn *tls_conn_new(struct tls_ctx *c, int fd);
 void tls_conn_free(struct tls_conn *t);

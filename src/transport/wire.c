@@ -37,6 +37,8 @@ static const struct {
     [WT_MESSAGE] = {"message", WK_STRING, 4 * KIB},
     [WT_GROUP] = {"group", WK_STRING, 255},
     [WT_FILE] = {"file", WK_BYTES, 1024 * KIB},
+    [WT_KEY] = {"key", WK_BYTES, 32},
+    [WT_FROM] = {"from", WK_STRING, 64},
 };
 
 #define T(x) (1u << (x))
@@ -57,6 +59,8 @@ static const struct {
     [WIRE_CONFIG] = {"config", T(WT_GROUP) | T(WT_CONFIG_HASH) | T(WT_FILE)},
     [WIRE_CONFIG_RESULT] = {"config_result", T(WT_CONFIG_HASH) | T(WT_STATUS)},
     [WIRE_BYE] = {"bye", 0},
+    [WIRE_ENROLL] = {"enroll", T(WT_NAME)},
+    [WIRE_ENROLLED] = {"enrolled", T(WT_AGENT_ID) | T(WT_NAME) | T(WT_KEY)},
 };
 
 const char *

@@ -45,6 +45,8 @@ enum wire_type {
 	WIRE_CONFIG,    /* manager: the agent's centralised configuration */
 	WIRE_CONFIG_RESULT, /* agent: applied, or refused and why */
 	WIRE_BYE,           /* either: closing, and why */
+	WIRE_ENROLL,        /* agent to be: its name (enrollment channel) */
+	WIRE_ENROLLED,      /* manager: the new agent's id and key */
 	WIRE_NTYPES
 };
 
@@ -69,6 +71,8 @@ enum wire_tag {
 	WT_MESSAGE,      /* string: for people */
 	WT_GROUP,        /* string: agent.conf group */
 	WT_FILE,         /* bytes: agent.conf text */
+	WT_KEY,          /* bytes: an agent's key (enrollment) */
+	WT_FROM,         /* string: "any", "src" or an address or network */
 	WT_NTAGS
 };
 

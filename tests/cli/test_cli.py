@@ -115,6 +115,45 @@ class ConfigTest(unittest.TestCase):
             self.assertIn(want, out)
 
 
+class Agents(unittest.TestCase):
+    """arx agents on a table of its own: add prints the line with the key,
+    a name is given once among active agents, remove keeps the id (never
+    given again), list in text and JSON, the file is 0600, bad names and
+    sources are refused with a reason."""
+
+    def test_add_list_remove(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            f = os.path.join(tmp, "agents")
+            rc, out, _ = run("arx", "agents", "-f", f, "add", "web01",
+                             "--from", "192.0.2.0/24")
+            self.assertEqual(rc, EX_OK)
+            self.assertRegex(out, r"^1 web01 192.0.2.0/24 [0-9a-f]{64}\n$")
+            self.assertEqual(os.stat(f).st_mode & 0o777, 0o600)
+            rc, _, err = run("arx", "agents", "-f", f, "add", "web01")
+            self.assertEqual(rc, 65)
+            self.assertIn("an active agent has this name", err)
+            rc, _, err = run("arx", "agents", "-f", f, "add", "a/b")
+            self.assertEqual(rc, 65)
+            rc, _, err = run("arx", "agents", "-f", f, "add", "x",
+                             "--from", "nowhere")
+            self.assertEqual(rc, 65)
+            self.assertEqual(run("arx", "agents", "-f", f, "remove",
+                                 "web01")[0], EX_OK)
+            rc, out, _ = run("arx", "agents", "-f", f, "add", "web01")
+            self.assertTrue(out.startswith("2 web01 any "), out)
+            rc, out, _ = run("arx", "agents", "-f", f, "list", "--json")
+            import json
+            got = json.loads(out)
+            self.assertEqual([(a["id"], a["state"]) for a in got],
+                             [(1, "removed"), (2, "active")])
+            rc, out, _ = run("arx", "agents", "-f", f, "list")
+            self.assertIn("web01", out)
+            self.assertEqual(run("arx", "agents", "-f", f, "remove",
+                                 "9")[0], 65)
+            self.assertEqual(run("arx", "agents", "-f", f, "frob")[0],
+                             EX_USAGE)
+
+
 def main():
     global BIN, SRC
     ap = argparse.ArgumentParser()

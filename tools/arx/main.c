@@ -27,6 +27,7 @@ static const struct arx_cmd arx_cmds[] = {
     {"list", cmd_list, "active blocks, remaining time, offences"},
     {"block", cmd_block, "block an address now"},
     {"unblock", cmd_unblock, "lift an address's blocks now"},
+    {"agents", cmd_agents, "the manager's agents: list, add, remove"},
     {"help", cmd_help, "show this help"},
 };
 

@@ -1,0 +1,304 @@
+/*
+ * Implementation of keys.h: an array of entries in file order, parsed
+ * and written as the header describes.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "core/strparse.h"
+#include "transport/keys.h"
+
+#define LINE_MAX_LEN 512
+
+bool
+keys_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n <= KEYS_NAME_MAX &&
+	    strspn(s,
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		"0123456789._-") == n;
+}
+
+static bool
+from_set(struct agent_key *k, const char *from)
+{
+	if (strlen(from) >= sizeof(k->from))
+		return false;
+	strcpy(k->from, from);
+	k->any = strcmp(from, "any") == 0;
+	return k->any || cidr_parse(from, &k->from_net) == 0;
+}
+
+static bool
+hex_key(const char *s, unsigned char key[TLS_KEY_LEN])
+{
+	static const char digits[] = "0123456789abcdef";
+
+	if (strlen(s) != 2 * TLS_KEY_LEN)
+		return false;
+	for (size_t i = 0; i < 2 * TLS_KEY_LEN; i++) {
+		const char *d = strchr(digits, s[i]);
+
+		if (d == NULL || s[i] == '\0')
+			return false;
+		key[i / 2] = (unsigned char)(key[i / 2] << 4 | (d - digits));
+	}
+	return true;
+}
+
+static int
+push(struct agent_keys *ks, const struct agent_key *k)
+{
+	if (ks->n == ks->cap) {
+		size_t cap = ks->cap ? ks->cap * 2 : 16;
+		struct agent_key *v = realloc(ks->v, cap * sizeof(*v));
+
+		if (v == NULL)
+			return ARX_ERR_NOMEM;
+		ks->v = v;
+		ks->cap = cap;
+	}
+	ks->v[ks->n++] = *k;
+	return 0;
+}
+
+/* One line into k: NULL, or what is wrong with it. */
+static const char *
+line_parse(char *line, struct agent_key *k)
+{
+	char *f[7], *save = NULL;
+	size_t n = 0;
+	uint64_t v;
+
+	for (char *p = strtok_r(line, " ", &save); p != NULL && n < 7;
+	     p = strtok_r(NULL, " ", &save))
+		f[n++] = p;
+	memset(k, 0, sizeof(*k));
+	if (n < 5 || str_to_uint(f[0], 1, UINT32_MAX, &k->id) != 0)
+		return "expected: id name from key state";
+	if (!keys_name_ok(f[1]))
+		return "the name is not 1-64 of A-Z a-z 0-9 . _ -";
+	strcpy(k->name, f[1]);
+	if (!from_set(k, f[2]))
+		return "the source is not 'any', an address or a network";
+	if (!hex_key(f[3], k->key))
+		return "the key is not 64 hexadecimal digits";
+	if (strcmp(f[4], "active") == 0 && n == 5)
+		return NULL;
+	if (strcmp(f[4], "removed") != 0 || n != 6 ||
+	    str_to_uint(f[5], 0, INT64_MAX, &v) != 0)
+		return "the state is not 'active' or 'removed <time>'";
+	k->removed = true;
+	k->removed_at = (int64_t)v;
+	return NULL;
+}
+
+static const char *
+entry_check(const struct agent_keys *ks, const struct agent_key *k)
+{
+	for (size_t i = 0; i < ks->n; i++) {
+		if (ks->v[i].id == k->id)
+			return "the id is given twice";
+		if (!k->removed && !ks->v[i].removed &&
+		    strcmp(ks->v[i].name, k->name) == 0)
+			return "the name is given twice";
+	}
+	return NULL;
+}
+
+int
+keys_load(const char *path, struct agent_keys *ks)
+{
+	char line[LINE_MAX_LEN];
+	unsigned long lineno = 0;
+	struct agent_key k;
+	const char *why;
+	FILE *f;
+	int r = 0;
+
+	memset(ks, 0, sizeof(*ks));
+	if ((f = fopen(path, "r")) == NULL)
+		return errno == ENOENT ? 0 : ARX_ERR_SYS;
+	while (r == 0 && fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		line[strcspn(line, "\r\n")] = '\0';
+		if (line[0] == '#' || line[0] == '\0')
+			continue;
+		if ((why = line_parse(line, &k)) == NULL)
+			why = entry_check(ks, &k);
+		if (why != NULL) {
+			log_error("%s:%lu: %s; this agent cannot connect", path,
+			    lineno, why);
+			ks->damaged++;
+			continue;
+		}
+		r = push(ks, &k);
+	}
+	fclose(f);
+	return r;
+}
+
+static void
+key_hex(const unsigned char key[TLS_KEY_LEN], char out[2 * TLS_KEY_LEN + 1])
+{
+	for (size_t i = 0; i < TLS_KEY_LEN; i++)
+		snprintf(out + 2 * i, 3, "%02x", key[i]);
+}
+
+static int
+file_write(const char *tmp, const struct buf *b)
+{
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int r = 0;
+
+	if (fd == -1)
+		return ARX_ERR_SYS;
+	if (write(fd, b->data, b->len) != (ssize_t)b->len || fsync(fd) != 0)
+		r = ARX_ERR_SYS;
+	close(fd);
+	return r;
+}
+
+/* The directory part of path ("." when there is none). */
+static void
+dir_of(const char *path, char *dir, size_t size)
+{
+	char *slash;
+
+	snprintf(dir, size, "%s", path);
+	if ((slash = strrchr(dir, '/')) == NULL)
+		snprintf(dir, size, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+}
+
+static int
+entries_format(struct buf *b, const struct agent_keys *ks)
+{
+	char hex[2 * TLS_KEY_LEN + 1];
+	int r = 0;
+
+	for (size_t i = 0; i < ks->n && r == 0; i++) {
+		const struct agent_key *k = &ks->v[i];
+
+		key_hex(k->key, hex);
+		r = buf_printf(
+		    b, "%" PRIu64 " %s %s %s ", k->id, k->name, k->from, hex);
+		if (r == 0)
+			r = k->removed ? buf_printf(b, "removed %" PRId64 "\n",
+					     k->removed_at)
+				       : buf_puts(b, "active\n");
+	}
+	explicit_bzero(hex, sizeof(hex));
+	return r;
+}
+
+int
+keys_save(const char *path, const struct agent_keys *ks)
+{
+	char tmp[4200], dir[4200];
+	struct buf b;
+	int r, fd;
+
+	buf_init(&b, (size_t)1 << 26);
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	if ((r = entries_format(&b, ks)) == 0 && (r = file_write(tmp, &b)) == 0)
+		r = rename(tmp, path) == 0 ? 0 : ARX_ERR_SYS;
+	if (r == 0) {
+		dir_of(path, dir, sizeof(dir));
+		if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+			(void)fsync(fd);
+			close(fd);
+		}
+	} else {
+		(void)unlink(tmp);
+	}
+	explicit_bzero(b.data, b.len);
+	buf_release(&b);
+	return r;
+}
+
+void
+keys_release(struct agent_keys *ks)
+{
+	if (ks->v != NULL)
+		explicit_bzero(ks->v, ks->cap * sizeof(*ks->v));
+	free(ks->v);
+	memset(ks, 0, sizeof(*ks));
+}
+
+static struct agent_key *
+find_mut(const struct agent_keys *ks, uint64_t id, const char *name)
+{
+	for (size_t i = 0; i < ks->n; i++)
+		if (!ks->v[i].removed &&
+		    (name != NULL ? strcmp(ks->v[i].name, name) == 0
+				  : ks->v[i].id == id))
+			return &ks->v[i];
+	return NULL;
+}
+
+const struct agent_key *
+keys_find(const struct agent_keys *ks, uint64_t id)
+{
+	return find_mut(ks, id, NULL);
+}
+
+const struct agent_key *
+keys_find_name(const struct agent_keys *ks, const char *name)
+{
+	return find_mut(ks, 0, name);
+}
+
+int
+keys_add(struct agent_keys *ks, const char *name, const char *from,
+    struct agent_key *out)
+{
+	struct agent_key k = {0};
+	uint64_t next = 1;
+	int r;
+
+	if (!keys_name_ok(name) || !from_set(&k, from))
+		return ARX_ERR_INVAL;
+	if (keys_find_name(ks, name) != NULL)
+		return ARX_ERR_EXISTS;
+	for (size_t i = 0; i < ks->n; i++)
+		if (ks->v[i].id >= next)
+			next = ks->v[i].id + 1;
+	k.id = next;
+	strcpy(k.name, name);
+	if ((r = tls_key_new(k.key)) != 0 || (r = push(ks, &k)) != 0)
+		return r;
+	*out = k;
+	explicit_bzero(&k, sizeof(k));
+	return 0;
+}
+
+int
+keys_remove(struct agent_keys *ks, const char *id_or_name, int64_t now_s)
+{
+	struct agent_key *k = find_mut(ks, 0, id_or_name);
+	uint64_t id;
+
+	if (k == NULL && str_to_uint(id_or_name, 1, UINT32_MAX, &id) == 0)
+		k = find_mut(ks, id, NULL);
+	if (k == NULL)
+		return ARX_ERR_NOTFOUND;
+	k->removed = true;
+	k->removed_at = now_s;
+	return 0;
+}

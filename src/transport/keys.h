@@ -1,0 +1,72 @@
+/*
+ * The manager's agent table: who may connect, with which key. A text
+ * file, one agent per line, written whole (temporary file, fsync,
+ * rename, fsync of the directory) and mode 0600:
+ *
+ *   <id> <name> <from> <key, 64 hex digits> active
+ *   <id> <name> <from> <key> removed <unix time>
+ *
+ * <from> is "any" or the address or CIDR network the agent must connect
+ * from. Ids start at 1 and are never given twice: a removed agent keeps
+ * its line (and its id) so that its key can never be used again and its
+ * old events stay attributable. Names are 1-64 of A-Z a-z 0-9 . _ - and
+ * unique among active agents. Lines starting with '#' are comments.
+ *
+ * Loading refuses a damaged line with file:line and what was wrong, and
+ * keeps every other one; the caller decides whether that is fatal.
+ */
+#ifndef ARX_TRANSPORT_KEYS_H
+#define ARX_TRANSPORT_KEYS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/addr.h"
+#include "transport/tls.h"
+
+#define KEYS_NAME_MAX 64
+
+struct agent_key {
+	uint64_t id;
+	char name[KEYS_NAME_MAX + 1];
+	char from[64]; /* "any" or an address or CIDR, as written */
+	struct arx_cidr from_net;
+	bool any;
+	unsigned char key[TLS_KEY_LEN];
+	bool removed;
+	int64_t removed_at; /* seconds since 1970 */
+};
+
+struct agent_keys {
+	struct agent_key *v;
+	size_t n, cap;
+	unsigned damaged; /* lines refused by the last load */
+};
+
+/* A missing file is an empty table. 0, or ARX_ERR_NOMEM / ARX_ERR_SYS. */
+int keys_load(const char *path, struct agent_keys *ks);
+int keys_save(const char *path, const struct agent_keys *ks);
+void keys_release(struct agent_keys *ks);
+
+/* The active agent with this id or name; NULL when there is none. */
+const struct agent_key *keys_find(const struct agent_keys *ks, uint64_t id);
+const struct agent_key *keys_find_name(
+    const struct agent_keys *ks, const char *name);
+
+/* Whether s is a valid agent name. */
+bool keys_name_ok(const char *s);
+
+/*
+ * Add an agent with a new random key: the next id after every one ever
+ * given. ARX_ERR_INVAL (bad name or from), ARX_ERR_EXISTS (an active
+ * agent has the name). The new entry is copied to *out.
+ */
+int keys_add(struct agent_keys *ks, const char *name, const char *from,
+    struct agent_key *out);
+
+/* Mark the active agent named by id or name (text) removed at now_s.
+ * ARX_ERR_NOTFOUND when there is none. */
+int keys_remove(struct agent_keys *ks, const char *id_or_name, int64_t now_s);
+
+#endif

@@ -1,0 +1,116 @@
+/*
+ * Unit tests for transport/keys: agents added get increasing ids and
+ * distinct random keys; a removed agent keeps its id (never given again)
+ * and is no longer found; the table survives a save and a load exactly;
+ * each kind of damaged line is refused with file:line and the others are
+ * kept; the file is written 0600.
+ */
+#include <sys/stat.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+#include "core/err.h"
+#include "transport/keys.h"
+
+static void
+test_add_remove_save(void **state)
+{
+	char dir[] = "/tmp/arx-keys-XXXXXX", path[64];
+	struct agent_keys ks = {0}, back;
+	struct agent_key a, b, c;
+	struct stat st;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/agents", dir);
+	assert_int_equal(keys_load(path, &ks), 0);
+	assert_int_equal(ks.n, 0);
+	assert_int_equal(keys_add(&ks, "web01", "any", &a), 0);
+	assert_int_equal(keys_add(&ks, "web02", "192.0.2.0/24", &b), 0);
+	assert_int_equal(a.id, 1);
+	assert_int_equal(b.id, 2);
+	assert_memory_not_equal(a.key, b.key, TLS_KEY_LEN);
+	assert_int_equal(keys_add(&ks, "web01", "any", &c), ARX_ERR_EXISTS);
+	assert_int_equal(keys_add(&ks, "bad name", "any", &c), ARX_ERR_INVAL);
+	assert_int_equal(
+	    keys_add(&ks, "x", "not-an-address", &c), ARX_ERR_INVAL);
+	assert_int_equal(keys_remove(&ks, "web01", 1795349005), 0);
+	assert_null(keys_find(&ks, 1));
+	assert_int_equal(keys_remove(&ks, "1", 1), ARX_ERR_NOTFOUND);
+	/* The name is free again, the id is not. */
+	assert_int_equal(keys_add(&ks, "web01", "any", &c), 0);
+	assert_int_equal(c.id, 3);
+	assert_int_equal(keys_remove(&ks, "2", 1795349006), 0);
+	assert_int_equal(keys_save(path, &ks), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(keys_load(path, &back), 0);
+	assert_int_equal(back.n, 3);
+	assert_int_equal(back.damaged, 0);
+	assert_true(back.v[0].removed);
+	assert_int_equal(back.v[0].removed_at, 1795349005);
+	assert_string_equal(back.v[1].from, "192.0.2.0/24");
+	assert_memory_equal(back.v[1].key, b.key, TLS_KEY_LEN);
+	assert_non_null(keys_find(&back, 3));
+	assert_string_equal(keys_find_name(&back, "web01")->name, "web01");
+	assert_int_equal(keys_find_name(&back, "web01")->id, 3);
+	keys_release(&ks);
+	keys_release(&back);
+	unlink(path);
+	rmdir(dir);
+}
+
+static void
+test_damaged(void **state)
+{
+	char dir[] = "/tmp/arx-keys-XXXXXX", path[64];
+	static const char good[] = "00112233445566778899aabbccddeeff"
+				   "00112233445566778899aabbccddeeff";
+	struct log_capture lc;
+	struct agent_keys ks;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/agents", dir);
+	f = fopen(path, "w");
+	fprintf(f, "# agents\n1 a any %s active\n", good);
+	fprintf(f, "2 b any %.60s active\n", good);
+	fprintf(f, "3 b;c any %s active\n", good);
+	fprintf(f, "4 d nowhere %s active\n", good);
+	fprintf(f, "5 e any %s sleeping\n", good);
+	fprintf(f, "1 f any %s active\n", good);
+	fprintf(f, "6 a any %s active\n", good);
+	fprintf(f, "7 g 2001:db8::/32 %s removed 12\n", good);
+	fclose(f);
+	capture_start(&lc);
+	assert_int_equal(keys_load(path, &ks), 0);
+	capture_stop();
+	assert_int_equal(ks.n, 2);
+	assert_int_equal(ks.damaged, 6);
+	assert_captured(&lc, "agents:3: the key is not 64 hexadecimal digits");
+	assert_captured(&lc, "agents:4: the name is not 1-64");
+	assert_captured(&lc, "agents:5: the source is not 'any'");
+	assert_captured(&lc, "agents:6: the state is not 'active'");
+	assert_captured(&lc, "agents:7: the id is given twice");
+	assert_captured(&lc, "agents:8: the name is given twice");
+	assert_non_null(keys_find(&ks, 1));
+	assert_null(keys_find(&ks, 7));
+	keys_release(&ks);
+	unlink(path);
+	rmdir(dir);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_add_remove_save),
+	    cmocka_unit_test(test_damaged),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

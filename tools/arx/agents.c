@@ -1,0 +1,191 @@
+/*
+ * arx agents: the manager's agent table (transport/keys.h), by hand.
+ *
+ *   arx agents [-c conf | -f file] list [--json]
+ *   arx agents [-c conf | -f file] add NAME [--from any|ADDR|CIDR]
+ *   arx agents [-c conf | -f file] remove ID|NAME
+ *
+ * The table is <state_dir>/agents of the configuration, or the file
+ * given with -f. add prints the new agent's line, which holds its key:
+ * it goes to the agent host by a channel the administrator trusts (the
+ * usual way is enrollment, which needs no copying). remove keeps the
+ * line, so the id is never given again and the key never accepted again.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+
+#include "arx.h"
+#include "config/conf.h"
+#include "core/err.h"
+#include "transport/keys.h"
+
+struct agents {
+	const char *conf_path;
+	char path[4200];
+	const char *from;
+	bool json;
+};
+
+static int
+agents_usage(FILE *f, int rc)
+{
+	fprintf(f,
+	    "usage: arx agents [-c conf | -f file] list [--json]\n"
+	    "       arx agents [-c conf | -f file] add NAME "
+	    "[--from any|ADDR|CIDR]\n"
+	    "       arx agents [-c conf | -f file] remove ID|NAME\n");
+	return rc;
+}
+
+static int
+agents_path(struct agents *ag)
+{
+	struct arx_conf *conf;
+
+	if (ag->path[0] != '\0')
+		return EX_OK;
+	if (conf_load(ag->conf_path, &conf) != 0)
+		return EX_CONFIG;
+	snprintf(
+	    ag->path, sizeof(ag->path), "%s/agents", conf->daemon.state_dir);
+	conf_free(conf);
+	return EX_OK;
+}
+
+static void
+list_one(const struct agent_key *k, bool json, bool first)
+{
+	if (json) {
+		printf("%s{\"id\":%llu,\"name\":\"%s\",\"from\":\"%s\","
+		       "\"state\":\"%s\"",
+		    first ? "" : ",", (unsigned long long)k->id, k->name,
+		    k->from, k->removed ? "removed" : "active");
+		if (k->removed)
+			printf(
+			    ",\"removed_at\":%lld", (long long)k->removed_at);
+		printf("}");
+		return;
+	}
+	printf("%-6llu %-24s %-20s %s\n", (unsigned long long)k->id, k->name,
+	    k->from, k->removed ? "removed" : "active");
+}
+
+static int
+agents_list(const struct agent_keys *ks, bool json)
+{
+	if (json)
+		printf("[");
+	else
+		printf("%-6s %-24s %-20s %s\n", "id", "name", "from", "state");
+	for (size_t i = 0; i < ks->n; i++)
+		list_one(&ks->v[i], json, i == 0);
+	if (json)
+		printf("]\n");
+	return EX_OK;
+}
+
+static int
+agents_add(struct agents *ag, struct agent_keys *ks, const char *name)
+{
+	struct agent_key k;
+	int r = keys_add(ks, name, ag->from ? ag->from : "any", &k);
+
+	if (r == ARX_ERR_EXISTS || r == ARX_ERR_INVAL) {
+		fprintf(stderr, "arx agents: %s\n",
+		    r == ARX_ERR_EXISTS
+			? "an active agent has this name"
+			: "the name must be 1-64 of A-Z a-z 0-9 . _ -, and "
+			  "--from any, an address or a network");
+		return EX_DATAERR;
+	}
+	if (r != 0 || keys_save(ag->path, ks) != 0) {
+		fprintf(stderr, "arx agents: cannot write %s\n", ag->path);
+		return EX_CANTCREAT;
+	}
+	printf("%llu %s %s ", (unsigned long long)k.id, k.name, k.from);
+	for (size_t i = 0; i < TLS_KEY_LEN; i++)
+		printf("%02x", k.key[i]);
+	printf("\n");
+	explicit_bzero(&k, sizeof(k));
+	return EX_OK;
+}
+
+static int
+agents_remove(struct agents *ag, struct agent_keys *ks, const char *which)
+{
+	if (keys_remove(ks, which, (int64_t)time(NULL)) != 0) {
+		fprintf(stderr, "arx agents: no active agent %s\n", which);
+		return EX_DATAERR;
+	}
+	if (keys_save(ag->path, ks) != 0) {
+		fprintf(stderr, "arx agents: cannot write %s\n", ag->path);
+		return EX_CANTCREAT;
+	}
+	printf("agent %s removed from %s; its id is never given again\n", which,
+	    ag->path);
+	return EX_OK;
+}
+
+static int
+agents_args(int argc, char **argv, struct agents *ag)
+{
+	static const struct option longopts[] = {
+	    {"config", required_argument, NULL, 'c'},
+	    {"file", required_argument, NULL, 'f'},
+	    {"from", required_argument, NULL, 'F'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	int c;
+
+	while (
+	    (c = getopt_long(argc, argv, "c:f:F:jh", longopts, NULL)) != -1) {
+		if (c == 'c')
+			ag->conf_path = optarg;
+		else if (c == 'f')
+			snprintf(ag->path, sizeof(ag->path), "%s", optarg);
+		else if (c == 'F')
+			ag->from = optarg;
+		else if (c == 'j')
+			ag->json = true;
+		else
+			return agents_usage(c == 'h' ? stdout : stderr,
+			    c == 'h' ? EX_OK : EX_USAGE);
+	}
+	return -1;
+}
+
+int
+cmd_agents(int argc, char **argv)
+{
+	struct agents ag = {.conf_path = ARX_DEFAULT_CONF};
+	struct agent_keys ks;
+	const char *verb;
+	int rc;
+
+	if ((rc = agents_args(argc, argv, &ag)) >= 0)
+		return rc;
+	if (optind >= argc)
+		return agents_usage(stderr, EX_USAGE);
+	verb = argv[optind];
+	if ((rc = agents_path(&ag)) != EX_OK)
+		return rc;
+	if (keys_load(ag.path, &ks) != 0) {
+		fprintf(stderr, "arx agents: cannot read %s\n", ag.path);
+		return EX_NOINPUT;
+	}
+	if (strcmp(verb, "list") == 0 && optind + 1 == argc)
+		rc = agents_list(&ks, ag.json);
+	else if (strcmp(verb, "add") == 0 && optind + 2 == argc)
+		rc = agents_add(&ag, &ks, argv[optind + 1]);
+	else if (strcmp(verb, "remove") == 0 && optind + 2 == argc)
+		rc = agents_remove(&ag, &ks, argv[optind + 1]);
+	else
+		rc = agents_usage(stderr, EX_USAGE);
+	keys_release(&ks);
+	return rc;
+}
