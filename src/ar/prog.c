@@ -67,9 +67,14 @@ from_argv(int argc, char **argv, struct ar_prog_request *rq)
 		str_lcpy(rq->alert_id, argv[4], sizeof(rq->alert_id));
 		str_lcpy(rq->rule_id, argv[5], sizeof(rq->rule_id));
 	}
+	/* The arguments after the address, space-separated, cut at the
+	 * buffer (snprintf never writes past it). */
 	for (i = 4; i < argc; i++) {
-		strncat(extra, argv[i], size - strlen(extra) - 2);
-		strcat(extra, " ");
+		size_t used = strlen(extra);
+
+		if (size - used < 2)
+			break;
+		snprintf(extra + used, size - used, "%s ", argv[i]);
 	}
 	find_timeout(extra, &rq->timeout_s);
 	return 0;

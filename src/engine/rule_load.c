@@ -1043,12 +1043,11 @@ rule_place(struct rule_build *b)
 	b->r->index = (unsigned)rs->nrules;
 	if ((r = push_rule(rs, &rs->rules, &rs->nrules, &rs->rules_cap, b->r)))
 		return r;
-	if ((r = rule_attach(b)) == ARX_ERR_NOTFOUND) {
+	if ((r = rule_attach(b)) != 0) {
 		rs->nrules--; /* dropped, as Wazuh drops it */
 		rule_release(b->r);
-		return 0;
 	}
-	return r;
+	return r == ARX_ERR_NOTFOUND ? 0 : r;
 }
 
 static int
@@ -1105,9 +1104,12 @@ rule_read(struct rule_set *rs, const struct xml_node *node, const char *group,
 		if ((r = rule_elem(&b, c)) != 0 && b.err == 0 &&
 		    r != ARX_ERR_NOTFOUND)
 			b.err = r;
-	if (r == 0 && b.err == 0)
-		r = rule_finish(&b);
-	else if (r == ARX_ERR_NOTFOUND && b.err == 0) {
+	if (r == 0 && b.err == 0) {
+		/* A rule that fails here was never placed: release what its
+		 * conditions compiled so far. */
+		if ((r = rule_finish(&b)) != 0)
+			rule_release(b.r);
+	} else if (r == ARX_ERR_NOTFOUND && b.err == 0) {
 		rs->nskipped++; /* skipped with a warning, as in Wazuh */
 		rule_release(b.r);
 		r = 0;
