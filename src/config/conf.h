@@ -148,6 +148,18 @@ struct conf_client {
 	unsigned reconnect_time; /* seconds */
 };
 
+/* Enrollment on the manager (<auth>, as Wazuh's authd): agents to be
+ * ask for an id and key with the password of password_file. */
+struct conf_auth {
+	struct conf_where where;
+	bool present;
+	bool disabled;
+	unsigned port;             /* default 1515 */
+	const char *local_ip;      /* default: every address */
+	const char *password_file; /* required */
+	unsigned max_clients;      /* enrollments at once (16) */
+};
+
 /* arx's own daemon settings (<daemon>); defaults in conf.c. */
 struct conf_daemon {
 	const char *state_dir;      /* block journal, positions */
@@ -179,6 +191,7 @@ struct arx_conf {
 	struct conf_remote *remotes;
 	size_t nremotes, remotes_cap;
 	struct conf_client client;
+	struct conf_auth auth;
 	struct conf_daemon daemon;
 	/* Host-wide response settings (an <active-response> without <command>). */
 	bool ar_disabled;

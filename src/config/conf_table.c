@@ -1117,6 +1117,70 @@ static const struct conf_elem daemon_elems[] = {
     DAEMON_UINT("max_queued", max_queued, 0, 1000000),
 };
 
+/* ---- <auth>: enrollment (Wazuh's authd section) ---- */
+
+static void *
+auth_open(struct conf_ctx *ctx, const struct xml_node *n, void *parent)
+{
+	struct conf_auth *a = &ctx->conf->auth;
+
+	(void)parent;
+	a->present = true;
+	if (ctx->last_file == NULL || strcmp(ctx->last_file, n->file) != 0)
+		ctx->last_file = conf_strdup(ctx, n->file);
+	a->where = (struct conf_where){ctx->last_file, n->line};
+	a->port = 1515;
+	a->max_clients = 16;
+	return a;
+}
+
+static int
+auth_close(struct conf_ctx *ctx, const struct xml_node *n, void *obj)
+{
+	const struct conf_auth *a = obj;
+
+	(void)ctx;
+	if (!a->disabled && a->password_file == NULL) {
+		log_notice("%s:%u: <auth> without <password_file>: enrollment "
+			   "is off (arx never lets a host enroll without a "
+			   "secret; Wazuh's use_password=no does)",
+		    n->file, n->line);
+		((struct conf_auth *)a)->disabled = true;
+	}
+	return 0;
+}
+
+static const struct conf_elem auth_elems[] = {
+    {"disabled", conf_set_bool, conf_dump_bool,
+	offsetof(struct conf_auth, disabled), 0, 0, 0, NULL, NULL},
+    {"port", conf_set_uint, conf_dump_uint, offsetof(struct conf_auth, port), 1,
+	65535, 0, NULL, NULL},
+    {"local_ip", set_addr_str, conf_dump_str,
+	offsetof(struct conf_auth, local_ip), 0, 0, 0, NULL, NULL},
+    {"password_file", conf_set_path, conf_dump_str,
+	offsetof(struct conf_auth, password_file), 0, 0, CE_PATH, NULL, NULL},
+    {"max_clients", conf_set_uint, conf_dump_uint,
+	offsetof(struct conf_auth, max_clients), 1, 1024, 0, NULL, NULL},
+    /* Wazuh's authd settings arx has no use for (certificates, agent
+     * limits, purging): accepted with a notice. */
+    IGNORED("use_source_ip"),
+    IGNORED("force"),
+    IGNORED("force_insert"),
+    IGNORED("force_time"),
+    IGNORED("purge"),
+    IGNORED("use_password"),
+    IGNORED("limit_maxagents"),
+    IGNORED("ciphers"),
+    IGNORED("ssl_agent_ca"),
+    IGNORED("ssl_verify_host"),
+    IGNORED("ssl_manager_cert"),
+    IGNORED("ssl_manager_key"),
+    IGNORED("ssl_auto_negotiate"),
+    IGNORED("key_request"),
+    IGNORED("remote_enrollment"),
+    IGNORED("ipv6"),
+};
+
 /* ---- the top level ---- */
 
 #define SECTION(name, elems, open, close)               \
@@ -1134,18 +1198,19 @@ const struct conf_section conf_root_sections[] = {
     SECTION("remote", remote_elems, remote_open, remote_close),
     SECTION("client", client_elems, client_open, client_close),
     SECTION("daemon", daemon_elems, daemon_open, daemon_close),
+    SECTION("auth", auth_elems, auth_open, auth_close),
 };
 const size_t conf_nroot_sections = NELEMS(conf_root_sections);
 
 /* Sections of OSSEC/Wazuh that arx accepts and does not use. */
 const char *const conf_ignored_sections[] = {"syscheck", "rootcheck", "wodle",
     "sca", "vulnerability-detector", "vulnerability-detection", "indexer",
-    "cluster", "auth", "labels", "logging", "rule_test", "reports",
-    "integration", "email_alerts", "syslog_output", "database_output",
-    "client_buffer", "agent-upgrade", "task-manager", "sysinfo",
-    "anti_tampering", "socket", "gcp-pubsub", "github", "office365", "ms-graph",
-    "fluent-forward", "osquery", "syscollector", "cis-cat", "docker-listener",
-    "aws-s3", "azure-logs", "open-scap", "upgrade", "command_wodle"};
+    "cluster", "labels", "logging", "rule_test", "reports", "integration",
+    "email_alerts", "syslog_output", "database_output", "client_buffer",
+    "agent-upgrade", "task-manager", "sysinfo", "anti_tampering", "socket",
+    "gcp-pubsub", "github", "office365", "ms-graph", "fluent-forward",
+    "osquery", "syscollector", "cis-cat", "docker-listener", "aws-s3",
+    "azure-logs", "open-scap", "upgrade", "command_wodle"};
 const size_t conf_nignored_sections = NELEMS(conf_ignored_sections);
 
 /* Resolve <active-response><command> against every <command> of the file. */

@@ -20,6 +20,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "daemon/analysis.h"
+#include "daemon/enrollsrv.h"
 #include "engine/corr.h"
 #include "engine/event.h"
 #include "engine/ruleset.h"
@@ -66,6 +67,7 @@ struct analysis {
 	struct ar_bindings *bind; /* which rules any response wants */
 	struct corr *corr;
 	struct pattern_scratch scratch;
+	struct enrollsrv *enroll; /* <auth>: NULL when off */
 	struct event ev;
 	struct rule_result res;
 	struct alert_writer *w;
@@ -700,6 +702,18 @@ listeners_start(struct analysis *a)
 	return 0;
 }
 
+/* ---- enrollment (<auth>) ---- */
+
+static int
+enroll_start(struct analysis *a)
+{
+	const struct conf_auth *au = &a->conf->auth;
+
+	if (!au->present || au->disabled)
+		return 0;
+	return enrollsrv_start(a->loop, au, a->pos_dir, "agents", &a->enroll);
+}
+
 /* ---- start and stop ---- */
 
 static int
@@ -758,7 +772,7 @@ analysis_start(const struct arx_conf *conf, struct evloop *loop,
 	}
 	evio_init(&a->ino, a->ino_fd, EV_READ, on_inotify, a);
 	evtimer_init(&a->tick, on_tick, a);
-	if ((r = listeners_start(a)) != 0 ||
+	if ((r = listeners_start(a)) != 0 || (r = enroll_start(a)) != 0 ||
 	    (read_stdin && (r = stdin_start(a)) != 0))
 		goto fail;
 	if ((r = evloop_io_start(loop, &a->ino)) != 0 ||
@@ -847,6 +861,13 @@ analysis_stats(const struct analysis *a, uint64_t st[PS_NSTATS])
 	st[PS_SUPPRESSED] = a->suppressed;
 	st[PS_TRIGGERS] = a->triggers;
 	st[PS_PATTERN_LIMITS] = a->scratch.nlimit;
+	if (a->enroll != NULL) {
+		struct enrollsrv_stats es;
+
+		enrollsrv_stats(a->enroll, &es);
+		st[PS_ENROLLED] = es.enrolled;
+		st[PS_ENROLL_REFUSED] = es.refused + es.dropped;
+	}
 	corr_stats_put(a, st);
 	st[PS_FILES] = a->nsrc;
 	if (a->w != NULL) {
@@ -887,6 +908,7 @@ analysis_stop(struct analysis *a)
 	}
 	for (i = 0; i < a->ntcp; i++)
 		logsrc_tcp_close(a->tcp[i]);
+	enrollsrv_stop(a->enroll);
 	log_info("analysis stopped: %lu lines read", a->lines);
 	alert_writer_close(a->w);
 	corr_free(a->corr);

@@ -20,6 +20,7 @@
 
 #define ANALYSIS_DIR      "analysis" /* under <state_dir>, the child's */
 #define ANALYSIS_POS_FILE ANALYSIS_DIR "/positions"
+#define ANALYSIS_AGENTS   ANALYSIS_DIR "/agents" /* the manager's table */
 
 struct analysis;
 

@@ -30,6 +30,8 @@ const char *const priv_stat_names[PS_NSTATS] = {
     [PS_CORR_EVICTED] = "correlation_dropped",
     [PS_FTS_DROPPED] = "first_seen_dropped",
     [PS_PATTERN_LIMITS] = "pattern_limits",
+    [PS_ENROLLED] = "agents_enrolled",
+    [PS_ENROLL_REFUSED] = "enrollments_refused",
 };
 
 /* ---- encoding ---- */

@@ -63,6 +63,8 @@ enum priv_stat {
 	PS_CORR_EVICTED,   /* buckets and events dropped at the caps */
 	PS_FTS_DROPPED,    /* first-time-seen values dropped at the cap */
 	PS_PATTERN_LIMITS, /* matches abandoned at their match limit */
+	PS_ENROLLED,       /* agents enrolled (<auth>) */
+	PS_ENROLL_REFUSED, /* enrollments refused or dropped */
 	PS_NSTATS
 };
 

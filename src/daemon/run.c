@@ -181,8 +181,8 @@ share_logs(const struct arxd *a, const struct arx_conf *conf)
 static int
 parts_start(struct arxd *a, const struct arx_conf *conf)
 {
-	bool analysis =
-	    conf->nlocalfiles > 0 || conf->nremotes > 0 || a->read_stdin;
+	bool analysis = conf->nlocalfiles > 0 || conf->nremotes > 0 ||
+	    (conf->auth.present && !conf->auth.disabled) || a->read_stdin;
 
 	if (make_dir(conf->daemon.state_dir, 0700) != 0 ||
 	    make_dir(conf->daemon.log_dir, 0750) != 0)
@@ -192,7 +192,8 @@ parts_start(struct arxd *a, const struct arx_conf *conf)
 	if (dispatch_start(a, conf) != 0)
 		return EX_CONFIG;
 	if (!analysis) {
-		log_notice("no <localfile> or <remote>: only active response "
+		log_notice("no <localfile>, <remote> or <auth>: only active "
+			   "response "
 			   "and the control socket run");
 		return EX_OK;
 	}

@@ -15,6 +15,7 @@
 
 #include "core/err.h"
 #include "core/log.h"
+#include "core/net.h"
 #include "logsrc/lines.h"
 #include "logsrc/tcp.h"
 
@@ -236,44 +237,6 @@ logsrc_tcp_set_idle(struct logsrc_tcp *t, uint64_t ms)
 	(void)evloop_timer_start(t->loop, &t->sweep, t->idle_ms / 4 + 1);
 }
 
-static int
-tcp_bind(struct logsrc_tcp *t, const char *ip, unsigned port)
-{
-	struct sockaddr_storage sa = {0}, got;
-	struct sockaddr_in *s4 = (struct sockaddr_in *)&sa;
-	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&sa;
-	socklen_t len = sizeof(got);
-	int one = 1, off = 0, fd;
-
-	s6->sin6_family = AF_INET6;
-	s6->sin6_addr = in6addr_any;
-	if (ip != NULL && inet_pton(AF_INET, ip, &s4->sin_addr) == 1)
-		s4->sin_family = AF_INET;
-	else if (ip != NULL && inet_pton(AF_INET6, ip, &s6->sin6_addr) != 1)
-		return ARX_ERR_INVAL;
-	if (sa.ss_family == AF_INET)
-		s4->sin_port = htons((uint16_t)port);
-	else
-		s6->sin6_port = htons((uint16_t)port);
-	fd =
-	    socket(sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return ARX_ERR_SYS;
-	t->listen.fd = fd;
-	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (sa.ss_family == AF_INET6)
-		(void)setsockopt(
-		    fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off));
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-	    listen(fd, 64) != 0 ||
-	    getsockname(fd, (struct sockaddr *)&got, &len) != 0)
-		return ARX_ERR_SYS;
-	t->port = ntohs(got.ss_family == AF_INET
-		? ((struct sockaddr_in *)&got)->sin_port
-		: ((struct sockaddr_in6 *)&got)->sin6_port);
-	return 0;
-}
-
 int
 logsrc_tcp_open(struct evloop *loop, const char *ip, unsigned port,
     const struct logsrc_dgram_filter *filter, logsrc_msg_fn *fn, void *ctx,
@@ -292,7 +255,7 @@ logsrc_tcp_open(struct evloop *loop, const char *ip, unsigned port,
 	evtimer_init(&t->sweep, on_sweep, t);
 	if (filter != NULL)
 		t->filter = *filter;
-	if ((r = tcp_bind(t, ip, port)) != 0) {
+	if ((r = net_listen_tcp(ip, port, &t->listen.fd, &t->port)) != 0) {
 		log_error("syslog TCP %s port %u: %s", ip ? ip : "*", port,
 		    r == ARX_ERR_SYS ? strerror(errno) : "not an address");
 		logsrc_tcp_close(t);

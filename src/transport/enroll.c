@@ -42,6 +42,12 @@ field_text(const struct wire_field *f, char *out, size_t size)
 }
 
 int
+enroll_refusal(struct buf *reply, const char *why)
+{
+	return refuse(reply, why, 0);
+}
+
+int
 enroll_answer(struct agent_keys *ks, const struct wire_msg *req,
     const struct arx_addr *peer, struct buf *reply, struct agent_key *added,
     const char **why)

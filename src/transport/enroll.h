@@ -27,6 +27,10 @@ int enroll_answer(struct agent_keys *ks, const struct wire_msg *req,
     const struct arx_addr *peer, struct buf *reply, struct agent_key *added,
     const char **why);
 
+/* A refusal (BYE with why) appended to reply; the manager's answer when
+ * it cannot even look at the request. */
+int enroll_refusal(struct buf *reply, const char *why);
+
 /* The host's reading of the answer: 0 and *out (id, name, key), or
  * ARX_ERR_INVAL with the manager's reason in why (points into m). */
 int enroll_result(const struct wire_msg *m, struct agent_key *out, char *why,

@@ -121,16 +121,26 @@ entry_check(const struct agent_keys *ks, const struct agent_key *k)
 int
 keys_load(const char *path, struct agent_keys *ks)
 {
+	return keys_load_at(AT_FDCWD, path, ks);
+}
+
+int
+keys_load_at(int dirfd, const char *path, struct agent_keys *ks)
+{
 	char line[LINE_MAX_LEN];
 	unsigned long lineno = 0;
 	struct agent_key k;
 	const char *why;
-	FILE *f;
-	int r = 0;
+	FILE *f = NULL;
+	int r = 0, fd;
 
 	memset(ks, 0, sizeof(*ks));
-	if ((f = fopen(path, "r")) == NULL)
+	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || (f = fdopen(fd, "r")) == NULL) {
+		if (fd >= 0)
+			close(fd);
 		return errno == ENOENT ? 0 : ARX_ERR_SYS;
+	}
 	while (r == 0 && fgets(line, sizeof(line), f) != NULL) {
 		lineno++;
 		line[strcspn(line, "\r\n")] = '\0';
@@ -157,20 +167,6 @@ key_hex(const unsigned char key[TLS_KEY_LEN], char out[2 * TLS_KEY_LEN + 1])
 		snprintf(out + 2 * i, 3, "%02x", key[i]);
 }
 
-static int
-file_write(const char *tmp, const struct buf *b)
-{
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	int r = 0;
-
-	if (fd == -1)
-		return ARX_ERR_SYS;
-	if (write(fd, b->data, b->len) != (ssize_t)b->len || fsync(fd) != 0)
-		r = ARX_ERR_SYS;
-	close(fd);
-	return r;
-}
-
 /* The directory part of path ("." when there is none). */
 static void
 dir_of(const char *path, char *dir, size_t size)
@@ -184,6 +180,31 @@ dir_of(const char *path, char *dir, size_t size)
 		dir[1] = '\0';
 	else
 		*slash = '\0';
+}
+
+/* Write b to tmp (relative to dirfd), 0600 and owned by whoever owns
+ * the directory: root editing arxd's table (arx agents) leaves it
+ * readable by the analysis child's user. */
+static int
+file_write(int dirfd, const char *tmp, const struct buf *b)
+{
+	char dir[4200];
+	struct stat ds;
+	int fd =
+	    openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int r = 0;
+
+	if (fd == -1)
+		return ARX_ERR_SYS;
+	dir_of(tmp, dir, sizeof(dir));
+	if (geteuid() == 0 && fstatat(dirfd, dir, &ds, 0) == 0 &&
+	    fchown(fd, ds.st_uid, ds.st_gid) != 0)
+		r = ARX_ERR_SYS;
+	if (r == 0 &&
+	    (write(fd, b->data, b->len) != (ssize_t)b->len || fsync(fd) != 0))
+		r = ARX_ERR_SYS;
+	close(fd);
+	return r;
 }
 
 static int
@@ -210,24 +231,42 @@ entries_format(struct buf *b, const struct agent_keys *ks)
 int
 keys_save(const char *path, const struct agent_keys *ks)
 {
-	char tmp[4200], dir[4200];
+	return keys_save_at(AT_FDCWD, path, ks);
+}
+
+/* Make a rename in path's directory (relative to dirfd) durable. */
+static void
+dir_sync(int dirfd, const char *path)
+{
+	char dir[4200];
+	int fd;
+
+	dir_of(path, dir, sizeof(dir));
+	if ((fd = openat(dirfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >=
+	    0) {
+		(void)fsync(fd);
+		close(fd);
+	}
+}
+
+int
+keys_save_at(int dirfd, const char *path, const struct agent_keys *ks)
+{
+	char tmp[4200];
 	struct buf b;
-	int r, fd;
+	int r;
 
 	buf_init(&b, (size_t)1 << 26);
 	snprintf(tmp, sizeof(tmp), "%s.new", path);
-	if ((r = entries_format(&b, ks)) == 0 && (r = file_write(tmp, &b)) == 0)
-		r = rename(tmp, path) == 0 ? 0 : ARX_ERR_SYS;
-	if (r == 0) {
-		dir_of(path, dir, sizeof(dir));
-		if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-			(void)fsync(fd);
-			close(fd);
-		}
-	} else {
-		(void)unlink(tmp);
-	}
-	explicit_bzero(b.data, b.len);
+	if ((r = entries_format(&b, ks)) == 0 &&
+	    (r = file_write(dirfd, tmp, &b)) == 0)
+		r = renameat(dirfd, tmp, dirfd, path) == 0 ? 0 : ARX_ERR_SYS;
+	if (r == 0)
+		dir_sync(dirfd, path);
+	else
+		(void)unlinkat(dirfd, tmp, 0);
+	if (b.data != NULL)
+		explicit_bzero(b.data, b.len);
 	buf_release(&b);
 	return r;
 }

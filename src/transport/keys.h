@@ -47,6 +47,9 @@ struct agent_keys {
 /* A missing file is an empty table. 0, or ARX_ERR_NOMEM / ARX_ERR_SYS. */
 int keys_load(const char *path, struct agent_keys *ks);
 int keys_save(const char *path, const struct agent_keys *ks);
+/* The same with path relative to the directory dirfd (or AT_FDCWD). */
+int keys_load_at(int dirfd, const char *path, struct agent_keys *ks);
+int keys_save_at(int dirfd, const char *path, const struct agent_keys *ks);
 void keys_release(struct agent_keys *ks);
 
 /* The active agent with this id or name; NULL when there is none. */

@@ -5,7 +5,8 @@
  *   arx agents [-c conf | -f file] add NAME [--from any|ADDR|CIDR]
  *   arx agents [-c conf | -f file] remove ID|NAME
  *
- * The table is <state_dir>/agents of the configuration, or the file
+ * The table is <state_dir>/analysis/agents of the configuration (arxd's
+ * enrollment server, in the analysis child, writes it too), or the file
  * given with -f. add prints the new agent's line, which holds its key:
  * it goes to the agent host by a channel the administrator trusts (the
  * usual way is enrollment, which needs no copying). remove keeps the
@@ -49,8 +50,8 @@ agents_path(struct agents *ag)
 		return EX_OK;
 	if (conf_load(ag->conf_path, &conf) != 0)
 		return EX_CONFIG;
-	snprintf(
-	    ag->path, sizeof(ag->path), "%s/agents", conf->daemon.state_dir);
+	snprintf(ag->path, sizeof(ag->path), "%s/analysis/agents",
+	    conf->daemon.state_dir);
 	conf_free(conf);
 	return EX_OK;
 }

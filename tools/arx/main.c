@@ -28,6 +28,7 @@ static const struct arx_cmd arx_cmds[] = {
     {"block", cmd_block, "block an address now"},
     {"unblock", cmd_unblock, "lift an address's blocks now"},
     {"agents", cmd_agents, "the manager's agents: list, add, remove"},
+    {"agent", cmd_agent, "make this host an agent: enroll"},
     {"help", cmd_help, "show this help"},
 };
 

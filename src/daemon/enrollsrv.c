@@ -1,0 +1,361 @@
+/*
+ * Implementation of enrollsrv.h: one listener, a list of connections,
+ * each a small state machine driven by the event loop: handshake, read
+ * one frame, answer, write the answer, close. A deadline timer closes a
+ * connection that dawdles.
+ */
+#define _GNU_SOURCE /* accept4 */
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/addr.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "core/net.h"
+#include "daemon/enrollsrv.h"
+#include "transport/enroll.h"
+#include "transport/keys.h"
+#include "transport/tls.h"
+#include "transport/wire.h"
+
+#define FRAME_IN_MAX 4096u /* an ENROLL is a few dozen bytes */
+
+struct econn {
+	struct enrollsrv *s;
+	int fd;
+	struct tls_conn *tls;
+	struct evio io;
+	struct evtimer deadline;
+	struct arx_addr peer;
+	char peer_text[64];
+	bool shaken, answered;
+	unsigned char in[FRAME_IN_MAX];
+	size_t nin;
+	struct buf out;
+	size_t sent;
+	struct econn *next;
+};
+
+struct enrollsrv {
+	struct evloop *loop;
+	struct evio lis;
+	unsigned port, max_clients, nconns;
+	struct tls_ctx *tls;
+	int dirfd; /* the analysis directory (not owned) */
+	char table[256];
+	struct econn *conns;
+	struct enrollsrv_stats st;
+};
+
+static void conn_step(struct econn *c);
+
+static void
+conn_close(struct econn *c)
+{
+	struct enrollsrv *s = c->s;
+	struct econn **pp = &s->conns;
+
+	while (*pp != c)
+		pp = &(*pp)->next;
+	*pp = c->next;
+	s->nconns--;
+	evloop_io_stop(s->loop, &c->io);
+	evloop_timer_stop(s->loop, &c->deadline);
+	tls_conn_free(c->tls);
+	close(c->fd);
+	if (c->out.data != NULL)
+		explicit_bzero(c->out.data, c->out.len);
+	buf_release(&c->out);
+	free(c);
+}
+
+static void
+conn_refused(struct econn *c, const char *why)
+{
+	c->s->st.refused++;
+	log_warn("enrollment from %s refused: %s", c->peer_text, why);
+	conn_close(c);
+}
+
+/* Wait for what TLS wants next. */
+static void
+conn_wait(struct econn *c, enum tls_want want)
+{
+	unsigned ev = want == TLS_WANT_WRITE ? EV_WRITE : EV_READ;
+
+	if (c->io.events != ev || !c->io.active) {
+		evloop_io_stop(c->s->loop, &c->io);
+		c->io.events = ev;
+		(void)evloop_io_start(c->s->loop, &c->io);
+	}
+}
+
+/* The table as it is now, plus the new agent; the answer into c->out
+ * (a refusal when the table cannot be read or written). */
+static void
+conn_answer(struct econn *c, const struct wire_msg *req)
+{
+	struct agent_keys ks;
+	struct agent_key added;
+	const char *why = "the agent table cannot be read";
+
+	if (keys_load_at(c->s->dirfd, c->s->table, &ks) != 0)
+		(void)enroll_refusal(&c->out, why);
+	else if (enroll_answer(&ks, req, &c->peer, &c->out, &added, &why) ==
+		0 &&
+	    keys_save_at(c->s->dirfd, c->s->table, &ks) != 0) {
+		buf_reset(&c->out);
+		why = "the agent table cannot be written";
+		(void)enroll_refusal(&c->out, why);
+	}
+	if (why == NULL) {
+		c->s->st.enrolled++;
+		log_notice("agent %llu '%s' enrolled from %s",
+		    (unsigned long long)added.id, added.name, c->peer_text);
+	} else {
+		c->s->st.refused++;
+		log_warn("enrollment from %s refused: %s", c->peer_text, why);
+	}
+	explicit_bzero(&added, sizeof(added));
+	keys_release(&ks);
+	c->answered = true;
+}
+
+/* Read until one whole frame is in; then answer it. */
+static int
+conn_read(struct econn *c, enum tls_want *want)
+{
+	struct wire_msg m;
+	const char *why;
+	size_t total;
+	long n;
+
+	for (;;) {
+		n = tls_conn_read(
+		    c->tls, c->in + c->nin, sizeof(c->in) - c->nin, want);
+		if (n <= 0)
+			return n == 0 ? ARX_ERR_INVAL : (int)n;
+		c->nin += (size_t)n;
+		if (wire_frame_len(c->in, c->nin, &total, &why) ==
+			ARX_ERR_INVAL ||
+		    (c->nin >= 4 && total > sizeof(c->in)))
+			return ARX_ERR_INVAL;
+		if (c->nin >= 4 && c->nin >= total)
+			break;
+	}
+	if (wire_parse(c->in, total, &m, &why) != 0)
+		return ARX_ERR_INVAL;
+	conn_answer(c, &m);
+	return 0;
+}
+
+static int
+conn_write(struct econn *c, enum tls_want *want)
+{
+	long n;
+
+	while (c->sent < c->out.len) {
+		n = tls_conn_write(
+		    c->tls, c->out.data + c->sent, c->out.len - c->sent, want);
+		if (n < 0)
+			return (int)n;
+		c->sent += (size_t)n;
+	}
+	return 0;
+}
+
+static void
+conn_step(struct econn *c)
+{
+	enum tls_want want = TLS_WANT_READ;
+	const char *why = NULL;
+	int r = 0;
+
+	if (!c->shaken && (r = tls_conn_handshake(c->tls, &want, &why)) == 0)
+		c->shaken = true;
+	if (r == 0 && !c->answered)
+		r = conn_read(c, &want);
+	if (r == 0)
+		r = conn_write(c, &want);
+	if (r == ARX_ERR_AGAIN) {
+		conn_wait(c, want);
+		return;
+	}
+	if (r != 0) {
+		conn_refused(c, why != NULL ? why : "not an enrollment");
+		return;
+	}
+	conn_close(c); /* answered and sent */
+}
+
+static void
+on_conn(struct evloop *loop, struct evio *io, unsigned events)
+{
+	(void)loop, (void)events;
+	conn_step(io->ctx);
+}
+
+static void
+on_deadline(struct evloop *loop, struct evtimer *t)
+{
+	(void)loop;
+	conn_refused(t->ctx, "too slow");
+}
+
+static void
+peer_set(struct econn *c, const struct sockaddr_storage *sa)
+{
+	char text[INET6_ADDRSTRLEN] = "?";
+
+	if (sa->ss_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
+		    text, sizeof(text));
+	else if (sa->ss_family == AF_INET6)
+		inet_ntop(AF_INET6,
+		    &((const struct sockaddr_in6 *)sa)->sin6_addr, text,
+		    sizeof(text));
+	if (addr_parse_str(text, &c->peer) == 0)
+		addr_format(&c->peer, c->peer_text, sizeof(c->peer_text));
+	else
+		snprintf(c->peer_text, sizeof(c->peer_text), "%s", text);
+}
+
+static void
+on_accept(struct evloop *loop, struct evio *io, unsigned events)
+{
+	struct enrollsrv *s = io->ctx;
+	struct sockaddr_storage sa;
+	socklen_t len = sizeof(sa);
+	struct econn *c;
+	int fd;
+
+	(void)events;
+	while ((fd = accept4(io->fd, (struct sockaddr *)&sa, &len,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+		if (s->nconns >= s->max_clients ||
+		    (c = calloc(1, sizeof(*c))) == NULL) {
+			s->st.dropped++;
+			close(fd);
+			continue;
+		}
+		*c = (struct econn){.s = s, .fd = fd, .next = s->conns};
+		peer_set(c, &sa);
+		buf_init(&c->out, 1u << 16);
+		if ((c->tls = tls_conn_new(s->tls, fd)) == NULL) {
+			close(fd);
+			free(c);
+			continue;
+		}
+		s->conns = c;
+		s->nconns++;
+		evio_init(&c->io, fd, EV_READ, on_conn, c);
+		evtimer_init(&c->deadline, on_deadline, c);
+		(void)evloop_io_start(loop, &c->io);
+		(void)evloop_timer_start(
+		    loop, &c->deadline, ENROLLSRV_DEADLINE_MS);
+		len = sizeof(sa);
+	}
+}
+
+/* The first line of the password file, which only root may read. */
+static int
+password_read(const char *path, unsigned char key[TLS_KEY_LEN])
+{
+	char line[1024];
+	struct stat st;
+	FILE *f = fopen(path, "re");
+	int r = ARX_ERR_CONFIG;
+
+	if (f == NULL) {
+		log_error("<auth> password file %s: %s", path, strerror(errno));
+		return ARX_ERR_CONFIG;
+	}
+	if (fstat(fileno(f), &st) == 0 && (st.st_mode & 0077) != 0)
+		log_error("<auth> password file %s can be read by others: "
+			  "chmod 600 it",
+		    path);
+	else if (fgets(line, sizeof(line), f) == NULL ||
+	    (line[strcspn(line, "\r\n")] = '\0', line[0] == '\0'))
+		log_error("<auth> password file %s is empty", path);
+	else
+		r = tls_enroll_key(line, key) == 0 ? 0 : ARX_ERR_SYS;
+	explicit_bzero(line, sizeof(line));
+	fclose(f);
+	return r;
+}
+
+int
+enrollsrv_start(struct evloop *loop, const struct conf_auth *auth, int dirfd,
+    const char *table, struct enrollsrv **out)
+{
+	struct enrollsrv *s = calloc(1, sizeof(*s));
+	unsigned char key[TLS_KEY_LEN];
+	int r, fd;
+
+	*out = NULL;
+	if (s == NULL)
+		return ARX_ERR_NOMEM;
+	s->loop = loop;
+	s->lis.fd = -1;
+	s->max_clients = auth->max_clients;
+	s->dirfd = dirfd;
+	snprintf(s->table, sizeof(s->table), "%s", table);
+	if ((r = password_read(auth->password_file, key)) != 0)
+		goto fail;
+	s->tls = tls_ctx_enroll(true, key);
+	explicit_bzero(key, sizeof(key));
+	r = ARX_ERR_SYS;
+	if (s->tls == NULL)
+		goto fail;
+	if ((r = net_listen_tcp(auth->local_ip, auth->port, &fd, &s->port))) {
+		log_error("<auth> %s port %u: %s",
+		    auth->local_ip ? auth->local_ip : "*", auth->port,
+		    r == ARX_ERR_SYS ? strerror(errno) : "not an address");
+		goto fail;
+	}
+	evio_init(&s->lis, fd, EV_READ, on_accept, s);
+	if ((r = evloop_io_start(loop, &s->lis)) != 0)
+		goto fail;
+	log_info("enrollment on port %u", s->port);
+	*out = s;
+	return 0;
+fail:
+	enrollsrv_stop(s);
+	return r;
+}
+
+void
+enrollsrv_stop(struct enrollsrv *s)
+{
+	if (s == NULL)
+		return;
+	while (s->conns != NULL)
+		conn_close(s->conns);
+	if (s->lis.active)
+		evloop_io_stop(s->loop, &s->lis);
+	if (s->lis.fd >= 0)
+		close(s->lis.fd);
+	tls_ctx_free(s->tls);
+	free(s);
+}
+
+void
+enrollsrv_stats(const struct enrollsrv *s, struct enrollsrv_stats *st)
+{
+	*st = s->st;
+}
+
+unsigned
+enrollsrv_port(const struct enrollsrv *s)
+{
+	return s->port;
+}

@@ -1,0 +1,39 @@
+/*
+ * The manager's enrollment server (<auth>): a TCP listener on which a
+ * host that knows the enrollment password gets an agent id and key
+ * (transport/enroll.h). It runs in the analysis child, as its
+ * unprivileged user: every byte it reads comes from the network. Each
+ * connection must complete the TLS handshake, send one ENROLL and read
+ * the answer within ENROLLSRV_DEADLINE_MS; at most <max_clients> are
+ * served at once and the rest are closed at once and counted. The agent
+ * table (<state_dir>/analysis/agents, reached through the analysis
+ * directory's descriptor, as the child cannot walk <state_dir>) is read
+ * and written whole for each enrollment, so edits by `arx agents` are
+ * seen.
+ */
+#ifndef ARX_DAEMON_ENROLLSRV_H
+#define ARX_DAEMON_ENROLLSRV_H
+
+#include "config/conf.h"
+#include "core/evloop.h"
+
+#define ENROLLSRV_DEADLINE_MS 10000u
+
+struct enrollsrv;
+
+struct enrollsrv_stats {
+	unsigned long enrolled, refused, dropped;
+};
+
+/*
+ * Read the password file and bind the listener (call while root, before
+ * the privilege drop); serving starts with the loop. 0, or an error that
+ * was logged with the file or the address.
+ */
+int enrollsrv_start(struct evloop *loop, const struct conf_auth *auth,
+    int dirfd, const char *table, struct enrollsrv **out);
+void enrollsrv_stop(struct enrollsrv *s);
+void enrollsrv_stats(const struct enrollsrv *s, struct enrollsrv_stats *st);
+unsigned enrollsrv_port(const struct enrollsrv *s);
+
+#endif
