@@ -81,6 +81,8 @@ xml_on_start(void *ud, const XML_Char *name, const XML_Char **atts)
 	struct xml_parse *x = ud;
 	struct xml_node *n;
 
+	if (x->err != 0) /* expat may call on after XML_StopParser */
+		return;
 	if (x->depth++ == 0 && x->cur == NULL) {
 		x->cur = &x->doc->root;
 		return;
@@ -113,9 +115,15 @@ static void XMLCALL
 xml_on_end(void *ud, const XML_Char *name)
 {
 	struct xml_parse *x = ud;
-	struct span t = str_trim(buf_cstr(&x->text[x->depth]));
+	struct span t;
 
 	(void)name;
+	/* After a failure (a start refused for depth, say) expat still
+	 * reports the end of an empty element: x->depth may then be past
+	 * the arrays, and nothing after the failure is kept anyway. */
+	if (x->err != 0)
+		return;
+	t = str_trim(buf_cstr(&x->text[x->depth]));
 	x->cur->text = arena_strndup(&x->doc->arena, t.p, t.len);
 	x->cur->raw = arena_strndup(&x->doc->arena,
 	    buf_cstr(&x->text[x->depth]), x->text[x->depth].len);
@@ -131,6 +139,8 @@ xml_on_text(void *ud, const XML_Char *s, int len)
 {
 	struct xml_parse *x = ud;
 
+	if (x->err != 0)
+		return;
 	if (buf_append(&x->text[x->depth], s, (size_t)len) != 0)
 		xml_fail(x, ARX_ERR_TOOBIG, "element text too long");
 }

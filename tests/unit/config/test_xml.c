@@ -141,6 +141,16 @@ test_depth_bound(void **state)
 	for (i = 0; i < XML_MAX_DEPTH + 1; i++)
 		strcat(text, "</d>");
 	parse_bad(text, "elements nested too deeply");
+	/* Found by fuzz_conf: an empty element one level too deep (expat
+	 * reports its end after the refused start) read past the per-depth
+	 * arrays. */
+	text[0] = '\0';
+	for (i = 0; i < XML_MAX_DEPTH; i++)
+		strcat(text, "<d>");
+	strcat(text, "<e/><e/>");
+	for (i = 0; i < XML_MAX_DEPTH; i++)
+		strcat(text, "</d>");
+	parse_bad(text, "elements nested too deeply");
 }
 
 static void
