@@ -21,6 +21,8 @@
 #include "core/log.h"
 #include "daemon/analysis.h"
 #include "daemon/enrollsrv.h"
+#include "daemon/remote.h"
+#include "daemon/uplink.h"
 #include "engine/corr.h"
 #include "engine/event.h"
 #include "engine/ruleset.h"
@@ -67,7 +69,9 @@ struct analysis {
 	struct ar_bindings *bind; /* which rules any response wants */
 	struct corr *corr;
 	struct pattern_scratch scratch;
-	struct enrollsrv *enroll; /* <auth>: NULL when off */
+	struct enrollsrv *enroll;  /* <auth>: NULL when off */
+	struct remote_srv *remote; /* <remote> secure: NULL when off */
+	struct uplink *uplink;     /* <client>: lines go to the manager */
 	struct event ev;
 	struct rule_result res;
 	struct alert_writer *w;
@@ -140,6 +144,10 @@ analyse(struct analysis *a, const char *line, size_t len, const char *loc)
 	a->lines++;
 	if (len > 0 && line[len - 1] == '\r')
 		len--;
+	if (a->uplink != NULL) { /* an agent: the manager analyses */
+		uplink_event(a->uplink, line, len, loc);
+		return;
+	}
 	if (len == 0 || event_set_line(&a->ev, line, len, loc) != 0)
 		return;
 	(void)ruleset_analyse(
@@ -682,6 +690,26 @@ tcp_add(struct analysis *a, const struct conf_remote *r)
 	return rc;
 }
 
+/* ---- agents (<remote><connection>secure) ---- */
+
+static void
+on_agent_line(const char *line, size_t len, const char *loc, void *ctx)
+{
+	analyse(ctx, line, len, loc);
+}
+
+static int
+remote_add(struct analysis *a, const struct conf_remote *r)
+{
+	if (a->remote != NULL) {
+		log_error("%s:%u: one <remote> secure at most", r->where.file,
+		    r->where.line);
+		return ARX_ERR_CONFIG;
+	}
+	return remote_start(a->loop, r, a->conf->daemon.node_name, a->pos_dir,
+	    on_agent_line, a, &a->remote);
+}
+
 static int
 listeners_start(struct analysis *a)
 {
@@ -691,8 +719,11 @@ listeners_start(struct analysis *a)
 	for (i = 0; i < a->conf->nremotes; i++) {
 		const struct conf_remote *r = &a->conf->remotes[i];
 
-		if (r->connection != REMOTE_SYSLOG)
+		if (r->connection == REMOTE_SECURE) {
+			if ((rc = remote_add(a, r)) != 0)
+				return rc;
 			continue;
+		}
 		if ((r->socket != NULL || (r->protocol & CONF_PROTO_UDP)) &&
 		    (rc = listener_add(a, r)) != 0)
 			return rc;
@@ -703,6 +734,14 @@ listeners_start(struct analysis *a)
 }
 
 /* ---- enrollment (<auth>) ---- */
+
+static int
+uplink_begin(struct analysis *a)
+{
+	if (!a->conf->client.present)
+		return 0;
+	return uplink_start(a->loop, a->conf, &a->uplink);
+}
 
 static int
 enroll_start(struct analysis *a)
@@ -773,6 +812,7 @@ analysis_start(const struct arx_conf *conf, struct evloop *loop,
 	evio_init(&a->ino, a->ino_fd, EV_READ, on_inotify, a);
 	evtimer_init(&a->tick, on_tick, a);
 	if ((r = listeners_start(a)) != 0 || (r = enroll_start(a)) != 0 ||
+	    (r = uplink_begin(a)) != 0 ||
 	    (read_stdin && (r = stdin_start(a)) != 0))
 		goto fail;
 	if ((r = evloop_io_start(loop, &a->ino)) != 0 ||
@@ -861,6 +901,22 @@ analysis_stats(const struct analysis *a, uint64_t st[PS_NSTATS])
 	st[PS_SUPPRESSED] = a->suppressed;
 	st[PS_TRIGGERS] = a->triggers;
 	st[PS_PATTERN_LIMITS] = a->scratch.nlimit;
+	if (a->remote != NULL) {
+		struct remote_stats rs;
+
+		remote_stats(a->remote, &rs);
+		st[PS_AGENTS_CONNECTED] = rs.connected;
+		st[PS_AGENT_EVENTS] = rs.events;
+	}
+	if (a->uplink != NULL) {
+		struct uplink_stats us;
+
+		uplink_stats(a->uplink, &us);
+		st[PS_UPLINK_CONNECTED] = us.connected;
+		st[PS_UPLINK_SENT] = us.sent;
+		st[PS_UPLINK_ACKED] = us.acked;
+		st[PS_UPLINK_DROPPED] = us.dropped;
+	}
 	if (a->enroll != NULL) {
 		struct enrollsrv_stats es;
 
@@ -909,6 +965,8 @@ analysis_stop(struct analysis *a)
 	for (i = 0; i < a->ntcp; i++)
 		logsrc_tcp_close(a->tcp[i]);
 	enrollsrv_stop(a->enroll);
+	remote_stop(a->remote);
+	uplink_stop(a->uplink);
 	log_info("analysis stopped: %lu lines read", a->lines);
 	alert_writer_close(a->w);
 	corr_free(a->corr);

@@ -32,6 +32,12 @@ const char *const priv_stat_names[PS_NSTATS] = {
     [PS_PATTERN_LIMITS] = "pattern_limits",
     [PS_ENROLLED] = "agents_enrolled",
     [PS_ENROLL_REFUSED] = "enrollments_refused",
+    [PS_AGENTS_CONNECTED] = "agents_connected",
+    [PS_AGENT_EVENTS] = "agent_events",
+    [PS_UPLINK_CONNECTED] = "uplink_connected",
+    [PS_UPLINK_SENT] = "uplink_sent",
+    [PS_UPLINK_ACKED] = "uplink_acked",
+    [PS_UPLINK_DROPPED] = "uplink_dropped",
 };
 
 /* ---- encoding ---- */

@@ -1,0 +1,410 @@
+/*
+ * Implementation of remote.h: a listener, the agent table with the time
+ * it was read, one record per agent ever seen (its name and the last
+ * sequence number analysed) and one per connection. A one-second timer
+ * reads the table again when it changed and closes the connections of
+ * agents it no longer lists as active.
+ */
+#define _GNU_SOURCE /* accept4 */
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/addr.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "core/net.h"
+#include "daemon/remote.h"
+#include "transport/chan.h"
+#include "transport/keys.h"
+
+#define TABLE       "agents"
+#define IDLE_MS     60000u /* three missed keepalives of 20 s */
+#define ACK_EVERY   64u
+#define MAX_CONNS   1024u
+#define CHECK_MS    1000u
+#define QUEUE_BYTES (1u << 20)
+
+struct seen {
+	uint64_t id, last_seq;
+};
+
+struct rconn {
+	struct remote_srv *s;
+	struct chan *ch;
+	uint64_t id;
+	char name[KEYS_NAME_MAX + 1];
+	char peer[64];
+	struct arx_addr peer_addr;
+	bool hello;
+	unsigned unacked;
+	struct rconn *next;
+};
+
+struct remote_srv {
+	struct evloop *loop;
+	struct evio lis;
+	struct evtimer check;
+	unsigned port;
+	const char *node;
+	int dirfd;
+	struct tls_ctx *tls;
+	struct agent_keys table;
+	struct timespec table_mtime;
+	off_t table_size;
+	struct seen *seen;
+	size_t nseen, seen_cap;
+	struct rconn *conns;
+	unsigned nconns;
+	remote_line_fn *fn;
+	void *ctx;
+	struct remote_stats st;
+};
+
+/* ---- the agent table ---- */
+
+static void
+table_refresh(struct remote_srv *s)
+{
+	struct stat st;
+
+	if (fstatat(s->dirfd, TABLE, &st, 0) != 0) {
+		if (s->table.n > 0)
+			keys_release(&s->table);
+		return;
+	}
+	if (st.st_mtim.tv_sec == s->table_mtime.tv_sec &&
+	    st.st_mtim.tv_nsec == s->table_mtime.tv_nsec &&
+	    st.st_size == s->table_size)
+		return;
+	keys_release(&s->table);
+	if (keys_load_at(s->dirfd, TABLE, &s->table) != 0)
+		log_error("cannot read the agent table");
+	s->table_mtime = st.st_mtim;
+	s->table_size = st.st_size;
+}
+
+static int
+lookup(uint64_t id, unsigned char key[TLS_KEY_LEN], void *ctx)
+{
+	struct remote_srv *s = ctx;
+	const struct agent_key *k;
+
+	table_refresh(s);
+	if ((k = keys_find(&s->table, id)) == NULL)
+		return -1;
+	memcpy(key, k->key, TLS_KEY_LEN);
+	return 0;
+}
+
+/* The record of agent id (made on first sight); NULL when out of memory. */
+static struct seen *
+seen_of(struct remote_srv *s, uint64_t id)
+{
+	for (size_t i = 0; i < s->nseen; i++)
+		if (s->seen[i].id == id)
+			return &s->seen[i];
+	if (s->nseen == s->seen_cap) {
+		size_t cap = s->seen_cap ? s->seen_cap * 2 : 16;
+		struct seen *v = realloc(s->seen, cap * sizeof(*v));
+
+		if (v == NULL)
+			return NULL;
+		s->seen = v;
+		s->seen_cap = cap;
+	}
+	s->seen[s->nseen] = (struct seen){id, 0};
+	return &s->seen[s->nseen++];
+}
+
+/* ---- connections ---- */
+
+static void
+conn_drop(struct rconn *c)
+{
+	struct remote_srv *s = c->s;
+	struct rconn **pp = &s->conns;
+
+	while (*pp != c)
+		pp = &(*pp)->next;
+	*pp = c->next;
+	s->nconns--;
+	if (c->hello && s->st.connected > 0)
+		s->st.connected--;
+	free(c);
+}
+
+static void
+conn_end(struct rconn *c, const char *why)
+{
+	if (c->hello)
+		log_notice("agent %llu '%s' (%s) disconnected: %s",
+		    (unsigned long long)c->id, c->name, c->peer, why);
+	else
+		log_warn("agent connection from %s refused: %s", c->peer, why);
+	if (!c->hello)
+		c->s->st.refused++;
+	chan_close(c->ch);
+	conn_drop(c);
+}
+
+static void
+send_ack(struct rconn *c, uint64_t seq)
+{
+	struct wire_msg m;
+
+	wire_msg_init(&m, WIRE_ACK, 1);
+	wire_set_u64(&m, WT_ACK_SEQ, seq);
+	(void)chan_send(c->ch, &m);
+	c->unacked = 0;
+}
+
+static void
+on_hello(struct rconn *c, const struct wire_msg *m)
+{
+	const struct agent_key *k =
+	    keys_find(&c->s->table, chan_agent_id(c->ch));
+	struct wire_msg w;
+
+	if (k == NULL || m->f[WT_AGENT_ID].u != k->id) {
+		conn_end(c, "HELLO does not match the key it used");
+		return;
+	}
+	if (!k->any && !cidr_contains(&k->from_net, &c->peer_addr)) {
+		conn_end(c, "not from the agent's allowed source");
+		return;
+	}
+	c->id = k->id;
+	snprintf(c->name, sizeof(c->name), "%s", k->name);
+	c->hello = true;
+	c->s->st.connected++;
+	log_notice("agent %llu '%s' connected from %s",
+	    (unsigned long long)c->id, c->name, c->peer);
+	wire_msg_init(&w, WIRE_WELCOME, 1);
+	wire_set_str(&w, WT_NAME, c->s->node);
+	wire_set_u64(&w, WT_INTERVAL_S, IDLE_MS / 3000);
+	(void)chan_send(c->ch, &w);
+}
+
+static void
+on_event(struct rconn *c, const struct wire_msg *m)
+{
+	struct seen *sn = seen_of(c->s, c->id);
+	const struct wire_field *loc = &m->f[WT_LOCATION];
+	char where[4400];
+
+	if (sn == NULL)
+		return;
+	if (m->seq <= sn->last_seq) {
+		c->s->st.duplicates++;
+		return;
+	}
+	sn->last_seq = m->seq;
+	snprintf(where, sizeof(where), "(%s) %s->%.*s", c->name, c->peer,
+	    (int)loc->len, loc->p);
+	c->s->st.events++;
+	c->s->fn(m->f[WT_LINE].p, m->f[WT_LINE].len, where, c->s->ctx);
+	if (++c->unacked >= ACK_EVERY)
+		send_ack(c, m->seq);
+}
+
+static void
+on_msg(struct chan *ch, const struct wire_msg *m, void *ctx)
+{
+	struct rconn *c = ctx;
+	struct seen *sn;
+
+	(void)ch;
+	if (!c->hello) {
+		if (m->type == WIRE_HELLO)
+			on_hello(c, m);
+		else
+			conn_end(c, "the first message is not HELLO");
+		return;
+	}
+	if (m->type == WIRE_EVENT)
+		on_event(c, m);
+	else if (m->type == WIRE_KEEPALIVE && (sn = seen_of(c->s, c->id)))
+		send_ack(c, sn->last_seq);
+	else if (m->type == WIRE_BYE)
+		conn_end(c, "it said goodbye");
+}
+
+static void
+on_state(struct chan *ch, enum chan_state st, const char *why, void *ctx)
+{
+	struct rconn *c = ctx;
+
+	(void)ch;
+	if (st != CHAN_CLOSED)
+		return;
+	c->ch = NULL; /* the channel frees itself */
+	if (c->hello)
+		log_notice("agent %llu '%s' (%s) disconnected: %s",
+		    (unsigned long long)c->id, c->name, c->peer,
+		    why ? why : "-");
+	else {
+		c->s->st.refused++;
+		log_warn("agent connection from %s refused: %s", c->peer,
+		    why ? why : "-");
+	}
+	conn_drop(c);
+}
+
+static void
+peer_of(struct rconn *c, const struct sockaddr_storage *sa)
+{
+	char text[INET6_ADDRSTRLEN] = "?";
+
+	if (sa->ss_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
+		    text, sizeof(text));
+	else if (sa->ss_family == AF_INET6)
+		inet_ntop(AF_INET6,
+		    &((const struct sockaddr_in6 *)sa)->sin6_addr, text,
+		    sizeof(text));
+	if (addr_parse_str(text, &c->peer_addr) == 0)
+		addr_format(&c->peer_addr, c->peer, sizeof(c->peer));
+	else
+		snprintf(c->peer, sizeof(c->peer), "%s", text);
+}
+
+static void
+on_accept(struct evloop *loop, struct evio *io, unsigned events)
+{
+	struct remote_srv *s = io->ctx;
+	struct sockaddr_storage sa;
+	socklen_t len = sizeof(sa);
+	struct rconn *c;
+	int fd;
+
+	(void)events;
+	while ((fd = accept4(io->fd, (struct sockaddr *)&sa, &len,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+		len = sizeof(sa);
+		if (s->nconns >= MAX_CONNS ||
+		    (c = calloc(1, sizeof(*c))) == NULL) {
+			s->st.refused++;
+			close(fd);
+			continue;
+		}
+		*c = (struct rconn){.s = s, .next = s->conns};
+		peer_of(c, &sa);
+		struct chan_opts o = {.loop = loop,
+		    .tls = s->tls,
+		    .fd = fd,
+		    .max_queue = QUEUE_BYTES,
+		    .idle_ms = IDLE_MS,
+		    .on_msg = on_msg,
+		    .on_state = on_state,
+		    .ctx = c};
+		if (chan_open(&o, &c->ch) != 0) {
+			free(c);
+			continue;
+		}
+		s->conns = c;
+		s->nconns++;
+	}
+}
+
+/* Once a second: the table again, and agents no longer in it go. */
+static void
+on_check(struct evloop *loop, struct evtimer *t)
+{
+	struct remote_srv *s = t->ctx;
+	struct rconn *c, *next;
+
+	table_refresh(s);
+	struct seen *sn;
+
+	for (c = s->conns; c != NULL; c = next) {
+		next = c->next;
+		if (c->hello && keys_find(&s->table, c->id) == NULL)
+			conn_end(c, "removed from the agent table");
+		else if (c->hello && c->unacked > 0 &&
+		    (sn = seen_of(s, c->id)) != NULL)
+			send_ack(c, sn->last_seq);
+	}
+	(void)evloop_timer_start(loop, t, CHECK_MS);
+}
+
+int
+remote_start(struct evloop *loop, const struct conf_remote *r,
+    const char *node_name, int dirfd, remote_line_fn *fn, void *ctx,
+    struct remote_srv **out)
+{
+	struct remote_srv *s = calloc(1, sizeof(*s));
+	int fd, rc;
+
+	*out = NULL;
+	if (s == NULL)
+		return ARX_ERR_NOMEM;
+	*s = (struct remote_srv){.loop = loop,
+	    .node = node_name,
+	    .dirfd = dirfd,
+	    .fn = fn,
+	    .ctx = ctx};
+	s->lis.fd = -1;
+	table_refresh(s);
+	if ((s->tls = tls_ctx_manager(lookup, s)) == NULL) {
+		remote_stop(s);
+		return ARX_ERR_SYS;
+	}
+	if ((rc = net_listen_tcp(r->local_ip, r->port, &fd, &s->port)) != 0) {
+		log_error("%s:%u: <remote> secure port %u: %s", r->where.file,
+		    r->where.line, r->port,
+		    rc == ARX_ERR_SYS ? strerror(errno) : "not an address");
+		remote_stop(s);
+		return rc;
+	}
+	evio_init(&s->lis, fd, EV_READ, on_accept, s);
+	evtimer_init(&s->check, on_check, s);
+	if ((rc = evloop_io_start(loop, &s->lis)) != 0 ||
+	    (rc = evloop_timer_start(loop, &s->check, CHECK_MS)) != 0) {
+		remote_stop(s);
+		return rc;
+	}
+	log_info("agents on port %u", s->port);
+	*out = s;
+	return 0;
+}
+
+void
+remote_stop(struct remote_srv *s)
+{
+	if (s == NULL)
+		return;
+	while (s->conns != NULL) {
+		chan_close(s->conns->ch);
+		conn_drop(s->conns);
+	}
+	if (s->lis.active)
+		evloop_io_stop(s->loop, &s->lis);
+	if (s->lis.fd >= 0)
+		close(s->lis.fd);
+	evloop_timer_stop(s->loop, &s->check);
+	tls_ctx_free(s->tls);
+	keys_release(&s->table);
+	free(s->seen);
+	free(s);
+}
+
+void
+remote_stats(const struct remote_srv *s, struct remote_stats *st)
+{
+	*st = s->st;
+}
+
+unsigned
+remote_port(const struct remote_srv *s)
+{
+	return s->port;
+}

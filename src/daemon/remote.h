@@ -1,0 +1,41 @@
+/*
+ * The manager's side of the agent channel (<remote><connection>secure),
+ * in the analysis child: a TCP listener whose connections must prove an
+ * agent key of the table (<state_dir>/analysis/agents, read again when
+ * it changes, so a removed agent is refused at its next handshake and
+ * its open connection is closed within a second), from an allowed
+ * address. An agent says HELLO, then sends EVENTs; each new one (by
+ * sequence number: one sent again after a reconnect is recognised and
+ * dropped) goes to the line callback with the location
+ * "(name) address->log", as Wazuh names agent events, and is
+ * acknowledged.
+ */
+#ifndef ARX_DAEMON_REMOTE_H
+#define ARX_DAEMON_REMOTE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/conf.h"
+#include "core/evloop.h"
+
+struct remote_srv;
+
+typedef void remote_line_fn(
+    const char *line, size_t len, const char *location, void *ctx);
+
+struct remote_stats {
+	unsigned long connected;  /* agents connected now */
+	unsigned long events;     /* events received and analysed */
+	unsigned long duplicates; /* events sent again, dropped */
+	unsigned long refused;    /* connections refused */
+};
+
+int remote_start(struct evloop *loop, const struct conf_remote *r,
+    const char *node_name, int dirfd, remote_line_fn *fn, void *ctx,
+    struct remote_srv **out);
+void remote_stop(struct remote_srv *s);
+void remote_stats(const struct remote_srv *s, struct remote_stats *st);
+unsigned remote_port(const struct remote_srv *s);
+
+#endif

@@ -1,0 +1,346 @@
+/*
+ * Implementation of uplink.h: a FIFO of events (each one allocation:
+ * header, location, line), a cursor to the first one not yet handed to
+ * the channel, the channel itself while connected, and three timers
+ * (reconnect, keepalive, push). A non-blocking connect is waited for on
+ * its own descriptor before the channel takes it over.
+ */
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "daemon/uplink.h"
+#include "transport/chan.h"
+#include "transport/keys.h"
+
+#define BACKOFF_MIN_MS 1000u
+#define BACKOFF_MAX_MS 60000u
+#define PUSH_MS        100u
+#define QUEUE_BYTES    (4u << 20)
+
+struct ev {
+	struct ev *next;
+	uint64_t seq, time_ms;
+	size_t loc_len, line_len;
+	char data[]; /* location, then line */
+};
+
+struct uplink {
+	struct evloop *loop;
+	const struct conf_client *cl;
+	struct tls_ctx *tls;
+	uint64_t id;
+	char name[KEYS_NAME_MAX + 1];
+	struct chan *ch;
+	bool open;
+	int cfd; /* connecting */
+	struct evio cio;
+	struct evtimer retry, keep, push;
+	uint64_t backoff_ms, next_seq, hello_seq;
+	struct ev *head, *tail, *cursor; /* cursor: first not yet sent */
+	size_t nev, bytes;
+	struct uplink_stats st;
+};
+
+static void connect_later(struct uplink *u);
+
+/* ---- the queue ---- */
+
+static void
+queue_pop(struct uplink *u)
+{
+	struct ev *e = u->head;
+
+	if (e == NULL)
+		return;
+	if (u->cursor == e)
+		u->cursor = e->next;
+	u->head = e->next;
+	if (u->head == NULL)
+		u->tail = NULL;
+	u->nev--;
+	u->bytes -= sizeof(*e) + e->loc_len + e->line_len;
+	free(e);
+}
+
+/* Hand queued events to the channel while it takes them. */
+static void
+push(struct uplink *u)
+{
+	struct wire_msg m;
+
+	while (u->open && u->cursor != NULL) {
+		struct ev *e = u->cursor;
+
+		wire_msg_init(&m, WIRE_EVENT, e->seq);
+		wire_set_bytes(&m, WT_LOCATION, e->data, e->loc_len);
+		wire_set_u64(&m, WT_TIME_MS, e->time_ms);
+		wire_set_bytes(&m, WT_LINE, e->data + e->loc_len, e->line_len);
+		if (chan_send(u->ch, &m) != 0)
+			break; /* full: the push timer tries again */
+		u->st.sent++;
+		u->cursor = e->next;
+	}
+}
+
+void
+uplink_event(
+    struct uplink *u, const char *line, size_t len, const char *location)
+{
+	size_t ll = strlen(location);
+	struct ev *e;
+
+	if (ll > 4096)
+		ll = 4096;
+	while (u->nev >= UPLINK_MAX_EVENTS ||
+	    (u->head != NULL && u->bytes + len + ll > UPLINK_MAX_BYTES)) {
+		queue_pop(u);
+		u->st.dropped++;
+	}
+	if ((e = malloc(sizeof(*e) + ll + len)) == NULL) {
+		u->st.dropped++;
+		return;
+	}
+	*e = (struct ev){.seq = u->next_seq++,
+	    .time_ms = (uint64_t)clock_wall_ms(clock_real()),
+	    .loc_len = ll,
+	    .line_len = len};
+	memcpy(e->data, location, ll);
+	memcpy(e->data + ll, line, len);
+	if (u->tail != NULL)
+		u->tail->next = e;
+	else
+		u->head = e;
+	u->tail = e;
+	if (u->cursor == NULL)
+		u->cursor = e;
+	u->nev++;
+	u->bytes += sizeof(*e) + ll + len;
+	u->st.queued++;
+	push(u);
+}
+
+/* ---- the channel ---- */
+
+static void
+on_msg(struct chan *ch, const struct wire_msg *m, void *ctx)
+{
+	struct uplink *u = ctx;
+
+	(void)ch;
+	if (m->type != WIRE_ACK)
+		return;
+	while (u->head != NULL && u->head->seq <= m->f[WT_ACK_SEQ].u &&
+	    u->head != u->cursor) {
+		queue_pop(u);
+		u->st.acked++;
+	}
+}
+
+static void
+on_state(struct chan *ch, enum chan_state st, const char *why, void *ctx)
+{
+	struct uplink *u = ctx;
+	struct wire_msg m;
+
+	(void)ch;
+	if (st == CHAN_OPEN) {
+		u->open = true;
+		u->st.connected = true;
+		u->backoff_ms = 0;
+		log_notice("connected to the manager as agent %llu '%s'",
+		    (unsigned long long)u->id, u->name);
+		wire_msg_init(&m, WIRE_HELLO, u->hello_seq);
+		wire_set_u64(&m, WT_AGENT_ID, u->id);
+		wire_set_str(&m, WT_NAME, u->name);
+		wire_set_str(&m, WT_VERSION, ARX_VERSION);
+		(void)chan_send(u->ch, &m);
+		u->cursor = u->head; /* everything not acknowledged, again */
+		push(u);
+		return;
+	}
+	log_warn("manager connection lost: %s", why ? why : "-");
+	u->ch = NULL;
+	u->open = false;
+	u->st.connected = false;
+	connect_later(u);
+}
+
+static void
+on_connected(struct evloop *loop, struct evio *io, unsigned events)
+{
+	struct uplink *u = io->ctx;
+	struct chan_opts o = {.loop = loop,
+	    .tls = u->tls,
+	    .fd = u->cfd,
+	    .max_queue = QUEUE_BYTES,
+	    .idle_ms = 3 * u->cl->notify_time * 1000 + 5000,
+	    .on_msg = on_msg,
+	    .on_state = on_state,
+	    .ctx = u};
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	(void)events;
+	evloop_io_stop(loop, io);
+	if (getsockopt(u->cfd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 ||
+	    err != 0) {
+		log_warn("cannot reach the manager: %s", strerror(err));
+		close(u->cfd);
+		u->cfd = -1;
+		connect_later(u);
+		return;
+	}
+	u->cfd = -1;
+	if (chan_open(&o, &u->ch) != 0)
+		connect_later(u);
+}
+
+/* Start a non-blocking connect to the first server. */
+static void
+connect_now(struct uplink *u)
+{
+	const struct conf_server *sv = &u->cl->servers[0];
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
+	char port[8];
+	int fd = -1;
+
+	u->st.connects++;
+	snprintf(port, sizeof(port), "%u", sv->port);
+	if (getaddrinfo(sv->address, port, &hints, &res) == 0 &&
+	    (fd = socket(res->ai_family,
+		 SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) >= 0 &&
+	    (connect(fd, res->ai_addr, res->ai_addrlen) == 0 ||
+		errno == EINPROGRESS)) {
+		u->cfd = fd;
+		evio_init(&u->cio, fd, EV_WRITE, on_connected, u);
+		(void)evloop_io_start(u->loop, &u->cio);
+	} else {
+		if (fd >= 0)
+			close(fd);
+		connect_later(u);
+	}
+	if (res != NULL)
+		freeaddrinfo(res);
+}
+
+static void
+connect_later(struct uplink *u)
+{
+	u->backoff_ms = u->backoff_ms == 0 ? BACKOFF_MIN_MS : u->backoff_ms * 2;
+	if (u->backoff_ms > BACKOFF_MAX_MS)
+		u->backoff_ms = BACKOFF_MAX_MS;
+	(void)evloop_timer_start(u->loop, &u->retry, u->backoff_ms);
+}
+
+static void
+on_retry(struct evloop *loop, struct evtimer *t)
+{
+	(void)loop;
+	connect_now(t->ctx);
+}
+
+static void
+on_keep(struct evloop *loop, struct evtimer *t)
+{
+	struct uplink *u = t->ctx;
+	struct wire_msg m;
+
+	if (u->open) {
+		wire_msg_init(&m, WIRE_KEEPALIVE, u->hello_seq);
+		(void)chan_send(u->ch, &m);
+	}
+	(void)evloop_timer_start(loop, t, u->cl->notify_time * 1000u);
+}
+
+static void
+on_push(struct evloop *loop, struct evtimer *t)
+{
+	push(t->ctx);
+	(void)evloop_timer_start(loop, t, PUSH_MS);
+}
+
+/* The agent's id and key from <state_dir>/agent.key. */
+static int
+key_read(struct uplink *u, const struct arx_conf *conf)
+{
+	char path[4200];
+	struct agent_keys ks;
+	const struct agent_key *k = NULL;
+
+	snprintf(path, sizeof(path), "%s/agent.key", conf->daemon.state_dir);
+	if (keys_load(path, &ks) != 0 || ks.n != 1 ||
+	    (k = keys_find(&ks, ks.v[0].id)) == NULL) {
+		log_error(
+		    "%s: no agent id and key (run arx agent enroll)", path);
+		keys_release(&ks);
+		return ARX_ERR_CONFIG;
+	}
+	u->id = k->id;
+	snprintf(u->name, sizeof(u->name), "%s", k->name);
+	u->tls = tls_ctx_agent(k->id, k->key);
+	keys_release(&ks);
+	return u->tls != NULL ? 0 : ARX_ERR_SYS;
+}
+
+int
+uplink_start(
+    struct evloop *loop, const struct arx_conf *conf, struct uplink **out)
+{
+	struct uplink *u = calloc(1, sizeof(*u));
+	int r;
+
+	*out = NULL;
+	if (u == NULL)
+		return ARX_ERR_NOMEM;
+	u->loop = loop;
+	u->cl = &conf->client;
+	u->cfd = -1;
+	u->next_seq = (uint64_t)clock_wall_ms(clock_real()) * 1000u;
+	u->hello_seq = u->next_seq++;
+	evtimer_init(&u->retry, on_retry, u);
+	evtimer_init(&u->keep, on_keep, u);
+	evtimer_init(&u->push, on_push, u);
+	if ((r = key_read(u, conf)) != 0) {
+		uplink_stop(u);
+		return r;
+	}
+	(void)evloop_timer_start(loop, &u->retry, 0);
+	(void)evloop_timer_start(loop, &u->keep, u->cl->notify_time * 1000u);
+	(void)evloop_timer_start(loop, &u->push, PUSH_MS);
+	*out = u;
+	return 0;
+}
+
+void
+uplink_stop(struct uplink *u)
+{
+	if (u == NULL)
+		return;
+	evloop_timer_stop(u->loop, &u->retry);
+	evloop_timer_stop(u->loop, &u->keep);
+	evloop_timer_stop(u->loop, &u->push);
+	if (u->cfd >= 0) {
+		evloop_io_stop(u->loop, &u->cio);
+		close(u->cfd);
+	}
+	chan_close(u->ch);
+	while (u->head != NULL)
+		queue_pop(u);
+	tls_ctx_free(u->tls);
+	free(u);
+}
+
+void
+uplink_stats(const struct uplink *u, struct uplink_stats *st)
+{
+	*st = u->st;
+}

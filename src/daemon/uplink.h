@@ -1,0 +1,39 @@
+/*
+ * The agent's side of the agent channel (<client>), in the analysis
+ * child: every line the agent's sources read becomes an EVENT for the
+ * manager instead of being analysed here. Events wait in a bounded queue
+ * (oldest dropped and counted beyond UPLINK_MAX_EVENTS or
+ * UPLINK_MAX_BYTES) until the manager acknowledges them, and are sent
+ * again after a reconnect; the manager drops what it has already seen,
+ * by sequence number. Sequence numbers start from the start time in
+ * milliseconds times 1000, so a restarted agent continues above them.
+ * The connection is made again after 1 s, doubling to 60 s; a KEEPALIVE
+ * goes every <notify_time>.
+ */
+#ifndef ARX_DAEMON_UPLINK_H
+#define ARX_DAEMON_UPLINK_H
+
+#include <stddef.h>
+
+#include "config/conf.h"
+#include "core/evloop.h"
+
+#define UPLINK_MAX_EVENTS 200000u
+#define UPLINK_MAX_BYTES  (64u << 20)
+
+struct uplink;
+
+struct uplink_stats {
+	unsigned long queued, sent, acked, dropped, connects;
+	bool connected;
+};
+
+/* Read <state_dir>/agent.key (while root) and start connecting. */
+int uplink_start(
+    struct evloop *loop, const struct arx_conf *conf, struct uplink **out);
+void uplink_stop(struct uplink *u);
+void uplink_event(
+    struct uplink *u, const char *line, size_t len, const char *location);
+void uplink_stats(const struct uplink *u, struct uplink_stats *st);
+
+#endif

@@ -1,0 +1,192 @@
+#!/usr/bin/env python3
+"""A manager and an agent, two arxd on loopback.
+
+The agent enrolls (arx agent enroll), follows its auth.log and sends
+every line to the manager over TLS 1.3; the manager analyses them as its
+own, under the location "(web01) 127.0.0.1->/path", and eight
+invalid-user lines make rule 5712 fire there. While the manager is
+stopped the agent keeps its lines; when the manager is back every one of
+them arrives, exactly once. An agent removed with `arx agents remove` is
+disconnected within seconds and refused afterwards; an agent holding a
+wrong key never gets in. Needs root (the analysis children run as arx).
+"""
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+
+from harness import Arxd, ctl, expect, finish, scratch, wait
+
+BIN = os.path.abspath(sys.argv[1])
+SRC = os.path.abspath(sys.argv[2])
+ARXD, ARX = (os.path.join(BIN, n) for n in ("arxd", "arx"))
+TMP = scratch("arx-agents-")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+SECURE, AUTH = free_port(), free_port()
+M, A, B = (os.path.join(TMP, d) for d in ("manager", "agent", "bad"))
+RULESET = """<ruleset><decoder_dir>{src}/ruleset/decoders</decoder_dir>
+    <rule_dir>{src}/ruleset/rules</rule_dir></ruleset>""".format(src=SRC)
+MANAGER = """<arx_config>
+  <alerts><log_alert_level>3</log_alert_level></alerts>
+  <remote><connection>secure</connection><port>{secure}</port>
+    <local_ip>127.0.0.1</local_ip></remote>
+  <auth><port>{auth}</port><local_ip>127.0.0.1</local_ip>
+    <password_file>{d}/pass</password_file></auth>
+  {ruleset}
+  <daemon><node_name>manager</node_name><state_dir>{d}/state</state_dir>
+    <log_dir>{d}/log</log_dir><control_socket>{d}/run/control.sock
+    </control_socket></daemon>
+</arx_config>
+"""
+AGENT = """<arx_config>
+  <client><server><address>127.0.0.1</address><port>{secure}</port>
+    </server><notify_time>2</notify_time></client>
+  <localfile><location>{d}/auth.log</location>
+    <log_format>syslog</log_format></localfile>
+  {ruleset}
+  <daemon><node_name>web01</node_name><state_dir>{d}/state</state_dir>
+    <log_dir>{d}/log</log_dir><control_socket>{d}/run/control.sock
+    </control_socket></daemon>
+</arx_config>
+"""
+
+
+def sock(d):
+    return os.path.join(d, "run", "control.sock")
+
+
+def stat(d, name):
+    r = ctl(ARX, sock(d), "status", "--json")
+    return json.loads(r.stdout)["analysis"].get(name, -1) \
+        if r.returncode == 0 else -1
+
+
+def alerts(pattern):
+    try:
+        text = open(os.path.join(M, "log", "alerts.log")).read()
+    except OSError:
+        return []
+    return re.findall(pattern, text)
+
+
+def alerts_by_rule(pattern):
+    """{rule id: [the pattern's group in each alert of that rule]}."""
+    try:
+        text = open(os.path.join(M, "log", "alerts.log")).read()
+    except OSError:
+        return {}
+    out = {}
+    for block in text.split("** Alert ")[1:]:
+        rule = re.search(r"Rule: (\d+) ", block)
+        got = re.search(pattern, block)
+        if rule and got:
+            out.setdefault(rule.group(1), []).append(got.group(1))
+    return out
+
+
+def setup():
+    for d in (M, A, B):
+        os.makedirs(os.path.join(d, "state"), mode=0o700)
+        os.chmod(d, 0o755)
+    with open(os.path.join(M, "pass"), "w") as f:
+        f.write("enrollment secret\n")
+    os.chmod(os.path.join(M, "pass"), 0o600)
+    with open(os.path.join(M, "arx.conf"), "w") as f:
+        f.write(MANAGER.format(secure=SECURE, auth=AUTH, d=M,
+                               ruleset=RULESET))
+    for d in (A, B):
+        open(os.path.join(d, "auth.log"), "w").close()
+        os.chmod(os.path.join(d, "auth.log"), 0o644)
+        with open(os.path.join(d, "arx.conf"), "w") as f:
+            f.write(AGENT.format(secure=SECURE, d=d, ruleset=RULESET))
+
+
+def start(d):
+    return Arxd(ARXD, os.path.join(d, "arx.conf"),
+                lambda: ctl(ARX, sock(d), "status").returncode == 0)
+
+
+def log_lines(d, start, n, fmt):
+    with open(os.path.join(d, "auth.log"), "a") as f:
+        for i in range(start, start + n):
+            f.write(fmt % (i % 60, i, i, 4000 + i))
+
+
+def main():
+    setup()
+    m = start(M)
+    r = subprocess.run([ARX, "agent", "enroll", "127.0.0.1", "-p",
+                        str(AUTH), "-n", "web01", "-P",
+                        os.path.join(M, "pass"), "-o",
+                        os.path.join(A, "state", "agent.key")],
+                       capture_output=True, text=True, timeout=60)
+    expect(r.returncode == 0, "the agent enrolled: " + r.stdout.strip())
+    a = start(A)
+    expect(wait(lambda: stat(M, "agents_connected") == 1, 10),
+           "the agent is connected")
+    log_lines(A, 0, 8, "Nov 22 10:00:%02d web01 sshd[%d]: Invalid user "
+              "u%d from 192.0.2.66 port %d\n")
+    expect(wait(lambda: alerts(r"Rule: 5712 "), 10),
+           "eight invalid-user lines on the agent fire 5712 on the manager")
+    expect(alerts(r"\(web01\) 127\.0\.0\.1->" + re.escape(A) +
+                  r"/auth\.log"),
+           "under the location (web01) 127.0.0.1->%s/auth.log" % A)
+    expect(wait(lambda: stat(A, "uplink_acked") == 8, 10),
+           "the manager acknowledged all 8")
+
+    m.stop()
+    log_lines(A, 100, 50, "Nov 22 10:01:%02d web01 sshd[%d]: Invalid user "
+              "d%d from 192.0.2.77 port %d\n")
+    time.sleep(3)
+    expect(stat(A, "uplink_connected") == 0 and
+           stat(A, "uplink_acked") == 8,
+           "with the manager stopped, the agent keeps its 50 new lines")
+    m = start(M)
+    expect(wait(lambda: len(alerts(r"Invalid user d\d+ ")) >= 50, 90),
+           "after the manager is back, the lines arrive")
+    time.sleep(2)
+    by_rule = alerts_by_rule(r"Invalid user (d\d+) ")
+    got = [line for v in by_rule.values() for line in v]
+    expect(len(got) == 50 and len(set(got)) == 50,
+           "all 50, each exactly once: %d alerts, %d distinct lines (%s)"
+           % (len(got), len(set(got)),
+              {k: len(v) for k, v in by_rule.items()}))
+
+    # A wrong key: the bad agent's key file holds agent 1 with other bytes.
+    key = open(os.path.join(A, "state", "agent.key")).read().split()
+    key[3] = "0" * 64
+    with open(os.path.join(B, "state", "agent.key"), "w") as f:
+        f.write(" ".join(key) + "\n")
+    os.chmod(os.path.join(B, "state", "agent.key"), 0o600)
+    b = start(B)
+    time.sleep(3)
+    expect(stat(B, "uplink_connected") == 0 and
+           stat(M, "agents_connected") == 1,
+           "an agent with a wrong key never gets in")
+    b.stop()
+
+    subprocess.run([ARX, "agents", "-c", os.path.join(M, "arx.conf"),
+                    "remove", "web01"], capture_output=True, timeout=30)
+    expect(wait(lambda: stat(M, "agents_connected") == 0, 10),
+           "a removed agent is disconnected")
+    time.sleep(3)
+    expect(stat(A, "uplink_connected") == 0,
+           "and refused when it tries again")
+    err = m.stop()
+    a.stop()
+    expect("removed from the agent table" in err,
+           "the manager said why it disconnected the agent")
+
+
+if __name__ == "__main__":
+    finish("agents", main, tmp=TMP)
