@@ -22,8 +22,9 @@
 #include "core/log.h"
 #include "exec/exec.h"
 
-#define MAX_BOUND  64  /* responses one rule may trigger */
-#define EXPIRE_MAX 256 /* blocks lifted per timer turn */
+#define AGENT_NAME_MAX 65  /* an agent name and its NUL */
+#define MAX_BOUND      64  /* responses one rule may trigger */
+#define EXPIRE_MAX     256 /* blocks lifted per timer turn */
 
 struct ar_dispatch {
 	struct ar_dispatch_opts o;
@@ -441,12 +442,66 @@ trigger_check(struct ar_dispatch *d, const struct ar_trigger *t,
 	return 0;
 }
 
+/* The agent name of an event from an agent: its location is
+ * "(name) address->log"; NULL for this host's own events. */
+static const char *
+agent_of(const char *location, char *name, size_t size)
+{
+	const char *end;
+
+	if (location == NULL || location[0] != '(' ||
+	    (end = strchr(location, ')')) == NULL ||
+	    (size_t)(end - location - 1) >= size)
+		return NULL;
+	memcpy(name, location + 1, (size_t)(end - location - 1));
+	name[end - location - 1] = '\0';
+	return name;
+}
+
+static void
+remote_send(struct ar_dispatch *d, const struct conf_ar *ar,
+    const struct ar_trigger *t, const char *addr, enum ar_remote_to to,
+    const char *agent)
+{
+	struct ar_remote r = {.to = to,
+	    .agent = agent,
+	    .command = d->names[ar->command_idx],
+	    .addr = addr,
+	    .timeout_s = ar->timeout,
+	    .rule_id = t->rule->id,
+	    .alert_id = t->alert_id};
+
+	d->o.remote(&r, d->o.ctx);
+}
+
+/* Send what <location> gives to agents; true when it also runs here. */
+static bool
+route(struct ar_dispatch *d, const struct conf_ar *ar,
+    const struct ar_trigger *t, const char *addr, const char *agent, bool wl)
+{
+	/* As Wazuh: all is every agent, not this host (add server for
+	 * that); unlike Wazuh, server and all in one block do both. */
+	bool here = (ar->location & AR_LOC_SERVER) ||
+	    ((ar->location & AR_LOC_LOCAL) && agent == NULL);
+	bool send = d->o.remote != NULL && addr[0] != '\0' &&
+	    !(wl && ar->apply_white_list);
+
+	if (send && (ar->location & AR_LOC_LOCAL) && agent != NULL)
+		remote_send(d, ar, t, addr, AR_TO_AGENT_NAME, agent);
+	if (send && (ar->location & AR_LOC_DEFINED_AGENT))
+		remote_send(d, ar, t, addr, AR_TO_AGENT_ID, ar->agent_id);
+	if (send && (ar->location & AR_LOC_ALL))
+		remote_send(d, ar, t, addr, AR_TO_ALL, NULL);
+	return here;
+}
+
 int
 ar_dispatch_trigger(struct ar_dispatch *d, const struct ar_trigger *t)
 {
 	size_t idx[MAX_BOUND], i, n;
 	struct arx_addr a;
-	char addr[64];
+	char addr[64], name[AGENT_NAME_MAX];
+	const char *agent;
 	bool wl;
 	int done = 0;
 
@@ -457,14 +512,14 @@ ar_dispatch_trigger(struct ar_dispatch *d, const struct ar_trigger *t)
 	if (trigger_check(d, t, &a, addr) != 0)
 		return 0;
 	wl = addr[0] != '\0' && ar_whitelisted(&d->conf->global.white_list, &a);
+	agent = agent_of(t->location, name, sizeof(name));
 	for (i = 0; i < n; i++) {
 		const struct conf_ar *ar = &d->conf->ars[idx[i]];
 		unsigned cmd = (unsigned)ar->command_idx;
 		struct ar_escalation e = escalation_of(d->conf, ar);
 
-		/* Remote targets (all, defined-agent) need agents. */
-		if (!(ar->location & (AR_LOC_LOCAL | AR_LOC_SERVER)))
-			continue;
+		if (!route(d, ar, t, addr, agent, wl))
+			continue; /* for agents only */
 		if (addr[0] == '\0')
 			done += notify_one(d, cmd, t) == 0;
 		else if (wl && ar->apply_white_list)

@@ -56,8 +56,31 @@ struct ar_event {
 
 typedef void ar_event_fn(const struct ar_event *ev, void *ctx);
 
+/* A response for agents (manager/agent mode): run command on addr there. */
+enum ar_remote_to {
+	AR_TO_AGENT_NAME =
+	    1,          /* the agent that saw the event (location local) */
+	AR_TO_AGENT_ID, /* <agent_id> (defined-agent) */
+	AR_TO_ALL,      /* every agent (all) */
+};
+
+struct ar_remote {
+	enum ar_remote_to to;
+	const char *agent; /* name or id; NULL for all */
+	const char *command;
+	const char *addr; /* canonical */
+	uint64_t timeout_s;
+	unsigned rule_id;
+	const char *alert_id;
+};
+
+typedef void ar_remote_fn(const struct ar_remote *r, void *ctx);
+
 struct ar_dispatch_opts {
 	const struct arx_conf *conf;
+	/* Where <location> sends a response to agents; NULL: a host without
+	 * agents, and such responses are skipped. */
+	ar_remote_fn *remote;
 	struct evloop *loop;
 	const struct arx_clock *clock;
 	const char *journal_path; /* NULL: nothing persists */

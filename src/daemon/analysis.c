@@ -72,6 +72,8 @@ struct analysis {
 	struct enrollsrv *enroll;  /* <auth>: NULL when off */
 	struct remote_srv *remote; /* <remote> secure: NULL when off */
 	struct uplink *uplink;     /* <client>: lines go to the manager */
+	analysis_relay_fn *relay;  /* agent: responses to the root process */
+	void *relay_ctx;
 	struct event ev;
 	struct rule_result res;
 	struct alert_writer *w;
@@ -735,12 +737,47 @@ listeners_start(struct analysis *a)
 
 /* ---- enrollment (<auth>) ---- */
 
+static void
+on_manager_response(const char *command, const char *action,
+    const char *address, uint64_t timeout_s, unsigned rule_id, void *ctx)
+{
+	struct analysis *a = ctx;
+	struct priv_response r = {.target = PRIV_HERE,
+	    .agent = "",
+	    .command = command,
+	    .action = action,
+	    .address = address,
+	    .timeout_s = timeout_s,
+	    .rule_id = rule_id,
+	    .alert_id = ""};
+
+	if (a->relay != NULL)
+		a->relay(&r, a->relay_ctx);
+}
+
 static int
 uplink_begin(struct analysis *a)
 {
 	if (!a->conf->client.present)
 		return 0;
-	return uplink_start(a->loop, a->conf, &a->uplink);
+	return uplink_start(
+	    a->loop, a->conf, on_manager_response, a, &a->uplink);
+}
+
+void
+analysis_set_relay(struct analysis *a, analysis_relay_fn *fn, void *ctx)
+{
+	a->relay = fn;
+	a->relay_ctx = ctx;
+}
+
+void
+analysis_response(struct analysis *a, const struct priv_response *r)
+{
+	if (a->remote == NULL || r->target == PRIV_HERE)
+		return;
+	(void)remote_response(a->remote, r->target, r->agent, r->command,
+	    r->action, r->address, r->timeout_s, r->rule_id, r->alert_id);
 }
 
 static int

@@ -39,6 +39,13 @@ int analysis_start(const struct arx_conf *conf, struct evloop *loop,
  * what is there: called once privileges are dropped. */
 void analysis_begin(struct analysis *a);
 
+/* Agent: where responses the manager sends go (the root process). */
+typedef void analysis_relay_fn(const struct priv_response *r, void *ctx);
+void analysis_set_relay(struct analysis *a, analysis_relay_fn *fn, void *ctx);
+
+/* Manager: a response the root process decided for agents. */
+void analysis_response(struct analysis *a, const struct priv_response *r);
+
 /* The counters (priv.h's enum priv_stat). */
 void analysis_stats(const struct analysis *a, uint64_t st[PS_NSTATS]);
 

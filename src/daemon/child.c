@@ -94,6 +94,35 @@ answer_stats(struct child *c, const struct priv_msg *m)
 	memcpy(c->stats, m->stats, sizeof(c->stats));
 }
 
+/* An agent's child relays what its manager asked for. Only an agent
+ * (<client>) takes such requests, and only as a configured command on a
+ * parsed address, through the dispatcher's white list and table; a
+ * manager's or a lone host's child sending one is a violation. */
+static bool
+answer_response(struct child *c, const struct priv_msg *m)
+{
+	const struct priv_response *r = &m->response;
+	const char *why = NULL;
+	int rc;
+
+	if (c->conf == NULL || !c->conf->client.present ||
+	    r->target != PRIV_HERE)
+		return false;
+	if (strcmp(r->action, "add") == 0)
+		rc = ar_dispatch_block(
+		    c->d, r->command, r->address, r->timeout_s, &why);
+	else
+		rc = ar_dispatch_unblock(c->d, r->command, r->address);
+	if (rc != 0)
+		log_warn("manager's %s of %s by %s (rule %u) not done: %s",
+		    r->action, r->address, r->command, (unsigned)r->rule_id,
+		    why ? why : arx_strerror(rc));
+	else
+		log_notice("manager's %s of %s by %s (rule %u) done", r->action,
+		    r->address, r->command, (unsigned)r->rule_id);
+	return true;
+}
+
 #define ANS_ONCE        0x1u /* at most once per child */
 #define ANS_AFTER_READY 0x2u /* only once the child said it is ready */
 
@@ -104,6 +133,7 @@ static const struct {
     [PRIV_READY] = {answer_ready, ANS_ONCE},
     [PRIV_TRIGGER] = {answer_trigger, ANS_AFTER_READY},
     [PRIV_STATS] = {answer_stats, 0},
+    [PRIV_RESPONSE] = {NULL, ANS_AFTER_READY},
 };
 
 int
@@ -122,6 +152,12 @@ child_answer(struct child *c, const void *msg, size_t len)
 	why = "trigger before ready";
 	if ((flags & ANS_AFTER_READY) && !c->ready)
 		goto violation;
+	why = "a response request, and this host is not an agent";
+	if (m.type == PRIV_RESPONSE) {
+		if (!answer_response(c, &m))
+			goto violation;
+		return 0;
+	}
 	answers[m.type].fn(c, &m);
 	return 0;
 violation:
@@ -129,6 +165,34 @@ violation:
 	log_error(
 	    "analysis child broke the protocol (%s, %zu bytes)", why, len);
 	return ARX_ERR_INVAL;
+}
+
+int
+child_send_response(struct child *c, const struct ar_remote *r)
+{
+	static const uint32_t targets[] = {[AR_TO_AGENT_NAME] = PRIV_AGENT_NAME,
+	    [AR_TO_AGENT_ID] = PRIV_AGENT_ID,
+	    [AR_TO_ALL] = PRIV_ALL_AGENTS};
+	struct priv_response pr = {.target = targets[r->to],
+	    .agent = r->agent,
+	    .command = r->command,
+	    .action = "add",
+	    .address = r->addr,
+	    .timeout_s = r->timeout_s,
+	    .rule_id = r->rule_id,
+	    .alert_id = r->alert_id};
+	struct buf b;
+	int rc;
+
+	if (c->fd < 0 || !c->ready)
+		return ARX_ERR_STATE;
+	buf_init(&b, PRIV_MSG_MAX);
+	if ((rc = priv_put_response(&b, &pr)) == 0 &&
+	    send(c->fd, b.data, b.len, MSG_NOSIGNAL | MSG_DONTWAIT) !=
+		(ssize_t)b.len)
+		rc = ARX_ERR_SYS;
+	buf_release(&b);
+	return rc;
 }
 
 /* ---- the root side: the process ---- */
@@ -219,7 +283,7 @@ child_wait(struct child *c, bool until_ready, uint64_t ms)
 struct kid {
 	struct evloop *loop;
 	struct analysis *an;
-	struct evio sig;
+	struct evio sig, rd;
 	struct evtimer tick;
 	struct buf out;
 	uint64_t sent[PS_NSTATS];
@@ -329,6 +393,36 @@ kid_tie(pid_t parent)
 	return 0;
 }
 
+/* Agent: a response the manager asked for, to the root process. */
+static void
+kid_relay(const struct priv_response *r, void *ctx)
+{
+	struct kid *k = ctx;
+
+	if (priv_put_response(&k->out, r) == 0)
+		(void)kid_send(k);
+}
+
+/* Manager: what the root process sends the child (responses for
+ * agents). The root is trusted; anything else is ignored. */
+static void
+kid_on_msg(struct evloop *loop, struct evio *io, unsigned events)
+{
+	struct kid *k = io->ctx;
+	static unsigned char msg[PRIV_MSG_MAX + 1];
+	struct priv_msg m;
+	const char *why;
+	ssize_t n;
+
+	(void)events;
+	while ((n = recv(io->fd, msg, sizeof(msg), MSG_DONTWAIT)) > 0)
+		if (priv_parse(msg, (size_t)n, &m, &why) == 0 &&
+		    m.type == PRIV_RESPONSE)
+			analysis_response(k->an, &m.response);
+	if (n == 0)
+		evloop_stop(loop);
+}
+
 static int
 kid_signals(struct kid *k)
 {
@@ -359,7 +453,11 @@ kid_start(struct kid *k, const struct arx_conf *conf,
 		return r;
 	if ((r = priv_put_ready(&k->out)) != 0 || (r = kid_send(k)) != 0)
 		return r;
+	analysis_set_relay(k->an, kid_relay, k);
 	analysis_begin(k->an);
+	evio_init(&k->rd, k->fd, EV_READ, kid_on_msg, k);
+	if ((r = evloop_io_start(k->loop, &k->rd)) != 0)
+		return r;
 	evtimer_init(&k->tick, kid_on_tick, k);
 	return evloop_timer_start(k->loop, &k->tick, STATS_MS);
 }

@@ -59,6 +59,10 @@ bool child_stats(const struct child *c, uint64_t st[PS_NSTATS]);
  * a real child is killed for it). */
 int child_answer(struct child *c, const void *msg, size_t len);
 
+/* Hand the child a response for agents (manager): 0, or an error when
+ * it cannot be sent now. */
+int child_send_response(struct child *c, const struct ar_remote *r);
+
 /* A root side with no process behind it, for those tests. */
 struct child *child_new_detached(struct ar_dispatch *d);
 void child_free_detached(struct child *c);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "core/strparse.h"
 #include "daemon/priv.h"
 
 const char *const priv_stat_names[PS_NSTATS] = {
@@ -126,6 +127,23 @@ priv_put_stats(struct buf *out, const uint64_t stats[PS_NSTATS])
 	return 0;
 }
 
+int
+priv_put_response(struct buf *out, const struct priv_response *rs)
+{
+	int r;
+
+	if ((r = put_head(out, PRIV_RESPONSE)) != 0 ||
+	    (r = put_u32(out, rs->target)) != 0 ||
+	    (r = put_str(out, rs->agent, PRIV_FIELD_MAX)) != 0 ||
+	    (r = put_str(out, rs->command, PRIV_FIELD_MAX)) != 0 ||
+	    (r = put_str(out, rs->action, PRIV_FIELD_MAX)) != 0 ||
+	    (r = put_str(out, rs->address, PRIV_FIELD_MAX)) != 0 ||
+	    (r = put_u64(out, rs->timeout_s)) != 0 ||
+	    (r = put_u32(out, rs->rule_id)) != 0)
+		return r;
+	return put_str(out, rs->alert_id, PRIV_FIELD_MAX);
+}
+
 /* ---- decoding: every read is bounds-checked; the first failure
  * sticks and names what was wrong ---- */
 
@@ -200,6 +218,30 @@ get_trigger(struct rd *r, struct priv_trigger *t)
 }
 
 static void
+get_response(struct rd *r, struct priv_response *rs)
+{
+	rs->target = get_u32(r, "response: short target");
+	rs->agent = get_str(r, PRIV_FIELD_MAX, "response: bad agent");
+	rs->command = get_str(r, PRIV_FIELD_MAX, "response: bad command");
+	rs->action = get_str(r, PRIV_FIELD_MAX, "response: bad action");
+	rs->address = get_str(r, PRIV_FIELD_MAX, "response: bad address");
+	rs->timeout_s = get_u64(r, "response: short timeout");
+	rs->rule_id = get_u32(r, "response: short rule id");
+	rs->alert_id = get_str(r, PRIV_FIELD_MAX, "response: bad alert id");
+	if (r->why != NULL)
+		return;
+	if (rs->target > PRIV_ALL_AGENTS)
+		r->why = "response: unknown target";
+	else if (strcmp(rs->action, "add") != 0 &&
+	    strcmp(rs->action, "delete") != 0)
+		r->why = "response: action is not add or delete";
+	else if (!str_is_name(rs->command, strlen(rs->command)))
+		r->why = "response: command is not a plain name";
+	else if (rs->timeout_s > 10u * 365 * 86400)
+		r->why = "response: timeout over ten years";
+}
+
+static void
 get_stats(struct rd *r, uint64_t *stats)
 {
 	size_t i;
@@ -227,6 +269,8 @@ priv_parse(const void *msg, size_t len, struct priv_msg *out, const char **why)
 		get_trigger(&r, &out->trigger);
 	else if (r.why == NULL && type == PRIV_STATS)
 		get_stats(&r, out->stats);
+	else if (r.why == NULL && type == PRIV_RESPONSE)
+		get_response(&r, &out->response);
 	else if (r.why == NULL && type != PRIV_READY)
 		r.why = "unknown message type";
 	if (r.why == NULL && r.off != r.len)

@@ -37,6 +37,7 @@ enum priv_type {
 	PRIV_READY = 1,
 	PRIV_TRIGGER = 2,
 	PRIV_STATS = 3,
+	PRIV_RESPONSE = 4, /* both ways; see struct priv_response */
 	PRIV_NTYPES
 };
 
@@ -89,11 +90,39 @@ struct priv_trigger {
 	const char *alert_json; /* empty: none (the minimal alert is sent) */
 };
 
+/*
+ * A response by name, for the manager/agent mode. From an agent's child
+ * to its root process (target PRIV_HERE): the manager asked this host to
+ * run a configured command on an address; the root process accepts it
+ * only when it is an agent (<client>), checks the command and address,
+ * and runs it through its dispatcher, white list and table. From a
+ * manager's root process to its child (target an agent, or all): send it
+ * to those agents.
+ */
+enum priv_target {
+	PRIV_HERE = 0,
+	PRIV_AGENT_NAME = 1,
+	PRIV_AGENT_ID = 2,
+	PRIV_ALL_AGENTS = 3,
+};
+
+struct priv_response {
+	uint32_t target;   /* enum priv_target */
+	const char *agent; /* name or id, as text; empty for HERE and ALL */
+	const char *command;
+	const char *action; /* "add" or "delete" */
+	const char *address;
+	uint64_t timeout_s;
+	uint32_t rule_id;
+	const char *alert_id;
+};
+
 struct priv_msg {
 	enum priv_type type;
-	struct priv_trigger trigger; /* PRIV_TRIGGER; strings point into
+	struct priv_response response; /* PRIV_RESPONSE */
+	struct priv_trigger trigger;   /* PRIV_TRIGGER; strings point into
 					* the parsed message */
-	uint64_t stats[PS_NSTATS];   /* PRIV_STATS */
+	uint64_t stats[PS_NSTATS];     /* PRIV_STATS */
 };
 
 /* Encode into out (reset first). ARX_ERR_TOOBIG when a field is over
@@ -102,6 +131,7 @@ struct priv_msg {
 int priv_put_ready(struct buf *out);
 int priv_put_trigger(struct buf *out, const struct priv_trigger *t);
 int priv_put_stats(struct buf *out, const uint64_t stats[PS_NSTATS]);
+int priv_put_response(struct buf *out, const struct priv_response *r);
 
 /* Decode one message of len bytes. The message must stay unchanged and
  * alive while out is used. 0, or ARX_ERR_INVAL with why. */

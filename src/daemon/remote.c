@@ -22,6 +22,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "core/net.h"
+#include "core/strparse.h"
 #include "daemon/remote.h"
 #include "transport/chan.h"
 #include "transport/keys.h"
@@ -67,6 +68,7 @@ struct remote_srv {
 	remote_line_fn *fn;
 	void *ctx;
 	struct remote_stats st;
+	uint64_t next_response;
 };
 
 /* ---- the agent table ---- */
@@ -334,6 +336,52 @@ on_check(struct evloop *loop, struct evtimer *t)
 			send_ack(c, sn->last_seq);
 	}
 	(void)evloop_timer_start(loop, t, CHECK_MS);
+}
+
+/* Whether connection c is the target. */
+static bool
+targeted(const struct rconn *c, unsigned to, const char *agent)
+{
+	uint64_t id;
+
+	if (!c->hello)
+		return false;
+	if (to == 3)
+		return true;
+	if (to == 1)
+		return agent != NULL && strcmp(c->name, agent) == 0;
+	return agent != NULL && str_to_uint(agent, 1, UINT32_MAX, &id) == 0 &&
+	    c->id == id;
+}
+
+unsigned
+remote_response(struct remote_srv *s, unsigned to, const char *agent,
+    const char *command, const char *action, const char *address,
+    uint64_t timeout_s, unsigned rule_id, const char *alert_id)
+{
+	struct wire_msg m;
+	unsigned n = 0;
+
+	wire_msg_init(&m, WIRE_RESPONSE, 1);
+	wire_set_u64(&m, WT_RESPONSE_ID, ++s->next_response);
+	wire_set_str(&m, WT_ACTION, action);
+	wire_set_str(&m, WT_COMMAND, command);
+	wire_set_str(&m, WT_ADDRESS, address);
+	wire_set_u64(&m, WT_TIMEOUT_S, timeout_s);
+	wire_set_u64(&m, WT_RULE_ID, rule_id);
+	if (alert_id != NULL && alert_id[0] != '\0')
+		wire_set_str(&m, WT_ALERT_ID, alert_id);
+	for (struct rconn *c = s->conns; c != NULL; c = c->next)
+		if (targeted(c, to, agent) && chan_send(c->ch, &m) == 0)
+			n++;
+	s->st.responses += n;
+	if (n == 0 && to != 3) {
+		s->st.undelivered++;
+		log_warn("response %s %s of %s for agent %s not delivered: "
+			 "not connected",
+		    command, action, address, agent ? agent : "-");
+	}
+	return n;
 }
 
 int

@@ -25,16 +25,28 @@ typedef void remote_line_fn(
     const char *line, size_t len, const char *location, void *ctx);
 
 struct remote_stats {
-	unsigned long connected;  /* agents connected now */
-	unsigned long events;     /* events received and analysed */
-	unsigned long duplicates; /* events sent again, dropped */
-	unsigned long refused;    /* connections refused */
+	unsigned long connected;   /* agents connected now */
+	unsigned long events;      /* events received and analysed */
+	unsigned long duplicates;  /* events sent again, dropped */
+	unsigned long refused;     /* connections refused */
+	unsigned long responses;   /* responses sent to agents */
+	unsigned long undelivered; /* responses for agents not connected */
 };
 
 int remote_start(struct evloop *loop, const struct conf_remote *r,
     const char *node_name, int dirfd, remote_line_fn *fn, void *ctx,
     struct remote_srv **out);
 void remote_stop(struct remote_srv *s);
+
+/*
+ * Send a response to agents: to (1) the agent named agent, (2) the agent
+ * whose id agent holds, (3) every connected agent. Returns how many
+ * agents it went to; one that is not connected is told in the log (and
+ * counted in undelivered).
+ */
+unsigned remote_response(struct remote_srv *s, unsigned to, const char *agent,
+    const char *command, const char *action, const char *address,
+    uint64_t timeout_s, unsigned rule_id, const char *alert_id);
 void remote_stats(const struct remote_srv *s, struct remote_stats *st);
 unsigned remote_port(const struct remote_srv *s);
 

@@ -108,6 +108,28 @@ signals_start(struct arxd *a)
 	return evloop_signals_start(a->loop, &a->sig, sigs, 3, on_signal, a);
 }
 
+/* A response for agents: the analysis child holds their connections. */
+static void
+on_remote(const struct ar_remote *r, void *ctx)
+{
+	struct arxd *a = ctx;
+
+	if (a->an == NULL || child_send_response(a->an, r) != 0)
+		log_warn("response %s of %s for agents not sent: the analysis "
+			 "child is not running",
+		    r->command, r->addr);
+}
+
+/* Whether this arxd accepts agents (a secure <remote>). */
+static bool
+is_manager(const struct arx_conf *conf)
+{
+	for (size_t i = 0; i < conf->nremotes; i++)
+		if (conf->remotes[i].connection == REMOTE_SECURE)
+			return true;
+	return false;
+}
+
 static int
 dispatch_start(struct arxd *a, const struct arx_conf *conf)
 {
@@ -120,6 +142,7 @@ dispatch_start(struct arxd *a, const struct arx_conf *conf)
 	    .journal_path = journal,
 	    .arlog_path = arlog,
 	    .on_event = on_event,
+	    .remote = is_manager(conf) ? on_remote : NULL,
 	    .ctx = a,
 	};
 

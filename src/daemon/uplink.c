@@ -14,9 +14,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/addr.h"
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "core/strparse.h"
 #include "daemon/uplink.h"
 #include "transport/chan.h"
 #include "transport/keys.h"
@@ -48,6 +50,8 @@ struct uplink {
 	struct ev *head, *tail, *cursor; /* cursor: first not yet sent */
 	size_t nev, bytes;
 	struct uplink_stats st;
+	uplink_response_fn *fn;
+	void *fn_ctx;
 };
 
 static void connect_later(struct uplink *u);
@@ -130,12 +134,57 @@ uplink_event(
 
 /* ---- the channel ---- */
 
+/* A field's text into out; false when absent or too long. */
+static bool
+text(const struct wire_field *f, char *out, size_t size)
+{
+	if (!f->set || f->len >= size)
+		return false;
+	memcpy(out, f->p, f->len);
+	out[f->len] = '\0';
+	return true;
+}
+
+/* The manager asks for a response: checked here, run by root. */
+static void
+on_response(struct uplink *u, const struct wire_msg *m)
+{
+	char command[128], action[16], address[64];
+	struct arx_addr a;
+	struct wire_msg r;
+	const char *status = "accepted";
+
+	if (!text(&m->f[WT_COMMAND], command, sizeof(command)) ||
+	    !str_is_name(command, strlen(command)) ||
+	    !text(&m->f[WT_ACTION], action, sizeof(action)) ||
+	    (strcmp(action, "add") != 0 && strcmp(action, "delete") != 0) ||
+	    !text(&m->f[WT_ADDRESS], address, sizeof(address)) ||
+	    addr_parse_str(address, &a) != 0) {
+		u->st.bad_responses++;
+		log_warn("a response from the manager was refused: malformed");
+		status = "refused";
+	} else {
+		u->st.responses++;
+		addr_format(&a, address, sizeof(address));
+		u->fn(command, action, address, m->f[WT_TIMEOUT_S].u,
+		    (unsigned)m->f[WT_RULE_ID].u, u->fn_ctx);
+	}
+	wire_msg_init(&r, WIRE_RESULT, u->hello_seq);
+	wire_set_u64(&r, WT_RESPONSE_ID, m->f[WT_RESPONSE_ID].u);
+	wire_set_str(&r, WT_STATUS, status);
+	(void)chan_send(u->ch, &r);
+}
+
 static void
 on_msg(struct chan *ch, const struct wire_msg *m, void *ctx)
 {
 	struct uplink *u = ctx;
 
 	(void)ch;
+	if (m->type == WIRE_RESPONSE) {
+		on_response(u, m);
+		return;
+	}
 	if (m->type != WIRE_ACK)
 		return;
 	while (u->head != NULL && u->head->seq <= m->f[WT_ACK_SEQ].u &&
@@ -292,8 +341,8 @@ key_read(struct uplink *u, const struct arx_conf *conf)
 }
 
 int
-uplink_start(
-    struct evloop *loop, const struct arx_conf *conf, struct uplink **out)
+uplink_start(struct evloop *loop, const struct arx_conf *conf,
+    uplink_response_fn *fn, void *ctx, struct uplink **out)
 {
 	struct uplink *u = calloc(1, sizeof(*u));
 	int r;
@@ -302,6 +351,8 @@ uplink_start(
 	if (u == NULL)
 		return ARX_ERR_NOMEM;
 	u->loop = loop;
+	u->fn = fn;
+	u->fn_ctx = ctx;
 	u->cl = &conf->client;
 	u->cfd = -1;
 	u->next_seq = (uint64_t)clock_wall_ms(clock_real()) * 1000u;

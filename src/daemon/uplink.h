@@ -14,6 +14,7 @@
 #define ARX_DAEMON_UPLINK_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config/conf.h"
 #include "core/evloop.h"
@@ -23,14 +24,20 @@
 
 struct uplink;
 
+/* A response the manager sent, checked (a plain command name, add or
+ * delete, an address that parses), for the root process to run. */
+typedef void uplink_response_fn(const char *command, const char *action,
+    const char *address, uint64_t timeout_s, unsigned rule_id, void *ctx);
+
 struct uplink_stats {
 	unsigned long queued, sent, acked, dropped, connects;
+	unsigned long responses, bad_responses;
 	bool connected;
 };
 
 /* Read <state_dir>/agent.key (while root) and start connecting. */
-int uplink_start(
-    struct evloop *loop, const struct arx_conf *conf, struct uplink **out);
+int uplink_start(struct evloop *loop, const struct arx_conf *conf,
+    uplink_response_fn *fn, void *ctx, struct uplink **out);
 void uplink_stop(struct uplink *u);
 void uplink_event(
     struct uplink *u, const char *line, size_t len, const char *location);

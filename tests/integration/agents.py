@@ -12,6 +12,7 @@ wrong key never gets in. Needs root (the analysis children run as arx).
 """
 import json
 import os
+import shutil
 import re
 import socket
 import subprocess
@@ -34,6 +35,17 @@ def free_port():
 
 SECURE, AUTH = free_port(), free_port()
 M, A, B = (os.path.join(TMP, d) for d in ("manager", "agent", "bad"))
+# Two response programs (copies of the recorder), on both hosts: rec is
+# bound with <location>local (the agent that saw the attack runs it),
+# rec2 with <location>server (the manager runs it).
+RESPONSES = """<command><name>rec</name><executable>rec</executable>
+    <timeout_allowed>yes</timeout_allowed></command>
+  <command><name>rec2</name><executable>rec2</executable>
+    <timeout_allowed>yes</timeout_allowed></command>
+  <active-response><command>rec</command><location>local</location>
+    <rules_id>5712</rules_id><timeout>60</timeout></active-response>
+  <active-response><command>rec2</command><location>server</location>
+    <rules_id>5712</rules_id><timeout>60</timeout></active-response>"""
 RULESET = """<ruleset><decoder_dir>{src}/ruleset/decoders</decoder_dir>
     <rule_dir>{src}/ruleset/rules</rule_dir></ruleset>""".format(src=SRC)
 MANAGER = """<arx_config>
@@ -42,8 +54,10 @@ MANAGER = """<arx_config>
     <local_ip>127.0.0.1</local_ip></remote>
   <auth><port>{auth}</port><local_ip>127.0.0.1</local_ip>
     <password_file>{d}/pass</password_file></auth>
+  {responses}
   {ruleset}
-  <daemon><node_name>manager</node_name><state_dir>{d}/state</state_dir>
+  <daemon><node_name>manager</node_name><active_response_dir>{d}/ar
+    </active_response_dir><state_dir>{d}/state</state_dir>
     <log_dir>{d}/log</log_dir><control_socket>{d}/run/control.sock
     </control_socket></daemon>
 </arx_config>
@@ -53,8 +67,10 @@ AGENT = """<arx_config>
     </server><notify_time>2</notify_time></client>
   <localfile><location>{d}/auth.log</location>
     <log_format>syslog</log_format></localfile>
+  {responses}
   {ruleset}
-  <daemon><node_name>web01</node_name><state_dir>{d}/state</state_dir>
+  <daemon><node_name>web01</node_name><active_response_dir>{d}/ar
+    </active_response_dir><state_dir>{d}/state</state_dir>
     <log_dir>{d}/log</log_dir><control_socket>{d}/run/control.sock
     </control_socket></daemon>
 </arx_config>
@@ -94,21 +110,33 @@ def alerts_by_rule(pattern):
     return out
 
 
+def recorded(d, prog):
+    try:
+        return open(os.path.join(d, "ar", prog + ".log")).read()
+    except OSError:
+        return ""
+
+
 def setup():
     for d in (M, A, B):
         os.makedirs(os.path.join(d, "state"), mode=0o700)
+        os.makedirs(os.path.join(d, "ar"), mode=0o755)
         os.chmod(d, 0o755)
+        for prog in ("rec", "rec2"):
+            shutil.copy(os.path.join(BIN, "ar_recorder"),
+                        os.path.join(d, "ar", prog))
     with open(os.path.join(M, "pass"), "w") as f:
         f.write("enrollment secret\n")
     os.chmod(os.path.join(M, "pass"), 0o600)
     with open(os.path.join(M, "arx.conf"), "w") as f:
         f.write(MANAGER.format(secure=SECURE, auth=AUTH, d=M,
-                               ruleset=RULESET))
+                               ruleset=RULESET, responses=RESPONSES))
     for d in (A, B):
         open(os.path.join(d, "auth.log"), "w").close()
         os.chmod(os.path.join(d, "auth.log"), 0o644)
         with open(os.path.join(d, "arx.conf"), "w") as f:
-            f.write(AGENT.format(secure=SECURE, d=d, ruleset=RULESET))
+            f.write(AGENT.format(secure=SECURE, d=d, ruleset=RULESET,
+                                 responses=RESPONSES))
 
 
 def start(d):
@@ -143,6 +171,17 @@ def main():
            "under the location (web01) 127.0.0.1->%s/auth.log" % A)
     expect(wait(lambda: stat(A, "uplink_acked") == 8, 10),
            "the manager acknowledged all 8")
+    expect(wait(lambda: "192.0.2.66" in recorded(A, "rec"), 10),
+           "location local: the agent that saw the attack blocked it "
+           "(%r)" % recorded(A, "rec")[:80])
+    expect(wait(lambda: "192.0.2.66" in recorded(M, "rec2"), 10),
+           "location server: the manager ran its own response")
+    time.sleep(1)
+    expect(recorded(M, "rec") == "" and recorded(A, "rec2") == "",
+           "and neither ran the other's")
+    out = ctl(ARX, sock(A), "list").stdout
+    expect("192.0.2.66" in out and "rec" in out,
+           "the block is in the agent's own table (arx list)")
 
     m.stop()
     log_lines(A, 100, 50, "Nov 22 10:01:%02d web01 sshd[%d]: Invalid user "

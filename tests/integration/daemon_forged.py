@@ -14,7 +14,8 @@ recorder) runs for none of them; the one acceptable trigger (an
 IPv4-mapped address) runs the configured command with the canonical
 address and nothing else.
 
-Malformed messages (wrong version, cut short, a second READY): each is
+Malformed messages (wrong version, cut short, a second READY, a
+response request, which only an agent's root process takes): each is
 logged as a protocol violation, the child is killed and a new one is
 started, which then still turns eight invalid-user lines into a block.
 Needs root (pidfd_getfd of another user's process, user arx).
@@ -73,6 +74,14 @@ def trigger(rule, srcip, user="", level=10, groups="sshd,",
     return (struct.pack("<IIIiI", version, TRIGGER, rule, level, 0) +
             pstr(groups) + pstr(srcip) + pstr(user) + pstr("/var/log/x") +
             pstr("") + pstr(""))
+
+
+def response(command, address, action="add"):
+    """A response request (as an agent's child relays its manager's):
+    this arxd is no agent, so it must be refused."""
+    return (struct.pack("<III", PRIV_VERSION, 4, 0) + pstr("") +
+            pstr(command) + pstr(action) + pstr(address) +
+            struct.pack("<QI", 600, 5712) + pstr(""))
 
 
 def child_pid(arxd):
@@ -180,6 +189,8 @@ def malformed(arxd, err):
         ("wrong version", trigger(5712, "203.0.113.20", version=2)),
         ("cut short", trigger(5712, "203.0.113.21")[:-3]),
         ("second READY", struct.pack("<II", PRIV_VERSION, READY)),
+        ("a response request to a host that is no agent",
+         response("rec", "203.0.113.30")),
     ]
     for n, (what, msg) in enumerate(cases, 1):
         old = child_pid(arxd)
@@ -193,7 +204,8 @@ def malformed(arxd, err):
     for line in err.text.splitlines():
         if "broke the protocol" in line:
             print("     arxd: " + line.strip())
-    expect("203.0.113.2" not in recorded(), "no malformed trigger ran")
+    expect("203.0.113.2" not in recorded() and
+           "203.0.113.30" not in recorded(), "no malformed trigger ran")
 
 
 def real_attack_after(arxd):

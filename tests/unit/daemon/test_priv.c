@@ -238,6 +238,52 @@ test_answers(void **state)
 	rig_close(&g);
 }
 
+/* A response request (what an agent's child relays from its manager):
+ * it round-trips, is refused when malformed, and this host is no agent
+ * (no <client>), so even a well-formed one is a violation here. */
+static void
+test_response_request(void **state)
+{
+	struct priv_response r = {.target = PRIV_HERE,
+	    .agent = "",
+	    .command = "firewall-drop",
+	    .action = "add",
+	    .address = "192.0.2.9",
+	    .timeout_s = 600,
+	    .rule_id = 5712,
+	    .alert_id = ""};
+	struct priv_msg m;
+	const char *why;
+	struct rig g;
+
+	(void)state;
+	rig_open(&g);
+	assert_int_equal(priv_put_response(&g.b, &r), 0);
+	assert_int_equal(priv_parse(g.b.data, g.b.len, &m, &why), 0);
+	assert_int_equal(m.type, PRIV_RESPONSE);
+	assert_string_equal(m.response.address, "192.0.2.9");
+	assert_int_equal(m.response.timeout_s, 600);
+	r.action = "flush";
+	assert_int_equal(priv_put_response(&g.b, &r), 0);
+	assert_int_equal(
+	    priv_parse(g.b.data, g.b.len, &m, &why), ARX_ERR_INVAL);
+	assert_string_equal(why, "response: action is not add or delete");
+	r.action = "add";
+	r.command = "fw; reboot";
+	assert_int_equal(priv_put_response(&g.b, &r), 0);
+	assert_int_equal(
+	    priv_parse(g.b.data, g.b.len, &m, &why), ARX_ERR_INVAL);
+	assert_string_equal(why, "response: command is not a plain name");
+	r.command = "firewall-drop";
+	assert_int_equal(priv_put_ready(&g.b), 0);
+	assert_int_equal(child_answer(g.c, g.b.data, g.b.len), 0);
+	assert_int_equal(priv_put_response(&g.b, &r), 0);
+	assert_int_equal(child_answer(g.c, g.b.data, g.b.len), ARX_ERR_INVAL);
+	assert_non_null(strstr(g.cap.text, "this host is not an agent"));
+	assert_int_equal(active(&g), 0);
+	rig_close(&g);
+}
+
 int
 main(void)
 {
@@ -246,6 +292,7 @@ main(void)
 	    cmocka_unit_test(test_truncated),
 	    cmocka_unit_test(test_damaged),
 	    cmocka_unit_test(test_answers),
+	    cmocka_unit_test(test_response_request),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
