@@ -944,6 +944,9 @@ analysis_stats(const struct analysis *a, uint64_t st[PS_NSTATS])
 		remote_stats(a->remote, &rs);
 		st[PS_AGENTS_CONNECTED] = rs.connected;
 		st[PS_AGENT_EVENTS] = rs.events;
+		st[PS_AGENT_RESPONSES] = rs.responses;
+		st[PS_RESPONSES_KEPT] = rs.queued;
+		st[PS_RESPONSES_EXPIRED] = rs.expired;
 	}
 	if (a->uplink != NULL) {
 		struct uplink_stats us;

@@ -43,35 +43,38 @@ enum priv_type {
 
 /* The analysis counters, in wire order (names in priv_stat_names). */
 enum priv_stat {
-	PS_LINES,            /* lines and messages analysed, every source */
-	PS_CUT,              /* lines cut at the longest line */
-	PS_BYTES,            /* bytes read from files */
-	PS_ROTATIONS,        /* files rotated by rename or re-created */
-	PS_TRUNCATIONS,      /* files truncated (copytruncate) */
-	PS_MESSAGES,         /* syslog messages received */
-	PS_DENIED,           /* syslog senders refused */
-	PS_TCP_REFUSED,      /* TCP connections over the limit */
-	PS_FRAMING_ERRORS,   /* TCP streams closed for bad framing */
-	PS_TCP_IDLE,         /* TCP connections closed for silence */
-	PS_DECODED,          /* events a decoder recognised */
-	PS_FIRED,            /* rules of level > 0 fired */
-	PS_SUPPRESSED,       /* fired inside an ignore window */
-	PS_WRITTEN,          /* alerts written */
-	PS_WRITE_ERRORS,     /* alerts that could not be written */
-	PS_TRIGGERS,         /* alerts handed to active response */
-	PS_FILES,            /* files followed now */
-	PS_CORR_BUCKETS,     /* correlation buckets held now */
-	PS_CORR_EVICTED,     /* buckets and events dropped at the caps */
-	PS_FTS_DROPPED,      /* first-time-seen values dropped at the cap */
-	PS_PATTERN_LIMITS,   /* matches abandoned at their match limit */
-	PS_ENROLLED,         /* agents enrolled (<auth>) */
-	PS_ENROLL_REFUSED,   /* enrollments refused or dropped */
-	PS_AGENTS_CONNECTED, /* agents connected now (manager) */
-	PS_AGENT_EVENTS,     /* events received from agents */
-	PS_UPLINK_CONNECTED, /* agent: 1 while connected to the manager */
-	PS_UPLINK_SENT,      /* agent: events handed to the channel */
-	PS_UPLINK_ACKED,     /* agent: events the manager acknowledged */
-	PS_UPLINK_DROPPED,   /* agent: events dropped, queue full */
+	PS_LINES,             /* lines and messages analysed, every source */
+	PS_CUT,               /* lines cut at the longest line */
+	PS_BYTES,             /* bytes read from files */
+	PS_ROTATIONS,         /* files rotated by rename or re-created */
+	PS_TRUNCATIONS,       /* files truncated (copytruncate) */
+	PS_MESSAGES,          /* syslog messages received */
+	PS_DENIED,            /* syslog senders refused */
+	PS_TCP_REFUSED,       /* TCP connections over the limit */
+	PS_FRAMING_ERRORS,    /* TCP streams closed for bad framing */
+	PS_TCP_IDLE,          /* TCP connections closed for silence */
+	PS_DECODED,           /* events a decoder recognised */
+	PS_FIRED,             /* rules of level > 0 fired */
+	PS_SUPPRESSED,        /* fired inside an ignore window */
+	PS_WRITTEN,           /* alerts written */
+	PS_WRITE_ERRORS,      /* alerts that could not be written */
+	PS_TRIGGERS,          /* alerts handed to active response */
+	PS_FILES,             /* files followed now */
+	PS_CORR_BUCKETS,      /* correlation buckets held now */
+	PS_CORR_EVICTED,      /* buckets and events dropped at the caps */
+	PS_FTS_DROPPED,       /* first-time-seen values dropped at the cap */
+	PS_PATTERN_LIMITS,    /* matches abandoned at their match limit */
+	PS_ENROLLED,          /* agents enrolled (<auth>) */
+	PS_ENROLL_REFUSED,    /* enrollments refused or dropped */
+	PS_AGENTS_CONNECTED,  /* agents connected now (manager) */
+	PS_AGENT_EVENTS,      /* events received from agents */
+	PS_AGENT_RESPONSES,   /* responses sent to agents */
+	PS_RESPONSES_KEPT,    /* kept for an agent that was away */
+	PS_RESPONSES_EXPIRED, /* kept until their block was over */
+	PS_UPLINK_CONNECTED,  /* agent: 1 while connected to the manager */
+	PS_UPLINK_SENT,       /* agent: events handed to the channel */
+	PS_UPLINK_ACKED,      /* agent: events the manager acknowledged */
+	PS_UPLINK_DROPPED,    /* agent: events dropped, queue full */
 	PS_NSTATS
 };
 

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "core/addr.h"
+#include "core/clock.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "core/net.h"
@@ -37,6 +38,20 @@
 struct seen {
 	uint64_t id, last_seq;
 };
+
+/* A response for an agent that was not connected: delivered when it
+ * says HELLO, unless its block would already be over by then. */
+struct pending {
+	struct pending *next;
+	unsigned to; /* 1 name, 2 id */
+	char agent[KEYS_NAME_MAX + 1];
+	char command[128], action[16], address[64], alert_id[64];
+	uint64_t timeout_s;
+	unsigned rule_id;
+	int64_t made_ms;
+};
+
+#define MAX_PENDING 10000u
 
 struct rconn {
 	struct remote_srv *s;
@@ -69,6 +84,8 @@ struct remote_srv {
 	void *ctx;
 	struct remote_stats st;
 	uint64_t next_response;
+	struct pending *pending;
+	unsigned npending;
 };
 
 /* ---- the agent table ---- */
@@ -169,6 +186,46 @@ send_ack(struct rconn *c, uint64_t seq)
 	c->unacked = 0;
 }
 
+static bool targeted(const struct rconn *c, unsigned to, const char *agent);
+static int response_send(struct rconn *c, const char *command,
+    const char *action, const char *address, uint64_t timeout_s,
+    unsigned rule_id, const char *alert_id);
+
+/* The responses kept for c's agent: sent now, or expired. */
+static void
+pending_deliver(struct rconn *c)
+{
+	struct remote_srv *s = c->s;
+	struct pending **pp = &s->pending, *p;
+	int64_t now = clock_wall_ms(clock_real());
+
+	while ((p = *pp) != NULL) {
+		if (!targeted(c, p->to, p->agent)) {
+			pp = &p->next;
+			continue;
+		}
+		*pp = p->next;
+		s->npending--;
+		if (p->timeout_s != 0 &&
+		    now >= p->made_ms + (int64_t)p->timeout_s * 1000) {
+			s->st.expired++;
+			log_warn(
+			    "response %s %s of %s for agent %s expired: its "
+			    "block would be over (the agent was away "
+			    "%llds)",
+			    p->command, p->action, p->address, c->name,
+			    (long long)((now - p->made_ms) / 1000));
+		} else if (response_send(c, p->command, p->action, p->address,
+			       p->timeout_s, p->rule_id, p->alert_id) == 0) {
+			s->st.responses++;
+			log_notice("response %s %s of %s delivered to agent %s "
+				   "on its return",
+			    p->command, p->action, p->address, c->name);
+		}
+		free(p);
+	}
+}
+
 static void
 on_hello(struct rconn *c, const struct wire_msg *m)
 {
@@ -194,6 +251,7 @@ on_hello(struct rconn *c, const struct wire_msg *m)
 	wire_set_str(&w, WT_NAME, c->s->node);
 	wire_set_u64(&w, WT_INTERVAL_S, IDLE_MS / 3000);
 	(void)chan_send(c->ch, &w);
+	pending_deliver(c);
 }
 
 static void
@@ -354,16 +412,15 @@ targeted(const struct rconn *c, unsigned to, const char *agent)
 	    c->id == id;
 }
 
-unsigned
-remote_response(struct remote_srv *s, unsigned to, const char *agent,
-    const char *command, const char *action, const char *address,
-    uint64_t timeout_s, unsigned rule_id, const char *alert_id)
+static int
+response_send(struct rconn *c, const char *command, const char *action,
+    const char *address, uint64_t timeout_s, unsigned rule_id,
+    const char *alert_id)
 {
 	struct wire_msg m;
-	unsigned n = 0;
 
 	wire_msg_init(&m, WIRE_RESPONSE, 1);
-	wire_set_u64(&m, WT_RESPONSE_ID, ++s->next_response);
+	wire_set_u64(&m, WT_RESPONSE_ID, ++c->s->next_response);
 	wire_set_str(&m, WT_ACTION, action);
 	wire_set_str(&m, WT_COMMAND, command);
 	wire_set_str(&m, WT_ADDRESS, address);
@@ -371,16 +428,59 @@ remote_response(struct remote_srv *s, unsigned to, const char *agent,
 	wire_set_u64(&m, WT_RULE_ID, rule_id);
 	if (alert_id != NULL && alert_id[0] != '\0')
 		wire_set_str(&m, WT_ALERT_ID, alert_id);
+	return chan_send(c->ch, &m);
+}
+
+/* Keep a response for an agent that is away (bounded, counted). */
+static void
+pending_add(struct remote_srv *s, unsigned to, const char *agent,
+    const char *command, const char *action, const char *address,
+    uint64_t timeout_s, unsigned rule_id, const char *alert_id)
+{
+	struct pending *p;
+
+	if (s->npending >= MAX_PENDING || (p = calloc(1, sizeof(*p))) == NULL) {
+		s->st.undelivered++;
+		log_warn("response %s %s of %s for agent %s dropped: too many "
+			 "waiting",
+		    command, action, address, agent);
+		return;
+	}
+	p->to = to;
+	p->timeout_s = timeout_s;
+	p->rule_id = rule_id;
+	p->made_ms = clock_wall_ms(clock_real());
+	snprintf(p->agent, sizeof(p->agent), "%s", agent);
+	snprintf(p->command, sizeof(p->command), "%s", command);
+	snprintf(p->action, sizeof(p->action), "%s", action);
+	snprintf(p->address, sizeof(p->address), "%s", address);
+	snprintf(
+	    p->alert_id, sizeof(p->alert_id), "%s", alert_id ? alert_id : "");
+	p->next = s->pending;
+	s->pending = p;
+	s->npending++;
+	s->st.queued++;
+	log_notice("response %s %s of %s for agent %s kept until it "
+		   "connects",
+	    command, action, address, agent);
+}
+
+unsigned
+remote_response(struct remote_srv *s, unsigned to, const char *agent,
+    const char *command, const char *action, const char *address,
+    uint64_t timeout_s, unsigned rule_id, const char *alert_id)
+{
+	unsigned n = 0;
+
 	for (struct rconn *c = s->conns; c != NULL; c = c->next)
-		if (targeted(c, to, agent) && chan_send(c->ch, &m) == 0)
+		if (targeted(c, to, agent) &&
+		    response_send(c, command, action, address, timeout_s,
+			rule_id, alert_id) == 0)
 			n++;
 	s->st.responses += n;
-	if (n == 0 && to != 3) {
-		s->st.undelivered++;
-		log_warn("response %s %s of %s for agent %s not delivered: "
-			 "not connected",
-		    command, action, address, agent ? agent : "-");
-	}
+	if (n == 0 && to != 3 && agent != NULL)
+		pending_add(s, to, agent, command, action, address, timeout_s,
+		    rule_id, alert_id);
 	return n;
 }
 
@@ -442,6 +542,12 @@ remote_stop(struct remote_srv *s)
 	tls_ctx_free(s->tls);
 	keys_release(&s->table);
 	free(s->seen);
+	while (s->pending != NULL) {
+		struct pending *p = s->pending;
+
+		s->pending = p->next;
+		free(p);
+	}
 	free(s);
 }
 

@@ -30,7 +30,9 @@ struct remote_stats {
 	unsigned long duplicates;  /* events sent again, dropped */
 	unsigned long refused;     /* connections refused */
 	unsigned long responses;   /* responses sent to agents */
-	unsigned long undelivered; /* responses for agents not connected */
+	unsigned long undelivered; /* responses dropped: too many waiting */
+	unsigned long queued;      /* kept for an agent that was away */
+	unsigned long expired;     /* kept too long: the block was over */
 };
 
 int remote_start(struct evloop *loop, const struct conf_remote *r,
@@ -41,8 +43,9 @@ void remote_stop(struct remote_srv *s);
 /*
  * Send a response to agents: to (1) the agent named agent, (2) the agent
  * whose id agent holds, (3) every connected agent. Returns how many
- * agents it went to; one that is not connected is told in the log (and
- * counted in undelivered).
+ * agents it went to. One for a named agent that is not connected is kept
+ * (at most 10,000) and delivered when it says HELLO, unless its block
+ * would already be over then (expired, logged and counted).
  */
 unsigned remote_response(struct remote_srv *s, unsigned to, const char *agent,
     const char *command, const char *action, const char *address,

@@ -45,13 +45,25 @@ RESPONSES = """<command><name>rec</name><executable>rec</executable>
   <active-response><command>rec</command><location>local</location>
     <rules_id>5712</rules_id><timeout>60</timeout></active-response>
   <active-response><command>rec2</command><location>server</location>
-    <rules_id>5712</rules_id><timeout>60</timeout></active-response>"""
+    <rules_id>5712</rules_id><timeout>60</timeout></active-response>
+  <command><name>rec3</name><executable>rec3</executable>
+    <timeout_allowed>yes</timeout_allowed></command>
+  <command><name>rec4</name><executable>rec4</executable>
+    <timeout_allowed>yes</timeout_allowed></command>
+  <active-response><command>rec3</command><location>defined-agent</location>
+    <agent_id>001</agent_id><rules_id>5712</rules_id><timeout>600</timeout>
+  </active-response>
+  <active-response><command>rec4</command><location>defined-agent</location>
+    <agent_id>001</agent_id><rules_id>5712</rules_id><timeout>1</timeout>
+  </active-response>"""
 RULESET = """<ruleset><decoder_dir>{src}/ruleset/decoders</decoder_dir>
     <rule_dir>{src}/ruleset/rules</rule_dir></ruleset>""".format(src=SRC)
 MANAGER = """<arx_config>
   <alerts><log_alert_level>3</log_alert_level></alerts>
   <remote><connection>secure</connection><port>{secure}</port>
     <local_ip>127.0.0.1</local_ip></remote>
+  <localfile><location>{d}/auth.log</location>
+    <log_format>syslog</log_format></localfile>
   <auth><port>{auth}</port><local_ip>127.0.0.1</local_ip>
     <password_file>{d}/pass</password_file></auth>
   {responses}
@@ -122,7 +134,7 @@ def setup():
         os.makedirs(os.path.join(d, "state"), mode=0o700)
         os.makedirs(os.path.join(d, "ar"), mode=0o755)
         os.chmod(d, 0o755)
-        for prog in ("rec", "rec2"):
+        for prog in ("rec", "rec2", "rec3", "rec4"):
             shutil.copy(os.path.join(BIN, "ar_recorder"),
                         os.path.join(d, "ar", prog))
     with open(os.path.join(M, "pass"), "w") as f:
@@ -131,8 +143,10 @@ def setup():
     with open(os.path.join(M, "arx.conf"), "w") as f:
         f.write(MANAGER.format(secure=SECURE, auth=AUTH, d=M,
                                ruleset=RULESET, responses=RESPONSES))
-    for d in (A, B):
+    for d in (M, A, B):
         open(os.path.join(d, "auth.log"), "w").close()
+        os.chmod(os.path.join(d, "auth.log"), 0o644)
+    for d in (A, B):
         os.chmod(os.path.join(d, "auth.log"), 0o644)
         with open(os.path.join(d, "arx.conf"), "w") as f:
             f.write(AGENT.format(secure=SECURE, d=d, ruleset=RULESET,
@@ -183,12 +197,30 @@ def main():
     expect("192.0.2.66" in out and "rec" in out,
            "the block is in the agent's own table (arx list)")
 
+    # The agent away: defined-agent responses for it are kept; the one
+    # whose block is over by its return (1 s) expires.
+    a.stop()
+    expect(wait(lambda: stat(M, "agents_connected") == 0, 10),
+           "the agent is gone")
+    log_lines(M, 200, 8, "Nov 22 10:02:%02d manager sshd[%d]: Invalid user "
+              "m%d from 192.0.2.99 port %d\n")
+    expect(wait(lambda: stat(M, "responses_kept") == 2, 10),
+           "defined-agent responses for the absent agent are kept")
+    time.sleep(2)
+    a = start(A)
+    expect(wait(lambda: "192.0.2.99" in recorded(A, "rec3"), 15),
+           "on its return the agent gets the one still due")
+    expect(wait(lambda: stat(M, "responses_expired") == 1, 5) and
+           "192.0.2.99" not in recorded(A, "rec4"),
+           "and not the one whose block would be over (expired)")
+
+    acked = stat(A, "uplink_acked")
     m.stop()
     log_lines(A, 100, 50, "Nov 22 10:01:%02d web01 sshd[%d]: Invalid user "
               "d%d from 192.0.2.77 port %d\n")
     time.sleep(3)
     expect(stat(A, "uplink_connected") == 0 and
-           stat(A, "uplink_acked") == 8,
+           stat(A, "uplink_acked") == acked,
            "with the manager stopped, the agent keeps its 50 new lines")
     m = start(M)
     expect(wait(lambda: len(alerts(r"Invalid user d\d+ ")) >= 50, 90),
