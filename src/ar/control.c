@@ -257,9 +257,12 @@ status(struct ar_dispatch *d, const struct ctl_info *info, int64_t now,
 
 	ar_dispatch_stats(d, &st);
 	if (!json) {
-		if ((r = status_text(&st, info, now, out)) != 0)
+		if ((r = status_text(&st, info, now, out)) != 0 ||
+		    (r = stages_put(info, false, out)) != 0)
 			return r;
-		return stages_put(info, false, out);
+		return info->agents_put != NULL
+		    ? info->agents_put(info->stages_ctx, false, out)
+		    : 0;
 	}
 	r = buf_printf(out,
 	    "{\"ok\":true,\"version\":\"%s\",\"node\":\"%s\","
@@ -278,6 +281,9 @@ status(struct ar_dispatch *d, const struct ctl_info *info, int64_t now,
 	    st.notifications, st.running, st.queued, st.runs_dropped,
 	    st.runs_timed_out, st.journal_errors, st.journal_bad);
 	if (r != 0 || (r = stages_put(info, true, out)) != 0)
+		return r;
+	if (info->agents_put != NULL &&
+	    (r = info->agents_put(info->stages_ctx, true, out)) != 0)
 		return r;
 	return buf_puts(out, "}\n");
 }

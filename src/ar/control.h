@@ -60,6 +60,9 @@ struct ctl_info {
 	size_t nstages;
 	bool (*stages_read)(void *ctx, uint64_t *values);
 	void *stages_ctx;
+	/* A manager's agents: appends the text lines, or the JSON member
+	 * ,"agents":[...]. NULL: not a manager. */
+	int (*agents_put)(void *ctx, bool json, struct buf *out);
 };
 
 /* Run req against d and append the answer line (with its newline). */

@@ -771,6 +771,43 @@ analysis_set_relay(struct analysis *a, analysis_relay_fn *fn, void *ctx)
 	a->relay_ctx = ctx;
 }
 
+struct agents_msg {
+	struct buf *out;
+	uint32_t n;
+	int r;
+};
+
+static void
+agent_record(const struct remote_agent *ra, void *ctx)
+{
+	struct agents_msg *am = ctx;
+	struct priv_agent pa = {.id = ra->id,
+	    .name = ra->name,
+	    .state = ra->connected ? PRIV_AGENT_ACTIVE
+		: ra->seen         ? PRIV_AGENT_DISCONNECTED
+				   : PRIV_AGENT_NEVER,
+	    .last_seen_ms = (uint64_t)ra->last_seen_ms,
+	    .events = ra->events,
+	    .eps = ra->eps,
+	    .blocks = ra->blocks};
+
+	if (am->r == 0 && am->n < PRIV_AGENTS_MAX &&
+	    (am->r = priv_put_agent(am->out, &pa)) == 0)
+		am->n++;
+}
+
+bool
+analysis_put_agents(struct analysis *a, struct buf *out)
+{
+	struct agents_msg am = {out, 0, 0};
+
+	if (a->remote == NULL || priv_put_agents_begin(out) != 0)
+		return false;
+	remote_agents(a->remote, agent_record, &am);
+	priv_put_agents_end(out, am.n);
+	return am.r == 0;
+}
+
 void
 analysis_response(struct analysis *a, const struct priv_response *r)
 {

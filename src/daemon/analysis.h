@@ -43,6 +43,10 @@ void analysis_begin(struct analysis *a);
 typedef void analysis_relay_fn(const struct priv_response *r, void *ctx);
 void analysis_set_relay(struct analysis *a, analysis_relay_fn *fn, void *ctx);
 
+/* Manager: its agents as a PRIV_AGENTS message in out; false when this
+ * is no manager (nothing to send). */
+bool analysis_put_agents(struct analysis *a, struct buf *out);
+
 /* Manager: a response the root process decided for agents. */
 void analysis_response(struct analysis *a, const struct priv_response *r);
 

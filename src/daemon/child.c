@@ -48,6 +48,7 @@ struct child {
 	uint64_t backoff_ms, started_ms;
 	bool ready, stopping;
 	uint64_t stats[PS_NSTATS];
+	struct buf agents;  /* the last PRIV_AGENTS, as received (checked) */
 	unsigned char *msg; /* PRIV_MSG_MAX + 1 */
 	unsigned long violations;
 };
@@ -134,6 +135,7 @@ static const struct {
     [PRIV_TRIGGER] = {answer_trigger, ANS_AFTER_READY},
     [PRIV_STATS] = {answer_stats, 0},
     [PRIV_RESPONSE] = {NULL, ANS_AFTER_READY},
+    [PRIV_AGENTS] = {NULL, ANS_AFTER_READY},
 };
 
 int
@@ -152,6 +154,11 @@ child_answer(struct child *c, const void *msg, size_t len)
 	why = "trigger before ready";
 	if ((flags & ANS_AFTER_READY) && !c->ready)
 		goto violation;
+	if (m.type == PRIV_AGENTS) {
+		buf_reset(&c->agents);
+		(void)buf_append(&c->agents, msg, len);
+		return 0;
+	}
 	why = "a response request, and this host is not an agent";
 	if (m.type == PRIV_RESPONSE) {
 		if (!answer_response(c, &m))
@@ -165,6 +172,14 @@ violation:
 	log_error(
 	    "analysis child broke the protocol (%s, %zu bytes)", why, len);
 	return ARX_ERR_INVAL;
+}
+
+void
+child_agents_each(const struct child *c,
+    void (*fn)(const struct priv_agent *a, void *ctx), void *ctx)
+{
+	if (c != NULL && c->agents.len > 0)
+		priv_agents_each(c->agents.data, c->agents.len, fn, ctx);
 }
 
 int
@@ -346,6 +361,8 @@ kid_on_tick(struct evloop *loop, struct evtimer *t)
 	struct kid *k = t->ctx;
 
 	kid_stats(k, false);
+	if (analysis_put_agents(k->an, &k->out))
+		(void)kid_send(k);
 	(void)evloop_timer_start(loop, t, STATS_MS);
 }
 
@@ -578,6 +595,7 @@ child_alloc(struct ar_dispatch *d)
 	c->d = d;
 	c->fd = -1;
 	c->pid = -1;
+	buf_init(&c->agents, PRIV_MSG_MAX);
 	evtimer_init(&c->restart, on_restart, c);
 	return c;
 }
@@ -587,6 +605,7 @@ child_free(struct child *c)
 {
 	if (c == NULL)
 		return;
+	buf_release(&c->agents);
 	free(c->msg);
 	free(c);
 }

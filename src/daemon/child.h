@@ -63,6 +63,10 @@ int child_answer(struct child *c, const void *msg, size_t len);
  * it cannot be sent now. */
 int child_send_response(struct child *c, const struct ar_remote *r);
 
+/* The manager's agents as its child last reported them. */
+void child_agents_each(const struct child *c,
+    void (*fn)(const struct priv_agent *a, void *ctx), void *ctx);
+
 /* A root side with no process behind it, for those tests. */
 struct child *child_new_detached(struct ar_dispatch *d);
 void child_free_detached(struct child *c);

@@ -147,6 +147,40 @@ priv_put_response(struct buf *out, const struct priv_response *rs)
 	return put_str(out, rs->alert_id, PRIV_FIELD_MAX);
 }
 
+int
+priv_put_agents_begin(struct buf *out)
+{
+	int r;
+
+	if ((r = put_head(out, PRIV_AGENTS)) != 0)
+		return r;
+	return put_u32(out, 0);
+}
+
+int
+priv_put_agent(struct buf *out, const struct priv_agent *a)
+{
+	int r;
+
+	if ((r = put_u64(out, a->id)) != 0 ||
+	    (r = put_str(out, a->name, 64)) != 0 ||
+	    (r = put_u32(out, a->state)) != 0 ||
+	    (r = put_u64(out, a->last_seen_ms)) != 0 ||
+	    (r = put_u64(out, a->events)) != 0 ||
+	    (r = put_u32(out, a->eps)) != 0)
+		return r;
+	return put_u32(out, a->blocks);
+}
+
+void
+priv_put_agents_end(struct buf *out, uint32_t n)
+{
+	unsigned char *p = (unsigned char *)out->data + 8;
+
+	for (int i = 0; i < 4; i++)
+		p[i] = (unsigned char)(n >> (8 * i));
+}
+
 /* ---- decoding: every read is bounds-checked; the first failure
  * sticks and names what was wrong ---- */
 
@@ -245,6 +279,55 @@ get_response(struct rd *r, struct priv_response *rs)
 }
 
 static void
+get_agent(struct rd *r, struct priv_agent *a)
+{
+	a->id = get_u64(r, "agents: short id");
+	a->name = get_str(r, 64, "agents: bad name");
+	a->state = get_u32(r, "agents: short state");
+	a->last_seen_ms = get_u64(r, "agents: short time");
+	a->events = get_u64(r, "agents: short count");
+	a->eps = get_u32(r, "agents: short rate");
+	a->blocks = get_u32(r, "agents: short blocks");
+	if (r->why != NULL)
+		return;
+	if (a->state > PRIV_AGENT_DISCONNECTED)
+		r->why = "agents: unknown state";
+	else if (a->name[0] == '\0' ||
+	    strspn(a->name,
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx"
+		"yz0123456789._-") != strlen(a->name))
+		r->why = "agents: bad name";
+}
+
+static uint32_t
+get_agents(struct rd *r)
+{
+	struct priv_agent a;
+	uint32_t n = get_u32(r, "agents: short count");
+
+	if (r->why == NULL && n > PRIV_AGENTS_MAX)
+		r->why = "agents: too many";
+	for (uint32_t i = 0; i < n && r->why == NULL; i++)
+		get_agent(r, &a);
+	return n;
+}
+
+void
+priv_agents_each(const void *msg, size_t len,
+    void (*fn)(const struct priv_agent *a, void *ctx), void *ctx)
+{
+	struct rd r = {.p = msg, .len = len, .off = 8};
+	struct priv_agent a;
+	uint32_t n = get_u32(&r, "count");
+
+	for (uint32_t i = 0; i < n && r.why == NULL; i++) {
+		get_agent(&r, &a);
+		if (r.why == NULL)
+			fn(&a, ctx);
+	}
+}
+
+static void
 get_stats(struct rd *r, uint64_t *stats)
 {
 	size_t i;
@@ -274,6 +357,8 @@ priv_parse(const void *msg, size_t len, struct priv_msg *out, const char **why)
 		get_stats(&r, out->stats);
 	else if (r.why == NULL && type == PRIV_RESPONSE)
 		get_response(&r, &out->response);
+	else if (r.why == NULL && type == PRIV_AGENTS)
+		out->nagents = get_agents(&r);
 	else if (r.why == NULL && type != PRIV_READY)
 		r.why = "unknown message type";
 	if (r.why == NULL && r.off != r.len)

@@ -38,6 +38,7 @@ enum priv_type {
 	PRIV_TRIGGER = 2,
 	PRIV_STATS = 3,
 	PRIV_RESPONSE = 4, /* both ways; see struct priv_response */
+	PRIV_AGENTS = 5,   /* manager's child: its agents, once a second */
 	PRIV_NTYPES
 };
 
@@ -120,8 +121,28 @@ struct priv_response {
 	const char *alert_id;
 };
 
+/* One agent of a manager, as its child reports it. */
+enum priv_agent_state {
+	PRIV_AGENT_NEVER = 0,        /* in the table, never connected */
+	PRIV_AGENT_ACTIVE = 1,       /* connected now */
+	PRIV_AGENT_DISCONNECTED = 2, /* was connected, is not */
+};
+
+#define PRIV_AGENTS_MAX 4096u
+
+struct priv_agent {
+	uint64_t id;
+	const char *name;
+	uint32_t state; /* enum priv_agent_state */
+	uint64_t last_seen_ms;
+	uint64_t events;
+	uint32_t eps;    /* events a second, over the last second */
+	uint32_t blocks; /* responses sent to it whose block is not over */
+};
+
 struct priv_msg {
 	enum priv_type type;
+	uint32_t nagents; /* PRIV_AGENTS: records, read with priv_agents_each */
 	struct priv_response response; /* PRIV_RESPONSE */
 	struct priv_trigger trigger;   /* PRIV_TRIGGER; strings point into
 					* the parsed message */
@@ -135,6 +156,13 @@ int priv_put_ready(struct buf *out);
 int priv_put_trigger(struct buf *out, const struct priv_trigger *t);
 int priv_put_stats(struct buf *out, const uint64_t stats[PS_NSTATS]);
 int priv_put_response(struct buf *out, const struct priv_response *r);
+/* PRIV_AGENTS: begin (count patched by end), then one add per agent. */
+int priv_put_agents_begin(struct buf *out);
+int priv_put_agent(struct buf *out, const struct priv_agent *a);
+void priv_put_agents_end(struct buf *out, uint32_t n);
+/* Each record of a PRIV_AGENTS message that priv_parse() accepted. */
+void priv_agents_each(const void *msg, size_t len,
+    void (*fn)(const struct priv_agent *a, void *ctx), void *ctx);
 
 /* Decode one message of len bytes. The message must stay unchanged and
  * alive while out is used. 0, or ARX_ERR_INVAL with why. */

@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,8 +36,15 @@
 #define CHECK_MS    1000u
 #define QUEUE_BYTES (1u << 20)
 
+#define SEEN_BLOCKS 64 /* responses remembered per agent, for status */
+
 struct seen {
 	uint64_t id, last_seq;
+	int64_t last_seen_ms;
+	uint64_t events, events_mark;
+	uint32_t eps;
+	int64_t until[SEEN_BLOCKS]; /* when each recent response's block ends */
+	unsigned nuntil;
 };
 
 /* A response for an agent that was not connected: delivered when it
@@ -140,7 +148,7 @@ seen_of(struct remote_srv *s, uint64_t id)
 		s->seen = v;
 		s->seen_cap = cap;
 	}
-	s->seen[s->nseen] = (struct seen){id, 0};
+	s->seen[s->nseen] = (struct seen){.id = id};
 	return &s->seen[s->nseen++];
 }
 
@@ -232,6 +240,7 @@ on_hello(struct rconn *c, const struct wire_msg *m)
 	const struct agent_key *k =
 	    keys_find(&c->s->table, chan_agent_id(c->ch));
 	struct wire_msg w;
+	struct seen *sn;
 
 	if (k == NULL || m->f[WT_AGENT_ID].u != k->id) {
 		conn_end(c, "HELLO does not match the key it used");
@@ -245,6 +254,8 @@ on_hello(struct rconn *c, const struct wire_msg *m)
 	snprintf(c->name, sizeof(c->name), "%s", k->name);
 	c->hello = true;
 	c->s->st.connected++;
+	if ((sn = seen_of(c->s, c->id)) != NULL)
+		sn->last_seen_ms = clock_wall_ms(clock_real());
 	log_notice("agent %llu '%s' connected from %s",
 	    (unsigned long long)c->id, c->name, c->peer);
 	wire_msg_init(&w, WIRE_WELCOME, 1);
@@ -268,6 +279,8 @@ on_event(struct rconn *c, const struct wire_msg *m)
 		return;
 	}
 	sn->last_seq = m->seq;
+	sn->events++;
+	sn->last_seen_ms = clock_wall_ms(clock_real());
 	snprintf(where, sizeof(where), "(%s) %s->%.*s", c->name, c->peer,
 	    (int)loc->len, loc->p);
 	c->s->st.events++;
@@ -292,9 +305,10 @@ on_msg(struct chan *ch, const struct wire_msg *m, void *ctx)
 	}
 	if (m->type == WIRE_EVENT)
 		on_event(c, m);
-	else if (m->type == WIRE_KEEPALIVE && (sn = seen_of(c->s, c->id)))
+	else if (m->type == WIRE_KEEPALIVE && (sn = seen_of(c->s, c->id))) {
+		sn->last_seen_ms = clock_wall_ms(clock_real());
 		send_ack(c, sn->last_seq);
-	else if (m->type == WIRE_BYE)
+	} else if (m->type == WIRE_BYE)
 		conn_end(c, "it said goodbye");
 }
 
@@ -418,6 +432,7 @@ response_send(struct rconn *c, const char *command, const char *action,
     const char *alert_id)
 {
 	struct wire_msg m;
+	struct seen *sn;
 
 	wire_msg_init(&m, WIRE_RESPONSE, 1);
 	wire_set_u64(&m, WT_RESPONSE_ID, ++c->s->next_response);
@@ -428,7 +443,13 @@ response_send(struct rconn *c, const char *command, const char *action,
 	wire_set_u64(&m, WT_RULE_ID, rule_id);
 	if (alert_id != NULL && alert_id[0] != '\0')
 		wire_set_str(&m, WT_ALERT_ID, alert_id);
-	return chan_send(c->ch, &m);
+	if (chan_send(c->ch, &m) != 0)
+		return ARX_ERR_TOOBIG;
+	if (strcmp(action, "add") == 0 && (sn = seen_of(c->s, c->id)) != NULL)
+		sn->until[sn->nuntil++ % SEEN_BLOCKS] = timeout_s == 0
+		    ? INT64_MAX
+		    : clock_wall_ms(clock_real()) + (int64_t)timeout_s * 1000;
+	return 0;
 }
 
 /* Keep a response for an agent that is away (bounded, counted). */
@@ -549,6 +570,37 @@ remote_stop(struct remote_srv *s)
 		free(p);
 	}
 	free(s);
+}
+
+void
+remote_agents(const struct remote_srv *s,
+    void (*fn)(const struct remote_agent *a, void *ctx), void *ctx)
+{
+	int64_t now = clock_wall_ms(clock_real());
+
+	for (size_t i = 0; i < s->table.n; i++) {
+		const struct agent_key *k = &s->table.v[i];
+		struct remote_agent a = {.id = k->id, .name = k->name};
+		const struct seen *sn = NULL;
+
+		if (k->removed)
+			continue;
+		for (size_t j = 0; j < s->nseen; j++)
+			if (s->seen[j].id == k->id)
+				sn = &s->seen[j];
+		for (const struct rconn *c = s->conns; c != NULL; c = c->next)
+			a.connected |= c->hello && c->id == k->id;
+		if (sn != NULL) {
+			a.seen = true;
+			a.last_seen_ms = sn->last_seen_ms;
+			a.events = sn->events;
+			a.eps = sn->eps;
+			for (unsigned b = 0; b < SEEN_BLOCKS && b < sn->nuntil;
+			     b++)
+				a.blocks += sn->until[b] > now;
+		}
+		fn(&a, ctx);
+	}
 }
 
 void

@@ -13,6 +13,7 @@
 #ifndef ARX_DAEMON_REMOTE_H
 #define ARX_DAEMON_REMOTE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -51,6 +52,18 @@ unsigned remote_response(struct remote_srv *s, unsigned to, const char *agent,
     const char *command, const char *action, const char *address,
     uint64_t timeout_s, unsigned rule_id, const char *alert_id);
 void remote_stats(const struct remote_srv *s, struct remote_stats *st);
+
+/* Every active agent of the table, with what this manager knows of it. */
+struct remote_agent {
+	uint64_t id;
+	const char *name;
+	bool connected, seen; /* seen: connected at least once */
+	int64_t last_seen_ms;
+	uint64_t events;
+	uint32_t eps, blocks;
+};
+void remote_agents(const struct remote_srv *s,
+    void (*fn)(const struct remote_agent *a, void *ctx), void *ctx);
 unsigned remote_port(const struct remote_srv *s);
 
 #endif

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -253,6 +254,60 @@ cleanup(struct arxd *a)
 	conf_free(a->conf);
 }
 
+struct agents_out {
+	struct buf *out;
+	bool json, first;
+	int64_t now;
+	int r;
+};
+
+static const char *const agent_states[] = {
+    [PRIV_AGENT_NEVER] = "never connected",
+    [PRIV_AGENT_ACTIVE] = "active",
+    [PRIV_AGENT_DISCONNECTED] = "disconnected",
+};
+
+static void
+agent_put(const struct priv_agent *ag, void *ctx)
+{
+	struct agents_out *o = ctx;
+	int64_t ago =
+	    ag->last_seen_ms ? (o->now - (int64_t)ag->last_seen_ms) / 1000 : -1;
+
+	if (o->r != 0)
+		return;
+	if (o->json)
+		o->r = buf_printf(o->out,
+		    "%s{\"id\":%" PRIu64 ",\"name\":\"%s\",\"state\":\"%s\","
+		    "\"last_seen_s\":%" PRId64 ",\"events\":%" PRIu64
+		    ",\"events_per_s\":%u,\"active_blocks\":%u}",
+		    o->first ? "" : ",", ag->id, ag->name,
+		    agent_states[ag->state], ago, ag->events, ag->eps,
+		    ag->blocks);
+	else
+		o->r = buf_printf(o->out,
+		    "agent %03" PRIu64 " %-20s %-16s last seen %s%" PRId64
+		    "%s, %" PRIu64 " events, %u/s, %u active blocks\n",
+		    ag->id, ag->name, agent_states[ag->state],
+		    ago < 0 ? "never" : "", ago < 0 ? 0 : ago,
+		    ago < 0 ? "" : "s ago", ag->events, ag->eps, ag->blocks);
+	o->first = false;
+}
+
+static int
+agents_put(void *ctx, bool json, struct buf *out)
+{
+	struct arxd *a = ctx;
+	struct agents_out o = {out, json, true, clock_wall_ms(clock_real()), 0};
+
+	if (json && (o.r = buf_puts(out, ",\"agents\":[")) != 0)
+		return o.r;
+	child_agents_each(a->an, agent_put, &o);
+	if (o.r == 0 && json)
+		o.r = buf_puts(out, "]");
+	return o.r;
+}
+
 static bool
 stages_read(void *ctx, uint64_t *values)
 {
@@ -272,6 +327,7 @@ info_set(struct arxd *a)
 	a->info.nstages = PS_NSTATS;
 	a->info.stages_read = stages_read;
 	a->info.stages_ctx = a;
+	a->info.agents_put = is_manager(a->conf) ? agents_put : NULL;
 	a->info.node = a->conf->daemon.node_name;
 	a->info.max_blocks = a->conf->daemon.max_blocks;
 }

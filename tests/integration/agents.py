@@ -185,6 +185,19 @@ def main():
            "under the location (web01) 127.0.0.1->%s/auth.log" % A)
     expect(wait(lambda: stat(A, "uplink_acked") == 8, 10),
            "the manager acknowledged all 8")
+    agents_seen = lambda: (json.loads(ctl(ARX, sock(M), "status", "--json")
+                                      .stdout or "{}").get("agents") or [{}])
+    expect(wait(lambda: agents_seen()[0].get("state") == "active" and
+                agents_seen()[0].get("events") == 8 and
+                agents_seen()[0].get("active_blocks") == 2, 10),
+           "arx status on the manager lists the agent, active, 8 events, "
+           "2 blocks still running there (rec 60 s, rec3 600 s; rec4's 1 s "
+           "is over): %s" % agents_seen())
+    text = ctl(ARX, sock(M), "status").stdout
+    expect(re.search(r"agent 001 web01 +active +last seen \d+s ago, 8 "
+                     r"events, \d+/s, 2 active blocks", text) is not None,
+           "and in text: %s" % [l for l in text.splitlines()
+                                if l.startswith("agent ")])
     expect(wait(lambda: "192.0.2.66" in recorded(A, "rec"), 10),
            "location local: the agent that saw the attack blocked it "
            "(%r)" % recorded(A, "rec")[:80])
@@ -202,6 +215,8 @@ def main():
     a.stop()
     expect(wait(lambda: stat(M, "agents_connected") == 0, 10),
            "the agent is gone")
+    expect(wait(lambda: agents_seen()[0].get("state") == "disconnected", 5),
+           "and listed as disconnected")
     log_lines(M, 200, 8, "Nov 22 10:02:%02d manager sshd[%d]: Invalid user "
               "m%d from 192.0.2.99 port %d\n")
     expect(wait(lambda: stat(M, "responses_kept") == 2, 10),

@@ -284,6 +284,61 @@ test_response_request(void **state)
 	rig_close(&g);
 }
 
+static void
+count_agent(const struct priv_agent *a, void *ctx)
+{
+	unsigned *n = ctx;
+
+	assert_true(a->id == 1 || a->id == 2);
+	(*n)++;
+}
+
+/* The manager's agent list: round trip; a bad name or state refused. */
+static void
+test_agents(void **state)
+{
+	struct priv_agent a = {.id = 1,
+	    .name = "web01",
+	    .state = PRIV_AGENT_ACTIVE,
+	    .last_seen_ms = 5,
+	    .events = 8,
+	    .eps = 1,
+	    .blocks = 2};
+	struct priv_msg m;
+	const char *why;
+	unsigned n = 0;
+	struct buf b;
+
+	(void)state;
+	buf_init(&b, PRIV_MSG_MAX);
+	assert_int_equal(priv_put_agents_begin(&b), 0);
+	assert_int_equal(priv_put_agent(&b, &a), 0);
+	a.id = 2;
+	a.state = PRIV_AGENT_NEVER;
+	assert_int_equal(priv_put_agent(&b, &a), 0);
+	priv_put_agents_end(&b, 2);
+	assert_int_equal(priv_parse(b.data, b.len, &m, &why), 0);
+	assert_int_equal(m.nagents, 2);
+	priv_agents_each(b.data, b.len, count_agent, &n);
+	assert_int_equal(n, 2);
+	priv_put_agents_end(&b, 3); /* says 3, holds 2 */
+	assert_int_equal(priv_parse(b.data, b.len, &m, &why), ARX_ERR_INVAL);
+	assert_int_equal(priv_put_agents_begin(&b), 0);
+	a.name = "web01\",\"x";
+	assert_int_equal(priv_put_agent(&b, &a), 0);
+	priv_put_agents_end(&b, 1);
+	assert_int_equal(priv_parse(b.data, b.len, &m, &why), ARX_ERR_INVAL);
+	assert_string_equal(why, "agents: bad name");
+	assert_int_equal(priv_put_agents_begin(&b), 0);
+	a.name = "web01";
+	a.state = 7;
+	assert_int_equal(priv_put_agent(&b, &a), 0);
+	priv_put_agents_end(&b, 1);
+	assert_int_equal(priv_parse(b.data, b.len, &m, &why), ARX_ERR_INVAL);
+	assert_string_equal(why, "agents: unknown state");
+	buf_release(&b);
+}
+
 int
 main(void)
 {
@@ -293,6 +348,7 @@ main(void)
 	    cmocka_unit_test(test_damaged),
 	    cmocka_unit_test(test_answers),
 	    cmocka_unit_test(test_response_request),
+	    cmocka_unit_test(test_agents),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
