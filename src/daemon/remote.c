@@ -281,8 +281,10 @@ on_event(struct rconn *c, const struct wire_msg *m)
 	sn->last_seq = m->seq;
 	sn->events++;
 	sn->last_seen_ms = clock_wall_ms(clock_real());
+	/* The log's part is cut at 512 bytes so the whole location fits a
+	 * trigger's field (priv.h) and a response can still follow. */
 	snprintf(where, sizeof(where), "(%s) %s->%.*s", c->name, c->peer,
-	    (int)loc->len, loc->p);
+	    loc->len > 512 ? 512 : (int)loc->len, loc->p);
 	c->s->st.events++;
 	c->s->fn(m->f[WT_LINE].p, m->f[WT_LINE].len, where, c->s->ctx);
 	if (++c->unacked >= ACK_EVERY)
