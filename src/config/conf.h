@@ -160,6 +160,17 @@ struct conf_auth {
 	unsigned max_clients;      /* enrollments at once (16) */
 };
 
+/* The blocklist feed (<feed>, arx only): an HTTP endpoint that lists the
+ * addresses blocked now, for firewalls' external threat feeds. */
+struct conf_feed {
+	struct conf_where where;
+	bool present;
+	unsigned port;
+	const char *local_ip;         /* default: every address */
+	const char *credentials_file; /* first line user:password; required */
+	unsigned max_clients;         /* 16 */
+};
+
 /* arx's own daemon settings (<daemon>); defaults in conf.c. */
 struct conf_daemon {
 	const char *state_dir;      /* block journal, positions */
@@ -192,6 +203,7 @@ struct arx_conf {
 	size_t nremotes, remotes_cap;
 	struct conf_client client;
 	struct conf_auth auth;
+	struct conf_feed feed;
 	struct conf_daemon daemon;
 	/* Host-wide response settings (an <active-response> without <command>). */
 	bool ar_disabled;

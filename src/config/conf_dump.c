@@ -179,6 +179,8 @@ conf_dump(const struct arx_conf *conf, struct buf *out)
 		conf_dump_one(out, "client", &conf->client, 1);
 	if (conf->auth.present)
 		conf_dump_one(out, "auth", &conf->auth, 1);
+	if (conf->feed.present)
+		conf_dump_one(out, "feed", &conf->feed, 1);
 	conf_dump_one(out, "daemon", &conf->daemon, 1);
 	return buf_puts(out, "</arx_config>\n");
 }

@@ -1181,6 +1181,46 @@ static const struct conf_elem auth_elems[] = {
     IGNORED("ipv6"),
 };
 
+/* ---- <feed>: the blocklist over HTTP (arx only) ---- */
+
+static void *
+feed_open(struct conf_ctx *ctx, const struct xml_node *n, void *parent)
+{
+	struct conf_feed *f = &ctx->conf->feed;
+
+	(void)parent;
+	if (ctx->last_file == NULL || strcmp(ctx->last_file, n->file) != 0)
+		ctx->last_file = conf_strdup(ctx, n->file);
+	f->present = true;
+	f->where = (struct conf_where){ctx->last_file, n->line};
+	f->max_clients = 16;
+	return f;
+}
+
+static int
+feed_close(struct conf_ctx *ctx, const struct xml_node *n, void *obj)
+{
+	const struct conf_feed *f = obj;
+
+	if (f->port == 0 || f->credentials_file == NULL) {
+		conf_err(ctx, n, "<feed> needs <port> and <credentials_file>");
+		return ARX_ERR_CONFIG;
+	}
+	return 0;
+}
+
+static const struct conf_elem feed_elems[] = {
+    {"port", conf_set_uint, conf_dump_uint, offsetof(struct conf_feed, port), 1,
+	65535, 0, NULL, NULL},
+    {"local_ip", set_addr_str, conf_dump_str,
+	offsetof(struct conf_feed, local_ip), 0, 0, 0, NULL, NULL},
+    {"credentials_file", conf_set_path, conf_dump_str,
+	offsetof(struct conf_feed, credentials_file), 0, 0, CE_PATH, NULL,
+	NULL},
+    {"max_clients", conf_set_uint, conf_dump_uint,
+	offsetof(struct conf_feed, max_clients), 1, 1024, 0, NULL, NULL},
+};
+
 /* ---- the top level ---- */
 
 #define SECTION(name, elems, open, close)               \
@@ -1199,6 +1239,7 @@ const struct conf_section conf_root_sections[] = {
     SECTION("client", client_elems, client_open, client_close),
     SECTION("daemon", daemon_elems, daemon_open, daemon_close),
     SECTION("auth", auth_elems, auth_open, auth_close),
+    SECTION("feed", feed_elems, feed_open, feed_close),
 };
 const size_t conf_nroot_sections = NELEMS(conf_root_sections);
 

@@ -21,6 +21,7 @@
 #include "core/log.h"
 #include "daemon/analysis.h"
 #include "daemon/enrollsrv.h"
+#include "daemon/feed.h"
 #include "daemon/remote.h"
 #include "daemon/uplink.h"
 #include "engine/corr.h"
@@ -72,6 +73,7 @@ struct analysis {
 	struct enrollsrv *enroll;  /* <auth>: NULL when off */
 	struct remote_srv *remote; /* <remote> secure: NULL when off */
 	struct uplink *uplink;     /* <client>: lines go to the manager */
+	struct feedsrv *feed;      /* <feed>: NULL when off */
 	analysis_relay_fn *relay;  /* agent: responses to the root process */
 	void *relay_ctx;
 	struct event ev;
@@ -817,6 +819,26 @@ analysis_response(struct analysis *a, const struct priv_response *r)
 	    r->action, r->address, r->timeout_s, r->rule_id, r->alert_id);
 }
 
+/* The feed's addresses beyond the root's table: responses sent to
+ * agents (a manager). */
+static void
+feed_extra(void *ctx, feed_add_fn *add, void *actx)
+{
+	struct analysis *a = ctx;
+
+	if (a->remote != NULL)
+		remote_blocked(a->remote, add, actx);
+}
+
+static int
+feed_start(struct analysis *a)
+{
+	if (!a->conf->feed.present)
+		return 0;
+	return feedsrv_start(a->loop, &a->conf->feed, a->conf->daemon.log_dir,
+	    feed_extra, a, &a->feed);
+}
+
 static int
 enroll_start(struct analysis *a)
 {
@@ -886,7 +908,7 @@ analysis_start(const struct arx_conf *conf, struct evloop *loop,
 	evio_init(&a->ino, a->ino_fd, EV_READ, on_inotify, a);
 	evtimer_init(&a->tick, on_tick, a);
 	if ((r = listeners_start(a)) != 0 || (r = enroll_start(a)) != 0 ||
-	    (r = uplink_begin(a)) != 0 ||
+	    (r = feed_start(a)) != 0 || (r = uplink_begin(a)) != 0 ||
 	    (read_stdin && (r = stdin_start(a)) != 0))
 		goto fail;
 	if ((r = evloop_io_start(loop, &a->ino)) != 0 ||
@@ -1044,6 +1066,7 @@ analysis_stop(struct analysis *a)
 	enrollsrv_stop(a->enroll);
 	remote_stop(a->remote);
 	uplink_stop(a->uplink);
+	feedsrv_stop(a->feed);
 	log_info("analysis stopped: %lu lines read", a->lines);
 	alert_writer_close(a->w);
 	corr_free(a->corr);

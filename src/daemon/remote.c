@@ -60,6 +60,12 @@ struct pending {
 };
 
 #define MAX_PENDING 10000u
+#define SENT_MAX    4096u /* recent responses, for the feed */
+
+struct sent {
+	char addr[64];
+	int64_t until;
+};
 
 struct rconn {
 	struct remote_srv *s;
@@ -94,6 +100,8 @@ struct remote_srv {
 	uint64_t next_response;
 	struct pending *pending;
 	unsigned npending;
+	struct sent sent[SENT_MAX];
+	unsigned nsent;
 };
 
 /* ---- the agent table ---- */
@@ -435,6 +443,8 @@ response_send(struct rconn *c, const char *command, const char *action,
 {
 	struct wire_msg m;
 	struct seen *sn;
+	struct sent *sent;
+	int64_t until;
 
 	wire_msg_init(&m, WIRE_RESPONSE, 1);
 	wire_set_u64(&m, WT_RESPONSE_ID, ++c->s->next_response);
@@ -447,10 +457,16 @@ response_send(struct rconn *c, const char *command, const char *action,
 		wire_set_str(&m, WT_ALERT_ID, alert_id);
 	if (chan_send(c->ch, &m) != 0)
 		return ARX_ERR_TOOBIG;
-	if (strcmp(action, "add") == 0 && (sn = seen_of(c->s, c->id)) != NULL)
-		sn->until[sn->nuntil++ % SEEN_BLOCKS] = timeout_s == 0
-		    ? INT64_MAX
-		    : clock_wall_ms(clock_real()) + (int64_t)timeout_s * 1000;
+	if (strcmp(action, "add") != 0)
+		return 0;
+	until = timeout_s == 0
+	    ? INT64_MAX
+	    : clock_wall_ms(clock_real()) + (int64_t)timeout_s * 1000;
+	if ((sn = seen_of(c->s, c->id)) != NULL)
+		sn->until[sn->nuntil++ % SEEN_BLOCKS] = until;
+	sent = &c->s->sent[c->s->nsent++ % SENT_MAX];
+	snprintf(sent->addr, sizeof(sent->addr), "%s", address);
+	sent->until = until;
 	return 0;
 }
 
@@ -603,6 +619,18 @@ remote_agents(const struct remote_srv *s,
 		}
 		fn(&a, ctx);
 	}
+}
+
+void
+remote_blocked(const struct remote_srv *s,
+    void (*fn)(const char *addr, void *ctx), void *ctx)
+{
+	int64_t now = clock_wall_ms(clock_real());
+	unsigned n = s->nsent < SENT_MAX ? s->nsent : SENT_MAX;
+
+	for (unsigned i = 0; i < n; i++)
+		if (s->sent[i].until > now)
+			fn(s->sent[i].addr, ctx);
 }
 
 void

@@ -62,6 +62,10 @@ struct remote_agent {
 	uint64_t events;
 	uint32_t eps, blocks;
 };
+/* The addresses of recent responses sent to agents whose block is not
+ * over (the blocklist feed). */
+void remote_blocked(const struct remote_srv *s,
+    void (*fn)(const char *addr, void *ctx), void *ctx);
 void remote_agents(const struct remote_srv *s,
     void (*fn)(const struct remote_agent *a, void *ctx), void *ctx);
 unsigned remote_port(const struct remote_srv *s);

@@ -14,6 +14,7 @@
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 #include <unistd.h>
@@ -28,6 +29,8 @@
 #define STOP_WAIT_MS 30000 /* longest wait for running programs at stop */
 
 struct arxd {
+	struct evtimer feed_timer; /* rewrites the blocklist files (<feed>) */
+	bool feed_dirty;
 	struct arx_conf *conf; /* owned; replaced whole on reload */
 	const char *conf_path;
 	bool read_stdin;
@@ -57,7 +60,11 @@ static const char *const ev_names[] = {
 static void
 on_event(const struct ar_event *ev, void *ctx)
 {
-	(void)ctx;
+	struct arxd *a = ctx;
+
+	if (ev->type == AR_EV_BLOCK || ev->type == AR_EV_EXTEND ||
+	    ev->type == AR_EV_UNBLOCK)
+		a->feed_dirty = true;
 	if (ev->type == AR_EV_DONE)
 		log_debug("response %s %s %s done", ev->command, ev->action,
 		    ev->addr ? ev->addr : "-");
@@ -107,6 +114,89 @@ signals_start(struct arxd *a)
 
 	signal(SIGPIPE, SIG_IGN);
 	return evloop_signals_start(a->loop, &a->sig, sigs, 3, on_signal, a);
+}
+
+/* ---- <feed>: the blocklist files the analysis child serves ---- */
+
+struct feed_rows {
+	struct ar_block_view *v;
+	size_t n, cap;
+};
+
+static void
+feed_row(const struct ar_block_view *v, void *ctx)
+{
+	struct feed_rows *r = ctx;
+
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 1024;
+		struct ar_block_view *nv = realloc(r->v, cap * sizeof(*nv));
+
+		if (nv == NULL)
+			return;
+		r->v = nv;
+		r->cap = cap;
+	}
+	r->v[r->n++] = *v;
+}
+
+static int
+feed_cmp(const void *x, const void *y)
+{
+	return strcmp(((const struct ar_block_view *)x)->addr,
+	    ((const struct ar_block_view *)y)->addr);
+}
+
+/* Write path.new with b's bytes, group-readable, and rename it. */
+static void
+feed_file(const struct arxd *a, const char *path, const struct buf *b)
+{
+	char tmp[4200];
+	int fd;
+
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	if (fd < 0 || write(fd, b->data, b->len) != (ssize_t)b->len ||
+	    (a->user.drop && fchown(fd, (uid_t)-1, a->user.gid) != 0) ||
+	    rename(tmp, path) != 0)
+		log_warn("cannot write %s: %s", path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
+/* <log_dir>/blocklist.txt: each address of the block table once, one a
+ * line (the analysis child serves it, <feed>). */
+static void
+feed_write(struct arxd *a)
+{
+	struct feed_rows r = {0};
+	struct buf txt;
+	char path[4200];
+
+	ar_dispatch_foreach(a->d, feed_row, &r);
+	if (r.n > 0)
+		qsort(r.v, r.n, sizeof(*r.v), feed_cmp);
+	buf_init(&txt, (size_t)1 << 30);
+	for (size_t i = 0; i < r.n; i++)
+		if (i == 0 || strcmp(r.v[i].addr, r.v[i - 1].addr) != 0)
+			(void)buf_printf(&txt, "%s\n", r.v[i].addr);
+	snprintf(
+	    path, sizeof(path), "%s/blocklist.txt", a->conf->daemon.log_dir);
+	feed_file(a, path, &txt);
+	buf_release(&txt);
+	free(r.v);
+}
+
+static void
+on_feed_timer(struct evloop *loop, struct evtimer *t)
+{
+	struct arxd *a = t->ctx;
+
+	if (a->feed_dirty && a->d != NULL) {
+		a->feed_dirty = false;
+		feed_write(a);
+	}
+	(void)evloop_timer_start(loop, t, 1000);
 }
 
 /* A response for agents: the analysis child holds their connections. */
@@ -206,7 +296,8 @@ static int
 parts_start(struct arxd *a, const struct arx_conf *conf)
 {
 	bool analysis = conf->nlocalfiles > 0 || conf->nremotes > 0 ||
-	    (conf->auth.present && !conf->auth.disabled) || a->read_stdin;
+	    (conf->auth.present && !conf->auth.disabled) ||
+	    conf->feed.present || a->read_stdin;
 
 	if (make_dir(conf->daemon.state_dir, 0700) != 0 ||
 	    make_dir(conf->daemon.log_dir, 0750) != 0)
@@ -353,6 +444,11 @@ arxd_run(struct arx_conf *conf, const char *conf_path, bool read_stdin)
 	    ctlsock_open(a.loop, conf->daemon.control_socket, a.d, &a.info,
 		clock_real(), &a.ctl) != 0) {
 		rc = EX_UNAVAILABLE;
+	}
+	if (rc == EX_OK && conf->feed.present) {
+		a.feed_dirty = true;
+		evtimer_init(&a.feed_timer, on_feed_timer, &a);
+		(void)evloop_timer_start(a.loop, &a.feed_timer, 0);
 	}
 	if (rc == EX_OK) {
 		log_notice("arxd %s running: %zu log sources, %zu responses, "

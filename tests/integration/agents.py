@@ -33,7 +33,7 @@ def free_port():
         return s.getsockname()[1]
 
 
-SECURE, AUTH = free_port(), free_port()
+SECURE, AUTH, FEED = free_port(), free_port(), free_port()
 M, A, B = (os.path.join(TMP, d) for d in ("manager", "agent", "bad"))
 # Two response programs (copies of the recorder), on both hosts: rec is
 # bound with <location>local (the agent that saw the attack runs it),
@@ -66,6 +66,8 @@ MANAGER = """<arx_config>
     <log_format>syslog</log_format></localfile>
   <auth><port>{auth}</port><local_ip>127.0.0.1</local_ip>
     <password_file>{d}/pass</password_file></auth>
+  <feed><port>{feed}</port><local_ip>127.0.0.1</local_ip>
+    <credentials_file>{d}/feed.cred</credentials_file></feed>
   {responses}
   {ruleset}
   <daemon><node_name>manager</node_name><active_response_dir>{d}/ar
@@ -129,6 +131,25 @@ def recorded(d, prog):
         return ""
 
 
+def feed(path, cred="fortigate:feed-secret"):
+    """(status, body) of GET path on the manager's feed."""
+    import base64
+    import http.client
+    c = http.client.HTTPConnection("127.0.0.1", FEED, timeout=10)
+    headers = {}
+    if cred is not None:
+        headers["Authorization"] = "Basic " + base64.b64encode(
+            cred.encode()).decode()
+    try:
+        c.request("GET", path, headers=headers)
+        r = c.getresponse()
+        return r.status, r.read().decode()
+    except OSError as e:
+        return -1, str(e)
+    finally:
+        c.close()
+
+
 def setup():
     for d in (M, A, B):
         os.makedirs(os.path.join(d, "state"), mode=0o700)
@@ -140,8 +161,11 @@ def setup():
     with open(os.path.join(M, "pass"), "w") as f:
         f.write("enrollment secret\n")
     os.chmod(os.path.join(M, "pass"), 0o600)
+    with open(os.path.join(M, "feed.cred"), "w") as f:
+        f.write("fortigate:feed-secret\n")
+    os.chmod(os.path.join(M, "feed.cred"), 0o600)
     with open(os.path.join(M, "arx.conf"), "w") as f:
-        f.write(MANAGER.format(secure=SECURE, auth=AUTH, d=M,
+        f.write(MANAGER.format(secure=SECURE, auth=AUTH, feed=FEED, d=M,
                                ruleset=RULESET, responses=RESPONSES))
     for d in (M, A, B):
         open(os.path.join(d, "auth.log"), "w").close()
@@ -209,6 +233,23 @@ def main():
     out = ctl(ARX, sock(A), "list").stdout
     expect("192.0.2.66" in out and "rec" in out,
            "the block is in the agent's own table (arx list)")
+
+    # The blocklist feed: credentials required; lists what is blocked.
+    expect(feed("/blocklist.txt", None)[0] == 401 and
+           feed("/blocklist.txt", "fortigate:wrong")[0] == 401 and
+           feed("/nothing")[0] == 404,
+           "the feed refuses requests without the credentials")
+    expect(wait(lambda: "192.0.2.66\n" in feed("/blocklist.txt")[1], 5),
+           "the feed lists the blocked address: %r"
+           % feed("/blocklist.txt")[1][:80])
+    st, body = feed("/blocklist.json")
+    expect(st == 200 and "192.0.2.66" in json.loads(body),
+           "and as JSON: %s" % body[:80])
+    ctl(ARX, sock(M), "block", "203.0.113.77", "-t", "2s", "-C", "rec2")
+    expect(wait(lambda: "203.0.113.77" in feed("/blocklist.txt")[1], 5),
+           "a block of 2 s appears in the feed")
+    expect(wait(lambda: "203.0.113.77" not in feed("/blocklist.txt")[1],
+                10), "and is gone from it once lifted")
 
     # The agent away: defined-agent responses for it are kept; the one
     # whose block is over by its return (1 s) expires.
