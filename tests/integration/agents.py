@@ -150,6 +150,49 @@ def feed(path, cred="fortigate:feed-secret"):
         c.close()
 
 
+class Capture:
+    """Every TCP payload to or from port on the loopback interface, read
+    from an AF_PACKET socket (what tcpdump would see)."""
+
+    def __init__(self, port):
+        import threading
+        self.port, self.data, self.records = port, bytearray(), set()
+        self.stop = False
+        self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW,
+                                  socket.htons(0x0003))
+        self.sock.bind(("lo", 0))
+        self.sock.settimeout(0.2)
+        self.t = threading.Thread(target=self.run, daemon=True)
+        self.t.start()
+
+    def run(self):
+        import struct as st
+        while not self.stop:
+            try:
+                frame = self.sock.recv(65535)
+            except OSError:
+                continue
+            if len(frame) < 34 or frame[12:14] != b"\x08\x00":
+                continue
+            ip = frame[14:]
+            ihl = (ip[0] & 15) * 4
+            if ip[9] != 6:
+                continue
+            tcp = ip[ihl:]
+            sport, dport = st.unpack("!HH", tcp[:4])
+            if self.port not in (sport, dport):
+                continue
+            payload = tcp[(tcp[12] >> 4) * 4:]
+            if payload:
+                self.data += payload
+                self.records.add(payload[0])
+
+    def close(self):
+        self.stop = True
+        self.t.join(2)
+        self.sock.close()
+
+
 def setup():
     for d in (M, A, B):
         os.makedirs(os.path.join(d, "state"), mode=0o700)
@@ -197,6 +240,7 @@ def main():
                         os.path.join(A, "state", "agent.key")],
                        capture_output=True, text=True, timeout=60)
     expect(r.returncode == 0, "the agent enrolled: " + r.stdout.strip())
+    cap = Capture(SECURE)
     a = start(A)
     expect(wait(lambda: stat(M, "agents_connected") == 1, 10),
            "the agent is connected")
@@ -209,6 +253,14 @@ def main():
            "under the location (web01) 127.0.0.1->%s/auth.log" % A)
     expect(wait(lambda: stat(A, "uplink_acked") == 8, 10),
            "the manager acknowledged all 8")
+    time.sleep(1)
+    cap.close()
+    expect(len(cap.data) > 1000 and b"Invalid user" not in cap.data and
+           b"192.0.2.66" not in cap.data and b"auth.log" not in cap.data and
+           b"web01" not in cap.data and 0x17 in cap.records,
+           "captured on the wire: %d bytes of TLS records (types %s), no "
+           "log text, address, file or agent name in the clear"
+           % (len(cap.data), sorted(cap.records)))
     agents_seen = lambda: (json.loads(ctl(ARX, sock(M), "status", "--json")
                                       .stdout or "{}").get("agents") or [{}])
     expect(wait(lambda: agents_seen()[0].get("state") == "active" and
