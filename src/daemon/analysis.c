@@ -763,7 +763,7 @@ uplink_begin(struct analysis *a)
 	if (!a->conf->client.present)
 		return 0;
 	return uplink_start(
-	    a->loop, a->conf, on_manager_response, a, &a->uplink);
+	    a->loop, a->conf, a->pos_dir, on_manager_response, a, &a->uplink);
 }
 
 void

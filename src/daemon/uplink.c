@@ -6,8 +6,10 @@
  * its own descriptor before the channel takes it over.
  */
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +18,7 @@
 
 #include "core/addr.h"
 #include "core/clock.h"
+#include "core/crc32.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "core/strparse.h"
@@ -52,6 +55,9 @@ struct uplink {
 	struct uplink_stats st;
 	uplink_response_fn *fn;
 	void *fn_ctx;
+	int outbox;        /* <state_dir>/analysis/outbox, or -1 */
+	int dirfd;         /* the analysis directory (not owned) */
+	off_t outbox_size; /* bytes written since it was last emptied */
 };
 
 static void connect_later(struct uplink *u);
@@ -95,15 +101,13 @@ push(struct uplink *u)
 	}
 }
 
-void
-uplink_event(
-    struct uplink *u, const char *line, size_t len, const char *location)
+/* Append an event to the queue (dropping the oldest beyond the bounds). */
+static struct ev *
+queue_push(struct uplink *u, uint64_t seq, uint64_t time_ms, const char *loc,
+    size_t ll, const char *line, size_t len)
 {
-	size_t ll = strlen(location);
 	struct ev *e;
 
-	if (ll > 4096)
-		ll = 4096;
 	while (u->nev >= UPLINK_MAX_EVENTS ||
 	    (u->head != NULL && u->bytes + len + ll > UPLINK_MAX_BYTES)) {
 		queue_pop(u);
@@ -111,13 +115,11 @@ uplink_event(
 	}
 	if ((e = malloc(sizeof(*e) + ll + len)) == NULL) {
 		u->st.dropped++;
-		return;
+		return NULL;
 	}
-	*e = (struct ev){.seq = u->next_seq++,
-	    .time_ms = (uint64_t)clock_wall_ms(clock_real()),
-	    .loc_len = ll,
-	    .line_len = len};
-	memcpy(e->data, location, ll);
+	*e = (struct ev){
+	    .seq = seq, .time_ms = time_ms, .loc_len = ll, .line_len = len};
+	memcpy(e->data, loc, ll);
 	memcpy(e->data + ll, line, len);
 	if (u->tail != NULL)
 		u->tail->next = e;
@@ -128,7 +130,114 @@ uplink_event(
 		u->cursor = e;
 	u->nev++;
 	u->bytes += sizeof(*e) + ll + len;
+	return e;
+}
+
+/* ---- the outbox: the queue on disk, so a killed agent loses nothing.
+ * Records: u64 seq, u64 time, u32 loc length, u32 line length, u32 CRC
+ * of all before and after it, the location, the line (little-endian).
+ * Emptied when everything is acknowledged, rewritten from the queue when
+ * it has grown to twice what is still waiting. */
+
+static void
+le(unsigned char *p, uint64_t v, int n)
+{
+	for (int i = 0; i < n; i++, v >>= 8)
+		p[i] = (unsigned char)(v & 0xff);
+}
+
+static uint64_t
+from_le(const unsigned char *p, int n)
+{
+	uint64_t v = 0;
+
+	for (int i = n - 1; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static void
+outbox_write(struct uplink *u, const struct ev *e)
+{
+	unsigned char h[28];
+	struct iovec iov[3];
+	uint32_t crc;
+	ssize_t want = (ssize_t)(sizeof(h) + e->loc_len + e->line_len);
+
+	if (u->outbox < 0)
+		return;
+	le(h, e->seq, 8);
+	le(h + 8, e->time_ms, 8);
+	le(h + 16, e->loc_len, 4);
+	le(h + 20, e->line_len, 4);
+	crc = crc32_of(e->data, e->loc_len + e->line_len) ^ crc32_of(h, 24);
+	le(h + 24, crc, 4);
+	iov[0] = (struct iovec){h, sizeof(h)};
+	iov[1] = (struct iovec){(void *)e->data, e->loc_len};
+	iov[2] = (struct iovec){(void *)(e->data + e->loc_len), e->line_len};
+	if (writev(u->outbox, iov, 3) != want)
+		log_warn("cannot write the outbox: %s", strerror(errno));
+	else
+		u->outbox_size += want;
+}
+
+/* Start the file again with what is still waiting (the descriptor is
+ * O_APPEND, so writes after the truncation start at 0). */
+static void
+outbox_rewrite(struct uplink *u)
+{
+	if (u->outbox < 0 || ftruncate(u->outbox, 0) != 0)
+		return;
+	u->outbox_size = 0;
+	for (const struct ev *e = u->head; e != NULL; e = e->next)
+		outbox_write(u, e);
+}
+
+/* What a killed agent left: back into the queue, in order. */
+static void
+outbox_load(struct uplink *u)
+{
+	unsigned char h[28], *body = NULL;
+	size_t ll, len, n = 0;
+
+	while (read(u->outbox, h, sizeof(h)) == (ssize_t)sizeof(h)) {
+		ll = (size_t)from_le(h + 16, 4);
+		len = (size_t)from_le(h + 20, 4);
+		if (ll > 4096 || len > (1u << 20) ||
+		    (body = malloc(ll + len + 1)) == NULL ||
+		    read(u->outbox, body, ll + len) != (ssize_t)(ll + len) ||
+		    (crc32_of(body, ll + len) ^ crc32_of(h, 24)) !=
+			(uint32_t)from_le(h + 24, 4))
+			break; /* a torn or damaged tail: what is before stays */
+		(void)queue_push(u, from_le(h, 8), from_le(h + 8, 8),
+		    (char *)body, ll, (char *)body + ll, len);
+		free(body);
+		body = NULL;
+		n++;
+	}
+	free(body);
+	if (n > 0)
+		log_notice("%zu events not yet acknowledged read back from the "
+			   "outbox",
+		    n);
+	outbox_rewrite(u);
+}
+
+void
+uplink_event(
+    struct uplink *u, const char *line, size_t len, const char *location)
+{
+	size_t ll = strlen(location);
+	struct ev *e;
+
+	if (ll > 4096)
+		ll = 4096;
+	e = queue_push(u, u->next_seq++, (uint64_t)clock_wall_ms(clock_real()),
+	    location, ll, line, len);
+	if (e == NULL)
+		return;
 	u->st.queued++;
+	outbox_write(u, e);
 	push(u);
 }
 
@@ -192,6 +301,8 @@ on_msg(struct chan *ch, const struct wire_msg *m, void *ctx)
 		queue_pop(u);
 		u->st.acked++;
 	}
+	if (u->head == NULL || u->outbox_size > 2 * (off_t)u->bytes + (1 << 20))
+		outbox_rewrite(u);
 }
 
 static void
@@ -341,7 +452,7 @@ key_read(struct uplink *u, const struct arx_conf *conf)
 }
 
 int
-uplink_start(struct evloop *loop, const struct arx_conf *conf,
+uplink_start(struct evloop *loop, const struct arx_conf *conf, int dirfd,
     uplink_response_fn *fn, void *ctx, struct uplink **out)
 {
 	struct uplink *u = calloc(1, sizeof(*u));
@@ -351,6 +462,7 @@ uplink_start(struct evloop *loop, const struct arx_conf *conf,
 	if (u == NULL)
 		return ARX_ERR_NOMEM;
 	u->loop = loop;
+	u->outbox = -1;
 	u->fn = fn;
 	u->fn_ctx = ctx;
 	u->cl = &conf->client;
@@ -364,6 +476,14 @@ uplink_start(struct evloop *loop, const struct arx_conf *conf,
 		uplink_stop(u);
 		return r;
 	}
+	u->dirfd = dirfd;
+	u->outbox = openat(
+	    dirfd, "outbox", O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (u->outbox < 0)
+		log_warn("no outbox (%s): events wait in memory only",
+		    strerror(errno));
+	else
+		outbox_load(u);
 	(void)evloop_timer_start(loop, &u->retry, 0);
 	(void)evloop_timer_start(loop, &u->keep, u->cl->notify_time * 1000u);
 	(void)evloop_timer_start(loop, &u->push, PUSH_MS);
@@ -386,6 +506,8 @@ uplink_stop(struct uplink *u)
 	chan_close(u->ch);
 	while (u->head != NULL)
 		queue_pop(u);
+	if (u->outbox >= 0)
+		close(u->outbox);
 	tls_ctx_free(u->tls);
 	free(u);
 }

@@ -8,7 +8,10 @@
  * by sequence number. Sequence numbers start from the start time in
  * milliseconds times 1000, so a restarted agent continues above them.
  * The connection is made again after 1 s, doubling to 60 s; a KEEPALIVE
- * goes every <notify_time>.
+ * goes every <notify_time>. The queue is also written to
+ * <state_dir>/analysis/outbox as it grows, so an agent killed while its
+ * manager is away reads its events back when it starts (it survives the
+ * process, not a power cut: the file is not fsync'd per event).
  */
 #ifndef ARX_DAEMON_UPLINK_H
 #define ARX_DAEMON_UPLINK_H
@@ -35,8 +38,9 @@ struct uplink_stats {
 	bool connected;
 };
 
-/* Read <state_dir>/agent.key (while root) and start connecting. */
-int uplink_start(struct evloop *loop, const struct arx_conf *conf,
+/* Read <state_dir>/agent.key (while root), read back the outbox
+ * (dirfd: the analysis directory) and start connecting. */
+int uplink_start(struct evloop *loop, const struct arx_conf *conf, int dirfd,
     uplink_response_fn *fn, void *ctx, struct uplink **out);
 void uplink_stop(struct uplink *u);
 void uplink_event(

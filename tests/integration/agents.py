@@ -12,6 +12,7 @@ wrong key never gets in. Needs root (the analysis children run as arx).
 """
 import json
 import os
+import signal
 import shutil
 import re
 import socket
@@ -340,6 +341,25 @@ def main():
            "all 50, each exactly once: %d alerts, %d distinct lines (%s)"
            % (len(got), len(set(got)),
               {k: len(v) for k, v in by_rule.items()}))
+
+    # The agent killed while its manager is away: its outbox brings the
+    # lines back when it starts again.
+    m.stop()
+    log_lines(A, 300, 20, "Nov 22 10:03:%02d web01 sshd[%d]: Invalid user "
+              "k%d from 192.0.2.88 port %d\n")
+    time.sleep(2)
+    a.stop(signal.SIGKILL)
+    a = start(A)
+    m = start(M)
+    expect(wait(lambda: len(set(alerts_by_rule(r"Invalid user (k\d+) ")
+                                .get("5710", []) +
+                                alerts_by_rule(r"Invalid user (k\d+) ")
+                                .get("5712", []))) == 20, 30),
+           "an agent killed with the manager away loses none of its lines")
+    got = [x for v in alerts_by_rule(r"Invalid user (k\d+) ").values()
+           for x in v]
+
+    expect(len(got) == 20, "and sends each once (%d alerts)" % len(got))
 
     # A wrong key: the bad agent's key file holds agent 1 with other bytes.
     key = open(os.path.join(A, "state", "agent.key")).read().split()
