@@ -151,7 +151,7 @@ feed_cmp(const void *x, const void *y)
 static void
 feed_file(const struct arxd *a, const char *path, const struct buf *b)
 {
-	char tmp[4200];
+	char tmp[4300];
 	int fd;
 
 	snprintf(tmp, sizeof(tmp), "%s.new", path);
