@@ -170,7 +170,7 @@ enroll_run(
 	if (r == EX_OK) {
 		if (keys_save(ac->out_path, &one) != 0) {
 			snprintf(
-			    why, why_size, "cannot write %s", ac->out_path);
+			    why, why_size, "cannot write %.200s", ac->out_path);
 			r = EX_CANTCREAT;
 		}
 	}
