@@ -2,8 +2,9 @@
 """The kernel side of a million blocks: in two network namespaces of its
 own (tests/integration/netns.py: A protects itself, B pings it), arx's
 nftables table as firewall-drop sets it up, then N IPv6 blocks
-(2001:db8::/32, never B's address) added in transactions of 50,000
-elements with a timeout each. Prints the add rate, the kernel memory per
+(2001:db8::/32, never B's address) added in transactions of 50,000,
+elements with a timeout each, then deleted the same way. Prints the add
+and delete rates, the kernel memory per
 element (Slab in /proc/meminfo, before and after) and B's ping round
 trip to A before and after, which stays the same: the packet path is
 one hash-set lookup whatever the set holds. Needs root and nftables.
@@ -63,11 +64,18 @@ def main():
     took = time.monotonic() - t0
     slab1 = slab_kib()
     after = rtt_ms()
+    t0 = time.monotonic()
+    for start in range(0, N, batch):
+        els = ", ".join("2001:db8:%x:%x::1" % (i >> 16, i & 0xffff)
+                        for i in range(start, min(N, start + batch)))
+        nft("delete element inet arx block6 { %s }\n" % els)
+    gone = time.monotonic() - t0
     print("kernel set: %d elements added in %.2f s (%.0f/s, transactions "
           "of %d), %.0f bytes of kernel memory each; B's ping to A: "
-          "%.3f ms before, %.3f ms with the set full" % (
+          "%.3f ms before, %.3f ms with the set full; all deleted in "
+          "%.2f s (%.0f/s)" % (
               N, took, N / took, batch, (slab1 - slab0) * 1024 / N,
-              before or -1, after or -1))
+              before or -1, after or -1, gone, N / gone))
 
 
 try:
