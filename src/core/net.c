@@ -5,8 +5,10 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <unistd.h>
 
+#include "core/addr.h"
 #include "core/err.h"
 #include "core/net.h"
 
@@ -58,5 +60,26 @@ net_listen_tcp(const char *ip, unsigned port, int *fd, unsigned *bound)
 		? ((struct sockaddr_in *)&got)->sin_port
 		: ((struct sockaddr_in6 *)&got)->sin6_port);
 	*fd = s;
+	return 0;
+}
+
+int
+net_peer(const struct sockaddr_storage *sa, struct arx_addr *addr, char *text,
+    size_t size)
+{
+	char raw[INET6_ADDRSTRLEN] = "?";
+
+	if (sa->ss_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
+		    raw, sizeof(raw));
+	else if (sa->ss_family == AF_INET6)
+		inet_ntop(AF_INET6,
+		    &((const struct sockaddr_in6 *)sa)->sin6_addr, raw,
+		    sizeof(raw));
+	if (addr_parse_str(raw, addr) != 0) {
+		snprintf(text, size, "%s", raw);
+		return ARX_ERR_INVAL;
+	}
+	addr_format(addr, text, size);
 	return 0;
 }

@@ -212,24 +212,6 @@ on_deadline(struct evloop *loop, struct evtimer *t)
 }
 
 static void
-peer_set(struct econn *c, const struct sockaddr_storage *sa)
-{
-	char text[INET6_ADDRSTRLEN] = "?";
-
-	if (sa->ss_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
-		    text, sizeof(text));
-	else if (sa->ss_family == AF_INET6)
-		inet_ntop(AF_INET6,
-		    &((const struct sockaddr_in6 *)sa)->sin6_addr, text,
-		    sizeof(text));
-	if (addr_parse_str(text, &c->peer) == 0)
-		addr_format(&c->peer, c->peer_text, sizeof(c->peer_text));
-	else
-		snprintf(c->peer_text, sizeof(c->peer_text), "%s", text);
-}
-
-static void
 on_accept(struct evloop *loop, struct evio *io, unsigned events)
 {
 	struct enrollsrv *s = io->ctx;
@@ -248,7 +230,8 @@ on_accept(struct evloop *loop, struct evio *io, unsigned events)
 			continue;
 		}
 		*c = (struct econn){.s = s, .fd = fd, .next = s->conns};
-		peer_set(c, &sa);
+		(void)net_peer(
+		    &sa, &c->peer, c->peer_text, sizeof(c->peer_text));
 		buf_init(&c->out, 1u << 16);
 		if ((c->tls = tls_conn_new(s->tls, fd)) == NULL) {
 			close(fd);

@@ -344,24 +344,6 @@ on_state(struct chan *ch, enum chan_state st, const char *why, void *ctx)
 }
 
 static void
-peer_of(struct rconn *c, const struct sockaddr_storage *sa)
-{
-	char text[INET6_ADDRSTRLEN] = "?";
-
-	if (sa->ss_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
-		    text, sizeof(text));
-	else if (sa->ss_family == AF_INET6)
-		inet_ntop(AF_INET6,
-		    &((const struct sockaddr_in6 *)sa)->sin6_addr, text,
-		    sizeof(text));
-	if (addr_parse_str(text, &c->peer_addr) == 0)
-		addr_format(&c->peer_addr, c->peer, sizeof(c->peer));
-	else
-		snprintf(c->peer, sizeof(c->peer), "%s", text);
-}
-
-static void
 on_accept(struct evloop *loop, struct evio *io, unsigned events)
 {
 	struct remote_srv *s = io->ctx;
@@ -381,7 +363,7 @@ on_accept(struct evloop *loop, struct evio *io, unsigned events)
 			continue;
 		}
 		*c = (struct rconn){.s = s, .next = s->conns};
-		peer_of(c, &sa);
+		(void)net_peer(&sa, &c->peer_addr, c->peer, sizeof(c->peer));
 		struct chan_opts o = {.loop = loop,
 		    .tls = s->tls,
 		    .fd = fd,
