@@ -458,16 +458,37 @@ agent_of(const char *location, char *name, size_t size)
 	return name;
 }
 
+/* How long a block sent to agents lasts: this host's record of the
+ * address's offences under the command, escalated as for a block here
+ * (<repeated_offenders>), and kept (and journaled) so the next offence
+ * counts as a repeat even though no block is held here. */
+static uint64_t
+remote_timeout(
+    struct ar_dispatch *d, const struct conf_ar *ar, const struct arx_addr *a)
+{
+	struct ar_escalation e = escalation_of(d->conf, ar);
+	unsigned cmd = (unsigned)ar->command_idx;
+	struct ar_offence o = {0, 0};
+	uint64_t timeout;
+
+	(void)ar_table_offence(d->table, cmd, a, &o);
+	timeout = ar_escalate(&e, &o, clock_wall_ms(d->o.clock));
+	ar_table_restore_offence(d->table, cmd, a, &o);
+	if (d->journal != NULL)
+		(void)ar_journal_offence(d->journal, d->names[cmd], a, &o);
+	return timeout;
+}
+
 static void
 remote_send(struct ar_dispatch *d, const struct conf_ar *ar,
-    const struct ar_trigger *t, const char *addr, enum ar_remote_to to,
-    const char *agent)
+    const struct ar_trigger *t, const char *addr, uint64_t timeout_s,
+    enum ar_remote_to to, const char *agent)
 {
 	struct ar_remote r = {.to = to,
 	    .agent = agent,
 	    .command = d->names[ar->command_idx],
 	    .addr = addr,
-	    .timeout_s = ar->timeout,
+	    .timeout_s = timeout_s,
 	    .rule_id = t->rule->id,
 	    .alert_id = t->alert_id};
 
@@ -477,21 +498,29 @@ remote_send(struct ar_dispatch *d, const struct conf_ar *ar,
 /* Send what <location> gives to agents; true when it also runs here. */
 static bool
 route(struct ar_dispatch *d, const struct conf_ar *ar,
-    const struct ar_trigger *t, const char *addr, const char *agent, bool wl)
+    const struct ar_trigger *t, const struct arx_addr *a, const char *addr,
+    const char *agent, bool wl)
 {
 	/* As Wazuh: all is every agent, not this host (add server for
 	 * that); unlike Wazuh, server and all in one block do both. */
 	bool here = (ar->location & AR_LOC_SERVER) ||
 	    ((ar->location & AR_LOC_LOCAL) && agent == NULL);
+	bool to_named = (ar->location & AR_LOC_LOCAL) && agent != NULL;
 	bool send = d->o.remote != NULL && addr[0] != '\0' &&
-	    !(wl && ar->apply_white_list);
+	    !(wl && ar->apply_white_list) &&
+	    (to_named || (ar->location & (AR_LOC_DEFINED_AGENT | AR_LOC_ALL)));
+	uint64_t timeout;
 
-	if (send && (ar->location & AR_LOC_LOCAL) && agent != NULL)
-		remote_send(d, ar, t, addr, AR_TO_AGENT_NAME, agent);
-	if (send && (ar->location & AR_LOC_DEFINED_AGENT))
-		remote_send(d, ar, t, addr, AR_TO_AGENT_ID, ar->agent_id);
-	if (send && (ar->location & AR_LOC_ALL))
-		remote_send(d, ar, t, addr, AR_TO_ALL, NULL);
+	if (!send)
+		return here;
+	timeout = remote_timeout(d, ar, a);
+	if (to_named)
+		remote_send(d, ar, t, addr, timeout, AR_TO_AGENT_NAME, agent);
+	if (ar->location & AR_LOC_DEFINED_AGENT)
+		remote_send(
+		    d, ar, t, addr, timeout, AR_TO_AGENT_ID, ar->agent_id);
+	if (ar->location & AR_LOC_ALL)
+		remote_send(d, ar, t, addr, timeout, AR_TO_ALL, NULL);
 	return here;
 }
 
@@ -518,7 +547,7 @@ ar_dispatch_trigger(struct ar_dispatch *d, const struct ar_trigger *t)
 		unsigned cmd = (unsigned)ar->command_idx;
 		struct ar_escalation e = escalation_of(d->conf, ar);
 
-		if (!route(d, ar, t, addr, agent, wl))
+		if (!route(d, ar, t, &a, addr, agent, wl))
 			continue; /* for agents only */
 		if (addr[0] == '\0')
 			done += notify_one(d, cmd, t) == 0;

@@ -486,6 +486,80 @@ test_program_refused(void **state)
 	}
 }
 
+/* Responses for agents (a manager): <location> decides who gets them,
+ * and a repeat offender's block sent to agents escalates like a block
+ * here. */
+struct sent_log {
+	char what[8][96];
+	size_t n;
+};
+
+static void
+on_remote_capture(const struct ar_remote *r, void *ctx)
+{
+	struct sent_log *l = ctx;
+
+	if (l->n < 8)
+		snprintf(l->what[l->n++], sizeof(l->what[0]),
+		    "%d %s %s %s %llu", (int)r->to, r->agent ? r->agent : "-",
+		    r->command, r->addr, (unsigned long long)r->timeout_s);
+}
+
+static void
+test_remote_routes(void **state)
+{
+	static const char text[] =
+	    "<arx_config><command><name>fw</name><executable>fw"
+	    "</executable><timeout_allowed>yes</timeout_allowed></command>"
+	    "<active-response><command>fw</command><location>local"
+	    "</location><rules_id>100</rules_id><timeout>10</timeout>"
+	    "<repeated_offenders>60,120</repeated_offenders>"
+	    "</active-response><active-response><command>fw</command>"
+	    "<location>all</location><rules_id>101</rules_id>"
+	    "<timeout>5</timeout></active-response></arx_config>";
+	struct sent_log l = {0};
+	struct evloop *loop = evloop_new(clock_real());
+	struct ar_dispatch_opts o = {.loop = loop,
+	    .clock = clock_real(),
+	    .dry_run = true,
+	    .remote = on_remote_capture,
+	    .ctx = &l};
+	struct rule r100 = {.id = 100, .level = 10, .groups = "t,"};
+	struct rule r101 = {.id = 101, .level = 10, .groups = "t,"};
+	struct ar_trigger t = {.rule = &r100,
+	    .srcip = "192.0.2.6",
+	    .location = "(web01) 192.0.2.1->/var/log/auth.log"};
+	struct ar_dispatch_stats st;
+	struct arx_conf *conf;
+	struct ar_dispatch *d;
+
+	(void)state;
+	assert_int_equal(conf_load_mem("r.conf", text, strlen(text), &conf), 0);
+	o.conf = conf;
+	assert_int_equal(ar_dispatch_new(&o, &d), 0);
+	/* local, an agent's event: to that agent, not here; twice: the
+	 * second is a repeat offence (60 s). */
+	assert_int_equal(ar_dispatch_trigger(d, &t), 0);
+	assert_int_equal(ar_dispatch_trigger(d, &t), 0);
+	/* local, this host's own event: here only. */
+	t.location = "/var/log/auth.log";
+	assert_int_equal(ar_dispatch_trigger(d, &t), 1);
+	/* all: every agent, not here. */
+	t.rule = &r101;
+	t.srcip = "198.51.100.7";
+	assert_int_equal(ar_dispatch_trigger(d, &t), 0);
+	assert_int_equal(l.n, 3);
+	assert_string_equal(l.what[0], "1 web01 fw 192.0.2.6 10");
+	assert_string_equal(
+	    l.what[1], "1 web01 fw 192.0.2.6 3600"); /* 60 min */
+	assert_string_equal(l.what[2], "3 - fw 198.51.100.7 5");
+	ar_dispatch_stats(d, &st);
+	assert_int_equal(st.table.active, 1); /* the host's own event only */
+	ar_dispatch_free(d);
+	evloop_free(loop);
+	conf_free(conf);
+}
+
 int
 main(void)
 {
@@ -502,6 +576,8 @@ main(void)
 		test_repeat_offender_restart, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_program_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_remote_routes, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
