@@ -55,11 +55,14 @@ struct child {
 
 /* ---- the root side: answers, one per message type ---- */
 
-static void
-answer_ready(struct child *c, const struct priv_msg *m)
+/* Each answer returns NULL, or why the message breaks the protocol. */
+static const char *
+answer_ready(
+    struct child *c, const struct priv_msg *m, const void *msg, size_t len)
 {
-	(void)m;
+	(void)m, (void)msg, (void)len;
 	c->ready = true;
+	return NULL;
 }
 
 static const char *
@@ -71,8 +74,9 @@ nonempty(const char *s)
 /* The child's word is taken only for which rule fired; which responses
  * run, on which address and whether it is white-listed is decided here
  * from the root side's configuration. */
-static void
-answer_trigger(struct child *c, const struct priv_msg *m)
+static const char *
+answer_trigger(
+    struct child *c, const struct priv_msg *m, const void *msg, size_t len)
 {
 	const struct priv_trigger *p = &m->trigger;
 	struct rule r = {.id = p->rule_id,
@@ -86,29 +90,47 @@ answer_trigger(struct child *c, const struct priv_msg *m)
 	    .alert_id = nonempty(p->alert_id),
 	    .alert_json = nonempty(p->alert_json)};
 
+	(void)msg, (void)len;
 	(void)ar_dispatch_trigger(c->d, &t);
+	return NULL;
 }
 
-static void
-answer_stats(struct child *c, const struct priv_msg *m)
+static const char *
+answer_stats(
+    struct child *c, const struct priv_msg *m, const void *msg, size_t len)
 {
+	(void)msg, (void)len;
 	memcpy(c->stats, m->stats, sizeof(c->stats));
+	return NULL;
+}
+
+/* A manager's child: its agents, kept as received for arx status. */
+static const char *
+answer_agents(
+    struct child *c, const struct priv_msg *m, const void *msg, size_t len)
+{
+	(void)m;
+	buf_reset(&c->agents);
+	(void)buf_append(&c->agents, msg, len);
+	return NULL;
 }
 
 /* An agent's child relays what its manager asked for. Only an agent
  * (<client>) takes such requests, and only as a configured command on a
  * parsed address, through the dispatcher's white list and table; a
  * manager's or a lone host's child sending one is a violation. */
-static bool
-answer_response(struct child *c, const struct priv_msg *m)
+static const char *
+answer_response(
+    struct child *c, const struct priv_msg *m, const void *msg, size_t len)
 {
 	const struct priv_response *r = &m->response;
 	const char *why = NULL;
 	int rc;
 
+	(void)msg, (void)len;
 	if (c->conf == NULL || !c->conf->client.present ||
 	    r->target != PRIV_HERE)
-		return false;
+		return "a response request, and this host is not an agent";
 	if (strcmp(r->action, "add") == 0)
 		rc = ar_dispatch_block(
 		    c->d, r->command, r->address, r->timeout_s, &why);
@@ -121,21 +143,22 @@ answer_response(struct child *c, const struct priv_msg *m)
 	else
 		log_notice("manager's %s of %s by %s (rule %u) done", r->action,
 		    r->address, r->command, (unsigned)r->rule_id);
-	return true;
+	return NULL;
 }
 
 #define ANS_ONCE        0x1u /* at most once per child */
 #define ANS_AFTER_READY 0x2u /* only once the child said it is ready */
 
 static const struct {
-	void (*fn)(struct child *c, const struct priv_msg *m);
+	const char *(*fn)(struct child *c, const struct priv_msg *m,
+	    const void *msg, size_t len);
 	unsigned flags;
 } answers[PRIV_NTYPES] = {
     [PRIV_READY] = {answer_ready, ANS_ONCE},
     [PRIV_TRIGGER] = {answer_trigger, ANS_AFTER_READY},
     [PRIV_STATS] = {answer_stats, 0},
-    [PRIV_RESPONSE] = {NULL, ANS_AFTER_READY},
-    [PRIV_AGENTS] = {NULL, ANS_AFTER_READY},
+    [PRIV_RESPONSE] = {answer_response, ANS_AFTER_READY},
+    [PRIV_AGENTS] = {answer_agents, ANS_AFTER_READY},
 };
 
 int
@@ -151,21 +174,12 @@ child_answer(struct child *c, const void *msg, size_t len)
 	why = "ready twice";
 	if ((flags & ANS_ONCE) && c->ready)
 		goto violation;
-	why = "trigger before ready";
+	why = m.type == PRIV_TRIGGER ? "trigger before ready"
+				     : "message before ready";
 	if ((flags & ANS_AFTER_READY) && !c->ready)
 		goto violation;
-	if (m.type == PRIV_AGENTS) {
-		buf_reset(&c->agents);
-		(void)buf_append(&c->agents, msg, len);
-		return 0;
-	}
-	why = "a response request, and this host is not an agent";
-	if (m.type == PRIV_RESPONSE) {
-		if (!answer_response(c, &m))
-			goto violation;
-		return 0;
-	}
-	answers[m.type].fn(c, &m);
+	if ((why = answers[m.type].fn(c, &m, msg, len)) != NULL)
+		goto violation;
 	return 0;
 violation:
 	c->violations++;
