@@ -389,18 +389,33 @@ conf_unknown_section(struct conf_ctx *ctx, const struct xml_node *n)
 	conf_unknown(ctx, n, "the configuration", names, k);
 }
 
+/* The root section named name; NULL when there is none. */
+const struct conf_section *
+conf_root_section(const char *name)
+{
+	for (size_t i = 0; i < conf_nroot_sections; i++)
+		if (strcmp(conf_root_sections[i].name, name) == 0)
+			return &conf_root_sections[i];
+	return NULL;
+}
+
+bool
+conf_section_ignored(const char *name)
+{
+	for (size_t i = 0; i < conf_nignored_sections; i++)
+		if (strcmp(conf_ignored_sections[i], name) == 0)
+			return true;
+	return false;
+}
+
 static void
 conf_root_read(struct conf_ctx *ctx, const struct xml_node *root)
 {
 	const struct xml_node *n;
 	const struct conf_section *s;
-	size_t i;
 
 	for (n = root->child; n != NULL; n = n->next) {
-		for (s = NULL, i = 0; i < conf_nroot_sections && s == NULL; i++)
-			if (strcmp(conf_root_sections[i].name, n->name) == 0)
-				s = &conf_root_sections[i];
-		if (s != NULL) {
+		if ((s = conf_root_section(n->name)) != NULL) {
 			void *obj = s->open(ctx, n, ctx->conf);
 			if (obj == NULL)
 				conf_err(ctx, n, "out of memory");
@@ -408,10 +423,7 @@ conf_root_read(struct conf_ctx *ctx, const struct xml_node *root)
 				(void)conf_section_read(ctx, n, s, obj);
 			continue;
 		}
-		for (i = 0; i < conf_nignored_sections; i++)
-			if (strcmp(conf_ignored_sections[i], n->name) == 0)
-				break;
-		if (i < conf_nignored_sections) {
+		if (conf_section_ignored(n->name)) {
 			(void)conf_set_ignored(ctx, n, NULL, NULL);
 			continue;
 		}
@@ -498,7 +510,20 @@ conf_daemon_defaults(struct arx_conf *conf)
 	return d->node_name != NULL ? 0 : ARX_ERR_NOMEM;
 }
 
-static struct arx_conf *
+/* <shared_dir> unless set: "shared" beside the configuration file. */
+static const char *
+conf_shared_default(struct arx_conf *conf)
+{
+	size_t n = strlen(conf->dir) + sizeof("/shared");
+	char *s = arena_alloc(&conf->arena, n);
+
+	if (s != NULL)
+		snprintf(s, n, "%s%sshared", conf->dir,
+		    strcmp(conf->dir, "/") == 0 ? "" : "/");
+	return s != NULL ? s : "shared";
+}
+
+struct arx_conf *
 conf_new(const char *path)
 {
 	struct arx_conf *conf = calloc(1, sizeof(*conf));
@@ -513,6 +538,7 @@ conf_new(const char *path)
 		conf_free(conf);
 		return NULL;
 	}
+	conf->daemon.shared_dir = conf_shared_default(conf);
 	return conf;
 }
 

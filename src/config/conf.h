@@ -144,8 +144,9 @@ struct conf_client {
 	bool present;
 	struct conf_server *servers;
 	size_t nservers, servers_cap;
-	unsigned notify_time;    /* seconds */
-	unsigned reconnect_time; /* seconds */
+	unsigned notify_time;       /* seconds */
+	unsigned reconnect_time;    /* seconds */
+	const char *config_profile; /* "a, b": agent.conf profile= matches */
 };
 
 /* Enrollment on the manager (<auth>, as Wazuh's authd): agents to be
@@ -177,6 +178,7 @@ struct conf_daemon {
 	const char *log_dir;        /* alerts.*, active-responses.log */
 	const char *ar_dir;         /* where bare executables are found */
 	const char *control_socket; /* root-only control socket */
+	const char *shared_dir;     /* manager: <group>/agent.conf files */
 	const char *node_name;      /* origin.name in messages */
 	const char *user;           /* the analysis child runs as this */
 	bool lift_on_stop;          /* clean stop lifts every block */
@@ -223,6 +225,19 @@ int conf_load(const char *path, struct arx_conf **out);
 int conf_load_mem(
     const char *name, const char *text, size_t len, struct arx_conf **out);
 void conf_free(struct arx_conf *conf);
+
+/*
+ * An agent.conf pushed by the manager (conf_shared.c): the <localfile>
+ * sections of the <agent_config> blocks that select() takes, given each
+ * block's name, os and profile attributes (NULL when absent). Every
+ * block is checked; a section other than <localfile> (or one arx
+ * ignores) is an error. On error why holds the first, "file:line: what".
+ */
+typedef bool conf_select_fn(
+    const char *name, const char *os, const char *profile, void *ctx);
+int conf_load_shared(const char *name, const char *text, size_t len,
+    conf_select_fn *select, void *sctx, struct arx_conf **out, char *why,
+    size_t whysize);
 
 /* Canonical XML form of the effective configuration (arxd -T). */
 int conf_dump(const struct arx_conf *conf, struct buf *out);

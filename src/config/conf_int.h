@@ -90,6 +90,12 @@ void conf_put_elem(
     struct buf *out, int depth, const char *name, const char *value);
 void conf_put_indent(struct buf *out, int depth);
 
+/* An empty configuration with the defaults, loaded from path. */
+struct arx_conf *conf_new(const char *path);
+/* The root section named name, or NULL; whether arx ignores name. */
+const struct conf_section *conf_root_section(const char *name);
+bool conf_section_ignored(const char *name);
+
 /* The tables (conf_table.c). */
 extern const struct conf_section conf_root_sections[];
 extern const size_t conf_nroot_sections;

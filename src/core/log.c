@@ -17,12 +17,23 @@ struct log_state {
 	enum log_level level;
 	char tag[32];
 	unsigned long counts[LOG_LVL_DEBUG + 1];
+	char *capture; /* log_capture() */
+	size_t capture_size;
 };
 
 static struct log_state log_state = {.level = LOG_LVL_INFO, .tag = "arx"};
 
 static const char *const level_names[] = {
     "error", "warning", "notice", "info", "debug"};
+
+void
+log_capture(char *buf, size_t size)
+{
+	log_state.capture = size > 0 ? buf : NULL;
+	log_state.capture_size = size;
+	if (log_state.capture != NULL)
+		buf[0] = '\0';
+}
 
 void
 log_set_sink(log_sink_fn *sink, void *ctx)
@@ -179,6 +190,9 @@ log_emitv(enum log_level level, const char *func, const char *fmt, va_list ap)
 	if (n >= 0 && (size_t)off + (size_t)n >= sizeof(raw) && len > 3)
 		memcpy(esc + len - 3, "...", 3);
 	log_state.counts[level]++;
+	if (level == LOG_LVL_ERROR && log_state.capture != NULL &&
+	    log_state.capture[0] == '\0')
+		snprintf(log_state.capture, log_state.capture_size, "%s", esc);
 	if (log_state.sink != NULL)
 		log_state.sink(log_state.ctx, level, esc);
 	else

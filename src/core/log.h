@@ -29,6 +29,10 @@ typedef void log_sink_fn(void *ctx, enum log_level level, const char *msg);
 
 /* Install a sink; NULL restores the default (stderr with the tag). */
 void log_set_sink(log_sink_fn *sink, void *ctx);
+/* Keep a copy of the first error emitted from now on in buf (emptied
+ * here), until log_capture(NULL, 0): a caller that must report why
+ * something failed, not only log it. */
+void log_capture(char *buf, size_t size);
 /* Messages above this level are dropped. Default: LOG_LVL_INFO. */
 void log_set_level(enum log_level level);
 enum log_level log_get_level(void);

@@ -4,6 +4,7 @@
  * saved positions, the inotify descriptor and the once-a-second timer.
  */
 #include <sys/inotify.h>
+#include <sys/utsname.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
@@ -23,9 +24,11 @@
 #include "daemon/enrollsrv.h"
 #include "daemon/feed.h"
 #include "daemon/remote.h"
+#include "daemon/shared.h"
 #include "daemon/uplink.h"
 #include "engine/corr.h"
 #include "engine/event.h"
+#include "engine/osregex.h"
 #include "engine/ruleset.h"
 #include "logsrc/dgram.h"
 #include "logsrc/file.h"
@@ -39,7 +42,8 @@
 #define MAX_LISTEN     8
 #define CHUNK_STDIN    65536
 #define MAX_JOURNALS   8
-#define JOURNAL_PREFIX "journald:" /* journald:/dir, arx's extension */
+#define JOURNAL_PREFIX "journald:"  /* journald:/dir, arx's extension */
+#define SHARED_FILE    "agent.conf" /* the manager's push, as applied */
 
 struct listener {
 	struct logsrc_dgram *s;
@@ -74,6 +78,7 @@ struct analysis {
 	struct remote_srv *remote; /* <remote> secure: NULL when off */
 	struct uplink *uplink;     /* <client>: lines go to the manager */
 	struct feedsrv *feed;      /* <feed>: NULL when off */
+	struct arx_conf *shared;   /* agent: the manager's agent.conf */
 	analysis_relay_fn *relay;  /* agent: responses to the root process */
 	void *relay_ctx;
 	struct event ev;
@@ -418,19 +423,19 @@ has_wildcard(const char *s)
 	return strpbrk(s, "*?[") != NULL;
 }
 
-/* The files of every <localfile>: plain paths as they are, wildcards
+/* The files of these <localfile>s: plain paths as they are, wildcards
  * (again each second, so files that appear later are taken). */
 static void
-sources_scan(struct analysis *a, bool first_sight)
+scan_list(struct analysis *a, const struct conf_localfile *lfs, size_t n,
+    bool first_sight)
 {
-	const struct arx_conf *conf = a->conf;
 	char dated[4096];
 	const char *path;
 	glob_t g;
 	size_t i, k;
 
-	for (i = 0; i < conf->nlocalfiles; i++) {
-		const struct conf_localfile *lf = &conf->localfiles[i];
+	for (i = 0; i < n; i++) {
+		const struct conf_localfile *lf = &lfs[i];
 
 		if (lf->format == LOG_FORMAT_JOURNALD ||
 		    lf->format > LOG_FORMAT_JOURNALD || lf->location[0] != '/')
@@ -452,6 +457,17 @@ sources_scan(struct analysis *a, bool first_sight)
 				source_add(a, lf, g.gl_pathv[k], first_sight);
 		globfree(&g);
 	}
+}
+
+/* The files of the configuration's <localfile>s and of the manager's
+ * agent.conf (an agent). */
+static void
+sources_scan(struct analysis *a, bool first_sight)
+{
+	scan_list(a, a->conf->localfiles, a->conf->nlocalfiles, first_sight);
+	if (a->shared != NULL)
+		scan_list(a, a->shared->localfiles, a->shared->nlocalfiles,
+		    first_sight);
 }
 
 /* ---- journald ---- */
@@ -710,8 +726,9 @@ remote_add(struct analysis *a, const struct conf_remote *r)
 		    r->where.line);
 		return ARX_ERR_CONFIG;
 	}
-	return remote_start(a->loop, r, a->conf->daemon.node_name, a->pos_dir,
-	    on_agent_line, a, &a->remote);
+	return remote_start(a->loop, r, a->conf->daemon.node_name,
+	    a->conf->daemon.shared_dir, a->pos_dir, on_agent_line, a,
+	    &a->remote);
 }
 
 static int
@@ -757,6 +774,189 @@ on_manager_response(const char *command, const char *action,
 		a->relay(&r, a->relay_ctx);
 }
 
+/* ---- agent.conf (an agent): the manager's push ---- */
+
+static bool
+agent_match(const char *pattern, const char *subject)
+{
+	char err[256];
+	struct osmatch *m = osmatch_compile(pattern, err, sizeof(err));
+	bool r;
+
+	if (m == NULL) {
+		log_warn("agent.conf: pattern '%s': %s", pattern, err);
+		return false;
+	}
+	r = osmatch_exec(m, subject, strlen(subject));
+	osmatch_free(m);
+	return r;
+}
+
+/* Whether any of the comma-separated profiles matches pattern. */
+static bool
+profile_match(const char *pattern, const char *profiles)
+{
+	char one[256];
+	const char *p = profiles;
+	size_t n;
+
+	while (p != NULL && *p != '\0') {
+		p += strspn(p, " ,");
+		n = strcspn(p, ",");
+		while (n > 0 && p[n - 1] == ' ')
+			n--;
+		snprintf(one, sizeof(one), "%.*s", (int)n, p);
+		if (n > 0 && agent_match(pattern, one))
+			return true;
+		p = strchr(p, ',');
+	}
+	return false;
+}
+
+/* Which <agent_config> blocks are this agent's: each attribute given
+ * must match (OS_Match) its name, its uname, one of its profiles. */
+static bool
+shared_select(const char *name, const char *os, const char *profile, void *ctx)
+{
+	struct analysis *a = ctx;
+	struct utsname u;
+	char uts[5 * 65 + 8];
+
+	if (name != NULL && !agent_match(name, uplink_name(a->uplink)))
+		return false;
+	if (os != NULL) {
+		if (uname(&u) != 0)
+			return false;
+		snprintf(uts, sizeof(uts), "%s %s %s %s %s", u.sysname,
+		    u.nodename, u.release, u.version, u.machine);
+		if (!agent_match(os, uts))
+			return false;
+	}
+	return profile == NULL ||
+	    (a->conf->client.config_profile != NULL &&
+		profile_match(profile, a->conf->client.config_profile));
+}
+
+/* Parse and check a push; NULL with why filled when it is refused. */
+static struct arx_conf *
+shared_parse(
+    struct analysis *a, const char *text, size_t len, char *why, size_t whysize)
+{
+	struct arx_conf *c;
+
+	if (conf_load_shared(SHARED_FILE, text, len, shared_select, a, &c, why,
+		whysize) != 0)
+		return NULL;
+	for (size_t i = 0; i < c->nlocalfiles; i++) {
+		const struct conf_localfile *lf = &c->localfiles[i];
+
+		if (lf->format != LOG_FORMAT_JOURNALD)
+			continue;
+		snprintf(why, whysize,
+		    "%s:%u: a journald <localfile> is set in the agent's own "
+		    "configuration, not through agent.conf",
+		    lf->where.file, lf->where.line);
+		conf_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* Write the applied text to the analysis directory (temporary, fsync,
+ * rename), so it is in force again after a restart. */
+static int
+shared_save(struct analysis *a, const char *text, size_t len)
+{
+	int fd = openat(a->pos_dir, SHARED_FILE ".tmp",
+	    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	bool ok =
+	    fd >= 0 && write(fd, text, len) == (ssize_t)len && fsync(fd) == 0;
+
+	if (fd >= 0)
+		close(fd);
+	if (ok &&
+	    renameat(a->pos_dir, SHARED_FILE ".tmp", a->pos_dir, SHARED_FILE) ==
+		0)
+		return 0;
+	return ARX_ERR_SYS;
+}
+
+/* Put c in force: the files of the push before it are let go (their
+ * positions saved), those of c followed. */
+static void
+shared_swap(struct analysis *a, struct arx_conf *c)
+{
+	struct arx_conf *old = a->shared;
+	size_t i;
+
+	positions_save(a);
+	for (i = 0; old != NULL && i < a->nsrc; i++) {
+		const struct conf_localfile *lf = a->src[i]->lf;
+
+		if (lf < old->localfiles ||
+		    lf >= old->localfiles + old->nlocalfiles)
+			continue;
+		(void)logsrc_file_poll(a->src[i]->f);
+		log_notice("%s: no longer followed (agent.conf changed)",
+		    a->src[i]->path);
+		source_free(a->src[i]);
+		a->src[i--] = a->src[--a->nsrc];
+	}
+	conf_free(old);
+	a->shared = c;
+	sources_scan(a, true);
+	poll_all(a);
+}
+
+static int
+on_shared(const char *group, const char *hash, const char *text, size_t len,
+    char *why, size_t whysize, void *ctx)
+{
+	struct analysis *a = ctx;
+	struct arx_conf *c = shared_parse(a, text, len, why, whysize);
+
+	if (c == NULL)
+		return ARX_ERR_CONFIG;
+	if (shared_save(a, text, len) != 0) {
+		snprintf(why, whysize, "cannot save it: %s", strerror(errno));
+		conf_free(c);
+		return ARX_ERR_SYS;
+	}
+	shared_swap(a, c);
+	log_notice("agent.conf %.12s of group %s applied: %zu log sources "
+		   "from it",
+	    hash, group, c->nlocalfiles);
+	return 0;
+}
+
+/* At start (as the user): the agent.conf applied last time, if any. */
+static void
+shared_restore(struct analysis *a)
+{
+	char hash[TLS_DIGEST_HEX], why[512];
+	char *text = malloc(SHARED_MAX_FILE + 1);
+	int fd = openat(a->pos_dir, SHARED_FILE, O_RDONLY | O_CLOEXEC);
+	ssize_t n = -1;
+
+	tls_digest_hex("", 0, hash);
+	if (fd >= 0 && text != NULL)
+		n = read(fd, text, SHARED_MAX_FILE + 1);
+	if (fd >= 0)
+		close(fd);
+	if (n > (ssize_t)SHARED_MAX_FILE)
+		log_warn("%s: larger than %u bytes; not taken", SHARED_FILE,
+		    SHARED_MAX_FILE);
+	else if (n >= 0 &&
+	    (a->shared = shared_parse(a, text, (size_t)n, why, sizeof(why))) ==
+		NULL)
+		log_warn("the agent.conf applied before is not taken again: %s",
+		    why);
+	else if (n >= 0)
+		tls_digest_hex(text, (size_t)n, hash);
+	free(text);
+	uplink_set_config(a->uplink, on_shared, a, hash);
+}
+
 static int
 uplink_begin(struct analysis *a)
 {
@@ -791,7 +991,9 @@ agent_record(const struct remote_agent *ra, void *ctx)
 	    .last_seen_ms = (uint64_t)ra->last_seen_ms,
 	    .events = ra->events,
 	    .eps = ra->eps,
-	    .blocks = ra->blocks};
+	    .blocks = ra->blocks,
+	    .group = ra->group,
+	    .config = ra->config};
 
 	if (am->r == 0 && am->n < PRIV_AGENTS_MAX &&
 	    (am->r = priv_put_agent(am->out, &pa)) == 0)
@@ -924,6 +1126,8 @@ fail:
 void
 analysis_begin(struct analysis *a)
 {
+	if (a->uplink != NULL)
+		shared_restore(a);
 	positions_load(a);
 	sources_scan(a, true);
 	journals_start(a);
@@ -1072,6 +1276,7 @@ analysis_stop(struct analysis *a)
 	corr_free(a->corr);
 	ar_bindings_free(a->bind);
 	ruleset_free(a->rs);
+	conf_free(a->shared);
 	pattern_scratch_release(&a->scratch);
 	event_release(&a->ev);
 	buf_release(&a->saved);

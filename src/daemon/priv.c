@@ -167,9 +167,11 @@ priv_put_agent(struct buf *out, const struct priv_agent *a)
 	    (r = put_u32(out, a->state)) != 0 ||
 	    (r = put_u64(out, a->last_seen_ms)) != 0 ||
 	    (r = put_u64(out, a->events)) != 0 ||
-	    (r = put_u32(out, a->eps)) != 0)
+	    (r = put_u32(out, a->eps)) != 0 ||
+	    (r = put_u32(out, a->blocks)) != 0 ||
+	    (r = put_str(out, a->group, 64)) != 0)
 		return r;
-	return put_u32(out, a->blocks);
+	return put_u32(out, a->config);
 }
 
 void
@@ -278,6 +280,15 @@ get_response(struct rd *r, struct priv_response *rs)
 		r->why = "response: timeout over ten years";
 }
 
+static bool
+name_ok(const char *s)
+{
+	return s[0] != '\0' &&
+	    strspn(s,
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx"
+		"yz0123456789._-") == strlen(s);
+}
+
 static void
 get_agent(struct rd *r, struct priv_agent *a)
 {
@@ -288,15 +299,18 @@ get_agent(struct rd *r, struct priv_agent *a)
 	a->events = get_u64(r, "agents: short count");
 	a->eps = get_u32(r, "agents: short rate");
 	a->blocks = get_u32(r, "agents: short blocks");
+	a->group = get_str(r, 64, "agents: bad group");
+	a->config = get_u32(r, "agents: short config state");
 	if (r->why != NULL)
 		return;
 	if (a->state > PRIV_AGENT_DISCONNECTED)
 		r->why = "agents: unknown state";
-	else if (a->name[0] == '\0' ||
-	    strspn(a->name,
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx"
-		"yz0123456789._-") != strlen(a->name))
+	else if (a->config > PRIV_CONFIG_REFUSED)
+		r->why = "agents: unknown config state";
+	else if (!name_ok(a->name))
 		r->why = "agents: bad name";
+	else if (!name_ok(a->group))
+		r->why = "agents: bad group";
 }
 
 static uint32_t

@@ -128,6 +128,14 @@ enum priv_agent_state {
 	PRIV_AGENT_DISCONNECTED = 2, /* was connected, is not */
 };
 
+/* Where an agent's agent.conf stands, as the manager knows it. */
+enum priv_agent_config {
+	PRIV_CONFIG_UNKNOWN = 0, /* not connected since the manager started */
+	PRIV_CONFIG_CURRENT = 1, /* it runs its group's agent.conf */
+	PRIV_CONFIG_SENT = 2,    /* sent, no answer yet */
+	PRIV_CONFIG_REFUSED = 3, /* it refused the version in force */
+};
+
 #define PRIV_AGENTS_MAX 4096u
 
 struct priv_agent {
@@ -138,6 +146,8 @@ struct priv_agent {
 	uint64_t events;
 	uint32_t eps;    /* events a second, over the last second */
 	uint32_t blocks; /* responses sent to it whose block is not over */
+	const char *group;
+	uint32_t config; /* enum priv_agent_config */
 };
 
 struct priv_msg {

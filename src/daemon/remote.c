@@ -25,7 +25,9 @@
 #include "core/log.h"
 #include "core/net.h"
 #include "core/strparse.h"
+#include "daemon/priv.h"
 #include "daemon/remote.h"
+#include "daemon/shared.h"
 #include "transport/chan.h"
 #include "transport/keys.h"
 
@@ -45,6 +47,7 @@ struct seen {
 	uint32_t eps;
 	int64_t until[SEEN_BLOCKS]; /* when each recent response's block ends */
 	unsigned nuntil;
+	uint32_t config; /* enum priv_agent_config */
 };
 
 /* A response for an agent that was not connected: delivered when it
@@ -76,6 +79,8 @@ struct rconn {
 	struct arx_addr peer_addr;
 	bool hello;
 	unsigned unacked;
+	char have[TLS_DIGEST_HEX]; /* agent.conf version it runs */
+	char sent[TLS_DIGEST_HEX]; /* version last sent to it */
 	struct rconn *next;
 };
 
@@ -102,6 +107,7 @@ struct remote_srv {
 	unsigned npending;
 	struct sent sent[SENT_MAX];
 	unsigned nsent;
+	struct shared_groups *groups; /* agent.conf of each group */
 };
 
 /* ---- the agent table ---- */
@@ -203,9 +209,71 @@ send_ack(struct rconn *c, uint64_t seq)
 }
 
 static bool targeted(const struct rconn *c, unsigned to, const char *agent);
+static void config_offer(struct rconn *c);
 static int response_send(struct rconn *c, const char *command,
     const char *action, const char *address, uint64_t timeout_s,
     unsigned rule_id, const char *alert_id);
+
+/* ---- agent.conf ---- */
+
+/* Send c's agent its group's agent.conf when it runs another version
+ * and this one was not sent to it yet. */
+static void
+config_offer(struct rconn *c)
+{
+	const struct agent_key *k = keys_find(&c->s->table, c->id);
+	const struct shared_file *f;
+	struct seen *sn = seen_of(c->s, c->id);
+	struct wire_msg m;
+
+	if (k == NULL || sn == NULL ||
+	    (f = shared_get(
+		 c->s->groups, k->group, clock_wall_ms(clock_real()))) == NULL)
+		return;
+	if (strcmp(c->have, f->hash) == 0) {
+		sn->config = PRIV_CONFIG_CURRENT;
+		return;
+	}
+	if (strcmp(c->sent, f->hash) == 0)
+		return;
+	wire_msg_init(&m, WIRE_CONFIG, 1);
+	wire_set_str(&m, WT_GROUP, k->group);
+	wire_set_str(&m, WT_CONFIG_HASH, f->hash);
+	wire_set_bytes(&m, WT_FILE, f->text, f->len);
+	if (chan_send(c->ch, &m) != 0)
+		return; /* the queue is full: again in a second */
+	snprintf(c->sent, sizeof(c->sent), "%s", f->hash);
+	sn->config = PRIV_CONFIG_SENT;
+	log_info("agent.conf %.12s of group %s sent to agent %s", f->hash,
+	    k->group, c->name);
+}
+
+static void
+on_config_result(struct rconn *c, const struct wire_msg *m)
+{
+	const struct wire_field *h = &m->f[WT_CONFIG_HASH];
+	const struct wire_field *st = &m->f[WT_STATUS];
+	const struct wire_field *why = &m->f[WT_MESSAGE];
+	struct seen *sn = seen_of(c->s, c->id);
+
+	if (sn == NULL)
+		return;
+	if (st->len == 7 && memcmp(st->p, "applied", 7) == 0) {
+		snprintf(c->have, sizeof(c->have), "%.*s", (int)h->len, h->p);
+		sn->config = strcmp(c->have, c->sent) == 0 ? PRIV_CONFIG_CURRENT
+							   : PRIV_CONFIG_SENT;
+		c->s->st.configs_applied++;
+		log_notice(
+		    "agent %s applied agent.conf %.12s", c->name, c->have);
+		return;
+	}
+	sn->config = PRIV_CONFIG_REFUSED;
+	c->s->st.configs_refused++;
+	log_warn("agent %s refused agent.conf %.*s: %.*s", c->name,
+	    h->len > 12 ? 12 : (int)h->len, h->p,
+	    why->set ? (int)(why->len > 400 ? 400 : why->len) : 1,
+	    why->set ? why->p : "-");
+}
 
 /* The responses kept for c's agent: sent now, or expired. */
 static void
@@ -260,6 +328,9 @@ on_hello(struct rconn *c, const struct wire_msg *m)
 	}
 	c->id = k->id;
 	snprintf(c->name, sizeof(c->name), "%s", k->name);
+	if (m->f[WT_CONFIG_HASH].set)
+		snprintf(c->have, sizeof(c->have), "%.*s",
+		    (int)m->f[WT_CONFIG_HASH].len, m->f[WT_CONFIG_HASH].p);
 	c->hello = true;
 	c->s->st.connected++;
 	if ((sn = seen_of(c->s, c->id)) != NULL)
@@ -271,6 +342,7 @@ on_hello(struct rconn *c, const struct wire_msg *m)
 	wire_set_u64(&w, WT_INTERVAL_S, IDLE_MS / 3000);
 	(void)chan_send(c->ch, &w);
 	pending_deliver(c);
+	config_offer(c);
 }
 
 static void
@@ -318,7 +390,9 @@ on_msg(struct chan *ch, const struct wire_msg *m, void *ctx)
 	else if (m->type == WIRE_KEEPALIVE && (sn = seen_of(c->s, c->id))) {
 		sn->last_seen_ms = clock_wall_ms(clock_real());
 		send_ack(c, sn->last_seq);
-	} else if (m->type == WIRE_BYE)
+	} else if (m->type == WIRE_CONFIG_RESULT)
+		on_config_result(c, m);
+	else if (m->type == WIRE_BYE)
 		conn_end(c, "it said goodbye");
 }
 
@@ -393,11 +467,15 @@ on_check(struct evloop *loop, struct evtimer *t)
 
 	for (c = s->conns; c != NULL; c = next) {
 		next = c->next;
-		if (c->hello && keys_find(&s->table, c->id) == NULL)
+		if (!c->hello)
+			continue;
+		if (keys_find(&s->table, c->id) == NULL) {
 			conn_end(c, "removed from the agent table");
-		else if (c->hello && c->unacked > 0 &&
-		    (sn = seen_of(s, c->id)) != NULL)
+			continue;
+		}
+		if (c->unacked > 0 && (sn = seen_of(s, c->id)) != NULL)
 			send_ack(c, sn->last_seq);
+		config_offer(c);
 	}
 	(void)evloop_timer_start(loop, t, CHECK_MS);
 }
@@ -507,8 +585,8 @@ remote_response(struct remote_srv *s, unsigned to, const char *agent,
 
 int
 remote_start(struct evloop *loop, const struct conf_remote *r,
-    const char *node_name, int dirfd, remote_line_fn *fn, void *ctx,
-    struct remote_srv **out)
+    const char *node_name, const char *shared_dir, int dirfd,
+    remote_line_fn *fn, void *ctx, struct remote_srv **out)
 {
 	struct remote_srv *s = calloc(1, sizeof(*s));
 	int fd, rc;
@@ -523,7 +601,8 @@ remote_start(struct evloop *loop, const struct conf_remote *r,
 	    .ctx = ctx};
 	s->lis.fd = -1;
 	table_refresh(s);
-	if ((s->tls = tls_ctx_manager(lookup, s)) == NULL) {
+	if ((s->groups = shared_new(shared_dir)) == NULL ||
+	    (s->tls = tls_ctx_manager(lookup, s)) == NULL) {
 		remote_stop(s);
 		return ARX_ERR_SYS;
 	}
@@ -561,6 +640,7 @@ remote_stop(struct remote_srv *s)
 		close(s->lis.fd);
 	evloop_timer_stop(s->loop, &s->check);
 	tls_ctx_free(s->tls);
+	shared_free(s->groups);
 	keys_release(&s->table);
 	free(s->seen);
 	while (s->pending != NULL) {
@@ -580,7 +660,8 @@ remote_agents(const struct remote_srv *s,
 
 	for (size_t i = 0; i < s->table.n; i++) {
 		const struct agent_key *k = &s->table.v[i];
-		struct remote_agent a = {.id = k->id, .name = k->name};
+		struct remote_agent a = {
+		    .id = k->id, .name = k->name, .group = k->group};
 		const struct seen *sn = NULL;
 
 		if (k->removed)
@@ -595,6 +676,7 @@ remote_agents(const struct remote_srv *s,
 			a.last_seen_ms = sn->last_seen_ms;
 			a.events = sn->events;
 			a.eps = sn->eps;
+			a.config = sn->config;
 			for (unsigned b = 0; b < SEEN_BLOCKS && b < sn->nuntil;
 			     b++)
 				a.blocks += sn->until[b] > now;

@@ -34,11 +34,14 @@ struct remote_stats {
 	unsigned long undelivered; /* responses dropped: too many waiting */
 	unsigned long queued;      /* kept for an agent that was away */
 	unsigned long expired;     /* kept too long: the block was over */
+	unsigned long configs_applied, configs_refused; /* agent.conf */
 };
 
+/* shared_dir: the agent.conf of each group (shared.h), offered to each
+ * agent that runs another version when it says HELLO and every second. */
 int remote_start(struct evloop *loop, const struct conf_remote *r,
-    const char *node_name, int dirfd, remote_line_fn *fn, void *ctx,
-    struct remote_srv **out);
+    const char *node_name, const char *shared_dir, int dirfd,
+    remote_line_fn *fn, void *ctx, struct remote_srv **out);
 void remote_stop(struct remote_srv *s);
 
 /*
@@ -61,6 +64,8 @@ struct remote_agent {
 	int64_t last_seen_ms;
 	uint64_t events;
 	uint32_t eps, blocks;
+	const char *group;
+	uint32_t config; /* enum priv_agent_config */
 };
 /* The addresses of recent responses sent to agents whose block is not
  * over (the blocklist feed). */

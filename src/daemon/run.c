@@ -358,6 +358,13 @@ static const char *const agent_states[] = {
     [PRIV_AGENT_DISCONNECTED] = "disconnected",
 };
 
+static const char *const config_states[] = {
+    [PRIV_CONFIG_UNKNOWN] = "unknown",
+    [PRIV_CONFIG_CURRENT] = "current",
+    [PRIV_CONFIG_SENT] = "sent",
+    [PRIV_CONFIG_REFUSED] = "refused",
+};
+
 static void
 agent_put(const struct priv_agent *ag, void *ctx)
 {
@@ -371,17 +378,20 @@ agent_put(const struct priv_agent *ag, void *ctx)
 		o->r = buf_printf(o->out,
 		    "%s{\"id\":%" PRIu64 ",\"name\":\"%s\",\"state\":\"%s\","
 		    "\"last_seen_s\":%" PRId64 ",\"events\":%" PRIu64
-		    ",\"events_per_s\":%u,\"active_blocks\":%u}",
+		    ",\"events_per_s\":%u,\"active_blocks\":%u,"
+		    "\"group\":\"%s\",\"config\":\"%s\"}",
 		    o->first ? "" : ",", ag->id, ag->name,
 		    agent_states[ag->state], ago, ag->events, ag->eps,
-		    ag->blocks);
+		    ag->blocks, ag->group, config_states[ag->config]);
 	else
 		o->r = buf_printf(o->out,
 		    "agent %03" PRIu64 " %-20s %-16s last seen %s%" PRId64
-		    "%s, %" PRIu64 " events, %u/s, %u active blocks\n",
+		    "%s, %" PRIu64 " events, %u/s, %u active blocks, "
+		    "group %s config %s\n",
 		    ag->id, ag->name, agent_states[ag->state],
 		    ago < 0 ? "never" : "", ago < 0 ? 0 : ago,
-		    ago < 0 ? "" : "s ago", ag->events, ag->eps, ag->blocks);
+		    ago < 0 ? "" : "s ago", ag->events, ag->eps, ag->blocks,
+		    ag->group, config_states[ag->config]);
 	o->first = false;
 }
 

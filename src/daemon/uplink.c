@@ -55,9 +55,12 @@ struct uplink {
 	struct uplink_stats st;
 	uplink_response_fn *fn;
 	void *fn_ctx;
-	int outbox;        /* <state_dir>/analysis/outbox, or -1 */
-	int dirfd;         /* the analysis directory (not owned) */
-	off_t outbox_size; /* bytes written since it was last emptied */
+	int outbox;            /* <state_dir>/analysis/outbox, or -1 */
+	int dirfd;             /* the analysis directory (not owned) */
+	off_t outbox_size;     /* bytes written since it was last emptied */
+	uplink_config_fn *cfg; /* agent.conf from the manager */
+	void *cfg_ctx;
+	char cfg_hash[TLS_DIGEST_HEX]; /* version in force */
 };
 
 static void connect_later(struct uplink *u);
@@ -284,6 +287,45 @@ on_response(struct uplink *u, const struct wire_msg *m)
 	(void)chan_send(u->ch, &r);
 }
 
+/* The manager sends the group's agent.conf: checked and applied here
+ * (by the callback) or refused, and the answer goes back. */
+static void
+on_config(struct uplink *u, const struct wire_msg *m)
+{
+	char hash[TLS_DIGEST_HEX], group[KEYS_NAME_MAX + 1],
+	    got[TLS_DIGEST_HEX];
+	char why[512] = "";
+	const struct wire_field *f = &m->f[WT_FILE];
+	struct wire_msg r;
+	int rc = -1;
+
+	if (!text(&m->f[WT_CONFIG_HASH], hash, sizeof(hash)) ||
+	    !text(&m->f[WT_GROUP], group, sizeof(group)) ||
+	    memchr(f->p, '\0', f->len) != NULL)
+		snprintf(why, sizeof(why), "malformed");
+	else if (tls_digest_hex(f->p, f->len, got), strcmp(got, hash) != 0)
+		snprintf(
+		    why, sizeof(why), "the text is not version %.12s", hash);
+	else if (u->cfg == NULL)
+		snprintf(why, sizeof(why), "this agent takes no agent.conf");
+	else if ((rc = u->cfg(group, hash, f->p, f->len, why, sizeof(why),
+		      u->cfg_ctx)) == 0)
+		snprintf(u->cfg_hash, sizeof(u->cfg_hash), "%s", hash);
+	if (rc != 0)
+		log_warn("agent.conf %.*s from the manager refused: %s",
+		    m->f[WT_CONFIG_HASH].len > 12
+			? 12
+			: (int)m->f[WT_CONFIG_HASH].len,
+		    m->f[WT_CONFIG_HASH].p, why);
+	wire_msg_init(&r, WIRE_CONFIG_RESULT, u->hello_seq);
+	wire_set_bytes(&r, WT_CONFIG_HASH, m->f[WT_CONFIG_HASH].p,
+	    m->f[WT_CONFIG_HASH].len);
+	wire_set_str(&r, WT_STATUS, rc == 0 ? "applied" : "refused");
+	if (rc != 0)
+		wire_set_str(&r, WT_MESSAGE, why);
+	(void)chan_send(u->ch, &r);
+}
+
 static void
 on_msg(struct chan *ch, const struct wire_msg *m, void *ctx)
 {
@@ -292,6 +334,10 @@ on_msg(struct chan *ch, const struct wire_msg *m, void *ctx)
 	(void)ch;
 	if (m->type == WIRE_RESPONSE) {
 		on_response(u, m);
+		return;
+	}
+	if (m->type == WIRE_CONFIG) {
+		on_config(u, m);
 		return;
 	}
 	if (m->type != WIRE_ACK)
@@ -322,6 +368,7 @@ on_state(struct chan *ch, enum chan_state st, const char *why, void *ctx)
 		wire_set_u64(&m, WT_AGENT_ID, u->id);
 		wire_set_str(&m, WT_NAME, u->name);
 		wire_set_str(&m, WT_VERSION, ARX_VERSION);
+		wire_set_str(&m, WT_CONFIG_HASH, u->cfg_hash);
 		(void)chan_send(u->ch, &m);
 		u->cursor = u->head; /* everything not acknowledged, again */
 		push(u);
@@ -510,6 +557,21 @@ uplink_stop(struct uplink *u)
 		close(u->outbox);
 	tls_ctx_free(u->tls);
 	free(u);
+}
+
+void
+uplink_set_config(
+    struct uplink *u, uplink_config_fn *fn, void *ctx, const char *hash)
+{
+	u->cfg = fn;
+	u->cfg_ctx = ctx;
+	snprintf(u->cfg_hash, sizeof(u->cfg_hash), "%s", hash);
+}
+
+const char *
+uplink_name(const struct uplink *u)
+{
+	return u->name;
 }
 
 void

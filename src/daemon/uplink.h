@@ -47,4 +47,15 @@ void uplink_event(
     struct uplink *u, const char *line, size_t len, const char *location);
 void uplink_stats(const struct uplink *u, struct uplink_stats *st);
 
+/* Apply the agent.conf the manager sent (text[0..len), no NUL in it,
+ * version hash checked): 0, or an error with why filled. */
+typedef int uplink_config_fn(const char *group, const char *hash,
+    const char *text, size_t len, char *why, size_t whysize, void *ctx);
+/* Who applies agent.conf pushes, and the version in force now (the
+ * SHA-256 of the text, of "" when there is none), said in HELLO. */
+void uplink_set_config(
+    struct uplink *u, uplink_config_fn *fn, void *ctx, const char *hash);
+/* The agent's name, from its key file. */
+const char *uplink_name(const struct uplink *u);
+
 #endif

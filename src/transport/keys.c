@@ -86,6 +86,12 @@ line_parse(char *line, struct agent_key *k)
 	     p = strtok_r(NULL, " ", &save))
 		f[n++] = p;
 	memset(k, 0, sizeof(*k));
+	strcpy(k->group, KEYS_GROUP_DEFAULT);
+	if (n > 5 && strncmp(f[n - 1], "group=", 6) == 0) {
+		if (!keys_name_ok(f[n - 1] + 6))
+			return "the group is not 1-64 of A-Z a-z 0-9 . _ -";
+		strcpy(k->group, f[--n] + 6);
+	}
 	if (n < 5 || str_to_uint(f[0], 1, UINT32_MAX, &k->id) != 0)
 		return "expected: id name from key state";
 	if (!keys_name_ok(f[1]))
@@ -220,9 +226,14 @@ entries_format(struct buf *b, const struct agent_keys *ks)
 		r = buf_printf(
 		    b, "%" PRIu64 " %s %s %s ", k->id, k->name, k->from, hex);
 		if (r == 0)
-			r = k->removed ? buf_printf(b, "removed %" PRId64 "\n",
-					     k->removed_at)
-				       : buf_puts(b, "active\n");
+			r = k->removed
+			    ? buf_printf(b, "removed %" PRId64, k->removed_at)
+			    : buf_puts(b, "active");
+		if (r == 0 && k->group[0] != '\0' &&
+		    strcmp(k->group, KEYS_GROUP_DEFAULT) != 0)
+			r = buf_printf(b, " group=%s", k->group);
+		if (r == 0)
+			r = buf_puts(b, "\n");
 	}
 	explicit_bzero(hex, sizeof(hex));
 	return r;
@@ -320,6 +331,7 @@ keys_add(struct agent_keys *ks, const char *name, const char *from,
 			next = ks->v[i].id + 1;
 	k.id = next;
 	strcpy(k.name, name);
+	strcpy(k.group, KEYS_GROUP_DEFAULT);
 	if ((r = tls_key_new(k.key)) != 0 || (r = push(ks, &k)) != 0)
 		return r;
 	*out = k;
@@ -339,5 +351,21 @@ keys_remove(struct agent_keys *ks, const char *id_or_name, int64_t now_s)
 		return ARX_ERR_NOTFOUND;
 	k->removed = true;
 	k->removed_at = now_s;
+	return 0;
+}
+
+int
+keys_set_group(struct agent_keys *ks, const char *id_or_name, const char *group)
+{
+	struct agent_key *k = find_mut(ks, 0, id_or_name);
+	uint64_t id;
+
+	if (!keys_name_ok(group))
+		return ARX_ERR_INVAL;
+	if (k == NULL && str_to_uint(id_or_name, 1, UINT32_MAX, &id) == 0)
+		k = find_mut(ks, id, NULL);
+	if (k == NULL)
+		return ARX_ERR_NOTFOUND;
+	snprintf(k->group, sizeof(k->group), "%s", group);
 	return 0;
 }

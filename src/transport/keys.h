@@ -6,6 +6,9 @@
  *   <id> <name> <from> <key, 64 hex digits> active
  *   <id> <name> <from> <key> removed <unix time>
  *
+ * either followed by " group=<group>" when the agent's agent.conf group
+ * is not "default" (the directory <shared_dir>/<group> on the manager).
+ *
  * <from> is "any" or the address or CIDR network the agent must connect
  * from. Ids start at 1 and are never given twice: a removed agent keeps
  * its line (and its id) so that its key can never be used again and its
@@ -25,12 +28,14 @@
 #include "core/addr.h"
 #include "transport/tls.h"
 
-#define KEYS_NAME_MAX 64
+#define KEYS_NAME_MAX      64
+#define KEYS_GROUP_DEFAULT "default"
 
 struct agent_key {
 	uint64_t id;
 	char name[KEYS_NAME_MAX + 1];
 	char from[64]; /* "any" or an address or CIDR, as written */
+	char group[KEYS_NAME_MAX + 1]; /* agent.conf group */
 	struct arx_cidr from_net;
 	bool any;
 	unsigned char key[TLS_KEY_LEN];
@@ -71,5 +76,10 @@ int keys_add(struct agent_keys *ks, const char *name, const char *from,
 /* Mark the active agent named by id or name (text) removed at now_s.
  * ARX_ERR_NOTFOUND when there is none. */
 int keys_remove(struct agent_keys *ks, const char *id_or_name, int64_t now_s);
+
+/* Put the active agent named by id or name in group (a valid name).
+ * ARX_ERR_INVAL, ARX_ERR_NOTFOUND. */
+int keys_set_group(
+    struct agent_keys *ks, const char *id_or_name, const char *group);
 
 #endif

@@ -340,3 +340,16 @@ tls_key_new(unsigned char key[TLS_KEY_LEN])
 {
 	return RAND_bytes(key, TLS_KEY_LEN) == 1 ? 0 : ARX_ERR_SYS;
 }
+
+void
+tls_digest_hex(const void *p, size_t len, char out[TLS_DIGEST_HEX])
+{
+	unsigned char md[32];
+	unsigned int n = 0;
+
+	out[0] = '\0';
+	if (EVP_Digest(p, len, md, &n, EVP_sha256(), NULL) != 1 || n != 32)
+		return;
+	for (unsigned i = 0; i < n; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}

@@ -88,4 +88,8 @@ long tls_conn_write(
 /* Fill key with TLS_KEY_LEN random bytes (enrollment). 0 or ARX_ERR_SYS. */
 int tls_key_new(unsigned char key[TLS_KEY_LEN]);
 
+/* SHA-256 of p[0..len) in lower-case hex (agent.conf versions). */
+#define TLS_DIGEST_HEX 65
+void tls_digest_hex(const void *p, size_t len, char out[TLS_DIGEST_HEX]);
+
 #endif

@@ -234,6 +234,7 @@ def log_lines(d, start, n, fmt):
 
 def main():
     setup()
+    merr = []  # what each manager wrote to stderr
     m = start(M)
     r = subprocess.run([ARX, "agent", "enroll", "127.0.0.1", "-p",
                         str(AUTH), "-n", "web01", "-P",
@@ -304,6 +305,62 @@ def main():
     expect(wait(lambda: "203.0.113.77" not in feed("/blocklist.txt")[1],
                 10), "and is gone from it once lifted")
 
+    # agent.conf: the default group's file on the manager adds a log to
+    # the agent; a block for another agent name is checked, not applied;
+    # an invalid version is refused by the agent, which says why and
+    # keeps the one before.
+    shared = os.path.join(M, "shared", "default")
+    os.makedirs(shared)
+    os.chmod(os.path.join(M, "shared"), 0o755)
+    os.chmod(shared, 0o755)
+    for n in ("app.log", "db.log"):
+        open(os.path.join(A, n), "w").close()
+        os.chmod(os.path.join(A, n), 0o644)
+
+    def push(text):
+        tmp = os.path.join(shared, ".agent.conf")
+        with open(tmp, "w") as f:
+            f.write(text)
+        os.chmod(tmp, 0o644)
+        os.rename(tmp, os.path.join(shared, "agent.conf"))
+
+    good = """<agent_config>
+  <localfile><location>{a}/app.log</location>
+    <log_format>syslog</log_format></localfile>
+</agent_config>
+<agent_config name="db01">
+  <localfile><location>{a}/db.log</location>
+    <log_format>syslog</log_format></localfile>
+</agent_config>
+""".format(a=A)
+    push(good)
+    with open(os.path.join(A, "db.log"), "a") as f:
+        f.write("Nov 22 10:04:00 web01 sshd[1]: Invalid user nodb from "
+                "192.0.2.56 port 1\n")
+    with open(os.path.join(A, "app.log"), "a") as f:
+        for i in range(3):
+            f.write("Nov 22 10:04:%02d web01 sshd[%d]: Invalid user app%d "
+                    "from 192.0.2.57 port 22\n" % (i, i, i))
+    expect(wait(lambda: len(alerts(r"Invalid user app\d ")) == 3, 10) and
+           alerts(r"\(web01\) 127\.0\.0\.1->" + re.escape(A) +
+                  r"/app\.log"),
+           "lines of the pushed <localfile> reach the manager, under "
+           "(web01) 127.0.0.1->%s/app.log" % A)
+    expect(not alerts(r"Invalid user nodb "),
+           "the block named db01 is not applied on web01")
+    push(good + "<agent_config><active-response><disabled>yes</disabled>"
+         "</active-response></agent_config>\n")
+    expect(wait(lambda: agents_seen()[0].get("config") == "refused", 10),
+           "an invalid push is refused by the agent: %s" % agents_seen())
+    with open(os.path.join(A, "app.log"), "a") as f:
+        f.write("Nov 22 10:05:00 web01 sshd[9]: Invalid user still from "
+                "192.0.2.57 port 22\n")
+    expect(wait(lambda: alerts(r"Invalid user still "), 10),
+           "and the version before stays in force")
+    push(good)
+    expect(wait(lambda: agents_seen()[0].get("config") == "current", 10),
+           "the good version again: current")
+
     # The agent away: defined-agent responses for it are kept; the one
     # whose block is over by its return (1 s) expires.
     a.stop()
@@ -324,7 +381,7 @@ def main():
            "and not the one whose block would be over (expired)")
 
     acked = stat(A, "uplink_acked")
-    m.stop()
+    merr.append(m.stop())
     log_lines(A, 100, 50, "Nov 22 10:01:%02d web01 sshd[%d]: Invalid user "
               "d%d from 192.0.2.77 port %d\n")
     time.sleep(3)
@@ -344,7 +401,7 @@ def main():
 
     # The agent killed while its manager is away: its outbox brings the
     # lines back when it starts again.
-    m.stop()
+    merr.append(m.stop())
     log_lines(A, 300, 20, "Nov 22 10:03:%02d web01 sshd[%d]: Invalid user "
               "k%d from 192.0.2.88 port %d\n")
     time.sleep(2)
@@ -385,6 +442,11 @@ def main():
     a.stop()
     expect("removed from the agent table" in err,
            "the manager said why it disconnected the agent")
+    expect(re.search(r"agent web01 refused agent\.conf [0-9a-f]{12}: "
+                     r"agent\.conf:9: <active-response> cannot be set "
+                     r"through agent\.conf", "".join(merr)) is not None,
+           "the manager logged the agent's refusal with file:line: %s"
+           % [l for l in err.splitlines() if "refused agent.conf" in l])
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@
  *   arx agents [-c conf | -f file] list [--json]
  *   arx agents [-c conf | -f file] add NAME [--from any|ADDR|CIDR]
  *   arx agents [-c conf | -f file] remove ID|NAME
+ *   arx agents [-c conf | -f file] group ID|NAME GROUP
  *
  * The table is <state_dir>/analysis/agents of the configuration (arxd's
  * enrollment server, in the analysis child, writes it too), or the file
@@ -11,6 +12,8 @@
  * it goes to the agent host by a channel the administrator trusts (the
  * usual way is enrollment, which needs no copying). remove keeps the
  * line, so the id is never given again and the key never accepted again.
+ * group puts an agent in an agent.conf group (<shared_dir>/GROUP on the
+ * manager; "default" until then); the manager pushes it within a second.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -37,7 +40,8 @@ agents_usage(FILE *f, int rc)
 	    "usage: arx agents [-c conf | -f file] list [--json]\n"
 	    "       arx agents [-c conf | -f file] add NAME "
 	    "[--from any|ADDR|CIDR]\n"
-	    "       arx agents [-c conf | -f file] remove ID|NAME\n");
+	    "       arx agents [-c conf | -f file] remove ID|NAME\n"
+	    "       arx agents [-c conf | -f file] group ID|NAME GROUP\n");
 	return rc;
 }
 
@@ -61,17 +65,17 @@ list_one(const struct agent_key *k, bool json, bool first)
 {
 	if (json) {
 		printf("%s{\"id\":%llu,\"name\":\"%s\",\"from\":\"%s\","
-		       "\"state\":\"%s\"",
+		       "\"group\":\"%s\",\"state\":\"%s\"",
 		    first ? "" : ",", (unsigned long long)k->id, k->name,
-		    k->from, k->removed ? "removed" : "active");
+		    k->from, k->group, k->removed ? "removed" : "active");
 		if (k->removed)
 			printf(
 			    ",\"removed_at\":%lld", (long long)k->removed_at);
 		printf("}");
 		return;
 	}
-	printf("%-6llu %-24s %-20s %s\n", (unsigned long long)k->id, k->name,
-	    k->from, k->removed ? "removed" : "active");
+	printf("%-6llu %-24s %-20s %-16s %s\n", (unsigned long long)k->id,
+	    k->name, k->from, k->group, k->removed ? "removed" : "active");
 }
 
 static int
@@ -80,7 +84,8 @@ agents_list(const struct agent_keys *ks, bool json)
 	if (json)
 		printf("[");
 	else
-		printf("%-6s %-24s %-20s %s\n", "id", "name", "from", "state");
+		printf("%-6s %-24s %-20s %-16s %s\n", "id", "name", "from",
+		    "group", "state");
 	for (size_t i = 0; i < ks->n; i++)
 		list_one(&ks->v[i], json, i == 0);
 	if (json)
@@ -127,6 +132,27 @@ agents_remove(struct agents *ag, struct agent_keys *ks, const char *which)
 	}
 	printf("agent %s removed from %s; its id is never given again\n", which,
 	    ag->path);
+	return EX_OK;
+}
+
+static int
+agents_group(struct agents *ag, struct agent_keys *ks, const char *which,
+    const char *group)
+{
+	int r = keys_set_group(ks, which, group);
+
+	if (r != 0) {
+		fprintf(stderr, "arx agents: %s\n",
+		    r == ARX_ERR_INVAL
+			? "the group must be 1-64 of A-Z a-z 0-9 . _ -"
+			: "no such agent");
+		return EX_DATAERR;
+	}
+	if (keys_save(ag->path, ks) != 0) {
+		fprintf(stderr, "arx agents: cannot write %s\n", ag->path);
+		return EX_CANTCREAT;
+	}
+	printf("agent %s is in group %s\n", which, group);
 	return EX_OK;
 }
 
@@ -185,6 +211,8 @@ cmd_agents(int argc, char **argv)
 		rc = agents_add(&ag, &ks, argv[optind + 1]);
 	else if (strcmp(verb, "remove") == 0 && optind + 2 == argc)
 		rc = agents_remove(&ag, &ks, argv[optind + 1]);
+	else if (strcmp(verb, "group") == 0 && optind + 3 == argc)
+		rc = agents_group(&ag, &ks, argv[optind + 1], argv[optind + 2]);
 	else
 		rc = agents_usage(stderr, EX_USAGE);
 	keys_release(&ks);

@@ -4,6 +4,7 @@
  * roots, compatibility with OSSEC/Wazuh files, and the -T round trip.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "testutil.h"
 
@@ -384,6 +385,81 @@ test_remote_client_defaults(void **state)
 	conf_free(conf);
 }
 
+/* agent.conf selection for the tests: blocks named "web01" or without a
+ * name apply; os and profile must be "Linux" and "edge" when given. */
+static bool
+select_web01(const char *name, const char *os, const char *profile, void *ctx)
+{
+	(*(int *)ctx)++;
+	return (name == NULL || strcmp(name, "web01") == 0) &&
+	    (os == NULL || strcmp(os, "Linux") == 0) &&
+	    (profile == NULL || strcmp(profile, "edge") == 0);
+}
+
+static int
+shared(const char *text, struct arx_conf **out, char *why, int *calls)
+{
+	return conf_load_shared("agent.conf", text, strlen(text), select_web01,
+	    calls, out, why, 512);
+}
+
+static void
+test_shared(void **state)
+{
+	struct arx_conf *c;
+	char why[512];
+	int calls = 0;
+	struct log_capture cap;
+
+	(void)state;
+	assert_int_equal(
+	    shared("<agent_config>\n<localfile><location>/var/log/a.log"
+		   "</location><log_format>syslog</log_format></localfile>\n"
+		   "<syscheck><frequency>60</frequency></syscheck>\n"
+		   "</agent_config>\n"
+		   "<agent_config name=\"db01\"><localfile><location>/db.log"
+		   "</location><log_format>syslog</log_format></localfile>"
+		   "</agent_config>\n"
+		   "<agent_config name=\"web01\" os=\"Linux\"><localfile>"
+		   "<location>/web.log</location><log_format>json</log_format>"
+		   "</localfile></agent_config>\n",
+		&c, why, &calls),
+	    0);
+	assert_int_equal(calls, 3);
+	assert_int_equal(c->nlocalfiles, 2);
+	assert_string_equal(c->localfiles[0].location, "/var/log/a.log");
+	assert_string_equal(c->localfiles[1].location, "/web.log");
+	assert_int_equal(c->nignored, 1);
+	conf_free(c);
+
+	/* Refused, with file:line, whichever block it is in. */
+	capture_start(&cap);
+	assert_int_equal(shared("<agent_config name=\"db01\">\n"
+				"<active-response><disabled>yes</disabled>"
+				"</active-response></agent_config>\n",
+			     &c, why, &calls),
+	    ARX_ERR_CONFIG);
+	assert_null(c);
+	assert_non_null(strstr(why,
+	    "agent.conf:2: <active-response> cannot "
+	    "be set through agent.conf"));
+	assert_int_equal(shared("<agent_config><localfile><log_format>syslog"
+				"</log_format></localfile></agent_config>",
+			     &c, why, &calls),
+	    ARX_ERR_CONFIG);
+	assert_non_null(strstr(why, "<localfile> needs <location>"));
+	assert_int_equal(shared("<agent_config nme=\"x\"/>", &c, why, &calls),
+	    ARX_ERR_CONFIG);
+	assert_non_null(strstr(why, "unknown attribute 'nme'"));
+	assert_int_equal(
+	    shared("<ossec_config/>", &c, why, &calls), ARX_ERR_CONFIG);
+	assert_non_null(strstr(why, "expected <agent_config>"));
+	assert_int_equal(shared("<agent_config><localfile>", &c, why, &calls),
+	    ARX_ERR_CONFIG);
+	assert_non_null(strstr(why, "agent.conf:1:"));
+	capture_stop();
+}
+
 /* Load, dump, load the dump, dump again: the two dumps are equal. */
 static void
 assert_round_trip(const char *path)
@@ -430,6 +506,7 @@ main(void)
 	    cmocka_unit_test(test_localfile_and_ruleset),
 	    cmocka_unit_test(test_remote_client_defaults),
 	    cmocka_unit_test(test_round_trip),
+	    cmocka_unit_test(test_shared),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

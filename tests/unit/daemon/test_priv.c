@@ -303,7 +303,9 @@ test_agents(void **state)
 	    .last_seen_ms = 5,
 	    .events = 8,
 	    .eps = 1,
-	    .blocks = 2};
+	    .blocks = 2,
+	    .group = "default",
+	    .config = PRIV_CONFIG_CURRENT};
 	struct priv_msg m;
 	const char *why;
 	unsigned n = 0;
