@@ -1128,6 +1128,8 @@ analysis_begin(struct analysis *a)
 {
 	if (a->uplink != NULL)
 		shared_restore(a);
+	if (a->remote != NULL)
+		remote_restore(a->remote);
 	positions_load(a);
 	sources_scan(a, true);
 	journals_start(a);

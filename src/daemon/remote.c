@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,8 @@
 #define QUEUE_BYTES (1u << 20)
 
 #define SEEN_BLOCKS 64 /* responses remembered per agent, for status */
+#define STATE_FILE  "remote.state"
+#define STATE_LINE  512
 
 struct seen {
 	uint64_t id, last_seq;
@@ -108,6 +111,7 @@ struct remote_srv {
 	struct sent sent[SENT_MAX];
 	unsigned nsent;
 	struct shared_groups *groups; /* agent.conf of each group */
+	bool dirty;                   /* what STATE_FILE holds has changed */
 };
 
 /* ---- the agent table ---- */
@@ -290,6 +294,7 @@ pending_deliver(struct rconn *c)
 		}
 		*pp = p->next;
 		s->npending--;
+		s->dirty = true;
 		if (p->timeout_s != 0 &&
 		    now >= p->made_ms + (int64_t)p->timeout_s * 1000) {
 			s->st.expired++;
@@ -359,6 +364,7 @@ on_event(struct rconn *c, const struct wire_msg *m)
 		return;
 	}
 	sn->last_seq = m->seq;
+	c->s->dirty = true;
 	sn->events++;
 	sn->last_seen_ms = clock_wall_ms(clock_real());
 	/* The log's part is cut at 512 bytes so the whole location fits a
@@ -455,6 +461,142 @@ on_accept(struct evloop *loop, struct evio *io, unsigned events)
 	}
 }
 
+/* ---- what outlives a restart (STATE_FILE) ----
+ *
+ *   seen <agent id> <last sequence number analysed>
+ *   pending <to> <agent> <command> <action> <address> <timeout s>
+ *           <rule id> <made, ms> <alert id or ->
+ *   sent <address> <until, ms>
+ *
+ * written whole (temporary file, rename) once a second when it changed
+ * and at stop; a line that does not parse is reported and skipped.
+ */
+
+static int
+state_put(struct remote_srv *s, FILE *f)
+{
+	int64_t now = clock_wall_ms(clock_real());
+	unsigned n = s->nsent < SENT_MAX ? s->nsent : SENT_MAX;
+
+	for (size_t i = 0; i < s->nseen; i++)
+		fprintf(f, "seen %" PRIu64 " %" PRIu64 "\n", s->seen[i].id,
+		    s->seen[i].last_seq);
+	for (const struct pending *p = s->pending; p != NULL; p = p->next)
+		fprintf(f,
+		    "pending %u %s %s %s %s %" PRIu64 " %u %" PRId64 " %s\n",
+		    p->to, p->agent, p->command, p->action, p->address,
+		    p->timeout_s, p->rule_id, p->made_ms,
+		    p->alert_id[0] != '\0' ? p->alert_id : "-");
+	for (unsigned i = 0; i < n; i++)
+		if (s->sent[i].until > now)
+			fprintf(f, "sent %s %" PRId64 "\n", s->sent[i].addr,
+			    s->sent[i].until);
+	return fflush(f) == 0 && fsync(fileno(f)) == 0 ? 0 : ARX_ERR_SYS;
+}
+
+static void
+state_save(struct remote_srv *s)
+{
+	int fd = openat(s->dirfd, STATE_FILE ".tmp",
+	    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	int r = f != NULL ? state_put(s, f) : ARX_ERR_SYS;
+
+	if (f != NULL)
+		r |= fclose(f) != 0 ? ARX_ERR_SYS : 0;
+	else if (fd >= 0)
+		close(fd);
+	if (r == 0 &&
+	    renameat(s->dirfd, STATE_FILE ".tmp", s->dirfd, STATE_FILE) == 0) {
+		s->dirty = false;
+		return;
+	}
+	log_warn("cannot save %s: %s", STATE_FILE, strerror(errno));
+}
+
+static bool
+addr_ok(const char *text)
+{
+	struct arx_addr a;
+
+	return addr_parse_str(text, &a) == 0;
+}
+
+static bool
+state_pending(struct remote_srv *s, const char *line)
+{
+	struct pending *p = calloc(1, sizeof(*p));
+
+	if (p == NULL || s->npending >= MAX_PENDING ||
+	    sscanf(line,
+		"pending %u %64s %127s %15s %63s %" SCNu64 " %u %" SCNd64
+		" %63s",
+		&p->to, p->agent, p->command, p->action, p->address,
+		&p->timeout_s, &p->rule_id, &p->made_ms, p->alert_id) != 9 ||
+	    p->to < 1 || p->to > 2 || !keys_name_ok(p->agent) ||
+	    !str_is_name(p->command, strlen(p->command)) ||
+	    (strcmp(p->action, "add") != 0 &&
+		strcmp(p->action, "delete") != 0) ||
+	    !addr_ok(p->address)) {
+		free(p);
+		return false;
+	}
+	if (strcmp(p->alert_id, "-") == 0)
+		p->alert_id[0] = '\0';
+	p->next = s->pending;
+	s->pending = p;
+	s->npending++;
+	return true;
+}
+
+static bool
+state_line(struct remote_srv *s, const char *line)
+{
+	uint64_t id, seq;
+	struct sent *sent;
+	struct seen *sn;
+	char addr[64];
+	int64_t until;
+
+	if (sscanf(line, "seen %" SCNu64 " %" SCNu64, &id, &seq) == 2) {
+		if ((sn = seen_of(s, id)) != NULL)
+			sn->last_seq = seq;
+		return sn != NULL;
+	}
+	if (sscanf(line, "sent %63s %" SCNd64, addr, &until) == 2 &&
+	    addr_ok(addr)) {
+		sent = &s->sent[s->nsent++ % SENT_MAX];
+		snprintf(sent->addr, sizeof(sent->addr), "%s", addr);
+		sent->until = until;
+		return true;
+	}
+	return strncmp(line, "pending ", 8) == 0 && state_pending(s, line);
+}
+
+void
+remote_restore(struct remote_srv *s)
+{
+	int fd = openat(s->dirfd, STATE_FILE, O_RDONLY | O_CLOEXEC);
+	FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
+	char line[STATE_LINE];
+	unsigned no = 0, bad = 0;
+
+	if (f == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		no++;
+		if (!state_line(s, line) && bad++ < 5)
+			log_warn("%s:%u: damaged, skipped", STATE_FILE, no);
+	}
+	fclose(f);
+	log_info("%s: %zu agents' sequence numbers, %u responses kept for "
+		 "agents away%s",
+	    STATE_FILE, s->nseen, s->npending, bad ? " (damaged lines)" : "");
+}
+
 /* Once a second: the table again, and agents no longer in it go. */
 static void
 on_check(struct evloop *loop, struct evtimer *t)
@@ -465,6 +607,13 @@ on_check(struct evloop *loop, struct evtimer *t)
 	table_refresh(s);
 	struct seen *sn;
 
+	for (size_t i = 0; i < s->nseen; i++) {
+		s->seen[i].eps =
+		    (uint32_t)(s->seen[i].events - s->seen[i].events_mark);
+		s->seen[i].events_mark = s->seen[i].events;
+	}
+	if (s->dirty)
+		state_save(s); /* before the acks: what is acked is known */
 	for (c = s->conns; c != NULL; c = next) {
 		next = c->next;
 		if (!c->hello)
@@ -527,6 +676,7 @@ response_send(struct rconn *c, const char *command, const char *action,
 	sent = &c->s->sent[c->s->nsent++ % SENT_MAX];
 	snprintf(sent->addr, sizeof(sent->addr), "%s", address);
 	sent->until = until;
+	c->s->dirty = true;
 	return 0;
 }
 
@@ -558,6 +708,7 @@ pending_add(struct remote_srv *s, unsigned to, const char *agent,
 	p->next = s->pending;
 	s->pending = p;
 	s->npending++;
+	s->dirty = true;
 	s->st.queued++;
 	log_notice("response %s %s of %s for agent %s kept until it "
 		   "connects",
@@ -630,6 +781,8 @@ remote_stop(struct remote_srv *s)
 {
 	if (s == NULL)
 		return;
+	if (s->dirty)
+		state_save(s);
 	while (s->conns != NULL) {
 		chan_close(s->conns->ch);
 		conn_drop(s->conns);

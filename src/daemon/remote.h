@@ -43,6 +43,12 @@ int remote_start(struct evloop *loop, const struct conf_remote *r,
     const char *node_name, const char *shared_dir, int dirfd,
     remote_line_fn *fn, void *ctx, struct remote_srv **out);
 void remote_stop(struct remote_srv *s);
+/* Read back (as the user, not root) what the last run saved in
+ * <state_dir>/analysis/remote.state: each agent's last sequence number
+ * analysed, the responses kept for agents away, the recent responses
+ * whose block is not over (the feed). Saved once a second when it
+ * changed and at stop. */
+void remote_restore(struct remote_srv *s);
 
 /*
  * Send a response to agents: to (1) the agent named agent, (2) the agent

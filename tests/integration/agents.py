@@ -372,10 +372,17 @@ def main():
               "m%d from 192.0.2.99 port %d\n")
     expect(wait(lambda: stat(M, "responses_kept") == 2, 10),
            "defined-agent responses for the absent agent are kept")
+    merr.append(m.stop())
+    saved = open(os.path.join(M, "state", "analysis", "remote.state")).read()
+    expect(saved.count("pending ") == 2 and "seen 1 " in saved,
+           "the manager saved them when it stopped (with the agent's last "
+           "sequence number)")
+    m = start(M)
     time.sleep(2)
     a = start(A)
     expect(wait(lambda: "192.0.2.99" in recorded(A, "rec3"), 15),
-           "on its return the agent gets the one still due")
+           "on its return the agent gets the one still due, from the "
+           "manager started again meanwhile")
     expect(wait(lambda: stat(M, "responses_expired") == 1, 5) and
            "192.0.2.99" not in recorded(A, "rec4"),
            "and not the one whose block would be over (expired)")
