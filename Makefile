@@ -11,7 +11,7 @@ BUILD_PKGS = cmake ninja-build gcc pkg-config libexpat1-dev libpcre2-dev \
   libcurl4-openssl-dev libsystemd-dev libssl-dev
 CHECK_PKGS = $(BUILD_PKGS) libcmocka-dev clang-format python3 \
   nftables iptables ipset iproute2 iputils-ping systemd-journal-remote \
-  openssh-server openssh-client sshpass
+  openssh-server openssh-client sshpass tshark
 
 FUZZ_PKGS = $(BUILD_PKGS) clang libclang-rt-14-dev
 

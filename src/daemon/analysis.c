@@ -1208,6 +1208,8 @@ analysis_stats(const struct analysis *a, uint64_t st[PS_NSTATS])
 
 		remote_stats(a->remote, &rs);
 		st[PS_AGENTS_CONNECTED] = rs.connected;
+		st[PS_AGENTS_REFUSED] = rs.refused;
+		st[PS_CONFIGS_REFUSED] = rs.configs_refused;
 		st[PS_AGENT_EVENTS] = rs.events;
 		st[PS_AGENT_RESPONSES] = rs.responses;
 		st[PS_RESPONSES_KEPT] = rs.queued;
@@ -1221,6 +1223,7 @@ analysis_stats(const struct analysis *a, uint64_t st[PS_NSTATS])
 		st[PS_UPLINK_SENT] = us.sent;
 		st[PS_UPLINK_ACKED] = us.acked;
 		st[PS_UPLINK_DROPPED] = us.dropped;
+		st[PS_UPLINK_QUEUED] = us.queued;
 	}
 	if (a->enroll != NULL) {
 		struct enrollsrv_stats es;

@@ -42,6 +42,9 @@ const char *const priv_stat_names[PS_NSTATS] = {
     [PS_UPLINK_SENT] = "uplink_sent",
     [PS_UPLINK_ACKED] = "uplink_acked",
     [PS_UPLINK_DROPPED] = "uplink_dropped",
+    [PS_UPLINK_QUEUED] = "uplink_queued",
+    [PS_AGENTS_REFUSED] = "agents_refused",
+    [PS_CONFIGS_REFUSED] = "configs_refused",
 };
 
 /* ---- encoding ---- */

@@ -76,6 +76,9 @@ enum priv_stat {
 	PS_UPLINK_SENT,       /* agent: events handed to the channel */
 	PS_UPLINK_ACKED,      /* agent: events the manager acknowledged */
 	PS_UPLINK_DROPPED,    /* agent: events dropped, queue full */
+	PS_UPLINK_QUEUED,     /* agent: lines taken for the manager */
+	PS_AGENTS_REFUSED,    /* manager: agent connections refused */
+	PS_CONFIGS_REFUSED,   /* manager: agent.conf versions refused */
 	PS_NSTATS
 };
 

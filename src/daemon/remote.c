@@ -463,7 +463,8 @@ on_accept(struct evloop *loop, struct evio *io, unsigned events)
 
 /* ---- what outlives a restart (STATE_FILE) ----
  *
- *   seen <agent id> <last sequence number analysed>
+ *   seen <agent id> <last sequence number analysed> <events> <last
+ *        seen, ms>
  *   pending <to> <agent> <command> <action> <address> <timeout s>
  *           <rule id> <made, ms> <alert id or ->
  *   sent <address> <until, ms>
@@ -479,8 +480,10 @@ state_put(struct remote_srv *s, FILE *f)
 	unsigned n = s->nsent < SENT_MAX ? s->nsent : SENT_MAX;
 
 	for (size_t i = 0; i < s->nseen; i++)
-		fprintf(f, "seen %" PRIu64 " %" PRIu64 "\n", s->seen[i].id,
-		    s->seen[i].last_seq);
+		fprintf(f,
+		    "seen %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRId64 "\n",
+		    s->seen[i].id, s->seen[i].last_seq, s->seen[i].events,
+		    s->seen[i].last_seen_ms);
 	for (const struct pending *p = s->pending; p != NULL; p = p->next)
 		fprintf(f,
 		    "pending %u %s %s %s %s %" PRIu64 " %u %" PRId64 " %s\n",
@@ -552,15 +555,19 @@ state_pending(struct remote_srv *s, const char *line)
 static bool
 state_line(struct remote_srv *s, const char *line)
 {
-	uint64_t id, seq;
+	uint64_t id, seq, events;
 	struct sent *sent;
 	struct seen *sn;
 	char addr[64];
-	int64_t until;
+	int64_t until, last;
 
-	if (sscanf(line, "seen %" SCNu64 " %" SCNu64, &id, &seq) == 2) {
-		if ((sn = seen_of(s, id)) != NULL)
+	if (sscanf(line, "seen %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNd64,
+		&id, &seq, &events, &last) == 4) {
+		if ((sn = seen_of(s, id)) != NULL) {
 			sn->last_seq = seq;
+			sn->events = sn->events_mark = events;
+			sn->last_seen_ms = last;
+		}
 		return sn != NULL;
 	}
 	if (sscanf(line, "sent %63s %" SCNd64, addr, &until) == 2 &&

@@ -38,9 +38,13 @@ import sys
 import threading
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "integration"))
 from nftwatch import Watch  # noqa: E402
+import sshnet  # noqa: E402
+from sshnet import (ns, pings, sh, ssh_invalid, ssh_password,  # noqa: E402
+                    tcp22)
 from harness import (PROCS, Arxd as _Arxd, ctl, expect, failures,  # noqa
                      finish, scratch, wait)
 
@@ -80,45 +84,6 @@ CONF = """<arx_config>
 </arx_config>
 """
 
-SSHD_CONFIG = """Port 22
-ListenAddress 0.0.0.0
-ListenAddress ::
-HostKey {tmp}/host_ed25519
-UsePAM no
-PasswordAuthentication yes
-KbdInteractiveAuthentication no
-PubkeyAuthentication no
-PermitRootLogin yes
-PidFile none
-SyslogFacility AUTH
-LogLevel INFO
-MaxStartups 100
-LoginGraceTime 10
-"""
-
-# sshd's own mount namespace: a private /run (for /run/sshd) and /dev
-# (a few device nodes and /dev/log pointing at the relay).
-SSHD_WRAP = """set -e
-mount -t tmpfs tmpfs /run
-mkdir -m 755 /run/sshd
-mount -t tmpfs -o mode=755 tmpfs /dev
-for n in "null 1 3" "zero 1 5" "random 1 8" "urandom 1 9" "tty 5 0"; do
-  set -- $n; mknod -m 666 /dev/$1 c $2 $3
-done
-ln -s {tmp}/relay.sock /dev/log
-exec /usr/sbin/sshd -D -f {tmp}/sshd_config
-"""
-
-
-def sh(*argv, check=True, timeout=30, **kw):
-    return subprocess.run(argv, check=check, capture_output=True, text=True,
-                          timeout=timeout, **kw)
-
-
-def ns(name, *argv, **kw):
-    return sh("ip", "netns", "exec", name, *argv, **kw)
-
-
 # ---- the network ----
 
 HOSTS = {V: (["192.0.2.1/24"], ["2001:db8::1/64"]),
@@ -128,32 +93,11 @@ HOSTS = {V: (["192.0.2.1/24"], ["2001:db8::1/64"]),
 
 
 def net_up():
-    sh("ip", "netns", "add", SW)
-    ns(SW, "ip", "link", "add", "br0", "type", "bridge")
-    ns(SW, "ip", "link", "set", "br0", "up")
-    for i, (host, (v4, v6)) in enumerate(HOSTS.items()):
-        sh("ip", "netns", "add", host)
-        near, far = "e%d_%d" % (i, PID), "p%d_%d" % (i, PID)
-        sh("ip", "link", "add", near, "netns", host, "type", "veth",
-           "peer", "name", far, "netns", SW)
-        ns(SW, "ip", "link", "set", far, "master", "br0", "up")
-        for a in v4:
-            sh("ip", "-n", host, "addr", "add", a, "dev", near)
-        for a in v6:
-            sh("ip", "-n", host, "addr", "add", a, "dev", near, "nodad")
-        sh("ip", "-n", host, "link", "set", near, "up")
-        sh("ip", "-n", host, "link", "set", "lo", "up")
+    sshnet.net_up(SW, HOSTS, PID)
 
 
 def net_down():
-    for host in (V, A, W, SW):
-        pids = sh("ip", "netns", "pids", host, check=False).stdout.split()
-        for p in pids:
-            try:
-                os.kill(int(p), signal.SIGKILL)
-            except (ProcessLookupError, ValueError):
-                pass
-        sh("ip", "netns", "del", host, check=False)
+    sshnet.net_down((V, A, W, SW))
 
 
 # ---- sshd's log: relay with time stamps ----
@@ -222,51 +166,6 @@ def arx(*args):
 def in_set(addr):
     out = ns(V, "nft", "list", "table", "inet", "arx", check=False).stdout
     return (" %s" % addr) in out.replace("{", " ").replace(",", " ")
-
-
-def pings(host, src, dst, tries=3):
-    """Does dst answer a ping from src (an address of host)? More than
-    one try: after a lift, IPv6 neighbour discovery (which the block
-    dropped too) may need a moment."""
-    flag = "-6" if ":" in dst else "-4"
-    for _ in range(tries):
-        if ns(host, "ping", flag, "-c1", "-W1", "-I", src, dst,
-              check=False).returncode == 0:
-            return True
-    return False
-
-
-def tcp22(host, src, dst):
-    """Can host (from src) open TCP port 22 on dst within 2 s?"""
-    code = ("import socket,sys\n"
-            "fam = socket.AF_INET6 if ':' in sys.argv[2] else socket.AF_INET\n"
-            "s = socket.socket(fam); s.settimeout(2); s.bind((sys.argv[1], 0))\n"
-            "s.connect((sys.argv[2], 22))\n")
-    return ns(host, sys.executable, "-c", code, src, dst,
-              check=False).returncode == 0
-
-
-SSH_OPTS = ["-o", "StrictHostKeyChecking=no", "-o",
-            "UserKnownHostsFile=/dev/null", "-o", "ConnectTimeout=3",
-            "-o", "ServerAliveInterval=1", "-o", "ServerAliveCountMax=2",
-            "-o", "LogLevel=ERROR"]
-
-
-def ssh_invalid(host, src, dst, i):
-    """One connection with an invalid user name (one 'Invalid user'
-    line in sshd's log)."""
-    subprocess.run(["ip", "netns", "exec", host, "ssh", *SSH_OPTS, "-o",
-                    "BatchMode=yes", "-b", src, "nouser%d@%s" % (i, dst),
-                    "true"], capture_output=True, timeout=8)
-
-
-def ssh_password(host, src, dst):
-    """One wrong password for root (one 'Failed password' line)."""
-    subprocess.run(["ip", "netns", "exec", host, "sshpass", "-p", "wrong",
-                    "ssh", *SSH_OPTS, "-o", "NumberOfPasswordPrompts=1",
-                    "-o", "PreferredAuthentications=password", "-b", src,
-                    "root@%s" % dst, "true"], capture_output=True,
-                   timeout=8)
 
 
 def attack(relay, host, src, dst, kind="invalid"):
@@ -460,20 +359,13 @@ def scenario_f(relay):
 
 
 def start(relay):
-    sh("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f",
-       os.path.join(TMP, "host_ed25519"))
-    with open(os.path.join(TMP, "sshd_config"), "w") as f:
-        f.write(SSHD_CONFIG.format(tmp=TMP))
     with open(os.path.join(TMP, "arx.conf"), "w") as f:
         f.write(CONF.format(ardir=BIN, fd=FD, tmp=TMP, src=SRC, base=BASE_S,
                             repeat=REPEAT_S))
     relay.start()
     MONITOR[0] = Monitor()
     daemon = Arxd()
-    sshd = subprocess.Popen(["ip", "netns", "exec", V, "unshare", "-m",
-                             "--propagation", "private", "sh", "-c",
-                             SSHD_WRAP.format(tmp=TMP)],
-                            stderr=subprocess.PIPE, text=True)
+    sshd = sshnet.sshd_start(V, TMP, os.path.join(TMP, "relay.sock"))
     PROCS.append(sshd)
     expect(wait(lambda: relay.count("Server listening on") >= 1, 10),
            "sshd runs in the victim and logs through /dev/log")

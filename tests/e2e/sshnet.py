@@ -1,0 +1,137 @@
+"""What the end-to-end scripts share: network namespaces joined by a
+bridge (documentation addresses only), Debian's OpenSSH server in one of
+them logging through syslog(3) to a socket of the test, and the client
+side of the attacks (ssh with invalid users, sshpass with wrong
+passwords, ping, a TCP connect)."""
+import os
+import signal
+import subprocess
+import sys
+
+SSHD_CONFIG = """Port 22
+ListenAddress 0.0.0.0
+ListenAddress ::
+HostKey {dir}/host_ed25519
+UsePAM no
+PasswordAuthentication yes
+KbdInteractiveAuthentication no
+PubkeyAuthentication no
+PermitRootLogin yes
+PidFile none
+SyslogFacility AUTH
+LogLevel INFO
+MaxStartups 100
+LoginGraceTime 10
+"""
+
+# sshd's own mount namespace: a private /run (for /run/sshd) and /dev
+# (a few device nodes and /dev/log pointing at the test's socket).
+SSHD_WRAP = """set -e
+mount -t tmpfs tmpfs /run
+mkdir -m 755 /run/sshd
+mount -t tmpfs -o mode=755 tmpfs /dev
+for n in "null 1 3" "zero 1 5" "random 1 8" "urandom 1 9" "tty 5 0"; do
+  set -- $n; mknod -m 666 /dev/$1 c $2 $3
+done
+ln -s {log} /dev/log
+exec /usr/sbin/sshd -D -f {dir}/sshd_config
+"""
+
+SSH_OPTS = ["-o", "StrictHostKeyChecking=no", "-o",
+            "UserKnownHostsFile=/dev/null", "-o", "ConnectTimeout=3",
+            "-o", "ServerAliveInterval=1", "-o", "ServerAliveCountMax=2",
+            "-o", "LogLevel=ERROR"]
+
+
+def sh(*argv, check=True, timeout=30, **kw):
+    return subprocess.run(argv, check=check, capture_output=True, text=True,
+                          timeout=timeout, **kw)
+
+
+def ns(name, *argv, **kw):
+    return sh("ip", "netns", "exec", name, *argv, **kw)
+
+
+def net_up(switch, hosts, pid):
+    """A bridge in namespace switch and, for each host name, a namespace
+    with a veth on it holding hosts[name] = ([v4/len], [v6/len])."""
+    sh("ip", "netns", "add", switch)
+    ns(switch, "ip", "link", "add", "br0", "type", "bridge")
+    ns(switch, "ip", "link", "set", "br0", "up")
+    for i, (host, (v4, v6)) in enumerate(hosts.items()):
+        sh("ip", "netns", "add", host)
+        near, far = "e%d_%d" % (i, pid), "p%d_%d" % (i, pid)
+        sh("ip", "link", "add", near, "netns", host, "type", "veth",
+           "peer", "name", far, "netns", switch)
+        ns(switch, "ip", "link", "set", far, "master", "br0", "up")
+        for a in v4:
+            sh("ip", "-n", host, "addr", "add", a, "dev", near)
+        for a in v6:
+            sh("ip", "-n", host, "addr", "add", a, "dev", near, "nodad")
+        sh("ip", "-n", host, "link", "set", near, "up")
+        sh("ip", "-n", host, "link", "set", "lo", "up")
+
+
+def net_down(names):
+    """Kill what runs in each namespace, then delete it."""
+    for host in names:
+        pids = sh("ip", "netns", "pids", host, check=False).stdout.split()
+        for p in pids:
+            try:
+                os.kill(int(p), signal.SIGKILL)
+            except (ProcessLookupError, ValueError):
+                pass
+        sh("ip", "netns", "del", host, check=False)
+
+
+def sshd_start(host, d, log):
+    """Debian's sshd in namespace host, its files in d, logging to the
+    datagram socket log. Returns the process (add it to PROCS)."""
+    if not os.path.exists(os.path.join(d, "host_ed25519")):
+        sh("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f",
+           os.path.join(d, "host_ed25519"))
+    with open(os.path.join(d, "sshd_config"), "w") as f:
+        f.write(SSHD_CONFIG.format(dir=d))
+    return subprocess.Popen(["ip", "netns", "exec", host, "unshare", "-m",
+                             "--propagation", "private", "sh", "-c",
+                             SSHD_WRAP.format(dir=d, log=log)],
+                            stderr=subprocess.PIPE, text=True)
+
+
+def pings(host, src, dst, tries=3):
+    """Does dst answer a ping from src (an address of host)? More than
+    one try: after a lift, IPv6 neighbour discovery (which the block
+    dropped too) may need a moment."""
+    flag = "-6" if ":" in dst else "-4"
+    for _ in range(tries):
+        if ns(host, "ping", flag, "-c1", "-W1", "-I", src, dst,
+              check=False).returncode == 0:
+            return True
+    return False
+
+
+def tcp22(host, src, dst):
+    """Can host (from src) open TCP port 22 on dst within 2 s?"""
+    code = ("import socket,sys\n"
+            "fam = socket.AF_INET6 if ':' in sys.argv[2] else socket.AF_INET\n"
+            "s = socket.socket(fam); s.settimeout(2); s.bind((sys.argv[1], 0))\n"
+            "s.connect((sys.argv[2], 22))\n")
+    return ns(host, sys.executable, "-c", code, src, dst,
+              check=False).returncode == 0
+
+
+def ssh_invalid(host, src, dst, i):
+    """One connection with an invalid user name (one 'Invalid user'
+    line in sshd's log)."""
+    subprocess.run(["ip", "netns", "exec", host, "ssh", *SSH_OPTS, "-o",
+                    "BatchMode=yes", "-b", src, "nouser%d@%s" % (i, dst),
+                    "true"], capture_output=True, timeout=8)
+
+
+def ssh_password(host, src, dst):
+    """One wrong password for root (one 'Failed password' line)."""
+    subprocess.run(["ip", "netns", "exec", host, "sshpass", "-p", "wrong",
+                    "ssh", *SSH_OPTS, "-o", "NumberOfPasswordPrompts=1",
+                    "-o", "PreferredAuthentications=password", "-b", src,
+                    "root@%s" % dst, "true"], capture_output=True,
+                   timeout=8)
