@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ar/arlog.h"
 #include "core/addr.h"
 #include "core/clock.h"
 #include "core/err.h"
@@ -279,14 +280,61 @@ on_config_result(struct rconn *c, const struct wire_msg *m)
 	    why->set ? why->p : "-");
 }
 
-/* The responses kept for c's agent: sent now, or expired. */
+/* An expired response becomes an alert (rule 608): the line
+ * active-responses.log would hold, analysed here. */
+static void
+expired_alert(struct remote_srv *s, const struct pending *p, int64_t now)
+{
+	struct ar_log_entry e = {.command = p->command,
+	    .type = "expired",
+	    .addr = p->address,
+	    .rule_id = p->rule_id,
+	    .alert_id = p->alert_id[0] != '\0' ? p->alert_id : NULL,
+	    .timeout_s = p->timeout_s};
+	char where[128];
+	struct buf b;
+
+	buf_init(&b, 1024);
+	snprintf(where, sizeof(where), "(%s) arx->responses", p->agent);
+	if (ar_log_format(&b, now, &e) == 0 && b.len > 0)
+		s->fn(b.data, b.len - 1, where, s->ctx);
+	buf_release(&b);
+}
+
+/* Responses kept whose block would be over by now: dropped, logged,
+ * counted and raised as an alert, whether their agent came back or not. */
+static void
+pending_expire(struct remote_srv *s, int64_t now)
+{
+	struct pending **pp = &s->pending, *p;
+
+	while ((p = *pp) != NULL) {
+		if (p->timeout_s == 0 ||
+		    now < p->made_ms + (int64_t)p->timeout_s * 1000) {
+			pp = &p->next;
+			continue;
+		}
+		*pp = p->next;
+		s->npending--;
+		s->dirty = true;
+		s->st.expired++;
+		log_warn("response %s %s of %s for agent %s expired: its block "
+			 "would be over (kept %llds for an agent away)",
+		    p->command, p->action, p->address, p->agent,
+		    (long long)((now - p->made_ms) / 1000));
+		expired_alert(s, p, now);
+		free(p);
+	}
+}
+
+/* The responses kept for c's agent, sent now that it is back. */
 static void
 pending_deliver(struct rconn *c)
 {
 	struct remote_srv *s = c->s;
 	struct pending **pp = &s->pending, *p;
-	int64_t now = clock_wall_ms(clock_real());
 
+	pending_expire(s, clock_wall_ms(clock_real()));
 	while ((p = *pp) != NULL) {
 		if (!targeted(c, p->to, p->agent)) {
 			pp = &p->next;
@@ -295,17 +343,8 @@ pending_deliver(struct rconn *c)
 		*pp = p->next;
 		s->npending--;
 		s->dirty = true;
-		if (p->timeout_s != 0 &&
-		    now >= p->made_ms + (int64_t)p->timeout_s * 1000) {
-			s->st.expired++;
-			log_warn(
-			    "response %s %s of %s for agent %s expired: its "
-			    "block would be over (the agent was away "
-			    "%llds)",
-			    p->command, p->action, p->address, c->name,
-			    (long long)((now - p->made_ms) / 1000));
-		} else if (response_send(c, p->command, p->action, p->address,
-			       p->timeout_s, p->rule_id, p->alert_id) == 0) {
+		if (response_send(c, p->command, p->action, p->address,
+			p->timeout_s, p->rule_id, p->alert_id) == 0) {
 			s->st.responses++;
 			log_notice("response %s %s of %s delivered to agent %s "
 				   "on its return",
@@ -619,6 +658,7 @@ on_check(struct evloop *loop, struct evtimer *t)
 		    (uint32_t)(s->seen[i].events - s->seen[i].events_mark);
 		s->seen[i].events_mark = s->seen[i].events;
 	}
+	pending_expire(s, clock_wall_ms(clock_real()));
 	if (s->dirty)
 		state_save(s); /* before the acks: what is acked is known */
 	for (c = s->conns; c != NULL; c = next) {
