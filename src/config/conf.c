@@ -532,6 +532,8 @@ conf_new(const char *path)
 		return NULL;
 	arena_init(&conf->arena, 16 * 1024, 0);
 	conf->alerts.log_alert_level = 1;
+	conf->client_buffer.queue_size = 200000;
+	conf->client_buffer.queue_mib = 64;
 	if (conf_daemon_defaults(conf) != 0 ||
 	    (conf->path = arena_strdup(&conf->arena, path)) == NULL ||
 	    (conf->dir = conf_base_dir(&conf->arena, path)) == NULL) {

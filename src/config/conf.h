@@ -149,6 +149,14 @@ struct conf_client {
 	const char *config_profile; /* "a, b": agent.conf profile= matches */
 };
 
+/* An agent's queue of events not yet acknowledged by its manager, in
+ * memory and in its outbox (<client_buffer>, Wazuh's section; the oldest
+ * are dropped and counted beyond either bound). */
+struct conf_client_buffer {
+	unsigned queue_size; /* events; default 200000 */
+	unsigned queue_mib;  /* MiB (arx); default 64 */
+};
+
 /* Enrollment on the manager (<auth>, as Wazuh's authd): agents to be
  * ask for an id and key with the password of password_file. */
 struct conf_auth {
@@ -204,6 +212,7 @@ struct arx_conf {
 	struct conf_remote *remotes;
 	size_t nremotes, remotes_cap;
 	struct conf_client client;
+	struct conf_client_buffer client_buffer;
 	struct conf_auth auth;
 	struct conf_feed feed;
 	struct conf_daemon daemon;

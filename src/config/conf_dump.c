@@ -175,8 +175,10 @@ conf_dump(const struct arx_conf *conf, struct buf *out)
 	conf_dump_one(out, "ruleset", &conf->ruleset, 1);
 	for (i = 0; i < conf->nremotes; i++)
 		conf_dump_one(out, "remote", &conf->remotes[i], 1);
-	if (conf->client.present)
+	if (conf->client.present) {
 		conf_dump_one(out, "client", &conf->client, 1);
+		conf_dump_one(out, "client_buffer", &conf->client_buffer, 1);
+	}
 	if (conf->auth.present)
 		conf_dump_one(out, "auth", &conf->auth, 1);
 	if (conf->feed.present)

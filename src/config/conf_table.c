@@ -1058,6 +1058,25 @@ static const struct conf_elem client_elems[] = {
     IGNORED("server-hostname"),
 };
 
+/* ---- <client_buffer> ---- */
+
+static void *
+client_buffer_open(struct conf_ctx *ctx, const struct xml_node *n, void *parent)
+{
+	(void)n, (void)parent;
+	return &ctx->conf->client_buffer;
+}
+
+static const struct conf_elem client_buffer_elems[] = {
+    {"queue_size", conf_set_uint, conf_dump_uint,
+	offsetof(struct conf_client_buffer, queue_size), 1, 10000000, 0, NULL,
+	NULL},
+    {"queue_mib", conf_set_uint, conf_dump_uint,
+	offsetof(struct conf_client_buffer, queue_mib), 1, 4096, 0, NULL, NULL},
+    IGNORED("disabled"),
+    IGNORED("events_per_second"),
+};
+
 /* ---- <daemon> (arx's own) ---- */
 
 static void *
@@ -1239,6 +1258,7 @@ const struct conf_section conf_root_sections[] = {
     SECTION("ruleset", ruleset_elems, ruleset_open, NULL),
     SECTION("remote", remote_elems, remote_open, remote_close),
     SECTION("client", client_elems, client_open, client_close),
+    SECTION("client_buffer", client_buffer_elems, client_buffer_open, NULL),
     SECTION("daemon", daemon_elems, daemon_open, daemon_close),
     SECTION("auth", auth_elems, auth_open, auth_close),
     SECTION("feed", feed_elems, feed_open, feed_close),
@@ -1249,11 +1269,11 @@ const size_t conf_nroot_sections = NELEMS(conf_root_sections);
 const char *const conf_ignored_sections[] = {"syscheck", "rootcheck", "wodle",
     "sca", "vulnerability-detector", "vulnerability-detection", "indexer",
     "cluster", "labels", "logging", "rule_test", "reports", "integration",
-    "email_alerts", "syslog_output", "database_output", "client_buffer",
-    "agent-upgrade", "task-manager", "sysinfo", "anti_tampering", "socket",
-    "gcp-pubsub", "github", "office365", "ms-graph", "fluent-forward",
-    "osquery", "syscollector", "cis-cat", "docker-listener", "aws-s3",
-    "azure-logs", "open-scap", "upgrade", "command_wodle"};
+    "email_alerts", "syslog_output", "database_output", "agent-upgrade",
+    "task-manager", "sysinfo", "anti_tampering", "socket", "gcp-pubsub",
+    "github", "office365", "ms-graph", "fluent-forward", "osquery",
+    "syscollector", "cis-cat", "docker-listener", "aws-s3", "azure-logs",
+    "open-scap", "upgrade", "command_wodle"};
 const size_t conf_nignored_sections = NELEMS(conf_ignored_sections);
 
 /* Resolve <active-response><command> against every <command> of the file. */

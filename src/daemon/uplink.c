@@ -55,10 +55,11 @@ struct uplink {
 	struct uplink_stats st;
 	uplink_response_fn *fn;
 	void *fn_ctx;
-	int outbox;            /* <state_dir>/analysis/outbox, or -1 */
-	int dirfd;             /* the analysis directory (not owned) */
-	off_t outbox_size;     /* bytes written since it was last emptied */
-	uplink_config_fn *cfg; /* agent.conf from the manager */
+	int outbox;        /* <state_dir>/analysis/outbox, or -1 */
+	int dirfd;         /* the analysis directory (not owned) */
+	off_t outbox_size; /* bytes written since it was last emptied */
+	size_t max_events, max_bytes; /* <client_buffer> */
+	uplink_config_fn *cfg;        /* agent.conf from the manager */
 	void *cfg_ctx;
 	char cfg_hash[TLS_DIGEST_HEX]; /* version in force */
 };
@@ -111,8 +112,8 @@ queue_push(struct uplink *u, uint64_t seq, uint64_t time_ms, const char *loc,
 {
 	struct ev *e;
 
-	while (u->nev >= UPLINK_MAX_EVENTS ||
-	    (u->head != NULL && u->bytes + len + ll > UPLINK_MAX_BYTES)) {
+	while (u->nev >= u->max_events ||
+	    (u->head != NULL && u->bytes + len + ll > u->max_bytes)) {
 		queue_pop(u);
 		u->st.dropped++;
 	}
@@ -241,6 +242,8 @@ uplink_event(
 		return;
 	u->st.queued++;
 	outbox_write(u, e);
+	if (u->outbox_size > 2 * (off_t)u->bytes + (1 << 20))
+		outbox_rewrite(u); /* what was dropped leaves the disk too */
 	push(u);
 }
 
@@ -513,6 +516,8 @@ uplink_start(struct evloop *loop, const struct arx_conf *conf, int dirfd,
 	u->fn = fn;
 	u->fn_ctx = ctx;
 	u->cl = &conf->client;
+	u->max_events = conf->client_buffer.queue_size;
+	u->max_bytes = (size_t)conf->client_buffer.queue_mib << 20;
 	u->cfd = -1;
 	u->next_seq = (uint64_t)clock_wall_ms(clock_real()) * 1000u;
 	u->hello_seq = u->next_seq++;

@@ -2,8 +2,8 @@
  * The agent's side of the agent channel (<client>), in the analysis
  * child: every line the agent's sources read becomes an EVENT for the
  * manager instead of being analysed here. Events wait in a bounded queue
- * (oldest dropped and counted beyond UPLINK_MAX_EVENTS or
- * UPLINK_MAX_BYTES) until the manager acknowledges them, and are sent
+ * (oldest dropped and counted beyond <client_buffer>'s
+ * queue_size events or queue_mib MiB) until the manager acknowledges them, and are sent
  * again after a reconnect; the manager drops what it has already seen,
  * by sequence number. Sequence numbers start from the start time in
  * milliseconds times 1000, so a restarted agent continues above them.
@@ -21,9 +21,6 @@
 
 #include "config/conf.h"
 #include "core/evloop.h"
-
-#define UPLINK_MAX_EVENTS 200000u
-#define UPLINK_MAX_BYTES  (64u << 20)
 
 struct uplink;
 

@@ -432,6 +432,31 @@ def main():
 
     expect(len(got) == 20, "and sends each once (%d alerts)" % len(got))
 
+    # <client_buffer>: a queue of 10 events; with the manager away, 30
+    # lines keep the newest 10 (the 20 oldest dropped and counted).
+    a.stop()
+    merr.append(m.stop())
+    conf = open(os.path.join(A, "arx.conf")).read().replace(
+        "</client>", "</client>\n  <client_buffer><queue_size>10"
+        "</queue_size></client_buffer>")
+    with open(os.path.join(A, "arx.conf"), "w") as f:
+        f.write(conf)
+    a = start(A)
+    log_lines(A, 500, 30, "Nov 22 10:05:%02d web01 sshd[%d]: Invalid user "
+              "q%d from 192.0.2.44 port %d\n")
+    expect(wait(lambda: stat(A, "uplink_queued") == 30 and
+                stat(A, "uplink_dropped") == 20, 10),
+           "a queue of 10 keeps the newest lines: 30 taken, 20 dropped and "
+           "counted (%d, %d)" % (stat(A, "uplink_queued"),
+                                 stat(A, "uplink_dropped")))
+    size = os.path.getsize(os.path.join(A, "state", "analysis", "outbox"))
+    m = start(M)
+    got = lambda: sorted(x for v in alerts_by_rule(
+        r"Invalid user (q\d+) ").values() for x in v)
+    expect(wait(lambda: got() == ["q%d" % i for i in range(520, 530)], 30),
+           "the manager gets the newest 10, once each (%s); the outbox "
+           "held %d bytes" % (got(), size))
+
     # A wrong key: the bad agent's key file holds agent 1 with other bytes.
     key = open(os.path.join(A, "state", "agent.key")).read().split()
     key[3] = "0" * 64
