@@ -370,27 +370,30 @@ block_one(struct ar_dispatch *d, unsigned cmd, const struct ar_escalation *e,
 	return rc;
 }
 
+/* A response spared a white-listed address: counted, logged, written
+ * to active-responses.log (rule 604) and reported. rule_id 0: asked for
+ * by hand or by a manager. */
 static void
 skip_whitelisted(struct ar_dispatch *d, unsigned cmd, const char *addr,
-    const struct ar_trigger *t)
+    unsigned rule_id, const char *alert_id)
 {
 	struct ar_event ev = {
 	    .type = AR_EV_WHITELIST,
 	    .command = d->names[cmd],
 	    .addr = addr,
-	    .rule_id = t->rule->id,
+	    .rule_id = rule_id,
 	    .why = "white-listed",
 	};
 
 	d->st.whitelisted++;
 	log_notice("response %s for %s (rule %u) skipped: white-listed",
-	    d->names[cmd], addr, t->rule->id);
+	    d->names[cmd], addr, rule_id);
 	arlog(d,
 	    &(struct ar_log_entry){.command = d->names[cmd],
 		.type = "whitelisted",
 		.addr = addr,
-		.rule_id = t->rule->id,
-		.alert_id = t->alert_id});
+		.rule_id = rule_id,
+		.alert_id = alert_id});
 	emit(d, &ev);
 }
 
@@ -552,7 +555,8 @@ ar_dispatch_trigger(struct ar_dispatch *d, const struct ar_trigger *t)
 		if (addr[0] == '\0')
 			done += notify_one(d, cmd, t) == 0;
 		else if (wl && ar->apply_white_list)
-			skip_whitelisted(d, cmd, addr, t);
+			skip_whitelisted(
+			    d, cmd, addr, t->rule->id, t->alert_id);
 		else
 			done += block_one(d, cmd, &e, &a, t) == 0;
 	}
@@ -601,6 +605,10 @@ ar_dispatch_block(struct ar_dispatch *d, const char *command, const char *addr,
 		return ARX_ERR_INVAL;
 	}
 	if (ar_whitelisted(&d->conf->global.white_list, &a)) {
+		char text[ADDR_STRLEN];
+
+		addr_format(&a, text, sizeof(text));
+		skip_whitelisted(d, (unsigned)cmd, text, 0, NULL);
 		*why = "the address is white-listed";
 		return ARX_ERR_INVAL;
 	}

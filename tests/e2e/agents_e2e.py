@@ -54,8 +54,7 @@ SW, MG, AT = ("arx%s%d" % (n, PID) for n in ("S", "M", "T"))
 AGENTS = [("arx%d_%d" % (i, PID), "agent%d" % i, "192.0.2.1%d" % i)
           for i in (1, 2, 3)]
 HOSTS = {MG: (["192.0.2.1/24"], []),
-         AT: (["192.0.2.66/24", "192.0.2.67/24", "192.0.2.68/24",
-               "192.0.2.69/24"], [])}
+         AT: (["192.0.2.%d/24" % i for i in range(66, 72)], [])}
 HOSTS.update({n: ([a + "/24"], []) for n, _, a in AGENTS})
 TMP = scratch("arx-agents-e2e-")
 MDIR = os.path.join(TMP, "manager")
@@ -63,6 +62,7 @@ TIMEOUT_S = 10  # every block
 OUTAGE_S = 30
 
 MANAGER = """<arx_config>
+  <global><white_list>192.0.2.71</white_list></global>
   <alerts><log_alert_level>3</log_alert_level></alerts>
   <remote><connection>secure</connection><local_ip>192.0.2.1</local_ip>
   </remote>
@@ -78,6 +78,7 @@ MANAGER = """<arx_config>
 </arx_config>
 """
 AGENT = """<arx_config>
+  {white}
   <client><server><address>192.0.2.1</address></server>
     <notify_time>2</notify_time></client>
   <remote><connection>syslog</connection><socket>{d}/arxd.sock</socket>
@@ -245,7 +246,10 @@ def setup():
         os.chmod(d, 0o755)
         with open(os.path.join(d, "arx.conf"), "w") as f:
             f.write(AGENT.format(d=d, command=COMMAND,
-                                 common=common(d, name)))
+                                 common=common(d, name), white=(
+                                     "<global><white_list>192.0.2.70"
+                                     "</white_list></global>"
+                                     if name == "agent2" else "")))
 
 
 def enroll(host, name):
@@ -322,6 +326,23 @@ def phase_local(relays):
     expect(wait(lambda: src not in feed("/blocklist.txt")[1].split(), 5),
            "the feed drops %s after the timeout: %r"
            % (src, feed("/blocklist.txt")))
+    src = "192.0.2.71"  # in the manager's white list
+    expect(attack(relays["agent1"], src, "192.0.2.11"),
+           "local: 8 invalid users from %s, white-listed on the manager"
+           % src)
+    expect(wait(lambda: alerts_from("agent1", src) >= 8, 10),
+           "local: the manager analysed them")
+    time.sleep(2)
+    expect(blocked_on(src) == [] and pings(AT, src, "192.0.2.11"),
+           "local: the manager's white list: no response is sent")
+
+
+def arlog(name):
+    try:
+        return open(os.path.join(adir(name), "log",
+                                 "active-responses.log")).read()
+    except OSError:
+        return ""
 
 
 def phase_all(relays):
@@ -335,6 +356,15 @@ def phase_all(relays):
            "all: %s pings none of them" % src)
     expect(wait(lambda: blocked_on(src) == [], TIMEOUT_S + 5),
            "all: lifted on the three")
+    src = "192.0.2.70"  # in agent2's own white list
+    expect(attack(relays["agent1"], src, "192.0.2.11"),
+           "all: 8 invalid users from %s, white-listed on agent2" % src)
+    expect(wait(lambda: blocked_on(src) == ["agent1", "agent3"], 15),
+           "all: blocked on agent1 and agent3; agent2's own white list "
+           "spares it there (%s)" % blocked_on(src))
+    expect(wait(lambda: "firewall-drop whitelisted %s" % src in
+                arlog("agent2"), 5) and pings(AT, src, "192.0.2.12"),
+           "all: agent2 logged the skip and still answers %s" % src)
 
 
 def phase_defined(relays):
