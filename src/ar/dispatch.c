@@ -519,9 +519,14 @@ route(struct ar_dispatch *d, const struct conf_ar *ar,
 	timeout = remote_timeout(d, ar, a);
 	if (to_named)
 		remote_send(d, ar, t, addr, timeout, AR_TO_AGENT_NAME, agent);
-	if (ar->location & AR_LOC_DEFINED_AGENT)
-		remote_send(
-		    d, ar, t, addr, timeout, AR_TO_AGENT_ID, ar->agent_id);
+	for (size_t i = 0;
+	     (ar->location & AR_LOC_DEFINED_AGENT) && i < ar->agents.n; i++) {
+		const char *who = ar->agents.v[i];
+		bool id = strspn(who, "0123456789") == strlen(who);
+
+		remote_send(d, ar, t, addr, timeout,
+		    id ? AR_TO_AGENT_ID : AR_TO_AGENT_NAME, who);
+	}
 	if (ar->location & AR_LOC_ALL)
 		remote_send(d, ar, t, addr, timeout, AR_TO_ALL, NULL);
 	return here;

@@ -75,7 +75,8 @@ struct conf_ar {
 	const char *command;     /* name of a <command>; NULL: host settings */
 	size_t command_idx;      /* index in conf->commands when command set */
 	unsigned location;       /* enum conf_ar_location bits */
-	const char *agent_id;    /* for AR_LOC_DEFINED_AGENT */
+	const char *agent_id;    /* for AR_LOC_DEFINED_AGENT, as written */
+	struct strvec agents;    /* its entries: ids ("001") or agent names */
 	int level;               /* -1 = not used for binding */
 	const char *rules_group; /* OS_Regex over the rule's groups; NULL */
 	struct strvec rules_id;  /* rule ids as canonical decimal text */

@@ -573,11 +573,41 @@ ar_close_host(
 	return 0;
 }
 
+/* <agent_id>: agent ids (001) or names, separated by commas. */
+static void
+ar_agents(struct conf_ctx *ctx, const struct xml_node *n, struct conf_ar *ar)
+{
+	char one[128];
+	const char *p = ar->agent_id, **slot;
+	size_t len;
+
+	while (*p != '\0') {
+		p += strspn(p, " ,");
+		len = strcspn(p, ",");
+		while (len > 0 && p[len - 1] == ' ')
+			len--;
+		if (len == 0 && *p == '\0')
+			break;
+		snprintf(one, sizeof(one), "%.*s", (int)len, p);
+		if (len == 0 || len > 64 || !is_plain_name(one)) {
+			conf_err(ctx, n,
+			    "<agent_id> entries are agent numbers (001) or "
+			    "names, separated by commas; not '%s'",
+			    one);
+			return;
+		}
+		slot = conf_vec_push(ctx, (void **)&ar->agents.v, &ar->agents.n,
+		    &ar->agents.cap, sizeof(*slot));
+		if (slot == NULL || (*slot = conf_strdup(ctx, one)) == NULL)
+			return;
+		p += strcspn(p, ",");
+	}
+}
+
 static int
 ar_close(struct conf_ctx *ctx, const struct xml_node *n, void *obj)
 {
 	struct conf_ar *ar = obj;
-	uint64_t id;
 
 	if (ar->command == NULL)
 		return ar_close_host(ctx, n, ar);
@@ -586,12 +616,10 @@ ar_close(struct conf_ctx *ctx, const struct xml_node *n, void *obj)
 		    ar->command);
 	if ((ar->location & AR_LOC_DEFINED_AGENT) && ar->agent_id == NULL)
 		conf_err(ctx, n, "location defined-agent needs <agent_id>");
-	if (ar->agent_id != NULL &&
-	    str_to_uint(ar->agent_id, 1, 999999, &id) != 0)
-		conf_err(ctx, n,
-		    "<agent_id> must be one agent number such as "
-		    "001, not '%s'",
-		    ar->agent_id);
+	if (ar->agent_id != NULL)
+		ar_agents(ctx, n, ar);
+	if (ar->agent_id != NULL && ar->agents.n == 0)
+		conf_err(ctx, n, "<agent_id> names no agent");
 	if (ar->level < 0 && ar->rules_group == NULL && ar->rules_id.n == 0)
 		conf_warn(n,
 		    "<active-response> for '%s' has no <level>, "

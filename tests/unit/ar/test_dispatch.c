@@ -516,6 +516,9 @@ test_remote_routes(void **state)
 	    "<repeated_offenders>60,120</repeated_offenders>"
 	    "</active-response><active-response><command>fw</command>"
 	    "<location>all</location><rules_id>101</rules_id>"
+	    "<timeout>5</timeout></active-response><active-response>"
+	    "<command>fw</command><location>defined-agent</location>"
+	    "<agent_id>003, db01,7</agent_id><rules_id>102</rules_id>"
 	    "<timeout>5</timeout></active-response></arx_config>";
 	struct sent_log l = {0};
 	struct evloop *loop = evloop_new(clock_real());
@@ -526,6 +529,7 @@ test_remote_routes(void **state)
 	    .ctx = &l};
 	struct rule r100 = {.id = 100, .level = 10, .groups = "t,"};
 	struct rule r101 = {.id = 101, .level = 10, .groups = "t,"};
+	struct rule r102 = {.id = 102, .level = 10, .groups = "t,"};
 	struct ar_trigger t = {.rule = &r100,
 	    .srcip = "192.0.2.6",
 	    .location = "(web01) 192.0.2.1->/var/log/auth.log"};
@@ -548,11 +552,18 @@ test_remote_routes(void **state)
 	t.rule = &r101;
 	t.srcip = "198.51.100.7";
 	assert_int_equal(ar_dispatch_trigger(d, &t), 0);
-	assert_int_equal(l.n, 3);
+	/* defined-agent with a list: each id or name, not here. */
+	t.rule = &r102;
+	t.srcip = "198.51.100.8";
+	assert_int_equal(ar_dispatch_trigger(d, &t), 0);
+	assert_int_equal(l.n, 6);
 	assert_string_equal(l.what[0], "1 web01 fw 192.0.2.6 10");
 	assert_string_equal(
 	    l.what[1], "1 web01 fw 192.0.2.6 3600"); /* 60 min */
 	assert_string_equal(l.what[2], "3 - fw 198.51.100.7 5");
+	assert_string_equal(l.what[3], "2 003 fw 198.51.100.8 5");
+	assert_string_equal(l.what[4], "1 db01 fw 198.51.100.8 5");
+	assert_string_equal(l.what[5], "2 7 fw 198.51.100.8 5");
 	ar_dispatch_stats(d, &st);
 	assert_int_equal(st.table.active, 1); /* the host's own event only */
 	ar_dispatch_free(d);

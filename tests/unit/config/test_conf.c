@@ -46,6 +46,17 @@ struct bad_case {
 };
 
 static const struct bad_case bad_cases[] = {
+    {"<command><name>fw</name><executable>fw</executable></command>\n"
+     "<active-response><command>fw</command><location>defined-agent"
+     "</location><agent_id>001,web 01</agent_id><level>5</level>"
+     "</active-response>\n",
+	"t.conf:3: <agent_id> entries are agent numbers (001) or names, "
+	"separated by commas; not 'web 01'"},
+    {"<command><name>fw</name><executable>fw</executable></command>\n"
+     "<active-response><command>fw</command><location>defined-agent"
+     "</location><agent_id> , </agent_id><level>5</level>"
+     "</active-response>\n",
+	"t.conf:3: <agent_id> names no agent"},
     {"<globl/>\n",
 	"t.conf:2: unknown element <globl> in the "
 	"configuration; did you mean <global>?"},
