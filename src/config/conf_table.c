@@ -1189,13 +1189,12 @@ auth_close(struct conf_ctx *ctx, const struct xml_node *n, void *obj)
 	const struct conf_auth *a = obj;
 
 	(void)ctx;
-	if (!a->disabled && a->password_file == NULL) {
-		log_notice("%s:%u: <auth> without <password_file>: enrollment "
-			   "is off (arx never lets a host enroll without a "
-			   "secret; Wazuh's use_password=no does)",
+	if (!a->disabled && a->password_file == NULL)
+		log_notice("%s:%u: <auth> without <password_file>: agents "
+			   "enroll with one-time tokens only (arx agents "
+			   "token); arx never lets a host enroll without a "
+			   "secret, as Wazuh's use_password=no does",
 		    n->file, n->line);
-		((struct conf_auth *)a)->disabled = true;
-	}
 	return 0;
 }
 

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/addr.h"
@@ -99,28 +100,54 @@ conn_wait(struct econn *c, enum tls_want want)
 	}
 }
 
-/* The table as it is now, plus the new agent; the answer into c->out
- * (a refusal when the table cannot be read or written). */
+/* A token's enrollment: the token must still be there (another
+ * connection may have used it meanwhile) and, when it names the agent,
+ * be asked for that name. NULL, or why not. */
+static const char *
+token_check(
+    const struct agent_keys *ks, uint64_t token, const struct wire_msg *req)
+{
+	const struct enroll_token *t =
+	    keys_token_find(ks, token, (int64_t)time(NULL));
+	const struct wire_field *f = &req->f[WT_NAME];
+
+	if (t == NULL)
+		return "the token was used or has expired";
+	if (t->name[0] != '\0' &&
+	    (f->len != strlen(t->name) || memcmp(f->p, t->name, f->len) != 0))
+		return "the token is for another agent name";
+	return NULL;
+}
+
+/* The table as it is now, plus the new agent (the token it used gone);
+ * the answer into c->out (a refusal when the table cannot be read or
+ * written). */
 static void
 conn_answer(struct econn *c, const struct wire_msg *req)
 {
+	uint64_t token = tls_conn_agent_id(c->tls);
 	struct agent_keys ks;
 	struct agent_key added;
 	const char *why = "the agent table cannot be read";
 
-	if (keys_load_at(c->s->dirfd, c->s->table, &ks) != 0)
+	if (keys_load_at(c->s->dirfd, c->s->table, &ks) != 0 ||
+	    (token != 0 && (why = token_check(&ks, token, req)) != NULL))
 		(void)enroll_refusal(&c->out, why);
 	else if (enroll_answer(&ks, req, &c->peer, &c->out, &added, &why) ==
-		0 &&
-	    keys_save_at(c->s->dirfd, c->s->table, &ks) != 0) {
-		buf_reset(&c->out);
-		why = "the agent table cannot be written";
-		(void)enroll_refusal(&c->out, why);
+	    0) {
+		if (token != 0)
+			keys_token_drop(&ks, token, (int64_t)time(NULL));
+		if (keys_save_at(c->s->dirfd, c->s->table, &ks) != 0) {
+			buf_reset(&c->out);
+			why = "the agent table cannot be written";
+			(void)enroll_refusal(&c->out, why);
+		}
 	}
 	if (why == NULL) {
 		c->s->st.enrolled++;
-		log_notice("agent %llu '%s' enrolled from %s",
-		    (unsigned long long)added.id, added.name, c->peer_text);
+		log_notice("agent %llu '%s' enrolled from %s%s",
+		    (unsigned long long)added.id, added.name, c->peer_text,
+		    token != 0 ? " with a one-time token" : "");
 	} else {
 		c->s->st.refused++;
 		log_warn("enrollment from %s refused: %s", c->peer_text, why);
@@ -276,6 +303,25 @@ password_read(const char *path, unsigned char key[TLS_KEY_LEN])
 	return r;
 }
 
+/* The key of an unused, unexpired token (tls.h tls_key_fn). */
+static int
+token_key(uint64_t id, unsigned char key[TLS_KEY_LEN], void *ctx)
+{
+	struct enrollsrv *s = ctx;
+	const struct enroll_token *t;
+	struct agent_keys ks;
+	int r = -1;
+
+	if (keys_load_at(s->dirfd, s->table, &ks) != 0)
+		return -1;
+	if ((t = keys_token_find(&ks, id, (int64_t)time(NULL))) != NULL) {
+		memcpy(key, t->key, TLS_KEY_LEN);
+		r = 0;
+	}
+	keys_release(&ks);
+	return r;
+}
+
 int
 enrollsrv_start(struct evloop *loop, const struct conf_auth *auth, int dirfd,
     const char *table, struct enrollsrv **out)
@@ -292,13 +338,15 @@ enrollsrv_start(struct evloop *loop, const struct conf_auth *auth, int dirfd,
 	s->max_clients = auth->max_clients;
 	s->dirfd = dirfd;
 	snprintf(s->table, sizeof(s->table), "%s", table);
-	if ((r = password_read(auth->password_file, key)) != 0)
+	if (auth->password_file != NULL &&
+	    (r = password_read(auth->password_file, key)) != 0)
 		goto fail;
-	s->tls = tls_ctx_enroll(true, key);
+	s->tls = tls_ctx_enroll(true, auth->password_file ? key : NULL);
 	explicit_bzero(key, sizeof(key));
 	r = ARX_ERR_SYS;
 	if (s->tls == NULL)
 		goto fail;
+	tls_ctx_enroll_tokens(s->tls, token_key, s);
 	if ((r = net_listen_tcp(auth->local_ip, auth->port, &fd, &s->port))) {
 		log_error("<auth> %s port %u: %s",
 		    auth->local_ip ? auth->local_ip : "*", auth->port,
@@ -308,7 +356,9 @@ enrollsrv_start(struct evloop *loop, const struct conf_auth *auth, int dirfd,
 	evio_init(&s->lis, fd, EV_READ, on_accept, s);
 	if ((r = evloop_io_start(loop, &s->lis)) != 0)
 		goto fail;
-	log_info("enrollment on port %u", s->port);
+	log_info("enrollment on port %u (%s)", s->port,
+	    auth->password_file ? "password or one-time token"
+				: "one-time tokens only");
 	*out = s;
 	return 0;
 fail:

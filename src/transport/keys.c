@@ -112,6 +112,30 @@ line_parse(char *line, struct agent_key *k)
 }
 
 static const char *
+token_parse(struct agent_keys *ks, const char *line)
+{
+	struct enroll_token t = {0};
+	char idhex[17], key[65], name[KEYS_NAME_MAX + 1];
+	uint64_t exp;
+
+	if (sscanf(line, "token %16s %64s %" SCNu64 " %64s", idhex, key, &exp,
+		name) != 4 ||
+	    strlen(idhex) != 16 || sscanf(idhex, "%" SCNx64, &t.id) != 1 ||
+	    !hex_key(key, t.key))
+		return "expected: token id key expires name";
+	if (strcmp(name, "-") != 0 && !keys_name_ok(name))
+		return "the name is not 1-64 of A-Z a-z 0-9 . _ -";
+	if (ks->ntokens >= KEYS_MAX_TOKENS)
+		return "too many tokens";
+	snprintf(
+	    t.name, sizeof(t.name), "%s", strcmp(name, "-") == 0 ? "" : name);
+	t.expires = (int64_t)exp;
+	ks->tokens[ks->ntokens++] = t;
+	explicit_bzero(&t, sizeof(t));
+	return NULL;
+}
+
+static const char *
 entry_check(const struct agent_keys *ks, const struct agent_key *k)
 {
 	for (size_t i = 0; i < ks->n; i++) {
@@ -152,6 +176,15 @@ keys_load_at(int dirfd, const char *path, struct agent_keys *ks)
 		line[strcspn(line, "\r\n")] = '\0';
 		if (line[0] == '#' || line[0] == '\0')
 			continue;
+		if (strncmp(line, "token ", 6) == 0) {
+			if ((why = token_parse(ks, line)) != NULL) {
+				log_error(
+				    "%s:%lu: %s; this token cannot be used",
+				    path, lineno, why);
+				ks->damaged++;
+			}
+			continue;
+		}
 		if ((why = line_parse(line, &k)) == NULL)
 			why = entry_check(ks, &k);
 		if (why != NULL) {
@@ -234,6 +267,13 @@ entries_format(struct buf *b, const struct agent_keys *ks)
 			r = buf_printf(b, " group=%s", k->group);
 		if (r == 0)
 			r = buf_puts(b, "\n");
+	}
+	for (size_t i = 0; i < ks->ntokens && r == 0; i++) {
+		const struct enroll_token *t = &ks->tokens[i];
+
+		key_hex(t->key, hex);
+		r = buf_printf(b, "token %016" PRIx64 " %s %" PRId64 " %s\n",
+		    t->id, hex, t->expires, t->name[0] ? t->name : "-");
 	}
 	explicit_bzero(hex, sizeof(hex));
 	return r;
@@ -368,4 +408,75 @@ keys_set_group(struct agent_keys *ks, const char *id_or_name, const char *group)
 		return ARX_ERR_NOTFOUND;
 	snprintf(k->group, sizeof(k->group), "%s", group);
 	return 0;
+}
+
+int
+keys_token_add(struct agent_keys *ks, int64_t now_s, int64_t ttl_s,
+    const char *name, char out[KEYS_TOKEN_TEXT])
+{
+	unsigned char raw[8 + 24];
+	struct enroll_token t = {0};
+	char secret[49];
+	int r;
+
+	keys_token_drop(ks, 0, now_s);
+	if (name != NULL && !keys_name_ok(name))
+		return ARX_ERR_INVAL;
+	if (ks->ntokens >= KEYS_MAX_TOKENS)
+		return ARX_ERR_TOOBIG;
+	if ((r = tls_key_new(raw)) != 0) /* 32 random bytes */
+		return r;
+	for (size_t i = 0; i < 8; i++)
+		t.id = t.id << 8 | raw[i];
+	for (size_t i = 0; i < 24; i++)
+		snprintf(secret + 2 * i, 3, "%02x", raw[8 + i]);
+	if ((r = tls_enroll_key(secret, t.key)) == 0) {
+		t.expires = now_s + ttl_s;
+		snprintf(t.name, sizeof(t.name), "%s", name ? name : "");
+		ks->tokens[ks->ntokens++] = t;
+		snprintf(out, KEYS_TOKEN_TEXT, "arx-token:%016" PRIx64 ":%s",
+		    t.id, secret);
+	}
+	explicit_bzero(raw, sizeof(raw));
+	explicit_bzero(secret, sizeof(secret));
+	explicit_bzero(&t, sizeof(t));
+	return r;
+}
+
+const struct enroll_token *
+keys_token_find(const struct agent_keys *ks, uint64_t id, int64_t now_s)
+{
+	for (size_t i = 0; i < ks->ntokens; i++)
+		if (ks->tokens[i].id == id && ks->tokens[i].expires > now_s)
+			return &ks->tokens[i];
+	return NULL;
+}
+
+void
+keys_token_drop(struct agent_keys *ks, uint64_t id, int64_t now_s)
+{
+	size_t i = 0;
+
+	while (i < ks->ntokens) {
+		struct enroll_token *t = &ks->tokens[i];
+
+		if ((id != 0 && t->id == id) || t->expires <= now_s) {
+			*t = ks->tokens[--ks->ntokens];
+			explicit_bzero(&ks->tokens[ks->ntokens], sizeof(*t));
+		} else
+			i++;
+	}
+}
+
+bool
+keys_token_parse(const char *text, uint64_t *id, char secret[65])
+{
+	char idhex[17];
+	int end = 0;
+
+	if (sscanf(text, "arx-token:%16[0-9a-f]:%64[0-9a-f]%n", idhex, secret,
+		&end) != 2 ||
+	    text[end] != '\0' || strlen(idhex) != 16 || strlen(secret) < 32)
+		return false;
+	return sscanf(idhex, "%" SCNx64, id) == 1;
 }

@@ -7,7 +7,14 @@
  *   <id> <name> <from> <key> removed <unix time>
  *
  * either followed by " group=<group>" when the agent's agent.conf group
- * is not "default" (the directory <shared_dir>/<group> on the manager).
+ * is not "default" (the directory <shared_dir>/<group> on the manager),
+ * and one-time enrollment tokens not yet used:
+ *
+ *   token <id, 16 hex digits> <key, 64 hex digits> <expires, unix time>
+ *         <name the agent must take, or ->
+ *
+ * The key is derived from the token's secret (tls_enroll_key); the
+ * secret itself is only ever printed once, by `arx agents token`.
  *
  * <from> is "any" or the address or CIDR network the agent must connect
  * from. Ids start at 1 and are never given twice: a removed agent keeps
@@ -43,9 +50,20 @@ struct agent_key {
 	int64_t removed_at; /* seconds since 1970 */
 };
 
+struct enroll_token {
+	uint64_t id;
+	unsigned char key[TLS_KEY_LEN];
+	int64_t expires;              /* seconds since 1970 */
+	char name[KEYS_NAME_MAX + 1]; /* "" when any name will do */
+};
+
+#define KEYS_MAX_TOKENS 256u
+
 struct agent_keys {
 	struct agent_key *v;
 	size_t n, cap;
+	struct enroll_token tokens[KEYS_MAX_TOKENS];
+	size_t ntokens;
 	unsigned damaged; /* lines refused by the last load */
 };
 
@@ -76,6 +94,23 @@ int keys_add(struct agent_keys *ks, const char *name, const char *from,
 /* Mark the active agent named by id or name (text) removed at now_s.
  * ARX_ERR_NOTFOUND when there is none. */
 int keys_remove(struct agent_keys *ks, const char *id_or_name, int64_t now_s);
+
+/*
+ * A new one-time token valid for ttl_s from now_s, for any name (name
+ * NULL) or one: its text ("arx-token:<id>:<secret>", to give to the
+ * agent's administrator) into out[KEYS_TOKEN_TEXT]. ARX_ERR_TOOBIG when
+ * KEYS_MAX_TOKENS are waiting, ARX_ERR_INVAL on a bad name.
+ */
+#define KEYS_TOKEN_TEXT 128
+int keys_token_add(struct agent_keys *ks, int64_t now_s, int64_t ttl_s,
+    const char *name, char out[KEYS_TOKEN_TEXT]);
+/* The unexpired token id; NULL when there is none. */
+const struct enroll_token *keys_token_find(
+    const struct agent_keys *ks, uint64_t id, int64_t now_s);
+/* Forget token id, and every expired one. */
+void keys_token_drop(struct agent_keys *ks, uint64_t id, int64_t now_s);
+/* Split a token's text: its id and its secret (into secret[65]). */
+bool keys_token_parse(const char *text, uint64_t *id, char secret[65]);
 
 /* Put the active agent named by id or name in group (a valid name).
  * ARX_ERR_INVAL, ARX_ERR_NOTFOUND. */

@@ -33,8 +33,9 @@ struct tls_ctx {
 	SSL_CTX *ssl;
 	tls_key_fn *lookup; /* manager */
 	void *lookup_ctx;
-	bool enroll_server; /* manager's enrollment side: key below */
-	uint64_t agent_id;  /* agent */
+	bool enroll_server;   /* manager's enrollment side: key below */
+	bool enroll_password; /* it has a password's key */
+	uint64_t agent_id;    /* agent */
 	unsigned char key[TLS_KEY_LEN];
 	char identity[IDENTITY_MAX];
 };
@@ -103,6 +104,37 @@ identity_parse(const unsigned char *p, size_t len, uint64_t *id)
 	return true;
 }
 
+/* Enrollment, manager side: "arx-enroll" is the password,
+ * "arx-enroll:<16 hex digits>" a one-time token the lookup knows. */
+static int
+enroll_session(struct tls_ctx *c, struct tls_conn *t,
+    const unsigned char *identity, size_t len, SSL_SESSION **sess)
+{
+	size_t plen = strlen(ID_ENROLL);
+	unsigned char key[TLS_KEY_LEN];
+	char hex[17];
+	uint64_t id = 0;
+
+	if (len == plen && memcmp(identity, ID_ENROLL, len) == 0) {
+		if (c->enroll_password)
+			*sess = psk_session(t->ssl, c->key);
+		return *sess != NULL || !c->enroll_password;
+	}
+	if (len != plen + 17 ||
+	    memcmp(identity, ID_ENROLL ":", plen + 1) != 0 || c->lookup == NULL)
+		return 1;
+	memcpy(hex, identity + plen + 1, 16);
+	hex[16] = '\0';
+	if (strspn(hex, "0123456789abcdef") != 16 ||
+	    sscanf(hex, "%" SCNx64, &id) != 1 ||
+	    c->lookup(id, key, c->lookup_ctx) != 0)
+		return 1; /* unknown or used: no handshake */
+	*sess = psk_session(t->ssl, key);
+	OPENSSL_cleanse(key, sizeof(key));
+	t->agent_id = id; /* the token's id */
+	return *sess != NULL;
+}
+
 /* Manager side: the key of the agent the identity names, if current. */
 static int
 find_session(
@@ -114,13 +146,8 @@ find_session(
 	uint64_t id;
 
 	*sess = NULL;
-	if (c->enroll_server) {
-		if (len != strlen(ID_ENROLL) ||
-		    memcmp(identity, ID_ENROLL, len) != 0)
-			return 1;
-		*sess = psk_session(ssl, c->key);
-		return *sess != NULL;
-	}
+	if (c->enroll_server)
+		return enroll_session(c, t, identity, len, sess);
 	if (!identity_parse(identity, len, &id) ||
 	    c->lookup(id, key, c->lookup_ctx) != 0)
 		return 1; /* unknown: no PSK, and so no handshake */
@@ -193,7 +220,10 @@ tls_ctx_enroll(bool manager, const unsigned char key[TLS_KEY_LEN])
 
 	if (c == NULL)
 		return NULL;
-	memcpy(c->key, key, TLS_KEY_LEN);
+	if (key != NULL) {
+		memcpy(c->key, key, TLS_KEY_LEN);
+		c->enroll_password = true;
+	}
 	snprintf(c->identity, sizeof(c->identity), ID_ENROLL);
 	if (manager) {
 		c->enroll_server = true;
@@ -201,6 +231,24 @@ tls_ctx_enroll(bool manager, const unsigned char key[TLS_KEY_LEN])
 	} else {
 		SSL_CTX_set_psk_use_session_callback(c->ssl, use_session);
 	}
+	return c;
+}
+
+void
+tls_ctx_enroll_tokens(struct tls_ctx *c, tls_key_fn *lookup, void *ctx)
+{
+	c->lookup = lookup;
+	c->lookup_ctx = ctx;
+}
+
+struct tls_ctx *
+tls_ctx_enroll_token(uint64_t token_id, const unsigned char key[TLS_KEY_LEN])
+{
+	struct tls_ctx *c = tls_ctx_enroll(false, key);
+
+	if (c != NULL)
+		snprintf(c->identity, sizeof(c->identity),
+		    ID_ENROLL ":%016" PRIx64, token_id);
 	return c;
 }
 
@@ -284,7 +332,8 @@ tls_conn_handshake(struct tls_conn *t, enum tls_want *want, const char **why)
 	*why = NULL;
 	if (r == 1) {
 		*want = TLS_WANT_NONE;
-		if (t->c->lookup != NULL && t->agent_id == 0) {
+		if (t->c->lookup != NULL && !t->c->enroll_server &&
+		    t->agent_id == 0) {
 			*why = "no agent key was used";
 			return ARX_ERR_INVAL;
 		}

@@ -56,6 +56,14 @@ void tls_ctx_free(struct tls_ctx *c);
  */
 struct tls_ctx *tls_ctx_enroll(
     bool manager, const unsigned char key[TLS_KEY_LEN]);
+/* One-time tokens: the identity "arx-enroll:<token id, 16 hex digits>"
+ * with the key derived from the token's secret. On the manager, lookup
+ * gives the key of an unused, unexpired token (the password's key, which
+ * tls_ctx_enroll() may then be given as NULL, is "arx-enroll"); the
+ * connection's tls_conn_agent_id() is then the token's id. */
+void tls_ctx_enroll_tokens(struct tls_ctx *c, tls_key_fn *lookup, void *ctx);
+struct tls_ctx *tls_ctx_enroll_token(
+    uint64_t token_id, const unsigned char key[TLS_KEY_LEN]);
 int tls_enroll_key(const char *secret, unsigned char key[TLS_KEY_LEN]);
 
 /* A connection over fd (connected, non-blocking); fd stays the caller's. */

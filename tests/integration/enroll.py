@@ -56,6 +56,51 @@ def enroll(name, pw=PASS, out=None, *extra):
                           timeout=60)
 
 
+def enroll_token(name, tok):
+    return subprocess.run([ARX, "agent", "enroll", "127.0.0.1", "-p",
+                           str(PORT), "-n", name, "-T", tok, "-o",
+                           os.path.join(TMP, name + ".key")],
+                          capture_output=True, text=True, timeout=60)
+
+
+def token(*args):
+    r = subprocess.run([ARX, "agents", "-c", CONF, "token", *args],
+                       capture_output=True, text=True, timeout=30)
+    return r.stdout.strip()
+
+
+def tokens_scenario():
+    """One-time tokens: bound to a name, used once, expiring; the table
+    keeps a key derived from the token, never the token."""
+    tok = token("--name", "db01")
+    table = open(os.path.join(TMP, "state", "analysis", "agents")).read()
+    expect(re.match(r"^arx-token:[0-9a-f]{16}:[0-9a-f]{48}$", tok) and
+           tok.split(":")[2] not in table and
+           re.search(r"^token %s [0-9a-f]{64} \d+ db01$" % tok.split(":")[1],
+                     table, re.M),
+           "arx agents token prints a token; the table keeps its id and a "
+           "derived key, not the secret")
+    r = enroll_token("db02", tok)
+    expect(r.returncode != 0 and "the token is for another agent name" in
+           r.stderr, "a token made for db01 does not enroll db02: " +
+           r.stderr.strip())
+    r = enroll_token("db01", tok)
+    expect(r.returncode == 0 and "'db01'" in r.stdout,
+           "the token enrolls db01: " + r.stdout.strip())
+    r = enroll_token("db03", tok)
+    expect(r.returncode != 0 and "refused the handshake" in r.stderr,
+           "used once, the token is refused at the handshake")
+    tok = token("--ttl", "1s")
+    time.sleep(2)
+    r = enroll_token("db04", tok)
+    expect(r.returncode != 0 and "refused the handshake" in r.stderr,
+           "an expired token is refused at the handshake")
+    expect("token " not in open(os.path.join(TMP, "state", "analysis",
+                                              "agents")).read().replace(
+        "token " + tok.split(":")[1], ""),
+           "the used token is gone from the table")
+
+
 def agents():
     r = subprocess.run([ARX, "agents", "-c", CONF, "list", "--json"],
                        capture_output=True, text=True, timeout=30)
@@ -126,7 +171,21 @@ def main():
                 stat("enrollments_refused") >= 4, 5),
            "arx status counts 3 enrolled, the refusals and drops (%s, %s)"
            % (stat("agents_enrolled"), stat("enrollments_refused")))
+    tokens_scenario()
     err = d.stop()
+    # Without a password file: one-time tokens only.
+    with open(CONF, "w") as f:
+        f.write(CONF_TEXT.replace("<password_file>{pw}</password_file>", "")
+                .format(port=PORT, src=SRC, tmp=TMP, sock=SOCK))
+    d = Arxd(ARXD, CONF, lambda: ctl(ARX, SOCK, "status").returncode == 0)
+    time.sleep(0.5)
+    r = enroll("web09")
+    expect(r.returncode != 0 and "refused the handshake" in r.stderr,
+           "without <password_file> the password is refused")
+    r = enroll_token("web09", token())
+    expect(r.returncode == 0, "and a token enrolls (tokens only): " +
+           (r.stdout + r.stderr).strip())
+    err += d.stop()
     expect("agent 1 'web01' enrolled from 127.0.0.1" in err and
            "binder does not verify" in err,
            "arxd logged each enrollment and refusal")

@@ -1,11 +1,13 @@
 /*
  * arx agent enroll: make this host an agent of a manager.
  *
- *   arx agent enroll MANAGER [-p PORT] -n NAME -P PASSWORD_FILE
+ *   arx agent enroll MANAGER [-p PORT] -n NAME (-P FILE | -T TOKEN)
  *       [--from any|src|ADDR|CIDR] [-o FILE | -c conf]
  *
  * Connects to the manager's enrollment port (1515), proves knowledge of
- * the enrollment password through the TLS 1.3 handshake (the password is
+ * the enrollment password (the first line of FILE) or of a one-time
+ * token (`arx agents token` on the manager; given with -T, or as the
+ * first line of FILE) through the TLS 1.3 handshake (the secret is
  * never sent), asks for NAME, and saves the id and key it gets in FILE
  * (default <state_dir>/agent.key, mode 0600, the agent table's format
  * with one line).
@@ -34,7 +36,7 @@
 #define WAIT_S 15
 
 struct agent_cmd {
-	const char *manager, *port, *name, *password_file, *from, *out;
+	const char *manager, *port, *name, *password_file, *token, *from, *out;
 	const char *conf_path;
 	char out_path[4200];
 };
@@ -44,7 +46,7 @@ agent_usage(FILE *f, int rc)
 {
 	fprintf(f,
 	    "usage: arx agent enroll MANAGER [-p PORT] -n NAME "
-	    "-P PASSWORD_FILE\n"
+	    "(-P PASSWORD_FILE | -T TOKEN)\n"
 	    "           [--from any|src|ADDR|CIDR] [-o FILE | -c conf]\n");
 	return rc;
 }
@@ -124,55 +126,76 @@ exchange(struct tls_conn *t, struct agent_cmd *ac, struct agent_key *got,
 	return r;
 }
 
+/* The TLS context for the secret: a token's identity and key, or the
+ * password's. NULL with why filled. */
+static struct tls_ctx *
+secret_ctx(struct agent_cmd *ac, char *why, size_t why_size)
+{
+	unsigned char key[TLS_KEY_LEN];
+	char secret[1024], tsecret[65];
+	struct tls_ctx *ctx = NULL;
+	uint64_t tid;
+	FILE *f = NULL;
+
+	if (ac->token != NULL)
+		snprintf(secret, sizeof(secret), "%s", ac->token);
+	else if ((f = fopen(ac->password_file, "re")) == NULL ||
+	    fgets(secret, sizeof(secret), f) == NULL) {
+		snprintf(why, why_size, "cannot read %s", ac->password_file);
+		if (f != NULL)
+			fclose(f);
+		return NULL;
+	}
+	if (f != NULL)
+		fclose(f);
+	secret[strcspn(secret, "\r\n")] = '\0';
+	if (keys_token_parse(secret, &tid, tsecret)) {
+		if (tls_enroll_key(tsecret, key) == 0)
+			ctx = tls_ctx_enroll_token(tid, key);
+	} else if (ac->token != NULL)
+		snprintf(why, why_size, "not a token (arx-token:ID:SECRET)");
+	else if (tls_enroll_key(secret, key) == 0)
+		ctx = tls_ctx_enroll(false, key);
+	explicit_bzero(secret, sizeof(secret));
+	explicit_bzero(tsecret, sizeof(tsecret));
+	explicit_bzero(key, sizeof(key));
+	if (ctx == NULL && why[0] == '\0')
+		snprintf(why, why_size, "cannot set up TLS");
+	return ctx;
+}
+
 static int
 enroll_run(
     struct agent_cmd *ac, struct agent_key *got, char *why, size_t why_size)
 {
-	unsigned char key[TLS_KEY_LEN];
 	struct agent_keys one = {.v = got, .n = 1, .cap = 1};
-	struct tls_ctx *ctx = NULL;
+	struct tls_ctx *ctx = secret_ctx(ac, why, why_size);
 	struct tls_conn *t = NULL;
 	enum tls_want want;
 	const char *herr = NULL;
-	char pass[1024];
-	FILE *f;
 	int fd = -1, r = EX_UNAVAILABLE;
 
-	if ((f = fopen(ac->password_file, "re")) == NULL ||
-	    fgets(pass, sizeof(pass), f) == NULL) {
-		snprintf(why, why_size, "cannot read %s", ac->password_file);
-		if (f != NULL)
-			fclose(f);
+	if (ctx == NULL)
 		return EX_NOINPUT;
-	}
-	fclose(f);
-	pass[strcspn(pass, "\r\n")] = '\0';
-	r = tls_enroll_key(pass, key) == 0 ? EX_UNAVAILABLE : EX_SOFTWARE;
-	explicit_bzero(pass, sizeof(pass));
 	snprintf(
 	    why, why_size, "cannot reach %s port %s", ac->manager, ac->port);
-	if (r == EX_UNAVAILABLE && (ctx = tls_ctx_enroll(false, key)) != NULL &&
-	    (fd = dial(ac->manager, ac->port)) >= 0 &&
+	if ((fd = dial(ac->manager, ac->port)) >= 0 &&
 	    (t = tls_conn_new(ctx, fd)) != NULL) {
 		if (tls_conn_handshake(t, &want, &herr) != 0)
 			snprintf(why, why_size,
 			    "the manager refused the handshake (wrong "
-			    "password?): %s",
+			    "password, or a token used or expired?): %s",
 			    herr ? herr : "-");
 		else if (exchange(t, ac, got, why, why_size) == 0)
 			r = EX_OK;
 	}
-	explicit_bzero(key, sizeof(key));
 	tls_conn_free(t);
 	tls_ctx_free(ctx);
 	if (fd >= 0)
 		close(fd);
-	if (r == EX_OK) {
-		if (keys_save(ac->out_path, &one) != 0) {
-			snprintf(
-			    why, why_size, "cannot write %.200s", ac->out_path);
-			r = EX_CANTCREAT;
-		}
+	if (r == EX_OK && keys_save(ac->out_path, &one) != 0) {
+		snprintf(why, why_size, "cannot write %.200s", ac->out_path);
+		r = EX_CANTCREAT;
 	}
 	return r;
 }
@@ -184,19 +207,21 @@ agent_args(int argc, char **argv, struct agent_cmd *ac)
 	    {"port", required_argument, NULL, 'p'},
 	    {"name", required_argument, NULL, 'n'},
 	    {"password-file", required_argument, NULL, 'P'},
+	    {"token", required_argument, NULL, 'T'},
 	    {"from", required_argument, NULL, 'F'},
 	    {"output", required_argument, NULL, 'o'},
 	    {"config", required_argument, NULL, 'c'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *opt = "p:n:P:F:o:c:h";
+	const char *opt = "p:n:P:T:F:o:c:h";
 	int c;
 
 	while ((c = getopt_long(argc, argv, opt, longopts, NULL)) != -1) {
 		const char **slot = c == 'p' ? &ac->port
 		    : c == 'n'               ? &ac->name
 		    : c == 'P'               ? &ac->password_file
+		    : c == 'T'               ? &ac->token
 		    : c == 'F'               ? &ac->from
 		    : c == 'o'               ? &ac->out
 		    : c == 'c'               ? &ac->conf_path
@@ -208,7 +233,8 @@ agent_args(int argc, char **argv, struct agent_cmd *ac)
 		*slot = optarg;
 	}
 	if (optind + 2 != argc || strcmp(argv[optind], "enroll") != 0 ||
-	    ac->name == NULL || ac->password_file == NULL)
+	    ac->name == NULL ||
+	    (ac->password_file == NULL) == (ac->token == NULL))
 		return agent_usage(stderr, EX_USAGE);
 	ac->manager = argv[optind + 1];
 	return -1;
@@ -235,6 +261,7 @@ cmd_agent(int argc, char **argv)
 		conf_free(conf);
 	}
 	memset(&got, 0, sizeof(got));
+	why[0] = '\0';
 	if ((rc = enroll_run(&ac, &got, why, sizeof(why))) != EX_OK) {
 		fprintf(stderr, "arx agent: %s\n", why);
 		return rc;

@@ -5,6 +5,7 @@
  *   arx agents [-c conf | -f file] add NAME [--from any|ADDR|CIDR]
  *   arx agents [-c conf | -f file] remove ID|NAME
  *   arx agents [-c conf | -f file] group ID|NAME GROUP
+ *   arx agents [-c conf | -f file] token [--ttl DURATION] [--name NAME]
  *
  * The table is <state_dir>/analysis/agents of the configuration (arxd's
  * enrollment server, in the analysis child, writes it too), or the file
@@ -14,6 +15,10 @@
  * line, so the id is never given again and the key never accepted again.
  * group puts an agent in an agent.conf group (<shared_dir>/GROUP on the
  * manager; "default" until then); the manager pushes it within a second.
+ * token prints a one-time enrollment token (valid for --ttl, 1 h by
+ * default, for the agent name given with --name or any): `arx agent
+ * enroll MANAGER -n NAME -T TOKEN` uses it once; the table keeps only a
+ * key derived from it.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -24,12 +29,15 @@
 #include "arx.h"
 #include "config/conf.h"
 #include "core/err.h"
+#include "core/strparse.h"
 #include "transport/keys.h"
 
 struct agents {
 	const char *conf_path;
 	char path[4200];
 	const char *from;
+	const char *token_name;
+	uint64_t ttl_s;
 	bool json;
 };
 
@@ -41,7 +49,9 @@ agents_usage(FILE *f, int rc)
 	    "       arx agents [-c conf | -f file] add NAME "
 	    "[--from any|ADDR|CIDR]\n"
 	    "       arx agents [-c conf | -f file] remove ID|NAME\n"
-	    "       arx agents [-c conf | -f file] group ID|NAME GROUP\n");
+	    "       arx agents [-c conf | -f file] group ID|NAME GROUP\n"
+	    "       arx agents [-c conf | -f file] token [--ttl DURATION] "
+	    "[--name NAME]\n");
 	return rc;
 }
 
@@ -88,8 +98,15 @@ agents_list(const struct agent_keys *ks, bool json)
 		    "group", "state");
 	for (size_t i = 0; i < ks->n; i++)
 		list_one(&ks->v[i], json, i == 0);
-	if (json)
+	if (json) {
 		printf("]\n");
+		return EX_OK;
+	}
+	for (size_t i = 0; i < ks->ntokens; i++)
+		printf("token %016llx for %s, expires %lld\n",
+		    (unsigned long long)ks->tokens[i].id,
+		    ks->tokens[i].name[0] ? ks->tokens[i].name : "any name",
+		    (long long)ks->tokens[i].expires);
 	return EX_OK;
 }
 
@@ -157,6 +174,31 @@ agents_group(struct agents *ag, struct agent_keys *ks, const char *which,
 }
 
 static int
+agents_token(struct agents *ag, struct agent_keys *ks)
+{
+	char text[KEYS_TOKEN_TEXT];
+	int r = keys_token_add(
+	    ks, (int64_t)time(NULL), (int64_t)ag->ttl_s, ag->token_name, text);
+
+	if (r != 0) {
+		fprintf(stderr, "arx agents: %s\n",
+		    r == ARX_ERR_INVAL ? "the name must be 1-64 of A-Z a-z "
+					 "0-9 . _ -"
+			: r == ARX_ERR_TOOBIG ? "too many tokens waiting"
+					      : "cannot make a token");
+		return EX_DATAERR;
+	}
+	if (keys_save(ag->path, ks) != 0) {
+		explicit_bzero(text, sizeof(text));
+		fprintf(stderr, "arx agents: cannot write %s\n", ag->path);
+		return EX_CANTCREAT;
+	}
+	printf("%s\n", text);
+	explicit_bzero(text, sizeof(text));
+	return EX_OK;
+}
+
+static int
 agents_args(int argc, char **argv, struct agents *ag)
 {
 	static const struct option longopts[] = {
@@ -164,13 +206,15 @@ agents_args(int argc, char **argv, struct agents *ag)
 	    {"file", required_argument, NULL, 'f'},
 	    {"from", required_argument, NULL, 'F'},
 	    {"json", no_argument, NULL, 'j'},
+	    {"ttl", required_argument, NULL, 't'},
+	    {"name", required_argument, NULL, 'n'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
-	while (
-	    (c = getopt_long(argc, argv, "c:f:F:jh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:f:F:jt:n:h", longopts, NULL)) !=
+	    -1) {
 		if (c == 'c')
 			ag->conf_path = optarg;
 		else if (c == 'f')
@@ -179,7 +223,17 @@ agents_args(int argc, char **argv, struct agents *ag)
 			ag->from = optarg;
 		else if (c == 'j')
 			ag->json = true;
-		else
+		else if (c == 'n')
+			ag->token_name = optarg;
+		else if (c == 't') {
+			if (str_to_duration(
+				optarg, 1, 30 * 86400, &ag->ttl_s) != 0 ||
+			    ag->ttl_s == 0) {
+				fprintf(
+				    stderr, "arx agents: --ttl: 1s to 30d\n");
+				return EX_USAGE;
+			}
+		} else
 			return agents_usage(c == 'h' ? stdout : stderr,
 			    c == 'h' ? EX_OK : EX_USAGE);
 	}
@@ -189,7 +243,7 @@ agents_args(int argc, char **argv, struct agents *ag)
 int
 cmd_agents(int argc, char **argv)
 {
-	struct agents ag = {.conf_path = ARX_DEFAULT_CONF};
+	struct agents ag = {.conf_path = ARX_DEFAULT_CONF, .ttl_s = 3600};
 	struct agent_keys ks;
 	const char *verb;
 	int rc;
@@ -211,6 +265,8 @@ cmd_agents(int argc, char **argv)
 		rc = agents_add(&ag, &ks, argv[optind + 1]);
 	else if (strcmp(verb, "remove") == 0 && optind + 2 == argc)
 		rc = agents_remove(&ag, &ks, argv[optind + 1]);
+	else if (strcmp(verb, "token") == 0 && optind + 1 == argc)
+		rc = agents_token(&ag, &ks);
 	else if (strcmp(verb, "group") == 0 && optind + 3 == argc)
 		rc = agents_group(&ag, &ks, argv[optind + 1], argv[optind + 2]);
 	else

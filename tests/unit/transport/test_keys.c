@@ -3,11 +3,14 @@
  * distinct random keys; a removed agent keeps its id (never given again)
  * and is no longer found; the table survives a save and a load exactly;
  * each kind of damaged line is refused with file:line and the others are
- * kept; the file is written 0600.
+ * kept; the file is written 0600; groups and one-time tokens (derived
+ * key kept, never the secret; bound to a name or not; expiring) survive
+ * a save and a load.
  */
 #include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -64,6 +67,59 @@ test_add_remove_save(void **state)
 }
 
 static void
+test_groups_tokens(void **state)
+{
+	char dir[] = "/tmp/arx-keys-XXXXXX", path[64], text[KEYS_TOKEN_TEXT];
+	char secret[65], buf[4096];
+	struct agent_keys ks = {0}, back;
+	struct agent_key a;
+	unsigned char key[TLS_KEY_LEN];
+	uint64_t id;
+	FILE *f;
+	size_t n;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/agents", dir);
+	assert_int_equal(keys_add(&ks, "web01", "any", &a), 0);
+	assert_int_equal(keys_set_group(&ks, "web01", "dmz"), 0);
+	assert_int_equal(keys_set_group(&ks, "web01", "no way"), ARX_ERR_INVAL);
+	assert_int_equal(keys_set_group(&ks, "db9", "dmz"), ARX_ERR_NOTFOUND);
+	assert_int_equal(keys_token_add(&ks, 1000, 60, "db01", text), 0);
+	assert_true(keys_token_parse(text, &id, secret));
+	assert_int_equal(keys_token_add(&ks, 1000, 5, NULL, text), 0);
+	assert_int_equal(
+	    keys_token_add(&ks, 1000, 5, "a b", text), ARX_ERR_INVAL);
+	assert_int_equal(keys_save(path, &ks), 0);
+	f = fopen(path, "r");
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	assert_null(strstr(buf, secret)); /* only the derived key */
+	assert_non_null(strstr(buf, " active group=dmz\n"));
+	assert_int_equal(keys_load(path, &back), 0);
+	assert_int_equal(back.damaged, 0);
+	assert_string_equal(keys_find(&back, 1)->group, "dmz");
+	assert_int_equal(back.ntokens, 2);
+	assert_non_null(keys_token_find(&back, id, 1059));
+	assert_null(keys_token_find(&back, id, 1060)); /* expired */
+	assert_int_equal(tls_enroll_key(secret, key), 0);
+	assert_memory_equal(
+	    keys_token_find(&back, id, 1001)->key, key, TLS_KEY_LEN);
+	assert_string_equal(keys_token_find(&back, id, 1001)->name, "db01");
+	keys_token_drop(&back, id, 1001);
+	assert_int_equal(back.ntokens, 1); /* the other, still valid */
+	keys_token_drop(&back, 0, 1006);
+	assert_int_equal(back.ntokens, 0); /* expired */
+	assert_false(keys_token_parse("arx-token:12:ab", &id, secret));
+	assert_false(keys_token_parse("a password", &id, secret));
+	keys_release(&ks);
+	keys_release(&back);
+	unlink(path);
+	rmdir(dir);
+}
+
+static void
 test_damaged(void **state)
 {
 	char dir[] = "/tmp/arx-keys-XXXXXX", path[64];
@@ -110,6 +166,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_add_remove_save),
 	    cmocka_unit_test(test_damaged),
+	    cmocka_unit_test(test_groups_tokens),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
