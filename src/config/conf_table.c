@@ -573,35 +573,41 @@ ar_close_host(
 	return 0;
 }
 
+struct agents_ctx {
+	struct conf_ctx *ctx;
+	const struct xml_node *n;
+	struct conf_ar *ar;
+};
+
+static int
+add_agent(void *p, const char *item)
+{
+	struct agents_ctx *ac = p;
+	struct strvec *v = &ac->ar->agents;
+	const char **slot;
+
+	if (strlen(item) > 64 || !is_plain_name(item)) {
+		conf_err(ac->ctx, ac->n,
+		    "<agent_id> entries are agent numbers (001) or names, "
+		    "separated by commas; not '%s'",
+		    item);
+		return ARX_ERR_CONFIG;
+	}
+	slot = conf_vec_push(
+	    ac->ctx, (void **)&v->v, &v->n, &v->cap, sizeof(*slot));
+	if (slot == NULL || (*slot = conf_strdup(ac->ctx, item)) == NULL)
+		return ARX_ERR_NOMEM;
+	return 0;
+}
+
 /* <agent_id>: agent ids (001) or names, separated by commas. */
 static void
 ar_agents(struct conf_ctx *ctx, const struct xml_node *n, struct conf_ar *ar)
 {
-	char one[128];
-	const char *p = ar->agent_id, **slot;
-	size_t len;
+	struct agents_ctx ac = {ctx, n, ar};
 
-	while (*p != '\0') {
-		p += strspn(p, " ,");
-		len = strcspn(p, ",");
-		while (len > 0 && p[len - 1] == ' ')
-			len--;
-		if (len == 0 && *p == '\0')
-			break;
-		snprintf(one, sizeof(one), "%.*s", (int)len, p);
-		if (len == 0 || len > 64 || !is_plain_name(one)) {
-			conf_err(ctx, n,
-			    "<agent_id> entries are agent numbers (001) or "
-			    "names, separated by commas; not '%s'",
-			    one);
-			return;
-		}
-		slot = conf_vec_push(ctx, (void **)&ar->agents.v, &ar->agents.n,
-		    &ar->agents.cap, sizeof(*slot));
-		if (slot == NULL || (*slot = conf_strdup(ctx, one)) == NULL)
-			return;
-		p += strcspn(p, ",");
-	}
+	if (str_split_list(ar->agent_id, add_agent, &ac) == ARX_ERR_TOOBIG)
+		conf_err(ctx, n, "<agent_id> has an entry longer than 255");
 }
 
 static int

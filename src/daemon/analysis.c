@@ -20,6 +20,7 @@
 #include "ar/policy.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "core/strparse.h"
 #include "daemon/analysis.h"
 #include "daemon/enrollsrv.h"
 #include "daemon/feed.h"
@@ -792,25 +793,23 @@ agent_match(const char *pattern, const char *subject)
 	return r;
 }
 
+struct profile_ctx {
+	const char *pattern;
+};
+
+static int
+profile_one(void *p, const char *item)
+{
+	return agent_match(((struct profile_ctx *)p)->pattern, item) ? 1 : 0;
+}
+
 /* Whether any of the comma-separated profiles matches pattern. */
 static bool
 profile_match(const char *pattern, const char *profiles)
 {
-	char one[256];
-	const char *p = profiles;
-	size_t n;
+	struct profile_ctx pc = {pattern};
 
-	while (p != NULL && *p != '\0') {
-		p += strspn(p, " ,");
-		n = strcspn(p, ",");
-		while (n > 0 && p[n - 1] == ' ')
-			n--;
-		snprintf(one, sizeof(one), "%.*s", (int)n, p);
-		if (n > 0 && agent_match(pattern, one))
-			return true;
-		p = strchr(p, ',');
-	}
-	return false;
+	return str_split_list(profiles, profile_one, &pc) == 1;
 }
 
 /* Which <agent_config> blocks are this agent's: each attribute given

@@ -79,7 +79,8 @@ MANAGER = """<arx_config>
 """
 AGENT = """<arx_config>
   <client><server><address>127.0.0.1</address><port>{secure}</port>
-    </server><notify_time>2</notify_time></client>
+    </server><notify_time>2</notify_time>
+    <config-profile>edge, web</config-profile></client>
   <localfile><location>{d}/auth.log</location>
     <log_format>syslog</log_format></localfile>
   {responses}
@@ -90,6 +91,9 @@ AGENT = """<arx_config>
     </control_socket></daemon>
 </arx_config>
 """
+
+
+BAD_LINE = [0]  # where the invalid push's error is
 
 
 def sock(d):
@@ -313,7 +317,7 @@ def main():
     os.makedirs(shared)
     os.chmod(os.path.join(M, "shared"), 0o755)
     os.chmod(shared, 0o755)
-    for n in ("app.log", "db.log"):
+    for n in ("app.log", "db.log", "prof.log"):
         open(os.path.join(A, n), "w").close()
         os.chmod(os.path.join(A, n), 0o644)
 
@@ -332,6 +336,14 @@ def main():
   <localfile><location>{a}/db.log</location>
     <log_format>syslog</log_format></localfile>
 </agent_config>
+<agent_config profile="^web$" os="Linux">
+  <localfile><location>{a}/prof.log</location>
+    <log_format>syslog</log_format></localfile>
+</agent_config>
+<agent_config profile="mail">
+  <localfile><location>{a}/db.log</location>
+    <log_format>syslog</log_format></localfile>
+</agent_config>
 """.format(a=A)
     push(good)
     with open(os.path.join(A, "db.log"), "a") as f:
@@ -347,7 +359,15 @@ def main():
            "lines of the pushed <localfile> reach the manager, under "
            "(web01) 127.0.0.1->%s/app.log" % A)
     expect(not alerts(r"Invalid user nodb "),
-           "the block named db01 is not applied on web01")
+           "the block named db01 (and the one for profile mail) is not "
+           "applied on web01")
+    with open(os.path.join(A, "prof.log"), "a") as f:
+        f.write("Nov 22 10:04:09 web01 sshd[7]: Invalid user prof from "
+                "192.0.2.58 port 22\n")
+    expect(wait(lambda: alerts(r"Invalid user prof "), 10),
+           "the block for profile ^web$ on Linux is (its config-profile "
+           "is 'edge, web')")
+    BAD_LINE[0] = good.count("\n") + 1
     push(good + "<agent_config><active-response><disabled>yes</disabled>"
          "</active-response></agent_config>\n")
     expect(wait(lambda: agents_seen()[0].get("config") == "refused", 10),
@@ -482,10 +502,12 @@ def main():
     expect("removed from the agent table" in err,
            "the manager said why it disconnected the agent")
     expect(re.search(r"agent web01 refused agent\.conf [0-9a-f]{12}: "
-                     r"agent\.conf:9: <active-response> cannot be set "
-                     r"through agent\.conf", "".join(merr)) is not None,
+                     r"agent\.conf:%d: <active-response> cannot be set "
+                     r"through agent\.conf" % BAD_LINE[0], "".join(merr))
+           is not None,
            "the manager logged the agent's refusal with file:line: %s"
-           % [l for l in err.splitlines() if "refused agent.conf" in l])
+           % [l for l in "".join(merr).splitlines()
+              if "refused agent.conf" in l])
 
 
 if __name__ == "__main__":
