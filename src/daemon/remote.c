@@ -67,7 +67,8 @@ struct pending {
 };
 
 #define MAX_PENDING 10000u
-#define SENT_MAX    4096u /* recent responses, for the feed */
+#define ABSENT_MS   (24 * 3600 * 1000LL) /* all: agents waited for */
+#define SENT_MAX    4096u                /* recent responses, for the feed */
 
 struct sent {
 	char addr[64];
@@ -327,14 +328,27 @@ pending_expire(struct remote_srv *s, int64_t now)
 	}
 }
 
+/* What is left of a kept response's block (whole seconds, rounded up):
+ * it ends when it would have ended had the agent been there. */
+static uint64_t
+remaining_s(const struct pending *p, int64_t now)
+{
+	int64_t left = p->made_ms + (int64_t)p->timeout_s * 1000 - now;
+
+	if (p->timeout_s == 0)
+		return 0;
+	return left <= 1000 ? 1 : (uint64_t)((left + 999) / 1000);
+}
+
 /* The responses kept for c's agent, sent now that it is back. */
 static void
 pending_deliver(struct rconn *c)
 {
 	struct remote_srv *s = c->s;
 	struct pending **pp = &s->pending, *p;
+	int64_t now = clock_wall_ms(clock_real());
 
-	pending_expire(s, clock_wall_ms(clock_real()));
+	pending_expire(s, now);
 	while ((p = *pp) != NULL) {
 		if (!targeted(c, p->to, p->agent)) {
 			pp = &p->next;
@@ -344,7 +358,7 @@ pending_deliver(struct rconn *c)
 		s->npending--;
 		s->dirty = true;
 		if (response_send(c, p->command, p->action, p->address,
-			p->timeout_s, p->rule_id, p->alert_id) == 0) {
+			remaining_s(p, now), p->rule_id, p->alert_id) == 0) {
 			s->st.responses++;
 			log_notice("response %s %s of %s delivered to agent %s "
 				   "on its return",
@@ -762,6 +776,40 @@ pending_add(struct remote_srv *s, unsigned to, const char *agent,
 	    command, action, address, agent);
 }
 
+/* A response for every agent (all): kept, as for a named one, for each
+ * agent of the table that is not connected but was within ABSENT_MS
+ * (an agent never seen, or gone for longer, is not waited for). */
+static void
+pending_absent(struct remote_srv *s, const char *command, const char *action,
+    const char *address, uint64_t timeout_s, unsigned rule_id,
+    const char *alert_id)
+{
+	int64_t now = clock_wall_ms(clock_real());
+	const struct seen *sn;
+	char id[24];
+	bool here;
+
+	for (size_t i = 0; i < s->table.n; i++) {
+		const struct agent_key *k = &s->table.v[i];
+
+		sn = NULL;
+		for (size_t j = 0; j < s->nseen && sn == NULL; j++)
+			if (s->seen[j].id == k->id)
+				sn = &s->seen[j];
+		if (k->removed || sn == NULL ||
+		    now - sn->last_seen_ms > ABSENT_MS)
+			continue;
+		here = false;
+		for (const struct rconn *c = s->conns; c != NULL; c = c->next)
+			here |= c->hello && c->id == k->id;
+		if (here)
+			continue;
+		snprintf(id, sizeof(id), "%" PRIu64, k->id);
+		pending_add(s, 2, id, command, action, address, timeout_s,
+		    rule_id, alert_id);
+	}
+}
+
 unsigned
 remote_response(struct remote_srv *s, unsigned to, const char *agent,
     const char *command, const char *action, const char *address,
@@ -778,6 +826,9 @@ remote_response(struct remote_srv *s, unsigned to, const char *agent,
 	if (n == 0 && to != 3 && agent != NULL)
 		pending_add(s, to, agent, command, action, address, timeout_s,
 		    rule_id, alert_id);
+	if (to == 3)
+		pending_absent(
+		    s, command, action, address, timeout_s, rule_id, alert_id);
 	return n;
 }
 

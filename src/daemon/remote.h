@@ -55,7 +55,9 @@ void remote_restore(struct remote_srv *s);
  * whose id agent holds, (3) every connected agent. Returns how many
  * agents it went to. One for a named agent that is not connected is kept
  * (at most 10,000) and delivered when it says HELLO, unless its block
- * would already be over then (expired, logged and counted).
+ * would already be over then (expired, logged and counted); one for
+ * every agent is kept so for each agent of the table not connected that
+ * was seen within the last 24 hours.
  */
 unsigned remote_response(struct remote_srv *s, unsigned to, const char *agent,
     const char *command, const char *action, const char *address,

@@ -345,17 +345,31 @@ def arlog(name):
         return ""
 
 
-def phase_all(relays):
+def phase_all(relays, agents):
     src = "192.0.2.67"
+    agents["agent3"].stop()
+    expect(wait(lambda: connected() == 2, 10), "all: agent3 is stopped")
     expect(attack(relays["agent1"], src, "192.0.2.11"),
            "all: sshd on agent1 logged 8 invalid users from %s" % src)
-    expect(wait(lambda: blocked_on(src) == ["agent1", "agent2", "agent3"],
-                15), "all: blocked on the three agents (%s)"
+    expect(wait(lambda: blocked_on(src) == ["agent1", "agent2"], 15),
+           "all: blocked on the two agents connected (%s)"
            % blocked_on(src))
+    time.sleep(4)  # agent3 comes back 4 s into the block
+    agents["agent3"] = start_agent(AGENTS[2][0], adir("agent3"))
+    expect(wait(lambda: blocked_on(src) == ["agent1", "agent2", "agent3"],
+                10), "all: and on agent3 when it is back: on the three "
+           "(%s)" % blocked_on(src))
     expect(not any(pings(AT, src, a, tries=1) for _, _, a in AGENTS),
            "all: %s pings none of them" % src)
+    expect(wait(lambda: "agent1" not in blocked_on(src), TIMEOUT_S + 5),
+           "all: lifted on agent1")
+    t1 = time.monotonic()
     expect(wait(lambda: blocked_on(src) == [], TIMEOUT_S + 5),
            "all: lifted on the three")
+    expect(time.monotonic() - t1 < 2.5,
+           "all: agent3's block ends with the others' (%.1f s after "
+           "agent1's), not %d s after its return"
+           % (time.monotonic() - t1, TIMEOUT_S))
     src = "192.0.2.70"  # in agent2's own white list
     expect(attack(relays["agent1"], src, "192.0.2.11"),
            "all: 8 invalid users from %s, white-listed on agent2" % src)
@@ -486,7 +500,7 @@ def main():
     m, agents, relays = start_all()
     phase_local(relays)
     reload_manager(m, "all")
-    phase_all(relays)
+    phase_all(relays, agents)
     reload_manager(m, "defined-agent", "<agent_id>003</agent_id>")
     phase_defined(relays)
     reload_manager(m, "local")
