@@ -38,8 +38,9 @@ bench: release
 	@python3 bench/run.py
 	@build/release/bin/table_bench
 	@if [ "$$(id -u)" -eq 0 ]; then python3 bench/latency.py 1000 && \
-	    python3 bench/kernel_set.py; else echo "bench: line-to-block" \
-	    "and the kernel set need root: skipped"; fi
+	    python3 bench/kernel_set.py && python3 bench/blocks.py; else \
+	    echo "bench: line-to-block, the kernel set and blocks per" \
+	    "second need root: skipped"; fi
 
 demo: build
 	@scripts/demo.sh

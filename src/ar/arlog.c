@@ -35,26 +35,34 @@ ar_log_format(struct buf *out, int64_t now_ms, const struct ar_log_entry *e)
 }
 
 int
+ar_log_write(const char *path, const struct buf *lines)
+{
+	ssize_t n = -1;
+	int fd;
+
+	if (lines->len == 0)
+		return 0;
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	if (fd != -1) {
+		n = write(fd, lines->data, lines->len);
+		close(fd);
+	}
+	if (n == (ssize_t)lines->len)
+		return 0;
+	log_error("%s: cannot append: %s", path,
+	    fd == -1 || n == -1 ? strerror(errno) : "short write");
+	return ARX_ERR_SYS;
+}
+
+int
 ar_log_append(const char *path, int64_t now_ms, const struct ar_log_entry *e)
 {
 	struct buf b;
-	ssize_t n = -1;
-	int fd, r;
+	int r;
 
 	buf_init(&b, 4096);
-	if ((r = ar_log_format(&b, now_ms, e)) != 0)
-		goto out;
-	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-	if (fd != -1) {
-		n = write(fd, b.data, b.len);
-		close(fd);
-	}
-	if (n != (ssize_t)b.len) {
-		log_error("%s: cannot append: %s", path,
-		    fd == -1 || n == -1 ? strerror(errno) : "short write");
-		r = ARX_ERR_SYS;
-	}
-out:
+	if ((r = ar_log_format(&b, now_ms, e)) == 0)
+		r = ar_log_write(path, &b);
 	buf_release(&b);
 	return r;
 }

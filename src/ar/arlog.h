@@ -28,6 +28,9 @@ struct ar_log_entry {
 int ar_log_format(
     struct buf *out, int64_t now_ms, const struct ar_log_entry *e);
 
+/* Append lines (whole lines, formatted as above) to path (created
+ * 0640) in one write; 0 when there are none. */
+int ar_log_write(const char *path, const struct buf *lines);
 /* Append one line to path (created 0640). */
 int ar_log_append(
     const char *path, int64_t now_ms, const struct ar_log_entry *e);

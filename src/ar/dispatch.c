@@ -16,6 +16,7 @@
 #include "ar/arlog.h"
 #include "ar/dispatch.h"
 #include "ar/journal.h"
+#include "ar/nftbatch.h"
 #include "ar/policy.h"
 #include "ar/runner.h"
 #include "core/err.h"
@@ -36,6 +37,8 @@ struct ar_dispatch {
 	char **paths;       /* per command: absolute program path */
 	const char **names; /* per command: its name, for the journal */
 	struct evtimer timer;
+	struct evtimer turn; /* the loop turn's end: arpend, journal fsync */
+	struct buf arpend;   /* active-responses.log lines of this turn */
 	struct ar_dispatch_stats st;
 	struct log_limit refuse_limit; /* refusals logged: 20 a second */
 };
@@ -48,13 +51,55 @@ emit(struct ar_dispatch *d, struct ar_event *ev)
 		d->o.on_event(ev, d->o.ctx);
 }
 
+/* At the end of a loop turn: the active-responses.log lines of the
+ * turn in one write, and the journal's records made durable together
+ * (one fsync for a burst of blocks). */
+static void
+on_turn_end(struct evloop *loop, struct evtimer *t)
+{
+	struct ar_dispatch *d = t->ctx;
+
+	(void)loop;
+	if (d->arpend.len > 0 && ar_log_write(d->o.arlog_path, &d->arpend) != 0)
+		log_error("cannot append to %s", d->o.arlog_path);
+	buf_reset(&d->arpend);
+	if (d->journal != NULL && ar_journal_sync(d->journal) != 0)
+		d->st.journal_errors++;
+}
+
+static void
+turn_end_arm(struct ar_dispatch *d)
+{
+	if (d->o.loop != NULL && !d->turn.active)
+		(void)evloop_timer_start(d->o.loop, &d->turn, 0);
+}
+
+static void
+journal_touched(struct ar_dispatch *d)
+{
+	if (d->journal != NULL && ar_journal_unsynced(d->journal))
+		turn_end_arm(d);
+}
+
+/* A line for active-responses.log: gathered until the turn's end when
+ * there is a loop (written at once past 1 MiB), else written now. */
 static void
 arlog(struct ar_dispatch *d, const struct ar_log_entry *e)
 {
+	int64_t now = clock_wall_ms(d->o.clock);
+
 	if (d->o.arlog_path == NULL || e->addr == NULL)
 		return;
-	if (ar_log_append(d->o.arlog_path, clock_wall_ms(d->o.clock), e) != 0)
+	if (d->o.loop == NULL) {
+		if (ar_log_append(d->o.arlog_path, now, e) != 0)
+			log_error("cannot append to %s", d->o.arlog_path);
+		return;
+	}
+	if (ar_log_format(&d->arpend, now, e) != 0)
 		log_error("cannot append to %s", d->o.arlog_path);
+	if (d->arpend.len > (1u << 20))
+		on_turn_end(d->o.loop, &d->turn);
+	turn_end_arm(d);
 }
 
 static void
@@ -63,6 +108,7 @@ journal_add(struct ar_dispatch *d, const struct ar_block *b)
 	if (d->journal != NULL &&
 	    ar_journal_add(d->journal, d->names[b->cmd], b) != 0)
 		d->st.journal_errors++;
+	journal_touched(d);
 }
 
 /* A lifted block: its del record, then its offence record so a restart
@@ -85,6 +131,7 @@ journal_del(struct ar_dispatch *d, unsigned cmd, const struct arx_addr *a)
 	    ar_journal_rewrite(
 		d->journal, d->table, d->names, d->conf->ncommands) != 0)
 		d->st.journal_errors++;
+	journal_touched(d);
 }
 
 /* Keep the timer at the earliest deadline (wall clock). */
@@ -479,6 +526,7 @@ remote_timeout(
 	ar_table_restore_offence(d->table, cmd, a, &o);
 	if (d->journal != NULL)
 		(void)ar_journal_offence(d->journal, d->names[cmd], a, &o);
+	journal_touched(d);
 	return timeout;
 }
 
@@ -685,7 +733,7 @@ program_path(const struct arx_conf *conf, const struct conf_command *c)
 	struct buf p;
 
 	buf_init(&p, 4096);
-	if (c->executable[0] == '/')
+	if (c->executable[0] == '/' || c->builtin != CONF_BUILTIN_NONE)
 		(void)buf_puts(&p, c->executable);
 	else
 		(void)buf_printf(
@@ -723,6 +771,16 @@ program_refusal(const char *path, const char *dir)
 	return NULL;
 }
 
+/* Why a built-in response cannot run here, or NULL. */
+static const char *
+builtin_refusal(const struct conf_command *c)
+{
+	(void)c; /* builtin:nftables, the only one */
+	if (access(NFTB_NFT_PATH, X_OK) != 0)
+		return "needs " NFTB_NFT_PATH " (Debian: nftables)";
+	return NULL;
+}
+
 /* Resolve every command's program; those bound to an enabled response
  * must pass program_refusal() (unless nothing is run). */
 static int
@@ -744,8 +802,10 @@ paths_resolve(struct ar_dispatch *d)
 		if ((d->paths[i] = program_path(conf, c)) == NULL)
 			return ARX_ERR_NOMEM;
 		if (d->o.dry_run || response_of(conf, (int)i) == NULL ||
-		    (why = program_refusal(d->paths[i], conf->daemon.ar_dir)) ==
-			NULL)
+		    (why = c->builtin != CONF_BUILTIN_NONE
+			    ? builtin_refusal(c)
+			    : program_refusal(
+				  d->paths[i], conf->daemon.ar_dir)) == NULL)
 			continue;
 		log_error("%s:%u: command '%s': program %s %s", c->where.file,
 		    c->where.line, c->name, d->paths[i], why);
@@ -819,6 +879,8 @@ journal_start(struct ar_dispatch *d)
 		    d->o.journal_path, arx_strerror(rc));
 		return rc;
 	}
+	if (d->o.loop != NULL)
+		ar_journal_defer(d->journal);
 	ar_table_stats(d->table, &ts);
 	if (ts.active > 0)
 		log_notice("%zu blocks restored from %s", ts.active,
@@ -849,6 +911,8 @@ ar_dispatch_new(const struct ar_dispatch_opts *o, struct ar_dispatch **out)
 		(d->o.arlog_path = strdup(o->arlog_path)) == NULL))
 		goto fail;
 	evtimer_init(&d->timer, on_timer, d);
+	evtimer_init(&d->turn, on_turn_end, d);
+	buf_init(&d->arpend, 4u << 20);
 	if ((d->bindings = ar_bindings_new(d->conf)) == NULL ||
 	    (d->table = ar_table_new(dc->max_blocks, dc->max_history)) == NULL)
 		goto fail;
@@ -856,6 +920,8 @@ ar_dispatch_new(const struct ar_dispatch_opts *o, struct ar_dispatch **out)
 	    (d->runner = ar_runner_new(o->loop, dc->max_running, dc->max_queued,
 		 on_run_done, d)) == NULL)
 		goto fail;
+	if (d->runner != NULL)
+		ar_runner_set_dir(d->runner, dc->state_dir);
 	if ((rc = paths_resolve(d)) != 0 || (rc = journal_start(d)) != 0)
 		goto fail;
 	timer_arm(d);
@@ -874,6 +940,10 @@ ar_dispatch_free(struct ar_dispatch *d)
 	if (d == NULL)
 		return;
 	evloop_timer_stop(d->o.loop, &d->timer);
+	if (d->turn.active)
+		on_turn_end(d->o.loop, &d->turn);
+	evloop_timer_stop(d->o.loop, &d->turn);
+	buf_release(&d->arpend);
 	ar_runner_free(d->runner);
 	ar_journal_close(d->journal);
 	ar_table_free(d->table);

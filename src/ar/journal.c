@@ -28,6 +28,7 @@
 struct ar_journal {
 	int fd;
 	size_t records;
+	bool deferred, unsynced; /* ar_journal_defer(), and writes since */
 	char path[1024];
 };
 
@@ -312,6 +313,7 @@ ar_journal_close(struct ar_journal *j)
 {
 	if (j == NULL)
 		return;
+	(void)ar_journal_sync(j);
 	close(j->fd);
 	free(j);
 }
@@ -358,13 +360,38 @@ journal_put(struct ar_journal *j, const struct buf *b)
 	do
 		n = write(j->fd, b->data, b->len);
 	while (n == -1 && errno == EINTR);
-	if (n != (ssize_t)b->len || fsync(j->fd) != 0) {
+	if (n != (ssize_t)b->len || (!j->deferred && fsync(j->fd) != 0)) {
 		log_error("%s: cannot write: %s", j->path,
 		    n == -1 ? strerror(errno) : "short write");
 		return ARX_ERR_SYS;
 	}
+	j->unsynced |= j->deferred;
 	j->records++;
 	return 0;
+}
+
+void
+ar_journal_defer(struct ar_journal *j)
+{
+	j->deferred = true;
+}
+
+bool
+ar_journal_unsynced(const struct ar_journal *j)
+{
+	return j->unsynced;
+}
+
+int
+ar_journal_sync(struct ar_journal *j)
+{
+	if (!j->unsynced)
+		return 0;
+	j->unsynced = false;
+	if (fsync(j->fd) == 0)
+		return 0;
+	log_error("%s: cannot sync: %s", j->path, strerror(errno));
+	return ARX_ERR_SYS;
 }
 
 int

@@ -1,7 +1,11 @@
 /*
  * The block journal: what keeps every pending unblock across a restart,
  * a crash or SIGKILL. An append-only text file, one record per change,
- * written with O_APPEND and fsync'd before the change is acted on:
+ * written with O_APPEND, and fsync'd before the change is acted on
+ * (or, after ar_journal_defer(), by ar_journal_sync(): the daemon syncs
+ * once at the end of each loop turn, so a burst of changes costs one
+ * fsync; a killed process loses nothing written, a power cut at most
+ * that turn's records):
  *
  *   add <command> <address> <added_ms> <expires_ms|never> <offences> ~<crc>
  *   del <command> <address> ~<crc>
@@ -58,6 +62,11 @@ int ar_journal_set_aside(const char *path, char *copy, size_t size);
 /* Open path for appending (created 0600 if missing). */
 int ar_journal_open(const char *path, struct ar_journal **out);
 void ar_journal_close(struct ar_journal *j);
+/* Write records without fsync from now on; ar_journal_sync() makes
+ * those written since its last call durable (0 when there were none). */
+void ar_journal_defer(struct ar_journal *j);
+int ar_journal_sync(struct ar_journal *j);
+bool ar_journal_unsynced(const struct ar_journal *j);
 
 int ar_journal_add(
     struct ar_journal *j, const char *command, const struct ar_block *b);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ar/nftbatch.h"
 #include "ar/runner.h"
 #include "core/arena.h"
 #include "core/err.h"
@@ -43,6 +44,8 @@ struct ar_runner {
 	ar_run_done_fn *done;
 	void *ctx;
 	struct ar_runner_stats st;
+	struct ar_nftbatch *nft; /* builtin:nftables, made when first used */
+	char dir[4096];          /* where it writes its batches */
 };
 
 struct ar_runner *
@@ -77,6 +80,12 @@ run_free(struct ar_run *run)
 	free(run);
 }
 
+static void
+run_drop(void *op)
+{
+	run_free(op);
+}
+
 void
 ar_runner_free(struct ar_runner *r)
 {
@@ -96,6 +105,7 @@ ar_runner_free(struct ar_runner *r)
 		exec_abandon(run->job);
 		run_free(run);
 	}
+	ar_nftbatch_free(r->nft, run_drop);
 	free(r->running);
 	free(r);
 }
@@ -339,6 +349,51 @@ runner_pump(struct ar_runner *r)
 	}
 }
 
+/* A builtin:nftables run is over (reported like a program's). */
+static void
+nft_done(void *op, const char *why, void *ctx)
+{
+	struct ar_run *run = op;
+
+	(void)ctx;
+	run_report(run, NULL, why);
+	run_free(run);
+}
+
+/* A run of a builtin:nftables command: no program; into the next batch. */
+static int
+builtin_submit(struct ar_runner *r, struct ar_run *run)
+{
+	struct arx_addr a;
+	bool add = strcmp(run->req.command, "delete") != 0;
+	int rc;
+
+	if (r->nft == NULL &&
+	    (r->nft = ar_nftbatch_new(r->loop, r->dir, nft_done, r)) == NULL)
+		rc = ARX_ERR_NOMEM;
+	else if (run->req.srcip == NULL ||
+	    addr_parse_str(run->req.srcip, &a) != 0)
+		rc = ARX_ERR_INVAL; /* builtin:nftables needs an address */
+	else
+		rc = ar_nftbatch_submit(
+		    r->nft, add, &a, add ? run->req.arx_timeout_s : 0, run);
+	if (rc != 0) {
+		run_report(run, NULL,
+		    rc == ARX_ERR_INVAL ? "builtin:nftables needs an address"
+					: arx_strerror(rc));
+		run_free(run);
+		return 0;
+	}
+	r->st.started++;
+	return 0;
+}
+
+void
+ar_runner_set_dir(struct ar_runner *r, const char *dir)
+{
+	snprintf(r->dir, sizeof(r->dir), "%s", dir);
+}
+
 int
 ar_runner_submit(struct ar_runner *r, const struct ar_run_spec *spec)
 {
@@ -359,6 +414,8 @@ ar_runner_submit(struct ar_runner *r, const struct ar_run_spec *spec)
 	}
 	if ((run = run_new(r, spec, addr)) == NULL)
 		return ARX_ERR_NOMEM;
+	if (spec->cmd->builtin == CONF_BUILTIN_NFTABLES)
+		return builtin_submit(r, run);
 	if (r->tail != NULL)
 		r->tail->next = run;
 	else

@@ -55,6 +55,13 @@ struct conf_command {
 	bool timeout_allowed;   /* default no, as in Wazuh's code */
 	unsigned protocol;      /* enum conf_ar_protocol */
 	uint64_t exec_timeout;  /* seconds a run may last; default 60 */
+	unsigned builtin;       /* enum conf_builtin: no program is run */
+};
+
+/* <executable>builtin:NAME</executable>: a response arx applies itself. */
+enum conf_builtin {
+	CONF_BUILTIN_NONE = 0,
+	CONF_BUILTIN_NFTABLES, /* elements of arx's nftables sets, batched */
 };
 
 enum conf_ar_protocol {

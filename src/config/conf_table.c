@@ -231,6 +231,10 @@ set_command_name(struct conf_ctx *ctx, const struct xml_node *n, void *obj,
 	return conf_set_str(ctx, n, obj, e);
 }
 
+static const struct conf_kw builtins[] = {
+    {"builtin:nftables", CONF_BUILTIN_NFTABLES},
+};
+
 static int
 set_executable(struct conf_ctx *ctx, const struct xml_node *n, void *obj,
     const struct conf_elem *e)
@@ -238,7 +242,15 @@ set_executable(struct conf_ctx *ctx, const struct xml_node *n, void *obj,
 	const char *t = n->text;
 	bool abs_ok = t[0] == '/' && strstr(t, "/..") == NULL &&
 	    strstr(t, "//") == NULL && strlen(t) < 4096;
+	const struct conf_kw *k;
 
+	if (strncmp(t, "builtin:", 8) == 0) {
+		if ((k = conf_kw_find(builtins, NELEMS(builtins), t)) == NULL)
+			return conf_kw_err(
+			    ctx, n, t, builtins, NELEMS(builtins));
+		((struct conf_command *)obj)->builtin = k->value;
+		return conf_set_str(ctx, n, obj, e);
+	}
 	if (!abs_ok && !is_plain_name(t)) {
 		conf_err(ctx, n,
 		    "executable '%s' must be a file name in the "

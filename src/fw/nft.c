@@ -103,3 +103,19 @@ nft_script_remove(struct buf *out, const struct arx_addr *a)
 	return buf_printf(out, "delete element inet %s %s { %s }\n", NFT_TABLE,
 	    set_of(a), text);
 }
+
+int
+nft_script_put(struct buf *out, const struct arx_addr *a, uint64_t timeout_s)
+{
+	char text[64];
+
+	if (a->family != ADDR_V4 && a->family != ADDR_V6)
+		return ARX_ERR_INVAL;
+	addr_format(a, text, sizeof(text));
+	if (timeout_s == 0)
+		return buf_printf(out, "add element inet %s %s { %s }\n",
+		    NFT_TABLE, set_of(a), text);
+	return buf_printf(out,
+	    "add element inet %s %s { %s timeout %" PRIu64 "s }\n", NFT_TABLE,
+	    set_of(a), text, timeout_s);
+}

@@ -39,4 +39,10 @@ int nft_script_create(
     struct buf *out, const struct arx_addr *a, uint64_t timeout_s);
 int nft_script_remove(struct buf *out, const struct arx_addr *a);
 
+/* For batches of many addresses in one transaction, where no line may
+ * fail: "add" a (a no-op when a is already there; timeout_s 0 for
+ * none). Lifts in batches use nft_script_delete(). */
+int nft_script_put(
+    struct buf *out, const struct arx_addr *a, uint64_t timeout_s);
+
 #endif

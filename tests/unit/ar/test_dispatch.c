@@ -184,6 +184,7 @@ slurp(const char *name)
 	FILE *f;
 	size_t n;
 
+	(void)evloop_run_once(fx.loop, 0); /* the turn's end writes the log */
 	path_of(name);
 	text[0] = '\0';
 	if ((f = fopen(fx.path, "r")) == NULL)

@@ -1,0 +1,259 @@
+/*
+ * Implementation of nftbatch.h: two vectors of operations, the batch
+ * being applied (cur) and the one filling (next), the script buffer, the
+ * running nft and a zero-delay timer that closes the filling batch at
+ * the end of the loop turn in which its first operation came.
+ */
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ar/nftbatch.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "exec/exec.h"
+#include "fw/nft.h"
+
+#define NFT_RUN_MS 60000u
+
+struct nop {
+	void *op;
+	bool add;
+	struct arx_addr a;
+	uint64_t timeout_s;
+};
+
+struct nvec {
+	struct nop *v;
+	size_t n, cap;
+};
+
+struct ar_nftbatch {
+	struct evloop *loop;
+	struct evtimer flush;
+	char path[4200];
+	struct nvec cur, next;
+	struct exec_job *job;
+	bool set_up, retried;
+	struct buf script;
+	ar_nftbatch_done_fn *done;
+	void *ctx;
+	struct ar_nftbatch_stats st;
+};
+
+static void batch_start(struct ar_nftbatch *b);
+
+/* Write the script of cur (with the table's set-up first when asked)
+ * to the batch file. */
+static int
+script_write(struct ar_nftbatch *b, bool setup)
+{
+	int r = 0, fd;
+
+	buf_reset(&b->script);
+	if (setup)
+		r = nft_script_setup(&b->script);
+	for (size_t i = 0; i < b->cur.n && r == 0; i++) {
+		const struct nop *o = &b->cur.v[i];
+
+		r = o->add ? nft_script_put(&b->script, &o->a, o->timeout_s)
+			   : nft_script_delete(&b->script, &o->a);
+	}
+	if (r != 0)
+		return r;
+	fd = open(b->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return ARX_ERR_SYS;
+	if (write(fd, b->script.data, b->script.len) != (ssize_t)b->script.len)
+		r = ARX_ERR_SYS;
+	close(fd);
+	return r;
+}
+
+/* Every operation of cur is over; cur is emptied. */
+static void
+batch_report(struct ar_nftbatch *b, const char *why)
+{
+	size_t n = b->cur.n;
+
+	b->st.batches++;
+	b->st.ops += n;
+	if (n > b->st.largest)
+		b->st.largest = n;
+	if (why != NULL) {
+		b->st.failed += n;
+		log_error("nftables: a batch of %zu failed: %s", n, why);
+	}
+	b->cur.n = 0;
+	b->retried = false;
+	for (size_t i = 0; i < n; i++)
+		b->done(b->cur.v[i].op, why, b->ctx);
+}
+
+/* nft's first line of complaint, or how it ended. */
+static const char *
+result_why(const struct exec_result *res, char *out, size_t size)
+{
+	if (res->timed_out)
+		return "nft did not finish in time";
+	if (WIFEXITED(res->status) && WEXITSTATUS(res->status) == 0)
+		return NULL;
+	snprintf(out, size, "nft: %.*s",
+	    (int)strcspn(res->err, "\n") > 0 ? (int)strcspn(res->err, "\n") : 7,
+	    res->err_len > 0 ? res->err : "failed");
+	return out;
+}
+
+static void
+on_done(struct exec_job *job, const struct exec_result *res, void *ctx)
+{
+	struct ar_nftbatch *b = ctx;
+	char buf[512];
+	const char *why = result_why(res, buf, sizeof(buf));
+
+	(void)job;
+	b->job = NULL;
+	if (why != NULL && !b->retried) {
+		b->retried = true; /* the table may be gone: set it up again */
+		b->set_up = false;
+		batch_start(b);
+		return;
+	}
+	b->set_up |= why == NULL;
+	batch_report(b, why);
+	if (b->next.n > 0)
+		batch_start(b);
+}
+
+/* Move up to NFTB_MAX waiting operations into cur (unless it is being
+ * retried) and run nft on them. */
+static void
+batch_take(struct ar_nftbatch *b)
+{
+	size_t n = b->next.n < NFTB_MAX ? b->next.n : NFTB_MAX;
+	struct nvec t = b->cur;
+
+	if (n == b->next.n) { /* all of it: swap the vectors */
+		b->cur = b->next;
+		b->next = t;
+		b->next.n = 0;
+		return;
+	}
+	if (b->cur.cap < n) {
+		struct nop *v = realloc(b->cur.v, n * sizeof(*v));
+
+		if (v == NULL)
+			return;
+		b->cur.v = v;
+		b->cur.cap = n;
+	}
+	memcpy(b->cur.v, b->next.v, n * sizeof(*b->cur.v));
+	b->cur.n = n;
+	memmove(b->next.v, b->next.v + n, (b->next.n - n) * sizeof(*b->next.v));
+	b->next.n -= n;
+}
+
+static void
+batch_start(struct ar_nftbatch *b)
+{
+	static char nft[] = "nft", f[] = "-f";
+	char *args[4] = {nft, f, b->path, NULL};
+	struct exec_spec spec = {.path = NFTB_NFT_PATH,
+	    .argv = args,
+	    .timeout_ms = NFT_RUN_MS,
+	    .on_done = on_done,
+	    .ctx = b};
+	int r;
+
+	if (b->job != NULL)
+		return;
+	if (!b->retried)
+		batch_take(b);
+	if (b->cur.n == 0)
+		return;
+	if ((r = script_write(b, !b->set_up)) != 0 ||
+	    (r = exec_start(b->loop, &spec, &b->job)) != 0) {
+		b->job = NULL;
+		batch_report(
+		    b, r == ARX_ERR_SYS ? strerror(errno) : arx_strerror(r));
+		return;
+	}
+	exec_close_stdin(b->job);
+}
+
+static void
+on_flush(struct evloop *loop, struct evtimer *t)
+{
+	(void)loop;
+	batch_start(t->ctx);
+}
+
+struct ar_nftbatch *
+ar_nftbatch_new(
+    struct evloop *loop, const char *dir, ar_nftbatch_done_fn *done, void *ctx)
+{
+	struct ar_nftbatch *b = calloc(1, sizeof(*b));
+
+	if (b == NULL)
+		return NULL;
+	b->loop = loop;
+	b->done = done;
+	b->ctx = ctx;
+	snprintf(b->path, sizeof(b->path), "%s/nft.batch", dir);
+	buf_init(&b->script, (size_t)NFTB_MAX * 256 + 4096);
+	evtimer_init(&b->flush, on_flush, b);
+	return b;
+}
+
+void
+ar_nftbatch_free(struct ar_nftbatch *b, void (*drop)(void *op))
+{
+	if (b == NULL)
+		return;
+	for (size_t i = 0; i < b->cur.n; i++)
+		drop(b->cur.v[i].op);
+	for (size_t i = 0; i < b->next.n; i++)
+		drop(b->next.v[i].op);
+	evloop_timer_stop(b->loop, &b->flush);
+	if (b->job != NULL)
+		exec_abandon(b->job);
+	buf_release(&b->script);
+	free(b->cur.v);
+	free(b->next.v);
+	free(b);
+}
+
+int
+ar_nftbatch_submit(struct ar_nftbatch *b, bool add, const struct arx_addr *a,
+    uint64_t timeout_s, void *op)
+{
+	struct nvec *q = &b->next;
+
+	if (a->family != ADDR_V4 && a->family != ADDR_V6)
+		return ARX_ERR_INVAL;
+	if (q->n == q->cap) {
+		size_t cap = q->cap ? 2 * q->cap : 256;
+		struct nop *v = realloc(q->v, cap * sizeof(*v));
+
+		if (v == NULL)
+			return ARX_ERR_NOMEM;
+		q->v = v;
+		q->cap = cap;
+	}
+	q->v[q->n++] = (struct nop){op, add, *a, timeout_s};
+	if (b->job == NULL && !b->flush.active)
+		(void)evloop_timer_start(b->loop, &b->flush, 0);
+	return 0;
+}
+
+void
+ar_nftbatch_stats(const struct ar_nftbatch *b, struct ar_nftbatch_stats *st)
+{
+	*st = b->st;
+}

@@ -1,0 +1,48 @@
+/*
+ * The built-in nftables backend (<executable>builtin:nftables
+ * </executable>): blocks and lifts become elements of arx's nftables
+ * sets (fw/nft.h, the table firewall-drop uses) without a response
+ * program per block. Every operation submitted in the same turn of the
+ * event loop, or while a batch is being applied, goes into the next
+ * batch: one nft transaction (nft -f <dir>/nft.batch) of at most
+ * NFTB_MAX operations, applied whole or not at all, in the order they
+ * were submitted. The table is set up by the first batch. A batch that
+ * fails is tried once more with the table set up again; if it fails
+ * again, each of its operations is reported failed with nft's message.
+ */
+#ifndef ARX_AR_NFTBATCH_H
+#define ARX_AR_NFTBATCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/addr.h"
+#include "core/evloop.h"
+
+#define NFTB_MAX      20000u
+#define NFTB_NFT_PATH "/usr/sbin/nft"
+
+struct ar_nftbatch;
+
+/* One operation is over: op as submitted, why NULL when it applied. */
+typedef void ar_nftbatch_done_fn(void *op, const char *why, void *ctx);
+
+struct ar_nftbatch_stats {
+	unsigned long batches, ops, failed, largest;
+};
+
+/* dir: where the batch file is written (root's state directory). */
+struct ar_nftbatch *ar_nftbatch_new(
+    struct evloop *loop, const char *dir, ar_nftbatch_done_fn *done, void *ctx);
+/* drop is called for each operation not over yet (nothing is reported). */
+void ar_nftbatch_free(struct ar_nftbatch *b, void (*drop)(void *op));
+/* Block a (add, for timeout_s seconds, 0 for no kernel timeout) or lift
+ * it (!add). 0, or ARX_ERR_INVAL / ARX_ERR_NOMEM (nothing will be
+ * reported for op). */
+int ar_nftbatch_submit(struct ar_nftbatch *b, bool add,
+    const struct arx_addr *a, uint64_t timeout_s, void *op);
+void ar_nftbatch_stats(
+    const struct ar_nftbatch *b, struct ar_nftbatch_stats *st);
+
+#endif
