@@ -46,6 +46,24 @@ ensure(struct buf *out, const struct arx_addr *a, const char *text)
 			    NFT_TABLE, set_of(a), text);
 }
 
+/* "<verb> element" of a, with its timeout unless timeout_s is 0. */
+static int
+element(struct buf *out, const char *verb, const struct arx_addr *a,
+    uint64_t timeout_s)
+{
+	char text[64];
+
+	if (a->family != ADDR_V4 && a->family != ADDR_V6)
+		return ARX_ERR_INVAL;
+	addr_format(a, text, sizeof(text));
+	if (timeout_s == 0)
+		return buf_printf(out, "%s element inet %s %s { %s }\n", verb,
+		    NFT_TABLE, set_of(a), text);
+	return buf_printf(out,
+	    "%s element inet %s %s { %s timeout %" PRIu64 "s }\n", verb,
+	    NFT_TABLE, set_of(a), text, timeout_s);
+}
+
 int
 nft_script_add(struct buf *out, const struct arx_addr *a, uint64_t timeout_s)
 {
@@ -57,12 +75,7 @@ nft_script_add(struct buf *out, const struct arx_addr *a, uint64_t timeout_s)
 	addr_format(a, text, sizeof(text));
 	if ((r = ensure(out, a, text)) != 0)
 		return r;
-	if (timeout_s == 0)
-		return buf_printf(out, "add element inet %s %s { %s }\n",
-		    NFT_TABLE, set_of(a), text);
-	return buf_printf(out,
-	    "add element inet %s %s { %s timeout %" PRIu64 "s }\n", NFT_TABLE,
-	    set_of(a), text, timeout_s);
+	return element(out, "add", a, timeout_s);
 }
 
 int
@@ -79,17 +92,7 @@ nft_script_delete(struct buf *out, const struct arx_addr *a)
 int
 nft_script_create(struct buf *out, const struct arx_addr *a, uint64_t timeout_s)
 {
-	char text[64];
-
-	if (a->family != ADDR_V4 && a->family != ADDR_V6)
-		return ARX_ERR_INVAL;
-	addr_format(a, text, sizeof(text));
-	if (timeout_s == 0)
-		return buf_printf(out, "create element inet %s %s { %s }\n",
-		    NFT_TABLE, set_of(a), text);
-	return buf_printf(out,
-	    "create element inet %s %s { %s timeout %" PRIu64 "s }\n",
-	    NFT_TABLE, set_of(a), text, timeout_s);
+	return element(out, "create", a, timeout_s);
 }
 
 int
@@ -107,15 +110,5 @@ nft_script_remove(struct buf *out, const struct arx_addr *a)
 int
 nft_script_put(struct buf *out, const struct arx_addr *a, uint64_t timeout_s)
 {
-	char text[64];
-
-	if (a->family != ADDR_V4 && a->family != ADDR_V6)
-		return ARX_ERR_INVAL;
-	addr_format(a, text, sizeof(text));
-	if (timeout_s == 0)
-		return buf_printf(out, "add element inet %s %s { %s }\n",
-		    NFT_TABLE, set_of(a), text);
-	return buf_printf(out,
-	    "add element inet %s %s { %s timeout %" PRIu64 "s }\n", NFT_TABLE,
-	    set_of(a), text, timeout_s);
+	return element(out, "add", a, timeout_s);
 }
