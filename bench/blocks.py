@@ -87,8 +87,11 @@ def run(tmp, name, exe, extra, n):
     st = subprocess.run([os.path.join(BIN, "arx"), "status", "-s",
                          os.path.join(d, "run", "control.sock")],
                         capture_output=True, text=True).stdout
-    if os.environ.get("ARX_BENCH_STATUS"):
-        print(st)
+    for line in st.splitlines():
+        if line.startswith("nftables:") or (
+                os.environ.get("ARX_BENCH_STATUS") and
+                line.startswith("blocks:")):
+            print("  " + line.strip())
     arxd.send_signal(signal.SIGTERM)
     arxd.wait(timeout=120)
     watch.close()

@@ -207,7 +207,7 @@ status_text(const struct ar_dispatch_stats *st, const struct ctl_info *info,
 	    (r = buf_put_duration(
 		 out, (uint64_t)(now - info->started_ms) / 1000)) != 0)
 		return r;
-	return buf_printf(out,
+	r = buf_printf(out,
 	    "\nblocks:    %zu active (at most %u), %lu refused with the "
 	    "table full\noffences:  %zu addresses remembered, %lu "
 	    "forgotten\nresponses: %lu triggers, %lu blocks, %lu extended, "
@@ -221,6 +221,12 @@ status_text(const struct ar_dispatch_stats *st, const struct ctl_info *info,
 	    st->notifications, st->running, st->queued, st->failed,
 	    st->runs_timed_out, st->runs_dropped, st->journal_errors,
 	    st->journal_bad);
+	if (r == 0 && st->nft_batches > 0)
+		r = buf_printf(out,
+		    "nftables:  %lu blocks and lifts in %lu transactions "
+		    "(builtin:nftables), the largest %lu\n",
+		    st->nft_ops, st->nft_batches, st->nft_largest);
+	return r;
 }
 
 /* The analysis counters: a text line "analysis: ..." or a JSON member
@@ -272,14 +278,16 @@ status(struct ar_dispatch *d, const struct ctl_info *info, int64_t now,
 	    "\"blocks\":%lu,\"extends\":%lu,\"unblocks\":%lu,"
 	    "\"whitelisted\":%lu,\"refused\":%lu,\"failed\":%lu,"
 	    "\"notifications\":%lu,\"running\":%zu,\"queued\":%zu,"
-	    "\"dropped\":%lu,\"timed_out\":%lu},\"journal\":{"
+	    "\"dropped\":%lu,\"timed_out\":%lu,\"nft_batches\":%lu,"
+	    "\"nft_ops\":%lu,\"nft_largest\":%lu},\"journal\":{"
 	    "\"errors\":%lu,\"damaged_lines\":%u}",
 	    info->version, info->node, (now - info->started_ms) / 1000,
 	    st.table.active, info->max_blocks, st.table.refused_full,
 	    st.table.history, st.table.history_evicted, st.triggers, st.blocks,
 	    st.extends, st.unblocks, st.whitelisted, st.refused, st.failed,
 	    st.notifications, st.running, st.queued, st.runs_dropped,
-	    st.runs_timed_out, st.journal_errors, st.journal_bad);
+	    st.runs_timed_out, st.nft_batches, st.nft_ops, st.nft_largest,
+	    st.journal_errors, st.journal_bad);
 	if (r != 0 || (r = stages_put(info, true, out)) != 0)
 		return r;
 	if (info->agents_put != NULL &&

@@ -1012,4 +1012,7 @@ ar_dispatch_stats(const struct ar_dispatch *d, struct ar_dispatch_stats *st)
 	st->queued = rs.queued;
 	st->runs_dropped = rs.dropped;
 	st->runs_timed_out = rs.timed_out;
+	st->nft_batches = rs.nft_batches;
+	st->nft_ops = rs.nft_ops;
+	st->nft_largest = rs.nft_largest;
 }

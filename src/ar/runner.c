@@ -435,7 +435,14 @@ ar_runner_pending(const struct ar_runner *r)
 void
 ar_runner_stats(const struct ar_runner *r, struct ar_runner_stats *st)
 {
+	struct ar_nftbatch_stats ns = {0};
+
 	*st = r->st;
 	st->running = r->nrunning;
 	st->queued = r->nqueued;
+	if (r->nft != NULL)
+		ar_nftbatch_stats(r->nft, &ns);
+	st->nft_batches = ns.batches;
+	st->nft_ops = ns.ops;
+	st->nft_largest = ns.largest;
 }

@@ -56,6 +56,8 @@ struct ar_run_spec {
 struct ar_runner_stats {
 	unsigned long started, failed, timed_out, dropped;
 	size_t running, queued;
+	/* builtin:nftables: transactions, operations in them, the largest */
+	unsigned long nft_batches, nft_ops, nft_largest;
 };
 
 struct ar_runner *ar_runner_new(struct evloop *loop, unsigned max_running,

@@ -104,6 +104,7 @@ def main():
         expect(pings("192.0.2.1"), "B pings A before any block")
         arx("block", "192.0.2.6", "-t", "3s", "-C", "nft-drop")
         arx("block", "2001:db8::6", "-t", "1h", "-C", "nft-drop")
+        wait(lambda: "2001:db8::6" in elements(6), 2)
         v4, v6 = elements(4), elements(6)
         expect("192.0.2.6" in v4 and "2001:db8::6" in v6,
                "arx block puts each address in arx's set (%s, %s)"
@@ -118,8 +119,8 @@ def main():
                pings("192.0.2.1"),
                "arxd lifts the 3 s block at its deadline; B pings again")
         arx("unblock", "2001:db8::6", "-C", "nft-drop")
-        expect("2001:db8::6" not in elements(6) and pings("2001:db8::1"),
-               "arx unblock lifts at once")
+        expect(wait(lambda: "2001:db8::6" not in elements(6), 2) and
+               pings("2001:db8::1"), "arx unblock lifts at once")
         burst(d)
         ns(A, "nft", "delete", "table", "inet", "arx")
         arx("block", "192.0.2.7", "-t", "1h", "-C", "nft-drop")
@@ -153,6 +154,11 @@ def burst(d):
     out = arx("status").stdout
     expect(re.search(r"programs: .* 0 failed", out) is not None,
            "no run failed: " + re.search(r"programs:.*", out).group(0))
+    rs = json.loads(arx("status", "--json").stdout)["responses"]
+    expect(rs["nft_ops"] >= N and rs["nft_batches"] * 10 < rs["nft_ops"],
+           "in few transactions, not one per block: %d operations in %d "
+           "(the largest %d)" % (rs["nft_ops"], rs["nft_batches"],
+                                 rs["nft_largest"]))
 
 
 if __name__ == "__main__":
