@@ -49,21 +49,83 @@ struct ar_nftbatch {
 
 static void batch_start(struct ar_nftbatch *b);
 
+#define RUN_MAX 4096 /* elements in one statement */
+
+/* The end of the run of operations from i on that one statement can
+ * carry: the same verb and address family, at most RUN_MAX. */
+static size_t
+run_end(const struct nvec *v, size_t i)
+{
+	size_t j = i + 1;
+
+	while (j < v->n && j - i < RUN_MAX && v->v[j].add == v->v[i].add &&
+	    v->v[j].a.family == v->v[i].a.family)
+		j++;
+	return j;
+}
+
+/* Whether slot's address was put already in this statement (an open
+ * hash of indexes into v, 2 * RUN_MAX slots; 0 is empty). A lift of the
+ * same address twice in one delete statement would fail it whole. */
+static bool
+seen_before(const struct nvec *v, uint32_t *tab, size_t k)
+{
+	const struct arx_addr *a = &v->v[k].a;
+	uint32_t h = 2166136261u;
+
+	for (size_t b = 0; b < sizeof(a->bytes); b++)
+		h = (h ^ a->bytes[b]) * 16777619u;
+	for (h %= 2 * RUN_MAX; tab[h] != 0; h = (h + 1) % (2 * RUN_MAX))
+		if (addr_equal(&v->v[tab[h] - 1].a, a))
+			return true;
+	tab[h] = (uint32_t)k + 1;
+	return false;
+}
+
+/* Operations [i, j) as one statement; lifts as an add without timeout
+ * (a no-op when the element is there) then a delete of each address
+ * once, so a block the kernel already let go does not fail the whole
+ * transaction. */
+static int
+run_put(struct buf *out, const struct nvec *v, size_t i, size_t j)
+{
+	static uint32_t tab[2 * RUN_MAX];
+	const struct nop *o = &v->v[i];
+	int r = nft_elems_begin(out, "add", &o->a);
+	bool first = true;
+
+	for (size_t k = i; k < j && r == 0; k++)
+		r = nft_elems_put(
+		    out, &v->v[k].a, o->add ? v->v[k].timeout_s : 0, k == i);
+	if (r == 0)
+		r = nft_elems_end(out);
+	if (r != 0 || o->add)
+		return r;
+	memset(tab, 0, sizeof(tab));
+	r = nft_elems_begin(out, "delete", &o->a);
+	for (size_t k = i; k < j && r == 0; k++) {
+		if (seen_before(v, tab, k))
+			continue;
+		r = nft_elems_put(out, &v->v[k].a, 0, first);
+		first = false;
+	}
+	return r != 0 ? r : nft_elems_end(out);
+}
+
 /* Write the script of cur (with the table's set-up first when asked)
  * to the batch file. */
 static int
 script_write(struct ar_nftbatch *b, bool setup)
 {
 	int r = 0, fd;
+	size_t i, j;
 
 	buf_reset(&b->script);
 	if (setup)
 		r = nft_script_setup(&b->script);
-	for (size_t i = 0; i < b->cur.n && r == 0; i++) {
-		const struct nop *o = &b->cur.v[i];
-
-		r = o->add ? nft_script_put(&b->script, &o->a, o->timeout_s)
-			   : nft_script_delete(&b->script, &o->a);
+	for (i = 0; i < b->cur.n && r == 0; i = j) {
+		j = run_end(&b->cur, i);
+		r = run_put(&b->script, &b->cur, i, j);
 	}
 	if (r != 0)
 		return r;
@@ -250,6 +312,12 @@ ar_nftbatch_submit(struct ar_nftbatch *b, bool add, const struct arx_addr *a,
 	if (b->job == NULL && !b->flush.active)
 		(void)evloop_timer_start(b->loop, &b->flush, 0);
 	return 0;
+}
+
+size_t
+ar_nftbatch_pending(const struct ar_nftbatch *b)
+{
+	return b->cur.n + b->next.n;
 }
 
 void

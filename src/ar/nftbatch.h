@@ -42,6 +42,8 @@ void ar_nftbatch_free(struct ar_nftbatch *b, void (*drop)(void *op));
  * reported for op). */
 int ar_nftbatch_submit(struct ar_nftbatch *b, bool add,
     const struct arx_addr *a, uint64_t timeout_s, void *op);
+/* Operations not over yet (waiting or being applied). */
+size_t ar_nftbatch_pending(const struct ar_nftbatch *b);
 void ar_nftbatch_stats(
     const struct ar_nftbatch *b, struct ar_nftbatch_stats *st);
 

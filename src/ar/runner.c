@@ -429,7 +429,8 @@ ar_runner_submit(struct ar_runner *r, const struct ar_run_spec *spec)
 size_t
 ar_runner_pending(const struct ar_runner *r)
 {
-	return r->nrunning + r->nqueued;
+	return r->nrunning + r->nqueued +
+	    (r->nft != NULL ? ar_nftbatch_pending(r->nft) : 0);
 }
 
 void

@@ -386,11 +386,23 @@ int
 json_escape(struct buf *out, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t i;
+	size_t i = 0, run;
 	int r = 0;
 
-	for (i = 0; i < len && r == 0; i++) {
-		unsigned char c = (unsigned char)s[i];
+	while (i < len && r == 0) {
+		unsigned char c;
+
+		/* The bytes that need nothing, appended as one run. */
+		for (run = i; run < len; run++) {
+			c = (unsigned char)s[run];
+			if (c < 0x20 || c == '"' || c == '\\')
+				break;
+		}
+		if (run > i && (r = buf_append(out, s + i, run - i)) != 0)
+			break;
+		if ((i = run) == len)
+			break;
+		c = (unsigned char)s[i++];
 		if (c == '"' || c == '\\') {
 			char e[2] = {'\\', (char)c};
 			r = buf_append(out, e, 2);
@@ -400,12 +412,11 @@ json_escape(struct buf *out, const char *s, size_t len)
 				: c == '\r' ? 'r'
 					    : 't'};
 			r = buf_append(out, e, 2);
-		} else if (c < 0x20) {
+		} else {
 			char e[6] = {
 			    '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
 			r = buf_append(out, e, 6);
-		} else
-			r = buf_putc(out, (char)c);
+		}
 	}
 	return r;
 }

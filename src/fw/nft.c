@@ -112,3 +112,35 @@ nft_script_put(struct buf *out, const struct arx_addr *a, uint64_t timeout_s)
 {
 	return element(out, "add", a, timeout_s);
 }
+
+int
+nft_elems_begin(struct buf *out, const char *verb, const struct arx_addr *a)
+{
+	if (a->family != ADDR_V4 && a->family != ADDR_V6)
+		return ARX_ERR_INVAL;
+	return buf_printf(
+	    out, "%s element inet %s %s { ", verb, NFT_TABLE, set_of(a));
+}
+
+int
+nft_elems_put(
+    struct buf *out, const struct arx_addr *a, uint64_t timeout_s, bool first)
+{
+	char text[64];
+	int r;
+
+	if (a->family != ADDR_V4 && a->family != ADDR_V6)
+		return ARX_ERR_INVAL;
+	addr_format(a, text, sizeof(text));
+	if (!first && (r = buf_puts(out, ", ")) != 0)
+		return r;
+	if (timeout_s == 0)
+		return buf_puts(out, text);
+	return buf_printf(out, "%s timeout %" PRIu64 "s", text, timeout_s);
+}
+
+int
+nft_elems_end(struct buf *out)
+{
+	return buf_puts(out, " }\n");
+}

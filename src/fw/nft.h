@@ -10,6 +10,7 @@
 #ifndef ARX_FW_NFT_H
 #define ARX_FW_NFT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/addr.h"
@@ -44,5 +45,17 @@ int nft_script_remove(struct buf *out, const struct arx_addr *a);
  * none). Lifts in batches use nft_script_delete(). */
 int nft_script_put(
     struct buf *out, const struct arx_addr *a, uint64_t timeout_s);
+
+/*
+ * One statement for many elements of one family (a's set), which nft
+ * parses far faster than a statement each: nft_elems_begin() with the
+ * verb ("add" or "delete"), then nft_elems_put() for each (timeout_s 0:
+ * none; first tells whether a separator is due), then nft_elems_end().
+ */
+int nft_elems_begin(
+    struct buf *out, const char *verb, const struct arx_addr *a);
+int nft_elems_put(
+    struct buf *out, const struct arx_addr *a, uint64_t timeout_s, bool first);
+int nft_elems_end(struct buf *out);
 
 #endif

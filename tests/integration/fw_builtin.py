@@ -44,7 +44,8 @@ CONF_TEXT = """<arx_config>
   <ruleset><decoder_dir>{src}/ruleset/decoders</decoder_dir>
     <rule_dir>{src}/ruleset/rules</rule_dir></ruleset>
   <daemon><state_dir>{tmp}/state</state_dir><log_dir>{tmp}/log</log_dir>
-    <control_socket>{tmp}/run/control.sock</control_socket></daemon>
+    <control_socket>{tmp}/run/control.sock</control_socket>
+    <lift_on_stop>yes</lift_on_stop></daemon>
 </arx_config>
 """
 
@@ -121,12 +122,14 @@ def main():
         arx("unblock", "2001:db8::6", "-C", "nft-drop")
         expect(wait(lambda: "2001:db8::6" not in elements(6), 2) and
                pings("2001:db8::1"), "arx unblock lifts at once")
-        burst(d)
         ns(A, "nft", "delete", "table", "inet", "arx")
         arx("block", "192.0.2.7", "-t", "1h", "-C", "nft-drop")
         expect(wait(lambda: "192.0.2.7" in elements(4), 5),
                "with the table deleted behind arxd's back, the next block "
                "sets it up again")
+        burst(d)
+        expect(len(elements(6)) == N, "%d blocks in the set before the "
+               "stop" % len(elements(6)))
     finally:
         d.send_signal(signal.SIGTERM)
         d.wait(timeout=60)
@@ -134,6 +137,10 @@ def main():
         err = errf.read()
     expect("Sanitizer" not in err and "failed" not in err,
            "arxd exited clean, no batch failed for good")
+    left = len(elements(6)) + len(elements(4))
+    expect(left == 0, "<lift_on_stop>: the clean stop lifted all %d blocks "
+           "in a few transactions before arxd exited (%d left)"
+           % (N + 1, left))
     batches = re.findall(r"nftables: a batch of (\d+) failed", err)
     expect(len(batches) <= 1, "at most the batch after the deletion was "
            "retried (%s)" % batches)
