@@ -13,16 +13,16 @@ namespace and everything in it are removed at the end.
 Usage: bench/blocks.py [N_BUILTIN [N_FIREWALL_DROP]]
 """
 import os
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(TOP, "tests", "e2e"))
+sys.path.insert(0, os.path.join(TOP, "bench"))
 from nftwatch import Watch  # noqa: E402
+import nsbench  # noqa: E402
 BIN = os.path.join(TOP, "build", "release", "bin")
 NS = "arxB%d" % os.getpid()
 
@@ -113,19 +113,4 @@ def main(tmp):
 
 
 if __name__ == "__main__":
-    if os.geteuid() != 0:
-        sys.exit("blocks: needs root (network namespace, nftables)")
-    tmp = tempfile.mkdtemp(prefix="arx-blocks-")
-    os.chmod(tmp, 0o755)  # the analysis child (user arx) reads here
-    try:
-        main(tmp)
-    finally:
-        for p in subprocess.run(["ip", "netns", "pids", NS],
-                                capture_output=True,
-                                text=True).stdout.split():
-            try:
-                os.kill(int(p), signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        subprocess.run(["ip", "netns", "del", NS], stderr=subprocess.DEVNULL)
-        shutil.rmtree(tmp, ignore_errors=True)
+    nsbench.run("blocks", NS, main)

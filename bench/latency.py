@@ -11,17 +11,17 @@ the namespace and everything in it are removed at the end.
 Usage: bench/latency.py [N]
 """
 import os
-import shutil
 import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(TOP, "tests", "e2e"))
+sys.path.insert(0, os.path.join(TOP, "bench"))
 from nftwatch import Watch  # noqa: E402
+import nsbench  # noqa: E402
 BIN = os.path.join(TOP, "build", "release", "bin")
 NS = "arxL%d" % os.getpid()
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
@@ -93,19 +93,4 @@ def main(tmp):
 
 
 if __name__ == "__main__":
-    if os.geteuid() != 0:
-        sys.exit("latency: needs root (network namespace, nftables)")
-    tmp = tempfile.mkdtemp(prefix="arx-latency-")
-    os.chmod(tmp, 0o755)  # the analysis child (user arx) reads here
-    try:
-        main(tmp)
-    finally:
-        for p in subprocess.run(["ip", "netns", "pids", NS],
-                                capture_output=True,
-                                text=True).stdout.split():
-            try:
-                os.kill(int(p), signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        subprocess.run(["ip", "netns", "del", NS], stderr=subprocess.DEVNULL)
-        shutil.rmtree(tmp, ignore_errors=True)
+    nsbench.run("latency", NS, main)

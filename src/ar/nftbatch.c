@@ -182,6 +182,9 @@ on_done(struct exec_job *job, const struct exec_result *res, void *ctx)
 	(void)job;
 	b->job = NULL;
 	if (why != NULL && !b->retried) {
+		log_warn("nftables: a batch of %zu failed (%s); trying it "
+			 "again with the table set up",
+		    b->cur.n, why);
 		b->retried = true; /* the table may be gone: set it up again */
 		b->set_up = false;
 		batch_start(b);
