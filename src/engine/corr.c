@@ -1,9 +1,8 @@
 /*
  * Implementation of corr.h.
  *
- * One small map type serves everything here: string keys, chained hash,
- * a least-recently-used list and a cap (the oldest entry goes when a new
- * one would pass it, and is counted). Events remembered for correlation
+ * One small map type (core/lru.h) serves everything here: string keys,
+ * least recently used first out at a cap, and counted. Events remembered for correlation
  * are reference-counted records shared by every bucket that holds them,
  * so "consumed" marks are seen by every rule, as in Wazuh.
  */
@@ -11,26 +10,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/lru.h"
 #include "engine/corr.h"
 #include "engine/decoder.h"
 #include "engine/rule.h"
-
-struct cmap_node {
-	struct cmap_node *hnext, *newer, *older;
-	uint64_t hash;
-	size_t key_len;
-	void *val;
-	int64_t t; /* for ignore windows */
-	char key[];
-};
-
-struct cmap {
-	struct cmap_node **tab;
-	size_t cap, n, max;
-	struct cmap_node *newest, *oldest;
-	void (*free_val)(void *);
-	unsigned long evicted;
-};
 
 /* One remembered event. */
 struct crec {
@@ -51,10 +34,10 @@ struct bucket {
 
 struct corr {
 	const struct rule_set *rs;
-	struct cmap *buckets; /* per rule index, lazily */
-	struct cmap *ignores; /* per rule index, lazily */
-	unsigned long *fired; /* per rule index */
-	struct cmap fts;
+	struct lru_map *buckets; /* per rule index, lazily */
+	struct lru_map *ignores; /* per rule index, lazily */
+	unsigned long *fired;    /* per rule index */
+	struct lru_map fts;
 	struct crec **recent; /* ring for if_matched_regex */
 	size_t recent_start, nrecent;
 	const char *last[CORR_MAX_LAST];
@@ -116,138 +99,6 @@ corr_field_parse(const char *s)
 		if (strcmp(names[i].name, s) == 0)
 			return names[i].f;
 	return -1;
-}
-
-static uint64_t
-hash_bytes(const char *s, size_t len)
-{
-	uint64_t h = 1469598103934665603ull;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
-	return h;
-}
-
-static void
-cmap_init(struct cmap *m, size_t max, void (*free_val)(void *))
-{
-	memset(m, 0, sizeof(*m));
-	m->max = max;
-	m->free_val = free_val;
-}
-
-static void
-lru_unlink(struct cmap *m, struct cmap_node *x)
-{
-	if (x->newer)
-		x->newer->older = x->older;
-	else
-		m->newest = x->older;
-	if (x->older)
-		x->older->newer = x->newer;
-	else
-		m->oldest = x->newer;
-	x->newer = x->older = NULL;
-}
-
-static void
-lru_push(struct cmap *m, struct cmap_node *x)
-{
-	x->older = m->newest;
-	x->newer = NULL;
-	if (m->newest)
-		m->newest->newer = x;
-	m->newest = x;
-	if (m->oldest == NULL)
-		m->oldest = x;
-}
-
-static void
-cmap_remove(struct cmap *m, struct cmap_node *x)
-{
-	struct cmap_node **pp = &m->tab[x->hash & (m->cap - 1)];
-
-	while (*pp != x)
-		pp = &(*pp)->hnext;
-	*pp = x->hnext;
-	lru_unlink(m, x);
-	if (m->free_val && x->val)
-		m->free_val(x->val);
-	free(x);
-	m->n--;
-}
-
-static struct cmap_node *
-cmap_get(struct cmap *m, const char *key, size_t len)
-{
-	uint64_t h = hash_bytes(key, len);
-	struct cmap_node *x;
-
-	if (m->cap == 0)
-		return NULL;
-	for (x = m->tab[h & (m->cap - 1)]; x != NULL; x = x->hnext)
-		if (x->hash == h && x->key_len == len &&
-		    memcmp(x->key, key, len) == 0) {
-			lru_unlink(m, x);
-			lru_push(m, x);
-			return x;
-		}
-	return NULL;
-}
-
-static int
-cmap_grow(struct cmap *m)
-{
-	size_t cap = m->cap ? m->cap * 2 : 64, i;
-	struct cmap_node **tab = calloc(cap, sizeof(*tab)), *x, *next;
-
-	if (tab == NULL)
-		return -1;
-	for (i = 0; i < m->cap; i++)
-		for (x = m->tab[i]; x != NULL; x = next) {
-			next = x->hnext;
-			x->hnext = tab[x->hash & (cap - 1)];
-			tab[x->hash & (cap - 1)] = x;
-		}
-	free(m->tab);
-	m->tab = tab;
-	m->cap = cap;
-	return 0;
-}
-
-/* A new entry (the key must not be present); evicts the oldest at cap. */
-static struct cmap_node *
-cmap_put(struct cmap *m, const char *key, size_t len)
-{
-	struct cmap_node *x;
-
-	if (m->n >= m->max && m->oldest != NULL) {
-		cmap_remove(m, m->oldest);
-		m->evicted++;
-	}
-	if ((m->n + 1) * 2 > m->cap && cmap_grow(m) != 0)
-		return NULL;
-	if ((x = calloc(1, sizeof(*x) + len + 1)) == NULL)
-		return NULL;
-	x->hash = hash_bytes(key, len);
-	x->key_len = len;
-	memcpy(x->key, key, len);
-	x->hnext = m->tab[x->hash & (m->cap - 1)];
-	m->tab[x->hash & (m->cap - 1)] = x;
-	lru_push(m, x);
-	m->n++;
-	return x;
-}
-
-static void
-cmap_release(struct cmap *m)
-{
-	while (m->oldest != NULL)
-		cmap_remove(m, m->oldest);
-	free(m->tab);
-	m->tab = NULL;
-	m->cap = 0;
 }
 
 static void
@@ -440,13 +291,13 @@ static bool
 search_bucket(struct count *k)
 {
 	char key[4096];
-	struct cmap_node *x;
+	struct lru_node *x;
 	struct bucket *b;
 	size_t len, i;
 
 	if (k->c->buckets[k->r->index].max == 0 ||
 	    !bucket_key(k->r, k->ev, key, sizeof(key), &len) ||
-	    (x = cmap_get(&k->c->buckets[k->r->index], key, len)) == NULL)
+	    (x = lru_get(&k->c->buckets[k->r->index], key, len)) == NULL)
 		return false;
 	b = x->val;
 	for (i = b->n; i > 0 && k->verdict == 0; i--)
@@ -601,7 +452,7 @@ bucket_newest(const struct bucket *b)
  * good. Two per store keeps the work constant and the maps small.
  */
 static void
-prune_idle(const struct rule *w, struct cmap *m, int64_t now_ms)
+prune_idle(const struct rule *w, struct lru_map *m, int64_t now_ms)
 {
 	const struct crec *last;
 	int k;
@@ -611,7 +462,7 @@ prune_idle(const struct rule *w, struct cmap *m, int64_t now_ms)
 		if (last != NULL &&
 		    now_ms - last->t <= (int64_t)w->timeframe * 1000)
 			return;
-		cmap_remove(m, m->oldest);
+		lru_remove(m, m->oldest);
 	}
 }
 
@@ -619,18 +470,18 @@ static void
 store_watcher(struct corr *c, const struct rule *w, const struct event *ev,
     struct crec *rec)
 {
-	struct cmap *m = &c->buckets[w->index];
+	struct lru_map *m = &c->buckets[w->index];
 	char key[4096];
-	struct cmap_node *x;
+	struct lru_node *x;
 	size_t len;
 
 	if (!bucket_key(w, ev, key, sizeof(key), &len))
 		return;
 	if (m->max == 0)
-		cmap_init(m, CORR_MAX_BUCKETS, bucket_free);
-	if ((x = cmap_get(m, key, len)) == NULL) {
+		lru_init(m, CORR_MAX_BUCKETS, bucket_free);
+	if ((x = lru_get(m, key, len)) == NULL) {
 		unsigned long before = m->evicted;
-		if ((x = cmap_put(m, key, len)) == NULL)
+		if ((x = lru_put(m, key, len)) == NULL)
 			return;
 		c->st.evicted_buckets += m->evicted - before;
 		if ((x->val = calloc(1, sizeof(struct bucket))) == NULL)
@@ -675,9 +526,9 @@ corr_fts_first(struct corr *c, const char *key, size_t len)
 {
 	unsigned long before = c->fts.evicted;
 
-	if (cmap_get(&c->fts, key, len) != NULL)
+	if (lru_get(&c->fts, key, len) != NULL)
 		return false;
-	(void)cmap_put(&c->fts, key, len);
+	(void)lru_put(&c->fts, key, len);
 	c->st.dropped_fts += c->fts.evicted - before;
 	return true;
 }
@@ -704,25 +555,25 @@ bool
 corr_ignored(struct corr *c, const struct rule *r, const struct event *ev,
     int64_t now_ms)
 {
-	struct cmap *m = &c->ignores[r->index];
+	struct lru_map *m = &c->ignores[r->index];
 	struct span key = ev->fields[EF_SRCIP];
-	struct cmap_node *x;
+	struct lru_node *x;
 
 	if (!span_is_set(key))
 		key.p = "", key.len = 0;
 	if (m->max == 0)
-		cmap_init(m, CORR_MAX_BUCKETS, NULL);
-	if ((x = cmap_get(m, key.p, key.len)) != NULL &&
+		lru_init(m, CORR_MAX_BUCKETS, NULL);
+	if ((x = lru_get(m, key.p, key.len)) != NULL &&
 	    now_ms - x->t < (int64_t)r->ignore * 1000)
 		return true;
-	if (x == NULL && (x = cmap_put(m, key.p, key.len)) == NULL)
+	if (x == NULL && (x = lru_put(m, key.p, key.len)) == NULL)
 		return false;
 	x->t = now_ms;
 	/* Windows that have ended are forgotten, oldest first (x is the
 	 * newest now, so it stays). */
 	while (m->oldest != x &&
 	    now_ms - m->oldest->t >= (int64_t)r->ignore * 1000)
-		cmap_remove(m, m->oldest);
+		lru_remove(m, m->oldest);
 	return false;
 }
 
@@ -739,7 +590,7 @@ corr_new(const struct rule_set *rs)
 	c->ignores = calloc(n, sizeof(*c->ignores));
 	c->fired = calloc(n, sizeof(*c->fired));
 	c->recent = calloc(CORR_MAX_RECENT, sizeof(*c->recent));
-	cmap_init(&c->fts, CORR_MAX_FTS, NULL);
+	lru_init(&c->fts, CORR_MAX_FTS, NULL);
 	if (c->buckets == NULL || c->ignores == NULL || c->fired == NULL ||
 	    c->recent == NULL) {
 		corr_free(c);
@@ -754,8 +605,8 @@ corr_reset(struct corr *c)
 	size_t i;
 
 	for (i = 0; i < c->rs->nrules; i++) {
-		cmap_release(&c->buckets[i]);
-		cmap_release(&c->ignores[i]);
+		lru_release(&c->buckets[i]);
+		lru_release(&c->ignores[i]);
 		c->buckets[i].max = 0;
 		c->ignores[i].max = 0;
 		c->fired[i] = 0;
@@ -763,8 +614,8 @@ corr_reset(struct corr *c)
 	for (i = 0; i < c->nrecent; i++)
 		crec_unref(c->recent[(c->recent_start + i) % CORR_MAX_RECENT]);
 	c->nrecent = c->recent_start = 0;
-	cmap_release(&c->fts);
-	cmap_init(&c->fts, CORR_MAX_FTS, NULL);
+	lru_release(&c->fts);
+	lru_init(&c->fts, CORR_MAX_FTS, NULL);
 	c->nlast = 0;
 }
 

@@ -53,6 +53,7 @@ struct event {
 	const char *log; /* what decoders and rules see: after the header */
 	size_t log_len;
 	struct span timestamp, hostname, program_name; /* p == NULL: unset */
+	struct span pid; /* the program's process id, when the header has one */
 	const struct decoder *decoder; /* the decoder reported (name) */
 	const struct decoder *parent;  /* its top-level decoder */
 	struct span fields[EF_NSTATIC];

@@ -123,7 +123,7 @@ pd_iso(const struct pd_line *l, size_t b, struct pd_hit *h)
 		i += iso_zone(l, i);
 	} else {
 		zone = iso_zone(l, i);
-		if (zone != 6)
+		if (zone < 5)
 			return false;
 		i += zone;
 	}
@@ -292,27 +292,57 @@ pd_aix(const struct pd_line *l, size_t p, struct event *ev)
 	return 0;
 }
 
-/* "prog:", "prog[pid]:" or "prog[pid] " at p; the message start or 0. */
+/* "[pid]:", "[pid] " or "[]:" at p (after a program name); the message
+ * start or 0. Sets ev->pid when there are digits. */
+static size_t
+pd_pid(const struct pd_line *l, size_t p, struct event *ev)
+{
+	size_t start = ++p;
+
+	while (isdigit((unsigned char)at(l, p)))
+		p++;
+	if (at(l, p) != ']')
+		return 0;
+	if (p > start)
+		ev->pid = mkspan(l, start, p);
+	if (at(l, p + 1) == ':')
+		return p + 2 + (at(l, p + 2) == ' ');
+	if (at(l, p + 1) == ' ' && p > start)
+		return p + 2;
+	return 0;
+}
+
+/* "[prog]" or "[prog]:" (a program without pid, as some relays write). */
+static size_t
+pd_bracketed(const struct pd_line *l, size_t p, struct event *ev)
+{
+	size_t start = p + 1, end = name_run(l, start);
+
+	if (end == start || at(l, end) != ']')
+		return 0;
+	ev->program_name = mkspan(l, start, end);
+	p = end + 1 + (at(l, end + 1) == ':');
+	return at(l, p) == ' ' ? p + 1 : 0;
+}
+
+/* "prog:", "prog[pid]:", "prog[pid] ", "prog[]:" or "[prog]" at p; the
+ * message start or 0. */
 static size_t
 pd_program(const struct pd_line *l, size_t p, struct event *ev)
 {
 	size_t start = p;
 
+	if (at(l, p) == '[')
+		return pd_bracketed(l, p, ev);
 	p = name_run(l, p);
 	ev->program_name = mkspan(l, start, p);
 	if (at(l, p) == ':') {
 		p++;
 		return p + (at(l, p) == ' ');
 	}
-	if (at(l, p) == '[' && isdigit((unsigned char)at(l, p + 1))) {
-		p += 2;
-		while (isdigit((unsigned char)at(l, p)))
-			p++;
-		if (at(l, p) == ']' && at(l, p + 1) == ':')
-			return p + 2 + (at(l, p + 2) == ' ');
-		if (at(l, p) == ']' && at(l, p + 1) == ' ')
-			return p + 2;
-	} else if (at(l, p) == '|' && islower((unsigned char)at(l, p + 1)))
+	if (at(l, p) == '[')
+		return pd_pid(l, p, ev);
+	if (at(l, p) == '|' && islower((unsigned char)at(l, p + 1)))
 		return pd_aix(l, p, ev);
 	return 0;
 }
@@ -330,6 +360,8 @@ pd_host_prog(const struct pd_line *l, size_t p, struct event *ev)
 	if (at(l, p) == ':' && at(l, p + 1) == ' ') {
 		ev->program_name = mkspan(l, h, p); /* Solaris: no host */
 		msg = p + 2;
+	} else if (at(l, p) == '[' && p > h && (msg = pd_pid(l, p, ev)) != 0) {
+		ev->program_name = mkspan(l, h, p); /* "prog[pid]:", no host */
 	} else if (at(l, p) != ' ')
 		return; /* not a host name: log starts after the stamp */
 	else {
@@ -338,6 +370,8 @@ pd_host_prog(const struct pd_line *l, size_t p, struct event *ev)
 		if ((msg = pd_program(l, p + 1, ev)) == 0) {
 			ev->program_name.p = NULL;
 			ev->program_name.len = 0;
+			ev->pid.p = NULL;
+			ev->pid.len = 0;
 			return;
 		}
 	}
@@ -458,7 +492,8 @@ pd_rfc5424(const struct pd_line *l, size_t p, struct event *ev)
 	struct span ts = token(l, &p), host = token(l, &p);
 	struct span app = token(l, &p);
 
-	(void)token(l, &p); /* PROCID */
+	struct span procid = token(l, &p);
+
 	(void)token(l, &p); /* MSGID */
 	if (at(l, p) == '-')
 		p++;
@@ -473,6 +508,8 @@ pd_rfc5424(const struct pd_line *l, size_t p, struct event *ev)
 		ev->hostname = host;
 	if (app.len > 0 && !(app.len == 1 && app.p[0] == '-'))
 		ev->program_name = app;
+	if (procid.len > 0 && isdigit((unsigned char)procid.p[0]))
+		ev->pid = procid;
 	ev->log = l->s + (p < l->len ? p : l->len);
 }
 
