@@ -1171,6 +1171,9 @@ corr_stats_put(const struct analysis *a, uint64_t st[PS_NSTATS])
 	corr_get_stats(a->corr, &cs);
 	st[PS_CORR_BUCKETS] = cs.buckets;
 	st[PS_CORR_EVICTED] = cs.evicted_buckets + cs.evicted_events;
+	st[PS_SESSIONS] = cs.sessions;
+	st[PS_SESSIONS_EVICTED] = cs.sessions_evicted;
+	st[PS_SESSIONS_FILLED] = cs.sessions_filled;
 	st[PS_FTS_DROPPED] = cs.dropped_fts;
 }
 

@@ -45,6 +45,9 @@ const char *const priv_stat_names[PS_NSTATS] = {
     [PS_UPLINK_QUEUED] = "uplink_queued",
     [PS_AGENTS_REFUSED] = "agents_refused",
     [PS_CONFIGS_REFUSED] = "configs_refused",
+    [PS_SESSIONS] = "sessions",
+    [PS_SESSIONS_EVICTED] = "sessions_dropped",
+    [PS_SESSIONS_FILLED] = "addresses_from_session",
 };
 
 /* ---- encoding ---- */

@@ -79,6 +79,9 @@ enum priv_stat {
 	PS_UPLINK_QUEUED,     /* agent: lines taken for the manager */
 	PS_AGENTS_REFUSED,    /* manager: agent connections refused */
 	PS_CONFIGS_REFUSED,   /* manager: agent.conf versions refused */
+	PS_SESSIONS,          /* sessions by process held now */
+	PS_SESSIONS_EVICTED,  /* sessions dropped at the cap */
+	PS_SESSIONS_FILLED,   /* addresses taken from a line's session */
 	PS_NSTATS
 };
 

@@ -43,6 +43,7 @@ struct corr {
 	const char *last[CORR_MAX_LAST];
 	size_t nlast;
 	struct corr_stats st;
+	struct session_table sessions;
 };
 
 static const int corr_to_event[CF_NFIELDS] = {
@@ -591,6 +592,7 @@ corr_new(const struct rule_set *rs)
 	c->fired = calloc(n, sizeof(*c->fired));
 	c->recent = calloc(CORR_MAX_RECENT, sizeof(*c->recent));
 	lru_init(&c->fts, CORR_MAX_FTS, NULL);
+	session_table_init(&c->sessions);
 	if (c->buckets == NULL || c->ignores == NULL || c->fired == NULL ||
 	    c->recent == NULL) {
 		corr_free(c);
@@ -616,6 +618,7 @@ corr_reset(struct corr *c)
 	c->nrecent = c->recent_start = 0;
 	lru_release(&c->fts);
 	lru_init(&c->fts, CORR_MAX_FTS, NULL);
+	session_table_release(&c->sessions);
 	c->nlast = 0;
 }
 
@@ -626,6 +629,7 @@ corr_free(struct corr *c)
 		return;
 	if (c->buckets && c->ignores && c->fired && c->recent)
 		corr_reset(c);
+	session_table_release(&c->sessions);
 	free(c->buckets);
 	free(c->ignores);
 	free(c->fired);
@@ -644,4 +648,13 @@ corr_get_stats(const struct corr *c, struct corr_stats *st)
 		st->buckets += c->buckets[i].n;
 		st->ignores += c->ignores[i].n;
 	}
+	st->sessions = c->sessions.map.n;
+	st->sessions_evicted = c->sessions.map.evicted;
+	st->sessions_filled = c->sessions.filled;
+}
+
+struct session_table *
+corr_sessions(struct corr *c)
+{
+	return &c->sessions;
 }

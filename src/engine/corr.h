@@ -22,6 +22,7 @@
 
 #include "engine/event.h"
 #include "engine/pattern.h"
+#include "engine/session.h"
 
 #define CORR_MAX_BUCKETS    65536 /* per correlating rule */
 #define CORR_MAX_PER_BUCKET 512   /* events kept per bucket */
@@ -95,7 +96,12 @@ size_t corr_last_events(const struct corr *c, const char *const **logs);
 struct corr_stats {
 	unsigned long stored, evicted_events, evicted_buckets, dropped_fts;
 	size_t buckets, ignores; /* held now (windows that can still count) */
+	size_t sessions;         /* sessions by process held now */
+	unsigned long sessions_evicted, sessions_filled;
 };
 void corr_get_stats(const struct corr *c, struct corr_stats *st);
+
+/* The sessions by process (session.h), kept with correlation. */
+struct session_table *corr_sessions(struct corr *c);
 
 #endif

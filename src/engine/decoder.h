@@ -68,6 +68,9 @@ struct decoder {
 	const char *fts;  /* kept as written */
 	const char *ftscomment;
 	bool use_own_name, accumulate;
+	bool session;  /* <session>pid</session>: lines form sessions by
+			* process (session.h); on top-level decoders */
+	unsigned step; /* <attempt>: enum session_step */
 	bool get_next; /* the next child has the same name: a chain */
 	/* children, for top-level decoders, in load order */
 	struct decoder **children;

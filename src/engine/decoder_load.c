@@ -23,6 +23,7 @@
 #include "core/log.h"
 #include "engine/decoder.h"
 #include "engine/prefilter.h"
+#include "engine/session.h"
 #include "engine/xmlvar.h"
 
 /* Everything read for one <decoder>, before it is compiled. */
@@ -234,6 +235,34 @@ el_use_own_name(struct dec_build *b, const struct xml_node *n, const char *text)
 	return 0;
 }
 
+/* arx: <session>pid</session>, lines of one process are one session. */
+static int
+el_session(struct dec_build *b, const struct xml_node *n, const char *text)
+{
+	if (strcmp(text, "pid") != 0) {
+		dec_err(b, n, "session must be pid", text);
+		return ARX_ERR_CONFIG;
+	}
+	b->d->session = true;
+	return 0;
+}
+
+/* arx: <attempt>start|end|summary|success|other</attempt> (session.h). */
+static int
+el_attempt(struct dec_build *b, const struct xml_node *n, const char *text)
+{
+	int step = session_step_parse(text);
+
+	if (step < 0) {
+		dec_err(b, n,
+		    "attempt must be start, end, summary, success or other",
+		    text);
+		return ARX_ERR_CONFIG;
+	}
+	b->d->step = (unsigned)step;
+	return 0;
+}
+
 static int
 el_accumulate(struct dec_build *b, const struct xml_node *n, const char *text)
 {
@@ -288,6 +317,8 @@ static const struct {
     {"plugin_decoder", el_plugin, false},
     {"use_own_name", el_use_own_name, false},
     {"accumulate", el_accumulate, false},
+    {"session", el_session, false},
+    {"attempt", el_attempt, false},
     {"json_null_field", el_json_null, false},
     {"json_array_structure", el_json_array, false},
 };

@@ -58,7 +58,8 @@ def main():
     check(last[3] == "Src IP: 192.0.2.6", last[3])
     check(last[4] == "Src Port: 50127", last[4])
     check(last[5] == lines[7], "full log")
-    check(last[6:] == list(reversed(lines[:7])), "previous events, newest "
+    check(last[6] == "session.attempt: new", "dynamic field: %r" % last[6])
+    check(last[7:] == list(reversed(lines[:7])), "previous events, newest "
           "first")
     check("User:" not in records[-1], "srcuser is not printed as User")
 
@@ -88,7 +89,8 @@ def main():
                               "hostname": "web1"}, o["predecoder"])
     check(o["decoder"] == {"parent": "sshd", "name": "sshd"}, "decoder")
     check(o["data"] == {"srcip": "192.0.2.6", "srcport": "50127",
-                        "srcuser": "admin7"}, o["data"])
+                        "srcuser": "admin7",
+                        "session": {"attempt": "new"}}, o["data"])
     check(o["location"] == "stdin", "location")
 
     # Two attackers, the second 20 seconds later, clock from the log.

@@ -104,7 +104,10 @@ def main():
     args = ap.parse_args()
     cases = load(args.cases)
     lines = [with_header(c["log"]) for c in cases]
-    outs = logtest(args.arx, ["-c", args.conf], lines)
+    # each case in a session of its own (an empty line starts one), so no
+    # case takes an address from the session of an earlier one
+    outs = logtest(args.arx, ["-c", args.conf],
+                   [x for line in lines for x in (line, "")])
     assert len(outs) == len(cases), (len(outs), len(cases))
     failed = 0
     nblocks = 0

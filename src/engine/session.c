@@ -1,0 +1,186 @@
+/*
+ * Implementation of session.h. An entry is keyed by the event's location,
+ * host name, program name and pid, and holds the client's address and the
+ * state of the attempt in progress:
+ *
+ *   start    repeat if an attempt is open, else new; opens one
+ *   end      repeat if an attempt is open (and closes it), else new
+ *   summary  repeat if the session counted an attempt, else new
+ *   success  marks the session authenticated
+ *   other    nothing (the line only takes the session's address)
+ *
+ * A line with a step after a success is "authenticated" (a client that
+ * logged in and then disconnected is no attack).
+ */
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "engine/decoder.h"
+#include "engine/session.h"
+
+#define SESSION_KEY_PART 256
+#define SESSION_ADDR_MAX 64
+
+struct session {
+	char addr[SESSION_ADDR_MAX];
+	unsigned counted; /* attempts counted as new */
+	bool open, authenticated;
+};
+
+int
+session_step_parse(const char *name)
+{
+	static const char *const names[] = {
+	    [SESSION_STEP_START] = "start",
+	    [SESSION_STEP_END] = "end",
+	    [SESSION_STEP_SUMMARY] = "summary",
+	    [SESSION_STEP_SUCCESS] = "success",
+	    [SESSION_STEP_OTHER] = "other",
+	};
+	size_t i;
+
+	for (i = 1; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(names[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
+void
+session_table_init(struct session_table *t)
+{
+	memset(t, 0, sizeof(*t));
+	lru_init(&t->map, SESSION_MAX, free);
+}
+
+void
+session_table_release(struct session_table *t)
+{
+	lru_release(&t->map);
+	session_table_init(t);
+}
+
+/* Append a key part (cut at SESSION_KEY_PART) and a NUL. */
+static size_t
+key_part(char *key, size_t n, const char *p, size_t len)
+{
+	if (len > SESSION_KEY_PART)
+		len = SESSION_KEY_PART;
+	if (p != NULL)
+		memcpy(key + n, p, len);
+	key[n + len] = '\0';
+	return n + len + 1;
+}
+
+/* The session of ev, new or reset when idle too long; NULL: no memory. */
+static struct session *
+session_find(struct session_table *t, const struct event *ev, int64_t now)
+{
+	char key[4 * (SESSION_KEY_PART + 1)];
+	const char *loc = ev->location ? ev->location : "";
+	struct lru_node *x;
+	size_t n;
+
+	n = key_part(key, 0, loc, strlen(loc));
+	n = key_part(key, n, ev->hostname.p, ev->hostname.len);
+	n = key_part(key, n, ev->program_name.p, ev->program_name.len);
+	n = key_part(key, n, ev->pid.p, ev->pid.len);
+	if ((x = lru_get(&t->map, key, n)) == NULL) {
+		if ((x = lru_put(&t->map, key, n)) == NULL)
+			return NULL;
+		if ((x->val = calloc(1, sizeof(struct session))) == NULL) {
+			lru_remove(&t->map, x);
+			return NULL;
+		}
+	} else if (now - x->t > SESSION_IDLE_MS)
+		memset(x->val, 0, sizeof(struct session));
+	x->t = now;
+	return x->val;
+}
+
+/* Remember ev's address, or give it the session's (fill: the line is
+ * part of a session). */
+static int
+session_addr(
+    struct session_table *t, struct session *s, struct event *ev, bool fill)
+{
+	struct span ip = ev->fields[EF_SRCIP];
+	char *copy;
+
+	if (span_is_set(ip) && ip.len > 0) {
+		if (ip.len >= sizeof(s->addr))
+			return 0;
+		if (s->addr[0] != '\0' &&
+		    (strlen(s->addr) != ip.len ||
+			memcmp(s->addr, ip.p, ip.len)))
+			memset(
+			    s, 0, sizeof(*s)); /* another client: pid reused */
+		memcpy(s->addr, ip.p, ip.len);
+		s->addr[ip.len] = '\0';
+		return 0;
+	}
+	if (!fill || s->addr[0] == '\0')
+		return 0;
+	if ((copy = arena_strdup(&ev->arena, s->addr)) == NULL)
+		return ARX_ERR_NOMEM;
+	ev->fields[EF_SRCIP] = (struct span){copy, strlen(copy)};
+	t->filled++;
+	return event_set(ev, "srcip_from", (struct span){"session", 7});
+}
+
+/* session.attempt for a line at step, and the session's new state. */
+static const char *
+session_step(struct session *s, enum session_step step)
+{
+	bool repeat = false;
+
+	if (step == SESSION_STEP_OTHER)
+		return NULL;
+	if (step == SESSION_STEP_SUCCESS) {
+		s->authenticated = true;
+		s->open = false;
+		return NULL;
+	}
+	if (s->authenticated)
+		return "authenticated";
+	switch (step) {
+	case SESSION_STEP_START:
+		repeat = s->open;
+		s->open = true;
+		break;
+	case SESSION_STEP_END:
+		repeat = s->open;
+		s->open = false;
+		break;
+	default:
+		repeat = s->counted > 0;
+		break;
+	}
+	if (!repeat)
+		s->counted++;
+	return repeat ? "repeat" : "new";
+}
+
+int
+session_apply(struct session_table *t, struct event *ev, int64_t now_ms)
+{
+	const struct decoder *top = ev->parent, *d = ev->decoder;
+	struct session *s;
+	const char *att;
+	int r;
+
+	if (top == NULL || !top->session || !span_is_set(ev->pid))
+		return 0;
+	if ((s = session_find(t, ev, now_ms)) == NULL)
+		return ARX_ERR_NOMEM;
+	if (d == NULL)
+		return 0;
+	if ((r = session_addr(t, s, ev, d->step != SESSION_STEP_NONE)) != 0)
+		return r;
+	if (d->step == SESSION_STEP_NONE ||
+	    (att = session_step(s, d->step)) == NULL)
+		return 0;
+	return event_set(
+	    ev, "session.attempt", (struct span){att, strlen(att)});
+}
