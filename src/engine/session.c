@@ -3,9 +3,12 @@
  * host name, program name and pid, and holds the client's address and the
  * state of the attempt in progress:
  *
- *   start    repeat if an attempt is open, else new; opens one
+ *   start    repeat if an attempt opened by another kind of line is
+ *            open, else new; opens one
  *   end      repeat if an attempt is open (and closes it), else new
- *   summary  repeat if the session counted an attempt, else new
+ *   summary  repeat if the session counted an attempt, else new ("first"
+ *            when it is the session's first line: nothing is known of
+ *            what came before); without an address it counts nothing
  *   success  marks the session authenticated
  *   other    nothing (the line only takes the session's address)
  *
@@ -25,7 +28,9 @@
 
 struct session {
 	char addr[SESSION_ADDR_MAX];
-	unsigned counted; /* attempts counted as new */
+	unsigned counted;      /* attempts counted as new */
+	unsigned long lines;   /* lines of the session before this one */
+	const void *opened_by; /* the decoder that opened the attempt */
 	bool open, authenticated;
 };
 
@@ -129,37 +134,51 @@ session_addr(
 	return event_set(ev, "srcip_from", (struct span){"session", 7});
 }
 
-/* session.attempt for a line at step, and the session's new state. */
+/* A line that opens an attempt: the same attempt when another kind of
+ * line opened it ("input_userauth_request" after "Invalid user"), a new
+ * one when the same kind did (the attempt before never ended). */
+static bool
+session_start(struct session *s, const struct decoder *d)
+{
+	bool repeat = s->open && s->opened_by != d;
+
+	s->open = true;
+	s->opened_by = d;
+	return repeat;
+}
+
+/* session.attempt for a line of decoder d, and the session's new state.
+ * A summary without an address counts nothing (the line after it that
+ * names the client does); "first" is a summary that opens its session. */
 static const char *
-session_step(struct session *s, enum session_step step)
+session_step(struct session *s, const struct decoder *d, bool addr)
 {
 	bool repeat = false;
 
-	if (step == SESSION_STEP_OTHER)
+	if (d->step == SESSION_STEP_OTHER)
 		return NULL;
-	if (step == SESSION_STEP_SUCCESS) {
+	if (d->step == SESSION_STEP_SUCCESS) {
 		s->authenticated = true;
 		s->open = false;
 		return NULL;
 	}
 	if (s->authenticated)
 		return "authenticated";
-	switch (step) {
-	case SESSION_STEP_START:
-		repeat = s->open;
-		s->open = true;
-		break;
-	case SESSION_STEP_END:
+	if (d->step == SESSION_STEP_START)
+		repeat = session_start(s, d);
+	else if (d->step == SESSION_STEP_END) {
 		repeat = s->open;
 		s->open = false;
-		break;
-	default:
+	} else {
 		repeat = s->counted > 0;
-		break;
+		if (!repeat && !addr)
+			return "new";
 	}
-	if (!repeat)
-		s->counted++;
-	return repeat ? "repeat" : "new";
+	if (repeat)
+		return "repeat";
+	s->counted++;
+	return d->step == SESSION_STEP_SUMMARY && s->lines == 0 ? "first"
+								: "new";
 }
 
 int
@@ -170,17 +189,16 @@ session_apply(struct session_table *t, struct event *ev, int64_t now_ms)
 	const char *att;
 	int r;
 
-	if (top == NULL || !top->session || !span_is_set(ev->pid))
+	if (top == NULL || !top->session || !span_is_set(ev->pid) || d == NULL)
 		return 0;
 	if ((s = session_find(t, ev, now_ms)) == NULL)
 		return ARX_ERR_NOMEM;
-	if (d == NULL)
-		return 0;
-	if ((r = session_addr(t, s, ev, d->step != SESSION_STEP_NONE)) != 0)
-		return r;
-	if (d->step == SESSION_STEP_NONE ||
-	    (att = session_step(s, d->step)) == NULL)
-		return 0;
-	return event_set(
-	    ev, "session.attempt", (struct span){att, strlen(att)});
+	r = session_addr(t, s, ev, d->step != SESSION_STEP_NONE);
+	if (r == 0 && d->step != SESSION_STEP_NONE &&
+	    (att = session_step(s, d, span_is_set(ev->fields[EF_SRCIP]))) !=
+		NULL)
+		r = event_set(
+		    ev, "session.attempt", (struct span){att, strlen(att)});
+	s->lines++;
+	return r;
 }

@@ -12,7 +12,7 @@
  *     ("Invalid user x from A" then "Failed password for invalid user x
  *     from A") counts once: the decoder of each line says what the line
  *     is in an attempt (<attempt> start, end, summary or success) and the
- *     event gets session.attempt = new, repeat or authenticated, which
+ *     event gets session.attempt = new (or first), repeat or authenticated, which
  *     rules test with <field name="session.attempt">.
  *
  * Only events whose top-level decoder has <session>pid</session> and whose
