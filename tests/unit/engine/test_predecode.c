@@ -80,6 +80,19 @@ static const struct pd_case pd_cases[] = {
 	"2006.12.28 15:53:55 UTC", "mac", "sshd", "error: PAM: fail for x"},
     {"1140804070.368  11623 10.1.1.1 TCP_MISS/200 x", "1140804070.368", NULL,
 	NULL, "11623 10.1.1.1 TCP_MISS/200 x"},
+    /* issue 17: header forms of real hosts */
+    {"Dec  7 08:04:31 sshd[811]: Invalid user x", "Dec  7 08:04:31", NULL,
+	"sshd", "Invalid user x"},
+    {"Dec  7 08:04:31 web1 [sshd] Invalid user x", "Dec  7 08:04:31", "web1",
+	"sshd", "Invalid user x"},
+    {"Dec  7 08:04:31 web1 [sshd]: Invalid user x", "Dec  7 08:04:31", "web1",
+	"sshd", "Invalid user x"},
+    {"Dec  7 08:04:31 web1 sshd[]: Invalid user x", "Dec  7 08:04:31", "web1",
+	"sshd", "Invalid user x"},
+    {"2026-12-07T08:04:31+0000 web1 sshd[1]: m", "2026-12-07T08:04:31+0000",
+	"web1", "sshd", "m"},
+    {"2026-12-07T08:04:31.123456+00:00 a.example.org sshd[1]: m",
+	"2026-12-07T08:04:31.123456+00:00", "a.example.org", "sshd", "m"},
     /* no header: no host, no program (as in Wazuh) */
     {"sshd[123]: Failed password", NULL, NULL, NULL,
 	"sshd[123]: Failed password"},
@@ -98,6 +111,36 @@ expect_span(
 		fail_msg("'%s': %s is '%.*s', want '%s'", line, what,
 		    got.p ? (int)got.len : 6, got.p ? got.p : "(none)",
 		    want ? want : "(none)");
+}
+
+/* The pid: prog[pid], RFC 5424 PROCID; none for "prog:" and "[prog]". */
+static void
+test_pid(void **state)
+{
+	static const struct {
+		const char *line, *pid;
+	} cases[] = {
+	    {"Dec  7 08:04:31 web1 sshd[811]: m", "811"},
+	    {"Dec  7 08:04:31 sshd-session[12]: m", "12"},
+	    {"<38>1 2026-12-07T08:04:31Z h sshd 4242 - - m", "4242"},
+	    {"<38>1 2026-12-07T08:04:31Z h sshd - - - m", NULL},
+	    {"Dec  7 08:04:31 web1 sshd: m", NULL},
+	    {"Dec  7 08:04:31 web1 [sshd] m", NULL},
+	    {"Dec  7 08:04:31 web1 just text", NULL},
+	};
+	struct event ev;
+	size_t i;
+
+	(void)state;
+	event_init(&ev);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(event_set_line(&ev, cases[i].line,
+				     strlen(cases[i].line), "test"),
+		    0);
+		assert_int_equal(predecode(&ev), 0);
+		expect_span("pid", cases[i].line, ev.pid, cases[i].pid);
+	}
+	event_release(&ev);
 }
 
 static void
@@ -195,6 +238,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_headers),
+	    cmocka_unit_test(test_pid),
 	    cmocka_unit_test(test_control_characters),
 	    cmocka_unit_test(test_truncation),
 	    cmocka_unit_test(test_fields),
