@@ -116,11 +116,11 @@ session_addr(
 	if (span_is_set(ip) && ip.len > 0) {
 		if (ip.len >= sizeof(s->addr))
 			return 0;
+		/* another client under the same pid: the pid was reused */
 		if (s->addr[0] != '\0' &&
 		    (strlen(s->addr) != ip.len ||
-			memcmp(s->addr, ip.p, ip.len)))
-			memset(
-			    s, 0, sizeof(*s)); /* another client: pid reused */
+			memcmp(s->addr, ip.p, ip.len) != 0))
+			memset(s, 0, sizeof(*s));
 		memcpy(s->addr, ip.p, ip.len);
 		s->addr[ip.len] = '\0';
 		return 0;
