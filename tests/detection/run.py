@@ -15,7 +15,9 @@ Each file tests/detection/*.jsonl holds one row per message form:
            says "v4only"
     before optional lines of the same process sent first (a session):
            "Invalid user bob from {A} port 4242" ...
-    class  failure | preauth | scan | success | benign
+    class  failure | preauth | scan | success | benign | local (a
+           failure on the host itself, su or sudo: an alert of level 3 or
+           more, never an address)
     rule   the final rule expected (0: no rule, an empty string: any)
     level  its level
     src    "A": srcip must be the client's address; null: no srcip
@@ -100,6 +102,8 @@ def check(row, fam, out):
         bad.append("groups %s lack %s" % (sorted(groups), cls))
     if cls in ("success", "benign") and level >= 3 and groups & ALERT_GROUPS:
         bad.append("a %s line raised a failure alert (%s)" % (cls, rid))
+    if cls == "local" and (level < 3 or srcip is not None):
+        bad.append("a local failure: level %s, srcip %s" % (level, srcip))
     return bad
 
 
