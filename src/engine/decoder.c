@@ -71,10 +71,12 @@ dec_assign(struct dec_run *r, const struct decoder *d,
 	for (i = 0; i < res->ncaps && i < d->norder; i++) {
 		if (d->order[i] == NULL || res->caps[i].p == NULL)
 			continue;
-		if (d->order_field != NULL && d->order_field[i] >= 0)
-			r->ev->fields[d->order_field[i]] = res->caps[i];
-		else
+		if (d->order_field == NULL)
 			(void)event_set(r->ev, d->order[i], res->caps[i]);
+		else if (d->order_field[i] >= 0)
+			r->ev->fields[d->order_field[i]] = res->caps[i];
+		else /* known at load not to be a static field */
+			(void)event_set_dyn(r->ev, d->order[i], res->caps[i]);
 	}
 }
 

@@ -132,13 +132,20 @@ int
 event_set(struct event *ev, const char *name, struct span value)
 {
 	int f = event_field_lookup(name, strlen(name));
-	struct event_dyn *d;
-	size_t i;
 
 	if (f >= 0) {
 		ev->fields[f] = value;
 		return 0;
 	}
+	return event_set_dyn(ev, name, value);
+}
+
+int
+event_set_dyn(struct event *ev, const char *name, struct span value)
+{
+	struct event_dyn *d;
+	size_t i;
+
 	for (i = 0; i < ev->ndyn; i++) {
 		if (strcasecmp(ev->dyn[i].name, name) == 0) {
 			ev->dyn[i].value = value;
@@ -168,11 +175,16 @@ struct span
 event_get(const struct event *ev, const char *name)
 {
 	int f = event_field_lookup(name, strlen(name));
+
+	return f >= 0 ? ev->fields[f] : event_get_dyn(ev, name);
+}
+
+struct span
+event_get_dyn(const struct event *ev, const char *name)
+{
 	struct span none = {NULL, 0};
 	size_t i;
 
-	if (f >= 0)
-		return ev->fields[f];
 	for (i = 0; i < ev->ndyn; i++)
 		if (strcasecmp(ev->dyn[i].name, name) == 0)
 			return ev->dyn[i].value;

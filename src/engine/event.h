@@ -83,8 +83,11 @@ int event_field_lookup(const char *name, size_t len);
 
 /* Set a field by name: a static one, or a dynamic one (name is kept). */
 int event_set(struct event *ev, const char *name, struct span value);
+/* The same for a name known not to be a static field (no lookup). */
+int event_set_dyn(struct event *ev, const char *name, struct span value);
 /* A field by name (static or dynamic); p == NULL when unset. */
 struct span event_get(const struct event *ev, const char *name);
+struct span event_get_dyn(const struct event *ev, const char *name);
 /* The field as a C string in out (cut to size - 1); NULL when unset or
  * empty. */
 const char *event_get_cstr(

@@ -10,6 +10,8 @@
 
 #include "core/err.h"
 #include "engine/pattern.h"
+#include "engine/pcrelit.h"
+#include "engine/prefilter.h"
 
 /* Backtracking allowed per match. 20000 keeps every case of Wazuh's
  * ruleset tests (compat.wazuh) and cuts the worst adversarial 4 KiB line
@@ -42,6 +44,26 @@ pattern_type_parse(const char *s)
 	return PAT_NONE;
 }
 
+/* The literals a PCRE2 pattern requires, kept for the prefilters; none
+ * when it has none (or no memory: it is then always tried). */
+static void
+pcre_keep_literals(struct pattern *p, const char *text)
+{
+	char buf[1024];
+	const char *lits[PREFILTER_MAX_LITS];
+	size_t lens[PREFILTER_MAX_LITS], n, used;
+
+	n = pcrelit_extract(
+	    text, buf, sizeof(buf), lits, lens, PREFILTER_MAX_LITS);
+	if (n == 0)
+		return;
+	used = (size_t)(lits[n - 1] - buf) + lens[n - 1] + 1;
+	if ((p->lits = malloc(used)) == NULL)
+		return;
+	memcpy(p->lits, buf, used);
+	p->nlits = n;
+}
+
 static int
 pcre_compile_text(
     struct pattern *p, const char *text, char *err, size_t err_size)
@@ -61,6 +83,7 @@ pcre_compile_text(
 	}
 	(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
 	p->u.pcre = re;
+	pcre_keep_literals(p, text);
 	return 0;
 }
 
@@ -134,6 +157,7 @@ pattern_release(struct pattern *p)
 		break;
 	}
 	free(p->text);
+	free(p->lits);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -244,5 +268,15 @@ pattern_literals(
 		return osmatch_literals(p->u.m, lits, lens, max);
 	if (p->type == PAT_OSREGEX)
 		return osregex_literals(p->u.re, lits, lens, max);
+	if (p->type == PAT_PCRE2 && p->lits != NULL && p->nlits <= max) {
+		const char *l = p->lits;
+		size_t i;
+
+		for (i = 0; i < p->nlits; i++, l += lens[i - 1] + 1) {
+			lits[i] = l;
+			lens[i] = strlen(l);
+		}
+		return p->nlits;
+	}
 	return 0;
 }

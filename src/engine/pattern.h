@@ -30,6 +30,9 @@ struct pattern {
 	enum pattern_type type;
 	bool negate;
 	char *text; /* the source, for reports (arx patterns) */
+	char *lits; /* PCRE2: the literals it requires, NUL-separated
+		     * (pcrelit.h), or NULL */
+	size_t nlits;
 	union {
 		struct osregex *re;
 		struct osmatch *m;

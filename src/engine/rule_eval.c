@@ -47,7 +47,7 @@ cond_subject(const struct event *ev, const struct rule_cond *c)
 		    ? ev->fields[EF_DSTUSER]
 		    : ev->fields[EF_SRCUSER];
 	case SUBJ_DYNAMIC:
-		return event_get(ev, c->name);
+		return event_get_dyn(ev, c->name);
 	}
 	return none;
 }

@@ -91,6 +91,10 @@ session_find(struct session_table *t, const struct event *ev, int64_t now)
 	n = key_part(key, n, ev->hostname.p, ev->hostname.len);
 	n = key_part(key, n, ev->program_name.p, ev->program_name.len);
 	n = key_part(key, n, ev->pid.p, ev->pid.len);
+	/* sessions idle too long are forgotten, oldest first */
+	while (
+	    t->map.oldest != NULL && now - t->map.oldest->t > SESSION_IDLE_MS)
+		lru_remove(&t->map, t->map.oldest);
 	if ((x = lru_get(&t->map, key, n)) == NULL) {
 		if ((x = lru_put(&t->map, key, n)) == NULL)
 			return NULL;
@@ -98,8 +102,7 @@ session_find(struct session_table *t, const struct event *ev, int64_t now)
 			lru_remove(&t->map, x);
 			return NULL;
 		}
-	} else if (now - x->t > SESSION_IDLE_MS)
-		memset(x->val, 0, sizeof(struct session));
+	}
 	x->t = now;
 	return x->val;
 }
@@ -131,7 +134,7 @@ session_addr(
 		return ARX_ERR_NOMEM;
 	ev->fields[EF_SRCIP] = (struct span){copy, strlen(copy)};
 	t->filled++;
-	return event_set(ev, "srcip_from", (struct span){"session", 7});
+	return event_set_dyn(ev, "srcip_from", (struct span){"session", 7});
 }
 
 /* A line that opens an attempt: the same attempt when another kind of
@@ -191,13 +194,16 @@ session_apply(struct session_table *t, struct event *ev, int64_t now_ms)
 
 	if (top == NULL || !top->session || !span_is_set(ev->pid) || d == NULL)
 		return 0;
+	/* a line that neither takes part nor names a client: nothing to do */
+	if (d->step == SESSION_STEP_NONE && !span_is_set(ev->fields[EF_SRCIP]))
+		return 0;
 	if ((s = session_find(t, ev, now_ms)) == NULL)
 		return ARX_ERR_NOMEM;
 	r = session_addr(t, s, ev, d->step != SESSION_STEP_NONE);
 	if (r == 0 && d->step != SESSION_STEP_NONE &&
 	    (att = session_step(s, d, span_is_set(ev->fields[EF_SRCIP]))) !=
 		NULL)
-		r = event_set(
+		r = event_set_dyn(
 		    ev, "session.attempt", (struct span){att, strlen(att)});
 	s->lines++;
 	return r;
