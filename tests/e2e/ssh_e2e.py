@@ -23,6 +23,11 @@ notifications when each address enters and leaves its nftables sets. Scenarios (
      the unblock still happens at the original deadline; then the same
      with a clean stop for 192.0.2.8.
   F  password brute force with sshpass (rule 5763) from 192.0.2.9.
+  G  one attempt, one count: sshpass with a password for non-existent
+     users from 192.0.2.11 (sshd writes Invalid user, PAM's lines, Failed
+     password for invalid user, Connection closed: five lines an attempt);
+     7 attempts block nothing, the 8th fires 5712 once, 5763 never, and
+     active-responses.log has one add (one offence).
 
 For each block the time from sshd's log line to the address in the
 kernel's set is printed. Everything the test made (namespaces, links,
@@ -87,8 +92,8 @@ CONF = """<arx_config>
 # ---- the network ----
 
 HOSTS = {V: (["192.0.2.1/24"], ["2001:db8::1/64"]),
-         A: (["192.0.2.6/24", "192.0.2.7/24", "192.0.2.8/24", "192.0.2.9/24"],
-             ["2001:db8::6/64"]),
+         A: (["192.0.2.6/24", "192.0.2.7/24", "192.0.2.8/24", "192.0.2.9/24",
+              "192.0.2.11/24"], ["2001:db8::6/64"]),
          W: (["192.0.2.10/24"], ["2001:db8::10/64"])}
 
 
@@ -358,6 +363,33 @@ def scenario_f(relay):
     lifted_checks("F (sshpass)", A, "192.0.2.9", "192.0.2.1", t_set, BASE_S)
 
 
+def scenario_g(relay):
+    src, key = "192.0.2.11", "from 192.0.2.11 port"
+    text = "Failed password for invalid user"
+    for i in range(7):
+        ssh_password(A, src, "192.0.2.1", "nobody%d" % i)
+        wait(lambda: count_lines(relay, text, key) > i, 5)
+    lines = sum(1 for _, m in list(relay.lines) if "192.0.2.11" in m)
+    expect(count_lines(relay, text, key) == 7 and
+           count_lines(relay, "Invalid user", key) == 7,
+           "G: sshd logged 7 attempts as Invalid user + Failed password "
+           "for invalid user (%d lines naming 192.0.2.11)" % lines)
+    time.sleep(0.5)
+    expect(not in_set(src) and alerts_json(5712, src) == [] and
+           alerts_json(5763, src) == [],
+           "G: 7 attempts (14 failure lines) block nothing")
+    ssh_password(A, src, "192.0.2.1", "nobody7")
+    expect(wait(lambda: in_set(src), 5), "G: the 8th attempt blocks %s" %
+           src)
+    time.sleep(1.0)
+    expect(len(alerts_json(5712, src)) == 1 and
+           alerts_json(5763, src) == [],
+           "G: 5712 fired once, 5763 never (%d, %d)" % (
+               len(alerts_json(5712, src)), len(alerts_json(5763, src))))
+    expect(arlog().count("firewall-drop add %s " % src) == 1,
+           "G: one block, one offence in active-responses.log")
+
+
 def start(relay):
     with open(os.path.join(TMP, "arx.conf"), "w") as f:
         f.write(CONF.format(ardir=BIN, fd=FD, tmp=TMP, src=SRC, base=BASE_S,
@@ -391,6 +423,7 @@ def main():
     daemon = scenario_e(relay, daemon, signal.SIGTERM, "192.0.2.8",
                         "a clean stop")
     scenario_f(relay)
+    scenario_g(relay)
     scenario_d(relay, t_a)
     err = daemon.stop()
     expect("Sanitizer" not in err, "arxd exited clean")

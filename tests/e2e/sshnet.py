@@ -128,10 +128,11 @@ def ssh_invalid(host, src, dst, i):
                     "true"], capture_output=True, timeout=8)
 
 
-def ssh_password(host, src, dst):
-    """One wrong password for root (one 'Failed password' line)."""
+def ssh_password(host, src, dst, user="root"):
+    """One wrong password for user (one 'Failed password' line; for a
+    user that does not exist also 'Invalid user' and PAM's lines)."""
     subprocess.run(["ip", "netns", "exec", host, "sshpass", "-p", "wrong",
                     "ssh", *SSH_OPTS, "-o", "NumberOfPasswordPrompts=1",
                     "-o", "PreferredAuthentications=password", "-b", src,
-                    "root@%s" % dst, "true"], capture_output=True,
+                    "%s@%s" % (user, dst), "true"], capture_output=True,
                    timeout=8)
