@@ -15,12 +15,28 @@
 static void
 put_u64(struct buf *out, uint64_t v)
 {
+	static const char pairs[] = "00010203040506070809"
+				    "10111213141516171819"
+				    "20212223242526272829"
+				    "30313233343536373839"
+				    "40414243444546474849"
+				    "50515253545556575859"
+				    "60616263646566676869"
+				    "70717273747576777879"
+				    "80818283848586878889"
+				    "90919293949596979899";
 	char d[24];
 	size_t i = sizeof(d);
 
-	do
-		d[--i] = (char)('0' + v % 10);
-	while ((v /= 10) != 0);
+	for (; v >= 100; v /= 100) { /* two digits a division */
+		i -= 2;
+		memcpy(d + i, pairs + (v % 100) * 2, 2);
+	}
+	if (v >= 10) {
+		i -= 2;
+		memcpy(d + i, pairs + v * 2, 2);
+	} else
+		d[--i] = (char)('0' + v);
 	buf_append(out, d + i, sizeof(d) - i);
 }
 

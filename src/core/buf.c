@@ -71,37 +71,17 @@ buf_truncate(struct buf *b, size_t len)
 }
 
 int
-buf_append(struct buf *b, const void *p, size_t len)
+buf_append_grow(struct buf *b, const void *p, size_t len)
 {
 	int r;
 
-	/* room already there (the usual case): no call to grow */
-	if (len > b->max - b->len || b->len + len + 1 > b->cap) {
-		if ((r = buf_reserve(b, len)) != 0)
-			return r;
-	}
+	if ((r = buf_reserve(b, len)) != 0)
+		return r;
 	if (len > 0)
 		memcpy(b->data + b->len, p, len);
 	b->len += len;
 	b->data[b->len] = '\0';
 	return 0;
-}
-
-int
-buf_puts(struct buf *b, const char *s)
-{
-	return buf_append(b, s, strlen(s));
-}
-
-int
-buf_putc(struct buf *b, char c)
-{
-	if (b->len < b->max && b->len + 2 <= b->cap) {
-		b->data[b->len++] = c;
-		b->data[b->len] = '\0';
-		return 0;
-	}
-	return buf_append(b, &c, 1);
 }
 
 int

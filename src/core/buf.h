@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct buf {
 	char *data; /* NULL until the first append */
@@ -27,12 +28,41 @@ void buf_release(struct buf *b);
 void buf_reset(struct buf *b);
 /* Drop everything after the first len bytes (len <= b->len). */
 void buf_truncate(struct buf *b, size_t len);
-/* Append len bytes. 0, ARX_ERR_TOOBIG or ARX_ERR_NOMEM. */
-int buf_append(struct buf *b, const void *p, size_t len);
+/* Append len bytes when the room is not there yet (grows). */
+int buf_append_grow(struct buf *b, const void *p, size_t len);
+
+/* Append len bytes. 0, ARX_ERR_TOOBIG or ARX_ERR_NOMEM. Inline: alerts
+ * and JSON are built from many short pieces, and the room is there. */
+static inline int
+buf_append(struct buf *b, const void *p, size_t len)
+{
+	if (len > b->max - b->len || b->len + len + 1 > b->cap)
+		return buf_append_grow(b, p, len);
+	if (len > 0)
+		memcpy(b->data + b->len, p, len);
+	b->len += len;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
 /* Append a C string. */
-int buf_puts(struct buf *b, const char *s);
+static inline int
+buf_puts(struct buf *b, const char *s)
+{
+	return buf_append(b, s, strlen(s));
+}
+
 /* Append one byte. */
-int buf_putc(struct buf *b, char c);
+static inline int
+buf_putc(struct buf *b, char c)
+{
+	if (b->len < b->max && b->len + 2 <= b->cap) {
+		b->data[b->len++] = c;
+		b->data[b->len] = '\0';
+		return 0;
+	}
+	return buf_append_grow(b, &c, 1);
+}
 /* Append formatted text. */
 int buf_printf(struct buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

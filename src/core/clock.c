@@ -65,24 +65,32 @@ fake_clock_advance(struct fake_clock *fc, uint64_t ms)
 void
 clock_localtime(int64_t secs, struct tm *out)
 {
+	/* Two minutes remembered: a line's time and the clock it is read
+	 * against alternate, and one entry would be replaced on every call. */
 	static _Thread_local struct {
 		int64_t minute;
 		struct tm tm;
 		bool set;
-	} c;
+	} c[2];
+	static _Thread_local unsigned next;
 	int64_t minute = secs >= 0 ? secs / 60 : (secs - 59) / 60;
+	unsigned k;
 	time_t t;
 
-	if (!c.set || c.minute != minute) {
+	for (k = 0; k < 2 && !(c[k].set && c[k].minute == minute); k++)
+		;
+	if (k == 2) {
+		k = next;
+		next ^= 1;
 		t = (time_t)(minute * 60);
-		if (localtime_r(&t, &c.tm) == NULL) {
+		if (localtime_r(&t, &c[k].tm) == NULL) {
 			t = (time_t)secs;
 			(void)localtime_r(&t, out);
 			return;
 		}
-		c.minute = minute;
-		c.set = true;
+		c[k].minute = minute;
+		c[k].set = true;
 	}
-	*out = c.tm;
+	*out = c[k].tm;
 	out->tm_sec = (int)(secs - minute * 60);
 }
