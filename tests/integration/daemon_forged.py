@@ -200,7 +200,11 @@ def malformed(arxd, err):
                "malformed message (%s) logged as a protocol violation" % what)
         expect(wait(lambda: child_pid(arxd) not in (None, old), 20),
                "the child that sent it was killed and a new one started")
-        wait(lambda: err.has("analysis child started again"), 5)
+        # this case's restart, not an earlier one's (has() would be true
+        # from the first restart on, and the next case would then go to
+        # a child that is not ready yet, or not there)
+        wait(lambda: err.text.count("analysis child started again") >= n,
+             10)
     for line in err.text.splitlines():
         if "broke the protocol" in line:
             print("     arxd: " + line.strip())
