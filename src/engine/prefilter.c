@@ -10,12 +10,15 @@
 
 #include "engine/prefilter.h"
 
-#define MAX_STATES 65536
+#define MAX_STATES 32767 /* ids fit 15 bits: the 16th marks output */
+#define NONE       UINT16_MAX
+#define OUT_BIT    0x8000u
 
 struct prefilter {
 	uint8_t cls[256]; /* byte -> class (0: in no literal) */
 	size_t ncls;      /* classes, "other" included */
-	uint32_t *next;   /* nstates * ncls */
+	uint16_t *next;   /* nstates * ncls: next state, OUT_BIT when it
+			   * marks candidates (one load a byte, all in L1) */
 	uint64_t *out;    /* nstates * nwords: candidates found there */
 	uint8_t *has_out; /* state marks someone */
 	size_t nstates, cap;
@@ -29,7 +32,7 @@ lower(unsigned char c)
 	return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
 }
 
-/* A new state with no transitions yet (UINT32_MAX) and no output. */
+/* A new state with no transitions yet (NONE) and no output. */
 static int
 state_new(struct prefilter *pf)
 {
@@ -53,7 +56,7 @@ state_new(struct prefilter *pf)
 		pf->cap = cap;
 	}
 	for (i = 0; i < pf->ncls; i++)
-		pf->next[pf->nstates * pf->ncls + i] = UINT32_MAX;
+		pf->next[pf->nstates * pf->ncls + i] = NONE;
 	memset(pf->out + pf->nstates * pf->nwords, 0,
 	    pf->nwords * sizeof(*pf->out));
 	pf->has_out[pf->nstates] = 0;
@@ -64,18 +67,19 @@ state_new(struct prefilter *pf)
 static int
 trie_add(struct prefilter *pf, const char *lit, size_t len, size_t c)
 {
-	uint32_t s = 0, *t;
+	uint16_t *t;
+	uint32_t s = 0;
 	size_t i;
 	int ns;
 
 	for (i = 0; i < len; i++) {
 		t = &pf->next[s * pf->ncls + pf->cls[(unsigned char)lit[i]]];
-		if (*t == UINT32_MAX) {
+		if (*t == NONE) {
 			if ((ns = state_new(pf)) < 0)
 				return -1;
 			t = &pf->next[s * pf->ncls +
 			    pf->cls[(unsigned char)lit[i]]];
-			*t = (uint32_t)ns;
+			*t = (uint16_t)ns;
 		}
 		s = *t;
 	}
@@ -101,7 +105,7 @@ complete(struct prefilter *pf)
 	}
 	for (c = 0; c < pf->ncls; c++) {
 		t = pf->next[c];
-		if (t == UINT32_MAX)
+		if (t == NONE)
 			pf->next[c] = 0;
 		else
 			queue[tail++] = t; /* fail[t] = 0 */
@@ -111,8 +115,8 @@ complete(struct prefilter *pf)
 		for (c = 0; c < pf->ncls; c++) {
 			t = pf->next[s * pf->ncls + c];
 			f = pf->next[fail[s] * pf->ncls + c];
-			if (t == UINT32_MAX) {
-				pf->next[s * pf->ncls + c] = f;
+			if (t == NONE) {
+				pf->next[s * pf->ncls + c] = (uint16_t)f;
 				continue;
 			}
 			fail[t] = f;
@@ -125,6 +129,9 @@ complete(struct prefilter *pf)
 	}
 	free(queue);
 	free(fail);
+	for (t = 0; t < pf->nstates * pf->ncls; t++)
+		if (pf->has_out[pf->next[t]])
+			pf->next[t] |= OUT_BIT;
 	return 0;
 }
 
@@ -209,13 +216,14 @@ prefilter_scan(
     const struct prefilter *pf, const char *s, size_t len, uint64_t *bits)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	uint32_t st = 0;
+	uint32_t st = 0, v;
 	size_t i, w;
 
 	memcpy(bits, pf->always, pf->nwords * sizeof(*bits));
 	for (i = 0; i < len; i++) {
-		st = pf->next[st * pf->ncls + pf->cls[p[i]]];
-		if (pf->has_out[st])
+		v = pf->next[st * pf->ncls + pf->cls[p[i]]];
+		st = v & ~OUT_BIT;
+		if (v & OUT_BIT)
 			for (w = 0; w < pf->nwords; w++)
 				bits[w] |= pf->out[st * pf->nwords + w];
 	}
