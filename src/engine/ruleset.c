@@ -313,9 +313,10 @@ ruleset_analyse(const struct ruleset *rs, struct corr *c, struct event *ev,
 	if (predecode(ev) != 0)
 		return false;
 	decoded = decoder_decode(rs->decoders, ev, scratch);
-	if (c != NULL && decoded &&
-	    session_apply(corr_sessions(c), ev, now_ms) != 0)
-		return decoded; /* out of memory: the line is not evaluated */
+	/* Out of memory there, the line only goes without its session's
+	 * help: it is still evaluated. */
+	if (c != NULL && decoded)
+		(void)session_apply(corr_sessions(c), ev, now_ms);
 	if (c != NULL)
 		rule_eval(rs->rules, c, ev, now_ms, scratch, trace, res);
 	if (scratch != NULL && scratch->nlimit != limited)
