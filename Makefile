@@ -7,9 +7,11 @@
 #   make fuzz     every libFuzzer target for FUZZ_SECONDS (default 60) each
 #   make format   rewrite sources with clang-format
 
+# The debug build also configures the tests (CMake asks for Python 3 and
+# cmocka there), so `make demo` needs them too.
 BUILD_PKGS = cmake ninja-build gcc pkg-config libexpat1-dev libpcre2-dev \
-  libcurl4-openssl-dev libsystemd-dev libssl-dev
-CHECK_PKGS = $(BUILD_PKGS) libcmocka-dev clang-format python3 \
+  libcurl4-openssl-dev libsystemd-dev libssl-dev python3 libcmocka-dev
+CHECK_PKGS = $(BUILD_PKGS) clang-format \
   nftables iptables ipset iproute2 iputils-ping systemd-journal-remote \
   openssh-server openssh-client sshpass tshark
 
