@@ -94,3 +94,33 @@ clock_localtime(int64_t secs, struct tm *out)
 	*out = c[k].tm;
 	out->tm_sec = (int)(secs - minute * 60);
 }
+
+/* Days from 1970-01-01 to the civil date y-m-d (m 1-12), for any y: the
+ * year is counted from March so the leap day falls last. */
+static int64_t
+days_from_civil(int64_t y, int m, int d)
+{
+	int64_t era, yoe, doy;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+}
+
+int64_t
+clock_timegm(const struct tm *tm)
+{
+	int64_t y = (int64_t)tm->tm_year + 1900;
+	int mon = tm->tm_mon;
+
+	y += mon / 12;
+	if ((mon %= 12) < 0) {
+		mon += 12;
+		y--;
+	}
+	return days_from_civil(y, mon + 1, 1) * 86400 +
+	    ((int64_t)tm->tm_mday - 1) * 86400 + (int64_t)tm->tm_hour * 3600 +
+	    (int64_t)tm->tm_min * 60 + tm->tm_sec;
+}

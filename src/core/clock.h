@@ -29,6 +29,12 @@ const struct arx_clock *clock_real(void);
 struct tm;
 void clock_localtime(int64_t secs, struct tm *out);
 
+/* timegm() by arithmetic (glibc's normalises through several calls):
+ * seconds since the epoch of a UTC broken-down time. Out-of-range
+ * fields carry as timegm's do; tm_wday, tm_yday and tm_isdst are not
+ * read. */
+int64_t clock_timegm(const struct tm *tm);
+
 struct fake_clock {
 	struct arx_clock base; /* pass &fc.base where a clock is wanted */
 	uint64_t mono;

@@ -140,6 +140,15 @@ event_set(struct event *ev, const char *name, struct span value)
 	return event_set_dyn(ev, name, value);
 }
 
+/* Whether dynamic field names a and b are the same: the same string
+ * (the usual case: both come from the ruleset), or equal ignoring case. */
+static bool
+dyn_name_eq(const char *a, const char *b)
+{
+	return a == b ||
+	    ((a[0] | 0x20) == (b[0] | 0x20) && strcasecmp(a, b) == 0);
+}
+
 int
 event_set_dyn(struct event *ev, const char *name, struct span value)
 {
@@ -147,7 +156,7 @@ event_set_dyn(struct event *ev, const char *name, struct span value)
 	size_t i;
 
 	for (i = 0; i < ev->ndyn; i++) {
-		if (strcasecmp(ev->dyn[i].name, name) == 0) {
+		if (dyn_name_eq(ev->dyn[i].name, name)) {
 			ev->dyn[i].value = value;
 			return 0;
 		}
@@ -186,7 +195,7 @@ event_get_dyn(const struct event *ev, const char *name)
 	size_t i;
 
 	for (i = 0; i < ev->ndyn; i++)
-		if (strcasecmp(ev->dyn[i].name, name) == 0)
+		if (dyn_name_eq(ev->dyn[i].name, name))
 			return ev->dyn[i].value;
 	return none;
 }

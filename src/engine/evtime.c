@@ -110,13 +110,13 @@ local_mktime(struct tm *tm)
 		g = h;
 		if ((t = mktime(&h)) == (time_t)-1)
 			return mktime(tm);
-		c.gmtoff = (long)(timegm(&g) - t);
+		c.gmtoff = (long)(clock_timegm(&g) - t);
 		c.year = tm->tm_year;
 		c.yday_key = key;
 		c.hour = tm->tm_hour;
 		c.set = true;
 	}
-	return timegm(tm) - c.gmtoff;
+	return (time_t)clock_timegm(tm) - c.gmtoff;
 }
 
 static int64_t
@@ -125,7 +125,7 @@ to_ms(struct tm *tm, int ms, bool has_zone, int offset)
 	time_t t;
 
 	tm->tm_isdst = -1;
-	t = has_zone ? timegm(tm) - offset : local_mktime(tm);
+	t = has_zone ? (time_t)clock_timegm(tm) - offset : local_mktime(tm);
 	return (int64_t)t * 1000 + ms;
 }
 

@@ -32,6 +32,12 @@ at(const struct pd_line *l, size_t i)
 	return i < l->len ? l->s[i] : '\0';
 }
 
+static bool
+is_digit(char c)
+{
+	return (unsigned char)(c - '0') < 10;
+}
+
 /* Characters at the listed offsets (from base) equal the listed ones. */
 static bool
 shape(const struct pd_line *l, size_t base, const char *spec)
@@ -49,7 +55,7 @@ digits(const struct pd_line *l, size_t from, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (!isdigit((unsigned char)at(l, from + i)))
+		if (!is_digit(at(l, from + i)))
 			return false;
 	return true;
 }
@@ -118,7 +124,7 @@ pd_iso(const struct pd_line *l, size_t b, struct pd_hit *h)
 		return false;
 	if (at(l, i) == '.') {
 		i++;
-		while (isdigit((unsigned char)at(l, i)))
+		while (is_digit(at(l, i)))
 			i++;
 		i += iso_zone(l, i);
 	} else {
@@ -136,7 +142,7 @@ pd_iso(const struct pd_line *l, size_t b, struct pd_hit *h)
 static bool
 pd_year_bsd(const struct pd_line *l, size_t b, struct pd_hit *h)
 {
-	if (l->len - b <= 21 || !isdigit((unsigned char)at(l, b)) ||
+	if (l->len - b <= 21 || !is_digit(at(l, b)) ||
 	    !shape(l, b, "E I L O:R:U "))
 		return false;
 	return hit(h, b, 20, b + 21, true);
@@ -160,8 +166,8 @@ pd_bsd_ext(const struct pd_line *l, size_t b, struct pd_hit *h)
 {
 	size_t i = b + 16;
 
-	if (shape(l, b, "D G J:M:P.") && isdigit((unsigned char)at(l, i))) {
-		while (isdigit((unsigned char)at(l, i)))
+	if (shape(l, b, "D G J:M:P.") && is_digit(at(l, i))) {
+		while (is_digit(at(l, i)))
 			i++;
 		if (at(l, i) == ' ')
 			return hit(h, b, i - b, i + 1, true);
@@ -237,11 +243,84 @@ static pd_recognise_fn *const pd_table[] = {
     pd_squid,
 };
 
+/* Bytes of host and program names: letters, digits and _.@()/- (a table,
+ * not isalnum(): the locale must not change what a name is). */
+static const bool name_chars[256] = {
+    ['0'] = 1,
+    ['1'] = 1,
+    ['2'] = 1,
+    ['3'] = 1,
+    ['4'] = 1,
+    ['5'] = 1,
+    ['6'] = 1,
+    ['7'] = 1,
+    ['8'] = 1,
+    ['9'] = 1,
+    ['a'] = 1,
+    ['b'] = 1,
+    ['c'] = 1,
+    ['d'] = 1,
+    ['e'] = 1,
+    ['f'] = 1,
+    ['g'] = 1,
+    ['h'] = 1,
+    ['i'] = 1,
+    ['j'] = 1,
+    ['k'] = 1,
+    ['l'] = 1,
+    ['m'] = 1,
+    ['n'] = 1,
+    ['o'] = 1,
+    ['p'] = 1,
+    ['q'] = 1,
+    ['r'] = 1,
+    ['s'] = 1,
+    ['t'] = 1,
+    ['u'] = 1,
+    ['v'] = 1,
+    ['w'] = 1,
+    ['x'] = 1,
+    ['y'] = 1,
+    ['z'] = 1,
+    ['A'] = 1,
+    ['B'] = 1,
+    ['C'] = 1,
+    ['D'] = 1,
+    ['E'] = 1,
+    ['F'] = 1,
+    ['G'] = 1,
+    ['H'] = 1,
+    ['I'] = 1,
+    ['J'] = 1,
+    ['K'] = 1,
+    ['L'] = 1,
+    ['M'] = 1,
+    ['N'] = 1,
+    ['O'] = 1,
+    ['P'] = 1,
+    ['Q'] = 1,
+    ['R'] = 1,
+    ['S'] = 1,
+    ['T'] = 1,
+    ['U'] = 1,
+    ['V'] = 1,
+    ['W'] = 1,
+    ['X'] = 1,
+    ['Y'] = 1,
+    ['Z'] = 1,
+    ['_'] = 1,
+    ['.'] = 1,
+    ['@'] = 1,
+    ['('] = 1,
+    [')'] = 1,
+    ['/'] = 1,
+    ['-'] = 1,
+};
+
 static bool
 valid_name_char(char c)
 {
-	return isalnum((unsigned char)c) || c == '_' || c == '.' || c == '@' ||
-	    c == '(' || c == ')' || c == '/' || c == '-';
+	return name_chars[(unsigned char)c];
 }
 
 static size_t
@@ -283,7 +362,7 @@ pd_aix(const struct pd_line *l, size_t p, struct event *ev)
 		return p + 2;
 	if (at(l, p) == '[' && digits(l, p + 1, 1)) {
 		p += 2;
-		while (isdigit((unsigned char)at(l, p)))
+		while (is_digit(at(l, p)))
 			p++;
 		if (at(l, p) == ']' && at(l, p + 1) == ':' &&
 		    at(l, p + 2) == ' ')
@@ -299,7 +378,7 @@ pd_pid(const struct pd_line *l, size_t p, struct event *ev)
 {
 	size_t start = ++p;
 
-	while (isdigit((unsigned char)at(l, p)))
+	while (is_digit(at(l, p)))
 		p++;
 	if (at(l, p) != ']')
 		return 0;
@@ -521,7 +600,7 @@ pri_len(const struct pd_line *l)
 
 	if (at(l, 0) != '<')
 		return 0;
-	while (i <= 3 && isdigit((unsigned char)at(l, i)))
+	while (i <= 3 && is_digit(at(l, i)))
 		i++;
 	return (i > 1 && at(l, i) == '>') ? i + 1 : 0;
 }

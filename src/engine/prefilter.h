@@ -36,6 +36,11 @@ void prefilter_free(struct prefilter *pf);
 /* Words of the candidate bitmap scan fills. */
 size_t prefilter_nwords(const struct prefilter *pf);
 
+/* A literal longer than this is looked for by its last this many bytes
+ * (still necessary for the literal, so no candidate that could match is
+ * ruled out; the window keeps the automaton small). */
+size_t prefilter_window(const struct prefilter *pf);
+
 /* Mark in bits (prefilter_nwords() words) every candidate that can
  * match s. */
 void prefilter_scan(

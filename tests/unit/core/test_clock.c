@@ -76,6 +76,46 @@ test_localtime(void **state)
 	tzset();
 }
 
+/* clock_timegm agrees with glibc's timegm on every day from 1600 to
+ * 2400 (leap centuries included), at varied times, and on fields out of
+ * range that timegm carries (month 13, day 0, hour 24, month -1). */
+static void
+test_timegm(void **state)
+{
+	static const int odd[][6] = {
+	    {126, 12, 1, 0, 0, 0},
+	    {126, 0, 0, 0, 0, 0},
+	    {126, 5, 30, 24, 0, 0},
+	    {126, -1, 15, 3, 4, 5},
+	    {126, 1, 29, 23, 59, 60},
+	    {-300, 25, 3, 1, 1, 1},
+	};
+	struct tm tm, g;
+	int64_t day;
+	size_t i;
+
+	(void)state;
+	for (day = -134774; day < 157808; day++) { /* 1601 .. 2402 */
+		time_t t =
+		    (time_t)(day * 86400 + (day % 86400 + 86400) % 86400);
+		gmtime_r(&t, &g);
+		tm = g;
+		tm.tm_wday = tm.tm_yday = -7; /* not read */
+		assert_int_equal(clock_timegm(&tm), (int64_t)t);
+	}
+	for (i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
+		memset(&tm, 0, sizeof(tm));
+		tm.tm_year = odd[i][0];
+		tm.tm_mon = odd[i][1];
+		tm.tm_mday = odd[i][2];
+		tm.tm_hour = odd[i][3];
+		tm.tm_min = odd[i][4];
+		tm.tm_sec = odd[i][5];
+		g = tm;
+		assert_int_equal(clock_timegm(&tm), (int64_t)timegm(&g));
+	}
+}
+
 int
 main(void)
 {
@@ -83,6 +123,7 @@ main(void)
 	    cmocka_unit_test(test_real),
 	    cmocka_unit_test(test_fake),
 	    cmocka_unit_test(test_localtime),
+	    cmocka_unit_test(test_timegm),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,8 +2,11 @@
  * The candidate prefilter: a candidate is marked exactly when one of
  * its literals occurs in the line (ignoring ASCII case), candidates
  * without literals always are, and it is never built when it would not
- * pay. Checked against a plain search on random lines over a small
- * alphabet, where literals overlap and repeat.
+ * pay. A literal longer than the automaton's window is looked for by its
+ * last window bytes: marked whenever the literal occurs, and only when
+ * its tail does. Checked against a plain search on random lines over a
+ * small alphabet, where literals overlap and repeat, short lines (one
+ * chain) and long ones (read in quarters).
  */
 #include <stdbool.h>
 #include <stdlib.h>
@@ -86,16 +89,54 @@ test_not_built(void **state)
 	assert_null(prefilter_build(40, lits_of, &most_without));
 }
 
-/* Random literals and lines over "abAB ": marks equal plain search. */
+/* Whether candidate i of c is marked for line: it has no literal, or
+ * the last win bytes of one of its literals occur in it. */
+static bool
+want_mark(const struct cands *c, size_t i, const char *line, size_t win)
+{
+	bool want = c->lits[i][0] == NULL;
+	size_t j, n;
+
+	for (j = 0; j < 3 && c->lits[i][j] != NULL; j++) {
+		n = strlen(c->lits[i][j]);
+		want = want ||
+		    has_ci(line, c->lits[i][j] + (n > win ? n - win : 0));
+	}
+	return want;
+}
+
+/* Copy a random literal of c into line across the boundary of a
+ * random quarter (where the scan's chains meet), most of the time. */
+static void
+plant(const struct cands *c, char *line, size_t len)
+{
+	const char *lit = c->lits[rand() % 40][0];
+	size_t n, at, q = len / 4;
+
+	if (lit == NULL || rand() % 4 == 0)
+		return;
+	n = strlen(lit);
+	if (n > len || q == 0)
+		return;
+	at = q * (1 + (size_t)rand() % 3);
+	at = at > n - 1 ? at - (size_t)rand() % n : 0;
+	if (at + n > len)
+		at = len - n;
+	memcpy(line + at, lit, n);
+}
+
+/* Random literals (2-24 bytes, some longer than the window) and lines
+ * (0-299 bytes) over "abAB ": marks equal plain search for each
+ * literal's window. */
 static void
 test_against_search(void **state)
 {
 	static const char abc[] = "abAB ";
-	static char store[40][3][8];
+	static char store[40][3][32];
 	struct cands c;
-	char line[80];
+	char line[320];
 	uint64_t bits[1];
-	size_t i, k, j, round;
+	size_t i, k, j, round, win;
 
 	(void)state;
 	srand(7);
@@ -105,7 +146,8 @@ test_against_search(void **state)
 			for (k = 0;
 			     k < (size_t)(i % 5 == 4 ? 0 : 1 + rand() % 2);
 			     k++) {
-				size_t len = 2 + (size_t)rand() % 4;
+				size_t len =
+				    2 + (size_t)rand() % (round % 2 ? 4 : 23);
 
 				for (j = 0; j < len; j++)
 					store[i][k][j] = "ab "[rand() % 3];
@@ -114,22 +156,19 @@ test_against_search(void **state)
 			}
 		struct prefilter *pf = prefilter_build(40, lits_of, &c);
 		assert_non_null(pf);
+		win = prefilter_window(pf);
+		assert_true(win >= 4);
 		for (k = 0; k < 20; k++) {
-			size_t len = (size_t)rand() % 60;
+			size_t len = (size_t)rand() % (k % 2 ? 60 : 300);
 
 			for (j = 0; j < len; j++)
 				line[j] = abc[rand() % 5];
 			line[len] = '\0';
+			plant(&c, line, len);
 			prefilter_scan(pf, line, len, bits);
-			for (i = 0; i < 40; i++) {
-				bool want = c.lits[i][0] == NULL;
-
-				for (j = 0; j < 3 && c.lits[i][j] != NULL; j++)
-					want =
-					    want || has_ci(line, c.lits[i][j]);
-				assert_int_equal(
-				    (bits[0] >> i) & 1, want ? 1 : 0);
-			}
+			for (i = 0; i < 40; i++)
+				assert_int_equal((bits[0] >> i) & 1,
+				    want_mark(&c, i, line, win) ? 1 : 0);
 		}
 		prefilter_free(pf);
 	}
