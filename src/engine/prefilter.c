@@ -344,50 +344,96 @@ scan_from(const struct prefilter *pf, uint32_t off, const unsigned char *p,
 			scan_mark(pf, off, bits);
 }
 
+#define STEP(st, byte) ((st) = tab[(st) + cls[(byte)]])
+#define MARK(st)                                   \
+	do {                                       \
+		if ((st) >= marks)                 \
+			scan_mark(pf, (st), bits); \
+	} while (0)
+
+/* Two chains: p[0..h) then win - 1 bytes on, and p[h..len). */
+static void
+scan_halves(const struct prefilter *pf, const unsigned char *p, size_t len,
+    uint64_t *bits)
+{
+	const uint16_t *tab = pf->tab;
+	const uint8_t *cls = pf->cls;
+	const uint32_t marks = pf->marks;
+	const size_t h = len / 2;
+	uint32_t a = 0, b = 0;
+	size_t i;
+
+	for (i = 0; i < h; i++) {
+		STEP(a, p[i]);
+		STEP(b, p[h + i]);
+		if ((a >= marks) | (b >= marks)) {
+			MARK(a);
+			MARK(b);
+		}
+	}
+	for (i = h; i < h + pf->win - 1; i++) {
+		STEP(a, p[i]);
+		MARK(a);
+	}
+	scan_from(pf, b, p + 2 * h, len - 2 * h, bits);
+}
+
+/* Four chains over the quarters, then the first three win - 1 bytes
+ * into the next quarter (at once too), the last to the end. */
+static void
+scan_quarters(const struct prefilter *pf, const unsigned char *p, size_t len,
+    uint64_t *bits)
+{
+	const uint16_t *tab = pf->tab;
+	const uint8_t *cls = pf->cls;
+	const uint32_t marks = pf->marks;
+	const size_t q = len / 4;
+	uint32_t a = 0, b = 0, c = 0, d = 0;
+	size_t i;
+
+	for (i = 0; i < q; i++) {
+		STEP(a, p[i]);
+		STEP(b, p[q + i]);
+		STEP(c, p[2 * q + i]);
+		STEP(d, p[3 * q + i]);
+		if ((a >= marks) | (b >= marks) | (c >= marks) | (d >= marks)) {
+			MARK(a);
+			MARK(b);
+			MARK(c);
+			MARK(d);
+		}
+	}
+	for (i = q; i < q + pf->win - 1; i++) {
+		STEP(a, p[i]);
+		STEP(b, p[q + i]);
+		STEP(c, p[2 * q + i]);
+		if ((a >= marks) | (b >= marks) | (c >= marks)) {
+			MARK(a);
+			MARK(b);
+			MARK(c);
+		}
+	}
+	scan_from(pf, d, p + 4 * q, len - 4 * q, bits);
+}
+
 /*
  * A step is one add and one load, each waiting for the last: the time
- * is the load's latency, not the work. So a long line is read as four
- * quarters at once, four independent chains in one loop. Each quarter's
- * chain runs win - 1 bytes into the next, so a literal that starts in
- * a quarter is seen whole by that quarter's chain.
+ * is the load's latency, not the work. So a line is read in two or four
+ * parts at once, independent chains in one loop. Each part's chain runs
+ * win - 1 bytes into the next, so a literal (its window) that starts in
+ * a part is seen whole by that part's chain.
  */
 void
 prefilter_scan(
     const struct prefilter *pf, const char *s, size_t len, uint64_t *bits)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	const uint16_t *tab = pf->tab;
-	const uint8_t *cls = pf->cls;
-	const size_t q = len / 4, win = pf->win;
-	const uint32_t marks = pf->marks;
-	uint32_t a = 0, b = 0, c = 0, d = 0;
-	size_t i;
 
 	memcpy(bits, pf->always, pf->nwords * sizeof(*bits));
-	if (q < win) {
+	if (len >= 4 * pf->win)
+		scan_quarters(pf, p, len, bits);
+	else if (len >= 2 * pf->win)
+		scan_halves(pf, p, len, bits);
+	else
 		scan_from(pf, 0, p, len, bits);
-		return;
-	}
-	for (i = 0; i < q; i++) {
-		a = tab[a + cls[p[i]]];
-		b = tab[b + cls[p[q + i]]];
-		c = tab[c + cls[p[2 * q + i]]];
-		d = tab[d + cls[p[3 * q + i]]];
-		if ((a >= marks) | (b >= marks) | (c >= marks) | (d >= marks)) {
-			if (a >= marks)
-				scan_mark(pf, a, bits);
-			if (b >= marks)
-				scan_mark(pf, b, bits);
-			if (c >= marks)
-				scan_mark(pf, c, bits);
-			if (d >= marks)
-				scan_mark(pf, d, bits);
-		}
-	}
-	/* Each of the first three runs win - 1 (< q) bytes into the next
-	 * quarter; the last to the end. */
-	scan_from(pf, a, p + q, win - 1, bits);
-	scan_from(pf, b, p + 2 * q, win - 1, bits);
-	scan_from(pf, c, p + 3 * q, win - 1, bits);
-	scan_from(pf, d, p + 4 * q, len - 4 * q, bits);
 }
