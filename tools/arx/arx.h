@@ -9,6 +9,12 @@
 #define ARX_DEFAULT_CONF "/etc/arx/arx.conf"
 #endif
 
+/* Large stdio buffers for standard input and output when they are not a
+ * terminal (a file or a pipe): a million-line log is then read and its
+ * alerts written in a few thousand system calls, not a few hundred
+ * thousand. A terminal keeps its line buffering. */
+void arx_stream_buffers(void);
+
 int cmd_logtest(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_patterns(int argc, char **argv);

@@ -345,6 +345,7 @@ cmd_logtest(int argc, char **argv)
 	lt.host[sizeof(lt.host) - 1] = '\0';
 	event_init(&lt.ev);
 	buf_init(&lt.out, 4u << 20);
+	arx_stream_buffers();
 	while ((n = getline(&line, &cap, stdin)) != -1) {
 		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 			n--;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "arx.h"
 #include "core/log.h"
@@ -18,6 +19,20 @@ struct arx_cmd {
 };
 
 static int cmd_help(int argc, char **argv);
+
+#define STREAM_BUF (256u << 10)
+
+void
+arx_stream_buffers(void)
+{
+	/* static: the buffers must outlive the last flush, at exit */
+	static char in[STREAM_BUF], out[STREAM_BUF];
+
+	if (!isatty(STDIN_FILENO))
+		(void)setvbuf(stdin, in, _IOFBF, sizeof(in));
+	if (!isatty(STDOUT_FILENO))
+		(void)setvbuf(stdout, out, _IOFBF, sizeof(out));
+}
 
 static const struct arx_cmd arx_cmds[] = {
     {"logtest", cmd_logtest, "decode log lines from standard input"},

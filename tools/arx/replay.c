@@ -396,6 +396,7 @@ cmd_replay(int argc, char **argv)
 	event_init(&rp.ev);
 	buf_init(&rp.out, 1u << 20);
 	buf_init(&rp.tmp, 1u << 20);
+	arx_stream_buffers();
 	ref = first_ref(&rp);
 	for (i = optind; rc == EX_OK && i < argc; i++)
 		rc = replay_file(&rp, argv[i], &ref);
