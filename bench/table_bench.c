@@ -68,7 +68,9 @@ main(int argc, char **argv)
 	t0 = now_s();
 	for (i = 0; i < n; i++) {
 		addr_of(i, &a);
-		if (ar_table_add(t, 0, &a, &e, 1000 + (int64_t)i, &b) < 0) {
+		if (ar_table_add(t, 0, &a,
+			&(struct ar_add_req){&e, 1000 + (int64_t)i, 0, true},
+			&b) < 0) {
 			fprintf(stderr, "table_bench: add %zu failed\n", i);
 			return 1;
 		}

@@ -27,7 +27,7 @@ struct ctl_verb_def {
 static const struct ctl_verb_def verbs[] = {
     {"status", CTL_STATUS, 0, 0},
     {"list", CTL_LIST, 0, 0},
-    {"block", CTL_BLOCK, 1, 3},
+    {"block", CTL_BLOCK, 1, 4},
     {"unblock", CTL_UNBLOCK, 1, 2},
 };
 
@@ -103,12 +103,20 @@ parse_timeout(const struct word *w, struct ctl_request *out)
 	return 0;
 }
 
-/* The arguments of block (ADDR [DURATION] [COMMAND]) and unblock
- * (ADDR [COMMAND]). */
+/* The arguments of block (ADDR [DURATION] [COMMAND] [+offence]) and
+ * unblock (ADDR [COMMAND]). */
 static int
 parse_args(
     const struct word *w, size_t n, struct ctl_request *out, const char **why)
 {
+	if (out->verb == CTL_BLOCK && n > 1 && word_is(&w[n - 1], "+offence")) {
+		out->offence = true;
+		n--;
+	}
+	if (out->verb == CTL_BLOCK && n > 3) {
+		*why = "wrong number of arguments";
+		return ARX_ERR_INVAL;
+	}
 	if (parse_addr(&w[0], out) != 0) {
 		*why = "not an IPv4 or IPv6 address";
 		return ARX_ERR_INVAL;
@@ -332,6 +340,18 @@ by_expiry(const void *a, const void *b)
 	return strcmp(x->addr, y->addr);
 }
 
+/* The rules that asked for v, separated by sep ("-" for none in text). */
+static int
+put_rules(struct buf *out, const struct ar_block_view *v, const char *sep)
+{
+	size_t i;
+	int r = 0;
+
+	for (i = 0; r == 0 && i < AR_BLOCK_RULES && v->rules[i] != 0; i++)
+		r = buf_printf(out, "%s%u", i > 0 ? sep : "", v->rules[i]);
+	return r;
+}
+
 static int
 put_view(struct buf *out, const struct ar_block_view *v, int64_t now)
 {
@@ -345,13 +365,19 @@ put_view(struct buf *out, const struct ar_block_view *v, int64_t now)
 	    (r = buf_puts(out, ",\"expires\":")) != 0)
 		return r;
 	if (v->expires_ms == AR_NEVER)
-		return buf_printf(out,
-		    "null,\"remaining_s\":null,\"offences\":%u}", v->offences);
-	if ((r = put_time(out, v->expires_ms)) != 0)
-		return r;
-	return buf_printf(out, ",\"remaining_s\":%" PRId64 ",\"offences\":%u}",
-	    v->expires_ms > now ? (v->expires_ms - now + 999) / 1000 : 0,
-	    v->offences);
+		r = buf_printf(out, "null,\"remaining_s\":null,\"offences\":%u",
+		    v->offences);
+	else if ((r = put_time(out, v->expires_ms)) == 0)
+		r = buf_printf(out,
+		    ",\"remaining_s\":%" PRId64 ",\"offences\":%u",
+		    v->expires_ms > now ? (v->expires_ms - now + 999) / 1000
+					: 0,
+		    v->offences);
+	if (r == 0)
+		r = buf_puts(out, ",\"rules\":[");
+	if (r == 0)
+		r = put_rules(out, v, ",");
+	return r != 0 ? r : buf_puts(out, "]}");
 }
 
 static int
@@ -377,8 +403,13 @@ put_row(struct buf *out, const struct ar_block_view *v, int64_t now)
 		r = buf_printf(out, " %8u  ", v->offences);
 	if (r == 0)
 		r = v->expires_ms == AR_NEVER
-		    ? buf_puts(out, "-")
+		    ? buf_puts(out, "-                   ")
 		    : put_time_q(out, v->expires_ms, false);
+	if (r == 0)
+		r = buf_putc(out, ' ');
+	if (r == 0)
+		r = v->rules[0] != 0 ? put_rules(out, v, ",")
+				     : buf_putc(out, '-');
 	return r != 0 ? r : buf_putc(out, '\n');
 }
 
@@ -386,8 +417,8 @@ static int
 list_text(const struct views *vs, int64_t now, struct buf *out)
 {
 	size_t i;
-	int r = buf_printf(out, "%-39s %-16s %-10s %8s  %s\n", "ADDRESS",
-	    "COMMAND", "REMAINING", "OFFENCES", "EXPIRES");
+	int r = buf_printf(out, "%-39s %-16s %-10s %8s  %-20s %s\n", "ADDRESS",
+	    "COMMAND", "REMAINING", "OFFENCES", "EXPIRES", "RULES");
 
 	for (i = 0; r == 0 && i < vs->n; i++)
 		r = put_row(out, &vs->v[i], now);
@@ -437,7 +468,8 @@ block(struct ar_dispatch *d, const struct ctl_request *req, struct buf *out)
 	const char *why;
 	const char *cmd = req->command[0] ? req->command : NULL;
 
-	if (ar_dispatch_block(d, cmd, req->addr, req->timeout_s, &why) != 0)
+	if (ar_dispatch_block(
+		d, cmd, req->addr, req->timeout_s, req->offence, &why) != 0)
 		return put_error(out, req->json, why);
 	if (!req->json)
 		return buf_printf(out, "blocked %s\n", req->addr);

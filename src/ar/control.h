@@ -39,6 +39,7 @@ struct ctl_request {
 	char addr[64];      /* BLOCK, UNBLOCK */
 	char command[128];  /* empty: default / every command */
 	uint64_t timeout_s; /* BLOCK; 0: the response's own */
+	bool offence;       /* BLOCK: count it as an offence ("+offence") */
 	bool json;          /* answer in JSON */
 };
 

@@ -152,7 +152,8 @@ timer_arm(struct ar_dispatch *d)
 static struct ar_escalation
 escalation_of(const struct arx_conf *conf, const struct conf_ar *ar)
 {
-	struct ar_escalation e = {.base_s = ar->timeout, .decay_s = ar->decay};
+	struct ar_escalation e = {
+	    .base_s = ar->timeout, .decay_s = ar->decay, .grace_s = ar->grace};
 
 	if (ar->nrepeated > 0) {
 		e.steps_s = ar->repeated;
@@ -252,7 +253,8 @@ forget(struct ar_dispatch *d, const char *command, const char *addr)
 	int cmd = command_index(d->conf, command);
 
 	if (cmd < 0 || addr_parse_str(addr, &a) != 0 ||
-	    ar_table_remove(d->table, (unsigned)cmd, &a, &b) != 0)
+	    ar_table_remove(d->table, (unsigned)cmd, &a,
+		clock_wall_ms(d->o.clock), &b) != 0)
 		return;
 	journal_del(d, (unsigned)cmd, &a);
 	timer_arm(d);
@@ -369,20 +371,22 @@ refuse(struct ar_dispatch *d, const char *command, const char *addr,
 }
 
 /* Block (or extend) addr for one response; the common path of rules and
- * of manual blocks. */
+ * of manual blocks. offence: the trigger is a new attack unless the
+ * address is blocked or just was (ar_table_add). */
 static int
 block_one(struct ar_dispatch *d, unsigned cmd, const struct ar_escalation *e,
-    const struct arx_addr *a, const struct ar_trigger *t)
+    const struct arx_addr *a, const struct ar_trigger *t, bool offence)
 {
 	char addr[64];
 	unsigned rule_id = t && t->rule ? t->rule->id : 0;
 	int64_t now = clock_wall_ms(d->o.clock);
+	struct ar_add_req rq = {e, now, rule_id, offence};
 	struct ar_block b;
 	struct ar_event ev = {.command = d->names[cmd], .addr = addr};
 	int rc;
 
 	addr_format(a, addr, sizeof(addr));
-	rc = ar_table_add(d->table, cmd, a, e, now, &b);
+	rc = ar_table_add(d->table, cmd, a, &rq, &b);
 	if (rc < 0) {
 		refuse(d, d->names[cmd], addr, rule_id, "block table full");
 		return rc;
@@ -508,6 +512,23 @@ agent_of(const char *location, char *name, size_t size)
 	return name;
 }
 
+/* Whether a trigger at now belongs to the attack of offence o: the
+ * block it was given (on the agents) still runs, or ended less than the
+ * grace ago. As for blocks held here (ar_table_add), one attack is one
+ * offence. */
+static bool
+remote_same_attack(
+    const struct ar_escalation *e, const struct ar_offence *o, int64_t now)
+{
+	uint64_t dur;
+
+	if (o->count == 0)
+		return false;
+	dur = ar_offence_duration(e, o->count);
+	return dur == 0 ||
+	    now - o->last_ms <= (int64_t)(dur + e->grace_s) * 1000;
+}
+
 /* How long a block sent to agents lasts: this host's record of the
  * address's offences under the command, escalated as for a block here
  * (<repeated_offenders>), and kept (and journaled) so the next offence
@@ -519,10 +540,13 @@ remote_timeout(
 	struct ar_escalation e = escalation_of(d->conf, ar);
 	unsigned cmd = (unsigned)ar->command_idx;
 	struct ar_offence o = {0, 0};
+	int64_t now = clock_wall_ms(d->o.clock);
 	uint64_t timeout;
 
 	(void)ar_table_offence(d->table, cmd, a, &o);
-	timeout = ar_escalate(&e, &o, clock_wall_ms(d->o.clock));
+	if (remote_same_attack(&e, &o, now))
+		return ar_offence_duration(&e, o.count);
+	timeout = ar_escalate(&e, &o, now);
 	ar_table_restore_offence(d->table, cmd, a, &o);
 	if (d->journal != NULL)
 		(void)ar_journal_offence(d->journal, d->names[cmd], a, &o);
@@ -611,7 +635,7 @@ ar_dispatch_trigger(struct ar_dispatch *d, const struct ar_trigger *t)
 			skip_whitelisted(
 			    d, cmd, addr, t->rule->id, t->alert_id);
 		else
-			done += block_one(d, cmd, &e, &a, t) == 0;
+			done += block_one(d, cmd, &e, &a, t, true) == 0;
 	}
 	return done;
 }
@@ -634,7 +658,7 @@ response_of(const struct arx_conf *conf, int cmd)
 
 int
 ar_dispatch_block(struct ar_dispatch *d, const char *command, const char *addr,
-    uint64_t timeout_s, const char **why)
+    uint64_t timeout_s, bool offence, const char **why)
 {
 	const struct conf_ar *ar;
 	struct ar_escalation e = {0};
@@ -666,7 +690,9 @@ ar_dispatch_block(struct ar_dispatch *d, const char *command, const char *addr,
 		return ARX_ERR_INVAL;
 	}
 	e.base_s = timeout_s != 0 ? timeout_s : (ar != NULL ? ar->timeout : 0);
-	if (block_one(d, (unsigned)cmd, &e, &a, NULL) != 0) {
+	if (offence && timeout_s == 0 && ar != NULL)
+		e = escalation_of(d->conf, ar); /* as a rule's trigger would */
+	if (block_one(d, (unsigned)cmd, &e, &a, NULL, offence) != 0) {
 		*why = "the block table or the run queue is full";
 		return ARX_ERR_TOOBIG;
 	}
@@ -689,7 +715,8 @@ ar_dispatch_unblock(
 	for (i = 0; i < d->conf->ncommands; i++) {
 		if (cmd >= 0 && (size_t)cmd != i)
 			continue;
-		if (ar_table_remove(d->table, (unsigned)i, &a, &b) == 0) {
+		if (ar_table_remove(d->table, (unsigned)i, &a,
+			clock_wall_ms(d->o.clock), &b) == 0) {
 			lift(d, &b, "lifted by request");
 			n++;
 		}
@@ -719,7 +746,8 @@ ar_dispatch_lift_all(struct ar_dispatch *d, const char *why)
 	b = (const struct ar_block *)(const void *)all.data;
 	n = all.len / sizeof(*b);
 	for (i = 0; i < n; i++)
-		if (ar_table_remove(d->table, b[i].cmd, &b[i].addr, &out) == 0)
+		if (ar_table_remove(d->table, b[i].cmd, &b[i].addr,
+			clock_wall_ms(d->o.clock), &out) == 0)
 			lift(d, &out, why);
 	buf_release(&all);
 	timer_arm(d);
@@ -986,6 +1014,7 @@ view_one(const struct ar_block *b, void *ctx)
 	    .offences = b->offences,
 	};
 
+	memcpy(v.rules, b->rules, sizeof(v.rules));
 	addr_format(&b->addr, v.addr, sizeof(v.addr));
 	vc->fn(&v, vc->ctx);
 }

@@ -117,12 +117,15 @@ int ar_dispatch_trigger(struct ar_dispatch *d, const struct ar_trigger *t);
 /*
  * Block addr by hand with the named command (NULL: the command of the
  * first enabled <active-response>) for timeout_s seconds (0: that
- * response's <timeout>). White-listed addresses are refused.
- * 0 or ARX_ERR_INVAL (bad address, white-listed), ARX_ERR_NOTFOUND (no
- * such command), ARX_ERR_TOOBIG (table full).
+ * response's <timeout>). A manual block is not an offence unless offence
+ * is set: then it counts as a rule's trigger would (and, without
+ * timeout_s, escalates as the response's <repeated_offenders> say).
+ * White-listed addresses are refused. 0 or ARX_ERR_INVAL (bad address,
+ * white-listed), ARX_ERR_NOTFOUND (no such command), ARX_ERR_TOOBIG
+ * (table full).
  */
 int ar_dispatch_block(struct ar_dispatch *d, const char *command,
-    const char *addr, uint64_t timeout_s, const char **why);
+    const char *addr, uint64_t timeout_s, bool offence, const char **why);
 
 /* Lift addr's blocks (one command, or every command when NULL) now.
  * Returns how many were lifted, or ARX_ERR_INVAL / ARX_ERR_NOTFOUND. */
@@ -144,6 +147,7 @@ struct ar_block_view {
 	char addr[64];
 	int64_t added_ms, expires_ms;
 	unsigned offences;
+	unsigned rules[AR_BLOCK_RULES]; /* that asked for it; 0: none */
 };
 
 void ar_dispatch_foreach(const struct ar_dispatch *d,

@@ -90,17 +90,40 @@ replay_offence(struct replay *rp, const struct ar_block *b, char **f)
 	return 0;
 }
 
+/* "5712,5763" into b->rules (ids past AR_BLOCK_RULES are dropped). */
+static int
+parse_rules(const char *s, struct ar_block *b)
+{
+	uint64_t id;
+	char one[16];
+	size_t i = 0, n;
+
+	while (*s != '\0') {
+		n = strcspn(s, ",");
+		if (n == 0 || n >= sizeof(one))
+			return ARX_ERR_INVAL;
+		memcpy(one, s, n);
+		one[n] = '\0';
+		if (str_to_uint(one, 1, UINT32_MAX, &id) != 0)
+			return ARX_ERR_INVAL;
+		if (i < AR_BLOCK_RULES)
+			b->rules[i++] = (unsigned)id;
+		s += n + (s[n] == ',');
+	}
+	return 0;
+}
+
 /* One record: split on spaces, check the shape, apply it. */
 static int
 replay_line(struct replay *rp, char *line)
 {
-	char *f[7], *save = NULL;
+	char *f[8], *save = NULL;
 	struct ar_block b = {0};
 	uint64_t off;
 	size_t n = 0;
 	int cmd;
 
-	for (char *p = strtok_r(line, " ", &save); p != NULL && n < 7;
+	for (char *p = strtok_r(line, " ", &save); p != NULL && n < 8;
 	     p = strtok_r(NULL, " ", &save))
 		f[n++] = p;
 	if (n < 3 || addr_parse_str(f[2], &b.addr) != 0 ||
@@ -110,16 +133,17 @@ replay_line(struct replay *rp, char *line)
 	if (strcmp(f[0], "off") == 0 && n == 5)
 		return replay_offence(rp, &b, f);
 	if (strcmp(f[0], "del") == 0 && n == 3) {
-		(void)ar_table_remove(rp->t, b.cmd, &b.addr, NULL);
+		(void)ar_table_remove(rp->t, b.cmd, &b.addr, 0, NULL);
 		return 0;
 	}
-	if (strcmp(f[0], "add") != 0 || n != 6 ||
+	if (strcmp(f[0], "add") != 0 || n < 6 || n > 7 ||
 	    parse_i64(f[3], &b.added_ms) != 0 ||
 	    parse_i64(f[4], &b.expires_ms) != 0 ||
-	    str_to_uint(f[5], 0, UINT32_MAX, &off) != 0)
+	    str_to_uint(f[5], 0, UINT32_MAX, &off) != 0 ||
+	    (n == 7 && parse_rules(f[6], &b) != 0))
 		return ARX_ERR_INVAL;
 	b.offences = (unsigned)off;
-	(void)ar_table_remove(rp->t, b.cmd, &b.addr, NULL);
+	(void)ar_table_remove(rp->t, b.cmd, &b.addr, 0, NULL);
 	return ar_table_restore(rp->t, &b);
 }
 
@@ -334,10 +358,23 @@ record_end(struct buf *b, int r)
 	    b, " ~%08" PRIx32 "\n", crc32_of(b->data + start, b->len - start));
 }
 
+/* " r1,r2" after an add record: the rules that asked for the block. */
+static int
+put_rules(struct buf *b, const struct ar_block *blk)
+{
+	size_t i;
+	int r = 0;
+
+	for (i = 0; r == 0 && i < AR_BLOCK_RULES && blk->rules[i] != 0; i++)
+		r = buf_printf(b, "%c%u", i == 0 ? ' ' : ',', blk->rules[i]);
+	return r;
+}
+
 static int
 format_add(struct buf *b, const char *command, const struct ar_block *blk)
 {
 	char addr[64], exp[24];
+	int r;
 
 	if (!name_ok(command))
 		return ARX_ERR_INVAL;
@@ -346,9 +383,9 @@ format_add(struct buf *b, const char *command, const struct ar_block *blk)
 		strcpy(exp, "never");
 	else
 		snprintf(exp, sizeof(exp), "%" PRId64, blk->expires_ms);
-	return record_end(b,
-	    buf_printf(b, "add %s %s %" PRId64 " %s %u", command, addr,
-		blk->added_ms, exp, blk->offences));
+	r = buf_printf(b, "add %s %s %" PRId64 " %s %u", command, addr,
+	    blk->added_ms, exp, blk->offences);
+	return record_end(b, r != 0 ? r : put_rules(b, blk));
 }
 
 /* Write one whole record and make it durable before returning. */

@@ -132,20 +132,26 @@ ar_whitelisted(const struct cidrvec *list, const struct arx_addr *a)
 }
 
 uint64_t
-ar_escalate(const struct ar_escalation *e, struct ar_offence *o, int64_t now_ms)
+ar_offence_duration(const struct ar_escalation *e, unsigned n)
 {
 	uint64_t t = e->base_s;
 	size_t step;
 
-	if (o->count > 0 && e->decay_s > 0 &&
-	    now_ms - o->last_ms > (int64_t)e->decay_s * 1000)
-		o->count = 0;
-	if (o->count > 0 && e->nsteps > 0 && t > 0) {
-		step = o->count <= e->nsteps ? o->count - 1 : e->nsteps - 1;
+	if (n > 1 && e->nsteps > 0 && t > 0) {
+		step = n - 1 <= e->nsteps ? n - 2 : e->nsteps - 1;
 		if (e->steps_s[step] > t)
 			t = e->steps_s[step];
 	}
+	return t;
+}
+
+uint64_t
+ar_escalate(const struct ar_escalation *e, struct ar_offence *o, int64_t now_ms)
+{
+	if (o->count > 0 && e->decay_s > 0 &&
+	    now_ms - o->last_ms > (int64_t)e->decay_s * 1000)
+		o->count = 0;
 	o->count++;
 	o->last_ms = now_ms;
-	return t;
+	return ar_offence_duration(e, o->count);
 }

@@ -50,6 +50,8 @@ struct ar_escalation {
 	const uint64_t *steps_s; /* <repeated_offenders> */
 	size_t nsteps;
 	uint64_t decay_s; /* forget offences older than this; 0: never */
+	uint64_t grace_s; /* after a block ends, triggers re-block without
+			   * a new offence for this long (late lines) */
 };
 
 /*
@@ -62,5 +64,10 @@ struct ar_escalation {
  */
 uint64_t ar_escalate(
     const struct ar_escalation *e, struct ar_offence *o, int64_t now_ms);
+
+/* The block duration of offence number n (1: the first; 0 counts as 1),
+ * as ar_escalate gives it, without recording anything: what a trigger
+ * asks for while the offence it belongs to is still being answered. */
+uint64_t ar_offence_duration(const struct ar_escalation *e, unsigned n);
 
 #endif

@@ -37,6 +37,7 @@ struct act {
 struct hist {
 	struct slot s;
 	struct ar_offence off;
+	int64_t ended_ms;    /* when its last block ended; 0: not known */
 	uint32_t prev, next; /* recency list, head = latest */
 };
 
@@ -278,6 +279,7 @@ hist_get(struct ar_table *t, const struct ar_key *k)
 		}
 		i = slab_take(&t->hist_ix, k);
 		t->hist[i].off = (struct ar_offence){0, 0};
+		t->hist[i].ended_ms = 0;
 		t->nhist++;
 	}
 	hist_push(t, i);
@@ -346,13 +348,43 @@ deadline(int64_t now_ms, uint64_t dur_s)
 	return now_ms + (int64_t)dur_s * 1000;
 }
 
+/* Remember rule_id among the rules that asked for b. */
+static void
+rules_note(struct ar_block *b, unsigned rule_id)
+{
+	size_t i;
+
+	for (i = 0; rule_id != 0 && i < AR_BLOCK_RULES; i++) {
+		if (b->rules[i] == rule_id)
+			return;
+		if (b->rules[i] == 0) {
+			b->rules[i] = rule_id;
+			return;
+		}
+	}
+}
+
+/* The duration rq asks for, recording an offence when it is one. */
+static uint64_t
+asked_duration(struct hist *h, const struct ar_add_req *rq, bool blocked)
+{
+	const struct ar_escalation *e = rq->e;
+	bool grace = h->ended_ms != 0 &&
+	    rq->now_ms - h->ended_ms <= (int64_t)e->grace_s * 1000;
+
+	if (rq->offence && !blocked && !grace)
+		return ar_escalate(e, &h->off, rq->now_ms);
+	return ar_offence_duration(e, h->off.count);
+}
+
 int
 ar_table_add(struct ar_table *t, unsigned cmd, const struct arx_addr *a,
-    const struct ar_escalation *e, int64_t now_ms, struct ar_block *out)
+    const struct ar_add_req *rq, struct ar_block *out)
 {
 	struct ar_key k = {cmd, *a};
 	uint32_t i = ix_find(&t->act_ix, &k);
-	struct ar_block b = {cmd, *a, now_ms, 0, 0};
+	struct ar_block b = {.cmd = cmd, .addr = *a, .added_ms = rq->now_ms};
+	struct act *x;
 	struct hist *h;
 	int r;
 
@@ -361,23 +393,24 @@ ar_table_add(struct ar_table *t, unsigned cmd, const struct arx_addr *a,
 		return ARX_ERR_TOOBIG;
 	}
 	h = hist_get(t, &k);
-	b.expires_ms = deadline(now_ms, ar_escalate(e, &h->off, now_ms));
+	b.expires_ms = deadline(rq->now_ms, asked_duration(h, rq, i != NIL));
 	b.offences = h->off.count;
-	if (i != NIL) {
-		struct act *x = &t->act[i];
-
-		x->b.offences = b.offences;
-		if (b.expires_ms > x->b.expires_ms) {
-			x->b.expires_ms = b.expires_ms;
-			heap_down(t, x->heap);
-		}
-		*out = x->b;
-		return AR_ADD_EXTENDED;
+	rules_note(&b, rq->rule_id);
+	if (i == NIL) {
+		if ((r = act_insert(t, &b)) != 0)
+			return r;
+		*out = b;
+		return AR_ADD_NEW;
 	}
-	if ((r = act_insert(t, &b)) != 0)
-		return r;
-	*out = b;
-	return AR_ADD_NEW;
+	x = &t->act[i];
+	x->b.offences = b.offences;
+	rules_note(&x->b, rq->rule_id);
+	if (b.expires_ms > x->b.expires_ms) {
+		x->b.expires_ms = b.expires_ms;
+		heap_down(t, x->heap);
+	}
+	*out = x->b;
+	return AR_ADD_EXTENDED;
 }
 
 int
@@ -397,9 +430,22 @@ ar_table_restore(struct ar_table *t, const struct ar_block *b)
 	return 0;
 }
 
+/* The block in slot i ended at now_ms: out of the table, and its
+ * history knows when (for the grace after it). */
+static void
+act_end(struct ar_table *t, uint32_t i, int64_t now_ms)
+{
+	uint32_t h = ix_find(&t->hist_ix, &t->act[i].s.key);
+
+	if (h != NIL)
+		t->hist[h].ended_ms = now_ms;
+	heap_delete(t, t->act[i].heap);
+	slab_put(&t->act_ix, i);
+}
+
 int
 ar_table_remove(struct ar_table *t, unsigned cmd, const struct arx_addr *a,
-    struct ar_block *out)
+    int64_t now_ms, struct ar_block *out)
 {
 	struct ar_key k = {cmd, *a};
 	uint32_t i = ix_find(&t->act_ix, &k);
@@ -408,8 +454,7 @@ ar_table_remove(struct ar_table *t, unsigned cmd, const struct arx_addr *a,
 		return ARX_ERR_NOTFOUND;
 	if (out != NULL)
 		*out = t->act[i].b;
-	heap_delete(t, t->act[i].heap);
-	slab_put(&t->act_ix, i);
+	act_end(t, i, now_ms);
 	return 0;
 }
 
@@ -439,8 +484,7 @@ ar_table_expire(
 	    heap_key(t, 0) <= now_ms) {
 		i = t->heap[0];
 		out[n++] = t->act[i].b;
-		heap_delete(t, 0);
-		slab_put(&t->act_ix, i);
+		act_end(t, i, now_ms);
 	}
 	return n;
 }

@@ -20,12 +20,16 @@
 #include "ar/policy.h"
 #include "core/addr.h"
 
+#define AR_BLOCK_RULES 4 /* rules remembered per block */
+
 struct ar_block {
-	unsigned cmd; /* index of the <active-response> block */
+	unsigned cmd; /* index of the command */
 	struct arx_addr addr;
-	int64_t added_ms;   /* first add of this block */
-	int64_t expires_ms; /* AR_NEVER: lifted only on request */
-	unsigned offences;  /* offences remembered for this key */
+	int64_t added_ms;               /* first add of this block */
+	int64_t expires_ms;             /* AR_NEVER: lifted only on request */
+	unsigned offences;              /* offences remembered for this key */
+	unsigned rules[AR_BLOCK_RULES]; /* the first distinct rules that
+					 * asked for it; 0: none */
 };
 
 #define AR_NEVER INT64_MAX
@@ -44,22 +48,35 @@ struct ar_table_stats {
 struct ar_table *ar_table_new(size_t max_active, size_t max_history);
 void ar_table_free(struct ar_table *t);
 
+struct ar_add_req {
+	const struct ar_escalation *e;
+	int64_t now_ms;
+	unsigned rule_id; /* 0: none (by hand) */
+	bool offence;     /* a new attack: a rule's trigger, or a manual
+			   * block asked to count */
+};
+
 /*
- * Record an offence of (cmd, addr) at now_ms and block it for the time
- * ar_escalate() gives (0 s: until removed). A key already blocked keeps
- * its entry and its deadline moves later, never earlier. Returns an
- * enum ar_add_result and copies the entry to *out, or ARX_ERR_TOOBIG
- * when the table is full.
+ * Block (cmd, addr). One attack is one offence: a trigger that counts
+ * (rq->offence) records a new offence and takes ar_escalate()'s duration
+ * only when the key is not blocked and its last block did not end less
+ * than e->grace_s ago; otherwise (and for one that does not count) it
+ * asks for the duration of the offence being answered (base_s for a
+ * key without offences) and adds none. A key already blocked keeps its
+ * entry and its deadline moves later, never earlier (0 s: until
+ * removed). Returns an enum ar_add_result and copies the entry to *out,
+ * or ARX_ERR_TOOBIG when the table is full.
  */
 int ar_table_add(struct ar_table *t, unsigned cmd, const struct arx_addr *a,
-    const struct ar_escalation *e, int64_t now_ms, struct ar_block *out);
+    const struct ar_add_req *rq, struct ar_block *out);
 
 /* Put back a block read from the journal, as it was (no offence added). */
 int ar_table_restore(struct ar_table *t, const struct ar_block *b);
 
-/* Lift a block now; ARX_ERR_NOTFOUND if there is none. History stays. */
+/* Lift a block at now_ms (0: time unknown, no grace follows);
+ * ARX_ERR_NOTFOUND if there is none. History stays. */
 int ar_table_remove(struct ar_table *t, unsigned cmd, const struct arx_addr *a,
-    struct ar_block *out);
+    int64_t now_ms, struct ar_block *out);
 
 const struct ar_block *ar_table_find(
     const struct ar_table *t, unsigned cmd, const struct arx_addr *a);

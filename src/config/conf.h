@@ -92,7 +92,11 @@ struct conf_ar {
 	size_t nrepeated;
 	bool apply_white_list; /* default yes; no: for notifications */
 	uint64_t decay;        /* seconds; forget offences older; 0: never */
+	uint64_t grace;        /* seconds after a block ends in which a
+				* trigger is the same attack (default 60) */
 };
+
+#define CONF_AR_GRACE_DEFAULT 60
 
 enum conf_log_format {
 	LOG_FORMAT_SYSLOG = 0,

@@ -350,6 +350,7 @@ ar_open(struct conf_ctx *ctx, const struct xml_node *n, void *parent)
 	if (ar != NULL) {
 		ar->level = -1;
 		ar->apply_white_list = true;
+		ar->grace = CONF_AR_GRACE_DEFAULT;
 	}
 	return ar;
 }
@@ -668,6 +669,8 @@ static const struct conf_elem ar_elems[] = {
 	offsetof(struct conf_ar, apply_white_list), 0, 0, 0, NULL, NULL},
     {"offence_decay", conf_set_duration, dump_ar_duration,
 	offsetof(struct conf_ar, decay), 1, MAX_TIMEOUT, 0, NULL, NULL},
+    {"offence_grace", conf_set_duration, dump_ar_duration,
+	offsetof(struct conf_ar, grace), 1, 86400, 0, NULL, NULL},
     IGNORED("ca_store"),
     IGNORED("ca_verification"),
 };

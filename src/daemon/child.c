@@ -132,8 +132,8 @@ answer_response(
 	    r->target != PRIV_HERE)
 		return "a response request, and this host is not an agent";
 	if (strcmp(r->action, "add") == 0)
-		rc = ar_dispatch_block(
-		    c->d, r->command, r->address, r->timeout_s, &why);
+		rc = ar_dispatch_block(c->d, r->command, r->address,
+		    r->timeout_s, false, &why); /* the manager counted it */
 	else
 		rc = ar_dispatch_unblock(c->d, r->command, r->address);
 	if (rc != 0)

@@ -23,7 +23,7 @@
 
 struct ctl_opts {
 	const char *socket, *conf, *timeout, *command;
-	bool json;
+	bool json, offence;
 	const char *addr;
 };
 
@@ -40,7 +40,10 @@ ctl_usage(const char *verb)
 	    strcmp(verb, "block") == 0 || strcmp(verb, "unblock") == 0
 		? " ADDRESS"
 		: "",
-	    strcmp(verb, "block") == 0         ? " [-t DURATION] [-C COMMAND]"
+	    strcmp(verb, "block") == 0
+		? " [-t DURATION] [-C COMMAND] [--offence]\n"
+		  "  --offence           count the block as an offence (a manual block\n"
+		  "                      is not one otherwise)"
 		: strcmp(verb, "unblock") == 0 ? " [-C COMMAND]"
 					       : "");
 }
@@ -54,6 +57,7 @@ ctl_args(int argc, char **argv, bool wants_addr, struct ctl_opts *o)
 	    {"json", no_argument, NULL, 'j'},
 	    {"timeout", required_argument, NULL, 't'},
 	    {"command", required_argument, NULL, 'C'},
+	    {"offence", no_argument, NULL, 'O'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -76,6 +80,9 @@ ctl_args(int argc, char **argv, bool wants_addr, struct ctl_opts *o)
 			break;
 		case 'C':
 			o->command = optarg;
+			break;
+		case 'O':
+			o->offence = true;
 			break;
 		default:
 			return EX_USAGE;
@@ -212,6 +219,8 @@ ctl_run(int argc, char **argv, const char *verb, bool wants_addr)
 		(void)buf_printf(&req, " %s", o.timeout ? o.timeout : "-");
 	if (o.command != NULL)
 		(void)buf_printf(&req, " %s", o.command);
+	if (o.offence && strcmp(verb, "block") == 0)
+		(void)buf_puts(&req, " +offence");
 	(void)buf_putc(&req, '\n');
 	rc = ctl_exchange(path, buf_cstr(&req), o.json);
 	buf_release(&req);

@@ -50,7 +50,8 @@ static const char conf_fmt[] =
     "</command>"
     "<active-response><command>rec</command><location>local</location>"
     "<rules_id>100</rules_id><timeout>1</timeout>"
-    "<repeated_offenders>2s</repeated_offenders></active-response>"
+    "<repeated_offenders>2s</repeated_offenders>"
+    "<offence_grace>3</offence_grace></active-response>"
     "<active-response><command>legacy</command><location>local</location>"
     "<rules_id>101</rules_id></active-response>"
     "<active-response><command>failing</command><location>server</location>"
@@ -224,10 +225,12 @@ test_block_extend_lift(void **state)
 	assert_true(wait_event(0, AR_EV_DONE, "add", 3000) > 0);
 	assert_string_equal(
 	    slurp("ar/recorder.log"), "IN:add 192.0.2.6\nREPLY:continue\n");
-	/* A second offence while blocked extends; no program runs. */
+	/* A second trigger while blocked extends, is no new offence, and
+	 * runs no program. */
 	b = (int)fx.nev;
 	assert_int_equal(trigger(100, "192.0.2.6", NULL), 1);
 	assert_int_equal(fx.ev[b].type, AR_EV_EXTEND);
+	assert_int_equal(fx.ev[b].offences, 1);
 	assert_int_equal(ar_dispatch_pending(fx.d), 0);
 	/* Lifted within a second of its deadline, never before it. */
 	u = wait_event((size_t)b, AR_EV_UNBLOCK, NULL, 5000);
@@ -237,12 +240,22 @@ test_block_extend_lift(void **state)
 	assert_true(wait_event((size_t)u, AR_EV_DONE, "delete", 3000) > u);
 	assert_non_null(
 	    strstr(slurp("ar/recorder.log"), "IN:delete 192.0.2.6"));
-	/* The next offence escalates to the repeated_offenders step. */
+	/* Within the grace (3 s) after the lift: the same attack, blocked
+	 * again for the first offence's time. */
+	k = (int)fx.nev;
+	assert_int_equal(trigger(100, "192.0.2.6", NULL), 1);
+	assert_int_equal(fx.ev[k].type, AR_EV_BLOCK);
+	assert_int_equal(fx.ev[k].timeout_s, 1);
+	assert_int_equal(fx.ev[k].offences, 1);
+	u = wait_event((size_t)k, AR_EV_UNBLOCK, NULL, 5000);
+	assert_true(u > k);
+	/* After the grace: a new attack, the repeated_offenders step. */
+	usleep(3200 * 1000);
 	k = (int)fx.nev;
 	assert_int_equal(trigger(100, "192.0.2.6", NULL), 1);
 	assert_int_equal(fx.ev[k].type, AR_EV_BLOCK);
 	assert_int_equal(fx.ev[k].timeout_s, 2);
-	assert_int_equal(fx.ev[k].offences, 3);
+	assert_int_equal(fx.ev[k].offences, 2);
 	assert_true(wait_event((size_t)k, AR_EV_DONE, "add", 3000) > k);
 	slurp("active-responses.log");
 	assert_non_null(strstr(slurp("active-responses.log"),
@@ -338,16 +351,18 @@ test_manual(void **state)
 
 	(void)state;
 	assert_int_equal(
-	    ar_dispatch_block(fx.d, NULL, "198.51.100.4", 60, &why), 0);
+	    ar_dispatch_block(fx.d, NULL, "198.51.100.4", 60, false, &why), 0);
 	assert_string_equal(fx.ev[0].command, "rec");
 	assert_int_equal(fx.ev[0].timeout_s, 60);
 	assert_int_equal(
-	    ar_dispatch_block(fx.d, "nope", "198.51.100.4", 60, &why),
+	    ar_dispatch_block(fx.d, "nope", "198.51.100.4", 60, false, &why),
 	    ARX_ERR_NOTFOUND);
-	assert_int_equal(ar_dispatch_block(fx.d, NULL, "127.0.0.1", 60, &why),
+	assert_int_equal(
+	    ar_dispatch_block(fx.d, NULL, "127.0.0.1", 60, false, &why),
 	    ARX_ERR_INVAL);
 	assert_string_equal(why, "the address is white-listed");
-	assert_int_equal(ar_dispatch_block(fx.d, NULL, "300.1.1.1", 60, &why),
+	assert_int_equal(
+	    ar_dispatch_block(fx.d, NULL, "300.1.1.1", 60, false, &why),
 	    ARX_ERR_INVAL);
 	assert_int_equal(ar_dispatch_unblock(fx.d, NULL, "198.51.100.4"), 1);
 	u = wait_event(0, AR_EV_UNBLOCK, NULL, 100);
@@ -366,9 +381,9 @@ test_restart(void **state)
 
 	(void)state;
 	assert_int_equal(
-	    ar_dispatch_block(fx.d, "rec", "203.0.113.5", 2, &why), 0);
+	    ar_dispatch_block(fx.d, "rec", "203.0.113.5", 2, false, &why), 0);
 	assert_int_equal(
-	    ar_dispatch_block(fx.d, "rec", "2001:db8::5", 1, &why), 0);
+	    ar_dispatch_block(fx.d, "rec", "2001:db8::5", 1, false, &why), 0);
 	deadline = fx.ev[0].expires_ms;
 	overdue_at = fx.ev[1].expires_ms;
 	assert_true(wait_event(0, AR_EV_DONE, "add", 3000) >= 0);
@@ -543,7 +558,8 @@ test_remote_routes(void **state)
 	o.conf = conf;
 	assert_int_equal(ar_dispatch_new(&o, &d), 0);
 	/* local, an agent's event: to that agent, not here; twice: the
-	 * second is a repeat offence (60 s). */
+	 * second comes while the first block runs on the agent, so it is
+	 * the same attack (10 s again, no new offence). */
 	assert_int_equal(ar_dispatch_trigger(d, &t), 0);
 	assert_int_equal(ar_dispatch_trigger(d, &t), 0);
 	/* local, this host's own event: here only. */
@@ -559,8 +575,7 @@ test_remote_routes(void **state)
 	assert_int_equal(ar_dispatch_trigger(d, &t), 0);
 	assert_int_equal(l.n, 6);
 	assert_string_equal(l.what[0], "1 web01 fw 192.0.2.6 10");
-	assert_string_equal(
-	    l.what[1], "1 web01 fw 192.0.2.6 3600"); /* 60 min */
+	assert_string_equal(l.what[1], "1 web01 fw 192.0.2.6 10");
 	assert_string_equal(l.what[2], "3 - fw 198.51.100.7 5");
 	assert_string_equal(l.what[3], "2 003 fw 198.51.100.8 5");
 	assert_string_equal(l.what[4], "1 db01 fw 198.51.100.8 5");

@@ -135,7 +135,7 @@ static void
 test_escalation(void **state)
 {
 	const uint64_t steps[3] = {1800, 3600, 7200};
-	struct ar_escalation e = {600, steps, 3, 0};
+	struct ar_escalation e = {600, steps, 3, 0, 0};
 	struct ar_offence o = {0, 0};
 	const uint64_t want[6] = {600, 1800, 3600, 7200, 7200, 7200};
 	size_t i;
@@ -150,7 +150,7 @@ test_escalation(void **state)
 	/* Steps shorter than the base never shorten a block. */
 	{
 		const uint64_t small[2] = {60, 7200};
-		struct ar_escalation s = {3600, small, 2, 0};
+		struct ar_escalation s = {3600, small, 2, 0, 0};
 		struct ar_offence so = {0, 0};
 
 		assert_int_equal(ar_escalate(&s, &so, 0), 3600);
@@ -159,7 +159,7 @@ test_escalation(void **state)
 	}
 	/* A block that is never undone stays so for repeat offenders. */
 	{
-		struct ar_escalation f = {0, steps, 3, 0};
+		struct ar_escalation f = {0, steps, 3, 0, 0};
 		struct ar_offence fo = {0, 0};
 
 		assert_int_equal(ar_escalate(&f, &fo, 0), 0);
@@ -167,7 +167,7 @@ test_escalation(void **state)
 	}
 	/* No steps: always the base. */
 	{
-		struct ar_escalation n = {600, NULL, 0, 0};
+		struct ar_escalation n = {600, NULL, 0, 0, 0};
 		struct ar_offence no = {0, 0};
 
 		assert_int_equal(ar_escalate(&n, &no, 0), 600);
@@ -179,7 +179,7 @@ static void
 test_decay(void **state)
 {
 	const uint64_t steps[2] = {1800, 3600};
-	struct ar_escalation e = {600, steps, 2, 86400};
+	struct ar_escalation e = {600, steps, 2, 86400, 0};
 	struct ar_offence o = {0, 0};
 
 	(void)state;
