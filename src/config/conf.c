@@ -5,6 +5,7 @@
  * reporting with file:line and did-you-mean suggestions, and the entry
  * points conf_load() and conf_free().
  */
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,15 +85,53 @@ conf_item_push(struct conf_ctx *ctx, const struct xml_node *n, void **v,
 {
 	struct conf_where *w = conf_vec_push(ctx, v, nv, cap, size);
 
-	if (w == NULL)
+	if (w == NULL || conf_where_at(ctx, n, w) != 0)
 		return NULL;
+	return w;
+}
+
+int
+conf_where_at(
+    struct conf_ctx *ctx, const struct xml_node *n, struct conf_where *w)
+{
 	/* The XML document goes away after loading: keep the file name in
 	 * the configuration (one copy per file, reused while it repeats). */
 	if (ctx->last_file == NULL || strcmp(ctx->last_file, n->file) != 0)
 		ctx->last_file = conf_strdup(ctx, n->file);
+	if (ctx->last_file == NULL)
+		return ARX_ERR_NOMEM;
 	w->file = ctx->last_file;
 	w->line = n->line;
-	return w;
+	return 0;
+}
+
+/* The where entries follow the values one for one; a value pushed
+ * without one (none is today) leaves the rest without theirs. */
+int
+conf_strvec_push(struct conf_ctx *ctx, const struct xml_node *n,
+    struct strvec *v, const char *s)
+{
+	const char **slot;
+	struct conf_where *w;
+	bool aligned = v->nwhere == v->n;
+
+	if (s == NULL ||
+	    (slot = conf_vec_push(
+		 ctx, (void **)&v->v, &v->n, &v->cap, sizeof(*v->v))) == NULL)
+		return ARX_ERR_NOMEM;
+	*slot = s;
+	if (!aligned)
+		return 0;
+	w = conf_item_push(
+	    ctx, n, (void **)&v->where, &v->nwhere, &v->where_cap, sizeof(*w));
+	return w != NULL ? 0 : ARX_ERR_NOMEM;
+}
+
+const struct conf_where *
+conf_strvec_where(const struct strvec *v, size_t i)
+{
+	return v->where != NULL && i < v->nwhere && i < v->n ? &v->where[i]
+							     : NULL;
 }
 
 static const char *
@@ -285,21 +324,15 @@ conf_set_strvec(struct conf_ctx *ctx, const struct xml_node *n, void *obj,
     const struct conf_elem *e)
 {
 	struct strvec *v = (struct strvec *)((char *)obj + e->off);
-	const char **slot;
 
 	if (n->text[0] == '\0') {
 		conf_err(ctx, n, "<%s> must not be empty", n->name);
 		return ARX_ERR_CONFIG;
 	}
-	slot =
-	    conf_vec_push(ctx, (void **)&v->v, &v->n, &v->cap, sizeof(*v->v));
-	if (slot == NULL)
-		return ARX_ERR_NOMEM;
-	if ((e->flags & CE_PATH) && n->text[0] != '/')
-		*slot = conf_path_join(ctx, n->text);
-	else
-		*slot = conf_strdup(ctx, n->text);
-	return *slot != NULL ? 0 : ARX_ERR_NOMEM;
+	return conf_strvec_push(ctx, n, v,
+	    (e->flags & CE_PATH) && n->text[0] != '/'
+		? conf_path_join(ctx, n->text)
+		: conf_strdup(ctx, n->text));
 }
 
 int
@@ -492,6 +525,36 @@ conf_node_name(struct arena *a)
 	return arena_strdup(a, host);
 }
 
+/*
+ * Where the stock response programs are unless <active_response_dir>
+ * says: where they are installed, except for a program run from the
+ * directory the build put it in (ARX_BUILD_BIN_DIR, the same inode):
+ * the build puts them there too, so the shipped configuration works
+ * from the source tree (arxd -t, make demo) as it does installed.
+ */
+static const char *
+conf_ar_dir_default(struct arena *a)
+{
+#ifdef ARX_BUILD_BIN_DIR
+	char exe[4096], *slash;
+	struct stat here, build;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n <= 0)
+		return ARX_AR_DIR;
+	exe[n] = '\0';
+	if ((slash = strrchr(exe, '/')) == NULL || slash == exe)
+		return ARX_AR_DIR;
+	*slash = '\0';
+	if (stat(exe, &here) == 0 && stat(ARX_BUILD_BIN_DIR, &build) == 0 &&
+	    here.st_dev == build.st_dev && here.st_ino == build.st_ino)
+		return arena_strdup(a, exe);
+#else
+	(void)a;
+#endif
+	return ARX_AR_DIR;
+}
+
 static int
 conf_daemon_defaults(struct arx_conf *conf)
 {
@@ -499,7 +562,8 @@ conf_daemon_defaults(struct arx_conf *conf)
 
 	d->state_dir = "/var/lib/arx";
 	d->log_dir = "/var/log/arx";
-	d->ar_dir = ARX_AR_DIR;
+	if ((d->ar_dir = conf_ar_dir_default(&conf->arena)) == NULL)
+		return ARX_ERR_NOMEM;
 	d->control_socket = "/run/arx/control.sock";
 	d->user = "arx";
 	d->max_blocks = 1000000;

@@ -29,6 +29,10 @@ struct conf_where {
 struct strvec {
 	const char **v;
 	size_t n, cap;
+	/* Where each entry was written (same index), for arxd -t's and the
+	 * start's messages: conf_strvec_where(). */
+	struct conf_where *where;
+	size_t nwhere, where_cap;
 };
 
 struct cidrvec {
@@ -206,6 +210,8 @@ struct conf_daemon {
 	unsigned max_history;       /* offence records kept */
 	unsigned max_running;       /* programs running at once */
 	unsigned max_queued;        /* runs waiting for a free slot */
+	struct conf_where where;    /* the first <daemon>; file NULL if none */
+	struct conf_where user_where; /* <user>; file NULL: the default */
 };
 
 struct arx_conf {
@@ -262,6 +268,10 @@ int conf_load_shared(const char *name, const char *text, size_t len,
 
 /* Canonical XML form of the effective configuration (arxd -T). */
 int conf_dump(const struct arx_conf *conf, struct buf *out);
+
+/* Where entry i of v was written in the configuration, or NULL when
+ * that is not known (a default, or a vector not read from a file). */
+const struct conf_where *conf_strvec_where(const struct strvec *v, size_t i);
 
 /* Look up a command by name; NULL if none. */
 const struct conf_command *conf_command_find(

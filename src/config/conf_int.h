@@ -75,6 +75,12 @@ void *conf_vec_push(
 void *conf_item_push(struct conf_ctx *ctx, const struct xml_node *n, void **v,
     size_t *nv, size_t *cap, size_t size);
 const char *conf_strdup(struct conf_ctx *ctx, const char *s);
+/* Record in w where n is (the file name kept in the configuration). */
+int conf_where_at(
+    struct conf_ctx *ctx, const struct xml_node *n, struct conf_where *w);
+/* Append s (kept as given) to v, noting that n wrote it. */
+int conf_strvec_push(struct conf_ctx *ctx, const struct xml_node *n,
+    struct strvec *v, const char *s);
 
 /* Generic setters and their dumpers. */
 conf_set_fn conf_set_str, conf_set_path, conf_set_strvec, conf_set_bool,

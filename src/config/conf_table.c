@@ -414,7 +414,6 @@ static int
 add_rule_id(void *arg, const char *item)
 {
 	struct id_list_ctx *l = arg;
-	const char **slot;
 	char canon[24];
 	uint64_t id;
 
@@ -426,11 +425,7 @@ add_rule_id(void *arg, const char *item)
 		return ARX_ERR_CONFIG;
 	}
 	snprintf(canon, sizeof(canon), "%llu", (unsigned long long)id);
-	slot = conf_vec_push(
-	    l->ctx, (void **)&l->v->v, &l->v->n, &l->v->cap, sizeof(*slot));
-	if (slot == NULL || (*slot = conf_strdup(l->ctx, canon)) == NULL)
-		return ARX_ERR_NOMEM;
-	return 0;
+	return conf_strvec_push(l->ctx, l->n, l->v, conf_strdup(l->ctx, canon));
 }
 
 static int
@@ -1131,8 +1126,23 @@ static const struct conf_elem client_buffer_elems[] = {
 static void *
 daemon_open(struct conf_ctx *ctx, const struct xml_node *n, void *parent)
 {
-	(void)n, (void)parent;
-	return &ctx->conf->daemon;
+	struct conf_daemon *d = &ctx->conf->daemon;
+
+	(void)parent;
+	if (d->where.file == NULL && conf_where_at(ctx, n, &d->where) != 0)
+		return NULL;
+	return d;
+}
+
+/* <user>, and where it is (arxd -t and the start name its line). */
+static int
+set_user(struct conf_ctx *ctx, const struct xml_node *n, void *obj,
+    const struct conf_elem *e)
+{
+	struct conf_daemon *d = obj;
+	int r = conf_set_str(ctx, n, obj, e);
+
+	return r != 0 ? r : conf_where_at(ctx, n, &d->user_where);
 }
 
 static int
@@ -1177,8 +1187,8 @@ static const struct conf_elem daemon_elems[] = {
     DAEMON_PATH("shared_dir", shared_dir),
     {"node_name", conf_set_str, conf_dump_str,
 	offsetof(struct conf_daemon, node_name), 0, 0, 0, NULL, NULL},
-    {"user", conf_set_str, conf_dump_str, offsetof(struct conf_daemon, user), 0,
-	0, 0, NULL, NULL},
+    {"user", set_user, conf_dump_str, offsetof(struct conf_daemon, user), 0, 0,
+	0, NULL, NULL},
     {"lift_on_stop", conf_set_bool, conf_dump_bool,
 	offsetof(struct conf_daemon, lift_on_stop), 0, 0, 0, NULL, NULL},
     DAEMON_UINT("max_blocks", max_blocks, 1, 10000000),
