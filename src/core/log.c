@@ -3,9 +3,11 @@
  * Messages are limited to LOG_MSG_MAX bytes after escaping; longer ones are
  * cut and end in "...".
  */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/log.h"
 
@@ -19,9 +21,12 @@ struct log_state {
 	unsigned long counts[LOG_LVL_DEBUG + 1];
 	char *capture; /* log_capture() */
 	size_t capture_size;
+	int tee_fd; /* log_tee_start(); -1: none */
+	enum log_level tee_max;
 };
 
-static struct log_state log_state = {.level = LOG_LVL_INFO, .tag = "arx"};
+static struct log_state log_state = {
+    .level = LOG_LVL_INFO, .tag = "arx", .tee_fd = -1};
 
 static const char *const level_names[] = {
     "error", "warning", "notice", "info", "debug"};
@@ -33,6 +38,22 @@ log_capture(char *buf, size_t size)
 	log_state.capture_size = size;
 	if (log_state.capture != NULL)
 		buf[0] = '\0';
+}
+
+void
+log_tee_start(int fd, enum log_level max)
+{
+	log_state.tee_fd = fd;
+	log_state.tee_max = max;
+}
+
+int
+log_tee_stop(void)
+{
+	int fd = log_state.tee_fd;
+
+	log_state.tee_fd = -1;
+	return fd;
 }
 
 void
@@ -171,6 +192,25 @@ log_sink_stderr(const char *tag, enum log_level level, const char *msg)
 		fprintf(stderr, "%s: %s: %s\n", tag, level_names[level], msg);
 }
 
+/* One line, one write(): lines of two processes never interleave. */
+static void
+log_tee(enum log_level level, const char *msg)
+{
+	char line[LOG_MSG_MAX + 64];
+	int n;
+
+	if (log_state.tee_fd < 0 || level > log_state.tee_max)
+		return;
+	n = snprintf(line, sizeof(line), "%s: %s: %s\n", log_state.tag,
+	    level_names[level], msg);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(line))
+		n = (int)sizeof(line) - 1;
+	while (write(log_state.tee_fd, line, (size_t)n) < 0 && errno == EINTR)
+		;
+}
+
 void
 log_emitv(enum log_level level, const char *func, const char *fmt, va_list ap)
 {
@@ -197,6 +237,7 @@ log_emitv(enum log_level level, const char *func, const char *fmt, va_list ap)
 		log_state.sink(log_state.ctx, level, esc);
 	else
 		log_sink_stderr(log_state.tag, level, esc);
+	log_tee(level, esc);
 }
 
 void

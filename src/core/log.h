@@ -6,8 +6,8 @@
  * (stderr, syslog, a test buffer); the library never prints by itself.
  * Alerts are not diagnostics: they go through the alert writers.
  *
- * This module owns the only process-wide logging state: the level, the sink
- * and the process tag. Set them once at start-up.
+ * This module owns the only process-wide logging state: the level, the sink,
+ * the process tag and the start-up tee. Set them once at start-up.
  */
 #ifndef ARX_CORE_LOG_H
 #define ARX_CORE_LOG_H
@@ -33,6 +33,16 @@ void log_set_sink(log_sink_fn *sink, void *ctx);
  * here), until log_capture(NULL, 0): a caller that must report why
  * something failed, not only log it. */
 void log_capture(char *buf, size_t size);
+/*
+ * While a start is reported to a process that waits for it (a detached
+ * arxd's first process reads the daemon's standard error through a
+ * pipe): messages at max and more severe are also written to fd, each
+ * in one write() as the stderr sink shows them ("tag: error: ..."). A
+ * forked child inherits the tee. log_tee_stop() ends it and returns the
+ * descriptor (not closed), or -1 when there was none.
+ */
+void log_tee_start(int fd, enum log_level max);
+int log_tee_stop(void);
 /* Messages above this level are dropped. Default: LOG_LVL_INFO. */
 void log_set_level(enum log_level level);
 enum log_level log_get_level(void);

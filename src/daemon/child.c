@@ -26,6 +26,7 @@
 #include "core/log.h"
 #include "daemon/analysis.h"
 #include "daemon/child.h"
+#include "daemon/notify.h"
 #include "engine/rule.h"
 
 #define START_WAIT_MS  60000 /* ruleset loading included */
@@ -482,6 +483,7 @@ kid_start(struct kid *k, const struct arx_conf *conf,
 		 conf, k->loop, kid_trigger, k, read_stdin, &k->an)) != 0 ||
 	    (r = kid_drop(u)) != 0 || (r = kid_tie(parent)) != 0)
 		return r;
+	notify_release(); /* a detached start hears no more from us */
 	if ((r = priv_put_ready(&k->out)) != 0 || (r = kid_send(k)) != 0)
 		return r;
 	analysis_set_relay(k->an, kid_relay, k);
@@ -715,35 +717,55 @@ fail:
 	return ARX_ERR_SYS;
 }
 
+/* "file:line: " of <user>, or "file: " when it is the default. */
+static void
+user_where(const struct arx_conf *conf, char *out, size_t size)
+{
+	const struct conf_where *w = &conf->daemon.user_where;
+
+	if (w->file != NULL)
+		snprintf(out, size, "%s:%u: ", w->file, w->line);
+	else
+		snprintf(out, size, "%s: ", conf->path);
+}
+
 int
-child_user_prepare(const struct arx_conf *conf, struct child_user *u)
+child_user_lookup(const struct arx_conf *conf, struct child_user *u)
 {
 	const struct passwd *pw;
+	char where[4200];
 
 	memset(u, 0, sizeof(*u));
 	u->name = conf->daemon.user;
 	u->uid = geteuid();
 	u->gid = getegid();
-	if (geteuid() == 0) {
-		errno = 0;
-		if ((pw = getpwnam(u->name)) == NULL) {
-			log_error(
-			    "user '%s' (<daemon><user>) does not exist: "
-			    "create it (useradd --system --no-create-home "
-			    "--shell /usr/sbin/nologin %s) or name "
-			    "another",
-			    u->name, u->name);
-			return ARX_ERR_NOTFOUND;
-		}
-		if (pw->pw_uid == 0) {
-			log_error("user '%s' is root: the analysis must not "
-				  "run as root",
-			    u->name);
-			return ARX_ERR_INVAL;
-		}
-		u->uid = pw->pw_uid;
-		u->gid = pw->pw_gid;
-		u->drop = true;
+	if (geteuid() != 0)
+		return 0;
+	user_where(conf, where, sizeof(where));
+	errno = 0;
+	if ((pw = getpwnam(u->name)) == NULL) {
+		log_error("%suser '%s' (<daemon><user>) does not exist: "
+			  "create it (useradd --system --no-create-home "
+			  "--shell /usr/sbin/nologin %s) or name another",
+		    where, u->name, u->name);
+		return ARX_ERR_NOTFOUND;
 	}
-	return child_dir(conf, u);
+	if (pw->pw_uid == 0) {
+		log_error("%suser '%s' is root: the analysis must not run as "
+			  "root",
+		    where, u->name);
+		return ARX_ERR_INVAL;
+	}
+	u->uid = pw->pw_uid;
+	u->gid = pw->pw_gid;
+	u->drop = true;
+	return 0;
+}
+
+int
+child_user_prepare(const struct arx_conf *conf, struct child_user *u)
+{
+	int r = child_user_lookup(conf, u);
+
+	return r != 0 ? r : child_dir(conf, u);
 }

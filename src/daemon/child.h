@@ -33,8 +33,13 @@ struct child_user {
 	bool drop; /* arxd is root: the child must drop to uid/gid */
 };
 
-/* Look up conf's <user> (when running as root) and make the child's
- * state directory, owned by it. 0, or a negative code (logged). */
+/* Look up conf's <user> when running as root (otherwise the child runs
+ * as this user): 0, or a negative code when it does not exist or is
+ * root (logged with the file:line of <user>). Changes nothing. */
+int child_user_lookup(const struct arx_conf *conf, struct child_user *u);
+
+/* child_user_lookup(), then make the child's state directory, owned by
+ * the user. 0, or a negative code (logged). */
 int child_user_prepare(const struct arx_conf *conf, struct child_user *u);
 
 /*

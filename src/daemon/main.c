@@ -1,14 +1,21 @@
 /*
  * arxd: the arx daemon. This file owns the command line, start-up, the
  * choice of where messages go (stderr with -f, else syslog after
- * detaching) and the exit codes (sysexits). It loads and checks a
- * configuration (-t), prints its canonical form (-T), or runs (run.c):
- * the root process with active response and the control socket, and its
- * unprivileged analysis child (see docs/ARCHITECTURE.md).
+ * detaching) and the exit codes (sysexits). It loads a configuration
+ * and checks it as a start would (-t, check.c), prints its canonical
+ * form (-T), or runs (run.c): the root process with active response and
+ * the control socket, and its unprivileged analysis child (see
+ * docs/ARCHITECTURE.md). Detaching, the command's own process stays
+ * until the daemon is ready, copying its warnings and errors to stderr,
+ * and exits with the daemon's verdict (notify.h).
  */
+#define _GNU_SOURCE /* pipe2 */
+#include <sys/wait.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +28,8 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "daemon/check.h"
+#include "daemon/notify.h"
 #include "daemon/run.h"
 
 #ifndef ARX_DEFAULT_CONF
@@ -41,10 +50,13 @@ usage(FILE *f)
 	    "  -c file    configuration file (default " ARX_DEFAULT_CONF ")\n"
 	    "  -d         more diagnostics (repeat for debug)\n"
 	    "  -f         stay in the foreground, log to stderr (without it:\n"
-	    "             detach and log to syslog, facility daemon)\n"
+	    "             detach and log to syslog, facility daemon; arxd\n"
+	    "             returns 0 once the daemon is ready, or prints why\n"
+	    "             it did not start and exits non-zero)\n"
 	    "  -i         also read log lines from standard input\n"
-	    "  -t         test the configuration and exit (0 valid, 78 "
-	    "invalid)\n"
+	    "  -t         check the configuration as a start would (ruleset,\n"
+	    "             programs, user, rule ids, log files), print every\n"
+	    "             problem and exit (0 valid, 78 invalid)\n"
 	    "  -T         print the effective configuration and exit\n"
 	    "  -h, --help     this help\n"
 	    "  -V, --version  print the version\n");
@@ -117,26 +129,140 @@ syslog_sink(void *ctx, enum log_level level, const char *msg)
 	syslog(prio[level], "%s", msg);
 }
 
-/* Leave the terminal: a child in a new session, standard streams on
- * /dev/null, messages to syslog. The parent exits 0. */
+/* One line from the start pipe: a status line, or a message of the
+ * daemon's to copy. The status once one came, else -1. */
 static int
-detach(void)
+start_line(const char *line, long *pid)
 {
-	int fd;
+	const size_t lpid = strlen(NOTIFY_PIPE_PID);
+	const size_t lexit = strlen(NOTIFY_PIPE_EXIT);
+	long v;
 
+	if (strncmp(line, NOTIFY_PIPE_PID, lpid) == 0) {
+		*pid = strtol(line + lpid, NULL, 10);
+		return -1;
+	}
+	if (strcmp(line, NOTIFY_PIPE_READY) == 0)
+		return EX_OK;
+	if (strncmp(line, NOTIFY_PIPE_EXIT, lexit) == 0) {
+		v = strtol(line + lexit, NULL, 10);
+		return v > 0 && v < 256 ? (int)v : EX_SOFTWARE;
+	}
+	fprintf(stderr, "%s\n", line);
+	return -1;
+}
+
+/* Read the start pipe to its status line or its end. */
+static int
+start_read(int fd, long *pid)
+{
+	char buf[8192], *p, *nl;
+	size_t have = 0;
+	ssize_t n;
+	int rc = -1;
+
+	while (rc < 0) {
+		n = read(fd, buf + have, sizeof(buf) - 1 - have);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+		buf[have] = '\0';
+		for (p = buf; rc < 0 && (nl = strchr(p, '\n')) != NULL;
+		     p = nl + 1) {
+			*nl = '\0';
+			rc = start_line(p, pid);
+		}
+		have -= (size_t)(p - buf);
+		memmove(buf, p, have);
+		if (have == sizeof(buf) - 1) /* no line is that long */
+			have = 0;
+	}
+	return rc;
+}
+
+/* The command's own process, once the daemon is forked: wait for its
+ * word; the exit status it says. */
+static int
+start_wait(int fd, pid_t first)
+{
+	long pid = 0;
+	int rc = start_read(fd, &pid), st = 0;
+	bool reaped = waitpid(first, &st, 0) == first; /* it exits at once */
+
+	if (rc < 0 && reaped && WIFEXITED(st) && WEXITSTATUS(st) != 0)
+		rc = WEXITSTATUS(st); /* it could not detach; it said why */
+	else if (rc < 0) {
+		fprintf(stderr,
+		    "arxd: the daemon (pid %ld) ended before it was ready; "
+		    "see the system log\n",
+		    pid);
+		rc = EX_SOFTWARE;
+	}
+	if (rc != EX_OK)
+		fprintf(stderr, "arxd: not started (exit status %d)\n", rc);
+	close(fd);
+	return rc;
+}
+
+/* The daemon's side: in a new session, standard input and output on
+ * /dev/null, standard error on the start pipe (its warnings and errors
+ * go there too until it is ready), messages to syslog. */
+static void
+detached(int wfd)
+{
+	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	signal(SIGPIPE, SIG_IGN); /* the first process may be gone */
+	if (fd < 0 || chdir("/") != 0 || dup2(fd, 0) < 0 || dup2(fd, 1) < 0 ||
+	    dup2(wfd, 2) < 0) {
+		log_error("cannot detach: %s", strerror(errno));
+		_exit(EX_OSERR);
+	}
+	close(fd);
+	close(wfd);
 	openlog("arxd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
-	if (daemon(0, 1) != 0) {
+	log_set_sink(syslog_sink, NULL);
+	log_tee_start(2, LOG_LVL_WARN);
+}
+
+/*
+ * Leave the terminal as daemon(3) would (fork, setsid, fork), keeping a
+ * pipe from the daemon to this process. Returns EX_OK twice: here with
+ * *wait_fd the pipe's end to wait on and *first the process forked,
+ * and in the daemon with *wait_fd -1; EX_OSERR when it cannot.
+ */
+static int
+detach(int *wait_fd, pid_t *first)
+{
+	char line[64];
+	int p[2];
+	pid_t pid;
+
+	*wait_fd = -1;
+	if (pipe2(p, O_CLOEXEC) != 0 || (pid = fork()) < 0) {
 		log_error("cannot detach: %s", strerror(errno));
 		return EX_OSERR;
 	}
-	log_set_sink(syslog_sink, NULL);
-	if ((fd = open("/dev/null", O_RDWR | O_CLOEXEC)) >= 0) {
-		(void)dup2(fd, 0);
-		(void)dup2(fd, 1);
-		(void)dup2(fd, 2);
-		if (fd > 2)
-			close(fd);
+	if (pid > 0) {
+		close(p[1]);
+		*wait_fd = p[0];
+		*first = pid;
+		return EX_OK;
 	}
+	close(p[0]);
+	if (setsid() < 0 || (pid = fork()) < 0) {
+		log_error("cannot detach: %s", strerror(errno));
+		_exit(EX_OSERR);
+	}
+	if (pid > 0) {
+		snprintf(
+		    line, sizeof(line), NOTIFY_PIPE_PID "%ld\n", (long)pid);
+		(void)!write(p[1], line, strlen(line));
+		_exit(EX_OK);
+	}
+	detached(p[1]);
 	return EX_OK;
 }
 
@@ -159,14 +285,44 @@ dump_conf(const struct arx_conf *conf)
 	return fflush(stdout) == 0 ? EX_OK : EX_IOERR;
 }
 
-static void
-report_conf(const struct arx_conf *conf)
+/* arxd -t: what a start would check, every problem reported. */
+static int
+test_conf(const struct arx_conf *conf)
 {
+	unsigned problems = arxd_check(conf);
+
+	if (problems > 0) {
+		log_error("configuration %s: %u problem%s", conf->path,
+		    problems, problems == 1 ? "" : "s");
+		return EX_CONFIG;
+	}
 	log_notice("configuration %s is valid: %zu commands, %zu responses, "
 		   "%zu log sources, %zu white-list entries, %u ignored "
 		   "elements",
 	    conf->path, conf->ncommands, conf->nars, conf->nlocalfiles,
 	    conf->global.white_list.n, conf->nignored);
+	return EX_OK;
+}
+
+/* Detach (the command's process stays behind until the daemon is
+ * ready) and run; a start that fails tells that process its status. */
+static int
+run_detached(struct arx_conf *conf, const char *conf_path)
+{
+	char abs[PATH_MAX];
+	int rc, wait_fd;
+	pid_t first = -1;
+
+	/* The daemon works from /: a reload must still find the file. */
+	if (conf_path[0] != '/' && realpath(conf_path, abs) != NULL)
+		conf_path = abs;
+	if ((rc = detach(&wait_fd, &first)) != EX_OK || wait_fd >= 0) {
+		conf_free(conf);
+		return rc != EX_OK ? rc : start_wait(wait_fd, first);
+	}
+	rc = arxd_run(conf, conf_path, false);
+	notify_failed(rc != EX_OK ? rc : EX_SOFTWARE); /* unless ready */
+	return rc;
 }
 
 int
@@ -190,11 +346,11 @@ main(int argc, char **argv)
 	if (o.dump)
 		rc = dump_conf(conf);
 	else if (o.test)
-		report_conf(conf);
-	else if (o.foreground || (rc = detach()) == EX_OK) {
-		rc = arxd_run(conf, o.conf_path, o.read_stdin);
-		conf = NULL;
-	}
+		rc = test_conf(conf);
+	else if (o.foreground)
+		return arxd_run(conf, o.conf_path, o.read_stdin);
+	else
+		return run_detached(conf, o.conf_path);
 	conf_free(conf);
 	return rc;
 }

@@ -24,6 +24,7 @@
 #include "core/log.h"
 #include "daemon/child.h"
 #include "daemon/ctlsock.h"
+#include "daemon/notify.h"
 #include "daemon/run.h"
 
 #define STOP_WAIT_MS 30000 /* longest wait for running programs at stop */
@@ -291,13 +292,19 @@ share_logs(const struct arxd *a, const struct arx_conf *conf)
 		close(fd);
 }
 
+bool
+arxd_has_analysis(const struct arx_conf *conf, bool read_stdin)
+{
+	return conf->nlocalfiles > 0 || conf->nremotes > 0 ||
+	    (conf->auth.present && !conf->auth.disabled) ||
+	    conf->feed.present || read_stdin;
+}
+
 /* The dispatcher and the analysis for conf; on failure neither runs. */
 static int
 parts_start(struct arxd *a, const struct arx_conf *conf)
 {
-	bool analysis = conf->nlocalfiles > 0 || conf->nremotes > 0 ||
-	    (conf->auth.present && !conf->auth.disabled) ||
-	    conf->feed.present || a->read_stdin;
+	bool analysis = arxd_has_analysis(conf, a->read_stdin);
 
 	if (make_dir(conf->daemon.state_dir, 0700) != 0 ||
 	    make_dir(conf->daemon.log_dir, 0750) != 0)
@@ -433,6 +440,22 @@ info_set(struct arxd *a)
 	a->info.max_blocks = a->conf->daemon.max_blocks;
 }
 
+/* Up: the analysis child said it is ready and the control socket is
+ * bound. Logged, and told to systemd and to a detached start's first
+ * process (notify.h). */
+static void
+running(struct arxd *a, const char *what)
+{
+	char status[256];
+
+	snprintf(status, sizeof(status),
+	    "%s: %zu log sources, %zu responses, control socket %s", what,
+	    a->conf->nlocalfiles, a->conf->nars,
+	    a->conf->daemon.control_socket);
+	log_notice("%s", status);
+	notify_ready(status);
+}
+
 int
 arxd_run(struct arx_conf *conf, const char *conf_path, bool read_stdin)
 {
@@ -461,12 +484,10 @@ arxd_run(struct arx_conf *conf, const char *conf_path, bool read_stdin)
 		(void)evloop_timer_start(a.loop, &a.feed_timer, 0);
 	}
 	if (rc == EX_OK) {
-		log_notice("arxd %s running: %zu log sources, %zu responses, "
-			   "control socket %s",
-		    ARX_VERSION, conf->nlocalfiles, conf->nars,
-		    conf->daemon.control_socket);
+		running(&a, "arxd " ARX_VERSION " running");
 		if (evloop_run(a.loop) != 0)
 			rc = EX_OSERR;
+		(void)notify_send("STOPPING=1");
 		child_stop(a.an);
 		a.an = NULL;
 		stop(&a);
@@ -538,10 +559,12 @@ reload(struct arxd *a)
 	struct arx_conf *nc;
 
 	log_notice("SIGHUP: reloading %s", a->conf_path);
+	(void)notify_send("RELOADING=1");
 	if (conf_load(a->conf_path, &nc) != 0 || !responses_ok(a, nc)) {
 		log_error("reload refused: the running configuration stays");
 		if (nc != NULL)
 			conf_free(nc);
+		notify_ready("reload refused: the running configuration stays");
 		return;
 	}
 	lift_removed(a, nc);
@@ -556,13 +579,12 @@ reload(struct arxd *a)
 			evloop_stop(a->loop);
 			return;
 		}
+		notify_ready("reload refused: the running configuration stays");
 	} else {
 		conf_free(a->conf);
 		a->conf = nc;
 		info_set(a);
-		log_notice("configuration reloaded: %zu log sources, %zu "
-			   "responses",
-		    nc->nlocalfiles, nc->nars);
+		running(a, "configuration reloaded");
 	}
 	ctlsock_set_dispatch(a->ctl, a->d);
 }

@@ -1,0 +1,42 @@
+/*
+ * Telling whoever waits for arxd that it is up, or why it is not. Two
+ * listeners: systemd, through the datagram socket named by
+ * $NOTIFY_SOCKET (sd_notify's protocol, done here in a few lines: no
+ * libsystemd), and the first process of a detached arxd, which waits
+ * on a pipe that is the daemon's standard error until it is ready
+ * (main.c): the daemon's warnings and errors reach it through the log
+ * tee (core/log.h), then one status line ends the start. This module
+ * owns no state of its own: the pipe is the log tee's descriptor and
+ * the socket is opened for each message.
+ */
+#ifndef ARX_DAEMON_NOTIFY_H
+#define ARX_DAEMON_NOTIFY_H
+
+/* Status lines on the start pipe; log lines never hold a control
+ * character (they are escaped), so these cannot be forged by one. */
+#define NOTIFY_PIPE_PID   "\001pid "  /* + the daemon's pid, by its parent */
+#define NOTIFY_PIPE_READY "\001ready" /* the daemon is up */
+#define NOTIFY_PIPE_EXIT  "\001exit " /* + the sysexits code it stops with */
+
+/*
+ * Send state ("READY=1\nSTATUS=...") to $NOTIFY_SOCKET: a path, or an
+ * abstract name when it starts with '@'. 0 when sent or when the
+ * variable is not set; a negative code when it cannot be sent.
+ */
+int notify_send(const char *state);
+
+/* The daemon is up (the control socket answers): READY=1 with status
+ * as STATUS=, and the ready line on the start pipe, which is then let
+ * go (notify_release()). */
+void notify_ready(const char *status);
+
+/* The start failed: its sysexits code on the start pipe, let go. */
+void notify_failed(int rc);
+
+/* Stop writing to the start pipe (no longer tee the log to it) and
+ * put /dev/null in its place; a process forked during the start (the
+ * analysis child) calls it once its own start is done. No-op without a
+ * start pipe (arxd -f). */
+void notify_release(void);
+
+#endif
