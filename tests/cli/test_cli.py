@@ -100,7 +100,10 @@ class ConfigTest(unittest.TestCase):
             rc, second, err = run("arxd", "-T", "-c", path)
             self.assertEqual(rc, EX_OK, err)
             self.assertEqual(first, second, conf)
-            self.assertEqual(run("arxd", "-t", "-c", path)[0], EX_OK)
+            # -t checks the host too (programs, ruleset, user): only the
+            # shipped configuration's programs and ruleset are here.
+            if conf == self.conf:
+                self.assertEqual(run("arxd", "-t", "-c", path)[0], EX_OK)
 
     def test_dump_values(self):
         rc, out, _ = run("arxd", "-T", "-c", self.conf)
