@@ -20,6 +20,8 @@
 #include "core/log.h"
 #include "daemon/check.h"
 #include "daemon/child.h"
+#include "daemon/enrollsrv.h"
+#include "daemon/feed.h"
 #include "daemon/run.h"
 #include "engine/osregex.h"
 #include "engine/ruleset.h"
@@ -318,35 +320,37 @@ check_localfile(struct check *c, const struct conf_localfile *lf)
 
 /* ---- files the analysis child reads at its start ---- */
 
-static void
-check_readable(struct check *c, const struct conf_where *w, const char *elem,
-    const char *path)
-{
-	if (path != NULL && access(path, R_OK) != 0)
-		log_error("%s: <%s> %s cannot be read: %s", where_of(c, w),
-		    elem, path, strerror(errno));
-}
-
+/* Read as the start reads them (the same functions, their errors
+ * logged), secrets wiped at once. */
 static void
 check_files(struct check *c)
 {
 	const struct arx_conf *conf = c->conf;
+	unsigned char key[TLS_KEY_LEN];
 	struct agent_keys ks = {0};
-	char path[4200];
+	char cred[512], path[4200];
 
-	if (conf->auth.present && !conf->auth.disabled)
-		check_readable(c, &conf->auth.where, "password_file",
-		    conf->auth.password_file);
-	if (conf->feed.present)
-		check_readable(c, &conf->feed.where, "credentials_file",
-		    conf->feed.credentials_file);
+	if (conf->auth.present && !conf->auth.disabled &&
+	    conf->auth.password_file != NULL) {
+		(void)enrollsrv_password_read(conf->auth.password_file, key);
+		explicit_bzero(key, sizeof(key));
+	}
+	if (conf->feed.present) {
+		(void)feedsrv_cred_read(
+		    conf->feed.credentials_file, cred, sizeof(cred));
+		explicit_bzero(cred, sizeof(cred));
+	}
 	if (!conf->client.present)
 		return;
 	snprintf(path, sizeof(path), "%s/agent.key", conf->daemon.state_dir);
 	if (keys_load(path, &ks) != 0 || ks.n != 1)
 		log_error("%s: <client>: %s holds no agent id and key (run arx "
 			  "agent enroll)",
-		    conf->path, path);
+		    where_of(c,
+			conf->client.nservers > 0
+			    ? &conf->client.servers[0].where
+			    : NULL),
+		    path);
 	keys_release(&ks);
 }
 

@@ -277,8 +277,8 @@ on_accept(struct evloop *loop, struct evio *io, unsigned events)
 }
 
 /* The first line of the password file, which only root may read. */
-static int
-password_read(const char *path, unsigned char key[TLS_KEY_LEN])
+int
+enrollsrv_password_read(const char *path, unsigned char key[TLS_KEY_LEN])
 {
 	char line[1024];
 	struct stat st;
@@ -339,7 +339,7 @@ enrollsrv_start(struct evloop *loop, const struct conf_auth *auth, int dirfd,
 	s->dirfd = dirfd;
 	snprintf(s->table, sizeof(s->table), "%s", table);
 	if (auth->password_file != NULL &&
-	    (r = password_read(auth->password_file, key)) != 0)
+	    (r = enrollsrv_password_read(auth->password_file, key)) != 0)
 		goto fail;
 	s->tls = tls_ctx_enroll(true, auth->password_file ? key : NULL);
 	explicit_bzero(key, sizeof(key));

@@ -16,6 +16,7 @@
 
 #include "config/conf.h"
 #include "core/evloop.h"
+#include "transport/tls.h"
 
 #define ENROLLSRV_DEADLINE_MS 10000u
 
@@ -33,6 +34,11 @@ struct enrollsrv_stats {
 int enrollsrv_start(struct evloop *loop, const struct conf_auth *auth,
     int dirfd, const char *table, struct enrollsrv **out);
 void enrollsrv_stop(struct enrollsrv *s);
+
+/* The enrollment key of <auth>'s password file (its first line), which
+ * only root may read: 0, or ARX_ERR_CONFIG with the reason logged. The
+ * start and arxd -t read it so. */
+int enrollsrv_password_read(const char *path, unsigned char key[TLS_KEY_LEN]);
 void enrollsrv_stats(const struct enrollsrv *s, struct enrollsrv_stats *st);
 unsigned enrollsrv_port(const struct enrollsrv *s);
 

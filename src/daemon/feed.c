@@ -323,8 +323,8 @@ on_accept(struct evloop *loop, struct evio *io, unsigned events)
 	}
 }
 
-static int
-cred_read(struct feedsrv *s, const char *path)
+int
+feedsrv_cred_read(const char *path, char *cred, size_t size)
 {
 	FILE *f = fopen(path, "re");
 	struct stat st;
@@ -337,9 +337,8 @@ cred_read(struct feedsrv *s, const char *path)
 		fclose(f);
 		return ARX_ERR_CONFIG;
 	}
-	if (f == NULL || fgets(s->cred, sizeof(s->cred), f) == NULL ||
-	    (s->cred[strcspn(s->cred, "\r\n")] = '\0',
-		strchr(s->cred, ':') == NULL)) {
+	if (f == NULL || fgets(cred, (int)size, f) == NULL ||
+	    (cred[strcspn(cred, "\r\n")] = '\0', strchr(cred, ':') == NULL)) {
 		log_error("<feed> credentials file %s: expected user:password "
 			  "on its first line",
 		    path);
@@ -367,7 +366,8 @@ feedsrv_start(struct evloop *loop, const struct conf_feed *f,
 	s->lis.fd = -1;
 	snprintf(
 	    s->list_path, sizeof(s->list_path), "%s/blocklist.txt", log_dir);
-	if ((r = cred_read(s, f->credentials_file)) != 0 ||
+	if ((r = feedsrv_cred_read(
+		 f->credentials_file, s->cred, sizeof(s->cred))) != 0 ||
 	    (r = net_listen_tcp(f->local_ip, f->port, &fd, &s->port)) != 0) {
 		if (r != ARX_ERR_CONFIG)
 			log_error(

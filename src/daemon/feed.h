@@ -28,6 +28,11 @@ typedef void feed_extra_fn(void *ctx, feed_add_fn *add, void *actx);
 int feedsrv_start(struct evloop *loop, const struct conf_feed *f,
     const char *log_dir, feed_extra_fn *extra, void *ctx, struct feedsrv **out);
 void feedsrv_stop(struct feedsrv *s);
+
+/* <feed>'s credentials file: its first line (user:password) into
+ * cred[size]; the file must not be readable by group or others. 0, or
+ * ARX_ERR_CONFIG with the reason logged (the start and arxd -t). */
+int feedsrv_cred_read(const char *path, char *cred, size_t size);
 unsigned feedsrv_port(const struct feedsrv *s);
 
 #endif
