@@ -1,4 +1,6 @@
 /* Unit tests for core/log: escaping, levels, sink, counters. */
+#include <unistd.h>
+
 #include "testutil.h"
 
 static void
@@ -91,6 +93,39 @@ test_long_message_is_cut(void **state)
 	assert_non_null(strstr(c.text, "...\n"));
 }
 
+/* The start-up tee: warnings and errors also go to the descriptor, one
+ * line each as on a terminal, with a forged newline still escaped;
+ * notices do not; after log_tee_stop() (which returns it) nothing. */
+static void
+test_tee(void **state)
+{
+	struct log_capture c;
+	char got[512] = "";
+	int p[2];
+	ssize_t n;
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	log_set_tag("arxd");
+	capture_start(&c);
+	log_tee_start(p[1], LOG_LVL_WARN);
+	log_notice("not teed");
+	log_warn("careful %s", "x\nforged");
+	log_error("broken");
+	assert_int_equal(log_tee_stop(), p[1]);
+	assert_int_equal(log_tee_stop(), -1);
+	log_error("after");
+	capture_stop();
+	close(p[1]);
+	n = read(p[0], got, sizeof(got) - 1);
+	close(p[0]);
+	assert_true(n > 0);
+	assert_string_equal(got,
+	    "arxd: warning: careful x\\nforged\n"
+	    "arxd: error: broken\n");
+	assert_int_equal(c.nwarnings, 1);
+}
+
 /* 3 a second: the 4th and 5th are held, the first after the period
  * says 2 were; a clock going back starts a new period. */
 static void
@@ -124,6 +159,7 @@ main(void)
 	    cmocka_unit_test(test_message_cannot_forge_lines),
 	    cmocka_unit_test(test_levels_and_counts),
 	    cmocka_unit_test(test_long_message_is_cut),
+	    cmocka_unit_test(test_tee),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
