@@ -10,7 +10,6 @@
  * and exits with the daemon's verdict (notify.h).
  */
 #define _GNU_SOURCE /* pipe2 */
-#include <sys/wait.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -129,83 +128,6 @@ syslog_sink(void *ctx, enum log_level level, const char *msg)
 	syslog(prio[level], "%s", msg);
 }
 
-/* One line from the start pipe: a status line, or a message of the
- * daemon's to copy. The status once one came, else -1. */
-static int
-start_line(const char *line, long *pid)
-{
-	const size_t lpid = strlen(NOTIFY_PIPE_PID);
-	const size_t lexit = strlen(NOTIFY_PIPE_EXIT);
-	long v;
-
-	if (strncmp(line, NOTIFY_PIPE_PID, lpid) == 0) {
-		*pid = strtol(line + lpid, NULL, 10);
-		return -1;
-	}
-	if (strcmp(line, NOTIFY_PIPE_READY) == 0)
-		return EX_OK;
-	if (strncmp(line, NOTIFY_PIPE_EXIT, lexit) == 0) {
-		v = strtol(line + lexit, NULL, 10);
-		return v > 0 && v < 256 ? (int)v : EX_SOFTWARE;
-	}
-	fprintf(stderr, "%s\n", line);
-	return -1;
-}
-
-/* Read the start pipe to its status line or its end. */
-static int
-start_read(int fd, long *pid)
-{
-	char buf[8192], *p, *nl;
-	size_t have = 0;
-	ssize_t n;
-	int rc = -1;
-
-	while (rc < 0) {
-		n = read(fd, buf + have, sizeof(buf) - 1 - have);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		have += (size_t)n;
-		buf[have] = '\0';
-		for (p = buf; rc < 0 && (nl = strchr(p, '\n')) != NULL;
-		     p = nl + 1) {
-			*nl = '\0';
-			rc = start_line(p, pid);
-		}
-		have -= (size_t)(p - buf);
-		memmove(buf, p, have);
-		if (have == sizeof(buf) - 1) /* no line is that long */
-			have = 0;
-	}
-	return rc;
-}
-
-/* The command's own process, once the daemon is forked: wait for its
- * word; the exit status it says. */
-static int
-start_wait(int fd, pid_t first)
-{
-	long pid = 0;
-	int rc = start_read(fd, &pid), st = 0;
-	bool reaped = waitpid(first, &st, 0) == first; /* it exits at once */
-
-	if (rc < 0 && reaped && WIFEXITED(st) && WEXITSTATUS(st) != 0)
-		rc = WEXITSTATUS(st); /* it could not detach; it said why */
-	else if (rc < 0) {
-		fprintf(stderr,
-		    "arxd: the daemon (pid %ld) ended before it was ready; "
-		    "see the system log\n",
-		    pid);
-		rc = EX_SOFTWARE;
-	}
-	if (rc != EX_OK)
-		fprintf(stderr, "arxd: not started (exit status %d)\n", rc);
-	close(fd);
-	return rc;
-}
-
 /* The daemon's side: in a new session, standard input and output on
  * /dev/null, standard error on the start pipe (its warnings and errors
  * go there too until it is ready), messages to syslog. */
@@ -236,7 +158,6 @@ detached(int wfd)
 static int
 detach(int *wait_fd, pid_t *first)
 {
-	char line[64];
 	int p[2];
 	pid_t pid;
 
@@ -257,9 +178,7 @@ detach(int *wait_fd, pid_t *first)
 		_exit(EX_OSERR);
 	}
 	if (pid > 0) {
-		snprintf(
-		    line, sizeof(line), NOTIFY_PIPE_PID "%ld\n", (long)pid);
-		(void)!write(p[1], line, strlen(line));
+		notify_daemon_pid(p[1], pid);
 		_exit(EX_OK);
 	}
 	detached(p[1]);
@@ -318,7 +237,7 @@ run_detached(struct arx_conf *conf, const char *conf_path)
 		conf_path = abs;
 	if ((rc = detach(&wait_fd, &first)) != EX_OK || wait_fd >= 0) {
 		conf_free(conf);
-		return rc != EX_OK ? rc : start_wait(wait_fd, first);
+		return rc != EX_OK ? rc : notify_wait(wait_fd, first);
 	}
 	rc = arxd_run(conf, conf_path, false);
 	notify_failed(rc != EX_OK ? rc : EX_SOFTWARE); /* unless ready */

@@ -5,18 +5,15 @@
  * libsystemd), and the first process of a detached arxd, which waits
  * on a pipe that is the daemon's standard error until it is ready
  * (main.c): the daemon's warnings and errors reach it through the log
- * tee (core/log.h), then one status line ends the start. This module
- * owns no state of its own: the pipe is the log tee's descriptor and
- * the socket is opened for each message.
+ * tee (core/log.h), then one status line ends the start. Both ends of
+ * that pipe's protocol are here. The daemon's side owns no state of its
+ * own: the pipe is the log tee's descriptor and the socket is opened
+ * for each message.
  */
 #ifndef ARX_DAEMON_NOTIFY_H
 #define ARX_DAEMON_NOTIFY_H
 
-/* Status lines on the start pipe; log lines never hold a control
- * character (they are escaped), so these cannot be forged by one. */
-#define NOTIFY_PIPE_PID   "\001pid "  /* + the daemon's pid, by its parent */
-#define NOTIFY_PIPE_READY "\001ready" /* the daemon is up */
-#define NOTIFY_PIPE_EXIT  "\001exit " /* + the sysexits code it stops with */
+#include <sys/types.h>
 
 /*
  * Send state ("READY=1\nSTATUS=...") to $NOTIFY_SOCKET: a path, or an
@@ -38,5 +35,22 @@ void notify_failed(int rc);
  * analysis child) calls it once its own start is done. No-op without a
  * start pipe (arxd -f). */
 void notify_release(void);
+
+/* The daemon's side is above; the command's below. */
+
+/* Said by the process between the command and the daemon, which knows
+ * the daemon's pid: written to the start pipe's end fd. */
+void notify_daemon_pid(int fd, pid_t pid);
+
+/*
+ * The command's process of a detached start: copy the daemon's lines
+ * from the start pipe fd to stderr until its status line, and return
+ * the exit status it gives (0: ready). When the daemon is gone without
+ * one (it died: the pipe ends, or its pid ends while its child still
+ * holds the pipe), say so and return EX_SOFTWARE. first, the process
+ * forked between, is reaped (its non-zero status is returned when it
+ * could not fork the daemon). Closes fd.
+ */
+int notify_wait(int fd, pid_t first);
 
 #endif

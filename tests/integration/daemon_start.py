@@ -13,7 +13,9 @@ Detached (no -f): with a missing program arxd exits 78 within seconds,
 the reason on stderr; with a ruleset the analysis child cannot load, the
 child's own error is on stderr; with a good configuration it returns 0
 only once the control socket answers (arx status right after works), and
-its stderr is let go (the command does not hang on it). With
+its stderr is let go (the command does not hang on it). A daemon
+killed before it is ready is reported as such (exit 70), even while its
+analysis child, stuck opening a FIFO, still holds the pipe. With
 $NOTIFY_SOCKET (a path, then an abstract name), arxd -f sends READY=1
 once the control socket answers, RELOADING=1 then READY=1 on SIGHUP and
 STOPPING=1 on SIGTERM. Needs root (chown, the user arx).
@@ -205,6 +207,77 @@ def detached():
            % pid)
 
 
+CLIENT_TEXT = """<arx_config>
+  <localfile><location>{tmp}/auth.log</location>
+    <log_format>syslog</log_format></localfile>
+  <ruleset><decoder_dir>{src}/ruleset/decoders</decoder_dir>
+    <rule_dir>{src}/ruleset/rules</rule_dir></ruleset>
+  <client><server><address>127.0.0.1</address></server></client>
+  <daemon><state_dir>{tmp}/cstate</state_dir><log_dir>{tmp}/log</log_dir>
+    <control_socket>{tmp}/crun/control.sock</control_socket></daemon>
+</arx_config>
+"""
+FIFO = os.path.join(TMP, "cstate", "agent.key")
+
+
+def arxd_procs(path):
+    """(pid, ppid) of the processes running arxd -c path."""
+    found = []
+    for d in os.listdir("/proc"):
+        try:
+            with open("/proc/%s/cmdline" % d, "rb") as f:
+                argv = f.read().split(b"\0")[:-1]
+            with open("/proc/%s/stat" % d) as f:
+                ppid = int(f.read().split(")")[-1].split()[1])
+        except (OSError, ValueError):
+            continue
+        if argv == [ARXD.encode(), b"-c", path.encode()]:
+            found.append((int(d), ppid))
+    return found
+
+
+def release_fifo():
+    """A writer on the agent key FIFO lets a child stuck on it go."""
+    try:
+        os.close(os.open(FIFO, os.O_WRONLY | os.O_NONBLOCK))
+    except OSError:
+        pass
+
+
+def dies():
+    """The daemon killed before it is ready, while its analysis child,
+    stuck opening the agent key (a FIFO), still holds the start pipe."""
+    os.mkdir(os.path.dirname(FIFO))
+    os.mkfifo(FIFO)
+    path = os.path.join(TMP, "client.conf")
+    with open(path, "w") as f:
+        f.write(CLIENT_TEXT.format(tmp=TMP, src=SRC))
+    p = subprocess.Popen([ARXD, "-c", path], stderr=subprocess.PIPE,
+                         text=True)
+    PROCS.append(p)
+    daemon = []
+
+    def forked():  # the daemon: its child runs too, it is not p's
+        procs = arxd_procs(path)
+        daemon[:] = [pid for pid, ppid in procs if ppid != p.pid and
+                     pid != p.pid and any(pp == pid for _, pp in procs)]
+        return daemon != []
+
+    if not wait(forked, 10):
+        expect(False, "the daemon and its stuck child are running")
+        return
+    os.kill(daemon[0], signal.SIGKILL)
+    try:
+        err = p.communicate(timeout=10)[1]
+    except subprocess.TimeoutExpired:
+        err = "no answer within 10 s"
+    release_fifo()
+    expect(p.returncode == 70 and "the daemon (pid %d) ended before it was "
+           "ready" % daemon[0] in err,
+           "a daemon killed before it is ready (its child still holding "
+           "the pipe): 70 and said: " + err.strip().replace("\n", " | "))
+
+
 def notified(name):
     """arxd -f with NOTIFY_SOCKET=name; the messages in order."""
     s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
@@ -247,6 +320,7 @@ def stop_daemons():
     for pid in DAEMONS:
         if not gone(pid):
             os.kill(pid, signal.SIGKILL)
+    release_fifo()
 
 
 def main():
@@ -254,6 +328,7 @@ def main():
     check_cases()
     check_passes()
     detached()
+    dies()
     notify()
 
 
