@@ -234,6 +234,12 @@ status_text(const struct ar_dispatch_stats *st, const struct ctl_info *info,
 		    "nftables:  %lu blocks and lifts in %lu transactions "
 		    "(builtin:nftables), the largest %lu\n",
 		    st->nft_ops, st->nft_batches, st->nft_largest);
+	if (r == 0)
+		r = buf_printf(out,
+		    "kernel:    %lu looks, %lu restored (missing in %lu "
+		    "looks), %lu restores failed, %lu put back at start\n",
+		    st->kernel.looks, st->kernel.restored, st->kernel.rounds,
+		    st->kernel.failed, st->kernel.reapplied);
 	return r;
 }
 
@@ -296,6 +302,13 @@ status(struct ar_dispatch *d, const struct ctl_info *info, int64_t now,
 	    st.notifications, st.running, st.queued, st.runs_dropped,
 	    st.runs_timed_out, st.nft_batches, st.nft_ops, st.nft_largest,
 	    st.journal_errors, st.journal_bad);
+	if (r == 0)
+		r = buf_printf(out,
+		    ",\"kernel\":{\"looks\":%lu,\"restored\":%lu,"
+		    "\"restore_rounds\":%lu,\"restore_failed\":%lu,"
+		    "\"reapplied\":%lu}",
+		    st.kernel.looks, st.kernel.restored, st.kernel.rounds,
+		    st.kernel.failed, st.kernel.reapplied);
 	if (r != 0 || (r = stages_put(info, true, out)) != 0)
 		return r;
 	if (info->agents_put != NULL &&
@@ -352,6 +365,10 @@ put_rules(struct buf *out, const struct ar_block_view *v, const char *sep)
 	return r;
 }
 
+/* ar_block_view.in_kernel (-1, 0, 1) in JSON and in the text list. */
+static const char *const in_kernel_json[] = {"null", "false", "true"};
+static const char *const in_kernel_text[] = {"-", "NO", "yes"};
+
 static int
 put_view(struct buf *out, const struct ar_block_view *v, int64_t now)
 {
@@ -373,6 +390,9 @@ put_view(struct buf *out, const struct ar_block_view *v, int64_t now)
 		    v->expires_ms > now ? (v->expires_ms - now + 999) / 1000
 					: 0,
 		    v->offences);
+	if (r == 0)
+		r = buf_printf(
+		    out, ",\"in_kernel\":%s", in_kernel_json[v->in_kernel + 1]);
 	if (r == 0)
 		r = buf_puts(out, ",\"rules\":[");
 	if (r == 0)
@@ -406,7 +426,7 @@ put_row(struct buf *out, const struct ar_block_view *v, int64_t now)
 		    ? buf_puts(out, "-                   ")
 		    : put_time_q(out, v->expires_ms, false);
 	if (r == 0)
-		r = buf_putc(out, ' ');
+		r = buf_printf(out, " %-6s ", in_kernel_text[v->in_kernel + 1]);
 	if (r == 0)
 		r = v->rules[0] != 0 ? put_rules(out, v, ",")
 				     : buf_putc(out, '-');
@@ -417,8 +437,9 @@ static int
 list_text(const struct views *vs, int64_t now, struct buf *out)
 {
 	size_t i;
-	int r = buf_printf(out, "%-39s %-16s %-10s %8s  %-20s %s\n", "ADDRESS",
-	    "COMMAND", "REMAINING", "OFFENCES", "EXPIRES", "RULES");
+	int r = buf_printf(out, "%-39s %-16s %-10s %8s  %-20s %-6s %s\n",
+	    "ADDRESS", "COMMAND", "REMAINING", "OFFENCES", "EXPIRES", "KERNEL",
+	    "RULES");
 
 	for (i = 0; r == 0 && i < vs->n; i++)
 		r = put_row(out, &vs->v[i], now);

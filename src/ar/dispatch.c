@@ -16,6 +16,8 @@
 #include "ar/arlog.h"
 #include "ar/dispatch.h"
 #include "ar/journal.h"
+#include "ar/kcheck.h"
+#include "ar/kview.h"
 #include "ar/nftbatch.h"
 #include "ar/policy.h"
 #include "ar/runner.h"
@@ -34,8 +36,10 @@ struct ar_dispatch {
 	struct ar_table *table;
 	struct ar_journal *journal;
 	struct ar_runner *runner;
-	char **paths;       /* per command: absolute program path */
-	const char **names; /* per command: its name, for the journal */
+	struct ar_kcheck *kcheck;  /* with a loop and programs to run */
+	char **paths;              /* per command: absolute program path */
+	const char **names;        /* per command: its name, for the journal */
+	enum ar_backend *backends; /* per command: where its blocks live */
 	struct evtimer timer;
 	struct evtimer turn; /* the loop turn's end: arpend, journal fsync */
 	struct buf arpend;   /* active-responses.log lines of this turn */
@@ -197,14 +201,14 @@ safety_timeout(const struct ar_escalation *e, uint64_t timeout_s)
 	return timeout_s + (longest > 60 ? longest : 60);
 }
 
-/* Hand one run to the runner (or, in a dry run, only count it). */
-static int
-submit(struct ar_dispatch *d, unsigned cmd, const char *action,
-    const struct ar_trigger *t, const char *addr, uint64_t timeout_s,
-    uint64_t safety_s)
+/* The run of command cmd's action for addr (NULL: none). */
+static struct ar_run_spec
+run_spec(const struct ar_dispatch *d, unsigned cmd, const char *action,
+    const char *addr, uint64_t timeout_s, uint64_t safety_s)
 {
 	const struct conf_command *c = &d->conf->commands[cmd];
-	struct ar_run_spec spec = {
+
+	return (struct ar_run_spec){
 	    .path = d->paths[cmd],
 	    .cmd = c,
 	    .timeout_s = timeout_s,
@@ -219,6 +223,16 @@ submit(struct ar_dispatch *d, unsigned cmd, const char *action,
 		    .arx_timeout_s = safety_s,
 		},
 	};
+}
+
+/* Hand one run to the runner (or, in a dry run, only count it). */
+static int
+submit(struct ar_dispatch *d, unsigned cmd, const char *action,
+    const struct ar_trigger *t, const char *addr, uint64_t timeout_s,
+    uint64_t safety_s)
+{
+	struct ar_run_spec spec =
+	    run_spec(d, cmd, action, addr, timeout_s, safety_s);
 
 	if (t != NULL) {
 		spec.req.user = t->user;
@@ -260,6 +274,30 @@ forget(struct ar_dispatch *d, const char *command, const char *addr)
 	timer_arm(d);
 }
 
+/* What a run's end says of the kernel: a restore's end goes to the
+ * kernel check (true: nothing else to do for it); a block whose add
+ * ended well is held from now on. */
+static bool
+kernel_note(struct ar_dispatch *d, const struct ar_run_info *info)
+{
+	int cmd = command_index(d->conf, info->command);
+	struct arx_addr a;
+
+	if (cmd < 0 || info->addr == NULL ||
+	    addr_parse_str(info->addr, &a) != 0)
+		return info->restore;
+	if (info->restore) {
+		ar_kcheck_run_done(d->kcheck, (unsigned)cmd, &a, info->ok);
+		return true;
+	}
+	if (info->ok && strcmp(info->action, "add") == 0 &&
+	    ar_table_set_kernel(d->table, (unsigned)cmd, &a,
+		clock_wall_ms(d->o.clock), false) == 0 &&
+	    ar_backend_checked(d->backends[cmd]))
+		ar_kcheck_arm(d->kcheck);
+	return false;
+}
+
 /* The runner's report: log the run and undo a failed add. */
 static void
 on_run_done(const struct ar_run_info *info, void *ctx)
@@ -294,10 +332,13 @@ on_run_done(const struct ar_run_info *info, void *ctx)
 		log_info("response %s %s %s said: %.*s", info->command,
 		    info->action, info->addr ? info->addr : "-",
 		    (int)info->res->err_len, info->res->err);
-	arlog(d, &le);
-	emit(d, &ev);
-	if (!info->ok && add && info->addr != NULL)
-		forget(d, info->command, info->addr);
+	if (!kernel_note(d, info)) {
+		arlog(d, &le);
+		emit(d, &ev);
+		if (!info->ok && add && info->addr != NULL)
+			forget(d, info->command, info->addr);
+	}
+	ar_kcheck_pump(d->kcheck); /* a slot is free */
 }
 
 /* Lift b (already out of the table): journal, event, delete run. */
@@ -821,12 +862,14 @@ paths_resolve(struct ar_dispatch *d)
 
 	d->paths = calloc(conf->ncommands + 1, sizeof(*d->paths));
 	d->names = calloc(conf->ncommands + 1, sizeof(*d->names));
-	if (d->paths == NULL || d->names == NULL)
+	d->backends = calloc(conf->ncommands + 1, sizeof(*d->backends));
+	if (d->paths == NULL || d->names == NULL || d->backends == NULL)
 		return ARX_ERR_NOMEM;
 	for (i = 0; i < conf->ncommands; i++) {
 		const struct conf_command *c = &conf->commands[i];
 
 		d->names[i] = c->name;
+		d->backends[i] = ar_backend_of(c);
 		if ((d->paths[i] = program_path(conf, c)) == NULL)
 			return ARX_ERR_NOMEM;
 		if (d->o.dry_run || response_of(conf, (int)i) == NULL ||
@@ -860,6 +903,8 @@ restore_one(const char *command, const struct ar_block *b, void *ctx)
 		return 0;
 	}
 	copy.cmd = (unsigned)cmd;
+	copy.kernel_ms = clock_wall_ms(d->o.clock); /* held before, likely */
+	copy.missing = false;
 	if (ar_table_restore(d->table, &copy) != 0) {
 		log_error("journal: block of %s by '%s' dropped: table full",
 		    addr, command);
@@ -918,6 +963,64 @@ journal_start(struct ar_dispatch *d)
 	    d->journal, d->table, d->names, d->conf->ncommands);
 }
 
+/* Run b's add again to put it back (kcheck's readd). */
+static int
+readd(const struct ar_block *b, void *ctx)
+{
+	struct ar_dispatch *d = ctx;
+	int64_t now = clock_wall_ms(d->o.clock);
+	const struct conf_ar *ar = response_of(d->conf, (int)b->cmd);
+	struct ar_escalation e = {0};
+	char addr[64];
+	struct ar_run_spec spec;
+
+	if (ar != NULL)
+		e = escalation_of(d->conf, ar);
+	addr_format(&b->addr, addr, sizeof(addr));
+	spec = run_spec(d, b->cmd, "add", addr, remaining_s(b, now),
+	    safety_timeout(&e, remaining_s(b, now)));
+	spec.restore = true;
+	return ar_runner_submit(d->runner, &spec);
+}
+
+/* The kernel timeout of b put back at now: what is left of it plus the
+ * margin an add of its response gets (kcheck's timeout). */
+static uint64_t
+restore_timeout(const struct ar_block *b, int64_t now, void *ctx)
+{
+	struct ar_dispatch *d = ctx;
+	const struct conf_ar *ar = response_of(d->conf, (int)b->cmd);
+	struct ar_escalation e = {0};
+
+	if (ar != NULL)
+		e = escalation_of(d->conf, ar);
+	return safety_timeout(&e, remaining_s(b, now));
+}
+
+/* The kernel check, when programs run on a loop. */
+static int
+kcheck_start(struct ar_dispatch *d)
+{
+	struct ar_kcheck_opts ko = {
+	    .loop = d->o.loop,
+	    .clock = d->o.clock,
+	    .table = d->table,
+	    .runner = d->runner,
+	    .backends = d->backends,
+	    .ncommands = d->conf->ncommands,
+	    .readd = readd,
+	    .timeout = restore_timeout,
+	    .ctx = d,
+	};
+
+	if (d->runner == NULL || d->o.loop == NULL)
+		return 0;
+	if ((d->kcheck = ar_kcheck_new(&ko)) == NULL)
+		return ARX_ERR_NOMEM;
+	ar_kcheck_arm(d->kcheck); /* blocks from the journal: look at them */
+	return 0;
+}
+
 int
 ar_dispatch_new(const struct ar_dispatch_opts *o, struct ar_dispatch **out)
 {
@@ -950,7 +1053,8 @@ ar_dispatch_new(const struct ar_dispatch_opts *o, struct ar_dispatch **out)
 		goto fail;
 	if (d->runner != NULL)
 		ar_runner_set_dir(d->runner, dc->state_dir);
-	if ((rc = paths_resolve(d)) != 0 || (rc = journal_start(d)) != 0)
+	if ((rc = paths_resolve(d)) != 0 || (rc = journal_start(d)) != 0 ||
+	    (rc = kcheck_start(d)) != 0)
 		goto fail;
 	timer_arm(d);
 	*out = d;
@@ -973,6 +1077,7 @@ ar_dispatch_free(struct ar_dispatch *d)
 	evloop_timer_stop(d->o.loop, &d->turn);
 	buf_release(&d->arpend);
 	ar_runner_free(d->runner);
+	ar_kcheck_free(d->kcheck); /* after the runner: ops in its batcher */
 	ar_journal_close(d->journal);
 	ar_table_free(d->table);
 	ar_bindings_free(d->bindings);
@@ -980,6 +1085,7 @@ ar_dispatch_free(struct ar_dispatch *d)
 		free(d->paths[i]);
 	free(d->paths);
 	free(d->names);
+	free(d->backends);
 	free((char *)d->o.journal_path);
 	free((char *)d->o.arlog_path);
 	free(d);
@@ -1014,6 +1120,13 @@ view_one(const struct ar_block *b, void *ctx)
 	    .offences = b->offences,
 	};
 
+	if (b->missing)
+		v.in_kernel = 0;
+	else if (ar_backend_checked(vc->d->backends[b->cmd]) &&
+	    b->kernel_ms != 0)
+		v.in_kernel = 1;
+	else
+		v.in_kernel = -1;
 	memcpy(v.rules, b->rules, sizeof(v.rules));
 	addr_format(&b->addr, v.addr, sizeof(v.addr));
 	vc->fn(&v, vc->ctx);
@@ -1044,4 +1157,25 @@ ar_dispatch_stats(const struct ar_dispatch *d, struct ar_dispatch_stats *st)
 	st->nft_batches = rs.nft_batches;
 	st->nft_ops = rs.nft_ops;
 	st->nft_largest = rs.nft_largest;
+	ar_kcheck_stats(d->kcheck, &st->kernel);
+}
+
+size_t
+ar_dispatch_restore(struct ar_dispatch *d)
+{
+	size_t n;
+
+	if (d->kcheck == NULL)
+		return 0;
+	if ((n = ar_kcheck_restore_all(d->kcheck)) > 0)
+		log_notice("%zu blocks from the journal going back into the "
+			   "kernel through their responses",
+		    n);
+	return n;
+}
+
+size_t
+ar_dispatch_restoring(const struct ar_dispatch *d)
+{
+	return ar_kcheck_restoring(d->kcheck);
 }

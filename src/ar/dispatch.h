@@ -10,7 +10,10 @@
  * table is journaled before the program runs; at start the journal is
  * replayed, every pending lift re-armed and the overdue ones run at once,
  * so a restart, a crash or SIGKILL never leaves a block in place for
- * longer than it was given, nor lifts one early.
+ * longer than it was given, nor lifts one early. The kernel is made to
+ * hold what the table says (kcheck.h): at arxd's start every block goes
+ * back through its backend (ar_dispatch_restore), and while it runs the
+ * kernel is looked at and what a firewall reload took is put back.
  *
  * Owns the block table, the journal, the runner and the bindings; reads
  * the configuration it was given (which must outlive it). Everything it
@@ -24,6 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ar/kcheck.h"
 #include "ar/table.h"
 #include "config/conf.h"
 #include "core/clock.h"
@@ -141,6 +145,18 @@ int64_t ar_dispatch_next_deadline(const struct ar_dispatch *d);
 /* Programs running or waiting; the daemon waits for 0 before exit. */
 size_t ar_dispatch_pending(const struct ar_dispatch *d);
 
+/*
+ * Put every block read back from the journal back into the kernel
+ * through its backend: arx's nftables sets in one batch (builtin:nftables,
+ * firewall-drop on nftables), any other program but the stock webhook by
+ * its add again, each with the time it has left (plus the margin an add
+ * gets). For arxd's start (a reload does not: its blocks are in place);
+ * returns how many are going back. Needs the loop to be run until
+ * ar_dispatch_restoring() is 0.
+ */
+size_t ar_dispatch_restore(struct ar_dispatch *d);
+size_t ar_dispatch_restoring(const struct ar_dispatch *d);
+
 /* One active block, for listings. */
 struct ar_block_view {
 	const char *command;
@@ -148,6 +164,10 @@ struct ar_block_view {
 	int64_t added_ms, expires_ms;
 	unsigned offences;
 	unsigned rules[AR_BLOCK_RULES]; /* that asked for it; 0: none */
+	int in_kernel; /* 1 held, 0 the kernel has it not (found missing by
+			* the last look, or its restore failed), -1 not
+			* known (a backend arx cannot look at, or its add has
+			* not ended) */
 };
 
 void ar_dispatch_foreach(const struct ar_dispatch *d,
@@ -161,6 +181,7 @@ struct ar_dispatch_stats {
 	size_t running, queued;
 	unsigned long runs_dropped, runs_timed_out;
 	unsigned long nft_batches, nft_ops, nft_largest; /* builtin:nftables */
+	struct ar_kcheck_stats kernel; /* looks at the kernel, restores */
 };
 
 void ar_dispatch_stats(

@@ -24,6 +24,7 @@
 
 struct nop {
 	void *op;
+	const struct ar_nftbatch_client *cl;
 	bool add;
 	struct arx_addr a;
 	uint64_t timeout_s;
@@ -41,9 +42,8 @@ struct ar_nftbatch {
 	struct nvec cur, next;
 	struct exec_job *job;
 	bool set_up, retried;
+	bool again; /* the next batch sets the table up again */
 	struct buf script;
-	ar_nftbatch_done_fn *done;
-	void *ctx;
 	struct ar_nftbatch_stats st;
 };
 
@@ -154,8 +154,11 @@ batch_report(struct ar_nftbatch *b, const char *why)
 	}
 	b->cur.n = 0;
 	b->retried = false;
-	for (size_t i = 0; i < n; i++)
-		b->done(b->cur.v[i].op, why, b->ctx);
+	for (size_t i = 0; i < n; i++) {
+		const struct ar_nftbatch_client *cl = b->cur.v[i].cl;
+
+		cl->done(b->cur.v[i].op, why, cl->ctx);
+	}
 }
 
 /* nft's first line of complaint, or how it ended. */
@@ -242,6 +245,8 @@ batch_start(struct ar_nftbatch *b)
 		batch_take(b);
 	if (b->cur.n == 0)
 		return;
+	if (b->again)
+		b->set_up = b->again = false;
 	if ((r = script_write(b, !b->set_up)) != 0 ||
 	    (r = exec_start(b->loop, &spec, &b->job)) != 0) {
 		b->job = NULL;
@@ -260,16 +265,13 @@ on_flush(struct evloop *loop, struct evtimer *t)
 }
 
 struct ar_nftbatch *
-ar_nftbatch_new(
-    struct evloop *loop, const char *dir, ar_nftbatch_done_fn *done, void *ctx)
+ar_nftbatch_new(struct evloop *loop, const char *dir)
 {
 	struct ar_nftbatch *b = calloc(1, sizeof(*b));
 
 	if (b == NULL)
 		return NULL;
 	b->loop = loop;
-	b->done = done;
-	b->ctx = ctx;
 	snprintf(b->path, sizeof(b->path), "%s/nft.batch", dir);
 	buf_init(&b->script, (size_t)NFTB_MAX * 256 + 4096);
 	evtimer_init(&b->flush, on_flush, b);
@@ -277,14 +279,14 @@ ar_nftbatch_new(
 }
 
 void
-ar_nftbatch_free(struct ar_nftbatch *b, void (*drop)(void *op))
+ar_nftbatch_free(struct ar_nftbatch *b)
 {
 	if (b == NULL)
 		return;
 	for (size_t i = 0; i < b->cur.n; i++)
-		drop(b->cur.v[i].op);
+		b->cur.v[i].cl->drop(b->cur.v[i].op);
 	for (size_t i = 0; i < b->next.n; i++)
-		drop(b->next.v[i].op);
+		b->next.v[i].cl->drop(b->next.v[i].op);
 	evloop_timer_stop(b->loop, &b->flush);
 	if (b->job != NULL)
 		exec_abandon(b->job);
@@ -295,8 +297,8 @@ ar_nftbatch_free(struct ar_nftbatch *b, void (*drop)(void *op))
 }
 
 int
-ar_nftbatch_submit(struct ar_nftbatch *b, bool add, const struct arx_addr *a,
-    uint64_t timeout_s, void *op)
+ar_nftbatch_submit(struct ar_nftbatch *b, const struct ar_nftbatch_client *cl,
+    bool add, const struct arx_addr *a, uint64_t timeout_s, void *op)
 {
 	struct nvec *q = &b->next;
 
@@ -311,10 +313,16 @@ ar_nftbatch_submit(struct ar_nftbatch *b, bool add, const struct arx_addr *a,
 		q->v = v;
 		q->cap = cap;
 	}
-	q->v[q->n++] = (struct nop){op, add, *a, timeout_s};
+	q->v[q->n++] = (struct nop){op, cl, add, *a, timeout_s};
 	if (b->job == NULL && !b->flush.active)
 		(void)evloop_timer_start(b->loop, &b->flush, 0);
 	return 0;
+}
+
+void
+ar_nftbatch_setup_again(struct ar_nftbatch *b)
+{
+	b->again = true;
 }
 
 size_t

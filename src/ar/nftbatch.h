@@ -6,9 +6,12 @@
  * event loop, or while a batch is being applied, goes into the next
  * batch: one nft transaction (nft -f <dir>/nft.batch) of at most
  * NFTB_MAX operations, applied whole or not at all, in the order they
- * were submitted. The table is set up by the first batch. A batch that
- * fails is tried once more with the table set up again; if it fails
- * again, each of its operations is reported failed with nft's message.
+ * were submitted. The table is set up by the first batch (and by the
+ * next one after ar_nftbatch_setup_again()). A batch that fails is
+ * tried once more with the table set up again; if it fails again, each
+ * of its operations is reported failed with nft's message. Operations
+ * come from clients (the runner's builtin:nftables runs, the kernel
+ * check's restores), each told of its own operations' end.
  */
 #ifndef ARX_AR_NFTBATCH_H
 #define ARX_AR_NFTBATCH_H
@@ -28,20 +31,32 @@ struct ar_nftbatch;
 /* One operation is over: op as submitted, why NULL when it applied. */
 typedef void ar_nftbatch_done_fn(void *op, const char *why, void *ctx);
 
+/* Who submits operations: told when each is over (done), or dropped
+ * unreported when the batcher is freed first (drop). */
+struct ar_nftbatch_client {
+	ar_nftbatch_done_fn *done;
+	void (*drop)(void *op);
+	void *ctx;
+};
+
 struct ar_nftbatch_stats {
 	unsigned long batches, ops, failed, largest;
 };
 
 /* dir: where the batch file is written (root's state directory). */
-struct ar_nftbatch *ar_nftbatch_new(
-    struct evloop *loop, const char *dir, ar_nftbatch_done_fn *done, void *ctx);
-/* drop is called for each operation not over yet (nothing is reported). */
-void ar_nftbatch_free(struct ar_nftbatch *b, void (*drop)(void *op));
+struct ar_nftbatch *ar_nftbatch_new(struct evloop *loop, const char *dir);
+/* Each operation not over yet goes to its client's drop (nothing is
+ * reported). */
+void ar_nftbatch_free(struct ar_nftbatch *b);
 /* Block a (add, for timeout_s seconds, 0 for no kernel timeout) or lift
- * it (!add). 0, or ARX_ERR_INVAL / ARX_ERR_NOMEM (nothing will be
- * reported for op). */
-int ar_nftbatch_submit(struct ar_nftbatch *b, bool add,
-    const struct arx_addr *a, uint64_t timeout_s, void *op);
+ * it (!add), for cl (which must outlive op). 0, or ARX_ERR_INVAL /
+ * ARX_ERR_NOMEM (nothing will be reported for op). */
+int ar_nftbatch_submit(struct ar_nftbatch *b,
+    const struct ar_nftbatch_client *cl, bool add, const struct arx_addr *a,
+    uint64_t timeout_s, void *op);
+/* The next batch sets the table up again (a table, set, chain or rule
+ * was seen missing). */
+void ar_nftbatch_setup_again(struct ar_nftbatch *b);
 /* Operations not over yet (waiting or being applied). */
 size_t ar_nftbatch_pending(const struct ar_nftbatch *b);
 void ar_nftbatch_stats(

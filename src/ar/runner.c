@@ -25,6 +25,7 @@ struct ar_run {
 	struct arena arena; /* the copies below */
 	const char *path, *command;
 	unsigned protocol;
+	bool restore;
 	uint64_t exec_timeout_ms, timeout_s;
 	struct ar_request req; /* strings in arena; srcip normalised */
 	char addr[64];
@@ -45,7 +46,8 @@ struct ar_runner {
 	void *ctx;
 	struct ar_runner_stats st;
 	struct ar_nftbatch *nft; /* builtin:nftables, made when first used */
-	char dir[4096];          /* where it writes its batches */
+	struct ar_nftbatch_client nft_client; /* its runs' reports */
+	char dir[4096];                       /* where it writes its batches */
 };
 
 struct ar_runner *
@@ -105,7 +107,7 @@ ar_runner_free(struct ar_runner *r)
 		exec_abandon(run->job);
 		run_free(run);
 	}
-	ar_nftbatch_free(r->nft, run_drop);
+	ar_nftbatch_free(r->nft);
 	free(r->running);
 	free(r);
 }
@@ -142,6 +144,7 @@ run_new(struct ar_runner *r, const struct ar_run_spec *spec, const char *addr)
 	run->protocol = spec->cmd->protocol;
 	run->exec_timeout_ms = spec->cmd->exec_timeout * 1000u;
 	run->timeout_s = spec->timeout_s;
+	run->restore = spec->restore;
 	snprintf(run->addr, sizeof(run->addr), "%s", addr);
 	run->req = spec->req;
 	run->req.srcip = run->addr[0] != '\0' ? run->addr : NULL;
@@ -170,6 +173,7 @@ run_report(struct ar_run *run, const struct exec_result *res, const char *why)
 	    .rule_id = run->req.rule_id,
 	    .alert_id = run->req.alert_id,
 	    .timeout_s = run->timeout_s,
+	    .restore = run->restore,
 	    .ok = why == NULL,
 	    .why = why,
 	    .res = res,
@@ -360,6 +364,17 @@ nft_done(void *op, const char *why, void *ctx)
 	run_free(run);
 }
 
+struct ar_nftbatch *
+ar_runner_nft(struct ar_runner *r)
+{
+	if (r->nft == NULL) {
+		r->nft_client =
+		    (struct ar_nftbatch_client){nft_done, run_drop, r};
+		r->nft = ar_nftbatch_new(r->loop, r->dir);
+	}
+	return r->nft;
+}
+
 /* A run of a builtin:nftables command: no program; into the next batch. */
 static int
 builtin_submit(struct ar_runner *r, struct ar_run *run)
@@ -368,15 +383,14 @@ builtin_submit(struct ar_runner *r, struct ar_run *run)
 	bool add = strcmp(run->req.command, "delete") != 0;
 	int rc;
 
-	if (r->nft == NULL &&
-	    (r->nft = ar_nftbatch_new(r->loop, r->dir, nft_done, r)) == NULL)
+	if (ar_runner_nft(r) == NULL)
 		rc = ARX_ERR_NOMEM;
 	else if (run->req.srcip == NULL ||
 	    addr_parse_str(run->req.srcip, &a) != 0)
 		rc = ARX_ERR_INVAL; /* builtin:nftables needs an address */
 	else
-		rc = ar_nftbatch_submit(
-		    r->nft, add, &a, add ? run->req.arx_timeout_s : 0, run);
+		rc = ar_nftbatch_submit(r->nft, &r->nft_client, add, &a,
+		    add ? run->req.arx_timeout_s : 0, run);
 	if (rc != 0) {
 		run_report(run, NULL,
 		    rc == ARX_ERR_INVAL ? "builtin:nftables needs an address"
@@ -431,6 +445,14 @@ ar_runner_pending(const struct ar_runner *r)
 {
 	return r->nrunning + r->nqueued +
 	    (r->nft != NULL ? ar_nftbatch_pending(r->nft) : 0);
+}
+
+size_t
+ar_runner_room(const struct ar_runner *r)
+{
+	size_t free_slots = r->max_running - r->nrunning;
+
+	return free_slots > r->nqueued ? free_slots - r->nqueued : 0;
 }
 
 void

@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ar/nftbatch.h"
 #include "ar/protocol.h"
 #include "config/conf.h"
 #include "core/evloop.h"
@@ -38,6 +39,7 @@ struct ar_run_info {
 	unsigned rule_id;
 	const char *alert_id;          /* or NULL */
 	uint64_t timeout_s;            /* block length, for the log; 0: none */
+	bool restore;                  /* a restore's add (ar_run_spec) */
 	bool ok;                       /* started, exited 0 */
 	const char *why;               /* when !ok: what went wrong */
 	const struct exec_result *res; /* NULL if it never started */
@@ -51,6 +53,7 @@ struct ar_run_spec {
 	struct ar_request req; /* req.command is "add" or "delete" */
 	uint64_t timeout_s;    /* block length, for the log */
 	bool must_run;         /* queue even when the queue is full */
+	bool restore;          /* an add run again to put a block back */
 };
 
 struct ar_runner_stats {
@@ -78,6 +81,15 @@ int ar_runner_submit(struct ar_runner *r, const struct ar_run_spec *spec);
 
 /* Runs started and not ended, plus runs waiting. */
 size_t ar_runner_pending(const struct ar_runner *r);
+
+/* How many runs could start at once now: free slots beyond the runs
+ * already waiting for one. */
+size_t ar_runner_room(const struct ar_runner *r);
+
+/* The builtin:nftables batcher (made when first asked for; NULL when it
+ * cannot be), for operations of other clients (the kernel check's
+ * restores) in the same order as the runs'. Owned by the runner. */
+struct ar_nftbatch *ar_runner_nft(struct ar_runner *r);
 
 void ar_runner_stats(const struct ar_runner *r, struct ar_runner_stats *st);
 

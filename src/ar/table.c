@@ -467,6 +467,20 @@ ar_table_find(const struct ar_table *t, unsigned cmd, const struct arx_addr *a)
 	return i == NIL ? NULL : &t->act[i].b;
 }
 
+int
+ar_table_set_kernel(struct ar_table *t, unsigned cmd, const struct arx_addr *a,
+    int64_t kernel_ms, bool missing)
+{
+	struct ar_key k = {cmd, *a};
+	uint32_t i = ix_find(&t->act_ix, &k);
+
+	if (i == NIL)
+		return ARX_ERR_NOTFOUND;
+	t->act[i].b.kernel_ms = kernel_ms;
+	t->act[i].b.missing = missing;
+	return 0;
+}
+
 int64_t
 ar_table_next_deadline(const struct ar_table *t)
 {

@@ -14,6 +14,7 @@
 #ifndef ARX_AR_TABLE_H
 #define ARX_AR_TABLE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,6 +31,12 @@ struct ar_block {
 	unsigned offences;              /* offences remembered for this key */
 	unsigned rules[AR_BLOCK_RULES]; /* the first distinct rules that
 					 * asked for it; 0: none */
+	/* What the backend holds (not journaled): since when it should
+	 * hold the block (its add or restore ended; a block read from the
+	 * journal: since then), 0 while its add has not ended; and whether
+	 * the last look at the kernel (or a restore) found it missing. */
+	int64_t kernel_ms;
+	bool missing;
 };
 
 #define AR_NEVER INT64_MAX
@@ -80,6 +87,11 @@ int ar_table_remove(struct ar_table *t, unsigned cmd, const struct arx_addr *a,
 
 const struct ar_block *ar_table_find(
     const struct ar_table *t, unsigned cmd, const struct arx_addr *a);
+
+/* Set what the backend holds of (cmd, a) (ar_block.kernel_ms, missing);
+ * ARX_ERR_NOTFOUND if it is not blocked. */
+int ar_table_set_kernel(struct ar_table *t, unsigned cmd,
+    const struct arx_addr *a, int64_t kernel_ms, bool missing);
 
 /* Deadline of the earliest block, or AR_NEVER when none expires. */
 int64_t ar_table_next_deadline(const struct ar_table *t);

@@ -27,7 +27,8 @@
 #include "daemon/notify.h"
 #include "daemon/run.h"
 
-#define STOP_WAIT_MS 30000 /* longest wait for running programs at stop */
+#define STOP_WAIT_MS    30000 /* longest wait for running programs at stop */
+#define RESTORE_WAIT_MS 30000 /* longest wait at start for blocks to go back */
 
 struct arxd {
 	struct evtimer feed_timer; /* rewrites the blocklist files (<feed>) */
@@ -257,6 +258,25 @@ drain(struct arxd *a, uint64_t ms)
 		    ar_dispatch_pending(a->d));
 }
 
+/* At start, before arxd says it runs: the journal's blocks go back into
+ * the kernel through their responses (a reboot or a firewall reload
+ * while arxd was down took them), waited for up to RESTORE_WAIT_MS. */
+static void
+restore(struct arxd *a)
+{
+	uint64_t until = clock_mono_ms(clock_real()) + RESTORE_WAIT_MS;
+
+	if (ar_dispatch_restore(a->d) == 0)
+		return;
+	while (!a->stopping && ar_dispatch_restoring(a->d) > 0 &&
+	    clock_mono_ms(clock_real()) < until)
+		(void)evloop_run_once(a->loop, 100);
+	if (ar_dispatch_restoring(a->d) > 0)
+		log_warn("%zu blocks are still going back into the kernel; "
+			 "arxd runs meanwhile",
+		    ar_dispatch_restoring(a->d));
+}
+
 /* A clean stop: lift if asked to, then wait for programs to end. */
 static void
 stop(struct arxd *a)
@@ -473,10 +493,11 @@ arxd_run(struct arx_conf *conf, const char *conf_path, bool read_stdin)
 	if (signals_start(&a) != 0) {
 		log_error("cannot set up signals: %s", strerror(errno));
 		rc = EX_OSERR;
-	} else if ((rc = parts_start(&a, conf)) == EX_OK &&
-	    ctlsock_open(a.loop, conf->daemon.control_socket, a.d, &a.info,
-		clock_real(), &a.ctl) != 0) {
-		rc = EX_UNAVAILABLE;
+	} else if ((rc = parts_start(&a, conf)) == EX_OK) {
+		restore(&a);
+		if (ctlsock_open(a.loop, conf->daemon.control_socket, a.d,
+			&a.info, clock_real(), &a.ctl) != 0)
+			rc = EX_UNAVAILABLE;
 	}
 	if (rc == EX_OK && conf->feed.present) {
 		a.feed_dirty = true;
@@ -485,7 +506,7 @@ arxd_run(struct arx_conf *conf, const char *conf_path, bool read_stdin)
 	}
 	if (rc == EX_OK) {
 		running(&a, "arxd " ARX_VERSION " running");
-		if (evloop_run(a.loop) != 0)
+		if (!a.stopping && evloop_run(a.loop) != 0)
 			rc = EX_OSERR;
 		(void)notify_send("STOPPING=1");
 		child_stop(a.an);

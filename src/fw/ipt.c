@@ -4,6 +4,7 @@
 #include "fw/ipt.h"
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "core/err.h"
 
@@ -131,4 +132,113 @@ ipset_delete(const struct arx_addr *a, fw_run_fn *run, void *ctx)
 		return ARX_ERR_INVAL;
 	addr_format(a, text, sizeof(text));
 	return run(del, ctx) == 0 ? 0 : ARX_ERR_SYS;
+}
+
+char *const ipt_list_argv4[] = {"iptables", "-w", "-S", NULL};
+char *const ipt_list_argv6[] = {"ip6tables", "-w", "-S", NULL};
+char *const ipset_list_argv[] = {"ipset", "save", NULL};
+
+/* The lines of a listing that matter: the text before the address (all
+ * of it when there is none), what must follow the address (NULL:
+ * anything after a blank), what the line says is there. */
+enum {
+	NO_ADDR,
+	HOST_PREFIX,
+	WORD
+};
+
+struct pattern {
+	const char *head, *tail;
+	unsigned addr, seen;
+};
+
+static const struct pattern ipt_lines[] = {
+    {"-N " IPT_CHAIN, "", NO_ADDR, IPT_SEEN_CHAIN},
+    {"-A INPUT -j " IPT_CHAIN, "", NO_ADDR, IPT_SEEN_INPUT},
+    {"-A FORWARD -j " IPT_CHAIN, "", NO_ADDR, IPT_SEEN_FORWARD},
+    {"-A " IPT_CHAIN " -m set --match-set arx4 src -j DROP", "", NO_ADDR,
+	IPT_SEEN_MATCH},
+    {"-A " IPT_CHAIN " -m set --match-set arx6 src -j DROP", "", NO_ADDR,
+	IPT_SEEN_MATCH},
+    {"-A " IPT_CHAIN " -s ", " -j DROP", HOST_PREFIX, 0},
+};
+
+static const struct pattern ipset_lines[] = {
+    {"create arx4 ", NULL, NO_ADDR, IPT_SEEN_SET4},
+    {"create arx6 ", NULL, NO_ADDR, IPT_SEEN_SET6},
+    {"add arx4 ", NULL, WORD, 0},
+    {"add arx6 ", NULL, WORD, 0},
+};
+
+/* The address of p[0..n) ("ADDR/32" or "ADDR/128" for HOST_PREFIX). */
+static int
+addr_of(const char *p, size_t n, unsigned how, struct arx_addr *a)
+{
+	const char *slash = memchr(p, '/', n);
+
+	if (how == WORD || slash == NULL)
+		return addr_parse(p, n, a);
+	if (addr_parse(p, (size_t)(slash - p), a) != 0)
+		return ARX_ERR_INVAL;
+	n -= (size_t)(slash - p);
+	if (a->family == ADDR_V4 ? n == 3 && memcmp(slash, "/32", 3) == 0
+				 : n == 4 && memcmp(slash, "/128", 4) == 0)
+		return 0;
+	return ARX_ERR_INVAL;
+}
+
+/* Whether line[0..len) is pt's; elem gets its address. */
+static bool
+pattern_match(const struct pattern *pt, const char *line, size_t len,
+    ipt_elem_fn *elem, void *ctx)
+{
+	size_t hn = strlen(pt->head), tn = pt->tail ? strlen(pt->tail) : 0;
+	const char *p = line + hn, *end = line + len;
+	struct arx_addr a;
+
+	if (len < hn || memcmp(line, pt->head, hn) != 0)
+		return false;
+	if (pt->addr == NO_ADDR)
+		return pt->tail == NULL || len == hn;
+	if (pt->tail != NULL) {
+		if (len < hn + tn || memcmp(end - tn, pt->tail, tn) != 0)
+			return false;
+		end -= tn;
+	} else {
+		end = memchr(p, ' ', (size_t)(end - p));
+		end = end != NULL ? end : line + len;
+	}
+	if (end <= p || addr_of(p, (size_t)(end - p), pt->addr, &a) != 0)
+		return false;
+	elem(&a, ctx);
+	return true;
+}
+
+static void
+lines_read(const struct pattern *pts, size_t n, struct ipt_listing *l,
+    const char *line, size_t len, ipt_elem_fn *elem, void *ctx)
+{
+	while (len > 0 && (line[len - 1] == ' ' || line[len - 1] == '\r'))
+		len--;
+	for (size_t i = 0; i < n; i++)
+		if (pattern_match(&pts[i], line, len, elem, ctx)) {
+			l->seen |= pts[i].seen;
+			return;
+		}
+}
+
+void
+ipt_listing_line(struct ipt_listing *l, const char *line, size_t len,
+    ipt_elem_fn *elem, void *ctx)
+{
+	lines_read(ipt_lines, sizeof(ipt_lines) / sizeof(ipt_lines[0]), l, line,
+	    len, elem, ctx);
+}
+
+void
+ipset_listing_line(struct ipt_listing *l, const char *line, size_t len,
+    ipt_elem_fn *elem, void *ctx)
+{
+	lines_read(ipset_lines, sizeof(ipset_lines) / sizeof(ipset_lines[0]), l,
+	    line, len, elem, ctx);
 }

@@ -1,7 +1,9 @@
 /*
- * nftables scripts for firewall-drop (see nft.h).
+ * nftables scripts for firewall-drop and builtin:nftables, and the
+ * reading of a listing of their table (see nft.h).
  */
 #include <inttypes.h>
+#include <string.h>
 
 #include "core/err.h"
 #include "fw/nft.h"
@@ -143,4 +145,128 @@ int
 nft_elems_end(struct buf *out)
 {
 	return buf_puts(out, " }\n");
+}
+
+char *const nft_list_argv[] = {"nft", "list", "table", "inet", NFT_TABLE, NULL};
+
+/* Where a listing's line is (nft_listing.where). */
+enum {
+	IN_NONE,
+	IN_SET4,
+	IN_SET6,
+	IN_INPUT,
+	IN_FORWARD,
+	IN_OTHER
+};
+
+/* The lines of the set-up a listing shows: text (trimmed), the block it
+ * must be in (IN_NONE: any), what it says is there and where the lines
+ * after it are. */
+static const struct shape {
+	const char *text;
+	unsigned in, seen, then;
+} shapes[] = {
+    {"table inet " NFT_TABLE " {", IN_NONE, NFT_SEEN_TABLE, IN_NONE},
+    {"set block4 {", IN_NONE, NFT_SEEN_SET4, IN_SET4},
+    {"set block6 {", IN_NONE, NFT_SEEN_SET6, IN_SET6},
+    {"chain input {", IN_NONE, NFT_SEEN_INPUT, IN_INPUT},
+    {"chain forward {", IN_NONE, NFT_SEEN_FORWARD, IN_FORWARD},
+    {"ip saddr @block4 drop", IN_INPUT, NFT_SEEN_IN4, IN_INPUT},
+    {"ip6 saddr @block6 drop", IN_INPUT, NFT_SEEN_IN6, IN_INPUT},
+    {"ip saddr @block4 drop", IN_FORWARD, NFT_SEEN_FWD4, IN_FORWARD},
+    {"ip6 saddr @block6 drop", IN_FORWARD, NFT_SEEN_FWD6, IN_FORWARD},
+};
+
+static bool
+is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+/* The elements in p[0..n): "a, b timeout 1m expires 59s, c }" (the
+ * first line's "elements = {" already skipped); a '}' ends them. */
+static void
+elems_read(struct nft_listing *l, const char *p, size_t n, nft_elem_fn *elem,
+    void *ctx)
+{
+	const char *end = p + n, *w;
+	struct arx_addr a;
+
+	while (p < end) {
+		while (p < end && (is_blank(*p) || *p == ','))
+			p++;
+		if (p < end && *p == '}') {
+			l->elements = false;
+			return;
+		}
+		for (w = p; p < end && !is_blank(*p) && *p != ',' && *p != '}';)
+			p++;
+		if (p > w && addr_parse(w, (size_t)(p - w), &a) == 0 &&
+		    (a.family == ADDR_V4 ? l->where == IN_SET4
+					 : l->where == IN_SET6))
+			elem(&a, ctx);
+		else if (p > w)
+			l->noise++;
+		while (p < end && *p != ',' && *p != '}') /* timeout, expires */
+			p++;
+	}
+}
+
+/* A line that opens or closes a block, or is one of the rules. */
+static void
+shape_read(struct nft_listing *l, const char *p, size_t n)
+{
+	size_t i;
+
+	if (n == 1 && p[0] == '}') {
+		l->where = IN_NONE;
+		return;
+	}
+	for (i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
+		const struct shape *s = &shapes[i];
+
+		if (strlen(s->text) == n && memcmp(s->text, p, n) == 0 &&
+		    (s->in == IN_NONE || s->in == l->where)) {
+			l->seen |= s->seen;
+			l->where = s->then;
+			return;
+		}
+	}
+	if (n > 0 && p[n - 1] == '{' && l->where == IN_NONE)
+		l->where = IN_OTHER; /* a set or chain of someone else's */
+}
+
+void
+nft_listing_line(struct nft_listing *l, const char *line, size_t len,
+    nft_elem_fn *elem, void *ctx)
+{
+	static const char opening[] = "elements = {";
+	const char *p = line, *end = line + len;
+
+	while (p < end && is_blank(*p))
+		p++;
+	while (end > p && is_blank(end[-1]))
+		end--;
+	if (l->elements) {
+		elems_read(l, p, (size_t)(end - p), elem, ctx);
+		return;
+	}
+	if ((size_t)(end - p) >= sizeof(opening) - 1 &&
+	    memcmp(p, opening, sizeof(opening) - 1) == 0) {
+		l->elements = true;
+		p += sizeof(opening) - 1;
+		elems_read(l, p, (size_t)(end - p), elem, ctx);
+		return;
+	}
+	shape_read(l, p, (size_t)(end - p));
+}
+
+bool
+nft_listing_whole(const struct nft_listing *l, int family)
+{
+	unsigned all = NFT_SEEN_TABLE | NFT_SEEN_INPUT | NFT_SEEN_FORWARD;
+
+	all |= family == ADDR_V4 ? NFT_SEEN_SET4 | NFT_SEEN_IN4 | NFT_SEEN_FWD4
+				 : NFT_SEEN_SET6 | NFT_SEEN_IN6 | NFT_SEEN_FWD6;
+	return (l->seen & all) == all;
 }

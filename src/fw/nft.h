@@ -5,7 +5,10 @@
  * running, and input and forward chains that drop traffic from those
  * sets. Every script is one nft transaction (nft -f -): it applies whole
  * or not at all. Addresses are parsed before they are written, so a
- * script never carries text from a log line.
+ * script never carries text from a log line. The other way round, a
+ * listing of the table (nft list table inet arx) is read back line by
+ * line into what of the set-up is there and which addresses the sets
+ * hold, so arx can tell what a firewall reload took away.
  */
 #ifndef ARX_FW_NFT_H
 #define ARX_FW_NFT_H
@@ -57,5 +60,41 @@ int nft_elems_begin(
 int nft_elems_put(
     struct buf *out, const struct arx_addr *a, uint64_t timeout_s, bool first);
 int nft_elems_end(struct buf *out);
+
+/* The argv that lists arx's table (for /usr/sbin/nft). */
+extern char *const nft_list_argv[];
+
+/* What a listing showed of the set-up (nft_script_setup). */
+enum nft_seen {
+	NFT_SEEN_TABLE = 1u << 0,
+	NFT_SEEN_SET4 = 1u << 1,
+	NFT_SEEN_SET6 = 1u << 2,
+	NFT_SEEN_INPUT = 1u << 3,   /* chain input */
+	NFT_SEEN_FORWARD = 1u << 4, /* chain forward */
+	NFT_SEEN_IN4 = 1u << 5,     /* input: ip saddr @block4 drop */
+	NFT_SEEN_IN6 = 1u << 6,
+	NFT_SEEN_FWD4 = 1u << 7, /* forward: ip saddr @block4 drop */
+	NFT_SEEN_FWD6 = 1u << 8,
+};
+
+/* One element of a set, as a listing shows it. */
+typedef void nft_elem_fn(const struct arx_addr *a, void *ctx);
+
+/* The reading of one listing, line by line; zero it to start. */
+struct nft_listing {
+	unsigned seen;       /* enum nft_seen */
+	unsigned where;      /* the set or chain the line is in */
+	bool elements;       /* inside "elements = { ... }" */
+	unsigned long noise; /* element texts that were no address */
+};
+
+/* One line of `nft list table inet arx` (without its newline): elem is
+ * called for each element of block4 and block6. */
+void nft_listing_line(struct nft_listing *l, const char *line, size_t len,
+    nft_elem_fn *elem, void *ctx);
+
+/* Whether what the listing showed drops the family's set (ADDR_V4 or
+ * ADDR_V6): table, set, both chains and their rule for it. */
+bool nft_listing_whole(const struct nft_listing *l, int family);
 
 #endif
