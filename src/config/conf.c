@@ -596,6 +596,7 @@ conf_new(const char *path)
 		return NULL;
 	arena_init(&conf->arena, 16 * 1024, 0);
 	conf->alerts.log_alert_level = 1;
+	conf->global.max_age = CONF_MAX_AGE_DEFAULT;
 	conf->client_buffer.queue_size = 200000;
 	conf->client_buffer.queue_mib = 64;
 	if (conf_daemon_defaults(conf) != 0 ||

@@ -42,7 +42,10 @@ struct cidrvec {
 
 struct conf_global {
 	struct cidrvec white_list;
+	uint64_t max_age; /* seconds: an older line starts no response */
 };
+
+#define CONF_MAX_AGE_DEFAULT 600
 
 struct conf_alerts {
 	unsigned log_alert_level;   /* default 1, as in OSSEC/Wazuh code */

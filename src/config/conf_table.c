@@ -142,6 +142,8 @@ set_white_list(struct conf_ctx *ctx, const struct xml_node *n, void *obj,
 static const struct conf_elem global_elems[] = {
     {"white_list", set_white_list, conf_dump_cidrvec,
 	offsetof(struct conf_global, white_list), 0, 0, CE_MULTI, NULL, NULL},
+    {"max_age", conf_set_duration, conf_dump_duration,
+	offsetof(struct conf_global, max_age), 1, 7 * 86400, 0, NULL, NULL},
     IGNORED("jsonout_output"),
     IGNORED("alerts_log"),
     IGNORED("logall"),
@@ -695,6 +697,8 @@ localfile_open(struct conf_ctx *ctx, const struct xml_node *n, void *parent)
 	(void)parent;
 	lf = conf_item_push(ctx, n, (void **)&conf->localfiles,
 	    &conf->nlocalfiles, &conf->localfiles_cap, sizeof(*lf));
+	if (lf != NULL) /* Wazuh's default: a first start reads no history */
+		lf->only_future_events = true;
 	return lf;
 }
 

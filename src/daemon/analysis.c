@@ -24,6 +24,7 @@
 #include "daemon/analysis.h"
 #include "daemon/enrollsrv.h"
 #include "daemon/feed.h"
+#include "daemon/lineclock.h"
 #include "daemon/remote.h"
 #include "daemon/shared.h"
 #include "daemon/uplink.h"
@@ -57,6 +58,7 @@ struct source {
 	char *path;
 	const struct conf_localfile *lf;
 	struct analysis *a;
+	struct line_clock clock;
 };
 
 struct jsource {
@@ -64,6 +66,7 @@ struct jsource {
 	const struct conf_localfile *lf;
 	struct evio io;
 	struct analysis *a;
+	struct line_clock clock;
 };
 
 struct analysis {
@@ -105,14 +108,26 @@ struct analysis {
 	struct evtimer tick;
 	struct buf json;
 	unsigned long lines;
-	uint64_t decoded, fired, suppressed, triggers;
+	uint64_t decoded, fired, suppressed, triggers, too_old;
 	bool begun; /* analysis_begin() ran: positions are worth saving */
 };
 
+/* How old a line may be and still start a response (ms; <max_age>, 0:
+ * no limit). */
+static int64_t
+max_age_ms(const struct analysis *a)
+{
+	uint64_t s = a->conf->global.max_age;
+
+	return s == 0 ? INT64_MAX / 2 : (int64_t)s * 1000;
+}
+
 /* A fired rule: its alert, then its responses (Wazuh's order; responses
- * run even when the alert is below the log level). */
+ * run even when the alert is below the log level), unless the line is
+ * older than the rule's window or <max_age> (a backlog): alerted, not
+ * answered, counted. now: the line's time; wall: the clock's. */
 static void
-fired(struct analysis *a, int64_t now)
+fired(struct analysis *a, int64_t now, int64_t wall)
 {
 	const struct rule *r = a->res.rule;
 	struct alert al = {r, &a->ev, a->corr, a->res.firedtimes, now};
@@ -133,6 +148,10 @@ fired(struct analysis *a, int64_t now)
 	if (a->conf->ar_disabled ||
 	    ar_bindings_match(a->bind, r, &bound, 1) == 0)
 		return; /* the root side would find no response either */
+	if (line_clock_too_old(now, wall, r->timeframe, max_age_ms(a))) {
+		a->too_old++;
+		return;
+	}
 	t.srcip = event_get_cstr(&a->ev, "srcip", srcip, sizeof(srcip));
 	t.user = event_get_cstr(&a->ev, "dstuser", user, sizeof(user));
 	buf_reset(&a->json);
@@ -145,11 +164,13 @@ fired(struct analysis *a, int64_t now)
 	a->trigger(&t, a->trigger_ctx);
 }
 
-/* One line from loc through the ruleset, and what it fires. */
+/* One line from loc through the ruleset, and what it fires; lc: the
+ * source's clock when its lines carry trusted times (NULL: arrival). */
 static void
-analyse(struct analysis *a, const char *line, size_t len, const char *loc)
+analyse(struct analysis *a, const char *line, size_t len, const char *loc,
+    struct line_clock *lc)
 {
-	int64_t now = clock_wall_ms(clock_real());
+	int64_t wall = clock_wall_ms(clock_real()), now;
 
 	a->lines++;
 	if (len > 0 && line[len - 1] == '\r')
@@ -160,12 +181,13 @@ analyse(struct analysis *a, const char *line, size_t len, const char *loc)
 	}
 	if (len == 0 || event_set_line(&a->ev, line, len, loc) != 0)
 		return;
+	now = line_clock_time(lc, &a->ev, wall, max_age_ms(a));
 	(void)ruleset_analyse(
 	    a->rs, a->corr, &a->ev, now, &a->scratch, NULL, &a->res);
 	if (a->ev.decoder != NULL)
 		a->decoded++;
 	if (a->res.rule != NULL && a->res.rule->level > 0)
-		fired(a, now);
+		fired(a, now, wall);
 }
 
 static void
@@ -173,14 +195,15 @@ on_line(const char *line, size_t len, void *ctx)
 {
 	struct source *s = ctx;
 
-	analyse(s->a, line, len, s->lf->alias != NULL ? s->lf->alias : s->path);
+	analyse(s->a, line, len, s->lf->alias != NULL ? s->lf->alias : s->path,
+	    &s->clock);
 }
 
 /* A syslog message: its sender is its location, as in OSSEC/Wazuh. */
 static void
 on_msg(const char *msg, size_t len, const char *from, void *ctx)
 {
-	analyse(ctx, msg, len, from);
+	analyse(ctx, msg, len, from, NULL);
 }
 
 /* ---- positions: one line per file, "dev ino offset head path" ---- */
@@ -350,6 +373,7 @@ source_add(struct analysis *a, const struct conf_localfile *lf,
 		free(s);
 		return;
 	}
+	s->clock.name = s->path;
 	watch_dir(a, path);
 	a->src[a->nsrc++] = s;
 	log_info(
@@ -501,7 +525,7 @@ on_journal_line(const char *line, size_t len, void *ctx)
 	struct jsource *s = ctx;
 
 	analyse(s->a, line, len,
-	    s->lf->alias != NULL ? s->lf->alias : s->lf->location);
+	    s->lf->alias != NULL ? s->lf->alias : s->lf->location, &s->clock);
 }
 
 static void
@@ -509,6 +533,7 @@ journal_read(struct jsource *s)
 {
 	while (logsrc_journal_read(s->j, 4096) > 0)
 		;
+	s->clock.live = true; /* caught up: what comes next is fresh */
 }
 
 static void
@@ -543,7 +568,7 @@ journal_add(struct analysis *a, const struct conf_localfile *lf)
 	for (i = 0; i < lf->nfilters; i++)
 		f[i] = (struct logsrc_journal_filter){
 		    lf->filters[i].field, lf->filters[i].pattern};
-	*s = (struct jsource){.lf = lf, .a = a};
+	*s = (struct jsource){.lf = lf, .a = a, .clock.name = lf->location};
 	if (logsrc_journal_open(dir,
 		saved_cursor(a, lf->location, cursor, sizeof(cursor)) ? cursor
 								      : NULL,
@@ -573,10 +598,12 @@ poll_all(struct analysis *a)
 {
 	size_t i;
 
-	for (i = 0; i < a->nsrc; i++)
+	for (i = 0; i < a->nsrc; i++) {
 		if (logsrc_file_poll(a->src[i]->f) < 0)
 			log_warn("%s: read error: %s", a->src[i]->path,
 			    strerror(errno));
+		a->src[i]->clock.live = true; /* caught up with the file */
+	}
 	for (i = 0; i < a->njs; i++)
 		journal_read(&a->js[i]);
 	(void)alert_writer_flush(a->w);
@@ -610,7 +637,7 @@ on_tick(struct evloop *loop, struct evtimer *t)
 static void
 on_stdin_line(const char *line, size_t len, void *ctx)
 {
-	analyse(ctx, line, len, "stdin");
+	analyse(ctx, line, len, "stdin", NULL);
 }
 
 static void
@@ -716,7 +743,7 @@ tcp_add(struct analysis *a, const struct conf_remote *r)
 static void
 on_agent_line(const char *line, size_t len, const char *loc, void *ctx)
 {
-	analyse(ctx, line, len, loc);
+	analyse(ctx, line, len, loc, NULL);
 }
 
 static int
@@ -1203,6 +1230,7 @@ analysis_stats(const struct analysis *a, uint64_t st[PS_NSTATS])
 	st[PS_DECODED] = a->decoded;
 	st[PS_FIRED] = a->fired;
 	st[PS_SUPPRESSED] = a->suppressed;
+	st[PS_TOO_OLD] = a->too_old;
 	st[PS_TRIGGERS] = a->triggers;
 	st[PS_PATTERN_LIMITS] = a->scratch.nlimit;
 	if (a->remote != NULL) {

@@ -48,6 +48,7 @@ const char *const priv_stat_names[PS_NSTATS] = {
     [PS_SESSIONS] = "sessions",
     [PS_SESSIONS_EVICTED] = "sessions_dropped",
     [PS_SESSIONS_FILLED] = "addresses_from_session",
+    [PS_TOO_OLD] = "too_old",
 };
 
 /* ---- encoding ---- */

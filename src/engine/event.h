@@ -61,6 +61,7 @@ struct event {
 	size_t ndyn, dyn_cap;
 	int consumed_level; /* correlation: counted by a rule of this level */
 	unsigned truncated : 1;   /* the line was cut at EVENT_MAX_LINE */
+	unsigned predecoded : 1;  /* predecode() ran on this line */
 	unsigned nfields_dropped; /* dynamic fields over the bound */
 };
 

@@ -613,6 +613,8 @@ predecode(struct event *ev)
 	struct pd_hit h;
 	int r;
 
+	if (ev->predecoded) /* the caller wanted the time first */
+		return 0;
 	ev->log = ev->full_log;
 	if (base > 0 && at(&l, base) == '1' && at(&l, base + 1) == ' ') {
 		pd_rfc5424(&l, base + 2, ev);
@@ -627,9 +629,12 @@ predecode(struct event *ev)
 			pd_host_prog(&l, h.msg, ev);
 		goto out;
 	}
-	if (base == 0 && (r = pd_asl(&l, ev)) != 1)
+	if (base == 0 && (r = pd_asl(&l, ev)) != 1) {
+		ev->predecoded = r == 0;
 		return r; /* ASL: done (0) or out of memory */
+	}
 out:
 	ev->log_len = ev->full_len - (size_t)(ev->log - ev->full_log);
+	ev->predecoded = 1;
 	return 0;
 }

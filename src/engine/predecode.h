@@ -23,7 +23,9 @@
 
 #include "engine/event.h"
 
-/* Fill ev->timestamp, hostname, program_name, log. 0 or ARX_ERR_NOMEM. */
+/* Fill ev->timestamp, hostname, program_name, log. 0 or ARX_ERR_NOMEM.
+ * Once per line: a second call (a caller that wanted the line's time
+ * before ruleset_analyse) does nothing. */
 int predecode(struct event *ev);
 
 #endif

@@ -330,6 +330,7 @@ def main():
 
     good = """<agent_config>
   <localfile><location>{a}/app.log</location>
+    <only-future-events>no</only-future-events>
     <log_format>syslog</log_format></localfile>
 </agent_config>
 <agent_config name="db01">
