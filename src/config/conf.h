@@ -122,6 +122,8 @@ struct conf_localfile {
 	enum conf_log_format format;
 	bool only_future_events;
 	const char *alias; /* NULL if unset */
+	const char *unless_written; /* skip when this file is being
+				     * written (arx); NULL if unset */
 	struct strvec exclude;
 	struct conf_filter *filters;
 	size_t nfilters, filters_cap;

@@ -823,6 +823,8 @@ static const struct conf_elem localfile_elems[] = {
 	NULL},
     {"alias", conf_set_str, conf_dump_str,
 	offsetof(struct conf_localfile, alias), 0, 0, 0, NULL, NULL},
+    {"unless_written", conf_set_str, conf_dump_str,
+	offsetof(struct conf_localfile, unless_written), 0, 0, 0, NULL, NULL},
     {"exclude", conf_set_strvec, conf_dump_strvec,
 	offsetof(struct conf_localfile, exclude), 0, 0, CE_MULTI, NULL, NULL},
     {"filter", set_filter, dump_filters, 0, 0, 0, CE_MULTI, filter_attrs, NULL},

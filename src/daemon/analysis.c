@@ -4,6 +4,7 @@
  * saved positions, the inotify descriptor and the once-a-second timer.
  */
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +23,7 @@
 #include "core/log.h"
 #include "core/strparse.h"
 #include "daemon/analysis.h"
+#include "daemon/dupcheck.h"
 #include "daemon/enrollsrv.h"
 #include "daemon/feed.h"
 #include "daemon/lineclock.h"
@@ -38,14 +40,15 @@
 #include "logsrc/lines.h"
 #include "logsrc/tcp.h"
 
-#define MAX_SOURCES    256
-#define MAX_LINE       65536 /* longer lines are cut (OSSEC's OS_MAXSTR) */
-#define TICK_MS        1000
-#define MAX_LISTEN     8
-#define CHUNK_STDIN    65536
-#define MAX_JOURNALS   8
-#define JOURNAL_PREFIX "journald:"  /* journald:/dir, arx's extension */
-#define SHARED_FILE    "agent.conf" /* the manager's push, as applied */
+#define MAX_SOURCES      256
+#define MAX_LINE         65536 /* longer lines are cut (OSSEC's OS_MAXSTR) */
+#define WRITTEN_WITHIN_S 86400 /* <unless_written>: changed within a day */
+#define TICK_MS          1000
+#define MAX_LISTEN       8
+#define CHUNK_STDIN      65536
+#define MAX_JOURNALS     8
+#define JOURNAL_PREFIX   "journald:"  /* journald:/dir, arx's extension */
+#define SHARED_FILE      "agent.conf" /* the manager's push, as applied */
 
 struct listener {
 	struct logsrc_dgram *s;
@@ -109,6 +112,8 @@ struct analysis {
 	struct buf json;
 	unsigned long lines;
 	uint64_t decoded, fired, suppressed, triggers, too_old;
+	struct dupcheck dup;      /* lines from two sources */
+	struct log_limit dup_log; /* its warnings: one a minute */
 	bool begun; /* analysis_begin() ran: positions are worth saving */
 };
 
@@ -164,6 +169,23 @@ fired(struct analysis *a, int64_t now, int64_t wall)
 	a->trigger(&t, a->trigger_ctx);
 }
 
+/* The same line from two sources within a second: said (at most once a
+ * minute) and counted; both copies are still analysed. */
+static void
+twice_check(struct analysis *a, const struct line_clock *lc, int64_t wall)
+{
+	const void *other;
+	unsigned long held;
+
+	if (!dupcheck_seen(&a->dup, &a->ev, lc, wall, &other) ||
+	    !log_limit_pass(&a->dup_log, wall, &held))
+		return;
+	log_warn("the same line came from %s and %s within a second (%lu "
+		 "more since the last message): every attempt is counted "
+		 "twice; read these lines from one of them (<unless_written>)",
+	    ((const struct line_clock *)other)->name, lc->name, held);
+}
+
 /* One line from loc through the ruleset, and what it fires; lc: the
  * source's clock when its lines carry trusted times (NULL: arrival). */
 static void
@@ -184,6 +206,8 @@ analyse(struct analysis *a, const char *line, size_t len, const char *loc,
 	now = line_clock_time(lc, &a->ev, wall, max_age_ms(a));
 	(void)ruleset_analyse(
 	    a->rs, a->corr, &a->ev, now, &a->scratch, NULL, &a->res);
+	if (lc != NULL)
+		twice_check(a, lc, wall);
 	if (a->ev.decoder != NULL)
 		a->decoded++;
 	if (a->res.rule != NULL && a->res.rule->level > 0)
@@ -583,13 +607,37 @@ journal_add(struct analysis *a, const struct conf_localfile *lf)
 	    cursor[0] != '\0' ? " from its saved cursor" : "");
 }
 
+/* <unless_written>: whether lf is left out because its file is being
+ * written by a syslog daemon (it exists and changed within a day), so
+ * the same lines would come twice. Decided at start, and said. */
+static bool
+written_elsewhere(const struct conf_localfile *lf)
+{
+	struct stat st;
+	time_t now = time(NULL);
+
+	if (lf->unless_written == NULL)
+		return false;
+	if (stat(lf->unless_written, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    now - st.st_mtime > WRITTEN_WITHIN_S) {
+		log_notice("%s: read (%s is not being written)", lf->location,
+		    lf->unless_written);
+		return false;
+	}
+	log_notice("%s: not read: %s is being written (last %lld s ago) and "
+		   "holds the same lines",
+	    lf->location, lf->unless_written, (long long)(now - st.st_mtime));
+	return true;
+}
+
 static void
 journals_start(struct analysis *a)
 {
 	size_t i;
 
 	for (i = 0; i < a->conf->nlocalfiles; i++)
-		if (a->conf->localfiles[i].format == LOG_FORMAT_JOURNALD)
+		if (a->conf->localfiles[i].format == LOG_FORMAT_JOURNALD &&
+		    !written_elsewhere(&a->conf->localfiles[i]))
 			journal_add(a, &a->conf->localfiles[i]);
 }
 
@@ -1109,6 +1157,7 @@ analysis_start(const struct arx_conf *conf, struct evloop *loop,
 	*out = NULL;
 	if (a == NULL)
 		return ARX_ERR_NOMEM;
+	a->dup_log = (struct log_limit)LOG_LIMIT_INIT(1, 60000);
 	a->conf = conf;
 	a->loop = loop;
 	a->trigger = trigger;
@@ -1231,6 +1280,7 @@ analysis_stats(const struct analysis *a, uint64_t st[PS_NSTATS])
 	st[PS_FIRED] = a->fired;
 	st[PS_SUPPRESSED] = a->suppressed;
 	st[PS_TOO_OLD] = a->too_old;
+	st[PS_DUPLICATES] = a->dup.duplicates;
 	st[PS_TRIGGERS] = a->triggers;
 	st[PS_PATTERN_LIMITS] = a->scratch.nlimit;
 	if (a->remote != NULL) {

@@ -49,6 +49,7 @@ const char *const priv_stat_names[PS_NSTATS] = {
     [PS_SESSIONS_EVICTED] = "sessions_dropped",
     [PS_SESSIONS_FILLED] = "addresses_from_session",
     [PS_TOO_OLD] = "too_old",
+    [PS_DUPLICATES] = "duplicate_lines",
 };
 
 /* ---- encoding ---- */

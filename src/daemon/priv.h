@@ -83,6 +83,7 @@ enum priv_stat {
 	PS_SESSIONS_EVICTED,  /* sessions dropped at the cap */
 	PS_SESSIONS_FILLED,   /* addresses taken from a line's session */
 	PS_TOO_OLD,           /* fired on a line too old to be answered */
+	PS_DUPLICATES,        /* lines that came from two sources */
 	PS_NSTATS
 };
 
