@@ -483,64 +483,151 @@ list(struct ar_dispatch *d, int64_t now, bool json, struct buf *out)
 	return r != 0 ? r : buf_puts(out, "]}\n");
 }
 
+/* What a manual block or unblock answers once its runs reported. */
 static int
-block(struct ar_dispatch *d, const struct ctl_request *req, struct buf *out)
+done_answer(const struct ctl_wait *w, struct buf *out)
 {
-	const char *why;
-	const char *cmd = req->command[0] ? req->command : NULL;
+	if (w->action[0] == 'a')
+		return w->json
+		    ? buf_printf(
+			  out, "{\"ok\":true,\"address\":\"%s\"}\n", w->addr)
+		    : buf_printf(out, "blocked %s\n", w->addr);
+	if (w->json)
+		return buf_printf(out,
+		    "{\"ok\":true,\"address\":\"%s\",\"lifted\":%u}\n", w->addr,
+		    w->lifted);
+	return buf_printf(out, "unblocked %s (%u block%s lifted)\n", w->addr,
+	    w->lifted, w->lifted == 1 ? "" : "s");
+}
 
-	if (ar_dispatch_block(
-		d, cmd, req->addr, req->timeout_s, req->offence, &why) != 0)
-		return put_error(out, req->json, why);
-	if (!req->json)
-		return buf_printf(out, "blocked %s\n", req->addr);
-	return buf_printf(out, "{\"ok\":true,\"address\":\"%s\"}\n", req->addr);
+#define WAIT_UNKNOWN 100000u /* runs not known yet (before an unblock) */
+
+/* Get w ready before the runs start: a report can come at once (a run
+ * refused on the spot) and is then already counted. */
+static struct ctl_wait *
+wait_prepare(const struct ctl_request *req, const char *action,
+    struct ctl_wait *w, struct ctl_wait *local)
+{
+	struct ctl_wait *x = w != NULL ? w : local;
+
+	memset(x, 0, sizeof(*x));
+	x->action = action;
+	x->json = req->json;
+	str_lcpy(x->addr, req->addr, sizeof(x->addr));
+	x->left = WAIT_UNKNOWN;
+	return x;
+}
+
+/* n runs were started: wait for those not reported yet (only with a
+ * caller's w), or answer now. */
+static int
+wait_or_answer(struct ctl_wait *x, bool callers, unsigned n, struct buf *out)
+{
+	unsigned reported = WAIT_UNKNOWN - x->left;
+
+	x->left = callers && n > reported ? n - reported : 0;
+	return x->left > 0 ? 0 : ctl_wait_answer(x, false, out);
 }
 
 static int
-unblock(struct ar_dispatch *d, const struct ctl_request *req, struct buf *out)
+block(struct ar_dispatch *d, const struct ctl_request *req, struct ctl_wait *w,
+    struct buf *out)
+{
+	const char *why;
+	const char *cmd = req->command[0] ? req->command : NULL;
+	struct ctl_wait local, *x = wait_prepare(req, "add", w, &local);
+	int rc = ar_dispatch_block(
+	    d, cmd, req->addr, req->timeout_s, req->offence, &why);
+
+	if (rc < 0) {
+		x->left = 0;
+		return put_error(out, req->json, why);
+	}
+	/* a new block's add runs (1): the answer is its result */
+	return wait_or_answer(x, w != NULL, rc == 1 ? 1 : 0, out);
+}
+
+static int
+unblock(struct ar_dispatch *d, const struct ctl_request *req,
+    struct ctl_wait *w, struct buf *out)
 {
 	const char *cmd = req->command[0] ? req->command : NULL;
+	struct ctl_wait local, *x = wait_prepare(req, "delete", w, &local);
 	int n = ar_dispatch_unblock(d, cmd, req->addr);
 
+	if (n < 0)
+		x->left = 0;
 	if (n == ARX_ERR_NOTFOUND)
 		return put_error(out, req->json,
 		    cmd != NULL ? "no such block (or no such command)"
 				: "no such block");
 	if (n < 0)
 		return put_error(out, req->json, arx_strerror(n));
-	if (!req->json)
-		return buf_printf(out, "unblocked %s (%d block%s lifted)\n",
-		    req->addr, n, n == 1 ? "" : "s");
-	return buf_printf(out,
-	    "{\"ok\":true,\"address\":\"%s\",\"lifted\":%d}\n", req->addr, n);
+	x->lifted = (unsigned)n;
+	return wait_or_answer(x, w != NULL, (unsigned)n, out);
+}
+
+bool
+ctl_wait_event(struct ctl_wait *w, const struct ar_event *ev)
+{
+	if (w->left == 0 ||
+	    (ev->type != AR_EV_DONE && ev->type != AR_EV_FAIL) ||
+	    ev->action == NULL || ev->addr == NULL ||
+	    strcmp(ev->action, w->action) != 0 ||
+	    strcmp(ev->addr, w->addr) != 0)
+		return false;
+	if (ev->type == AR_EV_FAIL && w->failed[0] == '\0')
+		snprintf(w->failed, sizeof(w->failed),
+		    "%s %s %s failed: %s%s%s", ev->command ? ev->command : "-",
+		    ev->action, ev->addr, ev->why ? ev->why : "error",
+		    ev->said ? ": " : "", ev->said ? ev->said : "");
+	return --w->left == 0;
+}
+
+int
+ctl_wait_answer(const struct ctl_wait *w, bool timed_out, struct buf *out)
+{
+	if (w->failed[0] != '\0')
+		return put_error(out, w->json, w->failed);
+	if (timed_out)
+		return put_error(out, w->json,
+		    "no result from the response program in time; the block "
+		    "is in arx's table (arx list) and the program may still "
+		    "finish");
+	return done_answer(w, out);
 }
 
 int
 ctl_handle(struct ar_dispatch *d, const struct ctl_info *info,
-    const struct ctl_request *req, int64_t now_ms, struct buf *out)
+    const struct ctl_request *req, int64_t now_ms, struct ctl_wait *w,
+    struct buf *out)
 {
+	if (w != NULL)
+		w->left = 0;
 	switch (req->verb) {
 	case CTL_STATUS:
 		return status(d, info, now_ms, req->json, out);
 	case CTL_LIST:
 		return list(d, now_ms, req->json, out);
 	case CTL_BLOCK:
-		return block(d, req, out);
+		return block(d, req, w, out);
 	case CTL_UNBLOCK:
-		return unblock(d, req, out);
+		return unblock(d, req, w, out);
 	}
 	return put_error(out, req->json, "unknown request");
 }
 
 int
 ctl_handle_line(struct ar_dispatch *d, const struct ctl_info *info,
-    const char *line, size_t len, int64_t now_ms, struct buf *out)
+    const char *line, size_t len, int64_t now_ms, struct ctl_wait *w,
+    struct buf *out)
 {
 	struct ctl_request req;
 	const char *why;
 
+	if (w != NULL)
+		w->left = 0;
 	if (ctl_parse(line, len, &req, &why) != 0)
 		return put_error(out, req.json, why);
-	return ctl_handle(d, info, &req, now_ms, out);
+	return ctl_handle(d, info, &req, now_ms, w, out);
 }

@@ -66,12 +66,37 @@ struct ctl_info {
 	int (*agents_put)(void *ctx, bool json, struct buf *out);
 };
 
-/* Run req against d and append the answer line (with its newline). */
+/*
+ * A manual block or unblock answers once its program ran: the request
+ * leaves a wait (left > 0) for the AR_EV_DONE/AR_EV_FAIL reports of its
+ * runs (the address's add, or a delete per lifted block), and the answer
+ * is the program's result, its error text included when it failed.
+ */
+struct ctl_wait {
+	char addr[64];
+	const char *action; /* "add" (block) or "delete" (unblock) */
+	unsigned left;      /* runs still to report; 0: answered now */
+	unsigned lifted;    /* unblock: blocks lifted */
+	bool json;
+	char failed[512]; /* the first failure, or empty */
+};
+
+/* Run req against d and append the answer line (with its newline); with
+ * w, a block or unblock whose program runs leaves the answer to
+ * ctl_wait_answer() (w->left > 0). w may be NULL: answer at once. */
 int ctl_handle(struct ar_dispatch *d, const struct ctl_info *info,
-    const struct ctl_request *req, int64_t now_ms, struct buf *out);
+    const struct ctl_request *req, int64_t now_ms, struct ctl_wait *w,
+    struct buf *out);
 
 /* Parse and run one line; a bad line gets an error answer. */
 int ctl_handle_line(struct ar_dispatch *d, const struct ctl_info *info,
-    const char *line, size_t len, int64_t now_ms, struct buf *out);
+    const char *line, size_t len, int64_t now_ms, struct ctl_wait *w,
+    struct buf *out);
+
+/* Note a run's report; true once every run of w reported. */
+bool ctl_wait_event(struct ctl_wait *w, const struct ar_event *ev);
+
+/* The answer of a wait that ended (timed_out: no report in time). */
+int ctl_wait_answer(const struct ctl_wait *w, bool timed_out, struct buf *out);
 
 #endif

@@ -23,6 +23,7 @@
 #include "ar/runner.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "core/strparse.h"
 #include "exec/exec.h"
 
 #define AGENT_NAME_MAX 65  /* an agent name and its NUL */
@@ -298,12 +299,14 @@ kernel_note(struct ar_dispatch *d, const struct ar_run_info *info)
 	return false;
 }
 
-/* The runner's report: log the run and undo a failed add. */
+/* The runner's report: log the run and undo a failed add. A program's
+ * stderr is logged as one line (its lines joined by " | "). */
 static void
 on_run_done(const struct ar_run_info *info, void *ctx)
 {
 	struct ar_dispatch *d = ctx;
 	bool add = strcmp(info->action, "add") == 0;
+	char said[1024];
 	struct ar_log_entry le = {
 	    .command = info->command,
 	    .type = info->ok ? info->action : "fail",
@@ -321,17 +324,18 @@ on_run_done(const struct ar_run_info *info, void *ctx)
 	    .why = info->why,
 	};
 
+	said[0] = '\0';
+	if (info->res != NULL && info->res->err_len > 0)
+		ev.said = str_one_line(
+		    said, sizeof(said), info->res->err, info->res->err_len);
 	if (!info->ok) {
 		d->st.failed++;
-		log_warn("response %s %s %s failed: %s%s%.*s", info->command,
+		log_warn("response %s %s %s failed: %s%s%s", info->command,
 		    info->action, info->addr ? info->addr : "-", info->why,
-		    info->res && info->res->err_len ? ": " : "",
-		    info->res ? (int)info->res->err_len : 0,
-		    info->res ? info->res->err : "");
-	} else if (info->res != NULL && info->res->err_len > 0)
-		log_info("response %s %s %s said: %.*s", info->command,
-		    info->action, info->addr ? info->addr : "-",
-		    (int)info->res->err_len, info->res->err);
+		    said[0] ? ": " : "", said);
+	} else if (said[0] != '\0')
+		log_info("response %s %s %s said: %s", info->command,
+		    info->action, info->addr ? info->addr : "-", said);
 	if (!kernel_note(d, info)) {
 		arlog(d, &le);
 		emit(d, &ev);
@@ -413,7 +417,8 @@ refuse(struct ar_dispatch *d, const char *command, const char *addr,
 
 /* Block (or extend) addr for one response; the common path of rules and
  * of manual blocks. offence: the trigger is a new attack unless the
- * address is blocked or just was (ar_table_add). */
+ * address is blocked or just was (ar_table_add). 1: a new block, its add
+ * handed to the runner; 0: extended, nothing runs; or an error. */
 static int
 block_one(struct ar_dispatch *d, unsigned cmd, const struct ar_escalation *e,
     const struct arx_addr *a, const struct ar_trigger *t, bool offence)
@@ -458,8 +463,9 @@ block_one(struct ar_dispatch *d, unsigned cmd, const struct ar_escalation *e,
 		refuse(d, d->names[cmd], addr, rule_id,
 		    rc == ARX_ERR_TOOBIG ? "too many runs waiting"
 					 : "request refused");
+		return rc;
 	}
-	return rc;
+	return 1;
 }
 
 /* A response spared a white-listed address: counted, logged, written
@@ -676,7 +682,7 @@ ar_dispatch_trigger(struct ar_dispatch *d, const struct ar_trigger *t)
 			skip_whitelisted(
 			    d, cmd, addr, t->rule->id, t->alert_id);
 		else
-			done += block_one(d, cmd, &e, &a, t, true) == 0;
+			done += block_one(d, cmd, &e, &a, t, true) >= 0;
 	}
 	return done;
 }
@@ -704,7 +710,7 @@ ar_dispatch_block(struct ar_dispatch *d, const char *command, const char *addr,
 	const struct conf_ar *ar;
 	struct ar_escalation e = {0};
 	struct arx_addr a;
-	int cmd = -1;
+	int cmd = -1, rc;
 
 	*why = NULL;
 	if (command != NULL && (cmd = command_index(d->conf, command)) < 0) {
@@ -733,11 +739,11 @@ ar_dispatch_block(struct ar_dispatch *d, const char *command, const char *addr,
 	e.base_s = timeout_s != 0 ? timeout_s : (ar != NULL ? ar->timeout : 0);
 	if (offence && timeout_s == 0 && ar != NULL)
 		e = escalation_of(d->conf, ar); /* as a rule's trigger would */
-	if (block_one(d, (unsigned)cmd, &e, &a, NULL, offence) != 0) {
+	if ((rc = block_one(d, (unsigned)cmd, &e, &a, NULL, offence)) < 0) {
 		*why = "the block table or the run queue is full";
 		return ARX_ERR_TOOBIG;
 	}
-	return 0;
+	return rc;
 }
 
 int

@@ -56,6 +56,8 @@ struct ar_event {
 	int64_t expires_ms;  /* AR_NEVER: never */
 	unsigned offences;   /* offences of this key, this one included */
 	const char *why;     /* REFUSED, FAIL, UNBLOCK: the reason */
+	const char *said;    /* FAIL, DONE: the program's stderr as one
+			      * line, or NULL */
 };
 
 typedef void ar_event_fn(const struct ar_event *ev, void *ctx);
@@ -124,7 +126,9 @@ int ar_dispatch_trigger(struct ar_dispatch *d, const struct ar_trigger *t);
  * response's <timeout>). A manual block is not an offence unless offence
  * is set: then it counts as a rule's trigger would (and, without
  * timeout_s, escalates as the response's <repeated_offenders> say).
- * White-listed addresses are refused. 0 or ARX_ERR_INVAL (bad address,
+ * White-listed addresses are refused. 1: a new block, whose add runs
+ * (its AR_EV_DONE or AR_EV_FAIL follows); 0: the address was blocked
+ * and the block extended (nothing runs); or ARX_ERR_INVAL (bad address,
  * white-listed), ARX_ERR_NOTFOUND (no such command), ARX_ERR_TOOBIG
  * (table full).
  */

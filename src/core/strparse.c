@@ -242,3 +242,36 @@ str_is_name(const char *s, size_t len)
 	}
 	return true;
 }
+
+char *
+str_one_line(char *dst, size_t dst_size, const char *s, size_t len)
+{
+	size_t o = 0, i;
+	bool sep = false;
+
+	if (dst_size == 0)
+		return dst;
+	for (i = 0; i < len && o + 1 < dst_size; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '\n' || c == '\r') {
+			while (
+			    o > 0 && (dst[o - 1] == ' ' || dst[o - 1] == '\t'))
+				o--;
+			sep = o > 0;
+			continue;
+		}
+		if (sep) {
+			if (o + 4 >= dst_size)
+				break;
+			memcpy(dst + o, " | ", 3);
+			o += 3;
+			sep = false;
+		}
+		dst[o++] = (c < 0x20 && c != '\t') || c == 0x7f ? '?' : (char)c;
+	}
+	while (o > 0 && (dst[o - 1] == ' ' || dst[o - 1] == '\t'))
+		o--;
+	dst[o] = '\0';
+	return dst;
+}

@@ -42,6 +42,11 @@ int str_to_bool(const char *s, bool *out);
 /* Copy src into dst (size > 0), always NUL-terminated; returns strlen(src). */
 size_t str_lcpy(char *dst, const char *src, size_t dst_size);
 
+/* s[0..len) as one line in dst (a program's stderr for a log line or an
+ * answer): its lines joined by " | ", blank ones and trailing white
+ * space dropped, other control bytes as '?', cut to fit. Returns dst. */
+char *str_one_line(char *dst, size_t dst_size, const char *s, size_t len);
+
 /* True for a name arx accepts for commands, nodes and program files:
  * 1-127 of A-Z a-z 0-9 - _ . (s[0..len); no NUL inside). */
 bool str_is_name(const char *s, size_t len);

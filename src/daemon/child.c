@@ -137,7 +137,7 @@ answer_response(
 		    r->timeout_s, false, &why); /* the manager counted it */
 	else
 		rc = ar_dispatch_unblock(c->d, r->command, r->address);
-	if (rc != 0)
+	if (rc < 0)
 		log_warn("manager's %s of %s by %s (rule %u) not done: %s",
 		    r->action, r->address, r->command, (unsigned)r->rule_id,
 		    why ? why : arx_strerror(rc));

@@ -27,6 +27,9 @@ struct client {
 	struct buf answer;
 	size_t sent;
 	bool answering;
+	bool waiting;  /* for its program's result (wait) */
+	bool handling; /* inside ctl_handle_line: reports only noted */
+	struct ctl_wait wait;
 };
 
 struct ctlsock {
@@ -78,17 +81,12 @@ client_write(struct client *c)
 	client_close(c);
 }
 
-/* The request line is complete: answer it. */
+/* Send what c->answer holds. */
 static void
-client_answer(struct client *c, size_t len)
+client_send(struct client *c)
 {
 	struct ctlsock *s = c->s;
 
-	if (ctl_handle_line(s->d, s->info, c->line, len,
-		clock_wall_ms(s->clock), &c->answer) != 0) {
-		buf_reset(&c->answer);
-		(void)buf_puts(&c->answer, "error: answer too large\n");
-	}
 	c->answering = true;
 	c->io.events = EV_WRITE;
 	if (evloop_io_start(s->loop, &c->io) != 0) {
@@ -96,6 +94,62 @@ client_answer(struct client *c, size_t len)
 		return;
 	}
 	client_write(c);
+}
+
+/* The request line is complete: answer it, or wait for the result of
+ * the program it started (reading stops: the client has said all). */
+static void
+client_answer(struct client *c, size_t len)
+{
+	struct ctlsock *s = c->s;
+
+	c->waiting = c->handling = true; /* a run may report at once */
+	if (ctl_handle_line(s->d, s->info, c->line, len,
+		clock_wall_ms(s->clock), &c->wait, &c->answer) != 0) {
+		buf_reset(&c->answer);
+		(void)buf_puts(&c->answer, "error: answer too large\n");
+		c->wait.left = 0;
+	}
+	c->handling = false;
+	c->waiting = c->wait.left > 0;
+	if (c->waiting) {
+		c->waiting = true;
+		evloop_io_stop(s->loop, &c->io);
+		if (evloop_timer_start(
+			s->loop, &c->deadline, CTLSOCK_WAIT_MS) != 0)
+			client_close(c);
+		return;
+	}
+	client_send(c);
+}
+
+/* The wait of c is over: its answer, then the usual write deadline. */
+static void
+client_waited(struct client *c, bool timed_out)
+{
+	c->waiting = false;
+	if (ctl_wait_answer(&c->wait, timed_out, &c->answer) != 0 ||
+	    evloop_timer_start(c->s->loop, &c->deadline, CTLSOCK_TIMEOUT_MS) !=
+		0) {
+		client_close(c);
+		return;
+	}
+	client_send(c);
+}
+
+void
+ctlsock_event(struct ctlsock *s, const struct ar_event *ev)
+{
+	size_t i;
+
+	/* from the last: a client answered and closed at once is replaced
+	 * in the array by the last one, already seen */
+	for (i = s != NULL ? s->nclients : 0; i-- > 0;) {
+		struct client *c = s->clients[i];
+
+		if (c->waiting && ctl_wait_event(&c->wait, ev) && !c->handling)
+			client_waited(c, false);
+	}
 }
 
 static void
@@ -136,8 +190,13 @@ on_client(struct evloop *loop, struct evio *io, unsigned events)
 static void
 on_client_deadline(struct evloop *loop, struct evtimer *t)
 {
+	struct client *c = t->ctx;
+
 	(void)loop;
-	client_close(t->ctx);
+	if (c->waiting)
+		client_waited(c, true);
+	else
+		client_close(c);
 }
 
 /* Only root and the daemon's own user may talk to it. */

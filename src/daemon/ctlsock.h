@@ -6,7 +6,9 @@
  * user) is served: the peer's credentials are checked on accept.
  * Bounded: at most CTLSOCK_MAX_CLIENTS at once (more are turned away
  * and counted), a request line of CTL_LINE_MAX bytes, and a client that
- * neither asks nor reads within CTLSOCK_TIMEOUT_MS is dropped.
+ * neither asks nor reads within CTLSOCK_TIMEOUT_MS is dropped. A block
+ * or unblock whose program runs is answered with its result: the client
+ * waits for it (ctlsock_event()), at most CTLSOCK_WAIT_MS.
  */
 #ifndef ARX_DAEMON_CTLSOCK_H
 #define ARX_DAEMON_CTLSOCK_H
@@ -16,6 +18,7 @@
 
 #define CTLSOCK_MAX_CLIENTS 16
 #define CTLSOCK_TIMEOUT_MS  5000
+#define CTLSOCK_WAIT_MS     75000 /* a program's limit (60 s) and more */
 
 struct ctlsock;
 
@@ -29,6 +32,9 @@ int ctlsock_open(struct evloop *loop, const char *path, struct ar_dispatch *d,
 
 /* Serve requests from d from now on (after a reload). */
 void ctlsock_set_dispatch(struct ctlsock *s, struct ar_dispatch *d);
+
+/* A response event: answers the clients waiting for that run. */
+void ctlsock_event(struct ctlsock *s, const struct ar_event *ev);
 
 /* Close every client and the socket, and remove the file. */
 void ctlsock_close(struct ctlsock *s);

@@ -67,6 +67,8 @@ on_event(const struct ar_event *ev, void *ctx)
 	if (ev->type == AR_EV_BLOCK || ev->type == AR_EV_EXTEND ||
 	    ev->type == AR_EV_UNBLOCK)
 		a->feed_dirty = true;
+	if (ev->type == AR_EV_DONE || ev->type == AR_EV_FAIL)
+		ctlsock_event(a->ctl, ev); /* arx block/unblock waiting */
 	if (ev->type == AR_EV_DONE)
 		log_debug("response %s %s %s done", ev->command, ev->action,
 		    ev->addr ? ev->addr : "-");

@@ -94,10 +94,11 @@ test_answers(void **state)
 	o.conf = conf, o.loop = loop, o.clock = &fc.base;
 	assert_int_equal(ar_dispatch_new(&o, &d), 0);
 	buf_init(&out, 1 << 20);
-#define ASK(line)                                                             \
-	(buf_reset(&out),                                                     \
-	    assert_int_equal(                                                 \
-		ctl_handle_line(d, &info, line, strlen(line), now, &out), 0), \
+#define ASK(line)                                                          \
+	(buf_reset(&out),                                                  \
+	    assert_int_equal(ctl_handle_line(d, &info, line, strlen(line), \
+				 now, NULL, &out),                         \
+		0),                                                        \
 	    buf_cstr(&out))
 	assert_non_null(strstr(ASK("list"), "\n0 blocks\n"));
 	assert_string_equal(ASK("json list"),

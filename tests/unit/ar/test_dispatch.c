@@ -351,7 +351,7 @@ test_manual(void **state)
 
 	(void)state;
 	assert_int_equal(
-	    ar_dispatch_block(fx.d, NULL, "198.51.100.4", 60, false, &why), 0);
+	    ar_dispatch_block(fx.d, NULL, "198.51.100.4", 60, false, &why), 1);
 	assert_string_equal(fx.ev[0].command, "rec");
 	assert_int_equal(fx.ev[0].timeout_s, 60);
 	assert_int_equal(
@@ -381,9 +381,9 @@ test_restart(void **state)
 
 	(void)state;
 	assert_int_equal(
-	    ar_dispatch_block(fx.d, "rec", "203.0.113.5", 2, false, &why), 0);
+	    ar_dispatch_block(fx.d, "rec", "203.0.113.5", 2, false, &why), 1);
 	assert_int_equal(
-	    ar_dispatch_block(fx.d, "rec", "2001:db8::5", 1, false, &why), 0);
+	    ar_dispatch_block(fx.d, "rec", "2001:db8::5", 1, false, &why), 1);
 	deadline = fx.ev[0].expires_ms;
 	overdue_at = fx.ev[1].expires_ms;
 	assert_true(wait_event(0, AR_EV_DONE, "add", 3000) >= 0);

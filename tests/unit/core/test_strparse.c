@@ -182,11 +182,32 @@ test_is_name(void **state)
 	assert_false(str_is_name("caf\xc3\xa9", 5));
 }
 
+/* A program's stderr as one line: no newline survives. */
+static void
+test_one_line(void **state)
+{
+	char out[128], small[12];
+	const char *err = "nft: Error: Could not process rule  \n"
+			  "\n  add element inet arx block4 { x }\r\n";
+
+	(void)state;
+	assert_string_equal(str_one_line(out, sizeof(out), err, strlen(err)),
+	    "nft: Error: Could not process rule |   add element inet arx "
+	    "block4 { x }");
+	assert_null(strchr(out, '\n'));
+	assert_string_equal(
+	    str_one_line(out, sizeof(out), "a\001b\n", 4), "a?b");
+	assert_string_equal(str_one_line(out, sizeof(out), "\n\n", 2), "");
+	assert_string_equal(
+	    str_one_line(small, sizeof(small), "abcdefgh\nij", 11), "abcdefgh");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_uint),
+	    cmocka_unit_test(test_one_line),
 	    cmocka_unit_test(test_duration),
 	    cmocka_unit_test(test_format_duration),
 	    cmocka_unit_test(test_bool_trim_copy),
