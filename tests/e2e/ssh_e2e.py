@@ -75,7 +75,8 @@ CONF = """<arx_config>
   <active-response><command>firewall-drop</command>
     <location>local</location><rules_id>5712,5763</rules_id>
     <timeout>{base}</timeout>
-    <repeated_offenders>{repeat}s</repeated_offenders></active-response>
+    <repeated_offenders>{repeat}s</repeated_offenders>
+    <offence_grace>10</offence_grace></active-response>
   <remote><connection>syslog</connection>
     <socket>{tmp}/arxd.sock</socket></remote>
   <localfile><location>{tmp}/log/active-responses.log</location>
@@ -388,6 +389,12 @@ def scenario_g(relay):
                len(alerts_json(5712, src)), len(alerts_json(5763, src))))
     expect(arlog().count("firewall-drop add %s " % src) == 1,
            "G: one block, one offence in active-responses.log")
+    rows = listed(src)
+    expect(len(rows) == 1 and rows[0]["offences"] == 1 and
+           rows[0]["rules"] == [5712] and
+           BASE_S - 2 <= rows[0]["remaining_s"] <= BASE_S,
+           "G: arx list: one offence, asked by 5712, blocked for the first "
+           "offence's time (%s)" % rows)
 
 
 def start(relay):
