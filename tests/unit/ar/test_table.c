@@ -233,7 +233,12 @@ test_never_and_restore(void **state)
 	assert_int_equal(b.expires_ms, AR_NEVER);
 	assert_int_equal(ar_table_expire(t, INT64_MAX - 1, out, 4), 0);
 	/* Restore puts a journaled block back as it was. */
-	b = (struct ar_block){2, c, 100, 5000, 3, {5712, 5763, 0, 0}};
+	b = (struct ar_block){.cmd = 2,
+	    .addr = c,
+	    .added_ms = 100,
+	    .expires_ms = 5000,
+	    .offences = 3,
+	    .rules = {5712, 5763, 0, 0}};
 	assert_int_equal(ar_table_restore(t, &b), 0);
 	assert_int_equal(ar_table_restore(t, &b), ARX_ERR_EXISTS);
 	assert_int_equal(ar_table_next_deadline(t), 5000);
