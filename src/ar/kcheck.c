@@ -19,7 +19,8 @@
 #include "fw/nft.h"
 
 #define LIST_MS     30000u /* longest a listing may run */
-#define LOG_PERIOD  10000u /* one line about restores per 10 s */
+#define LOG_BURST   5      /* lines about restores ... */
+#define LOG_PERIOD  60000u /* ... a minute at most */
 #define NFT_NOTABLE "No such file or directory"
 
 /* How each listing is taken: the program (in /usr/sbin) and its argv. */
@@ -529,8 +530,8 @@ ar_kcheck_new(const struct ar_kcheck_opts *o)
 	k->restore_cl =
 	    (struct ar_nftbatch_client){nft_restore_done, op_drop, k};
 	k->lift_cl = (struct ar_nftbatch_client){lift_done, op_drop, k};
-	k->round_limit = (struct log_limit)LOG_LIMIT_INIT(1, LOG_PERIOD);
-	k->fail_limit = (struct log_limit)LOG_LIMIT_INIT(1, LOG_PERIOD);
+	k->round_limit = (struct log_limit)LOG_LIMIT_INIT(LOG_BURST, LOG_PERIOD);
+	k->fail_limit = (struct log_limit)LOG_LIMIT_INIT(LOG_BURST, LOG_PERIOD);
 	return k;
 }
 

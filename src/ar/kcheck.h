@@ -20,8 +20,8 @@
  *    that would drop it) is marked missing and put back: nftables
  *    elements in one batch with the table set up again when part of it
  *    was gone, iptables and ipset blocks by their add again. Each round
- *    that puts something back is logged once (at most one line every
- *    10 s). Blocks whose add or restore has not ended when a look begins
+ *    that puts something back is logged once (at most five lines a
+ *    minute). Blocks whose add or restore has not ended when a look begins
  *    wait for the next.
  *
  * The state of each block (kernel_ms, missing) lives in the table. Owns
