@@ -530,7 +530,8 @@ ar_kcheck_new(const struct ar_kcheck_opts *o)
 	k->restore_cl =
 	    (struct ar_nftbatch_client){nft_restore_done, op_drop, k};
 	k->lift_cl = (struct ar_nftbatch_client){lift_done, op_drop, k};
-	k->round_limit = (struct log_limit)LOG_LIMIT_INIT(LOG_BURST, LOG_PERIOD);
+	k->round_limit =
+	    (struct log_limit)LOG_LIMIT_INIT(LOG_BURST, LOG_PERIOD);
 	k->fail_limit = (struct log_limit)LOG_LIMIT_INIT(LOG_BURST, LOG_PERIOD);
 	return k;
 }
