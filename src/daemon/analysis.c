@@ -135,7 +135,9 @@ static void
 fired(struct analysis *a, int64_t now, int64_t wall)
 {
 	const struct rule *r = a->res.rule;
-	struct alert al = {r, &a->ev, a->corr, a->res.firedtimes, now};
+	/* alerts are stamped when written, as Wazuh's: a backlog's alerts
+	 * stay in order in alerts.log; the line's time is in its text */
+	struct alert al = {r, &a->ev, a->corr, a->res.firedtimes, wall};
 	char srcip[128], user[256];
 	size_t bound;
 	struct priv_trigger t = {.rule_id = r->id,
