@@ -408,6 +408,53 @@ test_restart(void **state)
 	    strstr(slurp("ar/recorder.log"), "IN:delete 203.0.113.5"));
 }
 
+static size_t
+count_of(const char *text, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = text; (p = strstr(p, needle)) != NULL; p++)
+		n++;
+	return n;
+}
+
+/* At arxd's start a block of the journal goes back through its program
+ * (its add again, counted, not logged to active-responses.log again and
+ * not taken out of the table if it failed); a dispatcher rebuilt
+ * without ar_dispatch_restore (a reload) runs nothing. */
+static void
+test_restore(void **state)
+{
+	const char *why;
+	struct ar_dispatch_stats st;
+
+	(void)state;
+	assert_int_equal(
+	    ar_dispatch_block(fx.d, "rec", "203.0.113.5", 600, false, &why), 1);
+	assert_true(wait_event(0, AR_EV_DONE, "add", 3000) >= 0);
+	ar_dispatch_free(fx.d);
+	fx.d = NULL;
+	assert_int_equal(start(), 0); /* a reload: nothing runs */
+	for (int i = 0; i < 10; i++)
+		(void)evloop_run_once(fx.loop, 20);
+	assert_int_equal(
+	    count_of(slurp("ar/recorder.log"), "IN:add 203.0.113.5"), 1);
+	ar_dispatch_free(fx.d);
+	fx.d = NULL;
+	assert_int_equal(start(), 0); /* a start */
+	assert_int_equal(ar_dispatch_restore(fx.d), 1);
+	for (int i = 0; i < 150 && ar_dispatch_restoring(fx.d) > 0; i++)
+		assert_true(evloop_run_once(fx.loop, 20) >= 0);
+	assert_int_equal(ar_dispatch_restoring(fx.d), 0);
+	assert_int_equal(
+	    count_of(slurp("ar/recorder.log"), "IN:add 203.0.113.5"), 2);
+	assert_int_equal(
+	    count_of(slurp("active-responses.log"), "rec add 203.0.113.5"), 1);
+	ar_dispatch_stats(fx.d, &st);
+	assert_int_equal(st.kernel.reapplied, 1);
+	assert_int_equal(st.table.active, 1);
+}
+
 /* A lifted block's offence count survives restarts (its off record is
  * journaled, and kept when the journal is compacted at start). */
 static void
@@ -599,6 +646,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_manual, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_restart, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_restore, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_repeat_offender_restart, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
