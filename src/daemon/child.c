@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "core/err.h"
@@ -496,13 +497,18 @@ kid_start(struct kid *k, const struct arx_conf *conf,
 }
 
 /* The child's whole life. Inherited descriptors other than standard
- * input, output, error and the socket are closed first. */
+ * input, output, error and the socket are closed first. A detached
+ * daemon's syslog(3) socket (openlog with LOG_NDELAY) is closed before
+ * the socket takes its number: it is often CHILD_FD, and the child's
+ * messages would otherwise go to the root process as a broken message
+ * (which kills the child). syslog(3) connects again at the next one. */
 static void __attribute__((noreturn)) kid_main(const struct arx_conf *conf,
     const struct child_user *u, bool read_stdin, int fd, pid_t parent)
 {
 	struct kid k = {.fd = CHILD_FD};
 	int rc = 1;
 
+	closelog();
 	if (fd != CHILD_FD && dup2(fd, CHILD_FD) < 0)
 		_exit(1);
 	(void)close_range(CHILD_FD + 1, ~0u, 0);
