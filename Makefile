@@ -13,7 +13,7 @@ BUILD_PKGS = cmake ninja-build gcc pkg-config libexpat1-dev libpcre2-dev \
   libcurl4-openssl-dev libsystemd-dev libssl-dev python3 libcmocka-dev
 CHECK_PKGS = $(BUILD_PKGS) clang-format \
   nftables iptables ipset iproute2 iputils-ping systemd-journal-remote \
-  openssh-server openssh-client sshpass tshark
+  openssh-server openssh-client sshpass tshark rsyslog
 
 FUZZ_PKGS = $(BUILD_PKGS) clang libclang-rt-14-dev
 
