@@ -62,7 +62,8 @@ struct ar_kcheck {
 	char paths[AR_NLISTINGS][512]; /* of the listings' programs */
 	struct key *q; /* restore adds waiting for a free slot */
 	size_t qhead, qn, qcap;
-	size_t inflight; /* restores submitted and not over */
+	size_t inflight;  /* restores submitted and not over */
+	unsigned lead[2]; /* per family: LEAD_* of this round's adds */
 	struct ar_nftbatch_client restore_cl, lift_cl;
 	struct ar_kcheck_stats st;
 	struct log_limit round_limit, fail_limit;
@@ -172,22 +173,66 @@ restore_nft(struct ar_kcheck *k, const struct ar_block *b)
 	(void)ar_table_set_kernel(k->o.table, key.cmd, &key.a, 0, missing);
 }
 
-/* Run the add of the block of key again, if it is still there. */
-static void
+/* Run the add of the block of key again, if it is still there; true
+ * when it runs (and its end will be reported). */
+static bool
 readd_one(struct ar_kcheck *k, const struct key *key)
 {
 	const struct ar_block *b = ar_table_find(k->o.table, key->cmd, &key->a);
 	bool missing;
 
 	if (b == NULL)
-		return;
+		return false;
 	missing = b->missing;
 	k->inflight++;
 	if (k->o.readd(b, k->o.ctx) != 0) {
 		restore_end(k, key, "cannot be submitted");
-		return;
+		return false;
 	}
 	(void)ar_table_set_kernel(k->o.table, key->cmd, &key->a, 0, missing);
+	return true;
+}
+
+/*
+ * firewall-drop on iptables and ipset sets its chain and jumps up before
+ * each add (-C, then -I): two adds of one family at once would both
+ * insert the jumps. So the first add of a family in a round runs alone
+ * (LEAD_RUNNING) and the others follow once it has ended (LEAD_DONE).
+ */
+enum {
+	LEAD_NONE,
+	LEAD_RUNNING,
+	LEAD_DONE
+};
+
+static bool
+is_ipt(const struct ar_kcheck *k, unsigned cmd)
+{
+	enum ar_backend be = backend_of(k, cmd);
+
+	return be == AR_BACKEND_IPT || be == AR_BACKEND_IPSET;
+}
+
+static unsigned *
+lead_of(struct ar_kcheck *k, const struct arx_addr *a)
+{
+	return &k->lead[a->family == ADDR_V6];
+}
+
+/* Submit the add of the queue's head if its family may go now. */
+static bool
+readd_next(struct ar_kcheck *k)
+{
+	struct key key = k->q[k->qhead];
+	unsigned *lead = lead_of(k, &key.a);
+	bool first = is_ipt(k, key.cmd) && *lead == LEAD_NONE;
+
+	if (is_ipt(k, key.cmd) && *lead == LEAD_RUNNING)
+		return false;
+	k->qhead++;
+	if (readd_one(k, &key) && first)
+		*lead = LEAD_RUNNING;
+	return true;
 }
 
 static int
@@ -211,11 +256,9 @@ ar_kcheck_pump(struct ar_kcheck *k)
 {
 	if (k == NULL)
 		return;
-	while (k->qhead < k->qn && ar_runner_room(k->o.runner) > 0) {
-		struct key key = k->q[k->qhead++];
-
-		readd_one(k, &key);
-	}
+	while (k->qhead < k->qn && ar_runner_room(k->o.runner) > 0 &&
+	    readd_next(k))
+		;
 	if (k->qhead == k->qn)
 		k->qhead = k->qn = 0;
 }
@@ -245,8 +288,11 @@ ar_kcheck_run_done(
 {
 	struct key key = {cmd, *a};
 
-	if (k != NULL)
-		restore_end(k, &key, ok ? NULL : "its add failed");
+	if (k == NULL)
+		return;
+	if (is_ipt(k, cmd) && *lead_of(k, a) == LEAD_RUNNING)
+		*lead_of(k, a) = LEAD_DONE;
+	restore_end(k, &key, ok ? NULL : "its add failed");
 }
 
 /* ---- a look ---- */
@@ -462,6 +508,7 @@ static void
 look_start(struct ar_kcheck *k, unsigned need)
 {
 	ar_kview_reset(k->view);
+	k->lead[0] = k->lead[1] = LEAD_NONE;
 	k->look_ms = now_ms(k);
 	k->look_mono = clock_mono_ms(k->o.clock);
 	for (unsigned l = 0; l < AR_NLISTINGS; l++) {
@@ -573,6 +620,7 @@ ar_kcheck_restore_all(struct ar_kcheck *k)
 	size_t n, done = 0;
 
 	buf_init(&keys, SIZE_MAX / 2);
+	k->lead[0] = k->lead[1] = LEAD_NONE;
 	ar_table_foreach(k->o.table, collect_key, &keys);
 	v = (const struct key *)(const void *)keys.data;
 	n = keys.len / sizeof(*v);

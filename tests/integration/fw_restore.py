@@ -222,6 +222,10 @@ def flush(d):
            "(%s s; missing: %s)" % (t, missing()))
     expect(not pings("192.0.2.1", 1) and not pings("2001:db8::1", 1),
            "B cannot ping A again")
+    jumps = [ns(A, tool, "-w", "-S", check=False).stdout.count(
+        "-A INPUT -j arx") for tool in ("iptables", "ip6tables")]
+    expect(jumps == [1, 1], "firewall-drop's adds set up one jump per "
+           "family, not one each (%s)" % jumps)
     after = kernel_stats()
     expect(after["restored"] - before["restored"] == 10 and
            after["restore_rounds"] == before["restore_rounds"] + 1,

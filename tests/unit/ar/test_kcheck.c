@@ -6,7 +6,8 @@
  * kernel) until its add has run again; one whose add has not ended is
  * not judged; a listing that fails judges nothing; at start every block
  * but those of a response without blocks (webhook) goes back, paced by
- * the runner's free slots; no look is taken while no block is active.
+ * the runner's free slots (firewall-drop's first add of a family alone);
+ * no look is taken while no block is active.
  */
 #include <sys/stat.h>
 #include <stdlib.h>
@@ -269,6 +270,26 @@ test_restore_all(void **state)
 	assert_int_equal(find(CMD_HOOK, "198.51.100.3")->kernel_ms, 1);
 }
 
+/* firewall-drop on iptables sets its chain up before each add: the
+ * first add of a family goes alone, the others once it has ended. */
+static void
+test_first_alone(void **state)
+{
+	(void)state;
+	block(CMD_IPT, "192.0.2.1", 1);
+	block(CMD_IPT, "192.0.2.2", 1);
+	assert_int_equal(ar_kcheck_restore_all(fx.k), 2);
+	assert_int_equal(fx.nreadds, 1);
+	ar_kcheck_pump(fx.k);
+	assert_int_equal(fx.nreadds, 1);
+	ar_kcheck_run_done(fx.k, CMD_IPT, &fx.readds[0].a, true);
+	ar_kcheck_pump(fx.k);
+	assert_int_equal(fx.nreadds, 2);
+	assert_false(addr_equal(&fx.readds[0].a, &fx.readds[1].a));
+	ar_kcheck_run_done(fx.k, CMD_IPT, &fx.readds[1].a, true);
+	assert_int_equal(ar_kcheck_restoring(fx.k), 0);
+}
+
 /* No block of a backend arx looks at: no look, and the timer idles. */
 static void
 test_idle(void **state)
@@ -294,6 +315,7 @@ main(void)
 		test_missing_put_back, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_failures, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_restore_all, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_first_alone, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_idle, setup, teardown),
 	};
 
