@@ -651,9 +651,31 @@ route(struct ar_dispatch *d, const struct conf_ar *ar,
 	return here;
 }
 
+/* Why a could not be blocked, or NULL: only a unicast peer sends an
+ * attack; loopback and link-local ones only with <block_local>. */
+static const char *
+unblockable(const struct ar_dispatch *d, const struct arx_addr *a)
+{
+	enum addr_kind k = addr_kind(a);
+
+	if (k == ADDR_UNICAST ||
+	    ((k == ADDR_LOOPBACK || k == ADDR_LINKLOCAL) &&
+		d->conf->global.block_local))
+		return NULL;
+	switch (k) {
+	case ADDR_LOOPBACK:
+		return "a loopback address (this host; <block_local> allows it)";
+	case ADDR_LINKLOCAL:
+		return "a link-local address (<block_local> allows it)";
+	default:
+		return "not a unicast address: no peer sends from it";
+	}
+}
+
 int
 ar_dispatch_trigger(struct ar_dispatch *d, const struct ar_trigger *t)
 {
+	const char *why;
 	size_t idx[MAX_BOUND], i, n;
 	struct arx_addr a;
 	char addr[64], name[AGENT_NAME_MAX];
@@ -668,6 +690,10 @@ ar_dispatch_trigger(struct ar_dispatch *d, const struct ar_trigger *t)
 	if (trigger_check(d, t, &a, addr) != 0)
 		return 0;
 	wl = addr[0] != '\0' && ar_whitelisted(&d->conf->global.white_list, &a);
+	if (addr[0] != '\0' && !wl && (why = unblockable(d, &a)) != NULL) {
+		refuse(d, NULL, addr, t->rule->id, why); /* here nor anywhere */
+		return 0;
+	}
 	agent = agent_of(t->location, name, sizeof(name));
 	for (i = 0; i < n; i++) {
 		const struct conf_ar *ar = &d->conf->ars[idx[i]];
@@ -736,6 +762,8 @@ ar_dispatch_block(struct ar_dispatch *d, const char *command, const char *addr,
 		*why = "the address is white-listed";
 		return ARX_ERR_INVAL;
 	}
+	if ((*why = unblockable(d, &a)) != NULL)
+		return ARX_ERR_INVAL;
 	e.base_s = timeout_s != 0 ? timeout_s : (ar != NULL ? ar->timeout : 0);
 	if (offence && timeout_s == 0 && ar != NULL)
 		e = escalation_of(d->conf, ar); /* as a rule's trigger would */

@@ -43,6 +43,7 @@ struct cidrvec {
 struct conf_global {
 	struct cidrvec white_list;
 	uint64_t max_age; /* seconds: an older line starts no response */
+	bool block_local; /* loopback and link-local may be blocked */
 };
 
 #define CONF_MAX_AGE_DEFAULT 600
@@ -121,7 +122,7 @@ struct conf_localfile {
 	const char *location; /* path, glob, date pattern, or "journald" */
 	enum conf_log_format format;
 	bool only_future_events;
-	const char *alias; /* NULL if unset */
+	const char *alias;          /* NULL if unset */
 	const char *unless_written; /* skip when this file is being
 				     * written (arx); NULL if unset */
 	struct strvec exclude;

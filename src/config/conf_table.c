@@ -144,6 +144,8 @@ static const struct conf_elem global_elems[] = {
 	offsetof(struct conf_global, white_list), 0, 0, CE_MULTI, NULL, NULL},
     {"max_age", conf_set_duration, conf_dump_duration,
 	offsetof(struct conf_global, max_age), 1, 7 * 86400, 0, NULL, NULL},
+    {"block_local", conf_set_bool, conf_dump_bool,
+	offsetof(struct conf_global, block_local), 0, 0, 0, NULL, NULL},
     IGNORED("jsonout_output"),
     IGNORED("alerts_log"),
     IGNORED("logall"),

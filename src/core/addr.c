@@ -213,3 +213,64 @@ cidr_contains(const struct arx_cidr *c, const struct arx_addr *a)
 	addr_mask(&m, c->prefix);
 	return memcmp(m.bytes, c->net.bytes, 16) == 0;
 }
+
+static enum addr_kind
+kind_v4(const uint8_t *b)
+{
+	if (b[0] == 0)
+		return ADDR_UNSPECIFIED;
+	if (b[0] == 127)
+		return ADDR_LOOPBACK;
+	if (b[0] == 169 && b[1] == 254)
+		return ADDR_LINKLOCAL;
+	if (b[0] == 255 && b[1] == 255 && b[2] == 255 && b[3] == 255)
+		return ADDR_BROADCAST;
+	if ((b[0] & 0xf0) == 224)
+		return ADDR_MULTICAST;
+	if ((b[0] & 0xf0) == 240)
+		return ADDR_RESERVED;
+	return ADDR_UNICAST;
+}
+
+static enum addr_kind
+kind_v6(const uint8_t *b)
+{
+	static const uint8_t zero[15];
+
+	if (memcmp(b, zero, 15) == 0)
+		return b[15] == 0 ? ADDR_UNSPECIFIED
+		    : b[15] == 1  ? ADDR_LOOPBACK
+				  : ADDR_UNICAST;
+	if (b[0] == 0xff)
+		return ADDR_MULTICAST;
+	if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80)
+		return ADDR_LINKLOCAL;
+	return ADDR_UNICAST;
+}
+
+enum addr_kind
+addr_kind(const struct arx_addr *a)
+{
+	if (a->family == ADDR_V4)
+		return kind_v4(a->bytes);
+	if (a->family == ADDR_V6)
+		return kind_v6(a->bytes);
+	return ADDR_UNSPECIFIED;
+}
+
+const char *
+addr_kind_name(enum addr_kind k)
+{
+	static const char *const names[] = {
+	    [ADDR_UNICAST] = "unicast",
+	    [ADDR_UNSPECIFIED] = "unspecified",
+	    [ADDR_BROADCAST] = "broadcast",
+	    [ADDR_MULTICAST] = "multicast",
+	    [ADDR_RESERVED] = "reserved",
+	    [ADDR_LOOPBACK] = "loopback",
+	    [ADDR_LINKLOCAL] = "link-local",
+	};
+
+	return (unsigned)k < sizeof(names) / sizeof(names[0]) ? names[k]
+							      : "unknown";
+}

@@ -55,4 +55,21 @@ void cidr_format(const struct arx_cidr *c, char *dst, size_t dst_size);
 /* True when a is inside c (same family only). */
 bool cidr_contains(const struct arx_cidr *c, const struct arx_addr *a);
 
+/* What kind of peer an address can be. Only a unicast address can have
+ * sent an attack; loopback and link-local ones are this host and its
+ * link (blocked only when asked). */
+enum addr_kind {
+	ADDR_UNICAST = 0,
+	ADDR_UNSPECIFIED, /* 0.0.0.0/8, :: */
+	ADDR_BROADCAST,   /* 255.255.255.255 */
+	ADDR_MULTICAST,   /* 224.0.0.0/4, ff00::/8 */
+	ADDR_RESERVED,    /* 240.0.0.0/4 (class E) */
+	ADDR_LOOPBACK,    /* 127.0.0.0/8, ::1 */
+	ADDR_LINKLOCAL,   /* 169.254.0.0/16, fe80::/10 */
+};
+
+enum addr_kind addr_kind(const struct arx_addr *a);
+/* "loopback", "multicast", ... ("unicast" for ADDR_UNICAST). */
+const char *addr_kind_name(enum addr_kind k);
+
 #endif

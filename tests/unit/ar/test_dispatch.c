@@ -338,8 +338,18 @@ test_refused(void **state)
 	assert_int_equal(fx.nev, 2);
 	assert_int_equal(fx.ev[0].type, AR_EV_REFUSED);
 	assert_int_equal(fx.ev[1].type, AR_EV_REFUSED);
+	/* No peer sends from these: never blocked (loopback and link-local
+	 * only with <block_local>). */
+	assert_int_equal(trigger(100, "0.0.0.0", NULL), 0);
+	assert_int_equal(trigger(100, "255.255.255.255", NULL), 0);
+	assert_int_equal(trigger(100, "ff02::1", NULL), 0);
+	assert_int_equal(trigger(100, "127.0.0.2", NULL), 0);
+	assert_int_equal(trigger(100, "fe80::1", NULL), 0);
+	assert_int_equal(fx.nev, 7);
+	assert_int_equal(fx.ev[6].type, AR_EV_REFUSED);
+	assert_string_equal(fx.ev[6].addr, "fe80::1");
 	ar_dispatch_stats(fx.d, &st);
-	assert_int_equal(st.refused, 2);
+	assert_int_equal(st.refused, 7);
 	assert_int_equal(st.table.active, 0);
 }
 

@@ -139,6 +139,47 @@ test_cidr_parse_edges(void **state)
 	assert_int_equal(c.prefix, 16);
 }
 
+/* Only unicast peers can be blocked: the kinds of every special range,
+ * IPv4-mapped forms included (they are stored as IPv4). */
+static void
+test_kind(void **state)
+{
+	static const struct {
+		const char *s;
+		enum addr_kind k;
+	} cases[] = {
+	    {"192.0.2.6", ADDR_UNICAST},
+	    {"2001:db8::6", ADDR_UNICAST},
+	    {"0.0.0.0", ADDR_UNSPECIFIED},
+	    {"0.1.2.3", ADDR_UNSPECIFIED},
+	    {"::", ADDR_UNSPECIFIED},
+	    {"255.255.255.255", ADDR_BROADCAST},
+	    {"224.0.0.1", ADDR_MULTICAST},
+	    {"239.255.255.250", ADDR_MULTICAST},
+	    {"ff02::1", ADDR_MULTICAST},
+	    {"240.0.0.1", ADDR_RESERVED},
+	    {"127.0.0.1", ADDR_LOOPBACK},
+	    {"127.9.9.9", ADDR_LOOPBACK},
+	    {"::1", ADDR_LOOPBACK},
+	    {"::ffff:127.0.0.1", ADDR_LOOPBACK},
+	    {"169.254.1.1", ADDR_LINKLOCAL},
+	    {"fe80::1", ADDR_LINKLOCAL},
+	    {"febf::1", ADDR_LINKLOCAL},
+	    {"fec0::1", ADDR_UNICAST},
+	    {"223.255.255.255", ADDR_UNICAST},
+	    {"::ffff:192.0.2.7", ADDR_UNICAST},
+	};
+	struct arx_addr a;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(addr_parse_str(cases[i].s, &a), 0);
+		assert_int_equal(addr_kind(&a), cases[i].k);
+	}
+	assert_string_equal(addr_kind_name(ADDR_LINKLOCAL), "link-local");
+}
+
 int
 main(void)
 {
@@ -148,6 +189,7 @@ main(void)
 	    cmocka_unit_test(test_equal),
 	    cmocka_unit_test(test_cidr_match),
 	    cmocka_unit_test(test_cidr_parse_edges),
+	    cmocka_unit_test(test_kind),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
