@@ -153,6 +153,7 @@ struct conf_remote {
 	const char *socket; /* syslog on a Unix datagram socket (arx) */
 	struct cidrvec allowed_ips, denied_ips;
 	bool ipv6;
+	unsigned max_per_source; /* connections from one address (8) */
 };
 
 struct conf_server {
@@ -189,6 +190,7 @@ struct conf_auth {
 	const char *local_ip;      /* default: every address */
 	const char *password_file; /* required */
 	unsigned max_clients;      /* enrollments at once (16) */
+	unsigned max_per_source;   /* of them from one address (4) */
 };
 
 /* The blocklist feed (<feed>, arx only): an HTTP endpoint that lists the
@@ -200,6 +202,7 @@ struct conf_feed {
 	const char *local_ip;         /* default: every address */
 	const char *credentials_file; /* first line user:password; required */
 	unsigned max_clients;         /* 16 */
+	unsigned max_per_source;      /* of them from one address (4) */
 };
 
 /* arx's own daemon settings (<daemon>); defaults in conf.c. */

@@ -944,6 +944,8 @@ remote_open(struct conf_ctx *ctx, const struct xml_node *n, void *parent)
 	(void)parent;
 	r = conf_item_push(ctx, n, (void **)&conf->remotes, &conf->nremotes,
 	    &conf->remotes_cap, sizeof(*r));
+	if (r != NULL)
+		r->max_per_source = 8;
 	return r;
 }
 
@@ -998,6 +1000,8 @@ static const struct conf_elem remote_elems[] = {
 	0, 0, 0, NULL, NULL},
     {"socket", conf_set_path, conf_dump_str,
 	offsetof(struct conf_remote, socket), 0, 0, CE_PATH, NULL, NULL},
+    {"max_per_source", conf_set_uint, conf_dump_uint,
+	offsetof(struct conf_remote, max_per_source), 1, 1024, 0, NULL, NULL},
     IGNORED("queue_size"),
     IGNORED("rids_closing_time"),
     IGNORED("connection_overtake_time"),
@@ -1219,6 +1223,7 @@ auth_open(struct conf_ctx *ctx, const struct xml_node *n, void *parent)
 	a->where = (struct conf_where){ctx->last_file, n->line};
 	a->port = 1515;
 	a->max_clients = 16;
+	a->max_per_source = 4;
 	return a;
 }
 
@@ -1248,6 +1253,8 @@ static const struct conf_elem auth_elems[] = {
 	offsetof(struct conf_auth, password_file), 0, 0, CE_PATH, NULL, NULL},
     {"max_clients", conf_set_uint, conf_dump_uint,
 	offsetof(struct conf_auth, max_clients), 1, 1024, 0, NULL, NULL},
+    {"max_per_source", conf_set_uint, conf_dump_uint,
+	offsetof(struct conf_auth, max_per_source), 1, 1024, 0, NULL, NULL},
     /* Wazuh's authd settings arx has no use for (certificates, agent
      * limits, purging): accepted with a notice. */
     IGNORED("use_source_ip"),
@@ -1281,6 +1288,7 @@ feed_open(struct conf_ctx *ctx, const struct xml_node *n, void *parent)
 	f->present = true;
 	f->where = (struct conf_where){ctx->last_file, n->line};
 	f->max_clients = 16;
+	f->max_per_source = 4;
 	return f;
 }
 
@@ -1306,6 +1314,8 @@ static const struct conf_elem feed_elems[] = {
 	NULL},
     {"max_clients", conf_set_uint, conf_dump_uint,
 	offsetof(struct conf_feed, max_clients), 1, 1024, 0, NULL, NULL},
+    {"max_per_source", conf_set_uint, conf_dump_uint,
+	offsetof(struct conf_feed, max_per_source), 1, 1024, 0, NULL, NULL},
 };
 
 /* ---- the top level ---- */

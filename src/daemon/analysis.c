@@ -784,7 +784,7 @@ tcp_add(struct analysis *a, const struct conf_remote *r)
 	rc = logsrc_tcp_open(
 	    a->loop, r->local_ip, r->port, &f, on_msg, a, &a->tcp[a->ntcp]);
 	if (rc == 0)
-		a->ntcp++;
+		logsrc_tcp_set_per_source(a->tcp[a->ntcp++], r->max_per_source);
 	return rc;
 }
 

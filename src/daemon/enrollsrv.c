@@ -2,7 +2,10 @@
  * Implementation of enrollsrv.h: one listener, a list of connections,
  * each a small state machine driven by the event loop: handshake, read
  * one frame, answer, write the answer, close. A deadline timer closes a
- * connection that dawdles.
+ * connection that dawdles. At most <max_per_source> connections from one
+ * source (core/srclimit.h); when every slot is taken the oldest that is
+ * not answered yet makes room, so idle connections cannot keep an agent
+ * from enrolling. Refusals are logged once a second at most.
  */
 #define _GNU_SOURCE /* accept4 */
 #include <sys/socket.h>
@@ -19,9 +22,11 @@
 
 #include "core/addr.h"
 #include "core/buf.h"
+#include "core/clock.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "core/net.h"
+#include "core/srclimit.h"
 #include "daemon/enrollsrv.h"
 #include "transport/enroll.h"
 #include "transport/keys.h"
@@ -55,6 +60,8 @@ struct enrollsrv {
 	char table[256];
 	struct econn *conns;
 	struct enrollsrv_stats st;
+	struct srclimit src;
+	struct log_limit refuse_log; /* once a second */
 };
 
 static void conn_step(struct econn *c);
@@ -69,6 +76,7 @@ conn_close(struct econn *c)
 		pp = &(*pp)->next;
 	*pp = c->next;
 	s->nconns--;
+	srclimit_put(&s->src, &c->peer);
 	evloop_io_stop(s->loop, &c->io);
 	evloop_timer_stop(s->loop, &c->deadline);
 	tls_conn_free(c->tls);
@@ -79,11 +87,26 @@ conn_close(struct econn *c)
 	free(c);
 }
 
+/* A refusal anyone can cause: logged once a second at most, with how
+ * many were not. */
+static void
+refusal_log(struct enrollsrv *s, const char *peer, const char *why)
+{
+	unsigned long held;
+	char more[64] = "";
+
+	if (!log_limit_pass(&s->refuse_log, clock_mono_ms(clock_real()), &held))
+		return;
+	if (held > 0)
+		snprintf(more, sizeof(more), " (%lu more not logged)", held);
+	log_warn("enrollment from %s refused: %s%s", peer, why, more);
+}
+
 static void
 conn_refused(struct econn *c, const char *why)
 {
 	c->s->st.refused++;
-	log_warn("enrollment from %s refused: %s", c->peer_text, why);
+	refusal_log(c->s, c->peer_text, why);
 	conn_close(c);
 }
 
@@ -150,7 +173,7 @@ conn_answer(struct econn *c, const struct wire_msg *req)
 		    token != 0 ? " with a one-time token" : "");
 	} else {
 		c->s->st.refused++;
-		log_warn("enrollment from %s refused: %s", c->peer_text, why);
+		refusal_log(c->s, c->peer_text, why);
 	}
 	explicit_bzero(&added, sizeof(added));
 	keys_release(&ks);
@@ -238,40 +261,77 @@ on_deadline(struct evloop *loop, struct evtimer *t)
 	conn_refused(t->ctx, "too slow");
 }
 
+/* Every slot is taken: the oldest connection not answered yet goes
+ * (the list is newest first). False when all are being answered. */
+static bool
+conn_evict(struct enrollsrv *s)
+{
+	struct econn *old = NULL;
+
+	for (struct econn *c = s->conns; c != NULL; c = c->next)
+		if (!c->answered)
+			old = c;
+	if (old == NULL)
+		return false;
+	s->st.evicted++;
+	s->st.dropped++;
+	refusal_log(s, old->peer_text, "every slot taken: the oldest goes");
+	conn_close(old);
+	return true;
+}
+
+static void
+conn_accept(struct enrollsrv *s, int fd, const struct sockaddr_storage *sa)
+{
+	struct econn *c;
+	struct arx_addr a;
+	char text[64];
+
+	(void)net_peer(sa, &a, text, sizeof(text));
+	if (srclimit_take(&s->src, &a) != 0) {
+		s->st.per_source++;
+		s->st.dropped++;
+		refusal_log(s, text, "too many connections from this source");
+		close(fd);
+		return;
+	}
+	if ((s->nconns >= s->max_clients && !conn_evict(s)) ||
+	    (c = calloc(1, sizeof(*c))) == NULL) {
+		srclimit_put(&s->src, &a);
+		s->st.dropped++;
+		close(fd);
+		return;
+	}
+	*c = (struct econn){.s = s, .fd = fd, .peer = a};
+	snprintf(c->peer_text, sizeof(c->peer_text), "%s", text);
+	buf_init(&c->out, 1u << 16);
+	if ((c->tls = tls_conn_new(s->tls, fd)) == NULL) {
+		srclimit_put(&s->src, &a);
+		close(fd);
+		free(c);
+		return;
+	}
+	c->next = s->conns;
+	s->conns = c;
+	s->nconns++;
+	evio_init(&c->io, fd, EV_READ, on_conn, c);
+	evtimer_init(&c->deadline, on_deadline, c);
+	(void)evloop_io_start(s->loop, &c->io);
+	(void)evloop_timer_start(s->loop, &c->deadline, ENROLLSRV_DEADLINE_MS);
+}
+
 static void
 on_accept(struct evloop *loop, struct evio *io, unsigned events)
 {
 	struct enrollsrv *s = io->ctx;
 	struct sockaddr_storage sa;
 	socklen_t len = sizeof(sa);
-	struct econn *c;
 	int fd;
 
-	(void)events;
+	(void)loop, (void)events;
 	while ((fd = accept4(io->fd, (struct sockaddr *)&sa, &len,
 		    SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
-		if (s->nconns >= s->max_clients ||
-		    (c = calloc(1, sizeof(*c))) == NULL) {
-			s->st.dropped++;
-			close(fd);
-			continue;
-		}
-		*c = (struct econn){.s = s, .fd = fd, .next = s->conns};
-		(void)net_peer(
-		    &sa, &c->peer, c->peer_text, sizeof(c->peer_text));
-		buf_init(&c->out, 1u << 16);
-		if ((c->tls = tls_conn_new(s->tls, fd)) == NULL) {
-			close(fd);
-			free(c);
-			continue;
-		}
-		s->conns = c;
-		s->nconns++;
-		evio_init(&c->io, fd, EV_READ, on_conn, c);
-		evtimer_init(&c->deadline, on_deadline, c);
-		(void)evloop_io_start(loop, &c->io);
-		(void)evloop_timer_start(
-		    loop, &c->deadline, ENROLLSRV_DEADLINE_MS);
+		conn_accept(s, fd, &sa);
 		len = sizeof(sa);
 	}
 }
@@ -336,6 +396,12 @@ enrollsrv_start(struct evloop *loop, const struct conf_auth *auth, int dirfd,
 	s->loop = loop;
 	s->lis.fd = -1;
 	s->max_clients = auth->max_clients;
+	s->refuse_log = (struct log_limit)LOG_LIMIT_INIT(1, 1000);
+	/* one entry more than the slots: a new source is counted before
+	 * the oldest connection makes room for it */
+	if ((r = srclimit_init(
+		 &s->src, s->max_clients + 1, auth->max_per_source)) != 0)
+		goto fail;
 	s->dirfd = dirfd;
 	snprintf(s->table, sizeof(s->table), "%s", table);
 	if (auth->password_file != NULL &&
@@ -378,6 +444,7 @@ enrollsrv_stop(struct enrollsrv *s)
 	if (s->lis.fd >= 0)
 		close(s->lis.fd);
 	tls_ctx_free(s->tls);
+	srclimit_release(&s->src);
 	free(s);
 }
 

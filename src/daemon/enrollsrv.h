@@ -5,7 +5,10 @@
  * unprivileged user: every byte it reads comes from the network. Each
  * connection must complete the TLS handshake, send one ENROLL and read
  * the answer within ENROLLSRV_DEADLINE_MS; at most <max_clients> are
- * served at once and the rest are closed at once and counted. The agent
+ * served at once, at most <max_per_source> of them from one address;
+ * when every slot is taken the oldest not answered yet is closed for a
+ * new one, and a connection over its source's limit is closed at once
+ * (both counted in dropped). The agent
  * table (<state_dir>/analysis/agents, reached through the analysis
  * directory's descriptor, as the child cannot walk <state_dir>) is read
  * and written whole for each enrollment, so edits by `arx agents` are
@@ -18,12 +21,13 @@
 #include "core/evloop.h"
 #include "transport/tls.h"
 
-#define ENROLLSRV_DEADLINE_MS 10000u
+#define ENROLLSRV_DEADLINE_MS 5000u
 
 struct enrollsrv;
 
 struct enrollsrv_stats {
 	unsigned long enrolled, refused, dropped;
+	unsigned long per_source, evicted; /* of dropped */
 };
 
 /*

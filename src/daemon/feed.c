@@ -2,7 +2,11 @@
  * Implementation of feed.h: a listener, connections that read one
  * request head, check it, and write one answer before closing. The list
  * is built per request: the lines of <log_dir>/blocklist.txt plus the
- * extra addresses, sorted, each once.
+ * extra addresses, sorted, each once. At most <max_per_source>
+ * connections from one source (core/srclimit.h); when every slot is
+ * taken the oldest that has not sent its whole request makes room, so
+ * idle connections cannot starve the firewalls that fetch the list.
+ * What anyone can cause is logged once a second at most.
  */
 #define _GNU_SOURCE /* accept4, strcasestr */
 #include <sys/socket.h>
@@ -15,10 +19,13 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "core/addr.h"
 #include "core/buf.h"
+#include "core/clock.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "core/net.h"
+#include "core/srclimit.h"
 #include "daemon/feed.h"
 
 #define HEAD_MAX    8192u
@@ -30,6 +37,8 @@ struct fconn {
 	int fd;
 	struct evio io;
 	struct evtimer deadline;
+	struct arx_addr peer;
+	char peer_text[64];
 	char head[HEAD_MAX + 1];
 	size_t nhead;
 	struct buf out;
@@ -47,7 +56,25 @@ struct feedsrv {
 	feed_extra_fn *extra;
 	void *ctx;
 	struct fconn *conns;
+	struct srclimit src;
+	struct log_limit warn_log; /* once a second */
+	unsigned long per_source, evicted;
 };
+
+/* A warning anyone can cause: once a second at most, with how many were
+ * not logged. */
+static void
+warn_limited(struct feedsrv *s, const char *peer, const char *what)
+{
+	unsigned long held;
+	char more[64] = "";
+
+	if (!log_limit_pass(&s->warn_log, clock_mono_ms(clock_real()), &held))
+		return;
+	if (held > 0)
+		snprintf(more, sizeof(more), " (%lu more not logged)", held);
+	log_warn("feed: %s from %s%s", what, peer, more);
+}
 
 static void
 conn_close(struct fconn *c)
@@ -58,6 +85,7 @@ conn_close(struct fconn *c)
 		pp = &(*pp)->next;
 	*pp = c->next;
 	c->s->nconns--;
+	srclimit_put(&c->s->src, &c->peer);
 	evloop_io_stop(c->s->loop, &c->io);
 	evloop_timer_stop(c->s->loop, &c->deadline);
 	close(c->fd);
@@ -228,7 +256,8 @@ respond(struct fconn *c)
 		return;
 	}
 	if (!authorised(c->s, c->head)) {
-		log_warn("feed: a request without the credentials");
+		warn_limited(
+		    c->s, c->peer_text, "a request without the credentials");
 		answer(c, 401, "Unauthorized", "text/plain", NULL);
 		return;
 	}
@@ -297,29 +326,69 @@ on_deadline(struct evloop *loop, struct evtimer *t)
 	conn_close(t->ctx);
 }
 
+/* Every slot is taken: the oldest connection still reading its
+ * request goes (the list is newest first). False when all are writing. */
+static bool
+conn_evict(struct feedsrv *s)
+{
+	struct fconn *old = NULL;
+
+	for (struct fconn *c = s->conns; c != NULL; c = c->next)
+		if (!c->writing)
+			old = c;
+	if (old == NULL)
+		return false;
+	s->evicted++;
+	warn_limited(s, old->peer_text,
+	    "every slot taken: the oldest connection closed");
+	conn_close(old);
+	return true;
+}
+
+static void
+conn_accept(struct feedsrv *s, int fd, const struct sockaddr_storage *sa)
+{
+	struct fconn *c;
+	struct arx_addr a;
+	char text[64];
+
+	(void)net_peer(sa, &a, text, sizeof(text));
+	if (srclimit_take(&s->src, &a) != 0) {
+		s->per_source++;
+		warn_limited(s, text, "too many connections");
+		close(fd);
+		return;
+	}
+	if ((s->nconns >= s->max_clients && !conn_evict(s)) ||
+	    (c = calloc(1, sizeof(*c))) == NULL) {
+		srclimit_put(&s->src, &a);
+		close(fd);
+		return;
+	}
+	*c = (struct fconn){.s = s, .fd = fd, .peer = a, .next = s->conns};
+	snprintf(c->peer_text, sizeof(c->peer_text), "%s", text);
+	buf_init(&c->out, LIST_MAX + 4096);
+	s->conns = c;
+	s->nconns++;
+	evio_init(&c->io, fd, EV_READ, on_conn, c);
+	evtimer_init(&c->deadline, on_deadline, c);
+	(void)evloop_io_start(s->loop, &c->io);
+	(void)evloop_timer_start(s->loop, &c->deadline, DEADLINE_MS);
+}
+
 static void
 on_accept(struct evloop *loop, struct evio *io, unsigned events)
 {
 	struct feedsrv *s = io->ctx;
-	struct fconn *c;
+	struct sockaddr_storage sa;
+	socklen_t len = sizeof(sa);
 	int fd;
 
-	(void)events;
-	while ((fd = accept4(
-		    io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
-		if (s->nconns >= s->max_clients ||
-		    (c = calloc(1, sizeof(*c))) == NULL) {
-			close(fd);
-			continue;
-		}
-		*c = (struct fconn){.s = s, .fd = fd, .next = s->conns};
-		buf_init(&c->out, LIST_MAX + 4096);
-		s->conns = c;
-		s->nconns++;
-		evio_init(&c->io, fd, EV_READ, on_conn, c);
-		evtimer_init(&c->deadline, on_deadline, c);
-		(void)evloop_io_start(loop, &c->io);
-		(void)evloop_timer_start(loop, &c->deadline, DEADLINE_MS);
+	(void)loop, (void)events;
+	while ((fd = accept4(io->fd, (struct sockaddr *)&sa, &len,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+		conn_accept(s, fd, &sa);
+		len = sizeof(sa);
 	}
 }
 
@@ -362,8 +431,15 @@ feedsrv_start(struct evloop *loop, const struct conf_feed *f,
 	*s = (struct feedsrv){.loop = loop,
 	    .max_clients = f->max_clients,
 	    .extra = extra,
-	    .ctx = ctx};
+	    .ctx = ctx,
+	    .warn_log = LOG_LIMIT_INIT(1, 1000)};
 	s->lis.fd = -1;
+	/* one entry more than the slots: a new source is counted before
+	 * the oldest connection makes room for it */
+	if (srclimit_init(&s->src, s->max_clients + 1, f->max_per_source)) {
+		feedsrv_stop(s);
+		return ARX_ERR_NOMEM;
+	}
 	snprintf(
 	    s->list_path, sizeof(s->list_path), "%s/blocklist.txt", log_dir);
 	if ((r = feedsrv_cred_read(
@@ -397,6 +473,7 @@ feedsrv_stop(struct feedsrv *s)
 	if (s->lis.fd >= 0)
 		close(s->lis.fd);
 	explicit_bzero(s->cred, sizeof(s->cred));
+	srclimit_release(&s->src);
 	free(s);
 }
 

@@ -9,7 +9,9 @@
  * of the root process's block table (it writes <log_dir>/blocklist.txt
  * when the table changes) and, on a manager, those of the responses sent
  * to agents whose block is not over. Each connection has 5 s and at most
- * 8 KiB of request; at most <max_clients> are served at once.
+ * 8 KiB of request; at most <max_clients> are served at once, at most
+ * <max_per_source> of them from one address; when every slot is taken
+ * the oldest that is still reading its request is closed for a new one.
  */
 #ifndef ARX_DAEMON_FEED_H
 #define ARX_DAEMON_FEED_H

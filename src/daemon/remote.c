@@ -3,11 +3,16 @@
  * it was read, one record per agent ever seen (its name and the last
  * sequence number analysed) and one per connection. A one-second timer
  * reads the table again when it changed and closes the connections of
- * agents it no longer lists as active.
+ * agents it no longer lists as active, and those that have not said
+ * HELLO within PREAUTH_MS. Before HELLO a connection is anyone's: at
+ * most <max_per_source> of them from one source (core/srclimit.h), and
+ * when every slot is taken the oldest of them makes room for a new one;
+ * their refusals are logged once a second at most.
  */
 #define _GNU_SOURCE /* accept4 */
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <malloc.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -26,6 +31,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "core/net.h"
+#include "core/srclimit.h"
 #include "core/strparse.h"
 #include "daemon/priv.h"
 #include "daemon/remote.h"
@@ -39,6 +45,7 @@
 #define MAX_CONNS   1024u
 #define CHECK_MS    1000u
 #define QUEUE_BYTES (1u << 20)
+#define PREAUTH_MS  5000u /* from accept to HELLO */
 
 #define SEEN_BLOCKS 64 /* responses remembered per agent, for status */
 #define STATE_FILE  "remote.state"
@@ -83,6 +90,7 @@ struct rconn {
 	char peer[64];
 	struct arx_addr peer_addr;
 	bool hello;
+	int64_t since_ms; /* accepted (monotonic) */
 	unsigned unacked;
 	char have[TLS_DIGEST_HEX]; /* agent.conf version it runs */
 	char sent[TLS_DIGEST_HEX]; /* version last sent to it */
@@ -114,6 +122,9 @@ struct remote_srv {
 	unsigned nsent;
 	struct shared_groups *groups; /* agent.conf of each group */
 	bool dirty;                   /* what STATE_FILE holds has changed */
+	struct srclimit src;          /* connections before HELLO */
+	struct log_limit refuse_log;  /* refusals: once a second */
+	unsigned dropped_preauth;     /* since the last check: trim then */
 };
 
 /* ---- the agent table ---- */
@@ -186,7 +197,27 @@ conn_drop(struct rconn *c)
 	s->nconns--;
 	if (c->hello && s->st.connected > 0)
 		s->st.connected--;
+	if (!c->hello) {
+		srclimit_put(&s->src, &c->peer_addr);
+		s->dropped_preauth++;
+	}
 	free(c);
+}
+
+/* A refusal: counted, and logged once a second at most (anyone can
+ * cause them), with how many were not. */
+static void
+refusal(struct remote_srv *s, const char *peer, const char *why)
+{
+	unsigned long held;
+	char more[64] = "";
+
+	s->st.refused++;
+	if (!log_limit_pass(&s->refuse_log, clock_mono_ms(clock_real()), &held))
+		return;
+	if (held > 0)
+		snprintf(more, sizeof(more), " (%lu more not logged)", held);
+	log_warn("agent connection from %s refused: %s%s", peer, why, more);
 }
 
 static void
@@ -196,9 +227,7 @@ conn_end(struct rconn *c, const char *why)
 		log_notice("agent %llu '%s' (%s) disconnected: %s",
 		    (unsigned long long)c->id, c->name, c->peer, why);
 	else
-		log_warn("agent connection from %s refused: %s", c->peer, why);
-	if (!c->hello)
-		c->s->st.refused++;
+		refusal(c->s, c->peer, why);
 	chan_close(c->ch);
 	conn_drop(c);
 }
@@ -385,6 +414,7 @@ on_hello(struct rconn *c, const struct wire_msg *m)
 		return;
 	}
 	c->id = k->id;
+	srclimit_put(&c->s->src, &c->peer_addr); /* no longer anyone's */
 	snprintf(c->name, sizeof(c->name), "%s", k->name);
 	if (m->f[WT_CONFIG_HASH].set)
 		snprintf(c->have, sizeof(c->have), "%.*s",
@@ -468,12 +498,70 @@ on_state(struct chan *ch, enum chan_state st, const char *why, void *ctx)
 		log_notice("agent %llu '%s' (%s) disconnected: %s",
 		    (unsigned long long)c->id, c->name, c->peer,
 		    why ? why : "-");
-	else {
-		c->s->st.refused++;
-		log_warn("agent connection from %s refused: %s", c->peer,
-		    why ? why : "-");
-	}
+	else
+		refusal(c->s, c->peer, why ? why : "-");
 	conn_drop(c);
+}
+
+/* Every slot is taken: the oldest connection that has not said HELLO
+ * goes (the list is newest first), so idle ones cannot keep an agent
+ * out. False when every connection is an agent's. */
+static bool
+conn_evict(struct remote_srv *s)
+{
+	struct rconn *old = NULL;
+
+	for (struct rconn *c = s->conns; c != NULL; c = c->next)
+		if (!c->hello)
+			old = c;
+	if (old == NULL)
+		return false;
+	s->st.evicted++;
+	conn_end(old, "every slot taken: the oldest without HELLO goes");
+	return true;
+}
+
+static void
+conn_accept(struct remote_srv *s, int fd, const struct sockaddr_storage *sa)
+{
+	struct rconn *c;
+	struct arx_addr a;
+	char peer[64];
+
+	(void)net_peer(sa, &a, peer, sizeof(peer));
+	if (srclimit_take(&s->src, &a) != 0) {
+		s->st.per_source++;
+		refusal(s, peer, "too many connections from this source");
+		close(fd);
+		return;
+	}
+	if ((s->nconns >= MAX_CONNS && !conn_evict(s)) ||
+	    (c = calloc(1, sizeof(*c))) == NULL) {
+		srclimit_put(&s->src, &a);
+		refusal(s, peer, "every slot taken by agents");
+		close(fd);
+		return;
+	}
+	*c = (struct rconn){.s = s,
+	    .next = s->conns,
+	    .peer_addr = a,
+	    .since_ms = clock_mono_ms(clock_real())};
+	snprintf(c->peer, sizeof(c->peer), "%s", peer);
+	struct chan_opts o = {.loop = s->loop,
+	    .tls = s->tls,
+	    .fd = fd,
+	    .max_queue = QUEUE_BYTES,
+	    .idle_ms = IDLE_MS,
+	    .on_msg = on_msg,
+	    .on_state = on_state,
+	    .ctx = c};
+	if (chan_open(&o, &c->ch) != 0) {
+		srclimit_put(&s->src, &a);
+		free(c);
+		return;
+	}
+	s->conns = c;
+	s->nconns++;
 }
 
 static void
@@ -482,35 +570,13 @@ on_accept(struct evloop *loop, struct evio *io, unsigned events)
 	struct remote_srv *s = io->ctx;
 	struct sockaddr_storage sa;
 	socklen_t len = sizeof(sa);
-	struct rconn *c;
 	int fd;
 
-	(void)events;
+	(void)loop, (void)events;
 	while ((fd = accept4(io->fd, (struct sockaddr *)&sa, &len,
 		    SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+		conn_accept(s, fd, &sa);
 		len = sizeof(sa);
-		if (s->nconns >= MAX_CONNS ||
-		    (c = calloc(1, sizeof(*c))) == NULL) {
-			s->st.refused++;
-			close(fd);
-			continue;
-		}
-		*c = (struct rconn){.s = s, .next = s->conns};
-		(void)net_peer(&sa, &c->peer_addr, c->peer, sizeof(c->peer));
-		struct chan_opts o = {.loop = loop,
-		    .tls = s->tls,
-		    .fd = fd,
-		    .max_queue = QUEUE_BYTES,
-		    .idle_ms = IDLE_MS,
-		    .on_msg = on_msg,
-		    .on_state = on_state,
-		    .ctx = c};
-		if (chan_open(&o, &c->ch) != 0) {
-			free(c);
-			continue;
-		}
-		s->conns = c;
-		s->nconns++;
 	}
 }
 
@@ -657,6 +723,27 @@ remote_restore(struct remote_srv *s)
 	    STATE_FILE, s->nseen, s->npending, bad ? " (damaged lines)" : "");
 }
 
+/* Connections without HELLO after PREAUTH_MS go; the memory of those
+ * that went is given back to the system (their TLS state and buffers
+ * are freed amid what lives on, which malloc would otherwise keep). */
+static void
+preauth_expire(struct remote_srv *s)
+{
+	int64_t now = clock_mono_ms(clock_real());
+	struct rconn *c, *next;
+
+	for (c = s->conns; c != NULL; c = next) {
+		next = c->next;
+		if (c->hello || now - c->since_ms < (int64_t)PREAUTH_MS)
+			continue;
+		s->st.timeouts++;
+		conn_end(c, "no HELLO within 5 s");
+	}
+	if (s->dropped_preauth > 0)
+		(void)malloc_trim(0);
+	s->dropped_preauth = 0;
+}
+
 /* Once a second: the table again, and agents no longer in it go. */
 static void
 on_check(struct evloop *loop, struct evtimer *t)
@@ -665,6 +752,7 @@ on_check(struct evloop *loop, struct evtimer *t)
 	struct rconn *c, *next;
 
 	table_refresh(s);
+	preauth_expire(s);
 	struct seen *sn;
 
 	for (size_t i = 0; i < s->nseen; i++) {
@@ -847,10 +935,14 @@ remote_start(struct evloop *loop, const struct conf_remote *r,
 	    .node = node_name,
 	    .dirfd = dirfd,
 	    .fn = fn,
-	    .ctx = ctx};
+	    .ctx = ctx,
+	    .refuse_log = LOG_LIMIT_INIT(1, 1000)};
 	s->lis.fd = -1;
 	table_refresh(s);
-	if ((s->groups = shared_new(shared_dir)) == NULL ||
+	/* one entry more than the slots: a new source is counted before
+	 * the oldest connection makes room for it */
+	if (srclimit_init(&s->src, MAX_CONNS + 1, r->max_per_source) != 0 ||
+	    (s->groups = shared_new(shared_dir)) == NULL ||
 	    (s->tls = tls_ctx_manager(lookup, s)) == NULL) {
 		remote_stop(s);
 		return ARX_ERR_SYS;
@@ -891,6 +983,7 @@ remote_stop(struct remote_srv *s)
 		close(s->lis.fd);
 	evloop_timer_stop(s->loop, &s->check);
 	tls_ctx_free(s->tls);
+	srclimit_release(&s->src);
 	shared_free(s->groups);
 	keys_release(&s->table);
 	free(s->seen);

@@ -30,6 +30,9 @@ struct remote_stats {
 	unsigned long events;      /* events received and analysed */
 	unsigned long duplicates;  /* events sent again, dropped */
 	unsigned long refused;     /* connections refused */
+	unsigned long per_source;  /* of them: too many from one source */
+	unsigned long timeouts;    /* of them: no HELLO within 5 s */
+	unsigned long evicted;     /* of them: the oldest without HELLO */
 	unsigned long responses;   /* responses sent to agents */
 	unsigned long undelivered; /* responses dropped: too many waiting */
 	unsigned long queued;      /* kept for an agent that was away */

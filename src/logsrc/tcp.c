@@ -1,6 +1,13 @@
 /*
  * Syslog over TCP (tcp.h): accepting, per-connection framing, and the
- * hand-over of whole messages. Owns the listener and its connections.
+ * hand-over of whole messages. Owns the listener and its connections,
+ * and the count of connections per source (core/srclimit.h). A sweep
+ * (every second at least) closes the connections silent for longer than
+ * the idle limit and those that began a message but have not sent a
+ * whole one within LOGSRC_TCP_FIRST_MS (a quiet relay may hold a
+ * connection with nothing to say yet; a slow one may not); when every
+ * slot is taken the oldest connection that has not sent a whole message
+ * makes room for a new one.
  */
 #define _GNU_SOURCE /* accept4 */
 #include <sys/socket.h>
@@ -16,6 +23,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "core/net.h"
+#include "core/srclimit.h"
 #include "logsrc/lines.h"
 #include "logsrc/tcp.h"
 
@@ -29,6 +37,10 @@ struct conn {
 	struct logsrc_tcp *t;
 	struct evio io;
 	char from[64];
+	struct arx_addr addr;
+	bool started;      /* a byte came */
+	bool spoke;        /* a whole message came */
+	uint64_t since_ms; /* accepted */
 	enum framing mode;
 	struct logsrc_lines lines; /* FRAME_LINES; its buffer holds a frame */
 	size_t want;               /* octets still to read of this frame */
@@ -49,6 +61,8 @@ struct logsrc_tcp {
 	struct logsrc_tcp_stats st;
 	struct evtimer sweep;
 	uint64_t idle_ms;
+	struct srclimit src;
+	struct log_limit warn_log; /* once a second */
 };
 
 static uint64_t
@@ -65,6 +79,7 @@ conn_close(struct conn *c)
 
 	evloop_io_stop(t->loop, &c->io);
 	close(c->io.fd);
+	srclimit_put(&t->src, &c->addr);
 	logsrc_lines_release(&c->lines);
 	for (i = 0; i < t->nconns; i++)
 		if (t->conns[i] == c)
@@ -80,6 +95,7 @@ on_message(const char *line, size_t len, void *ctx)
 	while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == '\n'))
 		len--;
 	c->t->st.messages++;
+	c->spoke = true;
 	if (len > 0)
 		c->t->fn(line, len, c->from, c->t->ctx);
 }
@@ -141,6 +157,22 @@ conn_feed(struct conn *c, const char *p, size_t n)
 	return 0;
 }
 
+/* Anyone can send a bad frame: once a second at most. */
+static void
+framing_warn(struct conn *c)
+{
+	unsigned long held;
+	char more[64] = "";
+
+	if (!log_limit_pass(&c->t->warn_log, (long long)now_ms(c->t), &held))
+		return;
+	if (held > 0)
+		snprintf(more, sizeof(more), " (%lu more not logged)", held);
+	log_warn("syslog TCP from %s: bad octet-counted frame; connection "
+		 "closed%s",
+	    c->from, more);
+}
+
 static void
 on_conn(struct evloop *loop, struct evio *io, unsigned events)
 {
@@ -151,11 +183,10 @@ on_conn(struct evloop *loop, struct evio *io, unsigned events)
 	(void)loop, (void)events;
 	c->last_ms = now_ms(c->t);
 	while ((n = read(io->fd, chunk, sizeof(chunk))) > 0) {
+		c->started = true;
 		if (conn_feed(c, chunk, (size_t)n) != 0) {
 			c->t->st.framing_errors++;
-			log_warn("syslog TCP from %s: bad octet-counted frame; "
-				 "connection closed",
-			    c->from);
+			framing_warn(c);
 			conn_close(c);
 			return;
 		}
@@ -168,36 +199,54 @@ on_conn(struct evloop *loop, struct evio *io, unsigned events)
 	}
 }
 
-static void
-on_accept(struct evloop *loop, struct evio *io, unsigned events)
+/* Every slot is taken: the oldest connection that has not sent a whole
+ * message goes. False when every one has. */
+static bool
+conn_evict(struct logsrc_tcp *t)
 {
-	struct logsrc_tcp *t = io->ctx;
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
-	struct conn *c;
-	char from[64];
-	int fd;
+	struct conn *old = NULL;
 
-	(void)events;
-	fd = accept4(
-	    io->fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (fd < 0)
-		return;
-	if (!logsrc_sender_ok(&t->filter, &ss, from, sizeof(from)) ||
-	    t->nconns == LOGSRC_TCP_CLIENTS ||
-	    (c = calloc(1, sizeof(*c))) == NULL) {
+	for (size_t i = 0; i < t->nconns; i++)
+		if (!t->conns[i]->spoke &&
+		    (old == NULL || t->conns[i]->since_ms < old->since_ms))
+			old = t->conns[i];
+	if (old == NULL)
+		return false;
+	t->st.evicted++;
+	conn_close(old);
+	return true;
+}
+
+static void
+conn_accept(struct logsrc_tcp *t, int fd, const struct sockaddr_storage *ss)
+{
+	struct conn *c;
+	struct arx_addr a;
+	char from[64];
+
+	if (!logsrc_sender_ok(&t->filter, ss, from, sizeof(from)) ||
+	    net_peer(ss, &a, from, sizeof(from)) != 0 ||
+	    srclimit_take(&t->src, &a) != 0) {
 		t->st.refused++;
 		close(fd);
 		return;
 	}
-	c->t = t;
-	c->last_ms = now_ms(t);
+	if ((t->nconns == LOGSRC_TCP_CLIENTS && !conn_evict(t)) ||
+	    (c = calloc(1, sizeof(*c))) == NULL) {
+		srclimit_put(&t->src, &a);
+		t->st.refused++;
+		close(fd);
+		return;
+	}
+	*c = (struct conn){.t = t, .addr = a, .since_ms = now_ms(t)};
+	c->last_ms = c->since_ms;
 	snprintf(c->from, sizeof(c->from), "%s", from);
 	evio_init(&c->io, fd, EV_READ, on_conn, c);
 	if (logsrc_lines_init(&c->lines, LOGSRC_DGRAM_MAX, on_message, c) !=
 		0 ||
-	    evloop_io_start(loop, &c->io) != 0) {
+	    evloop_io_start(t->loop, &c->io) != 0) {
 		logsrc_lines_release(&c->lines);
+		srclimit_put(&t->src, &a);
 		free(c);
 		close(fd);
 		return;
@@ -206,7 +255,29 @@ on_accept(struct evloop *loop, struct evio *io, unsigned events)
 	t->st.accepted++;
 }
 
-/* Close the connections silent for longer than the idle limit. */
+static void
+on_accept(struct evloop *loop, struct evio *io, unsigned events)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	int fd;
+
+	(void)loop, (void)events;
+	while ((fd = accept4(io->fd, (struct sockaddr *)&ss, &sl,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+		conn_accept(io->ctx, fd, &ss);
+		sl = sizeof(ss);
+	}
+}
+
+static uint64_t
+sweep_ms(const struct logsrc_tcp *t)
+{
+	return t->idle_ms / 4 + 1 < 1000 ? t->idle_ms / 4 + 1 : 1000;
+}
+
+/* Close the connections silent for longer than the idle limit, and
+ * those that have not sent a whole message in time. */
 static void
 on_sweep(struct evloop *loop, struct evtimer *tm)
 {
@@ -217,6 +288,12 @@ on_sweep(struct evloop *loop, struct evtimer *tm)
 	for (i = t->nconns; i-- > 0;) {
 		struct conn *c = t->conns[i];
 
+		if (c->started && !c->spoke &&
+		    now - c->since_ms >= LOGSRC_TCP_FIRST_MS) {
+			t->st.slow++;
+			conn_close(c);
+			continue;
+		}
 		if (now - c->last_ms < t->idle_ms)
 			continue;
 		t->st.idle++;
@@ -227,14 +304,20 @@ on_sweep(struct evloop *loop, struct evtimer *tm)
 		t->st.cut += c->lines.cut;
 		conn_close(c);
 	}
-	(void)evloop_timer_start(loop, tm, t->idle_ms / 4 + 1);
+	(void)evloop_timer_start(loop, tm, sweep_ms(t));
 }
 
 void
 logsrc_tcp_set_idle(struct logsrc_tcp *t, uint64_t ms)
 {
 	t->idle_ms = ms > 0 ? ms : LOGSRC_TCP_IDLE_MS;
-	(void)evloop_timer_start(t->loop, &t->sweep, t->idle_ms / 4 + 1);
+	(void)evloop_timer_start(t->loop, &t->sweep, sweep_ms(t));
+}
+
+void
+logsrc_tcp_set_per_source(struct logsrc_tcp *t, unsigned n)
+{
+	t->src.per_source = n > 0 ? n : LOGSRC_TCP_PER_SOURCE;
 }
 
 int
@@ -252,7 +335,15 @@ logsrc_tcp_open(struct evloop *loop, const char *ip, unsigned port,
 	t->fn = fn;
 	t->ctx = ctx;
 	t->listen.fd = -1;
+	t->warn_log = (struct log_limit)LOG_LIMIT_INIT(1, 1000);
 	evtimer_init(&t->sweep, on_sweep, t);
+	/* one entry more than the slots: a new source is counted before
+	 * the oldest connection makes room for it */
+	if (srclimit_init(
+		&t->src, LOGSRC_TCP_CLIENTS + 1, LOGSRC_TCP_PER_SOURCE) != 0) {
+		free(t);
+		return ARX_ERR_NOMEM;
+	}
 	if (filter != NULL)
 		t->filter = *filter;
 	if ((r = net_listen_tcp(ip, port, &t->listen.fd, &t->port)) != 0) {
@@ -282,6 +373,7 @@ logsrc_tcp_close(struct logsrc_tcp *t)
 	evloop_io_stop(t->loop, &t->listen);
 	if (t->listen.fd >= 0)
 		close(t->listen.fd);
+	srclimit_release(&t->src);
 	free(t);
 }
 

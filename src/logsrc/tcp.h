@@ -3,7 +3,12 @@
  * by octet counting ("LEN SP MSG", when its first byte is a digit) or by
  * newlines (otherwise), as rsyslog and syslog-ng send them. Senders are
  * filtered as for UDP (dgram.h). Bounded: at most LOGSRC_TCP_CLIENTS
- * connections (more are closed at once and counted), frames and lines
+ * connections, at most LOGSRC_TCP_PER_SOURCE (or what
+ * logsrc_tcp_set_per_source() says) from one address (more are closed
+ * at once and counted as refused); when every slot is taken the oldest
+ * connection that has not sent a whole message yet is closed for a new
+ * one (evicted); one that began a message but has not sent a whole one
+ * within LOGSRC_TCP_FIRST_MS of its accept is closed (slow); frames and lines
  * of at most LOGSRC_DGRAM_MAX bytes (longer lines are cut and counted;
  * a frame that announces more is a framing error that closes its
  * connection), and a connection silent for longer than its idle limit
@@ -20,11 +25,14 @@
 #include "core/evloop.h"
 #include "logsrc/dgram.h"
 
-#define LOGSRC_TCP_CLIENTS 64
-#define LOGSRC_TCP_IDLE_MS (10u * 60u * 1000u) /* default idle limit */
+#define LOGSRC_TCP_CLIENTS    64
+#define LOGSRC_TCP_IDLE_MS    (10u * 60u * 1000u) /* default idle limit */
+#define LOGSRC_TCP_PER_SOURCE 8                   /* default */
+#define LOGSRC_TCP_FIRST_MS   5000u               /* to the first message */
 
 struct logsrc_tcp_stats {
 	unsigned long accepted, refused, messages, cut, framing_errors, idle;
+	unsigned long slow, evicted; /* no message in time; made room */
 };
 
 struct logsrc_tcp;
@@ -38,6 +46,9 @@ void logsrc_tcp_close(struct logsrc_tcp *t);
  * LOGSRC_TCP_IDLE_MS), so silent ones cannot hold every slot; counted
  * as idle. */
 void logsrc_tcp_set_idle(struct logsrc_tcp *t, uint64_t ms);
+/* At most n connections from one address (0: LOGSRC_TCP_PER_SOURCE); an
+ * IPv6 address counts as its /64. */
+void logsrc_tcp_set_per_source(struct logsrc_tcp *t, unsigned n);
 unsigned logsrc_tcp_port(const struct logsrc_tcp *t);
 void logsrc_tcp_stats(const struct logsrc_tcp *t, struct logsrc_tcp_stats *st);
 
