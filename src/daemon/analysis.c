@@ -112,8 +112,10 @@ struct analysis {
 	struct buf json;
 	unsigned long lines;
 	uint64_t decoded, fired, suppressed, triggers, too_old;
-	struct dupcheck dup;      /* lines from two sources */
-	struct log_limit dup_log; /* its warnings: one a minute */
+	struct dupcheck dup;        /* lines from two sources */
+	struct log_limit dup_log;   /* its warnings: one a minute */
+	bool (*save_ok)(void *ctx); /* positions may be saved (gate) */
+	void *save_ctx;
 	bool begun; /* analysis_begin() ran: positions are worth saving */
 };
 
@@ -308,6 +310,8 @@ positions_save(struct analysis *a)
 	size_t i;
 	FILE *f;
 
+	if (a->save_ok != NULL && !a->save_ok(a->save_ctx))
+		return; /* triggers in flight: keep the last safe positions */
 	buf_init(&b, 1u << 20);
 	for (i = 0; i < a->nsrc; i++) {
 		logsrc_file_pos(a->src[i]->f, &p);
@@ -1320,6 +1324,13 @@ analysis_stats(const struct analysis *a, uint64_t st[PS_NSTATS])
 		st[PS_WRITTEN] = a->w->nwritten;
 		st[PS_WRITE_ERRORS] = a->w->nerrors;
 	}
+}
+
+void
+analysis_set_save_gate(struct analysis *a, bool (*ok)(void *ctx), void *ctx)
+{
+	a->save_ok = ok;
+	a->save_ctx = ctx;
 }
 
 void

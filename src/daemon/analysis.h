@@ -43,6 +43,13 @@ void analysis_begin(struct analysis *a);
 typedef void analysis_relay_fn(const struct priv_response *r, void *ctx);
 void analysis_set_relay(struct analysis *a, analysis_relay_fn *fn, void *ctx);
 
+/* Positions are saved only when ok(ctx) says the root process has taken
+ * every trigger sent so far (and is still there): a line whose trigger
+ * was lost with a root process that died is read again after a restart,
+ * never skipped. Without a gate, positions are saved freely. */
+void analysis_set_save_gate(
+    struct analysis *a, bool (*ok)(void *ctx), void *ctx);
+
 /* Manager: its agents as a PRIV_AGENTS message in out; false when this
  * is no manager (nothing to send). */
 bool analysis_put_agents(struct analysis *a, struct buf *out);

@@ -6,14 +6,17 @@
  * buffer, and never returns: it ends with _exit().
  */
 #define _GNU_SOURCE
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/sockios.h>
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
@@ -319,6 +322,8 @@ struct kid {
 	struct buf out;
 	uint64_t sent[PS_NSTATS];
 	int fd;
+	pid_t parent;   /* the root process */
+	bool root_gone; /* a send to it failed */
 };
 
 static int
@@ -335,8 +340,25 @@ kid_send(struct kid *k)
 		return ARX_ERR_TOOBIG;
 	log_error(
 	    "cannot reach the root process (%s): stopping", strerror(errno));
+	k->root_gone = true;
 	evloop_stop(k->loop);
 	return ARX_ERR_SYS;
+}
+
+/* The analysis' save gate: the root process is there and has read every
+ * message sent to it (a Unix socket's SIOCOUTQ counts what the peer has
+ * not read yet), so every trigger of the lines read so far is in its
+ * hands. */
+static bool
+kid_drained(void *ctx)
+{
+	struct kid *k = ctx;
+	int queued = 0;
+
+	if (k->root_gone || getppid() != k->parent ||
+	    ioctl(k->fd, SIOCOUTQ, &queued) != 0)
+		return false;
+	return queued == 0;
 }
 
 /* A trigger too long for one message goes without its alert: the
@@ -488,6 +510,7 @@ kid_start(struct kid *k, const struct arx_conf *conf,
 	if ((r = priv_put_ready(&k->out)) != 0 || (r = kid_send(k)) != 0)
 		return r;
 	analysis_set_relay(k->an, kid_relay, k);
+	analysis_set_save_gate(k->an, kid_drained, k);
 	analysis_begin(k->an);
 	evio_init(&k->rd, k->fd, EV_READ, kid_on_msg, k);
 	if ((r = evloop_io_start(k->loop, &k->rd)) != 0)
@@ -505,7 +528,7 @@ kid_start(struct kid *k, const struct arx_conf *conf,
 static void __attribute__((noreturn)) kid_main(const struct arx_conf *conf,
     const struct child_user *u, bool read_stdin, int fd, pid_t parent)
 {
-	struct kid k = {.fd = CHILD_FD};
+	struct kid k = {.fd = CHILD_FD, .parent = parent};
 	int rc = 1;
 
 	closelog();
