@@ -552,6 +552,7 @@ conn_accept(struct remote_srv *s, int fd, const struct sockaddr_storage *sa)
 	    .fd = fd,
 	    .max_queue = QUEUE_BYTES,
 	    .idle_ms = IDLE_MS,
+	    .server = true,
 	    .on_msg = on_msg,
 	    .on_state = on_state,
 	    .ctx = c};

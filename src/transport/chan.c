@@ -1,6 +1,9 @@
 /*
  * Implementation of chan.h: one descriptor on the event loop, an input
- * buffer of one frame at most, an output buffer bounded by max_queue,
+ * buffer of one frame at most (made when the handshake is over, IN_FIRST
+ * bytes, grown as the frames need: a connection that never completes a
+ * handshake costs no buffer; on the server side the TLS state itself
+ * waits for the peer's first bytes), an output buffer bounded by max_queue,
  * and an idle timer. step() does all the work each time the descriptor
  * is ready: handshake, then write what is queued, then read and deliver
  * every whole frame.
@@ -13,7 +16,8 @@
 #include "core/err.h"
 #include "transport/chan.h"
 
-#define IN_MAX (WIRE_FRAME_MAX + 4u)
+#define IN_MAX   (WIRE_FRAME_MAX + 4u)
+#define IN_FIRST (16u * 1024u)
 
 struct chan {
 	struct chan_opts o;
@@ -23,7 +27,7 @@ struct chan {
 	bool open, dead;
 	int in_cb;
 	unsigned char *in;
-	size_t nin;
+	size_t nin, in_cap;
 	struct buf out;
 	size_t sent;
 	enum tls_want want;
@@ -124,6 +128,26 @@ deliver(struct chan *ch)
 	return NULL;
 }
 
+/* Room for more input: the buffer doubled (up to IN_MAX) when full. */
+static bool
+in_room(struct chan *ch)
+{
+	size_t cap = ch->in_cap == 0 ? IN_FIRST : ch->in_cap * 2;
+	unsigned char *p;
+
+	if (ch->nin < ch->in_cap)
+		return true;
+	if (ch->in_cap >= IN_MAX)
+		return false;
+	if (cap > IN_MAX)
+		cap = IN_MAX;
+	if ((p = realloc(ch->in, cap)) == NULL)
+		return false;
+	ch->in = p;
+	ch->in_cap = cap;
+	return true;
+}
+
 static const char *
 receive(struct chan *ch)
 {
@@ -131,8 +155,10 @@ receive(struct chan *ch)
 	long n;
 
 	for (;;) {
+		if (!in_room(ch))
+			return "out of memory";
 		n = tls_conn_read(
-		    ch->t, ch->in + ch->nin, IN_MAX - ch->nin, &ch->want);
+		    ch->t, ch->in + ch->nin, ch->in_cap - ch->nin, &ch->want);
 		if (n == ARX_ERR_AGAIN)
 			return NULL;
 		if (n <= 0)
@@ -151,6 +177,11 @@ step(struct chan *ch)
 	const char *why = NULL;
 	int r;
 
+	if (ch->t == NULL &&
+	    (ch->t = tls_conn_new(ch->o.tls, ch->o.fd)) == NULL) {
+		chan_fail(ch, "out of memory");
+		return;
+	}
 	if (!ch->open) {
 		r = tls_conn_handshake(ch->t, &ch->want, &why);
 		if (r == ARX_ERR_AGAIN) {
@@ -205,18 +236,16 @@ chan_open(const struct chan_opts *o, struct chan **out)
 	struct chan *ch = calloc(1, sizeof(*ch));
 
 	*out = NULL;
-	if (ch == NULL || (ch->in = malloc(IN_MAX)) == NULL ||
-	    (ch->t = tls_conn_new(o->tls, o->fd)) == NULL) {
-		if (ch != NULL) {
-			free(ch->in);
-			free(ch);
-		}
+	if (ch == NULL ||
+	    (!o->server && (ch->t = tls_conn_new(o->tls, o->fd)) == NULL)) {
+		free(ch);
 		close(o->fd);
 		return ARX_ERR_NOMEM;
 	}
 	ch->o = *o;
 	buf_init(&ch->out, o->max_queue);
-	evio_init(&ch->io, o->fd, EV_READ | EV_WRITE, on_io, ch);
+	evio_init(&ch->io, o->fd, o->server ? EV_READ : EV_READ | EV_WRITE,
+	    on_io, ch);
 	evtimer_init(&ch->idle, on_idle, ch);
 	(void)evloop_timer_start(o->loop, &ch->idle, o->idle_ms);
 	if (evloop_io_start(o->loop, &ch->io) != 0) {
@@ -253,5 +282,5 @@ chan_queued(const struct chan *ch)
 uint64_t
 chan_agent_id(const struct chan *ch)
 {
-	return tls_conn_agent_id(ch->t);
+	return ch->t != NULL ? tls_conn_agent_id(ch->t) : 0;
 }

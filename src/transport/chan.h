@@ -38,6 +38,8 @@ struct chan_opts {
 	int fd;           /* connected, non-blocking; the channel owns it */
 	size_t max_queue; /* bytes waiting to be sent at most */
 	unsigned idle_ms; /* nothing received for this long: closed */
+	bool server;      /* no TLS state (nor its ~40 KiB of memory)
+			   * until the peer has sent something */
 	chan_msg_fn *on_msg;
 	chan_state_fn *on_state;
 	void *ctx;

@@ -172,9 +172,11 @@ ctx_new(const SSL_METHOD *method)
 	    !SSL_CTX_set_num_tickets(c->ssl, 0))
 		goto fail;
 	SSL_CTX_set_options(c->ssl, SSL_OP_NO_TICKET);
+	/* buffers only while data is in flight: an idle connection (an
+	 * agent between keepalives, a peer that never sends) holds none */
 	SSL_CTX_set_mode(c->ssl,
 	    SSL_MODE_ENABLE_PARTIAL_WRITE |
-		SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+		SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
 	SSL_CTX_set_app_data(c->ssl, c);
 	return c;
 fail:
