@@ -69,7 +69,8 @@ main(int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		addr_of(i, &a);
 		if (ar_table_add(t, 0, &a,
-			&(struct ar_add_req){&e, 1000 + (int64_t)i, 0, true},
+			&(struct ar_add_req){
+			    &e, 1000 + (int64_t)i, 0, true, AR_ORIGIN_RULE},
 			&b) < 0) {
 			fprintf(stderr, "table_bench: add %zu failed\n", i);
 			return 1;

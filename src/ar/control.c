@@ -536,8 +536,8 @@ block(struct ar_dispatch *d, const struct ctl_request *req, struct ctl_wait *w,
 	const char *why;
 	const char *cmd = req->command[0] ? req->command : NULL;
 	struct ctl_wait local, *x = wait_prepare(req, "add", w, &local);
-	int rc = ar_dispatch_block(
-	    d, cmd, req->addr, req->timeout_s, req->offence, &why);
+	int rc = ar_dispatch_block(d, cmd, req->addr, req->timeout_s,
+	    AR_ORIGIN_MANUAL | (req->offence ? AR_BLOCK_OFFENCE : 0), &why);
 
 	if (rc < 0) {
 		x->left = 0;
@@ -553,7 +553,7 @@ unblock(struct ar_dispatch *d, const struct ctl_request *req,
 {
 	const char *cmd = req->command[0] ? req->command : NULL;
 	struct ctl_wait local, *x = wait_prepare(req, "delete", w, &local);
-	int n = ar_dispatch_unblock(d, cmd, req->addr);
+	int n = ar_dispatch_unblock(d, cmd, req->addr, 0);
 
 	if (n < 0)
 		x->left = 0;

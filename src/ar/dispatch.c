@@ -421,12 +421,14 @@ refuse(struct ar_dispatch *d, const char *command, const char *addr,
  * handed to the runner; 0: extended, nothing runs; or an error. */
 static int
 block_one(struct ar_dispatch *d, unsigned cmd, const struct ar_escalation *e,
-    const struct arx_addr *a, const struct ar_trigger *t, bool offence)
+    const struct arx_addr *a, const struct ar_trigger *t, unsigned flags)
 {
 	char addr[64];
 	unsigned rule_id = t && t->rule ? t->rule->id : 0;
 	int64_t now = clock_wall_ms(d->o.clock);
-	struct ar_add_req rq = {e, now, rule_id, offence};
+	struct ar_add_req rq = {e, now, rule_id,
+	    (flags & AR_BLOCK_OFFENCE) != 0,
+	    flags & (AR_ORIGIN_RULE | AR_ORIGIN_MANUAL | AR_ORIGIN_MANAGER)};
 	struct ar_block b;
 	struct ar_event ev = {.command = d->names[cmd], .addr = addr};
 	int rc;
@@ -708,7 +710,8 @@ ar_dispatch_trigger(struct ar_dispatch *d, const struct ar_trigger *t)
 			skip_whitelisted(
 			    d, cmd, addr, t->rule->id, t->alert_id);
 		else
-			done += block_one(d, cmd, &e, &a, t, true) >= 0;
+			done += block_one(d, cmd, &e, &a, t,
+				    AR_BLOCK_OFFENCE | AR_ORIGIN_RULE) >= 0;
 	}
 	return done;
 }
@@ -731,8 +734,9 @@ response_of(const struct arx_conf *conf, int cmd)
 
 int
 ar_dispatch_block(struct ar_dispatch *d, const char *command, const char *addr,
-    uint64_t timeout_s, bool offence, const char **why)
+    uint64_t timeout_s, unsigned flags, const char **why)
 {
+	bool offence = (flags & AR_BLOCK_OFFENCE) != 0;
 	const struct conf_ar *ar;
 	struct ar_escalation e = {0};
 	struct arx_addr a;
@@ -767,21 +771,40 @@ ar_dispatch_block(struct ar_dispatch *d, const char *command, const char *addr,
 	e.base_s = timeout_s != 0 ? timeout_s : (ar != NULL ? ar->timeout : 0);
 	if (offence && timeout_s == 0 && ar != NULL)
 		e = escalation_of(d->conf, ar); /* as a rule's trigger would */
-	if ((rc = block_one(d, (unsigned)cmd, &e, &a, NULL, offence)) < 0) {
+	if ((rc = block_one(d, (unsigned)cmd, &e, &a, NULL, flags)) < 0) {
 		*why = "the block table or the run queue is full";
 		return ARX_ERR_TOOBIG;
 	}
 	return rc;
 }
 
+/* Lift (cmd, a) for origin (0: the administrator, any origin): 1
+ * lifted, 0 held on by another origin, or ARX_ERR_NOTFOUND/_PERM. */
+static int
+unblock_one(struct ar_dispatch *d, unsigned cmd, const struct arx_addr *a,
+    unsigned origin)
+{
+	int64_t now = clock_wall_ms(d->o.clock);
+	struct ar_block b;
+	int r;
+
+	r = origin == 0
+	    ? (ar_table_remove(d->table, cmd, a, now, &b) == 0
+		      ? 1
+		      : ARX_ERR_NOTFOUND)
+	    : ar_table_drop_origin(d->table, cmd, a, origin, now, &b);
+	if (r == 1)
+		lift(d, &b, "lifted by request");
+	return r;
+}
+
 int
-ar_dispatch_unblock(
-    struct ar_dispatch *d, const char *command, const char *addr)
+ar_dispatch_unblock(struct ar_dispatch *d, const char *command,
+    const char *addr, unsigned origin)
 {
 	struct arx_addr a;
-	struct ar_block b;
 	size_t i;
-	int cmd = -1, n = 0;
+	int cmd = -1, n = 0, r, worst = ARX_ERR_NOTFOUND;
 
 	if (command != NULL && (cmd = command_index(d->conf, command)) < 0)
 		return ARX_ERR_NOTFOUND;
@@ -790,14 +813,13 @@ ar_dispatch_unblock(
 	for (i = 0; i < d->conf->ncommands; i++) {
 		if (cmd >= 0 && (size_t)cmd != i)
 			continue;
-		if (ar_table_remove(d->table, (unsigned)i, &a,
-			clock_wall_ms(d->o.clock), &b) == 0) {
-			lift(d, &b, "lifted by request");
+		if ((r = unblock_one(d, (unsigned)i, &a, origin)) > 0)
 			n++;
-		}
+		else if (r == 0 || r == ARX_ERR_PERM)
+			worst = r == 0 ? 0 : (worst == 0 ? 0 : r);
 	}
 	timer_arm(d);
-	return n > 0 ? n : ARX_ERR_NOTFOUND;
+	return n > 0 ? n : worst;
 }
 
 static void

@@ -123,8 +123,10 @@ int ar_dispatch_trigger(struct ar_dispatch *d, const struct ar_trigger *t);
 /*
  * Block addr by hand with the named command (NULL: the command of the
  * first enabled <active-response>) for timeout_s seconds (0: that
- * response's <timeout>). A manual block is not an offence unless offence
- * is set: then it counts as a rule's trigger would (and, without
+ * response's <timeout>). flags: AR_BLOCK_OFFENCE, and who asks
+ * (AR_ORIGIN_MANUAL for arx block, AR_ORIGIN_MANAGER for an agent's
+ * manager). A manual block is not an offence unless AR_BLOCK_OFFENCE is
+ * set: then it counts as a rule's trigger would (and, without
  * timeout_s, escalates as the response's <repeated_offenders> say).
  * White-listed addresses are refused. 1: a new block, whose add runs
  * (its AR_EV_DONE or AR_EV_FAIL follows); 0: the address was blocked
@@ -132,13 +134,18 @@ int ar_dispatch_trigger(struct ar_dispatch *d, const struct ar_trigger *t);
  * white-listed), ARX_ERR_NOTFOUND (no such command), ARX_ERR_TOOBIG
  * (table full).
  */
+#define AR_BLOCK_OFFENCE 0x100u
 int ar_dispatch_block(struct ar_dispatch *d, const char *command,
-    const char *addr, uint64_t timeout_s, bool offence, const char **why);
+    const char *addr, uint64_t timeout_s, unsigned flags, const char **why);
 
-/* Lift addr's blocks (one command, or every command when NULL) now.
- * Returns how many were lifted, or ARX_ERR_INVAL / ARX_ERR_NOTFOUND. */
-int ar_dispatch_unblock(
-    struct ar_dispatch *d, const char *command, const char *addr);
+/* Lift addr's blocks (one command, or every command when NULL) now, for
+ * origin: 0, the administrator (arx unblock), lifts any; an origin
+ * (AR_ORIGIN_MANAGER) lifts only what it placed, and a block another
+ * origin placed too stays. Returns how many were lifted, 0 when every
+ * one is still held by another origin, or ARX_ERR_INVAL /
+ * ARX_ERR_NOTFOUND / ARX_ERR_PERM (only others' blocks). */
+int ar_dispatch_unblock(struct ar_dispatch *d, const char *command,
+    const char *addr, unsigned origin);
 
 /* Lift every block (a clean stop with lift_on_stop). */
 void ar_dispatch_lift_all(struct ar_dispatch *d, const char *why);

@@ -113,17 +113,31 @@ parse_rules(const char *s, struct ar_block *b)
 	return 0;
 }
 
+/* A field after the offences: "o<bits>" (who placed it) or the rules. */
+static int
+parse_extra(const char *s, struct ar_block *b)
+{
+	uint64_t bits;
+
+	if (s[0] != 'o')
+		return parse_rules(s, b);
+	if (str_to_uint(s + 1, 1, 0xff, &bits) != 0)
+		return ARX_ERR_INVAL;
+	b->origins = (unsigned)bits;
+	return 0;
+}
+
 /* One record: split on spaces, check the shape, apply it. */
 static int
 replay_line(struct replay *rp, char *line)
 {
-	char *f[8], *save = NULL;
+	char *f[9], *save = NULL;
 	struct ar_block b = {0};
 	uint64_t off;
 	size_t n = 0;
 	int cmd;
 
-	for (char *p = strtok_r(line, " ", &save); p != NULL && n < 8;
+	for (char *p = strtok_r(line, " ", &save); p != NULL && n < 9;
 	     p = strtok_r(NULL, " ", &save))
 		f[n++] = p;
 	if (n < 3 || addr_parse_str(f[2], &b.addr) != 0 ||
@@ -136,11 +150,12 @@ replay_line(struct replay *rp, char *line)
 		(void)ar_table_remove(rp->t, b.cmd, &b.addr, 0, NULL);
 		return 0;
 	}
-	if (strcmp(f[0], "add") != 0 || n < 6 || n > 7 ||
+	if (strcmp(f[0], "add") != 0 || n < 6 || n > 8 ||
 	    parse_i64(f[3], &b.added_ms) != 0 ||
 	    parse_i64(f[4], &b.expires_ms) != 0 ||
 	    str_to_uint(f[5], 0, UINT32_MAX, &off) != 0 ||
-	    (n == 7 && parse_rules(f[6], &b) != 0))
+	    (n > 6 && parse_extra(f[6], &b) != 0) ||
+	    (n > 7 && parse_extra(f[7], &b) != 0))
 		return ARX_ERR_INVAL;
 	b.offences = (unsigned)off;
 	(void)ar_table_remove(rp->t, b.cmd, &b.addr, 0, NULL);
@@ -385,7 +400,11 @@ format_add(struct buf *b, const char *command, const struct ar_block *blk)
 		snprintf(exp, sizeof(exp), "%" PRId64, blk->expires_ms);
 	r = buf_printf(b, "add %s %s %" PRId64 " %s %u", command, addr,
 	    blk->added_ms, exp, blk->offences);
-	return record_end(b, r != 0 ? r : put_rules(b, blk));
+	if (r == 0)
+		r = put_rules(b, blk);
+	if (r == 0 && blk->origins != 0)
+		r = buf_printf(b, " o%u", blk->origins);
+	return record_end(b, r);
 }
 
 /* Write one whole record and make it durable before returning. */

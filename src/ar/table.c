@@ -396,6 +396,7 @@ ar_table_add(struct ar_table *t, unsigned cmd, const struct arx_addr *a,
 	b.expires_ms = deadline(rq->now_ms, asked_duration(h, rq, i != NIL));
 	b.offences = h->off.count;
 	rules_note(&b, rq->rule_id);
+	b.origins = rq->origin;
 	if (i == NIL) {
 		if ((r = act_insert(t, &b)) != 0)
 			return r;
@@ -404,6 +405,7 @@ ar_table_add(struct ar_table *t, unsigned cmd, const struct arx_addr *a,
 	}
 	x = &t->act[i];
 	x->b.offences = b.offences;
+	x->b.origins |= rq->origin;
 	rules_note(&x->b, rq->rule_id);
 	if (b.expires_ms > x->b.expires_ms) {
 		x->b.expires_ms = b.expires_ms;
@@ -456,6 +458,27 @@ ar_table_remove(struct ar_table *t, unsigned cmd, const struct arx_addr *a,
 		*out = t->act[i].b;
 	act_end(t, i, now_ms);
 	return 0;
+}
+
+int
+ar_table_drop_origin(struct ar_table *t, unsigned cmd, const struct arx_addr *a,
+    unsigned origin, int64_t now_ms, struct ar_block *out)
+{
+	struct ar_key k = {cmd, *a};
+	uint32_t i = ix_find(&t->act_ix, &k);
+	struct ar_block *b;
+
+	if (i == NIL)
+		return ARX_ERR_NOTFOUND;
+	b = &t->act[i].b;
+	if (b->origins != 0 && !(b->origins & origin))
+		return ARX_ERR_PERM;
+	b->origins &= ~origin;
+	if (b->origins != 0)
+		return 0;
+	*out = *b;
+	act_end(t, i, now_ms);
+	return 1;
 }
 
 const struct ar_block *

@@ -31,6 +31,8 @@ struct ar_block {
 	unsigned offences;              /* offences remembered for this key */
 	unsigned rules[AR_BLOCK_RULES]; /* the first distinct rules that
 					 * asked for it; 0: none */
+	unsigned origins; /* AR_ORIGIN_* bits of who asked; 0: not known
+			   * (a journal of an older arx) */
 	/* What the backend holds (not journaled): since when it should
 	 * hold the block (its add or restore ended; a block read from the
 	 * journal: since then), 0 while its add has not ended; and whether
@@ -40,6 +42,13 @@ struct ar_block {
 };
 
 #define AR_NEVER INT64_MAX
+
+/* Who placed a block. A delete lifts only what its own origin placed
+ * (ar_table_drop_origin); a block several asked for stays until each
+ * let go, or until it expires or the administrator lifts it. */
+#define AR_ORIGIN_RULE    0x1u /* this host's rules */
+#define AR_ORIGIN_MANUAL  0x2u /* arx block */
+#define AR_ORIGIN_MANAGER 0x4u /* an agent's manager */
 
 enum ar_add_result {
 	AR_ADD_NEW = 0,      /* the program must run the add */
@@ -61,6 +70,7 @@ struct ar_add_req {
 	unsigned rule_id; /* 0: none (by hand) */
 	bool offence;     /* a new attack: a rule's trigger, or a manual
 			   * block asked to count */
+	unsigned origin;  /* AR_ORIGIN_* */
 };
 
 /*
@@ -79,6 +89,14 @@ int ar_table_add(struct ar_table *t, unsigned cmd, const struct arx_addr *a,
 
 /* Put back a block read from the journal, as it was (no offence added). */
 int ar_table_restore(struct ar_table *t, const struct ar_block *b);
+
+/* origin lets go of (cmd, a): ARX_ERR_NOTFOUND without a block,
+ * ARX_ERR_PERM when origin did not place it; 1 and the block in *out
+ * when it was the last origin (the block is lifted, as by
+ * ar_table_remove); 0 when others still hold it. */
+int ar_table_drop_origin(struct ar_table *t, unsigned cmd,
+    const struct arx_addr *a, unsigned origin, int64_t now_ms,
+    struct ar_block *out);
 
 /* Lift a block at now_ms (0: time unknown, no grace follows);
  * ARX_ERR_NOTFOUND if there is none. History stays. */

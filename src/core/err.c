@@ -17,6 +17,7 @@ static const char *const err_messages[] = {
     [-ARX_ERR_CONFIG] = "invalid configuration",
     [-ARX_ERR_AGAIN] = "resource temporarily unavailable",
     [-ARX_ERR_STATE] = "invalid state",
+    [-ARX_ERR_PERM] = "not permitted",
 };
 
 const char *

@@ -19,6 +19,7 @@ enum arx_err {
 	ARX_ERR_CONFIG = -8, /* configuration rejected (details were logged) */
 	ARX_ERR_AGAIN = -9,  /* try again later (would block) */
 	ARX_ERR_STATE = -10, /* operation not valid in the current state */
+	ARX_ERR_PERM = -11,  /* not the asker's to change */
 };
 
 /* Static message for an error code; unknown codes give "unknown error". */

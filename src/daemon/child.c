@@ -138,9 +138,10 @@ answer_response(
 		return "a response request, and this host is not an agent";
 	if (strcmp(r->action, "add") == 0)
 		rc = ar_dispatch_block(c->d, r->command, r->address,
-		    r->timeout_s, false, &why); /* the manager counted it */
-	else
-		rc = ar_dispatch_unblock(c->d, r->command, r->address);
+		    r->timeout_s, AR_ORIGIN_MANAGER, &why); /* it counted */
+	else /* only what the manager placed: arx block's stay */
+		rc = ar_dispatch_unblock(
+		    c->d, r->command, r->address, AR_ORIGIN_MANAGER);
 	if (rc < 0)
 		log_warn("manager's %s of %s by %s (rule %u) not done: %s",
 		    r->action, r->address, r->command, (unsigned)r->rule_id,

@@ -551,7 +551,7 @@ lift_removed(struct arxd *a, const struct arx_conf *nc)
 		ar_dispatch_foreach(a->d, collect_removed, &r);
 		for (i = 0; i < r.n; i++)
 			(void)ar_dispatch_unblock(
-			    a->d, r.v[i].command, r.v[i].addr);
+			    a->d, r.v[i].command, r.v[i].addr, 0);
 	} while (r.n == sizeof(r.v) / sizeof(r.v[0]));
 }
 

@@ -356,30 +356,48 @@ test_refused(void **state)
 static void
 test_manual(void **state)
 {
+	struct ar_dispatch_stats st;
 	const char *why;
 	int u;
 
 	(void)state;
-	assert_int_equal(
-	    ar_dispatch_block(fx.d, NULL, "198.51.100.4", 60, false, &why), 1);
+	assert_int_equal(ar_dispatch_block(fx.d, NULL, "198.51.100.4", 60,
+			     AR_ORIGIN_MANUAL, &why),
+	    1);
 	assert_string_equal(fx.ev[0].command, "rec");
 	assert_int_equal(fx.ev[0].timeout_s, 60);
-	assert_int_equal(
-	    ar_dispatch_block(fx.d, "nope", "198.51.100.4", 60, false, &why),
+	assert_int_equal(ar_dispatch_block(fx.d, "nope", "198.51.100.4", 60,
+			     AR_ORIGIN_MANUAL, &why),
 	    ARX_ERR_NOTFOUND);
-	assert_int_equal(
-	    ar_dispatch_block(fx.d, NULL, "127.0.0.1", 60, false, &why),
+	assert_int_equal(ar_dispatch_block(fx.d, NULL, "127.0.0.1", 60,
+			     AR_ORIGIN_MANUAL, &why),
 	    ARX_ERR_INVAL);
 	assert_string_equal(why, "the address is white-listed");
-	assert_int_equal(
-	    ar_dispatch_block(fx.d, NULL, "300.1.1.1", 60, false, &why),
+	assert_int_equal(ar_dispatch_block(fx.d, NULL, "300.1.1.1", 60,
+			     AR_ORIGIN_MANUAL, &why),
 	    ARX_ERR_INVAL);
-	assert_int_equal(ar_dispatch_unblock(fx.d, NULL, "198.51.100.4"), 1);
+	assert_int_equal(ar_dispatch_unblock(fx.d, NULL, "198.51.100.4", 0), 1);
 	u = wait_event(0, AR_EV_UNBLOCK, NULL, 100);
 	assert_true(u > 0);
 	assert_true(wait_event((size_t)u, AR_EV_DONE, "delete", 3000) > u);
+	assert_int_equal(ar_dispatch_unblock(fx.d, NULL, "198.51.100.4", 0),
+	    ARX_ERR_NOTFOUND);
+	/* A manager's delete lifts only what a manager placed: a manual
+	 * block stays (the trial's agent lifted any block it was asked). */
+	assert_int_equal(ar_dispatch_block(fx.d, "rec", "198.51.100.9", 60,
+			     AR_ORIGIN_MANUAL, &why),
+	    1);
 	assert_int_equal(
-	    ar_dispatch_unblock(fx.d, NULL, "198.51.100.4"), ARX_ERR_NOTFOUND);
+	    ar_dispatch_unblock(fx.d, NULL, "198.51.100.9", AR_ORIGIN_MANAGER),
+	    ARX_ERR_PERM);
+	assert_int_equal(ar_dispatch_block(fx.d, "rec", "198.51.100.10", 60,
+			     AR_ORIGIN_MANAGER, &why),
+	    1);
+	assert_int_equal(
+	    ar_dispatch_unblock(fx.d, NULL, "198.51.100.10", AR_ORIGIN_MANAGER),
+	    1);
+	ar_dispatch_stats(fx.d, &st);
+	assert_int_equal(st.table.active, 1); /* the manual one */
 }
 
 static void
@@ -390,10 +408,12 @@ test_restart(void **state)
 	int u;
 
 	(void)state;
-	assert_int_equal(
-	    ar_dispatch_block(fx.d, "rec", "203.0.113.5", 2, false, &why), 1);
-	assert_int_equal(
-	    ar_dispatch_block(fx.d, "rec", "2001:db8::5", 1, false, &why), 1);
+	assert_int_equal(ar_dispatch_block(fx.d, "rec", "203.0.113.5", 2,
+			     AR_ORIGIN_MANUAL, &why),
+	    1);
+	assert_int_equal(ar_dispatch_block(fx.d, "rec", "2001:db8::5", 1,
+			     AR_ORIGIN_MANUAL, &why),
+	    1);
 	deadline = fx.ev[0].expires_ms;
 	overdue_at = fx.ev[1].expires_ms;
 	assert_true(wait_event(0, AR_EV_DONE, "add", 3000) >= 0);
@@ -403,6 +423,10 @@ test_restart(void **state)
 	usleep(1200 * 1000);
 	fx.nev = 0;
 	assert_int_equal(start(), 0);
+	/* the journal kept who placed them: not a manager's to lift */
+	assert_int_equal(
+	    ar_dispatch_unblock(fx.d, NULL, "203.0.113.5", AR_ORIGIN_MANAGER),
+	    ARX_ERR_PERM);
 	/* The overdue block goes at once, the other at its own deadline. */
 	u = wait_event(0, AR_EV_UNBLOCK, NULL, 200);
 	assert_true(u >= 0);
@@ -439,8 +463,9 @@ test_restore(void **state)
 	struct ar_dispatch_stats st;
 
 	(void)state;
-	assert_int_equal(
-	    ar_dispatch_block(fx.d, "rec", "203.0.113.5", 600, false, &why), 1);
+	assert_int_equal(ar_dispatch_block(fx.d, "rec", "203.0.113.5", 600,
+			     AR_ORIGIN_MANUAL, &why),
+	    1);
 	assert_true(wait_event(0, AR_EV_DONE, "add", 3000) >= 0);
 	ar_dispatch_free(fx.d);
 	fx.d = NULL;

@@ -17,7 +17,7 @@ static int
 add(struct ar_table *t, unsigned cmd, const struct arx_addr *a,
     const struct ar_escalation *e, int64_t now_ms, struct ar_block *out)
 {
-	struct ar_add_req rq = {e, now_ms, 5712, true};
+	struct ar_add_req rq = {e, now_ms, 5712, true, AR_ORIGIN_RULE};
 
 	return ar_table_add(t, cmd, a, &rq, out);
 }
@@ -79,7 +79,7 @@ test_grace_and_manual(void **state)
 	struct ar_escalation e = {600, steps, 3, 0, 60};
 	struct ar_table *t = ar_table_new(8, 8);
 	struct arx_addr a = ip("198.51.100.7"), m = ip("198.51.100.8");
-	struct ar_add_req hand = {&e, 0, 0, false};
+	struct ar_add_req hand = {&e, 0, 0, false, AR_ORIGIN_MANUAL};
 	struct ar_block b, out[2];
 
 	(void)state;
@@ -105,6 +105,41 @@ test_grace_and_manual(void **state)
 	assert_int_equal(b.expires_ms, 6000 + 600000);
 	assert_int_equal(b.rules[0], 5712);
 	assert_int_equal(b.rules[1], 0);
+	ar_table_free(t);
+}
+
+/* A delete lifts only what its own origin placed; a block two origins
+ * asked for stays until both let go; a journal of an older arx (no
+ * origin known) lets any origin lift. */
+static void
+test_origins(void **state)
+{
+	struct ar_table *t = ar_table_new(8, 8);
+	struct arx_addr a = ip("203.0.113.40"), o = ip("203.0.113.41");
+	struct ar_add_req hand = {&esc, 0, 0, false, AR_ORIGIN_MANUAL};
+	struct ar_block b;
+
+	(void)state;
+	assert_int_equal(add(t, 0, &a, &esc, 0, &b), AR_ADD_NEW);
+	assert_int_equal(b.origins, AR_ORIGIN_RULE);
+	assert_int_equal(
+	    ar_table_drop_origin(t, 0, &a, AR_ORIGIN_MANAGER, 10, &b),
+	    ARX_ERR_PERM);
+	assert_int_equal(ar_table_add(t, 0, &a, &hand, &b), AR_ADD_EXTENDED);
+	assert_int_equal(b.origins, AR_ORIGIN_RULE | AR_ORIGIN_MANUAL);
+	assert_int_equal(
+	    ar_table_drop_origin(t, 0, &a, AR_ORIGIN_RULE, 20, &b), 0);
+	assert_non_null(ar_table_find(t, 0, &a));
+	assert_int_equal(
+	    ar_table_drop_origin(t, 0, &a, AR_ORIGIN_MANUAL, 30, &b), 1);
+	assert_null(ar_table_find(t, 0, &a));
+	assert_int_equal(
+	    ar_table_drop_origin(t, 0, &a, AR_ORIGIN_MANUAL, 40, &b),
+	    ARX_ERR_NOTFOUND);
+	b = (struct ar_block){.cmd = 0, .addr = o, .expires_ms = 99999};
+	assert_int_equal(ar_table_restore(t, &b), 0);
+	assert_int_equal(
+	    ar_table_drop_origin(t, 0, &o, AR_ORIGIN_MANAGER, 50, &b), 1);
 	ar_table_free(t);
 }
 
@@ -257,6 +292,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_extend_and_escalate),
 	    cmocka_unit_test(test_grace_and_manual),
+	    cmocka_unit_test(test_origins),
 	    cmocka_unit_test(test_decay),
 	    cmocka_unit_test(test_caps),
 	    cmocka_unit_test(test_expiry_order),

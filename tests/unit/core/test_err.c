@@ -11,7 +11,7 @@ test_messages(void **state)
 	(void)state;
 	assert_string_equal(arx_strerror(ARX_OK), "success");
 	assert_string_equal(arx_strerror(ARX_ERR_NOMEM), "out of memory");
-	for (e = ARX_ERR_NOMEM; e >= ARX_ERR_STATE; e--)
+	for (e = ARX_ERR_NOMEM; e >= ARX_ERR_PERM; e--)
 		assert_string_not_equal(arx_strerror(e), "unknown error");
 	assert_string_equal(arx_strerror(-1000), "unknown error");
 	assert_string_equal(arx_strerror(5), "unknown error");
