@@ -213,6 +213,7 @@ conn_evict(struct logsrc_tcp *t)
 	if (old == NULL)
 		return false;
 	t->st.evicted++;
+	t->st.refused++; /* what arx status shows */
 	conn_close(old);
 	return true;
 }
@@ -291,6 +292,7 @@ on_sweep(struct evloop *loop, struct evtimer *tm)
 		if (c->started && !c->spoke &&
 		    now - c->since_ms >= LOGSRC_TCP_FIRST_MS) {
 			t->st.slow++;
+			t->st.idle++; /* what arx status shows */
 			conn_close(c);
 			continue;
 		}

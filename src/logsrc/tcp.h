@@ -32,7 +32,8 @@
 
 struct logsrc_tcp_stats {
 	unsigned long accepted, refused, messages, cut, framing_errors, idle;
-	unsigned long slow, evicted; /* no message in time; made room */
+	/* of idle: no whole message in time; of refused: made room */
+	unsigned long slow, evicted;
 };
 
 struct logsrc_tcp;
