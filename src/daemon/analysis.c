@@ -1239,6 +1239,38 @@ listener_stats(const struct analysis *a, uint64_t *st)
 		st[PS_TCP_REFUSED] += t.refused;
 		st[PS_FRAMING_ERRORS] += t.framing_errors;
 		st[PS_TCP_IDLE] += t.idle;
+		st[PS_CONN_EVICTED] += t.evicted;
+		st[PS_CONN_SLOW] += t.slow;
+		st[PS_CONN_PER_SOURCE] += t.per_source;
+	}
+}
+
+/* The network listeners' defences (per address, evictions, time-outs),
+ * summed. */
+static void
+conn_stats(const struct analysis *a, uint64_t *st)
+{
+	struct remote_stats rs;
+	struct enrollsrv_stats es;
+	struct feedsrv_stats fs;
+
+	if (a->remote != NULL) {
+		remote_stats(a->remote, &rs);
+		st[PS_CONN_PER_SOURCE] += rs.per_source;
+		st[PS_CONN_EVICTED] += rs.evicted;
+		st[PS_CONN_SLOW] += rs.timeouts;
+	}
+	if (a->enroll != NULL) {
+		enrollsrv_stats(a->enroll, &es);
+		st[PS_CONN_PER_SOURCE] += es.per_source;
+		st[PS_CONN_EVICTED] += es.evicted;
+		st[PS_CONN_SLOW] += es.timeouts;
+	}
+	if (a->feed != NULL) {
+		feedsrv_stats(a->feed, &fs);
+		st[PS_CONN_PER_SOURCE] += fs.per_source;
+		st[PS_CONN_EVICTED] += fs.evicted;
+		st[PS_CONN_SLOW] += fs.timeouts;
 	}
 }
 
@@ -1281,6 +1313,7 @@ analysis_stats(const struct analysis *a, uint64_t st[PS_NSTATS])
 		st[PS_CUT] += js.cut;
 	}
 	listener_stats(a, st);
+	conn_stats(a, st);
 	st[PS_LINES] = a->lines;
 	st[PS_DECODED] = a->decoded;
 	st[PS_FIRED] = a->fired;

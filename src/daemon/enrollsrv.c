@@ -257,8 +257,11 @@ on_conn(struct evloop *loop, struct evio *io, unsigned events)
 static void
 on_deadline(struct evloop *loop, struct evtimer *t)
 {
+	struct econn *c = t->ctx;
+
 	(void)loop;
-	conn_refused(t->ctx, "too slow");
+	c->s->st.timeouts++;
+	conn_refused(c, "too slow");
 }
 
 /* Every slot is taken: the oldest connection not answered yet goes

@@ -28,6 +28,7 @@ struct enrollsrv;
 struct enrollsrv_stats {
 	unsigned long enrolled, refused, dropped;
 	unsigned long per_source, evicted; /* of dropped */
+	unsigned long timeouts;            /* of refused: too slow */
 };
 
 /*

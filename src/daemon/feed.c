@@ -58,7 +58,7 @@ struct feedsrv {
 	struct fconn *conns;
 	struct srclimit src;
 	struct log_limit warn_log; /* once a second */
-	unsigned long per_source, evicted;
+	struct feedsrv_stats st;
 };
 
 /* A warning anyone can cause: once a second at most, with how many were
@@ -322,8 +322,11 @@ on_conn(struct evloop *loop, struct evio *io, unsigned events)
 static void
 on_deadline(struct evloop *loop, struct evtimer *t)
 {
+	struct fconn *c = t->ctx;
+
 	(void)loop;
-	conn_close(t->ctx);
+	c->s->st.timeouts++;
+	conn_close(c);
 }
 
 /* Every slot is taken: the oldest connection still reading its
@@ -338,7 +341,7 @@ conn_evict(struct feedsrv *s)
 			old = c;
 	if (old == NULL)
 		return false;
-	s->evicted++;
+	s->st.evicted++;
 	warn_limited(s, old->peer_text,
 	    "every slot taken: the oldest connection closed");
 	conn_close(old);
@@ -354,7 +357,7 @@ conn_accept(struct feedsrv *s, int fd, const struct sockaddr_storage *sa)
 
 	(void)net_peer(sa, &a, text, sizeof(text));
 	if (srclimit_take(&s->src, &a) != 0) {
-		s->per_source++;
+		s->st.per_source++;
 		warn_limited(s, text, "too many connections");
 		close(fd);
 		return;
@@ -475,6 +478,12 @@ feedsrv_stop(struct feedsrv *s)
 	explicit_bzero(s->cred, sizeof(s->cred));
 	srclimit_release(&s->src);
 	free(s);
+}
+
+void
+feedsrv_stats(const struct feedsrv *s, struct feedsrv_stats *st)
+{
+	*st = s->st;
 }
 
 unsigned

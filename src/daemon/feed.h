@@ -23,6 +23,13 @@
 
 struct feedsrv;
 
+struct feedsrv_stats {
+	unsigned long
+	    per_source;         /* closed at once: too many from one address */
+	unsigned long evicted;  /* the oldest closed for a newcomer */
+	unsigned long timeouts; /* closed at the 5 s deadline */
+};
+
 /* More addresses for the feed: call add for each (until: wall ms). */
 typedef void feed_add_fn(const char *addr, void *actx);
 typedef void feed_extra_fn(void *ctx, feed_add_fn *add, void *actx);
@@ -30,6 +37,7 @@ typedef void feed_extra_fn(void *ctx, feed_add_fn *add, void *actx);
 int feedsrv_start(struct evloop *loop, const struct conf_feed *f,
     const char *log_dir, feed_extra_fn *extra, void *ctx, struct feedsrv **out);
 void feedsrv_stop(struct feedsrv *s);
+void feedsrv_stats(const struct feedsrv *s, struct feedsrv_stats *st);
 
 /* <feed>'s credentials file: its first line (user:password) into
  * cred[size]; the file must not be readable by group or others. 0, or

@@ -50,6 +50,9 @@ const char *const priv_stat_names[PS_NSTATS] = {
     [PS_SESSIONS_FILLED] = "addresses_from_session",
     [PS_TOO_OLD] = "too_old",
     [PS_DUPLICATES] = "duplicate_lines",
+    [PS_CONN_PER_SOURCE] = "conn_per_source",
+    [PS_CONN_EVICTED] = "conn_evicted",
+    [PS_CONN_SLOW] = "conn_slow",
 };
 
 /* ---- encoding ---- */

@@ -84,6 +84,9 @@ enum priv_stat {
 	PS_SESSIONS_FILLED,   /* addresses taken from a line's session */
 	PS_TOO_OLD,           /* fired on a line too old to be answered */
 	PS_DUPLICATES,        /* lines that came from two sources */
+	PS_CONN_PER_SOURCE,   /* listeners: too many from one address */
+	PS_CONN_EVICTED,      /* listeners: oldest closed for a newcomer */
+	PS_CONN_SLOW,         /* listeners: no HELLO/request/answer in time */
 	PS_NSTATS
 };
 

@@ -389,4 +389,5 @@ void
 logsrc_tcp_stats(const struct logsrc_tcp *t, struct logsrc_tcp_stats *st)
 {
 	*st = t->st;
+	st->per_source = t->src.refused;
 }

@@ -34,6 +34,7 @@ struct logsrc_tcp_stats {
 	unsigned long accepted, refused, messages, cut, framing_errors, idle;
 	/* of idle: no whole message in time; of refused: made room */
 	unsigned long slow, evicted;
+	unsigned long per_source; /* of refused: too many from one address */
 };
 
 struct logsrc_tcp;

@@ -280,11 +280,19 @@ def during_flood(m, a, flood):
                 "192.0.2.200 port 4242\n")
     expect(wait(lambda: stat(M, "syslog_messages") >= 1, 5),
            "a syslog line over TCP is analysed")
-    most = max(held(SECURE, s) for s in ("192.0.2.10", "198.51.100.10",
-                                          "203.0.113.10"))
-    expect(most <= PER_SOURCE,
-           "one source holds %d connections at most (limit %d)"
-           % (most, PER_SOURCE))
+    burst = []
+    for _ in range(3 * PER_SOURCE):
+        s = socket.socket()
+        s.bind(("192.0.2.250", 0))
+        s.connect(("192.0.2.1", SECURE))
+        burst.append(s)
+    time.sleep(0.5)
+    most = held(SECURE, "192.0.2.250")
+    expect(most == PER_SOURCE,
+           "one address opening %d connections holds %d (limit %d)"
+           % (len(burst), most, PER_SOURCE))
+    for s in burst:
+        s.close()
     return a
 
 
@@ -325,6 +333,13 @@ def main():
     expect(after - before < 4096,
            "its memory is back within 4 MiB (%+d KiB)" % (after - before))
     expect(stat(M, "agents_connected") == 1, "the agent is still connected")
+    counts = {n: stat(M, n) for n in ("conn_per_source", "conn_evicted",
+                                      "conn_slow", "agents_refused")}
+    print("arx status: %s" % counts)
+    expect(counts["conn_per_source"] >= 2 * PER_SOURCE and
+           counts["conn_slow"] + counts["conn_evicted"] > 0,
+           "arx status counts the connections refused per address and "
+           "those closed for a newcomer or for slowness")
     err = m.stop()
     refusals = [ln for ln in err.splitlines() if "refused" in ln]
     print("%d refusal lines" % len(refusals))
