@@ -1,7 +1,9 @@
 /*
  * Syslog over TCP on loopback: octet-counted frames (a newline inside a
  * frame stays in its one message), newline framing, a frame split over
- * writes, a bad frame closing its connection, and senders filtered.
+ * writes, a bad frame closing its connection, senders filtered, the
+ * connections of one address bounded, a message begun and not finished
+ * in 5 s closing its connection, and a full listener making room.
  */
 #include <sys/socket.h>
 #include <arpa/inet.h>
@@ -148,6 +150,90 @@ test_idle(void **state)
 	evloop_free(loop);
 }
 
+/* Whether the listener closed fd (without waiting). */
+static bool
+closed(int fd)
+{
+	char c;
+
+	return recv(fd, &c, 1, MSG_DONTWAIT) == 0;
+}
+
+static void
+test_per_source_and_slow(void **state)
+{
+	struct fake_clock fc;
+	struct evloop *loop;
+	struct logsrc_tcp *t;
+	struct logsrc_tcp_stats st;
+	int fd[4];
+
+	(void)state;
+	got[0] = '\0';
+	fake_clock_init(&fc, 1795349005000);
+	loop = evloop_new(&fc.base);
+	assert_int_equal(
+	    logsrc_tcp_open(loop, "127.0.0.1", 0, NULL, on_msg, NULL, &t), 0);
+	logsrc_tcp_set_per_source(t, 3);
+	for (int i = 0; i < 4; i++)
+		fd[i] = dial(logsrc_tcp_port(t));
+	spin(loop);
+	logsrc_tcp_stats(t, &st);
+	assert_int_equal(st.accepted, 3);
+	assert_int_equal(st.per_source, 1);
+	assert_true(closed(fd[3]));
+	/* fd[0] begins a message, fd[1] says nothing, fd[2] a whole one */
+	assert_int_equal(write(fd[0], "<13>half", 8), 8);
+	assert_int_equal(write(fd[2], "<13>whole\n", 10), 10);
+	spin(loop);
+	fake_clock_advance(&fc, LOGSRC_TCP_FIRST_MS + 1000);
+	spin(loop);
+	logsrc_tcp_stats(t, &st);
+	assert_int_equal(st.slow, 1);
+	assert_true(closed(fd[0]));
+	assert_false(closed(fd[1])); /* a quiet relay may stay */
+	assert_false(closed(fd[2]));
+	for (int i = 0; i < 4; i++)
+		close(fd[i]);
+	logsrc_tcp_close(t);
+	evloop_free(loop);
+}
+
+/* Every slot taken: the oldest connection that sent no whole message
+ * goes for the newcomer; one that did stays. */
+static void
+test_evict(void **state)
+{
+	struct evloop *loop = evloop_new(clock_real());
+	struct logsrc_tcp *t;
+	struct logsrc_tcp_stats st;
+	int fd[LOGSRC_TCP_CLIENTS + 1];
+
+	(void)state;
+	got[0] = '\0';
+	assert_int_equal(
+	    logsrc_tcp_open(loop, "127.0.0.1", 0, NULL, on_msg, NULL, &t), 0);
+	logsrc_tcp_set_per_source(t, LOGSRC_TCP_CLIENTS + 1);
+	fd[0] = dial(logsrc_tcp_port(t));
+	assert_int_equal(write(fd[0], "<13>first\n", 10), 10);
+	spin(loop);
+	for (int i = 1; i <= LOGSRC_TCP_CLIENTS; i++) {
+		fd[i] = dial(logsrc_tcp_port(t));
+		(void)evloop_run_once(loop, 5);
+	}
+	spin(loop);
+	logsrc_tcp_stats(t, &st);
+	assert_int_equal(st.accepted, LOGSRC_TCP_CLIENTS + 1);
+	assert_int_equal(st.evicted, 1);
+	assert_false(closed(fd[0]));
+	assert_true(closed(fd[1]));
+	assert_false(closed(fd[LOGSRC_TCP_CLIENTS]));
+	for (int i = 0; i <= LOGSRC_TCP_CLIENTS; i++)
+		close(fd[i]);
+	logsrc_tcp_close(t);
+	evloop_free(loop);
+}
+
 int
 main(void)
 {
@@ -155,6 +241,8 @@ main(void)
 	    cmocka_unit_test(test_idle),
 	    cmocka_unit_test(test_framing),
 	    cmocka_unit_test(test_filter),
+	    cmocka_unit_test(test_per_source_and_slow),
+	    cmocka_unit_test(test_evict),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
