@@ -41,7 +41,10 @@
 #include "logsrc/tcp.h"
 
 #define MAX_SOURCES      256
-#define MAX_LINE         65536 /* longer lines are cut (OSSEC's OS_MAXSTR) */
+/* Longer lines are cut (OSSEC's OS_MAXSTR is 65536). One byte more than
+ * an event holds, so a line the reader cut is one the event marks as
+ * truncated too (and takes no address from). */
+#define MAX_LINE         (EVENT_MAX_LINE + 1)
 #define WRITTEN_WITHIN_S 86400 /* <unless_written>: changed within a day */
 #define TICK_MS          1000
 #define MAX_LISTEN       8

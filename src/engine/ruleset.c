@@ -297,6 +297,17 @@ limit_report(struct pattern_scratch *sc, const struct event *ev, int64_t now)
 		    ev->location ? ev->location : "-", sc->nlimit, held);
 }
 
+/* A line cut at the length limit: the end of what the writer wrote is
+ * gone, and what now ends the line may be text an attacker placed just
+ * before the cut ("... from 203.0.113.5 port 22"). Its address is not
+ * taken (a session's may still be); the event says it was cut. */
+static void
+truncated_mark(struct event *ev)
+{
+	ev->fields[EF_SRCIP] = (struct span){NULL, 0};
+	(void)event_set_dyn(ev, "truncated", (struct span){"yes", 3});
+}
+
 bool
 ruleset_analyse(const struct ruleset *rs, struct corr *c, struct event *ev,
     int64_t now_ms, struct pattern_scratch *scratch,
@@ -313,6 +324,8 @@ ruleset_analyse(const struct ruleset *rs, struct corr *c, struct event *ev,
 	if (predecode(ev) != 0)
 		return false;
 	decoded = decoder_decode(rs->decoders, ev, scratch);
+	if (ev->truncated)
+		truncated_mark(ev);
 	/* Out of memory there, the line only goes without its session's
 	 * help: it is still evaluated. */
 	if (c != NULL && decoded)
