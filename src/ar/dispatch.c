@@ -1107,8 +1107,6 @@ ar_dispatch_new(const struct ar_dispatch_opts *o, struct ar_dispatch **out)
 	    (d->runner = ar_runner_new(o->loop, dc->max_running, dc->max_queued,
 		 on_run_done, d)) == NULL)
 		goto fail;
-	if (d->runner != NULL)
-		ar_runner_set_dir(d->runner, dc->state_dir);
 	if ((rc = paths_resolve(d)) != 0 || (rc = journal_start(d)) != 0 ||
 	    (rc = kcheck_start(d)) != 0)
 		goto fail;

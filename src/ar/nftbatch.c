@@ -1,13 +1,14 @@
 /*
  * Implementation of nftbatch.h: two vectors of operations, the batch
- * being applied (cur) and the one filling (next), the script buffer, the
+ * being applied (cur) and the one filling (next), the script buffer
+ * (fed to the running nft's stdin, so it is kept until nft ends), the
  * running nft and a zero-delay timer that closes the filling batch at
- * the end of the loop turn in which its first operation came.
+ * the end of the loop turn in which its first operation came. No file:
+ * a full disk cannot stop a block.
  */
 #include <sys/wait.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 
 #include "ar/nftbatch.h"
 #include "core/buf.h"
+#include "core/clock.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "exec/exec.h"
@@ -38,13 +40,13 @@ struct nvec {
 struct ar_nftbatch {
 	struct evloop *loop;
 	struct evtimer flush;
-	char path[4200];
 	struct nvec cur, next;
 	struct exec_job *job;
 	bool set_up, retried;
 	bool again; /* the next batch sets the table up again */
 	struct buf script;
 	struct ar_nftbatch_stats st;
+	struct log_limit fail_log, retry_log; /* 5 a minute each */
 };
 
 static void batch_start(struct ar_nftbatch *b);
@@ -112,12 +114,12 @@ run_put(struct buf *out, const struct nvec *v, size_t i, size_t j)
 	return r != 0 ? r : nft_elems_end(out);
 }
 
-/* Write the script of cur (with the table's set-up first when asked)
- * to the batch file. */
+/* The script of cur (with the table's set-up first when asked) into
+ * b->script. */
 static int
-script_write(struct ar_nftbatch *b, bool setup)
+script_make(struct ar_nftbatch *b, bool setup)
 {
-	int r = 0, fd;
+	int r = 0;
 	size_t i, j;
 
 	buf_reset(&b->script);
@@ -127,15 +129,13 @@ script_write(struct ar_nftbatch *b, bool setup)
 		j = run_end(&b->cur, i);
 		r = run_put(&b->script, &b->cur, i, j);
 	}
-	if (r != 0)
-		return r;
-	fd = open(b->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return ARX_ERR_SYS;
-	if (write(fd, b->script.data, b->script.len) != (ssize_t)b->script.len)
-		r = ARX_ERR_SYS;
-	close(fd);
 	return r;
+}
+
+static long long
+now_ms(const struct ar_nftbatch *b)
+{
+	return (long long)clock_mono_ms(evloop_clock(b->loop));
 }
 
 /* Every operation of cur is over; cur is emptied. */
@@ -149,8 +149,13 @@ batch_report(struct ar_nftbatch *b, const char *why)
 	if (n > b->st.largest)
 		b->st.largest = n;
 	if (why != NULL) {
+		unsigned long held;
+
 		b->st.failed += n;
-		log_error("nftables: a batch of %zu failed: %s", n, why);
+		if (log_limit_pass(&b->fail_log, now_ms(b), &held))
+			log_error("nftables: a batch of %zu failed: %s (%lu "
+				  "more failures not logged)",
+			    n, why, held);
 	}
 	b->cur.n = 0;
 	b->retried = false;
@@ -181,13 +186,16 @@ on_done(struct exec_job *job, const struct exec_result *res, void *ctx)
 	struct ar_nftbatch *b = ctx;
 	char buf[512];
 	const char *why = result_why(res, buf, sizeof(buf));
+	unsigned long held;
 
 	(void)job;
 	b->job = NULL;
 	if (why != NULL && !b->retried) {
-		log_warn("nftables: a batch of %zu failed (%s); trying it "
-			 "again with the table set up",
-		    b->cur.n, why);
+		if (log_limit_pass(&b->retry_log, now_ms(b), &held))
+			log_warn("nftables: a batch of %zu failed (%s); trying "
+				 "it again with the table set up (%lu more "
+				 "not logged)",
+			    b->cur.n, why, held);
 		b->retried = true; /* the table may be gone: set it up again */
 		b->set_up = false;
 		batch_start(b);
@@ -227,17 +235,18 @@ batch_take(struct ar_nftbatch *b)
 	b->next.n -= n;
 }
 
+/* Run nft on cur, its script on a pipe (nft -f -). */
 static void
 batch_start(struct ar_nftbatch *b)
 {
-	static char nft[] = "nft", f[] = "-f";
-	char *args[4] = {nft, f, b->path, NULL};
+	static char nft[] = "nft", f[] = "-f", in[] = "-";
+	char *args[4] = {nft, f, in, NULL};
 	struct exec_spec spec = {.path = NFTB_NFT_PATH,
 	    .argv = args,
 	    .timeout_ms = NFT_RUN_MS,
 	    .on_done = on_done,
 	    .ctx = b};
-	int r;
+	int r, e;
 
 	if (b->job != NULL)
 		return;
@@ -247,14 +256,16 @@ batch_start(struct ar_nftbatch *b)
 		return;
 	if (b->again)
 		b->set_up = b->again = false;
-	if ((r = script_write(b, !b->set_up)) != 0 ||
+	if ((r = script_make(b, !b->set_up)) != 0 ||
 	    (r = exec_start(b->loop, &spec, &b->job)) != 0) {
+		e = errno; /* exec_start leaves its cause there */
 		b->job = NULL;
 		batch_report(
-		    b, r == ARX_ERR_SYS ? strerror(errno) : arx_strerror(r));
+		    b, r == ARX_ERR_SYS ? strerror(e) : arx_strerror(r));
 		return;
 	}
-	exec_close_stdin(b->job);
+	if (exec_feed(b->job, b->script.data, b->script.len) != 0)
+		exec_close_stdin(b->job); /* nft fails on what it got */
 }
 
 static void
@@ -265,14 +276,15 @@ on_flush(struct evloop *loop, struct evtimer *t)
 }
 
 struct ar_nftbatch *
-ar_nftbatch_new(struct evloop *loop, const char *dir)
+ar_nftbatch_new(struct evloop *loop)
 {
 	struct ar_nftbatch *b = calloc(1, sizeof(*b));
 
 	if (b == NULL)
 		return NULL;
 	b->loop = loop;
-	snprintf(b->path, sizeof(b->path), "%s/nft.batch", dir);
+	b->fail_log = (struct log_limit)LOG_LIMIT_INIT(5, 60000);
+	b->retry_log = (struct log_limit)LOG_LIMIT_INIT(5, 60000);
 	buf_init(&b->script, (size_t)NFTB_MAX * 256 + 4096);
 	evtimer_init(&b->flush, on_flush, b);
 	return b;

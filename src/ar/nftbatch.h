@@ -4,12 +4,14 @@
  * sets (fw/nft.h, the table firewall-drop uses) without a response
  * program per block. Every operation submitted in the same turn of the
  * event loop, or while a batch is being applied, goes into the next
- * batch: one nft transaction (nft -f <dir>/nft.batch) of at most
+ * batch: one nft transaction (nft -f -, the script on a pipe: no file,
+ * so a full disk does not stop a block) of at most
  * NFTB_MAX operations, applied whole or not at all, in the order they
  * were submitted. The table is set up by the first batch (and by the
  * next one after ar_nftbatch_setup_again()). A batch that fails is
  * tried once more with the table set up again; if it fails again, each
- * of its operations is reported failed with nft's message. Operations
+ * of its operations is reported failed with nft's message (logged at
+ * most 5 times a minute, with the count of those not logged). Operations
  * come from clients (the runner's builtin:nftables runs, the kernel
  * check's restores), each told of its own operations' end.
  */
@@ -43,8 +45,7 @@ struct ar_nftbatch_stats {
 	unsigned long batches, ops, failed, largest;
 };
 
-/* dir: where the batch file is written (root's state directory). */
-struct ar_nftbatch *ar_nftbatch_new(struct evloop *loop, const char *dir);
+struct ar_nftbatch *ar_nftbatch_new(struct evloop *loop);
 /* Each operation not over yet goes to its client's drop (nothing is
  * reported). */
 void ar_nftbatch_free(struct ar_nftbatch *b);

@@ -47,7 +47,6 @@ struct ar_runner {
 	struct ar_runner_stats st;
 	struct ar_nftbatch *nft; /* builtin:nftables, made when first used */
 	struct ar_nftbatch_client nft_client; /* its runs' reports */
-	char dir[4096];                       /* where it writes its batches */
 };
 
 struct ar_runner *
@@ -370,7 +369,7 @@ ar_runner_nft(struct ar_runner *r)
 	if (r->nft == NULL) {
 		r->nft_client =
 		    (struct ar_nftbatch_client){nft_done, run_drop, r};
-		r->nft = ar_nftbatch_new(r->loop, r->dir);
+		r->nft = ar_nftbatch_new(r->loop);
 	}
 	return r->nft;
 }
@@ -400,12 +399,6 @@ builtin_submit(struct ar_runner *r, struct ar_run *run)
 	}
 	r->st.started++;
 	return 0;
-}
-
-void
-ar_runner_set_dir(struct ar_runner *r, const char *dir)
-{
-	snprintf(r->dir, sizeof(r->dir), "%s", dir);
 }
 
 int

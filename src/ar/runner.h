@@ -68,9 +68,6 @@ struct ar_runner *ar_runner_new(struct evloop *loop, unsigned max_running,
 /* Forget every waiting run and free; running programs are left to end
  * on their own (no report comes for them). */
 void ar_runner_free(struct ar_runner *r);
-/* Where builtin:nftables writes its batch file (root's state directory;
- * default the working directory). */
-void ar_runner_set_dir(struct ar_runner *r, const char *dir);
 
 /*
  * Start or queue a run. 0, ARX_ERR_TOOBIG when the queue is full (the

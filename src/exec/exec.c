@@ -23,7 +23,9 @@ struct exec_job {
 	struct exec_spec spec;
 	pid_t pid;
 	int in_fd;
-	struct evio out, err, exit;
+	struct evio in, out, err, exit; /* in: while exec_feed() writes */
+	const char *feed;               /* what is left of exec_feed()'s data */
+	size_t feed_len;
 	struct evtimer deadline;
 	char line[EXEC_LINE_MAX];
 	size_t line_len;
@@ -189,6 +191,7 @@ job_finish(struct exec_job *job)
 	if (job->line_len > 0)
 		keep_out(job, "\n", 1);
 	evloop_timer_stop(job->loop, &job->deadline);
+	evloop_io_stop(job->loop, &job->in);
 	evloop_io_stop(job->loop, &job->out);
 	evloop_io_stop(job->loop, &job->err);
 	evloop_io_stop(job->loop, &job->exit);
@@ -223,8 +226,11 @@ job_spawn(struct exec_job *job, int p_in[2], int p_out[2], int p_err[2])
 	(void)setpgid(job->pid, job->pid);
 	pidfd = (int)syscall(SYS_pidfd_open, job->pid, 0);
 	if (pidfd == -1) {
+		int e = errno; /* the cause, not what the cleanup leaves */
+
 		(void)kill(job->pid, SIGKILL);
 		(void)waitpid(job->pid, NULL, 0);
+		errno = e;
 		return ARX_ERR_SYS;
 	}
 	job->in_fd = p_in[1];
@@ -268,7 +274,7 @@ exec_start(
 {
 	int p_in[2] = {-1, -1}, p_out[2] = {-1, -1}, p_err[2] = {-1, -1};
 	struct exec_job *job;
-	int r = ARX_ERR_INVAL;
+	int r = ARX_ERR_INVAL, e;
 
 	*out = NULL;
 	if (!exec_path_ok(spec->path) || spec->argv == NULL ||
@@ -285,15 +291,19 @@ exec_start(
 	    (r = job_spawn(job, p_in, p_out, p_err)) != 0)
 		goto fail;
 	if ((r = job_watch(job)) != 0) {
+		e = errno;
 		(void)kill(-job->pid, SIGKILL);
 		(void)waitpid(job->pid, NULL, 0);
+		errno = e;
 		goto fail;
 	}
 	close_pipes(p_in, p_out, p_err);
 	*out = job;
 	return 0;
 fail:
-	log_error("%s: cannot start: %s", spec->path, strerror(errno));
+	e = errno; /* read once, before the cleanup can change it */
+	log_error("%s: cannot start: %s", spec->path,
+	    r == ARX_ERR_SYS ? strerror(e) : arx_strerror(r));
 	evloop_io_stop(loop, &job->out);
 	evloop_io_stop(loop, &job->err);
 	evloop_io_stop(loop, &job->exit);
@@ -303,6 +313,7 @@ fail:
 	close_fd(&job->err.fd);
 	close_fd(&job->exit.fd);
 	free(job);
+	errno = e; /* for a caller that names the cause */
 	return r;
 }
 
@@ -324,7 +335,55 @@ exec_write(struct exec_job *job, const char *data, size_t len)
 void
 exec_close_stdin(struct exec_job *job)
 {
+	evloop_io_stop(job->loop, &job->in);
 	close_fd(&job->in_fd);
+}
+
+/* Write what the pipe takes now; at the end (or when the program does
+ * not read any more: EPIPE) close stdin. */
+static void
+feed_some(struct exec_job *job)
+{
+	ssize_t n;
+
+	while (job->feed_len > 0) {
+		n = write(job->in_fd, job->feed, job->feed_len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN)
+			return;
+		if (n <= 0)
+			break;
+		job->feed += n;
+		job->feed_len -= (size_t)n;
+	}
+	exec_close_stdin(job);
+}
+
+static void
+on_stdin(struct evloop *loop, struct evio *io, unsigned events)
+{
+	(void)loop;
+	(void)events;
+	feed_some(io->ctx);
+}
+
+int
+exec_feed(struct exec_job *job, const char *data, size_t len)
+{
+	if (job->in_fd == -1 || job->in.active)
+		return ARX_ERR_INVAL;
+	job->feed = data;
+	job->feed_len = len;
+	feed_some(job);
+	if (job->in_fd == -1)
+		return 0;
+	evio_init(&job->in, job->in_fd, EV_WRITE, on_stdin, job);
+	if (evloop_io_start(job->loop, &job->in) != 0) {
+		exec_close_stdin(job);
+		return ARX_ERR_SYS;
+	}
+	return 0;
 }
 
 void
@@ -369,9 +428,8 @@ exec_run(const char *path, char *const *argv, const char *in, size_t len,
 	memset(res, 0, sizeof(*res));
 	if (loop == NULL || exec_start(loop, &spec, &job) != 0)
 		goto out;
-	if (len > 0)
-		(void)exec_write(job, in, len);
-	exec_close_stdin(job);
+	if (exec_feed(job, in, len) != 0)
+		exec_close_stdin(job);
 	while (!s.done && evloop_run_once(loop, 1000) >= 0)
 		;
 	if (s.done && !res->timed_out && res->status == 0)

@@ -58,6 +58,12 @@ int exec_start(
 /* Write to the program's stdin (whole, or an error); then close it. */
 int exec_write(struct exec_job *job, const char *data, size_t len);
 void exec_close_stdin(struct exec_job *job);
+/* Write data[0..len) to the program's stdin as the pipe takes it (on
+ * the loop, never blocking), then close stdin; data must stay as it is
+ * until on_done. A program that ends without reading it all just gets
+ * less. 0, or ARX_ERR_INVAL (stdin closed or being fed already),
+ * ARX_ERR_SYS (stdin is closed then). */
+int exec_feed(struct exec_job *job, const char *data, size_t len);
 
 /* Let the job run to its end (and its deadline) without its owner: no
  * callback is called any more; the job frees itself when it ends. */

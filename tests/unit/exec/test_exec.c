@@ -3,7 +3,8 @@
  * coreutils: stdin written and closed, stdout handed over line by line,
  * stderr kept, a minimal environment, no inherited descriptors, a hung
  * program killed at its deadline and reaped, a missing program reported
- * by its exit status, and paths refused before anything runs.
+ * by its exit status, paths refused before anything runs, and 4 MiB fed
+ * to stdin on the loop (far past what a pipe holds) arriving whole.
  */
 #include <sys/wait.h>
 
@@ -83,6 +84,36 @@ test_stdin_stdout(void **state)
 	assert_int_equal(WEXITSTATUS(r.res.status), 0);
 	assert_string_equal(r.out, "one|two|last without newline|");
 	assert_int_equal(r.nlines, 3);
+}
+
+/* exec_feed: 4 MiB through `wc -c`, on the loop, never blocking. */
+static void
+test_feed_large(void **state)
+{
+	char *const argv[] = {"/usr/bin/wc", "-c", NULL};
+	struct evloop *loop = evloop_new(clock_real());
+	struct run r = {0};
+	struct exec_spec spec = {argv[0], argv, 20000, on_line, on_done, &r};
+	struct exec_job *job;
+	size_t len = (size_t)4 << 20;
+	char *in = malloc(len);
+	int i;
+
+	(void)state;
+	assert_non_null(loop);
+	assert_non_null(in);
+	memset(in, 'x', len);
+	assert_int_equal(exec_start(loop, &spec, &job), 0);
+	assert_int_equal(exec_feed(job, in, len), 0);
+	assert_int_equal(exec_feed(job, in, len), ARX_ERR_INVAL);
+	for (i = 0; i < 2000 && !r.done; i++)
+		assert_true(evloop_run_once(loop, 100) >= 0);
+	assert_true(r.done);
+	assert_true(WIFEXITED(r.res.status));
+	assert_int_equal(WEXITSTATUS(r.res.status), 0);
+	assert_string_equal(r.out, "4194304|");
+	evloop_free(loop);
+	free(in);
 }
 
 static void
@@ -173,6 +204,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_stdin_stdout),
+	    cmocka_unit_test(test_feed_large),
 	    cmocka_unit_test(test_environment),
 	    cmocka_unit_test(test_descriptors),
 	    cmocka_unit_test(test_timeout),
