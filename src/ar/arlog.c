@@ -31,27 +31,33 @@ ar_log_format(struct buf *out, int64_t now_ms, const struct ar_log_entry *e)
 		r = buf_printf(out, " alert %s", e->alert_id);
 	if (r == 0 && e->timeout_s != 0)
 		r = buf_printf(out, " timeout %" PRIu64, e->timeout_s);
+	if (r == 0 && e->error != NULL)
+		r = buf_printf(out, " error %s", e->error);
 	return r != 0 ? r : buf_putc(out, '\n');
 }
 
 int
 ar_log_write(const char *path, const struct buf *lines)
 {
-	ssize_t n = -1;
-	int fd;
+	const char *p = lines->data;
+	size_t left = lines->len;
+	ssize_t n = 0;
+	int fd, e;
 
-	if (lines->len == 0)
+	if (left == 0)
 		return 0;
 	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-	if (fd != -1) {
-		n = write(fd, lines->data, lines->len);
-		close(fd);
+	if (fd == -1)
+		return ARX_ERR_SYS;
+	/* After a short write the next one says why (ENOSPC ...). */
+	while (left > 0 && (n = write(fd, p, left)) > 0) {
+		p += n;
+		left -= (size_t)n;
 	}
-	if (n == (ssize_t)lines->len)
-		return 0;
-	log_error("%s: cannot append: %s", path,
-	    fd == -1 || n == -1 ? strerror(errno) : "short write");
-	return ARX_ERR_SYS;
+	e = left == 0 ? 0 : n == 0 ? EIO : errno;
+	close(fd);
+	errno = e;
+	return left == 0 ? 0 : ARX_ERR_SYS;
 }
 
 int

@@ -8,6 +8,11 @@
  *
  * type is add, extend, delete or fail. The time is local, as in the
  * OSSEC/Wazuh file. Lines are whole and appended with O_APPEND.
+ * arx's own trouble that is not about an address comes as "-" for the
+ * address and the cause last (rules 605 and 606 for the block journal):
+ *
+ *   ... arx-ar: arx-journal fail - error <path>: cannot write: <cause>
+ *   ... arx-ar: arx-journal recovered - error <what was lost meanwhile>
  */
 #ifndef ARX_AR_ARLOG_H
 #define ARX_AR_ARLOG_H
@@ -23,13 +28,15 @@ struct ar_log_entry {
 	unsigned rule_id;     /* 0: none */
 	const char *alert_id; /* NULL: none */
 	uint64_t timeout_s;   /* 0: none */
+	const char *error;    /* NULL: none; last, to the end of the line */
 };
 
 int ar_log_format(
     struct buf *out, int64_t now_ms, const struct ar_log_entry *e);
 
 /* Append lines (whole lines, formatted as above) to path (created
- * 0640) in one write; 0 when there are none. */
+ * 0640) in one write; 0 when there are none, or ARX_ERR_SYS with errno
+ * saying why (not logged: the caller limits how often it says so). */
 int ar_log_write(const char *path, const struct buf *lines);
 /* Append one line to path (created 0640). */
 int ar_log_append(

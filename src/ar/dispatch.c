@@ -26,9 +26,11 @@
 #include "core/strparse.h"
 #include "exec/exec.h"
 
-#define AGENT_NAME_MAX 65  /* an agent name and its NUL */
-#define MAX_BOUND      64  /* responses one rule may trigger */
-#define EXPIRE_MAX     256 /* blocks lifted per timer turn */
+#define AGENT_NAME_MAX 65   /* an agent name and its NUL */
+#define MAX_BOUND      64   /* responses one rule may trigger */
+#define EXPIRE_MAX     256  /* blocks lifted per timer turn */
+#define JRETRY_MS      5000 /* a failing journal: rewrite tried this often */
+#define JOURNAL_NAME   "arx-journal" /* its lines in active-responses.log */
 
 struct ar_dispatch {
 	struct ar_dispatch_opts o;
@@ -46,7 +48,14 @@ struct ar_dispatch {
 	struct buf arpend;   /* active-responses.log lines of this turn */
 	struct ar_dispatch_stats st;
 	struct log_limit refuse_limit; /* refusals logged: 20 a second */
+	struct evtimer jretry;         /* a failing journal's next rewrite */
+	bool jfailing;                 /* said so (log, active-responses) */
+	unsigned long jskipped;        /* records not written before it */
+	struct log_limit jlimit;       /* still failing: once a minute */
+	struct log_limit arlog_limit;  /* active-responses.log: 1 a minute */
 };
+
+static void journal_health(struct ar_dispatch *d);
 
 static void
 emit(struct ar_dispatch *d, struct ar_event *ev)
@@ -54,6 +63,19 @@ emit(struct ar_dispatch *d, struct ar_event *ev)
 	ev->now_ms = clock_wall_ms(d->o.clock);
 	if (d->o.on_event != NULL)
 		d->o.on_event(ev, d->o.ctx);
+}
+
+/* active-responses.log could not be written (e: errno): said at most
+ * once a minute, with how many more failed meanwhile. */
+static void
+arlog_failed(struct ar_dispatch *d, int e)
+{
+	unsigned long held;
+
+	if (log_limit_pass(&d->arlog_limit, clock_mono_ms(d->o.clock), &held))
+		log_error("%s: cannot append: %s (%lu more failures not "
+			  "logged)",
+		    d->o.arlog_path, strerror(e), held);
 }
 
 /* At the end of a loop turn: the active-responses.log lines of the
@@ -66,10 +88,11 @@ on_turn_end(struct evloop *loop, struct evtimer *t)
 
 	(void)loop;
 	if (d->arpend.len > 0 && ar_log_write(d->o.arlog_path, &d->arpend) != 0)
-		log_error("cannot append to %s", d->o.arlog_path);
+		arlog_failed(d, errno);
 	buf_reset(&d->arpend);
 	if (d->journal != NULL && ar_journal_sync(d->journal) != 0)
 		d->st.journal_errors++;
+	journal_health(d);
 }
 
 static void
@@ -97,14 +120,86 @@ arlog(struct ar_dispatch *d, const struct ar_log_entry *e)
 		return;
 	if (d->o.loop == NULL) {
 		if (ar_log_append(d->o.arlog_path, now, e) != 0)
-			log_error("cannot append to %s", d->o.arlog_path);
+			arlog_failed(d, errno);
 		return;
 	}
 	if (ar_log_format(&d->arpend, now, e) != 0)
-		log_error("cannot append to %s", d->o.arlog_path);
+		log_error("%s: a line not formatted", d->o.arlog_path);
 	if (d->arpend.len > (1u << 20))
 		on_turn_end(d->o.loop, &d->turn);
 	turn_end_arm(d);
+}
+
+/* One line in active-responses.log about the journal (rules 605, 606). */
+static void
+journal_arlog(struct ar_dispatch *d, const char *type, const char *error)
+{
+	arlog(d,
+	    &(struct ar_log_entry){.command = JOURNAL_NAME,
+		.type = type,
+		.addr = "-",
+		.error = error});
+}
+
+/* A failing journal: its rewrite from the table, tried every JRETRY_MS
+ * until there is room again. */
+static void
+on_jretry(struct evloop *loop, struct evtimer *t)
+{
+	struct ar_dispatch *d = t->ctx;
+	unsigned long held;
+
+	(void)loop;
+	if (!ar_journal_failing(d->journal))
+		return;
+	if (ar_journal_rewrite(
+		d->journal, d->table, d->names, d->conf->ncommands) != 0) {
+		d->st.journal_errors++;
+		if (log_limit_pass(
+			&d->jlimit, clock_mono_ms(d->o.clock), &held))
+			log_error("%s; %lu records not written since it "
+				  "failed (%lu more messages like this not "
+				  "logged)",
+			    ar_journal_why(d->journal),
+			    ar_journal_skipped(d->journal), held);
+	}
+	journal_health(d);
+}
+
+/* Say when the journal starts failing (an error, and a fail line in
+ * active-responses.log) and when it is whole again; keep its rewrite
+ * coming meanwhile. Nothing more per record: a full disk does not
+ * flood the log. */
+static void
+journal_health(struct ar_dispatch *d)
+{
+	bool failing = d->journal != NULL && ar_journal_failing(d->journal);
+	char what[96];
+
+	if (failing) {
+		d->jskipped = ar_journal_skipped(d->journal);
+		if (d->o.loop != NULL && !d->jretry.active)
+			(void)evloop_timer_start(
+			    d->o.loop, &d->jretry, JRETRY_MS);
+	}
+	if (failing == d->jfailing)
+		return;
+	d->jfailing = failing;
+	if (failing) {
+		log_error("%s; blocks go on into the kernel and the table but "
+			  "not into the journal (a restart would forget them) "
+			  "until it can be rewritten, tried every %u s",
+		    ar_journal_why(d->journal), JRETRY_MS / 1000);
+		(void)log_limit_pass(
+		    &d->jlimit, clock_mono_ms(d->o.clock), &(unsigned long){0});
+		journal_arlog(d, "fail", ar_journal_why(d->journal));
+		return;
+	}
+	snprintf(what, sizeof(what),
+	    "rewritten whole, with %lu records that had not been written",
+	    d->jskipped);
+	log_notice("%s: %s", d->o.journal_path, what);
+	journal_arlog(d, "recovered", what);
 }
 
 static void
@@ -114,6 +209,7 @@ journal_add(struct ar_dispatch *d, const struct ar_block *b)
 	    ar_journal_add(d->journal, d->names[b->cmd], b) != 0)
 		d->st.journal_errors++;
 	journal_touched(d);
+	journal_health(d);
 }
 
 /* A lifted block: its del record, then its offence record so a restart
@@ -137,6 +233,7 @@ journal_del(struct ar_dispatch *d, unsigned cmd, const struct arx_addr *a)
 		d->journal, d->table, d->names, d->conf->ncommands) != 0)
 		d->st.journal_errors++;
 	journal_touched(d);
+	journal_health(d);
 }
 
 /* Keep the timer at the earliest deadline (wall clock). */
@@ -597,9 +694,11 @@ remote_timeout(
 		return ar_offence_duration(&e, o.count);
 	timeout = ar_escalate(&e, &o, now);
 	ar_table_restore_offence(d->table, cmd, a, &o);
-	if (d->journal != NULL)
-		(void)ar_journal_offence(d->journal, d->names[cmd], a, &o);
+	if (d->journal != NULL &&
+	    ar_journal_offence(d->journal, d->names[cmd], a, &o) != 0)
+		d->st.journal_errors++;
 	journal_touched(d);
+	journal_health(d);
 	return timeout;
 }
 
@@ -1014,9 +1113,12 @@ journal_start(struct ar_dispatch *d)
 	if (ts.active > 0)
 		log_notice("%zu blocks restored from %s", ts.active,
 		    d->o.journal_path);
-	/* Start from a compact file holding exactly the live blocks. */
-	return ar_journal_rewrite(
-	    d->journal, d->table, d->names, d->conf->ncommands);
+	/* Start from a compact file holding exactly the live blocks; a
+	 * full disk does not stop the start (journal_health says it). */
+	if (ar_journal_rewrite(
+		d->journal, d->table, d->names, d->conf->ncommands) != 0)
+		d->st.journal_errors++;
+	return 0;
 }
 
 /* Run b's add again to put it back (kcheck's readd). */
@@ -1089,6 +1191,8 @@ ar_dispatch_new(const struct ar_dispatch_opts *o, struct ar_dispatch **out)
 		return ARX_ERR_NOMEM;
 	d->o = *o;
 	d->refuse_limit = (struct log_limit)LOG_LIMIT_INIT(20, 1000);
+	d->jlimit = (struct log_limit)LOG_LIMIT_INIT(1, 60000);
+	d->arlog_limit = (struct log_limit)LOG_LIMIT_INIT(1, 60000);
 	d->o.journal_path = NULL;
 	d->o.arlog_path = NULL;
 	d->conf = o->conf;
@@ -1099,6 +1203,7 @@ ar_dispatch_new(const struct ar_dispatch_opts *o, struct ar_dispatch **out)
 		goto fail;
 	evtimer_init(&d->timer, on_timer, d);
 	evtimer_init(&d->turn, on_turn_end, d);
+	evtimer_init(&d->jretry, on_jretry, d);
 	buf_init(&d->arpend, 4u << 20);
 	if ((d->bindings = ar_bindings_new(d->conf)) == NULL ||
 	    (d->table = ar_table_new(dc->max_blocks, dc->max_history)) == NULL)
@@ -1110,6 +1215,7 @@ ar_dispatch_new(const struct ar_dispatch_opts *o, struct ar_dispatch **out)
 	if ((rc = paths_resolve(d)) != 0 || (rc = journal_start(d)) != 0 ||
 	    (rc = kcheck_start(d)) != 0)
 		goto fail;
+	journal_health(d);
 	timer_arm(d);
 	*out = d;
 	return 0;
@@ -1126,6 +1232,7 @@ ar_dispatch_free(struct ar_dispatch *d)
 	if (d == NULL)
 		return;
 	evloop_timer_stop(d->o.loop, &d->timer);
+	evloop_timer_stop(d->o.loop, &d->jretry);
 	if (d->turn.active)
 		on_turn_end(d->o.loop, &d->turn);
 	evloop_timer_stop(d->o.loop, &d->turn);

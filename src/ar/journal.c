@@ -1,7 +1,8 @@
 /*
- * Block journal (see journal.h). Owns the journal's file descriptor and
- * its record count; replay builds its own temporary table, keyed by an
- * index into the command names it has met.
+ * Block journal (see journal.h). Owns the journal's file descriptor,
+ * its record count and whether it is failing (and why); replay builds
+ * its own temporary table, keyed by an index into the command names it
+ * has met.
  */
 #include <sys/stat.h>
 
@@ -29,6 +30,9 @@ struct ar_journal {
 	int fd;
 	size_t records;
 	bool deferred, unsynced; /* ar_journal_defer(), and writes since */
+	bool failing;            /* records are not appended until a rewrite */
+	unsigned long skipped;   /* records not written since it failed */
+	char why[1200];          /* the failure: path, what, the cause */
 	char path[1024];
 };
 
@@ -352,7 +356,8 @@ ar_journal_close(struct ar_journal *j)
 {
 	if (j == NULL)
 		return;
-	(void)ar_journal_sync(j);
+	if (!j->failing)
+		(void)ar_journal_sync(j);
 	close(j->fd);
 	free(j);
 }
@@ -407,23 +412,84 @@ format_add(struct buf *b, const char *command, const struct ar_block *blk)
 	return record_end(b, r);
 }
 
+/* Write all of data: a short write is followed by another, which says
+ * why (ENOSPC, EFBIG ...) in errno. 0 or ARX_ERR_SYS. */
+static int
+write_all(int fd, const char *data, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, data, len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO;
+			return ARX_ERR_SYS;
+		}
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* The journal fails, for errno's cause: appends stop (whatever came
+ * after the record that failed would be lost to a reader anyway) until
+ * ar_journal_rewrite() succeeds. A torn record is cut off (end: the
+ * file's length before it, -1: unknown). */
+static void
+journal_fail(struct ar_journal *j, const char *what, off_t end)
+{
+	int e = errno;
+
+	if (end >= 0)
+		(void)ftruncate(j->fd, end);
+	snprintf(
+	    j->why, sizeof(j->why), "%s: %s: %s", j->path, what, strerror(e));
+	j->failing = true;
+	j->unsynced = false;
+	errno = e;
+}
+
 /* Write one whole record and make it durable before returning. */
 static int
 journal_put(struct ar_journal *j, const struct buf *b)
 {
-	ssize_t n;
+	off_t end;
 
-	do
-		n = write(j->fd, b->data, b->len);
-	while (n == -1 && errno == EINTR);
-	if (n != (ssize_t)b->len || (!j->deferred && fsync(j->fd) != 0)) {
-		log_error("%s: cannot write: %s", j->path,
-		    n == -1 ? strerror(errno) : "short write");
+	if (j->failing) {
+		j->skipped++;
+		return ARX_ERR_SYS;
+	}
+	end = lseek(j->fd, 0, SEEK_END);
+	if (write_all(j->fd, b->data, b->len) != 0 ||
+	    (!j->deferred && fsync(j->fd) != 0)) {
+		journal_fail(j, "cannot write", end);
+		j->skipped++;
 		return ARX_ERR_SYS;
 	}
 	j->unsynced |= j->deferred;
 	j->records++;
 	return 0;
+}
+
+bool
+ar_journal_failing(const struct ar_journal *j)
+{
+	return j->failing;
+}
+
+const char *
+ar_journal_why(const struct ar_journal *j)
+{
+	return j->failing ? j->why : NULL;
+}
+
+unsigned long
+ar_journal_skipped(const struct ar_journal *j)
+{
+	return j->skipped;
 }
 
 void
@@ -441,12 +507,13 @@ ar_journal_unsynced(const struct ar_journal *j)
 int
 ar_journal_sync(struct ar_journal *j)
 {
-	if (!j->unsynced)
+	if (!j->unsynced || j->failing)
 		return 0;
 	j->unsynced = false;
 	if (fsync(j->fd) == 0)
 		return 0;
-	log_error("%s: cannot sync: %s", j->path, strerror(errno));
+	/* What the kernel could not write may be gone from its cache. */
+	journal_fail(j, "cannot sync", -1);
 	return ARX_ERR_SYS;
 }
 
@@ -546,19 +613,20 @@ snap_one(const struct ar_block *blk, void *ctx)
 		    : ARX_ERR_INVAL;
 }
 
+/* 0, or ARX_ERR_SYS with errno saying why (not what close() left). */
 static int
 write_file_synced(const char *path, const struct buf *b)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	int r = 0;
+	int r = 0, e = 0;
 
 	if (fd == -1)
 		return ARX_ERR_SYS;
-	if (b->len > 0 && write(fd, b->data, b->len) != (ssize_t)b->len)
+	if ((r = write_all(fd, b->data, b->len)) == 0 && fsync(fd) != 0)
 		r = ARX_ERR_SYS;
-	if (r == 0 && fsync(fd) != 0)
-		r = ARX_ERR_SYS;
+	e = errno;
 	close(fd);
+	errno = e;
 	return r;
 }
 
@@ -591,7 +659,7 @@ ar_journal_rewrite(struct ar_journal *j, const struct ar_table *t,
 {
 	struct snap s = {.names = names, .nnames = nnames};
 	char tmp[1100];
-	int fd, r;
+	int fd = -1, r;
 
 	buf_init(&s.b, (size_t)1 << 30);
 	ar_table_foreach_offence(t, snap_offence, &s);
@@ -599,23 +667,27 @@ ar_journal_rewrite(struct ar_journal *j, const struct ar_table *t,
 	snprintf(tmp, sizeof(tmp), "%s.new", j->path);
 	if ((r = s.r) != 0 || (r = write_file_synced(tmp, &s.b)) != 0 ||
 	    (r = rename(tmp, j->path) == 0 ? 0 : ARX_ERR_SYS) != 0 ||
-	    (r = fsync_dir(j->path)) != 0)
-		goto out;
-	fd = open(j->path, O_WRONLY | O_APPEND | O_CLOEXEC);
-	if (fd == -1) {
-		r = ARX_ERR_SYS;
-		goto out;
+	    (r = fsync_dir(j->path)) != 0 ||
+	    (fd = open(j->path, O_WRONLY | O_APPEND | O_CLOEXEC)) == -1) {
+		if (r == 0 || r == ARX_ERR_SYS) {
+			r = ARX_ERR_SYS;
+			journal_fail(j, "cannot rewrite", -1);
+		} else { /* not the disk's fault: errno means nothing */
+			snprintf(j->why, sizeof(j->why),
+			    "%s: cannot rewrite: %s", j->path, arx_strerror(r));
+			j->failing = true;
+		}
+		(void)unlink(tmp);
+		buf_release(&s.b);
+		return r;
 	}
 	close(j->fd);
 	j->fd = fd;
+	j->failing = j->unsynced = false;
+	j->skipped = 0;
 	j->records = 0;
 	for (size_t i = 0; i < s.b.len; i++)
 		j->records += s.b.data[i] == '\n';
-out:
-	if (r != 0) {
-		log_error("%s: cannot rewrite: %s", j->path, strerror(errno));
-		(void)unlink(tmp);
-	}
 	buf_release(&s.b);
-	return r;
+	return 0;
 }

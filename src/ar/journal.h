@@ -25,7 +25,8 @@
  * set it is rewritten from the table: a new file is written, fsync'd and
  * renamed over the old one, so a crash leaves one whole journal or the
  * other. Blocks are named by command name, not by index, so a reload
- * that reorders the configuration keeps them.
+ * that reorders the configuration keeps them. A journal that cannot be
+ * written (below) never stops a block: only a restart's memory of it.
  */
 #ifndef ARX_AR_JOURNAL_H
 #define ARX_AR_JOURNAL_H
@@ -80,8 +81,25 @@ int ar_journal_offence(struct ar_journal *j, const char *command,
 bool ar_journal_wants_rewrite(const struct ar_journal *j, size_t live);
 
 /* Replace the file by the table's offence records and live blocks;
- * names[cmd] is the command name of table index cmd. */
+ * names[cmd] is the command name of table index cmd. The way back from
+ * failing: 0 and the journal is whole again, or an error (and it is
+ * failing, the file as it was before). */
 int ar_journal_rewrite(struct ar_journal *j, const struct ar_table *t,
     const char *const *names, size_t nnames);
+
+/*
+ * A write, sync or rewrite that fails (a full disk) does not log: the
+ * journal fails, keeps why, and appends nothing more (a record after
+ * one that was lost would be read as if it were the whole story; a torn
+ * record is cut off) until ar_journal_rewrite() succeeds. Each record
+ * not written meanwhile returns ARX_ERR_SYS and is counted. The caller
+ * says it, once and rate-limited, and retries the rewrite.
+ */
+bool ar_journal_failing(const struct ar_journal *j);
+/* "<path>: cannot write: No space left on device"; NULL when whole. */
+const char *ar_journal_why(const struct ar_journal *j);
+/* Records not written since it began failing (0 once it is whole:
+ * the rewrite holds them all). */
+unsigned long ar_journal_skipped(const struct ar_journal *j);
 
 #endif

@@ -1,8 +1,10 @@
 /*
  * Unit tests for active-responses.log (arlog.c): the exact line, optional
  * parts left out, appends, and the round trip that matters: every line
- * arx writes is read back by arx's own ruleset as rule 601, 602 or 603.
+ * arx writes is read back by arx's own ruleset as rule 601, 602 or 603,
+ * and the block journal's fail and recovered lines as 605 and 606.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -14,13 +16,13 @@
 #include "engine/ruleset.h"
 
 static const struct ar_log_entry add = {
-    "firewall-drop", "add", "192.0.2.6", 5712, "1700000000.42", 600};
+    "firewall-drop", "add", "192.0.2.6", 5712, "1700000000.42", 600, NULL};
 
 static void
 test_format(void **state)
 {
 	struct ar_log_entry del = {
-	    "firewall-drop", "delete", "2001:db8::6", 0, NULL, 0};
+	    "firewall-drop", "delete", "2001:db8::6", 0, NULL, 0, NULL};
 	struct buf b;
 
 	(void)state;
@@ -76,6 +78,24 @@ test_read_back(void **state)
 		assert_int_equal(ar_log_format(&b, 1700000000000, &e), 0);
 		assert_int_equal(rule_of(rs, c, buf_cstr(&b)), want[i]);
 	}
+	/* The block journal failing and whole again: 605 and 606. */
+	e = (struct ar_log_entry){.command = "arx-journal",
+	    .type = "fail",
+	    .addr = "-",
+	    .error = "/var/lib/arx/blocks.journal: cannot write: No space "
+		     "left on device"};
+	buf_reset(&b);
+	assert_int_equal(ar_log_format(&b, 1700000000000, &e), 0);
+	assert_string_equal(buf_cstr(&b),
+	    "2023/11/14 22:13:20 arx-ar: arx-journal fail - error "
+	    "/var/lib/arx/blocks.journal: cannot write: No space left on "
+	    "device\n");
+	assert_int_equal(rule_of(rs, c, buf_cstr(&b)), 605);
+	e.type = "recovered";
+	e.error = "rewritten whole";
+	buf_reset(&b);
+	assert_int_equal(ar_log_format(&b, 1700000000000, &e), 0);
+	assert_int_equal(rule_of(rs, c, buf_cstr(&b)), 606);
 	buf_release(&b);
 	corr_free(c);
 	ruleset_free(rs);
@@ -85,7 +105,6 @@ static void
 test_append(void **state)
 {
 	char path[] = "/tmp/arx-arlog-XXXXXX";
-	struct log_capture lc;
 	char text[512];
 	ssize_t n;
 	int fd;
@@ -102,11 +121,12 @@ test_append(void **state)
 	assert_non_null(strstr(text, "timeout 600\n2023/11/14 22:13:21 "));
 	close(fd);
 	unlink(path);
-	capture_start(&lc);
+	/* Not logged here (the dispatcher limits how often it says so);
+	 * errno says why. */
+	errno = 0;
 	assert_int_equal(
 	    ar_log_append("/nonexistent/dir/log", 0, &add), ARX_ERR_SYS);
-	capture_stop();
-	assert_captured(&lc, "/nonexistent/dir/log: cannot append");
+	assert_int_equal(errno, ENOENT);
 }
 
 int

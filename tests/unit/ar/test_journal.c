@@ -3,8 +3,14 @@
  * to the live set, a later add replaces an earlier one, a torn last
  * record and a line edited by hand are skipped and counted without
  * losing the others, a missing file is empty, bad command names are
- * refused, and a rewrite keeps exactly the live blocks.
+ * refused, a rewrite keeps exactly the live blocks, and a journal that
+ * cannot be written (a file size limit standing for a full disk) fails
+ * whole: the torn record cut off, the cause kept, nothing appended, the
+ * records not written counted, until a rewrite brings every block back.
  */
+#include <sys/resource.h>
+
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -255,6 +261,69 @@ test_offences(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* Writes past 1,000 bytes fail (EFBIG), as on a full disk. */
+static void
+test_failing(void **state)
+{
+	char dir[] = "/tmp/arx-journal-XXXXXX", path[64];
+	const char *names[1] = {"firewall-drop"};
+	struct ar_table *t = ar_table_new(64, 64);
+	struct rlimit old, lim;
+	struct ar_journal *j;
+	struct seen s;
+	unsigned nbad, n = 0, i;
+	char ip[32];
+
+	(void)state;
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/blocks", dir);
+	assert_int_equal(ar_journal_open(path, &j), 0);
+	lim = old;
+	lim.rlim_cur = 1000;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	for (i = 0; i < 40; i++) {
+		struct ar_block b = {0};
+
+		snprintf(ip, sizeof(ip), "192.0.2.%u", i + 1);
+		b = blk(ip, 1000, 601000, 1);
+		assert_int_equal(ar_table_restore(t, &b), 0);
+		if (ar_journal_add(j, names[0], &b) == 0)
+			n++;
+		else
+			assert_true(ar_journal_failing(j));
+	}
+	assert_true(n > 5 && n < 20);
+	assert_int_equal(ar_journal_skipped(j), 40 - n);
+	assert_non_null(strstr(ar_journal_why(j),
+	    "/blocks: cannot write: "
+	    "File too large"));
+	/* What is on disk is whole: the torn record was cut off. */
+	load(path, &s, &nbad);
+	assert_int_equal(nbad, 0);
+	assert_int_equal(s.n, n);
+	/* Still no room: the rewrite fails, the old file stays. */
+	assert_int_equal(ar_journal_rewrite(j, t, names, 1), ARX_ERR_SYS);
+	assert_true(ar_journal_failing(j));
+	assert_non_null(strstr(ar_journal_why(j), "cannot rewrite: File"));
+	load(path, &s, &nbad);
+	assert_int_equal(s.n, n);
+	/* Room again: the rewrite holds every block. */
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	assert_int_equal(ar_journal_rewrite(j, t, names, 1), 0);
+	assert_false(ar_journal_failing(j));
+	assert_null(ar_journal_why(j));
+	assert_int_equal(ar_journal_skipped(j), 0);
+	ar_journal_close(j);
+	load(path, &s, &nbad);
+	assert_int_equal(nbad, 0);
+	assert_int_equal(s.n, 40);
+	ar_table_free(t);
+	unlink(path);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -263,6 +332,7 @@ main(void)
 	    cmocka_unit_test(test_rewrite),
 	    cmocka_unit_test(test_checksum),
 	    cmocka_unit_test(test_offences),
+	    cmocka_unit_test(test_failing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
