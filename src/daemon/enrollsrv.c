@@ -287,7 +287,7 @@ static void
 conn_accept(struct enrollsrv *s, int fd, const struct sockaddr_storage *sa)
 {
 	struct econn *c;
-	struct arx_addr a;
+	struct arx_addr a = {0};
 	char text[64];
 
 	(void)net_peer(sa, &a, text, sizeof(text));

@@ -534,7 +534,7 @@ static void
 conn_accept(struct remote_srv *s, int fd, const struct sockaddr_storage *sa)
 {
 	struct rconn *c;
-	struct arx_addr a;
+	struct arx_addr a = {0};
 	char peer[64];
 
 	(void)net_peer(sa, &a, peer, sizeof(peer));

@@ -222,7 +222,7 @@ static void
 conn_accept(struct logsrc_tcp *t, int fd, const struct sockaddr_storage *ss)
 {
 	struct conn *c;
-	struct arx_addr a;
+	struct arx_addr a = {0};
 	char from[64];
 
 	if (!logsrc_sender_ok(&t->filter, ss, from, sizeof(from)) ||
