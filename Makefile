@@ -45,6 +45,7 @@ bench: release
 	    "second need root: skipped"; fi
 
 demo: build
+	@scripts/user.sh arx
 	@scripts/demo.sh
 
 check: deps-check
