@@ -1224,6 +1224,23 @@ fail:
 	return rc;
 }
 
+/* At the stop, a failing journal gets one more rewrite (room may be
+ * back); if that fails too, the next start will not know every block. */
+static void
+journal_last_try(struct ar_dispatch *d)
+{
+	if (d->journal == NULL || !ar_journal_failing(d->journal))
+		return;
+	if (ar_journal_rewrite(
+		d->journal, d->table, d->names, d->conf->ncommands) == 0)
+		log_notice(
+		    "%s: rewritten whole at the stop", d->o.journal_path);
+	else
+		log_error("%s; at the stop: %lu records not kept, the next "
+			  "start will not know those blocks",
+		    ar_journal_why(d->journal), ar_journal_skipped(d->journal));
+}
+
 void
 ar_dispatch_free(struct ar_dispatch *d)
 {
@@ -1239,6 +1256,7 @@ ar_dispatch_free(struct ar_dispatch *d)
 	buf_release(&d->arpend);
 	ar_runner_free(d->runner);
 	ar_kcheck_free(d->kcheck); /* after the runner: ops in its batcher */
+	journal_last_try(d);
 	ar_journal_close(d->journal);
 	ar_table_free(d->table);
 	ar_bindings_free(d->bindings);
