@@ -3,9 +3,14 @@
  * tests/helpers, linked into a response directory of the test's own),
  * the real clock and the event loop: block, extend, lift on time,
  * escalation, white list, both protocols, failing and hung programs,
- * refused values, manual blocks, and the journal across a restart.
+ * refused values, manual blocks, the journal across a restart, and a
+ * journal that cannot be written (a file size limit standing for a full
+ * disk): blocks go on, it is said once, then rewritten when room is back.
  */
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -669,6 +674,63 @@ test_remote_routes(void **state)
 	conf_free(conf);
 }
 
+/* The journal near a 4 KiB file size limit: the blocks still run, one
+ * error (with the cause) and one fail line, then, with the limit gone,
+ * the rewrite within its 5 s period: a recovered line, every block in
+ * the file. */
+static void
+test_journal_full(void **state)
+{
+	char junk[4000], ip[32];
+	struct ar_dispatch_stats st;
+	struct rlimit old, lim;
+	struct log_capture lc;
+	const char *why, *text;
+	int fd, i;
+
+	(void)state;
+	signal(SIGXFSZ, SIG_IGN);
+	path_of("blocks.journal");
+	memset(junk, '#', sizeof(junk));
+	fd = open(fx.path, O_WRONLY | O_APPEND);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, junk, sizeof(junk)), sizeof(junk));
+	close(fd);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	lim = old;
+	lim.rlim_cur = 4096;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	capture_start(&lc);
+	for (i = 0; i < 5; i++) {
+		snprintf(ip, sizeof(ip), "198.51.100.%d", i + 1);
+		assert_int_equal(ar_dispatch_block(fx.d, "rec", ip, 60,
+				     AR_ORIGIN_MANUAL, &why),
+		    1);
+	}
+	for (i = 0; i < 5; i++)
+		assert_true(wait_event(0, AR_EV_DONE, "add", 3000) >= 0);
+	capture_stop();
+	assert_int_equal(lc.nerrors, 1);
+	assert_captured(&lc,
+	    "blocks.journal: cannot write: File too large; "
+	    "blocks go on");
+	ar_dispatch_stats(fx.d, &st);
+	assert_true(st.journal_errors >= 4);
+	assert_int_equal(st.table.active, 5);
+	text = slurp("active-responses.log");
+	assert_int_equal(count_of(text, "arx-journal fail - error "), 1);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	for (i = 0; i < 400 &&
+	     !strstr(slurp("active-responses.log"), "arx-journal recovered");
+	     i++)
+		(void)evloop_run_once(fx.loop, 20);
+	assert_non_null(
+	    strstr(slurp("active-responses.log"), "arx-journal recovered"));
+	text = slurp("blocks.journal");
+	assert_int_equal(count_of(text, "add rec 198.51.100."), 5);
+	assert_null(strchr(text, '#'));
+}
+
 int
 main(void)
 {
@@ -688,6 +750,7 @@ main(void)
 		test_program_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_remote_routes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_journal_full, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
