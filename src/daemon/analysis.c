@@ -305,16 +305,26 @@ positions_create(struct analysis *a)
 /* Write all positions to a new file and rename it over the old one.
  * The directory was opened before privileges were dropped: the child
  * needs no way through <state_dir> itself. */
+static void positions_write(struct analysis *a);
+
+/* Save the positions, when the gate says every trigger of the lines read
+ * so far is in the root process's hands. */
 static void
 positions_save(struct analysis *a)
+{
+	if (a->save_ok != NULL && !a->save_ok(a->save_ctx))
+		return; /* triggers in flight: keep the last safe positions */
+	positions_write(a);
+}
+
+static void
+positions_write(struct analysis *a)
 {
 	struct logsrc_pos p;
 	struct buf b;
 	size_t i;
 	FILE *f;
 
-	if (a->save_ok != NULL && !a->save_ok(a->save_ctx))
-		return; /* triggers in flight: keep the last safe positions */
 	buf_init(&b, 1u << 20);
 	for (i = 0; i < a->nsrc; i++) {
 		logsrc_file_pos(a->src[i]->f, &p);
@@ -1217,6 +1227,10 @@ analysis_begin(struct analysis *a)
 	positions_load(a);
 	sources_scan(a, true);
 	journals_start(a);
+	/* where reading starts, before a line is read (nothing can be
+	 * skipped by it): a file first seen now (read from its end) is not
+	 * first seen again after a crash before the first safe save */
+	positions_write(a);
 	poll_all(a);
 	a->begun = true;
 }

@@ -71,7 +71,7 @@ def main():
         f.write(CONF_TEXT.format(src=SRC, ardir=ARDIR, tmp=TMP, sock=SOCK,
                                  log=LOG))
     d = start()
-    time.sleep(1.5)  # the child has ticked: its first positions are saved
+    time.sleep(0.5)
     os.kill(d.p.pid, signal.SIGSTOP)
     stamp = time.strftime("%b %e %H:%M:%S")
     with open(LOG, "a") as f:
