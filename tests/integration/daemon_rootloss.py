@@ -55,6 +55,12 @@ def blocked():
         if r.returncode == 0 else set()
 
 
+def analysis_stat(name):
+    r = ctl(ARX, SOCK, "status", "--json")
+    return json.loads(r.stdout)["analysis"].get(name, -1) \
+        if r.returncode == 0 else -1
+
+
 def attackers():
     return {"198.51.100.%d" % (i + 1) for i in range(N)}
 
@@ -71,7 +77,10 @@ def main():
         f.write(CONF_TEXT.format(src=SRC, ardir=ARDIR, tmp=TMP, sock=SOCK,
                                  log=LOG))
     d = start()
-    time.sleep(0.5)
+    # the child follows the log (it reported files 1): its starting
+    # position is saved, so what is written next is never history
+    expect(wait(lambda: analysis_stat("files") >= 1, 10),
+           "arxd follows the log")
     os.kill(d.p.pid, signal.SIGSTOP)
     stamp = time.strftime("%b %e %H:%M:%S")
     with open(LOG, "a") as f:
