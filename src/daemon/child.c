@@ -349,17 +349,25 @@ kid_send(struct kid *k)
 /* The analysis' save gate: the root process is there and has read every
  * message sent to it (a Unix socket's SIOCOUTQ counts what the peer has
  * not read yet), so every trigger of the lines read so far is in its
- * hands. */
+ * hands. A dying root process empties its queue too, after it marked the
+ * connection shut (and before we are reparented): a hang-up seen after
+ * an empty queue means the queue was thrown away, not read. */
 static bool
 kid_drained(void *ctx)
 {
 	struct kid *k = ctx;
+	struct pollfd p = {.fd = k->fd, .events = POLLRDHUP};
 	int queued = 0;
 
 	if (k->root_gone || getppid() != k->parent ||
-	    ioctl(k->fd, SIOCOUTQ, &queued) != 0)
+	    ioctl(k->fd, SIOCOUTQ, &queued) != 0 || queued != 0)
 		return false;
-	return queued == 0;
+	if (poll(&p, 1, 0) < 0 ||
+	    (p.revents & (POLLHUP | POLLRDHUP | POLLERR)) != 0) {
+		k->root_gone = true;
+		return false;
+	}
+	return true;
 }
 
 /* A trigger too long for one message goes without its alert: the
