@@ -95,7 +95,11 @@ def main():
     d.p.wait(timeout=10)
     time.sleep(1)
     d = start()
-    expect(wait(lambda: blocked() >= attackers(), 30),
+    ok = wait(lambda: blocked() >= attackers(), 30)
+    if not ok:
+        print(d.stop()[-3000:])
+        print(open(LOG).read()[:200])
+    expect(ok,
            "after the root process was paused, then killed, and arxd "
            "started again, all %d attackers are blocked (%d)" % (
                N, len(blocked() & attackers())))
