@@ -9,7 +9,8 @@ the test's own (unknown to arx: not looked at, its add run again at
 start). Then:
 
  (a) `nft flush ruleset` in A (what `systemctl restart nftables` does):
-     within 3 s every nftables, iptables and ipset block is back, B
+     within a look or two (2 s each; 1.5-2.2 s measured on a debug build)
+     every nftables, iptables and ipset block is back, B
      cannot ping again, `arx status` counts the restores and arxd logs
      the round once, not once per address; a flush of one set's elements
      alone is put back the same way;
@@ -217,9 +218,11 @@ def flush(d):
     ns(A, "nft", "flush", "ruleset")
     print("     nft flush ruleset: %d blocks gone from the kernel"
           % len(missing()))
-    t = wait_back(4)
-    expect(t is not None and t < 3.0, "every block is back within 3 s "
-           "(%s s; missing: %s)" % (t, missing()))
+    # a look every 2 s, then one nft batch: about 2 s on a quiet debug
+    # build; the bound leaves room for an ASan build on a busy machine
+    t = wait_back(8)
+    expect(t is not None and t < 6.0, "every block is back within a look "
+           "or two (%s s; missing: %s)" % (t, missing()))
     expect(not pings("192.0.2.1", 1) and not pings("2001:db8::1", 1),
            "B cannot ping A again")
     jumps = [ns(A, tool, "-w", "-S", check=False).stdout.count(
@@ -234,9 +237,9 @@ def flush(d):
     expect(re.search(r"kernel: .* 10 restored", text) is not None,
            "arx status says it in text: %s" % re.findall("kernel:.*", text))
     ns(A, "nft", "flush", "set", "inet", "arx", "block6")
-    t = wait_back(4)
-    expect(t is not None and t < 3.0, "a flush of the IPv6 set alone: "
-           "back within 3 s (%s s)" % t)
+    t = wait_back(8)
+    expect(t is not None and t < 6.0, "a flush of the IPv6 set alone: "
+           "back within a look or two (%s s)" % t)
     time.sleep(0.3)  # the log line of the round
     rounds = open(ERR).read().count("blocks were not in the kernel")
     expect(rounds == 2, "one log line per round, not per address (%d)"
