@@ -117,6 +117,7 @@ struct analysis {
 	uint64_t decoded, fired, suppressed, triggers, too_old;
 	struct dupcheck dup;        /* lines from two sources */
 	struct log_limit dup_log;   /* its warnings: one a minute */
+	struct log_limit pos_log;   /* positions not saved: one a minute */
 	bool (*save_ok)(void *ctx); /* positions may be saved (gate) */
 	void *save_ctx;
 	bool begun; /* analysis_begin() ran: positions are worth saving */
@@ -317,6 +318,19 @@ positions_save(struct analysis *a)
 	positions_write(a);
 }
 
+/* A save that failed (a full disk): said once a minute with how many
+ * failed since, and the cause (err, taken before anything else ran). */
+static void
+positions_failed(struct analysis *a, int err)
+{
+	unsigned long held;
+
+	if (log_limit_pass(&a->pos_log, clock_wall_ms(clock_real()), &held))
+		log_error("cannot save positions to %s: %s (%lu more failures "
+			  "since the last message)",
+		    a->pos_path, strerror(err), held);
+}
+
 static void
 positions_write(struct analysis *a)
 {
@@ -351,8 +365,7 @@ positions_write(struct analysis *a)
 			f = NULL;
 	}
 	if (f == NULL)
-		log_error("cannot save positions to %s: %s", a->pos_path,
-		    strerror(errno));
+		positions_failed(a, errno);
 	else {
 		buf_reset(&a->saved);
 		(void)buf_append(&a->saved, b.data, b.len);
@@ -1177,6 +1190,7 @@ analysis_start(const struct arx_conf *conf, struct evloop *loop,
 	if (a == NULL)
 		return ARX_ERR_NOMEM;
 	a->dup_log = (struct log_limit)LOG_LIMIT_INIT(1, 60000);
+	a->pos_log = (struct log_limit)LOG_LIMIT_INIT(1, 60000);
 	a->conf = conf;
 	a->loop = loop;
 	a->trigger = trigger;
