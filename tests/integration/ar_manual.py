@@ -18,7 +18,7 @@ import os
 import sys
 import time
 
-from harness import Arxd, ctl, expect, finish, scratch
+from harness import recorder_dir, Arxd, ctl, expect, finish, scratch
 
 BIN = os.path.abspath(sys.argv[1])
 SRC = os.path.abspath(sys.argv[2])
@@ -65,12 +65,7 @@ def recorded():
 
 
 def main():
-    os.makedirs(ARDIR, mode=0o755)
-    # a copy named recorder: its records go to recorder.log beside it
-    with open(os.path.join(BIN, "ar_recorder"), "rb") as src, \
-            open(os.path.join(ARDIR, "recorder"), "wb") as dst:
-        dst.write(src.read())
-    os.chmod(os.path.join(ARDIR, "recorder"), 0o755)
+    recorder_dir(BIN, ARDIR)
     with open(CONF, "w") as f:
         f.write(CONF_TEXT.format(src=SRC, ardir=ARDIR, tmp=TMP, sock=SOCK))
     d = Arxd(ARXD, CONF, lambda: arx("status").returncode == 0)

@@ -17,7 +17,7 @@ import signal
 import sys
 import time
 
-from harness import Arxd, ctl, expect, finish, scratch, wait
+from harness import recorder_dir, Arxd, ctl, expect, finish, scratch, wait
 
 BIN = os.path.abspath(sys.argv[1])
 SRC = os.path.abspath(sys.argv[2])
@@ -66,11 +66,7 @@ def attackers():
 
 
 def main():
-    os.makedirs(ARDIR, mode=0o755)
-    with open(os.path.join(BIN, "ar_recorder"), "rb") as src, \
-            open(os.path.join(ARDIR, "recorder"), "wb") as dst:
-        dst.write(src.read())
-    os.chmod(os.path.join(ARDIR, "recorder"), 0o755)
+    recorder_dir(BIN, ARDIR)
     open(LOG, "w").close()
     os.chmod(LOG, 0o644)
     with open(CONF, "w") as f:

@@ -39,6 +39,17 @@ def scratch(prefix):
     return tmp
 
 
+def recorder_dir(bin_dir, ardir):
+    """ardir holding a copy of the test recorder named "recorder": its
+    records go to ardir/recorder.log. Returns that log's path."""
+    os.makedirs(ardir, mode=0o755)
+    with open(os.path.join(bin_dir, "ar_recorder"), "rb") as src, \
+            open(os.path.join(ardir, "recorder"), "wb") as dst:
+        dst.write(src.read())
+    os.chmod(os.path.join(ardir, "recorder"), 0o755)
+    return os.path.join(ardir, "recorder.log")
+
+
 def ctl(arx, sock, *args):
     """`arx ARGS -s SOCK`, its result."""
     return subprocess.run([arx, *args, "-s", sock], capture_output=True,
