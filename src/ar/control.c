@@ -369,6 +369,16 @@ put_rules(struct buf *out, const struct ar_block_view *v, const char *sep)
 static const char *const in_kernel_json[] = {"null", "false", "true"};
 static const char *const in_kernel_text[] = {"-", "NO", "yes"};
 
+/* "pending" until the backend confirmed the block, "missing" when the
+ * kernel was found without it, else "active". */
+static const char *
+view_state(const struct ar_block_view *v)
+{
+	if (v->pending)
+		return "pending";
+	return v->in_kernel == 0 ? "missing" : "active";
+}
+
 static int
 put_view(struct buf *out, const struct ar_block_view *v, int64_t now)
 {
@@ -391,8 +401,8 @@ put_view(struct buf *out, const struct ar_block_view *v, int64_t now)
 					: 0,
 		    v->offences);
 	if (r == 0)
-		r = buf_printf(
-		    out, ",\"in_kernel\":%s", in_kernel_json[v->in_kernel + 1]);
+		r = buf_printf(out, ",\"in_kernel\":%s,\"state\":\"%s\"",
+		    in_kernel_json[v->in_kernel + 1], view_state(v));
 	if (r == 0)
 		r = buf_puts(out, ",\"rules\":[");
 	if (r == 0)
@@ -426,7 +436,8 @@ put_row(struct buf *out, const struct ar_block_view *v, int64_t now)
 		    ? buf_puts(out, "-                   ")
 		    : put_time_q(out, v->expires_ms, false);
 	if (r == 0)
-		r = buf_printf(out, " %-6s ", in_kernel_text[v->in_kernel + 1]);
+		r = buf_printf(out, " %-7s ",
+		    v->pending ? "pending" : in_kernel_text[v->in_kernel + 1]);
 	if (r == 0)
 		r = v->rules[0] != 0 ? put_rules(out, v, ",")
 				     : buf_putc(out, '-');
@@ -437,16 +448,23 @@ static int
 list_text(const struct views *vs, int64_t now, struct buf *out)
 {
 	size_t i;
-	int r = buf_printf(out, "%-39s %-16s %-10s %8s  %-20s %-6s %s\n",
+	size_t pending = 0;
+	int r = buf_printf(out, "%-39s %-16s %-10s %8s  %-20s %-7s %s\n",
 	    "ADDRESS", "COMMAND", "REMAINING", "OFFENCES", "EXPIRES", "KERNEL",
 	    "RULES");
 
-	for (i = 0; r == 0 && i < vs->n; i++)
+	for (i = 0; r == 0 && i < vs->n; i++) {
 		r = put_row(out, &vs->v[i], now);
+		pending += vs->v[i].pending;
+	}
 	if (r == 0)
 		r = buf_printf(
-		    out, "%zu block%s\n", vs->n, vs->n == 1 ? "" : "s");
-	return r;
+		    out, "%zu block%s", vs->n, vs->n == 1 ? "" : "s");
+	if (r == 0 && pending > 0)
+		r = buf_printf(out,
+		    " (%zu pending: not yet confirmed by their backend)",
+		    pending);
+	return r != 0 ? r : buf_putc(out, '\n');
 }
 
 static int

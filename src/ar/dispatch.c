@@ -51,6 +51,7 @@ struct ar_dispatch {
 	struct evtimer jretry;         /* a failing journal's next rewrite */
 	bool jfailing;                 /* said so (log, active-responses) */
 	unsigned long jskipped;        /* records not written before it */
+	size_t pending_at_start;       /* journaled blocks never confirmed */
 	struct log_limit jlimit;       /* still failing: once a minute */
 	struct log_limit arlog_limit;  /* active-responses.log: 1 a minute */
 };
@@ -372,6 +373,36 @@ forget(struct ar_dispatch *d, const char *command, const char *addr)
 	timer_arm(d);
 }
 
+/* The backend said the block of (cmd, a) is in place: the first time,
+ * its ok record (it is no longer pending). */
+static void
+confirm(struct ar_dispatch *d, unsigned cmd, const struct arx_addr *a)
+{
+	if (ar_table_confirm(d->table, cmd, a) != 1 || d->journal == NULL)
+		return;
+	if (ar_journal_ok(d->journal, d->names[cmd], a) != 0)
+		d->st.journal_errors++;
+	journal_touched(d);
+	journal_health(d);
+}
+
+/* kcheck's applied: a restore of (cmd, a) succeeded. */
+static void
+restore_applied(unsigned cmd, const struct arx_addr *a, void *ctx)
+{
+	confirm(ctx, cmd, a);
+}
+
+/* A delete ended (or could not run): the block is gone, journal it,
+ * unless (cmd, a) was blocked again meanwhile (its add record is the
+ * newer one). */
+static void
+deleted(struct ar_dispatch *d, unsigned cmd, const struct arx_addr *a)
+{
+	if (ar_table_find(d->table, cmd, a) == NULL)
+		journal_del(d, cmd, a);
+}
+
 /* What a run's end says of the kernel: a restore's end goes to the
  * kernel check (true: nothing else to do for it); a block whose add
  * ended well is held from now on. */
@@ -388,10 +419,14 @@ kernel_note(struct ar_dispatch *d, const struct ar_run_info *info)
 		ar_kcheck_run_done(d->kcheck, (unsigned)cmd, &a, info->ok);
 		return true;
 	}
-	if (info->ok && strcmp(info->action, "add") == 0 &&
+	if (strcmp(info->action, "delete") == 0)
+		deleted(d, (unsigned)cmd, &a);
+	if (!info->ok || strcmp(info->action, "add") != 0 ||
 	    ar_table_set_kernel(d->table, (unsigned)cmd, &a,
-		clock_wall_ms(d->o.clock), false) == 0 &&
-	    ar_backend_checked(d->backends[cmd]))
+		clock_wall_ms(d->o.clock), false) != 0)
+		return false;
+	confirm(d, (unsigned)cmd, &a);
+	if (ar_backend_checked(d->backends[cmd]))
 		ar_kcheck_arm(d->kcheck);
 	return false;
 }
@@ -442,7 +477,9 @@ on_run_done(const struct ar_run_info *info, void *ctx)
 	ar_kcheck_pump(d->kcheck); /* a slot is free */
 }
 
-/* Lift b (already out of the table): journal, event, delete run. */
+/* Lift b (already out of the table): event, delete run; its del
+ * record when the delete has ended (deleted()), or now when there is
+ * no program to wait for. */
 static void
 lift(struct ar_dispatch *d, const struct ar_block *b, const char *why)
 {
@@ -457,13 +494,18 @@ lift(struct ar_dispatch *d, const struct ar_block *b, const char *why)
 	};
 
 	addr_format(&b->addr, addr, sizeof(addr));
-	journal_del(d, b->cmd, &b->addr);
 	d->st.unblocks++;
 	emit(d, &ev);
-	if (submit(d, b->cmd, "delete", NULL, addr, 0, 0) != 0)
+	if (d->runner == NULL) {
+		journal_del(d, b->cmd, &b->addr);
+		return;
+	}
+	if (submit(d, b->cmd, "delete", NULL, addr, 0, 0) != 0) {
 		log_error("block of %s by %s lifted from the table, but its "
 			  "delete could not run",
 		    addr, d->names[b->cmd]);
+		deleted(d, b->cmd, &b->addr);
+	}
 }
 
 static void
@@ -1058,8 +1100,12 @@ restore_one(const char *command, const struct ar_block *b, void *ctx)
 		return 0;
 	}
 	copy.cmd = (unsigned)cmd;
-	copy.kernel_ms = clock_wall_ms(d->o.clock); /* held before, likely */
+	/* a confirmed block was held before, likely; a pending one is
+	 * not known to be (its add goes again with every other) */
+	copy.kernel_ms = b->confirmed ? clock_wall_ms(d->o.clock) : 0;
 	copy.missing = false;
+	if (!b->confirmed)
+		d->pending_at_start++;
 	if (ar_table_restore(d->table, &copy) != 0) {
 		log_error("journal: block of %s by '%s' dropped: table full",
 		    addr, command);
@@ -1111,8 +1157,9 @@ journal_start(struct ar_dispatch *d)
 		ar_journal_defer(d->journal);
 	ar_table_stats(d->table, &ts);
 	if (ts.active > 0)
-		log_notice("%zu blocks restored from %s", ts.active,
-		    d->o.journal_path);
+		log_notice("%zu blocks restored from %s (%zu pending: their "
+			   "add had not been confirmed when arxd stopped)",
+		    ts.active, d->o.journal_path, d->pending_at_start);
 	/* Start from a compact file holding exactly the live blocks; a
 	 * full disk does not stop the start (journal_health says it). */
 	if (ar_journal_rewrite(
@@ -1168,6 +1215,7 @@ kcheck_start(struct ar_dispatch *d)
 	    .ncommands = d->conf->ncommands,
 	    .readd = readd,
 	    .timeout = restore_timeout,
+	    .applied = restore_applied,
 	    .ctx = d,
 	};
 
@@ -1297,6 +1345,7 @@ view_one(const struct ar_block *b, void *ctx)
 	    .added_ms = b->added_ms,
 	    .expires_ms = b->expires_ms,
 	    .offences = b->offences,
+	    .pending = !b->confirmed,
 	};
 
 	if (b->missing)

@@ -179,6 +179,7 @@ struct ar_block_view {
 			* the last look, or its restore failed), -1 not
 			* known (a backend arx cannot look at, or its add has
 			* not ended) */
+	bool pending;  /* its backend has not confirmed it yet */
 };
 
 void ar_dispatch_foreach(const struct ar_dispatch *d,

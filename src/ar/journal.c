@@ -117,12 +117,17 @@ parse_rules(const char *s, struct ar_block *b)
 	return 0;
 }
 
-/* A field after the offences: "o<bits>" (who placed it) or the rules. */
+/* A field after the offences: "ok" (confirmed), "o<bits>" (who placed
+ * it) or the rules. */
 static int
 parse_extra(const char *s, struct ar_block *b)
 {
 	uint64_t bits;
 
+	if (strcmp(s, "ok") == 0) {
+		b->confirmed = true;
+		return 0;
+	}
 	if (s[0] != 'o')
 		return parse_rules(s, b);
 	if (str_to_uint(s + 1, 1, 0xff, &bits) != 0)
@@ -135,13 +140,13 @@ parse_extra(const char *s, struct ar_block *b)
 static int
 replay_line(struct replay *rp, char *line)
 {
-	char *f[9], *save = NULL;
+	char *f[10], *save = NULL;
 	struct ar_block b = {0};
 	uint64_t off;
 	size_t n = 0;
 	int cmd;
 
-	for (char *p = strtok_r(line, " ", &save); p != NULL && n < 9;
+	for (char *p = strtok_r(line, " ", &save); p != NULL && n < 10;
 	     p = strtok_r(NULL, " ", &save))
 		f[n++] = p;
 	if (n < 3 || addr_parse_str(f[2], &b.addr) != 0 ||
@@ -154,13 +159,18 @@ replay_line(struct replay *rp, char *line)
 		(void)ar_table_remove(rp->t, b.cmd, &b.addr, 0, NULL);
 		return 0;
 	}
-	if (strcmp(f[0], "add") != 0 || n < 6 || n > 8 ||
+	if (strcmp(f[0], "ok") == 0 && n == 3) {
+		(void)ar_table_confirm(rp->t, b.cmd, &b.addr);
+		return 0;
+	}
+	if (strcmp(f[0], "add") != 0 || n < 6 || n > 9 ||
 	    parse_i64(f[3], &b.added_ms) != 0 ||
 	    parse_i64(f[4], &b.expires_ms) != 0 ||
-	    str_to_uint(f[5], 0, UINT32_MAX, &off) != 0 ||
-	    (n > 6 && parse_extra(f[6], &b) != 0) ||
-	    (n > 7 && parse_extra(f[7], &b) != 0))
+	    str_to_uint(f[5], 0, UINT32_MAX, &off) != 0)
 		return ARX_ERR_INVAL;
+	for (size_t i = 6; i < n; i++)
+		if (parse_extra(f[i], &b) != 0)
+			return ARX_ERR_INVAL;
 	b.offences = (unsigned)off;
 	(void)ar_table_remove(rp->t, b.cmd, &b.addr, 0, NULL);
 	return ar_table_restore(rp->t, &b);
@@ -409,6 +419,8 @@ format_add(struct buf *b, const char *command, const struct ar_block *blk)
 		r = put_rules(b, blk);
 	if (r == 0 && blk->origins != 0)
 		r = buf_printf(b, " o%u", blk->origins);
+	if (r == 0 && blk->confirmed)
+		r = buf_puts(b, " ok");
 	return record_end(b, r);
 }
 
@@ -531,9 +543,10 @@ ar_journal_add(
 	return r;
 }
 
-int
-ar_journal_del(
-    struct ar_journal *j, const char *command, const struct arx_addr *a)
+/* A record of the form "<verb> <command> <address>". */
+static int
+journal_key(struct ar_journal *j, const char *verb, const char *command,
+    const struct arx_addr *a)
 {
 	char addr[64];
 	struct buf b;
@@ -542,11 +555,25 @@ ar_journal_del(
 	buf_init(&b, JOURNAL_REC_MAX);
 	addr_format(a, addr, sizeof(addr));
 	if (name_ok(command) &&
-	    (r = record_end(&b, buf_printf(&b, "del %s %s", command, addr))) ==
-		0)
+	    (r = record_end(
+		 &b, buf_printf(&b, "%s %s %s", verb, command, addr))) == 0)
 		r = journal_put(j, &b);
 	buf_release(&b);
 	return r;
+}
+
+int
+ar_journal_del(
+    struct ar_journal *j, const char *command, const struct arx_addr *a)
+{
+	return journal_key(j, "del", command, a);
+}
+
+int
+ar_journal_ok(
+    struct ar_journal *j, const char *command, const struct arx_addr *a)
+{
+	return journal_key(j, "ok", command, a);
 }
 
 static int

@@ -7,9 +7,19 @@
  * fsync; a killed process loses nothing written, a power cut at most
  * that turn's records):
  *
- *   add <command> <address> <added_ms> <expires_ms|never> <offences> ~<crc>
+ *   add <command> <address> <added_ms> <expires_ms|never> <offences>
+ *       [<rule>,...] [o<origins>] [ok] ~<crc>
+ *   ok <command> <address> ~<crc>
  *   del <command> <address> ~<crc>
  *   off <command> <address> <count> <last_ms> ~<crc>
+ *
+ * A block is pending from its add record until its ok record: the
+ * backend said it is in place (an add record a rewrite writes ends in
+ * "ok" for such a block). A del record is written when the block's
+ * delete has ended, not when it began: a stop or a crash in between
+ * leaves the block live in the journal, and the next start treats it
+ * as any block (lifted at once when its deadline has passed) instead of
+ * forgetting an element the kernel may still hold.
  *
  * An off record keeps what is known of an address's offences once its
  * block is lifted, so a restart does not turn a repeat offender back
@@ -72,6 +82,8 @@ bool ar_journal_unsynced(const struct ar_journal *j);
 int ar_journal_add(
     struct ar_journal *j, const char *command, const struct ar_block *b);
 int ar_journal_del(
+    struct ar_journal *j, const char *command, const struct arx_addr *a);
+int ar_journal_ok(
     struct ar_journal *j, const char *command, const struct arx_addr *a);
 int ar_journal_offence(struct ar_journal *j, const char *command,
     const struct arx_addr *a, const struct ar_offence *o);

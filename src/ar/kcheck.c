@@ -103,9 +103,12 @@ restore_end(struct ar_kcheck *k, const struct key *key, const char *why)
 		k->st.restored++;
 	else
 		k->st.reapplied++;
-	if (b != NULL)
-		(void)ar_table_set_kernel(
-		    k->o.table, key->cmd, &key->a, now_ms(k), why != NULL);
+	if (b == NULL)
+		return;
+	(void)ar_table_set_kernel(
+	    k->o.table, key->cmd, &key->a, now_ms(k), why != NULL);
+	if (why == NULL && k->o.applied != NULL)
+		k->o.applied(key->cmd, &key->a, k->o.ctx);
 }
 
 /* Whether a block of any nftables command holds a. */

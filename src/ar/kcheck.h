@@ -60,6 +60,8 @@ struct ar_kcheck_opts {
 	/* The kernel timeout of b put back at now_ms (0: none). */
 	uint64_t (*timeout)(
 	    const struct ar_block *b, int64_t now_ms, void *ctx);
+	/* A restore of (cmd, a) succeeded (NULL: not told). */
+	void (*applied)(unsigned cmd, const struct arx_addr *a, void *ctx);
 	void *ctx;
 };
 

@@ -504,6 +504,20 @@ ar_table_set_kernel(struct ar_table *t, unsigned cmd, const struct arx_addr *a,
 	return 0;
 }
 
+int
+ar_table_confirm(struct ar_table *t, unsigned cmd, const struct arx_addr *a)
+{
+	struct ar_key k = {cmd, *a};
+	uint32_t i = ix_find(&t->act_ix, &k);
+
+	if (i == NIL)
+		return ARX_ERR_NOTFOUND;
+	if (t->act[i].b.confirmed)
+		return 0;
+	t->act[i].b.confirmed = true;
+	return 1;
+}
+
 int64_t
 ar_table_next_deadline(const struct ar_table *t)
 {

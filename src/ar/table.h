@@ -39,6 +39,10 @@ struct ar_block {
 	 * the last look at the kernel (or a restore) found it missing. */
 	int64_t kernel_ms;
 	bool missing;
+	/* The backend said its add (or a restore of it) succeeded at
+	 * least once (journaled: an ok record). Until then the block is
+	 * pending: asked for, not known to be in place. */
+	bool confirmed;
 };
 
 #define AR_NEVER INT64_MAX
@@ -110,6 +114,12 @@ const struct ar_block *ar_table_find(
  * ARX_ERR_NOTFOUND if it is not blocked. */
 int ar_table_set_kernel(struct ar_table *t, unsigned cmd,
     const struct arx_addr *a, int64_t kernel_ms, bool missing);
+
+/* The backend confirmed the block of (cmd, a): 1 when it was pending
+ * until now, 0 when it was confirmed before, ARX_ERR_NOTFOUND without
+ * a block. */
+int ar_table_confirm(
+    struct ar_table *t, unsigned cmd, const struct arx_addr *a);
 
 /* Deadline of the earliest block, or AR_NEVER when none expires. */
 int64_t ar_table_next_deadline(const struct ar_table *t);

@@ -115,20 +115,21 @@ test_answers(void **state)
 	    "{\"address\":\"192.0.2.6\",\"command\":\"fw\",\"added\":"
 	    "\"2026-11-22T12:03:25Z\",\"expires\":\"2026-11-22T12:13:25Z\","
 	    "\"remaining_s\":600,\"offences\":0,\"in_kernel\":null,"
-	    "\"rules\":[]},"
+	    "\"state\":\"pending\",\"rules\":[]},"
 	    "{\"address\":\"192.0.2.7\",\"command\":\"fw\",\"added\":"
 	    "\"2026-11-22T12:03:25Z\",\"expires\":\"2026-11-22T13:03:25Z\","
 	    "\"remaining_s\":3600,\"offences\":0,\"in_kernel\":null,"
-	    "\"rules\":[]}]}\n");
+	    "\"state\":\"pending\",\"rules\":[]}]}\n");
 	assert_non_null(strstr(ASK("list"),
 	    "192.0.2.7                               fw               1h    "
-	    "            0  2026-11-22T13:03:25Z -      -\n2 blocks\n"));
+	    "            0  2026-11-22T13:03:25Z pending -\n2 blocks (2 pending: "
+	    "not yet confirmed by their backend)\n"));
 	/* A manual block counts as an offence only when asked. */
 	assert_string_equal(
 	    ASK("block 192.0.2.9 - fw +offence"), "blocked 192.0.2.9\n");
 	assert_non_null(strstr(ASK("list"),
 	    "192.0.2.9                               fw               10m   "
-	    "            1  2026-11-22T12:13:25Z -      -\n"));
+	    "            1  2026-11-22T12:13:25Z pending -\n"));
 	assert_string_equal(
 	    ASK("unblock 192.0.2.9"), "unblocked 192.0.2.9 (1 block lifted)\n");
 	assert_non_null(strstr(ASK("status"),

@@ -7,6 +7,7 @@
  * cannot be written (a file size limit standing for a full disk) fails
  * whole: the torn record cut off, the cause kept, nothing appended, the
  * records not written counted, until a rewrite brings every block back.
+ * A block is pending until its ok record, and a rewrite keeps that.
  */
 #include <sys/resource.h>
 
@@ -32,8 +33,9 @@ collect(const char *command, const struct ar_block *b, void *ctx)
 	char addr[64], line[160];
 
 	addr_format(&b->addr, addr, sizeof(addr));
-	snprintf(line, sizeof(line), "%s %s %lld %lld %u;", command, addr,
-	    (long long)b->added_ms, (long long)b->expires_ms, b->offences);
+	snprintf(line, sizeof(line), "%s %s %lld %lld %u%s;", command, addr,
+	    (long long)b->added_ms, (long long)b->expires_ms, b->offences,
+	    b->confirmed ? " ok" : "");
 	strcat(s->text, line);
 	s->n++;
 	return 0;
@@ -205,6 +207,66 @@ test_rewrite(void **state)
 	rmdir(dir);
 }
 
+/* A block is pending until its ok record; an add record of a confirmed
+ * block (an extension, a rewrite) says ok itself; an ok without a block
+ * is harmless; a block re-added after its del is pending again. */
+static void
+test_pending(void **state)
+{
+	char dir[] = "/tmp/arx-journal-XXXXXX", path[64];
+	const char *names[1] = {"fw"};
+	struct ar_table *t = ar_table_new(8, 8);
+	struct ar_block b1 = blk("192.0.2.6", 1000, 601000, 1);
+	struct ar_block b2 = blk("198.51.100.7", 2000, 602000, 1);
+	struct ar_block b3 = blk("203.0.113.8", 3000, 603000, 1);
+	struct ar_journal *j;
+	struct seen s;
+	unsigned nbad;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/blocks", dir);
+	assert_int_equal(ar_journal_open(path, &j), 0);
+	assert_int_equal(ar_journal_add(j, "fw", &b1), 0);
+	assert_int_equal(ar_journal_add(j, "fw", &b2), 0);
+	assert_int_equal(ar_journal_add(j, "fw", &b3), 0);
+	assert_int_equal(ar_journal_ok(j, "fw", &b1.addr), 0);
+	assert_int_equal(ar_journal_ok(j, "fw", &b3.addr), 0);
+	assert_int_equal(ar_journal_del(j, "fw", &b3.addr), 0);
+	assert_int_equal(ar_journal_add(j, "fw", &b3), 0);
+	assert_int_equal(ar_journal_ok(j, "fw", &b3.addr), 0);
+	assert_int_equal(ar_journal_del(j, "fw", &b3.addr), 0);
+	assert_int_equal(ar_journal_ok(j, "fw", &b3.addr), 0);
+	b3.expires_ms = 900000;
+	assert_int_equal(ar_journal_add(j, "fw", &b3), 0);
+	b1.confirmed = true;
+	b1.expires_ms = 1201000;
+	assert_int_equal(ar_journal_add(j, "fw", &b1), 0);
+	ar_journal_close(j);
+	load(path, &s, &nbad);
+	assert_int_equal(nbad, 0);
+	assert_int_equal(s.n, 3);
+	assert_non_null(strstr(s.text, "fw 192.0.2.6 1000 1201000 1 ok;"));
+	assert_non_null(strstr(s.text, "fw 198.51.100.7 2000 602000 1;"));
+	assert_non_null(strstr(s.text, "fw 203.0.113.8 3000 900000 1;"));
+	/* A rewrite keeps the state. */
+	assert_int_equal(ar_table_restore(t, &b1), 0);
+	assert_int_equal(ar_table_restore(t, &b2), 0);
+	assert_int_equal(ar_journal_open(path, &j), 0);
+	assert_int_equal(ar_journal_rewrite(j, t, names, 1), 0);
+	ar_journal_close(j);
+	load(path, &s, &nbad);
+	assert_int_equal(s.n, 2);
+	assert_non_null(strstr(s.text, "fw 192.0.2.6 1000 1201000 1 ok;"));
+	assert_non_null(strstr(s.text, "fw 198.51.100.7 2000 602000 1;"));
+	assert_int_equal(ar_table_confirm(t, 0, &b2.addr), 1);
+	assert_int_equal(ar_table_confirm(t, 0, &b2.addr), 0);
+	assert_int_equal(ar_table_confirm(t, 0, &b3.addr), ARX_ERR_NOTFOUND);
+	ar_table_free(t);
+	unlink(path);
+	rmdir(dir);
+}
+
 static int
 collect_off(const char *command, const struct arx_addr *a,
     const struct ar_offence *o, void *ctx)
@@ -330,6 +392,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_replay),
 	    cmocka_unit_test(test_rewrite),
+	    cmocka_unit_test(test_pending),
 	    cmocka_unit_test(test_checksum),
 	    cmocka_unit_test(test_offences),
 	    cmocka_unit_test(test_failing),
