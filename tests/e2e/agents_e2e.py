@@ -413,7 +413,10 @@ def phase_outage(m, agents, relays):
                                 queued - stat(adir("agent2"),
                                               "uplink_acked")), flush=True)
     m = start_manager()
-    expect(wait(lambda: blocked_on(src) == ["agent2"], 20),
+    # agent2 retries 1, 3, 7, 15, 31, 63 s after losing the manager
+    # (uplink.c: doubling from 1 s): a manager back just after the 31 s
+    # try (a slow ASan start) is found at 63 s, 33 s after OUTAGE_S
+    expect(wait(lambda: blocked_on(src) == ["agent2"], 45),
            "outage: when the manager is back, agent2 blocks %s (%s)"
            % (src, blocked_on(src)))
     n = r2.count("Invalid user", "from %s " % src) - before

@@ -452,6 +452,13 @@ def main():
            for x in v]
 
     expect(len(got) == 20, "and sends each once (%d alerts)" % len(got))
+    # The manager acknowledges on its 1 s check, not with the alert: wait
+    # for the acknowledgement to empty the agent's outbox before stopping
+    # it, or the next phase starts with these 20 still queued.
+    outbox = os.path.join(A, "state", "analysis", "outbox")
+    expect(wait(lambda: os.path.getsize(outbox) == 0, 10),
+           "and the manager's acknowledgement empties the agent's outbox "
+           "(%d bytes)" % os.path.getsize(outbox))
 
     # <client_buffer>: a queue of 10 events; with the manager away, 30
     # lines keep the newest 10 (the 20 oldest dropped and counted).
