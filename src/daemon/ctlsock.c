@@ -77,6 +77,11 @@ client_write(struct client *c)
 			return;
 		}
 		c->sent += (size_t)n;
+		/* a long answer (arx list of many blocks) to a client that
+		 * reads: the deadline is for a stall, not for the whole */
+		if (evloop_timer_start(
+			c->s->loop, &c->deadline, CTLSOCK_TIMEOUT_MS) != 0)
+			break;
 	}
 	client_close(c);
 }

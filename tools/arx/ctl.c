@@ -181,8 +181,12 @@ ctl_exchange(const char *path, const char *request, bool json)
 			rc = EX_IOERR;
 	}
 	close(fd);
-	if (rc == EX_OK && ans.len == 0)
-		rc = EX_PROTOCOL;
+	if (rc == EX_OK && (ans.len == 0 || ans.data[ans.len - 1] != '\n')) {
+		log_error("the answer of arxd at %s was cut short (%zu bytes)",
+		    path, ans.len);
+		buf_release(&ans);
+		return EX_PROTOCOL;
+	}
 	if (rc == EX_OK &&
 	    (strncmp(buf_cstr(&ans), "error: ", 7) == 0 ||
 		strncmp(buf_cstr(&ans), "{\"ok\":false", 11) == 0)) {

@@ -1,0 +1,286 @@
+#!/usr/bin/env python3
+"""A block is in the kernel or it is not claimed, whatever happens to the
+root process in the middle of a burst (issue 19, item 1), against the
+real kernel in a network namespace (netns.py): arxd runs in A and reads
+an auth.log the test writes.
+
+ (a) builtin:nftables, ten rounds: 3,000 new attackers write one
+     invalid-user line each (rule 5710, a 1 h block), and the root
+     process is killed with SIGKILL at a random moment of the burst
+     (the seed is printed). arxd is started again at once. At its
+     readiness every block `arx list` shows as confirmed is in the
+     kernel; then, within a minute, every attacker of every round so
+     far is blocked, confirmed and in the kernel, and the kernel holds
+     nothing arx does not list.
+ (b) firewall-drop (a program per block): a burst of 3,000, SIGKILL
+     at a random moment, started again, and a burst of 3,000 stopped
+     with SIGTERM 2 s in (the trial this reproduces: 1,300 of 3,000
+     never in the kernel); after each start every attacker ends up
+     blocked and in the kernel.
+ (c) deletes: 500 blocks of 45 s by firewall-drop expire, and the root
+     process is killed while their deletes run; after the next start
+     none of them is listed or left in the kernel (a delete is
+     journaled when it has ended, so one cut short is done again).
+
+Needs root and nftables.
+"""
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+from harness import scratch
+from netns import A, close, expect, failures, ns, setup
+
+BIN = os.path.abspath(sys.argv[1])
+SRC = os.path.abspath(sys.argv[2])
+ARXD, ARX, FD = (os.path.join(BIN, n) for n in ("arxd", "arx",
+                                                 "firewall-drop"))
+TMP = scratch("arx-crash-")
+CONF = os.path.join(TMP, "arx.conf")
+LOG = os.path.join(TMP, "auth.log")
+ERR = os.path.join(TMP, "arxd.err")
+BURST = 3000
+ROUNDS = 10
+PROCS = []
+SEED = int(os.environ.get("ARX_CRASH_SEED", time.time()))
+RND = random.Random(SEED)
+
+CONF_TEXT = """<arx_config>
+  <command><name>nft-drop</name><executable>builtin:nftables</executable>
+    <timeout_allowed>yes</timeout_allowed></command>
+  <command><name>fw-nft</name><executable>firewall-drop</executable>
+    <timeout_allowed>yes</timeout_allowed></command>
+  <command><name>fw-short</name><executable>firewall-drop</executable>
+    <timeout_allowed>yes</timeout_allowed></command>
+  <active-response><command>nft-drop</command><location>local</location>
+    <rules_id>5710</rules_id><timeout>1h</timeout></active-response>
+  <active-response><command>fw-nft</command><location>local</location>
+    <rules_id>5706</rules_id><timeout>1h</timeout></active-response>
+  <active-response><command>fw-short</command><location>local</location>
+    <rules_id>5718</rules_id><timeout>45</timeout></active-response>
+  <localfile><location>{log}</location><log_format>syslog</log_format>
+  </localfile>
+  <ruleset><decoder_dir>{src}/ruleset/decoders</decoder_dir>
+    <rule_dir>{src}/ruleset/rules</rule_dir></ruleset>
+  <daemon><active_response_dir>{ardir}</active_response_dir>
+    <max_queued>10000</max_queued>
+    <state_dir>{tmp}/state</state_dir><log_dir>{tmp}/log</log_dir>
+    <control_socket>{tmp}/run/control.sock</control_socket></daemon>
+</arx_config>
+"""
+
+# the line of each kind; {a}: the address
+LINES = {"nft-drop": "Invalid user u{i} from {a} port {p}",
+         "fw-nft": "Did not receive identification string from {a} port {p}",
+         "fw-short": "User root from {a} not allowed because not listed "
+                     "in AllowUsers"}
+
+
+def arx(*args):
+    return subprocess.run([ARX, *args, "-c", CONF], capture_output=True,
+                          text=True, timeout=60)
+
+
+class Daemon:
+    """arxd -f in A (stderr to a file: a burst logs a lot); ready when
+    `arx status` answers."""
+    def __init__(self):
+        self.err = open(ERR, "a")
+        self.p = subprocess.Popen(["ip", "netns", "exec", A, ARXD, "-f",
+                                   "-c", CONF], stdout=self.err,
+                                  stderr=self.err)
+        PROCS.append(self.p)
+        t0 = time.time()
+        while time.time() - t0 < 60:
+            if self.p.poll() is None and arx("status").returncode == 0:
+                return
+            time.sleep(0.02)
+        raise RuntimeError("arxd did not start: " + open(ERR).read()[-3000:])
+
+    def stop(self, sig=signal.SIGTERM):
+        self.p.send_signal(sig)
+        self.p.wait(timeout=120)
+        self.err.close()
+        # the analysis child goes with its parent; wait until it has
+        wait(lambda: ns(A, "pgrep", "-f", CONF, check=False).returncode
+             != 0, 10)
+
+
+def wait(cond, limit, step=0.1):
+    t0 = time.time()
+    while time.time() - t0 < limit:
+        if cond():
+            return True
+        time.sleep(step)
+    return cond()
+
+
+def listed():
+    """{address: row} of `arx list --json` (a daemon busy starting may
+    not answer at once: tried a few times)."""
+    for _ in range(5):
+        r = arx("list", "--json")
+        if r.returncode == 0:
+            return {b["address"]: b for b in json.loads(r.stdout)["blocks"]}
+        time.sleep(1)
+    raise RuntimeError("arx list: %s" % r.stderr)
+
+
+def kernel():
+    """The addresses in arx's nftables sets (both programs' sets)."""
+    out = ns(A, "nft", "-j", "list", "ruleset", check=False).stdout
+    got = set()
+    for item in json.loads(out or '{"nftables": []}')["nftables"]:
+        for e in item.get("set", {}).get("elem", []):
+            e = e.get("elem", e)
+            got.add(e["val"] if isinstance(e, dict) else e)
+    return got
+
+
+def unblocks():
+    r = arx("status", "--json")
+    return json.loads(r.stdout)["responses"]["unblocks"] \
+        if r.returncode == 0 else 0
+
+
+def burst(kind, addrs):
+    stamp = time.strftime("%b %e %H:%M:%S")
+    text = "".join("%s vm sshd[%d]: %s\n" % (
+        stamp, 1000 + i, LINES[kind].format(i=i, a=a, p=20000 + i % 40000))
+        for i, a in enumerate(addrs))
+    with open(LOG, "a") as f:
+        f.write(text)
+
+
+def claimed_held():
+    """Blocks listed as confirmed that the kernel does not hold."""
+    rows, k = listed(), kernel()
+    return sorted(a for a, b in rows.items()
+                  if b["state"] != "pending" and a not in k)
+
+
+def settled(want):
+    """Every address of want listed, confirmed and in the kernel, and
+    nothing in the kernel that is not listed."""
+    rows, k = listed(), kernel()
+    return all(a in rows and rows[a]["state"] == "active" and a in k
+               for a in want) and k <= set(rows)
+
+
+def report(want):
+    rows, k = listed(), kernel()
+    return ("not listed %d, pending %d, not in the kernel %d, in the "
+            "kernel but not listed %d" % (
+                sum(a not in rows for a in want),
+                sum(a in rows and rows[a]["state"] == "pending"
+                    for a in want),
+                sum(a not in k for a in want), len(k - set(rows))))
+
+
+def kill_during(d, sig, low, high):
+    delay = RND.uniform(low, high)
+    time.sleep(delay)
+    d.stop(sig)
+    return delay
+
+
+def restart_and_check(want, what):
+    d = Daemon()
+    bad = claimed_held()
+    expect(not bad, "%s: at readiness every block listed as confirmed "
+           "is in the kernel (%d are not: %s)" % (what, len(bad), bad[:3]))
+    ok = wait(lambda: settled(want), 90, 0.5)
+    expect(ok, "%s: all %d attackers blocked, confirmed and in the "
+           "kernel, nothing more (%s)" % (what, len(want), report(want)))
+    return d
+
+
+def part_a(d):
+    want = set()
+    for r in range(ROUNDS):
+        addrs = ["2001:db8:%x::%x" % (0x100 + r, i + 1) for i in range(BURST)]
+        want |= set(addrs)
+        burst("nft-drop", addrs)
+        delay = kill_during(d, signal.SIGKILL, 0.0, 1.5)
+        print("     round %d: SIGKILL %.2f s into the burst" % (r, delay))
+        d = restart_and_check(want, "builtin:nftables round %d" % r)
+    return d, want
+
+
+def part_b(d, want):
+    addrs = ["2001:db8:f00::%x" % (i + 1) for i in range(BURST)]
+    want |= set(addrs)
+    burst("fw-nft", addrs)
+    delay = kill_during(d, signal.SIGKILL, 0.5, 3.0)
+    print("     firewall-drop: SIGKILL %.2f s into the burst" % delay)
+    d = restart_and_check(want, "firewall-drop after SIGKILL")
+    addrs = ["2001:db8:f01::%x" % (i + 1) for i in range(BURST)]
+    want |= set(addrs)
+    burst("fw-nft", addrs)
+    kill_during(d, signal.SIGTERM, 2.0, 2.0)
+    return restart_and_check(want, "firewall-drop after SIGTERM 2 s in")
+
+
+def part_c(d, want):
+    addrs = ["203.0.113.%d" % (i + 1) for i in range(250)] + \
+        ["2001:db8:f02::%x" % (i + 1) for i in range(250)]
+    burst("fw-short", addrs)
+    ok = wait(lambda: all(listed().get(a, {}).get("state") == "active"
+                          for a in addrs), 40, 0.5)
+    expect(ok, "500 blocks of 45 s are in place")
+    # kill while their deletes run: once the table has let the first
+    # 100 go (arx status: unblocks)
+    base = unblocks()
+    wait(lambda: unblocks() >= base + 100, 40, 0.01)
+    d.stop(signal.SIGKILL)
+    left = len(set(addrs) & kernel())
+    print("     deletes: SIGKILL with %d of 500 still in the kernel" % left)
+    expect(left > 0, "some deletes were cut short")
+    d = Daemon()
+    gone = wait(lambda: not (set(addrs) & (kernel() | set(listed()))), 30)
+    expect(gone, "after the next start none of the 500 expired blocks is "
+           "listed or in the kernel (%d listed, %d in the kernel)" % (
+               len(set(addrs) & set(listed())), len(set(addrs) & kernel())))
+    expect(settled(want), "and every other block is still there (%s)"
+           % report(want))
+    return d
+
+
+def main():
+    print("     seed %d (ARX_CRASH_SEED to repeat)" % SEED)
+    ardir = os.path.join(TMP, "ar")
+    os.makedirs(ardir)
+    os.symlink(FD, os.path.join(ardir, "firewall-drop"))
+    with open(CONF, "w") as f:
+        f.write(CONF_TEXT.format(log=LOG, src=SRC, ardir=ardir, tmp=TMP))
+    open(LOG, "w").close()
+    os.chmod(LOG, 0o644)
+    setup()
+    d = Daemon()
+    d, want = part_a(d)
+    d = part_b(d, want)
+    d = part_c(d, want)
+    d.stop()
+    err = open(ERR).read()
+    at = err.find("Sanitizer")
+    expect(at < 0, "arxd exited clean every time")
+    if at >= 0:
+        print(err[max(0, at - 2000):at + 4000])
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    finally:
+        for p in PROCS:
+            if p.poll() is None:
+                p.kill()
+        close()
+        subprocess.run(["rm", "-rf", TMP])
+    print("fw.crash: %s" % ("all checks pass" if not failures
+                           else "%d failed" % len(failures)))
+    sys.exit(1 if failures else 0)
