@@ -10,7 +10,8 @@
 # The debug build also configures the tests (CMake asks for Python 3 and
 # cmocka there), so `make demo` needs them too.
 BUILD_PKGS = cmake ninja-build gcc pkg-config libexpat1-dev libpcre2-dev \
-  libcurl4-openssl-dev libsystemd-dev libssl-dev python3 libcmocka-dev
+  libcurl4-openssl-dev libsystemd-dev libssl-dev libseccomp-dev python3 \
+  libcmocka-dev
 CHECK_PKGS = $(BUILD_PKGS) clang-format \
   nftables iptables ipset iproute2 iputils-ping systemd-journal-remote \
   openssh-server openssh-client sshpass tshark rsyslog

@@ -566,6 +566,7 @@ conf_daemon_defaults(struct arx_conf *conf)
 		return ARX_ERR_NOMEM;
 	d->control_socket = "/run/arx/control.sock";
 	d->user = "arx";
+	d->sandbox = true;
 	d->max_blocks = 1000000;
 	d->max_history = 1000000;
 	d->max_running = 16;

@@ -215,6 +215,7 @@ struct conf_daemon {
 	const char *node_name;      /* origin.name in messages */
 	const char *user;           /* the analysis child runs as this */
 	bool lift_on_stop;          /* clean stop lifts every block */
+	bool sandbox;               /* seccomp for the analysis child */
 	unsigned max_blocks;        /* active blocks, all commands */
 	unsigned max_history;       /* offence records kept */
 	unsigned max_running;       /* programs running at once */

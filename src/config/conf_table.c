@@ -1203,6 +1203,8 @@ static const struct conf_elem daemon_elems[] = {
 	0, NULL, NULL},
     {"lift_on_stop", conf_set_bool, conf_dump_bool,
 	offsetof(struct conf_daemon, lift_on_stop), 0, 0, 0, NULL, NULL},
+    {"sandbox", conf_set_bool, conf_dump_bool,
+	offsetof(struct conf_daemon, sandbox), 0, 0, 0, NULL, NULL},
     DAEMON_UINT("max_blocks", max_blocks, 1, 10000000),
     DAEMON_UINT("max_history", max_history, 1, 10000000),
     DAEMON_UINT("max_running", max_running, 1, 1024),

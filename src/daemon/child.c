@@ -31,6 +31,7 @@
 #include "daemon/analysis.h"
 #include "daemon/child.h"
 #include "daemon/notify.h"
+#include "daemon/sandbox.h"
 #include "engine/rule.h"
 
 #define START_WAIT_MS  60000 /* ruleset loading included */
@@ -431,6 +432,8 @@ kid_drop(const struct child_user *u)
 {
 	if (!u->drop)
 		return 0;
+	if (sandbox_drop_caps() != 0)
+		return ARX_ERR_SYS;
 	if (initgroups(u->name, u->gid) != 0 ||
 	    setresgid(u->gid, u->gid, u->gid) != 0 ||
 	    setresuid(u->uid, u->uid, u->uid) != 0) {
@@ -513,7 +516,8 @@ kid_start(struct kid *k, const struct arx_conf *conf,
 	if ((r = kid_signals(k)) != 0 ||
 	    (r = analysis_start(
 		 conf, k->loop, kid_trigger, k, read_stdin, &k->an)) != 0 ||
-	    (r = kid_drop(u)) != 0 || (r = kid_tie(parent)) != 0)
+	    (r = kid_drop(u)) != 0 || (r = kid_tie(parent)) != 0 ||
+	    (conf->daemon.sandbox && (r = sandbox_enter()) != 0))
 		return r;
 	notify_release(); /* a detached start hears no more from us */
 	if ((r = priv_put_ready(&k->out)) != 0 || (r = kid_send(k)) != 0)

@@ -18,7 +18,9 @@ killed before it is ready is reported as such (exit 70), even while its
 analysis child, stuck opening a FIFO, still holds the pipe. With
 $NOTIFY_SOCKET (a path, then an abstract name), arxd -f sends READY=1
 once the control socket answers, RELOADING=1 then READY=1 on SIGHUP and
-STOPPING=1 on SIGTERM. Needs root (chown, the user arx).
+STOPPING=1 on SIGTERM. The analysis child of a detached daemon runs as
+arx with an empty capability bounding set, no_new_privs and a seccomp
+filter. Needs root (chown, the user arx).
 """
 import os
 import shutil
@@ -202,9 +204,30 @@ def detached():
            "at once (%s)" % (r.stderr.strip() or "nothing on stderr"))
     pid = peer_pid(SOCK)
     DAEMONS.append(pid)
+    sandboxed(path, pid)
     os.kill(pid, signal.SIGTERM)
     expect(wait(lambda: gone(pid), 30), "the daemon (%d) stops on SIGTERM"
            % pid)
+
+
+def sandboxed(path, pid):
+    """The analysis child of the daemon pid runs as arx, with no
+    capability it could ever get back, no new privileges and a seccomp
+    filter."""
+    kids = [k for k, ppid in arxd_procs(path) if ppid == pid]
+    status = {}
+    if kids:
+        with open("/proc/%d/status" % kids[0]) as f:
+            status = dict(l.rstrip("\n").split(":\t", 1) for l in f
+                          if ":\t" in l)
+    expect(len(kids) == 1 and not status.get("Uid", "0").startswith("0") and
+           status.get("CapBnd") == "0000000000000000" and
+           status.get("CapEff") == "0000000000000000" and
+           status.get("NoNewPrivs") == "1" and status.get("Seccomp") == "2",
+           "the analysis child: not root, an empty bounding set, "
+           "no_new_privs, a seccomp filter (%s)" % {
+               k: status.get(k) for k in ("Uid", "CapBnd", "CapEff",
+                                          "NoNewPrivs", "Seccomp")})
 
 
 CLIENT_TEXT = """<arx_config>
