@@ -335,7 +335,10 @@ ar_journal_set_aside(const char *path, char *copy, size_t size)
 {
 	if ((size_t)snprintf(copy, size, "%s.damaged", path) >= size)
 		return ARX_ERR_TOOBIG;
-	if ((unlink(copy) != 0 && errno != ENOENT) || link(path, copy) != 0) {
+	/* the journal's own mode whatever the file was made with (by
+	 * hand, by an older arx): who is blocked is root's to read */
+	if ((unlink(copy) != 0 && errno != ENOENT) || link(path, copy) != 0 ||
+	    chmod(copy, 0600) != 0) {
 		log_error("%s: cannot keep a copy: %s", copy, strerror(errno));
 		return ARX_ERR_SYS;
 	}

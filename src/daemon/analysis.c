@@ -112,6 +112,7 @@ struct analysis {
 	int pos_dir; /* <state_dir>/analysis, open */
 	struct evio ino;
 	struct evtimer tick;
+	struct evtimer more; /* a source is behind: poll again at once */
 	struct buf json;
 	unsigned long lines;
 	uint64_t decoded, fired, suppressed, triggers, too_old;
@@ -447,6 +448,14 @@ excluded(const struct conf_localfile *lf, const char *path)
 	return false;
 }
 
+/* Poll a file about to be let go until its end. */
+static void
+poll_to_end(struct logsrc_file *f)
+{
+	while (logsrc_file_poll(f) >= 0 && logsrc_file_behind(f))
+		;
+}
+
 static void
 source_free(struct source *s)
 {
@@ -490,7 +499,7 @@ retire_dated(
 
 		if (s->lf != lf || strcmp(s->path, today) == 0)
 			continue;
-		(void)logsrc_file_poll(s->f);
+		poll_to_end(s->f);
 		log_notice(
 		    "%s: no longer followed (%s is today's)", s->path, today);
 		source_free(s);
@@ -673,20 +682,37 @@ journals_start(struct analysis *a)
 			journal_add(a, &a->conf->localfiles[i]);
 }
 
+/* Read what every source has, a bounded amount of each: a source with
+ * more (written faster than it is read, a backlog) is polled again at
+ * the next loop turn, after the timers and sockets, so the counters,
+ * the positions and the other sources keep going meanwhile. */
 static void
 poll_all(struct analysis *a)
 {
+	bool behind = false;
 	size_t i;
 
 	for (i = 0; i < a->nsrc; i++) {
 		if (logsrc_file_poll(a->src[i]->f) < 0)
 			log_warn("%s: read error: %s", a->src[i]->path,
 			    strerror(errno));
-		a->src[i]->clock.live = true; /* caught up with the file */
+		if (logsrc_file_behind(a->src[i]->f))
+			behind = true;
+		else
+			a->src[i]->clock.live = true; /* caught up */
 	}
 	for (i = 0; i < a->njs; i++)
 		journal_read(&a->js[i]);
 	(void)alert_writer_flush(a->w);
+	if (behind && !a->more.active)
+		(void)evloop_timer_start(a->loop, &a->more, 0);
+}
+
+static void
+on_more(struct evloop *loop, struct evtimer *t)
+{
+	(void)loop;
+	poll_all(t->ctx);
 }
 
 static void
@@ -1002,7 +1028,7 @@ shared_swap(struct analysis *a, struct arx_conf *c)
 		if (lf < old->localfiles ||
 		    lf >= old->localfiles + old->nlocalfiles)
 			continue;
-		(void)logsrc_file_poll(a->src[i]->f);
+		poll_to_end(a->src[i]->f);
 		log_notice("%s: no longer followed (agent.conf changed)",
 		    a->src[i]->path);
 		source_free(a->src[i]);
@@ -1217,6 +1243,7 @@ analysis_start(const struct arx_conf *conf, struct evloop *loop,
 	}
 	evio_init(&a->ino, a->ino_fd, EV_READ, on_inotify, a);
 	evtimer_init(&a->tick, on_tick, a);
+	evtimer_init(&a->more, on_more, a);
 	if ((r = listeners_start(a)) != 0 || (r = enroll_start(a)) != 0 ||
 	    (r = feed_start(a)) != 0 || (r = uplink_begin(a)) != 0 ||
 	    (read_stdin && (r = stdin_start(a)) != 0))
@@ -1410,6 +1437,7 @@ analysis_stop(struct analysis *a)
 	}
 	evloop_io_stop(a->loop, &a->ino);
 	evloop_timer_stop(a->loop, &a->tick);
+	evloop_timer_stop(a->loop, &a->more);
 	if (a->ino_fd >= 0)
 		close(a->ino_fd);
 	if (a->pos_dir >= 0)

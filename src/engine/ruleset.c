@@ -269,6 +269,26 @@ ruleset_free(struct ruleset *rs)
 	free(rs);
 }
 
+/* What a limit message adds: how many were held back before it, and,
+ * when it is the last one this minute may log, that the next are only
+ * counted. */
+static void
+limit_tail(
+    const struct log_limit *l, unsigned long held, char *out, size_t size)
+{
+	int n = 0;
+
+	if (held > 0)
+		n = snprintf(out, size,
+		    "; %lu since the last message not "
+		    "logged",
+		    held);
+	if (n >= 0 && (size_t)n < size && l->used == l->burst)
+		snprintf(out + n, size - (size_t)n,
+		    "; the next ones this minute are only counted (arx status: "
+		    "pattern_limits)");
+}
+
 /* A pattern gave up at its limit on this event: say whose (at most 10
  * messages a minute; all are counted in scratch->nlimit). */
 static void
@@ -277,24 +297,26 @@ limit_report(struct pattern_scratch *sc, const struct event *ev, int64_t now)
 	const struct decoder *d = sc->hit_decoder;
 	const struct rule *r = sc->hit_rule;
 	unsigned long held;
+	char tail[160] = "";
 
 	if (sc->limit_log.burst == 0)
 		sc->limit_log = (struct log_limit)LOG_LIMIT_INIT(10, 60000);
 	if (!log_limit_pass(&sc->limit_log, now, &held))
 		return;
+	limit_tail(&sc->limit_log, held, tail, sizeof(tail));
 	if (r != NULL)
 		log_warn(
 		    "rule %u (%s:%u): a pattern gave up at its match limit "
 		    "on a line from %s, taken as not matching (%lu so "
-		    "far, %lu not reported)",
+		    "far%s)",
 		    r->id, r->file ? r->file : "-", r->line,
-		    ev->location ? ev->location : "-", sc->nlimit, held);
+		    ev->location ? ev->location : "-", sc->nlimit, tail);
 	else if (d != NULL)
 		log_warn("decoder '%s' (%s:%u): a pattern gave up at its match "
 			 "limit on a line from %s, taken as not matching (%lu "
-			 "so far, %lu not reported)",
+			 "so far%s)",
 		    d->name, d->file ? d->file : "-", d->line,
-		    ev->location ? ev->location : "-", sc->nlimit, held);
+		    ev->location ? ev->location : "-", sc->nlimit, tail);
 }
 
 /* A line cut at the length limit: the end of what the writer wrote is

@@ -29,6 +29,7 @@ struct logsrc_file {
 	uint64_t head;       /* head_hash once the first line is whole */
 	struct logsrc_lines lines;
 	struct logsrc_file_stats st;
+	bool behind; /* the last poll stopped at its budget */
 };
 
 /* FNV-1a over the first line (at most HEAD_BYTES) of fd; 0 if empty. */
@@ -236,15 +237,20 @@ logsrc_file_close(struct logsrc_file *f)
 	free(f);
 }
 
-/* Read fd to its current end. */
+/* Read fd to its current end, or *budget bytes (then f->behind). */
 static int
-drain(struct logsrc_file *f)
+drain(struct logsrc_file *f, size_t *budget)
 {
 	char chunk[CHUNK];
 	ssize_t n;
 
 	for (;;) {
-		n = read(f->fd, chunk, sizeof(chunk));
+		if (*budget == 0) {
+			f->behind = true;
+			return 0;
+		}
+		n = read(f->fd, chunk,
+		    *budget < sizeof(chunk) ? *budget : sizeof(chunk));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -252,6 +258,7 @@ drain(struct logsrc_file *f)
 		if (n == 0)
 			return 0;
 		feed(f, chunk, (size_t)n, f->off);
+		*budget -= (size_t)n;
 		f->off += (uint64_t)n;
 		f->st.bytes += (uint64_t)n;
 		if (f->head == 0 && f->line_start > 0)
@@ -286,8 +293,10 @@ int
 logsrc_file_poll(struct logsrc_file *f)
 {
 	unsigned long before = f->lines.lines;
+	size_t budget = LOGSRC_POLL_MAX;
 	int r, turns;
 
+	f->behind = false;
 	for (turns = 0; turns < 4; turns++) {
 		if (f->fd < 0 && open_path(f) != 0)
 			break;
@@ -298,9 +307,9 @@ logsrc_file_poll(struct logsrc_file *f)
 			if (seek_to(f, 0) != 0)
 				return ARX_ERR_SYS;
 		}
-		if ((r = drain(f)) != 0)
+		if ((r = drain(f, &budget)) != 0)
 			return r;
-		if (!rotated(f))
+		if (f->behind || !rotated(f))
 			break;
 		/* the old file's last line, without its newline */
 		logsrc_lines_flush(&f->lines);
@@ -309,6 +318,12 @@ logsrc_file_poll(struct logsrc_file *f)
 		f->fd = -1;
 	}
 	return (int)(f->lines.lines - before);
+}
+
+bool
+logsrc_file_behind(const struct logsrc_file *f)
+{
+	return f->behind;
 }
 
 void

@@ -51,9 +51,16 @@ int logsrc_file_open(const char *path, size_t max_line,
     void *ctx, struct logsrc_file **out);
 void logsrc_file_close(struct logsrc_file *f);
 
-/* Read everything new (following a rotation). Returns lines handed
- * over, or ARX_ERR_SYS on a read error (the position is kept). */
+/* Read what is new (following a rotation), at most LOGSRC_POLL_MAX
+ * bytes a call, so a file written faster than it is read does not hold
+ * the caller's loop: logsrc_file_behind() then says there is more.
+ * Returns lines handed over, or ARX_ERR_SYS on a read error (the
+ * position is kept). */
 int logsrc_file_poll(struct logsrc_file *f);
+#define LOGSRC_POLL_MAX (4u << 20)
+
+/* The last poll stopped at its budget, not at the end of the file. */
+bool logsrc_file_behind(const struct logsrc_file *f);
 
 /* Where a restart should continue. */
 void logsrc_file_pos(const struct logsrc_file *f, struct logsrc_pos *out);

@@ -69,6 +69,16 @@ def main():
                "match limit" % tmp in p.stderr,
                "a backtracking rule gives up, is not matched, and is named: "
                + p.stderr.strip()[:160])
+        p = subprocess.run([ARX, "logtest", "--json", "--ruleset", tmp],
+                           input=line * 15, capture_output=True, text=True,
+                           timeout=120)
+        said = [l for l in p.stderr.splitlines() if "gave up" in l]
+        expect(len(said) == 10 and "(10 so far; the next ones this minute "
+               "are only counted (arx status: pattern_limits))" in said[-1]
+               and "(1 so far)" in said[0],
+               "15 such lines: 10 messages, counted 1 to 10, the last "
+               "saying the next are only counted (%d: %s)"
+               % (len(said), said[-1:] if said else ""))
         rc, out = patterns("--ruleset", tmp, "--length", "1024")
         expect("rule 100100 <regex> pcre2" in out and "GAVE UP" in out,
                "arx patterns lists it as GAVE UP")
