@@ -217,7 +217,10 @@ host_missing(const char *m, size_t len)
 	return t > p + 16 && m[t - 1] == ':' ? p + 16 : 0;
 }
 
-/* One datagram: cut if too long, trailing newline and NUL dropped. */
+/* One datagram: trailing newline and NUL dropped. One longer than
+ * LOGSRC_DGRAM_MAX (its newline aside) is counted and handed over with
+ * one byte more than that (what the buffer holds), so the event knows
+ * it was cut (and takes no address from what now ends it). */
 static void
 deliver(struct logsrc_dgram *s, ssize_t n, const char *from)
 {
@@ -225,11 +228,13 @@ deliver(struct logsrc_dgram *s, ssize_t n, const char *from)
 
 	size_t len = (size_t)n;
 
-	if (len > LOGSRC_DGRAM_MAX) {
-		len = LOGSRC_DGRAM_MAX;
+	if (len > LOGSRC_DGRAM_MAX + 1 ||
+	    (len == LOGSRC_DGRAM_MAX + 1 && s->buf[LOGSRC_DGRAM_MAX] != '\n')) {
+		len = LOGSRC_DGRAM_MAX + 1;
 		s->st.cut++;
-	}
-	while (len > 0 &&
+	} else if (len == LOGSRC_DGRAM_MAX + 1)
+		len--; /* the newline after a longest message */
+	while (len > 0 && len <= LOGSRC_DGRAM_MAX &&
 	    (s->buf[len - 1] == '\n' || s->buf[len - 1] == '\0' ||
 		s->buf[len - 1] == '\r'))
 		len--;

@@ -133,12 +133,64 @@ test_unix(void **state)
 	rmdir(dir);
 }
 
+static size_t got_len;
+
+static void
+on_len(const char *msg, size_t len, const char *from, void *ctx)
+{
+	(void)msg, (void)from, (void)ctx;
+	got_len = len;
+}
+
+/* A datagram longer than LOGSRC_DGRAM_MAX is handed over one byte
+ * longer than that (so the event knows it was cut) and counted; one of
+ * exactly LOGSRC_DGRAM_MAX bytes with its newline is whole. */
+static void
+test_cut(void **state)
+{
+	char dir[] = "/tmp/arx-dgram-XXXXXX", path[64];
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	size_t big = 70000;
+	char *m = malloc(big);
+	struct logsrc_dgram_stats st;
+	struct logsrc_dgram *s;
+	int fd;
+
+	(void)state;
+	assert_non_null(m);
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/log.sock", dir);
+	assert_int_equal(logsrc_dgram_unix(path, on_len, NULL, &s), 0);
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+	memset(m, 'a', big);
+	memcpy(m + big - 18, " from 203.0.113.9\n", 18);
+	assert_true(sendto(fd, m, big, 0, (struct sockaddr *)&sa, sizeof(sa)) ==
+	    (ssize_t)big);
+	assert_int_equal(logsrc_dgram_read(s), 1);
+	assert_int_equal(got_len, LOGSRC_DGRAM_MAX + 1);
+	m[LOGSRC_DGRAM_MAX] = '\n';
+	assert_true(
+	    sendto(fd, m, LOGSRC_DGRAM_MAX + 1, 0, (struct sockaddr *)&sa,
+		sizeof(sa)) == LOGSRC_DGRAM_MAX + 1);
+	assert_int_equal(logsrc_dgram_read(s), 1);
+	assert_int_equal(got_len, LOGSRC_DGRAM_MAX);
+	logsrc_dgram_stats(s, &st);
+	assert_int_equal(st.cut, 1);
+	close(fd);
+	logsrc_dgram_close(s);
+	unlink(path);
+	rmdir(dir);
+	free(m);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_udp),
 	    cmocka_unit_test(test_unix),
+	    cmocka_unit_test(test_cut),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
