@@ -3,6 +3,7 @@
 #   make demo     arx's main job on the bundled defaults
 #   make check    asan build, every test suite, format check
 #   make release  optimised build in build/release
+#   make install  release build installed (PREFIX=/usr, DESTDIR)
 #   make bench    arx against sshguard and fail2ban on the reference auth.log
 #   make fuzz     every libFuzzer target for FUZZ_SECONDS (default 60) each
 #   make format   rewrite sources with clang-format
@@ -18,7 +19,7 @@ CHECK_PKGS = $(BUILD_PKGS) clang-format \
 
 FUZZ_PKGS = $(BUILD_PKGS) clang libclang-rt-14-dev
 
-.PHONY: all build demo check release bench fuzz format deps-build deps-check clean
+.PHONY: all build demo check release install bench fuzz format deps-build deps-check clean
 
 all: build
 
@@ -36,6 +37,19 @@ build: deps-build
 release: deps-build
 	@cmake --preset release >/dev/null
 	@cmake --build --preset release
+
+# Debian's layout by default: /usr/sbin/arxd, /usr/bin/arx, programs in
+# /usr/lib/arx/active-response/bin, /usr/share/arx/ruleset, and
+# /etc/arx/arx.conf (kept when there; the new one is arx.conf.new).
+PREFIX ?= /usr
+install: deps-build
+	@cmake --preset release -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
+	@cmake --build --preset release
+	@DESTDIR=$(DESTDIR) cmake --install build/release
+	@if [ -z "$(DESTDIR)" ] && [ "$(PREFIX)" = /usr ]; then \
+	    echo "arx: installed. Next: systemd-sysusers arx.conf &&" \
+	    "systemd-tmpfiles --create arx.conf && arxd -t &&" \
+	    "systemctl enable --now arxd"; fi
 
 bench: release
 	@python3 bench/run.py

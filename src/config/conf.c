@@ -6,6 +6,8 @@
  * points conf_load() and conf_free().
  */
 #include <sys/stat.h>
+#include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -525,33 +527,56 @@ conf_node_name(struct arena *a)
 	return arena_strdup(a, host);
 }
 
+/* The directory of the running program, into dir; false if unknown. */
+static bool
+exe_dir(char *dir, size_t size)
+{
+	ssize_t n = readlink("/proc/self/exe", dir, size - 1);
+	char *slash;
+
+	if (n <= 0)
+		return false;
+	dir[n] = '\0';
+	if ((slash = strrchr(dir, '/')) == NULL || slash == dir)
+		return false;
+	*slash = '\0';
+	return true;
+}
+
+/* Whether a and b name the same directory. */
+static bool
+same_dir(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && S_ISDIR(sa.st_mode) &&
+	    sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
 /*
  * Where the stock response programs are unless <active_response_dir>
- * says: where they are installed, except for a program run from the
- * directory the build put it in (ARX_BUILD_BIN_DIR, the same inode):
- * the build puts them there too, so the shipped configuration works
- * from the source tree (arxd -t, make demo) as it does installed.
+ * says. A program run from the directory the build put it in
+ * (ARX_BUILD_BIN_DIR): that directory, where the build puts them too,
+ * so the shipped configuration works from the source tree (arxd -t,
+ * make demo). An installed one: <its directory>/../lib/arx/active-
+ * response/bin when that exists (an install under any prefix), else
+ * where the configured prefix puts them (ARX_AR_DIR).
  */
 static const char *
 conf_ar_dir_default(struct arena *a)
 {
-#ifdef ARX_BUILD_BIN_DIR
-	char exe[4096], *slash;
-	struct stat here, build;
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char exe[4096], rel[4200], real[PATH_MAX];
 
-	if (n <= 0)
+	if (!exe_dir(exe, sizeof(exe)))
 		return ARX_AR_DIR;
-	exe[n] = '\0';
-	if ((slash = strrchr(exe, '/')) == NULL || slash == exe)
-		return ARX_AR_DIR;
-	*slash = '\0';
-	if (stat(exe, &here) == 0 && stat(ARX_BUILD_BIN_DIR, &build) == 0 &&
-	    here.st_dev == build.st_dev && here.st_ino == build.st_ino)
+#ifdef ARX_BUILD_BIN_DIR
+	if (same_dir(exe, ARX_BUILD_BIN_DIR))
 		return arena_strdup(a, exe);
-#else
-	(void)a;
 #endif
+	snprintf(rel, sizeof(rel), "%s/../lib/arx/active-response/bin", exe);
+	if (realpath(rel, real) != NULL && same_dir(real, real) &&
+	    !same_dir(real, ARX_AR_DIR))
+		return arena_strdup(a, real);
 	return ARX_AR_DIR;
 }
 
@@ -638,8 +663,14 @@ conf_load(const char *path, struct arx_conf **out)
 	int r;
 
 	*out = NULL;
-	if ((r = xml_read_file(path, &doc)) != 0)
+	if ((r = xml_read_file(path, &doc)) != 0) {
+		if (access(path, F_OK) != 0 && errno == ENOENT)
+			log_error("no configuration at %s: make install (or "
+				  "the package) puts the shipped one there, "
+				  "-c names another",
+			    path);
 		return r == ARX_ERR_NOMEM ? r : ARX_ERR_CONFIG;
+	}
 	r = conf_from_doc(path, doc, out);
 	xml_doc_free(doc);
 	return r;
