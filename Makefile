@@ -8,29 +8,35 @@
 #   make fuzz     every libFuzzer target for FUZZ_SECONDS (default 60) each
 #   make format   rewrite sources with clang-format
 
-# The debug build also configures the tests (CMake asks for Python 3 and
-# cmocka there), so `make demo` needs them too.
+# What the programs need to build (the release preset: make demo, make
+# install); the debug and ASan builds also configure the tests, which
+# need Python 3 and cmocka.
 BUILD_PKGS = cmake ninja-build gcc pkg-config libexpat1-dev libpcre2-dev \
-  libcurl4-openssl-dev libsystemd-dev libssl-dev libseccomp-dev python3 \
-  libcmocka-dev
-CHECK_PKGS = $(BUILD_PKGS) clang-format \
+  libcurl4-openssl-dev libsystemd-dev libssl-dev libseccomp-dev
+TEST_PKGS = $(BUILD_PKGS) python3 libcmocka-dev
+CHECK_PKGS = $(TEST_PKGS) clang-format \
   nftables iptables ipset iproute2 iputils-ping systemd-journal-remote \
   openssh-server openssh-client sshpass tshark rsyslog
 
-FUZZ_PKGS = $(BUILD_PKGS) clang libclang-rt-14-dev
+FUZZ_PKGS = $(TEST_PKGS) clang libclang-rt-14-dev
+# The programs make demo runs, and no test.
+PROGRAMS = arxd arx firewall-drop route-null host-deny webhook
 
-.PHONY: all build demo check release install bench fuzz format deps-build deps-check clean
+.PHONY: all build demo check release install bench fuzz format deps-build deps-test deps-check clean
 
 all: build
 
 deps-build:
 	@scripts/deps.sh $(BUILD_PKGS)
 
+deps-test:
+	@scripts/deps.sh $(TEST_PKGS)
+
 deps-check:
 	@scripts/deps.sh $(CHECK_PKGS)
 	@scripts/user.sh arx
 
-build: deps-build
+build: deps-test
 	@cmake --preset debug >/dev/null
 	@cmake --build --preset debug
 
@@ -52,6 +58,7 @@ install: deps-build
 	    "systemctl enable --now arxd"; fi
 
 bench: release
+	@scripts/deps.sh python3
 	@python3 bench/run.py
 	@build/release/bin/table_bench
 	@if [ "$$(id -u)" -eq 0 ]; then python3 bench/latency.py 1000 && \
@@ -59,9 +66,11 @@ bench: release
 	    echo "bench: line-to-block, the kernel set and blocks per" \
 	    "second need root: skipped"; fi
 
-demo: build
+demo: deps-build
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release --target $(PROGRAMS)
 	@scripts/user.sh arx
-	@scripts/demo.sh
+	@scripts/demo.sh build/release/bin
 
 check: deps-check
 	@cmake --preset asan >/dev/null

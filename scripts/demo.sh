@@ -8,10 +8,13 @@
 # workstation spared, both blocks lifted on time, and the first attacker
 # back ten minutes later blocked again for 30 minutes as a repeat
 # offender. Nothing is executed: replay records the responses.
+# Usage: scripts/demo.sh [BIN] (default build/release/bin, which make
+# demo builds).
 set -eu
 cd "$(dirname "$0")/.."
+bin=${1:-build/release/bin}
 echo "== arxd -t -c etc/arx.conf"
-build/bin/arxd -t -c etc/arx.conf
+"$bin/arxd" -t -c etc/arx.conf
 echo
 echo "== arx replay -c demo/arx.conf demo/auth.log"
-build/bin/arx replay -c demo/arx.conf --year 2026 demo/auth.log
+"$bin/arx" replay -c demo/arx.conf --year 2026 demo/auth.log
