@@ -26,6 +26,7 @@
 #include "daemon/ctlsock.h"
 #include "daemon/notify.h"
 #include "daemon/run.h"
+#include "exec/exec.h"
 
 #define STOP_WAIT_MS    30000 /* longest wait for running programs at stop */
 #define RESTORE_WAIT_MS 30000 /* longest wait at start for blocks to go back */
@@ -370,6 +371,7 @@ cleanup(struct arxd *a)
 	ar_dispatch_free(a->d);
 	if (a->sig.fd > 0)
 		close(a->sig.fd);
+	exec_release_abandoned(); /* programs still running at the end */
 	evloop_free(a->loop);
 	conf_free(a->conf);
 }

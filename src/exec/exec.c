@@ -30,7 +30,28 @@ struct exec_job {
 	char line[EXEC_LINE_MAX];
 	size_t line_len;
 	struct exec_result res;
+	/* abandoned: on the list exec_release_abandoned() frees */
+	struct exec_job *prev, *next;
+	bool abandoned;
 };
+
+/* Jobs whose owner let them go; they free themselves when they end,
+ * or at exec_release_abandoned() when the loop goes first. */
+static struct exec_job *abandoned;
+
+static void
+abandoned_unlink(struct exec_job *job)
+{
+	if (!job->abandoned)
+		return;
+	if (job->prev != NULL)
+		job->prev->next = job->next;
+	else
+		abandoned = job->next;
+	if (job->next != NULL)
+		job->next->prev = job->prev;
+	job->abandoned = false;
+}
 
 static char *const exec_env[] = {
     "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C", "LC_ALL=C", NULL};
@@ -182,14 +203,10 @@ close_fd(int *fd)
 	*fd = -1;
 }
 
-/* The program is gone: take what it left in the pipes, report, free. */
+/* Stop watching job and close what it holds. */
 static void
-job_finish(struct exec_job *job)
+job_close(struct exec_job *job)
 {
-	drain(job, &job->out);
-	drain(job, &job->err);
-	if (job->line_len > 0)
-		keep_out(job, "\n", 1);
 	evloop_timer_stop(job->loop, &job->deadline);
 	evloop_io_stop(job->loop, &job->in);
 	evloop_io_stop(job->loop, &job->out);
@@ -199,6 +216,18 @@ job_finish(struct exec_job *job)
 	close_fd(&job->err.fd);
 	close_fd(&job->exit.fd);
 	close_fd(&job->in_fd);
+}
+
+/* The program is gone: take what it left in the pipes, report, free. */
+static void
+job_finish(struct exec_job *job)
+{
+	drain(job, &job->out);
+	drain(job, &job->err);
+	if (job->line_len > 0)
+		keep_out(job, "\n", 1);
+	job_close(job);
+	abandoned_unlink(job);
 	if (job->spec.on_done != NULL)
 		job->spec.on_done(job, &job->res, job->spec.ctx);
 	free(job);
@@ -392,6 +421,26 @@ exec_abandon(struct exec_job *job)
 	job->spec.on_line = NULL;
 	job->spec.on_done = NULL;
 	job->spec.ctx = NULL;
+	if (job->abandoned)
+		return;
+	job->abandoned = true;
+	job->prev = NULL;
+	job->next = abandoned;
+	if (abandoned != NULL)
+		abandoned->prev = job;
+	abandoned = job;
+}
+
+void
+exec_release_abandoned(void)
+{
+	struct exec_job *job;
+
+	while ((job = abandoned) != NULL) {
+		abandoned_unlink(job);
+		job_close(job);
+		free(job);
+	}
 }
 
 int

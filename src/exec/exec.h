@@ -69,6 +69,11 @@ int exec_feed(struct exec_job *job, const char *data, size_t len);
  * callback is called any more; the job frees itself when it ends. */
 void exec_abandon(struct exec_job *job);
 
+/* Before the loop is freed (the daemon's end): let go of the abandoned
+ * jobs still running, their watchers stopped and descriptors closed;
+ * the programs run on to their end, reaped by nobody but init. */
+void exec_release_abandoned(void);
+
 /* The process id, for logs. */
 int exec_pid(const struct exec_job *job);
 
