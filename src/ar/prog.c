@@ -211,6 +211,28 @@ ar_prog_read_alert(int argc, char **argv, const char *name,
 	return 0;
 }
 
+bool
+ar_prog_help(int argc, char **argv, const char *name, const char *options)
+{
+	if (argc != 2)
+		return false;
+	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
+		printf("%s %s\n", name, ARX_VERSION);
+		return true;
+	}
+	if (strcmp(argv[1], "-h") != 0 && strcmp(argv[1], "--help") != 0)
+		return false;
+	printf("usage: %s              (the request on stdin: Wazuh's JSON "
+	       "protocol)\n"
+	       "       %s add|delete USER ADDRESS [ALERT_ID RULE_ID ...] "
+	       "(OSSEC's)\n"
+	       "Run by arxd (or OSSEC's and Wazuh's execd) as a <command>'s "
+	       "<executable>;\n"
+	       "its options go in <extra_args>:\n%s",
+	    name, name, options);
+	return true;
+}
+
 int
 ar_prog_read(
     int argc, char **argv, const char *name, struct ar_prog_request *rq)

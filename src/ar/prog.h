@@ -33,6 +33,13 @@ bool ar_prog_option(
     const struct ar_prog_request *rq, const char *name, char *out, size_t size);
 
 /*
+ * A program's only arguments are -h/--help (usage, the protocols and
+ * its options on stdout) or -V/--version: say it and return true (the
+ * program exits 0). Anything else is a request.
+ */
+bool ar_prog_help(int argc, char **argv, const char *name, const char *options);
+
+/*
  * Read the request (argc > 1: legacy argv, else JSON on stdin, with the
  * handshake on stdout). 0; ARX_ERR_INVAL when the request cannot be read
  * or its address does not parse (a message went to stderr).

@@ -153,6 +153,11 @@ main(int argc, char **argv)
 	int r;
 
 	signal(SIGPIPE, SIG_IGN);
+	if (ar_prog_help(argc, argv, "firewall-drop",
+		"  --backend NAME  nftables (default), iptables or ipset\n"
+		"  --timeout S     the kernel drops the block by itself after S "
+		"seconds\n"))
+		return 0;
 	if (ar_prog_read(argc, argv, "firewall-drop", &rq) != 0)
 		return EX_USAGE;
 	if (strcmp(rq.command, "abort") == 0)

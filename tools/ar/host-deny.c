@@ -118,6 +118,10 @@ main(int argc, char **argv)
 	char path[4096] = "/etc/hosts.deny", text[64];
 	int r;
 
+	if (ar_prog_help(argc, argv, "host-deny",
+		"  --file PATH     the hosts.deny file (default "
+		"/etc/hosts.deny)\n"))
+		return 0;
 	if (ar_prog_read(argc, argv, "host-deny", &rq) != 0)
 		return EX_USAGE;
 	if (strcmp(rq.command, "abort") == 0)

@@ -42,6 +42,9 @@ main(int argc, char **argv)
 	int r;
 
 	signal(SIGPIPE, SIG_IGN);
+	if (ar_prog_help(argc, argv, "route-null",
+		"  (none: a blackhole route per address, /32 or /128)\n"))
+		return 0;
 	if (ar_prog_read(argc, argv, "route-null", &rq) != 0)
 		return EX_USAGE;
 	if (strcmp(rq.command, "abort") == 0)

@@ -371,6 +371,16 @@ main(int argc, char **argv)
 	struct event msg;
 	int rc = EX_USAGE;
 
+	if (ar_prog_help(argc, argv, NAME,
+		"  --url URL           where to POST (http or https); "
+		"required\n"
+		"  --template NAME     json (default), slack, telegram, "
+		"thehive\n"
+		"  --chat-id ID        Telegram's chat_id\n"
+		"  --header-file FILE  extra request headers, one per line\n"
+		"  --http-timeout S    give up after S seconds (default 10)\n"
+		"  --notify-delete     also POST when the response is undone\n"))
+		return 0;
 	event_init(&msg);
 	if (ar_prog_read_alert(argc, argv, NAME, &rq, &msg) == 0) {
 		curl_global_init(CURL_GLOBAL_DEFAULT);

@@ -9,6 +9,10 @@
 #define ARX_DEFAULT_CONF "/etc/arx/arx.conf"
 #endif
 
+/* What an argument parser returns for -h/--help: the usage goes to
+ * standard output and the command exits 0 (wrong usage: stderr, 64). */
+#define ARX_HELP (-2)
+
 /* Large stdio buffers for standard input and output when they are not a
  * terminal (a file or a pipe): a million-line log is then read and its
  * alerts written in a few thousand system calls, not a few hundred

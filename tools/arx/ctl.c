@@ -28,9 +28,9 @@ struct ctl_opts {
 };
 
 static void
-ctl_usage(const char *verb)
+ctl_usage(FILE *f, const char *verb)
 {
-	fprintf(stderr,
+	fprintf(f,
 	    "usage: arx %s%s [--json] [-c conf | -s socket]%s\n"
 	    "  -c, --config FILE   find the socket in this configuration\n"
 	    "  -s, --socket PATH   control socket (default " DEFAULT_SOCKET
@@ -84,6 +84,8 @@ ctl_args(int argc, char **argv, bool wants_addr, struct ctl_opts *o)
 		case 'O':
 			o->offence = true;
 			break;
+		case 'h':
+			return ARX_HELP;
 		default:
 			return EX_USAGE;
 		}
@@ -208,9 +210,13 @@ ctl_run(int argc, char **argv, const char *verb, bool wants_addr)
 	struct buf req;
 	int rc;
 
-	if (ctl_args(argc, argv, wants_addr, &o) != EX_OK || !word_ok(o.addr) ||
-	    !word_ok(o.timeout) || !word_ok(o.command)) {
-		ctl_usage(verb);
+	if ((rc = ctl_args(argc, argv, wants_addr, &o)) == ARX_HELP) {
+		ctl_usage(stdout, verb);
+		return EX_OK;
+	}
+	if (rc != EX_OK || !word_ok(o.addr) || !word_ok(o.timeout) ||
+	    !word_ok(o.command)) {
+		ctl_usage(stderr, verb);
 		return EX_USAGE;
 	}
 	if ((rc = socket_path(&o, path, sizeof(path))) != EX_OK)

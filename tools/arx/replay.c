@@ -352,7 +352,7 @@ replay_args(int argc, char **argv, struct replay *rp)
 		else if (ch == 'y' && str_to_uint(optarg, 1970, 9999, &v) == 0)
 			rp->year = (int)v;
 		else
-			return EX_USAGE;
+			return ch == 'h' ? ARX_HELP : EX_USAGE;
 	}
 	return optind < argc ? EX_OK : EX_USAGE;
 }
@@ -382,7 +382,11 @@ cmd_replay(int argc, char **argv)
 
 	if (log_get_level() > LOG_LVL_WARN)
 		log_set_level(LOG_LVL_WARN); /* the timeline says it all */
-	if (replay_args(argc, argv, &rp) != EX_OK) {
+	if ((rc = replay_args(argc, argv, &rp)) == ARX_HELP) {
+		replay_usage(stdout);
+		return EX_OK;
+	}
+	if (rc != EX_OK) {
 		replay_usage(stderr);
 		return EX_USAGE;
 	}
