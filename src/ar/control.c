@@ -117,7 +117,10 @@ parse_args(
 		*why = "wrong number of arguments";
 		return ARX_ERR_INVAL;
 	}
-	if (parse_addr(&w[0], out) != 0) {
+	if (out->verb == CTL_UNBLOCK && word_is(&w[0], "all")) {
+		out->all = true;
+		strcpy(out->addr, "*");
+	} else if (parse_addr(&w[0], out) != 0) {
 		*why = "not an IPv4 or IPv6 address";
 		return ARX_ERR_INVAL;
 	}
@@ -514,8 +517,9 @@ done_answer(const struct ctl_wait *w, struct buf *out)
 		return buf_printf(out,
 		    "{\"ok\":true,\"address\":\"%s\",\"lifted\":%u}\n", w->addr,
 		    w->lifted);
-	return buf_printf(out, "unblocked %s (%u block%s lifted)\n", w->addr,
-	    w->lifted, w->lifted == 1 ? "" : "s");
+	return buf_printf(out, "unblocked %s (%u block%s lifted)\n",
+	    strcmp(w->addr, "*") == 0 ? "all" : w->addr, w->lifted,
+	    w->lifted == 1 ? "" : "s");
 }
 
 #define WAIT_UNKNOWN 100000u /* runs not known yet (before an unblock) */
@@ -571,7 +575,8 @@ unblock(struct ar_dispatch *d, const struct ctl_request *req,
 {
 	const char *cmd = req->command[0] ? req->command : NULL;
 	struct ctl_wait local, *x = wait_prepare(req, "delete", w, &local);
-	int n = ar_dispatch_unblock(d, cmd, req->addr, 0);
+	int n = req->all ? (int)ar_dispatch_unblock_all(d, cmd)
+			 : ar_dispatch_unblock(d, cmd, req->addr, 0);
 
 	if (n < 0)
 		x->left = 0;
@@ -592,7 +597,7 @@ ctl_wait_event(struct ctl_wait *w, const struct ar_event *ev)
 	    (ev->type != AR_EV_DONE && ev->type != AR_EV_FAIL) ||
 	    ev->action == NULL || ev->addr == NULL ||
 	    strcmp(ev->action, w->action) != 0 ||
-	    strcmp(ev->addr, w->addr) != 0)
+	    (strcmp(w->addr, "*") != 0 && strcmp(ev->addr, w->addr) != 0))
 		return false;
 	if (ev->type == AR_EV_FAIL && w->failed[0] == '\0')
 		snprintf(w->failed, sizeof(w->failed),

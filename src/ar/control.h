@@ -7,6 +7,7 @@
  *   [json] list
  *   [json] block ADDRESS [DURATION|-] [COMMAND]
  *   [json] unblock ADDRESS [COMMAND]
+ *   [json] unblock all [COMMAND]
  *
  * DURATION is a number of seconds or a number with a unit (s m h d w);
  * "-" or nothing means the response's <timeout>. Answers are text for
@@ -40,6 +41,7 @@ struct ctl_request {
 	char command[128];  /* empty: default / every command */
 	uint64_t timeout_s; /* BLOCK; 0: the response's own */
 	bool offence;       /* BLOCK: count it as an offence ("+offence") */
+	bool all;           /* UNBLOCK: every block ("all") */
 	bool json;          /* answer in JSON */
 };
 

@@ -971,24 +971,45 @@ collect(const struct ar_block *b, void *ctx)
 	(void)buf_append(v, b, sizeof(*b));
 }
 
-void
-ar_dispatch_lift_all(struct ar_dispatch *d, const char *why)
+/* Lift every block of command index cmd (-1: every command). */
+static size_t
+lift_every(struct ar_dispatch *d, int cmd, const char *why)
 {
 	struct buf all;
 	const struct ar_block *b;
 	struct ar_block out;
-	size_t i, n;
+	size_t i, n, lifted = 0;
 
 	buf_init(&all, SIZE_MAX / 2);
 	ar_table_foreach(d->table, collect, &all);
 	b = (const struct ar_block *)(const void *)all.data;
 	n = all.len / sizeof(*b);
 	for (i = 0; i < n; i++)
-		if (ar_table_remove(d->table, b[i].cmd, &b[i].addr,
-			clock_wall_ms(d->o.clock), &out) == 0)
+		if ((cmd < 0 || b[i].cmd == (unsigned)cmd) &&
+		    ar_table_remove(d->table, b[i].cmd, &b[i].addr,
+			clock_wall_ms(d->o.clock), &out) == 0) {
 			lift(d, &out, why);
+			lifted++;
+		}
 	buf_release(&all);
 	timer_arm(d);
+	return lifted;
+}
+
+void
+ar_dispatch_lift_all(struct ar_dispatch *d, const char *why)
+{
+	(void)lift_every(d, -1, why);
+}
+
+size_t
+ar_dispatch_unblock_all(struct ar_dispatch *d, const char *command)
+{
+	int cmd = command != NULL ? command_index(d->conf, command) : -1;
+
+	if (command != NULL && cmd < 0)
+		return 0;
+	return lift_every(d, cmd, "lifted by request (all)");
 }
 
 /* Where command c's program is: a bare name in the response directory,

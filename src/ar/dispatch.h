@@ -150,6 +150,10 @@ int ar_dispatch_unblock(struct ar_dispatch *d, const char *command,
 /* Lift every block (a clean stop with lift_on_stop). */
 void ar_dispatch_lift_all(struct ar_dispatch *d, const char *why);
 
+/* Lift every block of command (NULL: of every command) for the
+ * administrator (arx unblock --all); returns how many. */
+size_t ar_dispatch_unblock_all(struct ar_dispatch *d, const char *command);
+
 /* The earliest deadline of a block (wall ms), or AR_NEVER. */
 int64_t ar_dispatch_next_deadline(const struct ar_dispatch *d);
 

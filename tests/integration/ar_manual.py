@@ -12,6 +12,8 @@ item 6): arxd as root with the recorder as its response programs.
   limit".
 - `arx unblock` returns once the delete ran: exit 0, the delete is there.
 - `--json` answers carry the same verdict.
+- `arx unblock --all` lifts every block and returns once the deletes
+  ran; the bare word `all` is refused.
 """
 import json
 import os
@@ -108,6 +110,19 @@ def main():
            r.stdout == "unblocked 192.0.2.81 (1 block lifted)\n" and
            "IN:delete 192.0.2.81" in recorded(),
            "arx unblock returns 0 once the delete ran (%r)" % r.stdout)
+    for ip in ("192.0.2.85", "192.0.2.86", "2001:db8::87"):
+        arx("block", ip, "-C", "rec")
+    r = arx("unblock", "all")
+    expect(r.returncode == 64, "arx unblock all (a word, not --all) is "
+           "refused: 64")
+    r = arx("unblock", "--all")
+    expect(r.returncode == 0 and
+           r.stdout == "unblocked all (3 blocks lifted)\n" and
+           all("IN:delete " + ip in recorded() for ip in (
+               "192.0.2.85", "192.0.2.86", "2001:db8::87")) and
+           json.loads(arx("list", "--json").stdout)["blocks"] == [],
+           "arx unblock --all lifts every block once their deletes ran "
+           "(%r)" % r.stdout)
     err = d.stop()
     fails = [l for l in err.splitlines() if "failed:" in l]
     expect(fails != [] and all("\\n" not in l for l in fails),

@@ -23,7 +23,7 @@
 
 struct ctl_opts {
 	const char *socket, *conf, *timeout, *command;
-	bool json, offence;
+	bool json, offence, all;
 	const char *addr;
 };
 
@@ -37,15 +37,17 @@ ctl_usage(FILE *f, const char *verb)
 	    ")\n"
 	    "  -j, --json          answer in JSON\n",
 	    verb,
-	    strcmp(verb, "block") == 0 || strcmp(verb, "unblock") == 0
-		? " ADDRESS"
-		: "",
+	    strcmp(verb, "block") == 0         ? " ADDRESS"
+		: strcmp(verb, "unblock") == 0 ? " ADDRESS|--all"
+					       : "",
 	    strcmp(verb, "block") == 0
 		? " [-t DURATION] [-C COMMAND] [--offence]\n"
 		  "  --offence           count the block as an offence (a manual block\n"
 		  "                      is not one otherwise)"
-		: strcmp(verb, "unblock") == 0 ? " [-C COMMAND]"
-					       : "");
+		: strcmp(verb, "unblock") == 0
+		? " [-C COMMAND]\n"
+		  "  -a, --all           lift every block (of COMMAND with -C)"
+		: "");
 }
 
 static int
@@ -58,12 +60,13 @@ ctl_args(int argc, char **argv, bool wants_addr, struct ctl_opts *o)
 	    {"timeout", required_argument, NULL, 't'},
 	    {"command", required_argument, NULL, 'C'},
 	    {"offence", no_argument, NULL, 'O'},
+	    {"all", no_argument, NULL, 'a'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "c:s:jt:C:h", longopts, NULL)) !=
+	while ((ch = getopt_long(argc, argv, "c:s:jt:C:ah", longopts, NULL)) !=
 	    -1) {
 		switch (ch) {
 		case 'c':
@@ -84,14 +87,23 @@ ctl_args(int argc, char **argv, bool wants_addr, struct ctl_opts *o)
 		case 'O':
 			o->offence = true;
 			break;
+		case 'a':
+			o->all = true;
+			break;
 		case 'h':
 			return ARX_HELP;
 		default:
 			return EX_USAGE;
 		}
 	}
-	if (wants_addr && optind < argc)
+	if (o->all && !wants_addr)
+		return EX_USAGE;
+	if (o->all && optind == argc)
+		o->addr = "all"; /* the protocol's word (an address is not) */
+	else if (wants_addr && optind < argc)
 		o->addr = argv[optind++];
+	if (o->all && strcmp(o->addr, "all") != 0)
+		return EX_USAGE;
 	if (optind != argc || wants_addr != (o->addr != NULL))
 		return EX_USAGE;
 	return EX_OK;
@@ -214,6 +226,10 @@ ctl_run(int argc, char **argv, const char *verb, bool wants_addr)
 		ctl_usage(stdout, verb);
 		return EX_OK;
 	}
+	/* --all only for unblock, and "all" only through --all */
+	if (o.all != (o.addr != NULL && strcmp(o.addr, "all") == 0) ||
+	    (o.all && strcmp(verb, "unblock") != 0))
+		rc = EX_USAGE;
 	if (rc != EX_OK || !word_ok(o.addr) || !word_ok(o.timeout) ||
 	    !word_ok(o.command)) {
 		ctl_usage(stderr, verb);
