@@ -26,7 +26,7 @@ struct ctl_verb_def {
 
 static const struct ctl_verb_def verbs[] = {
     {"status", CTL_STATUS, 0, 0},
-    {"list", CTL_LIST, 0, 0},
+    {"list", CTL_LIST, 0, 2},
     {"block", CTL_BLOCK, 1, 4},
     {"unblock", CTL_UNBLOCK, 1, 2},
 };
@@ -103,12 +103,43 @@ parse_timeout(const struct word *w, struct ctl_request *out)
 	return 0;
 }
 
+/* list's filters: command=NAME, rule=ID. */
+static int
+parse_filters(
+    const struct word *w, size_t n, struct ctl_request *out, const char **why)
+{
+	struct word v;
+	char id[16];
+	uint64_t rule;
+
+	for (size_t i = 0; i < n; i++) {
+		if (w[i].len > 8 && memcmp(w[i].p, "command=", 8) == 0) {
+			v = (struct word){w[i].p + 8, w[i].len - 8};
+			if (parse_command(&v, out) == 0)
+				continue;
+		} else if (w[i].len > 5 && w[i].len - 5 < sizeof(id) &&
+		    memcmp(w[i].p, "rule=", 5) == 0) {
+			memcpy(id, w[i].p + 5, w[i].len - 5);
+			id[w[i].len - 5] = '\0';
+			if (str_to_uint(id, 1, UINT32_MAX, &rule) == 0) {
+				out->rule = (unsigned)rule;
+				continue;
+			}
+		}
+		*why = "list takes command=NAME and rule=ID";
+		return ARX_ERR_INVAL;
+	}
+	return 0;
+}
+
 /* The arguments of block (ADDR [DURATION] [COMMAND] [+offence]) and
  * unblock (ADDR [COMMAND]). */
 static int
 parse_args(
     const struct word *w, size_t n, struct ctl_request *out, const char **why)
 {
+	if (out->verb == CTL_LIST)
+		return parse_filters(w, n, out, why);
 	if (out->verb == CTL_BLOCK && n > 1 && word_is(&w[n - 1], "+offence")) {
 		out->offence = true;
 		n--;
@@ -324,7 +355,24 @@ struct views {
 	struct ar_block_view *v;
 	size_t n, cap;
 	bool nomem;
+	const struct ctl_request *filter; /* command=, rule= */
 };
+
+/* Whether v passes list's filters. */
+static bool
+view_wanted(const struct ar_block_view *v, const struct ctl_request *f)
+{
+	size_t i;
+
+	if (f->command[0] != '\0' && strcmp(v->command, f->command) != 0)
+		return false;
+	if (f->rule == 0)
+		return true;
+	for (i = 0; i < AR_BLOCK_RULES && v->rules[i] != 0; i++)
+		if (v->rules[i] == f->rule)
+			return true;
+	return false;
+}
 
 static void
 collect(const struct ar_block_view *v, void *ctx)
@@ -332,6 +380,8 @@ collect(const struct ar_block_view *v, void *ctx)
 	struct views *vs = ctx;
 	struct ar_block_view *nv;
 
+	if (vs->filter != NULL && !view_wanted(v, vs->filter))
+		return;
 	if (vs->n == vs->cap) {
 		size_t cap = vs->cap ? vs->cap * 2 : 64;
 
@@ -471,9 +521,11 @@ list_text(const struct views *vs, int64_t now, struct buf *out)
 }
 
 static int
-list(struct ar_dispatch *d, int64_t now, bool json, struct buf *out)
+list(struct ar_dispatch *d, const struct ctl_request *req, int64_t now,
+    struct buf *out)
 {
-	struct views vs = {0};
+	struct views vs = {.filter = req};
+	bool json = req->json;
 	size_t i;
 	int r;
 
@@ -631,7 +683,7 @@ ctl_handle(struct ar_dispatch *d, const struct ctl_info *info,
 	case CTL_STATUS:
 		return status(d, info, now_ms, req->json, out);
 	case CTL_LIST:
-		return list(d, now_ms, req->json, out);
+		return list(d, req, now_ms, out);
 	case CTL_BLOCK:
 		return block(d, req, w, out);
 	case CTL_UNBLOCK:

@@ -4,7 +4,7 @@
  * line, then the answer until the daemon closes the connection:
  *
  *   [json] status
- *   [json] list
+ *   [json] list [command=NAME] [rule=ID]
  *   [json] block ADDRESS [DURATION|-] [COMMAND]
  *   [json] unblock ADDRESS [COMMAND]
  *   [json] unblock all [COMMAND]
@@ -42,6 +42,7 @@ struct ctl_request {
 	uint64_t timeout_s; /* BLOCK; 0: the response's own */
 	bool offence;       /* BLOCK: count it as an offence ("+offence") */
 	bool all;           /* UNBLOCK: every block ("all") */
+	unsigned rule;      /* LIST: only blocks this rule asked for */
 	bool json;          /* answer in JSON */
 };
 

@@ -99,6 +99,11 @@ def main():
            "after the root process was paused, then killed, and arxd "
            "started again, all %d attackers are blocked (%d)" % (
                N, len(blocked() & attackers())))
+    by_rule = ctl(ARX, SOCK, "list", "--json", "--rule", "5712")
+    other = ctl(ARX, SOCK, "list", "--json", "-r", "5763", "-C", "rec")
+    expect({b["address"] for b in json.loads(by_rule.stdout)["blocks"]}
+           == attackers() and json.loads(other.stdout)["blocks"] == [],
+           "arx list --rule 5712 lists them, --rule 5763 none")
     d.stop()
 
 

@@ -22,32 +22,48 @@
 #define DEFAULT_SOCKET "/run/arx/control.sock"
 
 struct ctl_opts {
-	const char *socket, *conf, *timeout, *command;
+	const char *socket, *conf, *timeout, *command, *rule;
 	bool json, offence, all;
 	const char *addr;
+};
+
+/* Each verb's arguments and own options, for its usage. */
+static const struct {
+	const char *verb, *args, *options;
+} usages[] = {
+    {"status", "", ""},
+    {"list", " [-C COMMAND] [-r RULE]",
+	"  -C, --command NAME  only the blocks of this command\n"
+	"  -r, --rule ID       only the blocks this rule asked for\n"},
+    {"block", " ADDRESS [-t DURATION] [-C COMMAND] [--offence]",
+	"  -t, --timeout D     how long (default: the response's "
+	"<timeout>)\n"
+	"  -C, --command NAME  the command that blocks (default: the "
+	"first)\n"
+	"  --offence           count the block as an offence (a manual "
+	"block\n"
+	"                      is not one otherwise)\n"},
+    {"unblock", " ADDRESS|--all [-C COMMAND]",
+	"  -a, --all           lift every block (of COMMAND with -C)\n"
+	"  -C, --command NAME  only this command's block\n"},
 };
 
 static void
 ctl_usage(FILE *f, const char *verb)
 {
+	size_t i;
+
+	for (i = 0; i < sizeof(usages) / sizeof(usages[0]) - 1 &&
+	     strcmp(usages[i].verb, verb) != 0;
+	     i++)
+		;
 	fprintf(f,
-	    "usage: arx %s%s [--json] [-c conf | -s socket]%s\n"
+	    "usage: arx %s%s [--json] [-c conf | -s socket]\n"
 	    "  -c, --config FILE   find the socket in this configuration\n"
 	    "  -s, --socket PATH   control socket (default " DEFAULT_SOCKET
 	    ")\n"
-	    "  -j, --json          answer in JSON\n",
-	    verb,
-	    strcmp(verb, "block") == 0         ? " ADDRESS"
-		: strcmp(verb, "unblock") == 0 ? " ADDRESS|--all"
-					       : "",
-	    strcmp(verb, "block") == 0
-		? " [-t DURATION] [-C COMMAND] [--offence]\n"
-		  "  --offence           count the block as an offence (a manual block\n"
-		  "                      is not one otherwise)"
-		: strcmp(verb, "unblock") == 0
-		? " [-C COMMAND]\n"
-		  "  -a, --all           lift every block (of COMMAND with -C)"
-		: "");
+	    "  -j, --json          answer in JSON\n%s",
+	    verb, usages[i].args, usages[i].options);
 }
 
 static int
@@ -61,13 +77,14 @@ ctl_args(int argc, char **argv, bool wants_addr, struct ctl_opts *o)
 	    {"command", required_argument, NULL, 'C'},
 	    {"offence", no_argument, NULL, 'O'},
 	    {"all", no_argument, NULL, 'a'},
+	    {"rule", required_argument, NULL, 'r'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "c:s:jt:C:ah", longopts, NULL)) !=
-	    -1) {
+	while ((ch = getopt_long(
+		    argc, argv, "c:s:jt:C:r:ah", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			o->conf = optarg;
@@ -89,6 +106,9 @@ ctl_args(int argc, char **argv, bool wants_addr, struct ctl_opts *o)
 			break;
 		case 'a':
 			o->all = true;
+			break;
+		case 'r':
+			o->rule = optarg;
 			break;
 		case 'h':
 			return ARX_HELP;
@@ -228,10 +248,11 @@ ctl_run(int argc, char **argv, const char *verb, bool wants_addr)
 	}
 	/* --all only for unblock, and "all" only through --all */
 	if (o.all != (o.addr != NULL && strcmp(o.addr, "all") == 0) ||
-	    (o.all && strcmp(verb, "unblock") != 0))
+	    (o.all && strcmp(verb, "unblock") != 0) ||
+	    (o.rule != NULL && strcmp(verb, "list") != 0))
 		rc = EX_USAGE;
 	if (rc != EX_OK || !word_ok(o.addr) || !word_ok(o.timeout) ||
-	    !word_ok(o.command)) {
+	    !word_ok(o.command) || !word_ok(o.rule)) {
 		ctl_usage(stderr, verb);
 		return EX_USAGE;
 	}
@@ -244,7 +265,10 @@ ctl_run(int argc, char **argv, const char *verb, bool wants_addr)
 	if (strcmp(verb, "block") == 0)
 		(void)buf_printf(&req, " %s", o.timeout ? o.timeout : "-");
 	if (o.command != NULL)
-		(void)buf_printf(&req, " %s", o.command);
+		(void)buf_printf(&req, " %s%s",
+		    strcmp(verb, "list") == 0 ? "command=" : "", o.command);
+	if (o.rule != NULL)
+		(void)buf_printf(&req, " rule=%s", o.rule);
 	if (o.offence && strcmp(verb, "block") == 0)
 		(void)buf_puts(&req, " +offence");
 	(void)buf_putc(&req, '\n');

@@ -124,6 +124,12 @@ test_answers(void **state)
 	    "192.0.2.7                               fw               1h    "
 	    "            0  2026-11-22T13:03:25Z pending -\n2 blocks (2 pending: "
 	    "not yet confirmed by their backend)\n"));
+	/* Filters: by command, by rule (manual blocks have none). */
+	assert_non_null(strstr(ASK("list command=fw"), "\n2 blocks ("));
+	assert_non_null(strstr(ASK("list command=other"), "\n0 blocks\n"));
+	assert_non_null(strstr(ASK("list rule=5712"), "\n0 blocks\n"));
+	assert_string_equal(ASK("list everything"),
+	    "error: list takes command=NAME and rule=ID\n");
 	/* A manual block counts as an offence only when asked. */
 	assert_string_equal(
 	    ASK("block 192.0.2.9 - fw +offence"), "blocked 192.0.2.9\n");
