@@ -9,7 +9,8 @@ tests run on (cmake --install, as make install does after its build).
      the installed arxd -t finds its response programs beside itself and
      says the installed configuration is valid, and the installed
      arx logtest turns an invalid-user line into rule 5710 with it; the
-     unit runs that arxd on that configuration; tmpfiles.d and sysusers.d
+     unit runs that arxd on that configuration, passes systemd-analyze
+     verify and rates at most 6.0 (exposure); tmpfiles.d and sysusers.d
      make the directories and the user with the documented modes.
  (b) Installed again over a configuration the user changed: the change
      is kept and the new one is written beside it as arx.conf.new.
@@ -21,6 +22,8 @@ tests run on (cmake --install, as make install does after its build).
      they looked and what to do.
 """
 import os
+import re
+import shutil
 import subprocess
 import sys
 
@@ -91,6 +94,18 @@ def own_prefix():
            "ExecReload=/bin/kill -HUP $MAINPID" in unit and "@" not in
            unit.replace("$MAINPID", ""), "(a) the unit runs the installed "
            "arxd on the installed configuration and reloads")
+    unit_path = os.path.join(usr, "lib/systemd/system/arxd.service")
+    if shutil.which("systemd-analyze"):
+        v = run("systemd-analyze", "verify", unit_path)
+        sec = run("systemd-analyze", "security", "--offline=true", unit_path)
+        level = re.search(r"exposure level for arxd.service: ([0-9.]+)",
+                          sec.stdout + sec.stderr)
+        expect(v.returncode == 0 and level is not None and
+               float(level.group(1)) <= 6.0,
+               "(a) systemd-analyze verify passes and security rates the "
+               "unit's exposure at most 6.0 (%s; 9.1 without its "
+               "sandboxing)" % (level.group(1) if level else
+                                (v.stderr + sec.stderr)[-300:]))
     tmpf = read(os.path.join(usr, "lib/tmpfiles.d/arx.conf"))
     expect("d /var/lib/arx 0700 root root" in tmpf and
            "d /var/log/arx 0750 root arx" in tmpf and
