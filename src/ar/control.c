@@ -277,7 +277,36 @@ status_text(const struct ar_dispatch_stats *st, const struct ctl_info *info,
 	return r;
 }
 
-/* The analysis counters: a text line "analysis: ..." or a JSON member
+/* The analysis counters as the groups say: a line each, the counters
+ * named as in JSON; a group of zeros only when always shown. */
+static int
+groups_put(
+    const struct ctl_info *info, const uint64_t *v, size_t n, struct buf *out)
+{
+	int r = 0;
+
+	for (size_t g = 0; r == 0 && g < info->ngroups; g++) {
+		const struct ctl_stage_group *sg = &info->stage_groups[g];
+		bool any = sg->always;
+
+		for (size_t k = 0; k < sg->n && !any; k++)
+			any = sg->idx[k] < n && v[sg->idx[k]] != 0;
+		if (!any)
+			continue;
+		r = buf_printf(out, "  %-9s", sg->title);
+		for (size_t k = 0; r == 0 && k < sg->n; k++)
+			if (sg->idx[k] < n)
+				r = buf_printf(out, "%s%s %" PRIu64,
+				    k > 0 ? ", " : " ",
+				    info->stage_names[sg->idx[k]],
+				    v[sg->idx[k]]);
+		if (r == 0)
+			r = buf_putc(out, '\n');
+	}
+	return r;
+}
+
+/* The analysis counters: text lines "analysis: ..." or a JSON member
  * ,"analysis":{...}. Nothing when the daemon has no analysis. */
 static int
 stages_put(const struct ctl_info *info, bool json, struct buf *out)
@@ -294,6 +323,11 @@ stages_put(const struct ctl_info *info, bool json, struct buf *out)
 	    json ? ",\"analysis\":{\"running\":%s" : "analysis:  %s",
 	    json ? (running ? "true" : "false")
 		 : (running ? "running" : "not running"));
+	if (!json && info->stage_groups != NULL)
+		return r != 0 ? r
+		    : (r = buf_putc(out, '\n')) != 0
+		    ? r
+		    : groups_put(info, v, n, out);
 	for (i = 0; i < n && r == 0; i++)
 		r = buf_printf(out, json ? ",\"%s\":%" PRIu64 : ", %s %" PRIu64,
 		    info->stage_names[i], v[i]);

@@ -51,6 +51,16 @@ struct ctl_request {
 int ctl_parse(
     const char *line, size_t len, struct ctl_request *out, const char **why);
 
+/* A line of the text status: its title and the counters on it (indices
+ * into stage_names, at most 16). A group whose counters are all 0 is
+ * left out unless it is always shown. */
+struct ctl_stage_group {
+	const char *title;
+	unsigned char idx[16];
+	size_t n;
+	bool always;
+};
+
 /* What the daemon says about itself in a status answer. */
 struct ctl_info {
 	const char *version;
@@ -64,6 +74,9 @@ struct ctl_info {
 	size_t nstages;
 	bool (*stages_read)(void *ctx, uint64_t *values);
 	void *stages_ctx;
+	/* How the text status lays them out; NULL: one line. */
+	const struct ctl_stage_group *stage_groups;
+	size_t ngroups;
 	/* A manager's agents: appends the text lines, or the JSON member
 	 * ,"agents":[...]. NULL: not a manager. */
 	int (*agents_put)(void *ctx, bool json, struct buf *out);

@@ -452,11 +452,48 @@ stages_read(void *ctx, uint64_t *values)
 	return child_stats(a->an, values);
 }
 
+/* arx status's analysis lines: what was read, what the rules made of
+ * it, what is held in memory, skipped and evicted, then the syslog
+ * listeners, the manager and its agents, the agent's uplink and the
+ * connection limits (those only when not all 0). */
+static const struct ctl_stage_group stat_groups[] = {
+    {"reading",
+	{PS_FILES, PS_LINES, PS_BYTES, PS_CUT, PS_ROTATIONS, PS_TRUNCATIONS}, 6,
+	true},
+    {"rules",
+	{PS_DECODED, PS_FIRED, PS_SUPPRESSED, PS_WRITTEN, PS_WRITE_ERRORS,
+	    PS_TRIGGERS},
+	6, true},
+    {"held", {PS_CORR_BUCKETS, PS_SESSIONS, PS_SESSIONS_FILLED}, 3, true},
+    {"skipped", {PS_TOO_OLD, PS_DUPLICATES, PS_PATTERN_LIMITS}, 3, true},
+    {"evicted", {PS_CORR_EVICTED, PS_FTS_DROPPED, PS_SESSIONS_EVICTED}, 3,
+	true},
+    {"syslog",
+	{PS_MESSAGES, PS_DENIED, PS_TCP_REFUSED, PS_FRAMING_ERRORS,
+	    PS_TCP_IDLE},
+	5, false},
+    {"manager",
+	{PS_AGENTS_CONNECTED, PS_ENROLLED, PS_ENROLL_REFUSED, PS_AGENTS_REFUSED,
+	    PS_CONFIGS_REFUSED},
+	5, false},
+    {"agents",
+	{PS_AGENT_EVENTS, PS_AGENT_RESPONSES, PS_RESPONSES_KEPT,
+	    PS_RESPONSES_EXPIRED},
+	4, false},
+    {"uplink",
+	{PS_UPLINK_CONNECTED, PS_UPLINK_SENT, PS_UPLINK_ACKED, PS_UPLINK_QUEUED,
+	    PS_UPLINK_DROPPED},
+	5, false},
+    {"limits", {PS_CONN_PER_SOURCE, PS_CONN_EVICTED, PS_CONN_SLOW}, 3, false},
+};
+
 static void
 info_set(struct arxd *a)
 {
 	a->info.stage_names = priv_stat_names;
 	a->info.nstages = PS_NSTATS;
+	a->info.stage_groups = stat_groups;
+	a->info.ngroups = sizeof(stat_groups) / sizeof(stat_groups[0]);
 	a->info.stages_read = stages_read;
 	a->info.stages_ctx = a;
 	a->info.agents_put = is_manager(a->conf) ? agents_put : NULL;

@@ -76,6 +76,14 @@ def main():
            "it reading (%d counts between 0 and %d)" % (len(between), N))
     expect(seen and seen[-1] == N, "every line counted once (%s)"
            % (seen[-1] if seen else None))
+    text = ctl(ARX, SOCK, "status").stdout
+    lines = text.splitlines()
+    expect(("  reading   files 1, lines %d," % N) in text and
+           "\n  rules     decoded " in text and "syslog" not in text and
+           max(len(l) for l in lines) <= 120,
+           "arx status in text: a line per group, the unused ones left "
+           "out, none longer than 120 characters (%d)"
+           % max(len(l) for l in lines))
     d.stop()
 
 
