@@ -69,7 +69,10 @@ def own_prefix():
         "sbin/arxd", "bin/arx", "share/arx/ruleset/rules",
         "share/arx/ruleset/decoders", "lib/systemd/system/arxd.service",
         "lib/tmpfiles.d/arx.conf", "lib/sysusers.d/arx.conf",
-        "etc/logrotate.d/arx", "share/doc/arx/README.md")] + [
+        "etc/logrotate.d/arx", "share/doc/arx/README.md",
+        "share/man/man8/arxd.8", "share/man/man8/arx.8",
+        "share/man/man5/arx.conf.5", "share/man/man8/firewall-drop.8",
+        "share/man/man8/webhook.8")] + [
         os.path.join(usr, "lib/arx/active-response/bin", p)
         for p in PROGRAMS] + [conf]
     missing = [f for f in files if not os.path.exists(f)]
@@ -96,7 +99,7 @@ def own_prefix():
            "arxd on the installed configuration and reloads")
     unit_path = os.path.join(usr, "lib/systemd/system/arxd.service")
     if shutil.which("systemd-analyze"):
-        v = run("systemd-analyze", "verify", unit_path)
+        v = run("systemd-analyze", "verify", "--man=no", unit_path)
         sec = run("systemd-analyze", "security", "--offline=true", unit_path)
         level = re.search(r"exposure level for arxd.service: ([0-9.]+)",
                           sec.stdout + sec.stderr)
