@@ -14,7 +14,7 @@
 BUILD_PKGS = cmake ninja-build gcc pkg-config libexpat1-dev libpcre2-dev \
   libcurl4-openssl-dev libsystemd-dev libssl-dev libseccomp-dev
 TEST_PKGS = $(BUILD_PKGS) python3 libcmocka-dev
-CHECK_PKGS = $(TEST_PKGS) clang-format mandoc \
+CHECK_PKGS = $(TEST_PKGS) clang-format mandoc zsh \
   nftables iptables ipset iproute2 iputils-ping systemd-journal-remote \
   openssh-server openssh-client sshpass tshark rsyslog
 

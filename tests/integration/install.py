@@ -72,7 +72,10 @@ def own_prefix():
         "etc/logrotate.d/arx", "share/doc/arx/README.md",
         "share/man/man8/arxd.8", "share/man/man8/arx.8",
         "share/man/man5/arx.conf.5", "share/man/man8/firewall-drop.8",
-        "share/man/man8/webhook.8")] + [
+        "share/man/man8/webhook.8",
+        "share/bash-completion/completions/arx",
+        "share/bash-completion/completions/arxd",
+        "share/zsh/vendor-completions/_arx")] + [
         os.path.join(usr, "lib/arx/active-response/bin", p)
         for p in PROGRAMS] + [conf]
     missing = [f for f in files if not os.path.exists(f)]
