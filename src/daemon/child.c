@@ -712,6 +712,29 @@ child_stop(struct child *c)
 	child_free(c);
 }
 
+int
+child_restart(struct child *c, const char *why)
+{
+	if (c == NULL || c->pid <= 0)
+		return 0; /* not running: a start is on its way anyway */
+	log_notice(
+	    "starting the analysis child %d again: %s", (int)c->pid, why);
+	c->stopping = true;
+	(void)kill(c->pid, SIGTERM);
+	child_wait(c, false, STOP_WAIT_MS);
+	if (c->pid > 0) {
+		(void)kill(c->pid, SIGKILL);
+		child_reap(c);
+	}
+	c->stopping = false;
+	c->ready = false;
+	if (child_launch(c) != 0) {
+		child_spawn_later(c);
+		return ARX_ERR_STATE;
+	}
+	return 0;
+}
+
 bool
 child_stats(const struct child *c, uint64_t st[PS_NSTATS])
 {

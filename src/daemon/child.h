@@ -55,6 +55,11 @@ int child_start(struct evloop *loop, const struct arx_conf *conf,
  * positions), handle its last messages, wait for it, free. */
 void child_stop(struct child *c);
 
+/* Stop the child cleanly (positions saved) and start a new one at once,
+ * which opens its outputs again (why is logged). 0, or an error when
+ * the new one did not start (a start is then tried after the back-off). */
+int child_restart(struct child *c, const char *why);
+
 /* The child's latest counters (zero before its first report), and
  * whether it is running now. */
 bool child_stats(const struct child *c, uint64_t st[PS_NSTATS]);

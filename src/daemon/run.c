@@ -31,8 +31,16 @@
 #define STOP_WAIT_MS    30000 /* longest wait for running programs at stop */
 #define RESTORE_WAIT_MS 30000 /* longest wait at start for blocks to go back */
 
+/* Which file a path names (0, 0: none). */
+struct file_id {
+	uint64_t dev, ino;
+};
+
 struct arxd {
 	struct evtimer feed_timer; /* rewrites the blocklist files (<feed>) */
+	struct evtimer out_timer;  /* looks for the alert files rotated */
+	struct file_id outs[2];    /* alerts.log, alerts.json as last seen */
+	bool outs_known;
 	bool feed_dirty;
 	struct arx_conf *conf; /* owned; replaced whole on reload */
 	const char *conf_path;
@@ -352,12 +360,55 @@ parts_start(struct arxd *a, const struct arx_conf *conf)
 	return EX_OK;
 }
 
+/* ---- the alert files, rotated without a reload ---- */
+
+#define OUTPUT_CHECK_MS 2000
+
+static void
+outputs_look(const struct arxd *a, struct file_id ids[2])
+{
+	static const char *const names[2] = {"alerts.log", "alerts.json"};
+	char path[4200];
+	struct stat st;
+
+	for (int i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%s", a->conf->daemon.log_dir,
+		    names[i]);
+		ids[i] = stat(path, &st) == 0
+		    ? (struct file_id){(uint64_t)st.st_dev, (uint64_t)st.st_ino}
+		    : (struct file_id){0, 0};
+	}
+}
+
+/* An alert file renamed or removed (logrotate without a postrotate
+ * reload): the analysis child, which opened it, starts again and opens
+ * the new one, so alerts do not go on into the renamed file. */
+static void
+on_out_timer(struct evloop *loop, struct evtimer *t)
+{
+	struct arxd *a = t->ctx;
+	struct file_id now[2];
+
+	outputs_look(a, now);
+	if (a->an != NULL && a->outs_known &&
+	    memcmp(now, a->outs, sizeof(now)) != 0) {
+		(void)child_restart(a->an,
+		    "alerts.log or alerts.json was "
+		    "renamed or removed (rotated)");
+		outputs_look(a, now);
+	}
+	memcpy(a->outs, now, sizeof(now));
+	a->outs_known = a->an != NULL;
+	(void)evloop_timer_start(loop, t, OUTPUT_CHECK_MS);
+}
+
 /* Read what is left, save positions, let programs end, free. */
 static void
 parts_stop(struct arxd *a)
 {
 	child_stop(a->an);
 	a->an = NULL;
+	a->outs_known = false;
 	drain(a, STOP_WAIT_MS);
 	ar_dispatch_free(a->d);
 	a->d = NULL;
@@ -539,6 +590,10 @@ arxd_run(struct arx_conf *conf, const char *conf_path, bool read_stdin)
 		if (ctlsock_open(a.loop, conf->daemon.control_socket, a.d,
 			&a.info, clock_real(), &a.ctl) != 0)
 			rc = EX_UNAVAILABLE;
+	}
+	if (rc == EX_OK) {
+		evtimer_init(&a.out_timer, on_out_timer, &a);
+		(void)evloop_timer_start(a.loop, &a.out_timer, 0);
 	}
 	if (rc == EX_OK && conf->feed.present) {
 		a.feed_dirty = true;

@@ -8,7 +8,8 @@ and the recorder got the add with the alert's id. A file that appears
 after the start is read; after a restart nothing is read twice and the
 lines written while arxd was down are read; rotation by rename (lines
 written to the old file after the rename included) and copytruncate lose
-no line. Needs no root.
+no line. alerts.log renamed without a reload (logrotate with no
+postrotate): the next alert goes into the new file. Needs no root.
 """
 import json
 import os
@@ -110,10 +111,13 @@ def listed():
 
 
 def alerts(rule):
-    try:
-        text = open(os.path.join(TMP, "log", "alerts.log")).read()
-    except FileNotFoundError:
-        return 0
+    """Alerts of rule in alerts.log and in alerts.log.1 (rotated)."""
+    text = ""
+    for name in ("alerts.log.1", "alerts.log"):
+        try:
+            text += open(os.path.join(TMP, "log", name)).read()
+        except FileNotFoundError:
+            pass
     return text.count("Rule: %d " % rule)
 
 
@@ -254,6 +258,17 @@ def main():
     lines(LOG, 1, ip="198.51.100.10")
     expect(wait(lambda: read_lines() == base + 8),
            "copytruncate: the line after the truncation is read")
+    # logrotate without a postrotate reload: alerts.log renamed and a
+    # new one made; the next alert goes into the new file, none twice
+    al = os.path.join(TMP, "log", "alerts.log")
+    os.rename(al, al + ".1")
+    open(al, "w").close()
+    time.sleep(2.5)  # a look at the alert files (every 2 s)
+    lines(LOG, 1, ip="198.51.100.11")
+    expect(wait(lambda: "198.51.100.11" in open(al).read(), 10) and
+           read_lines() == base + 9,
+           "alerts.log rotated without a reload: the next alert is in the "
+           "new file, and nothing was read twice (%d)" % (read_lines() - base))
 
     # SIGHUP: a bad configuration is refused and the old one runs on.
     write_conf(extra="<bogus/>")
@@ -279,7 +294,7 @@ def main():
            blocks["192.0.2.77"]["remaining_s"] > 3600,
            "the new block has the reloaded timeout (2h)")
     # 8 more lines: 7 single alerts (5710) and the 8th is 5712.
-    expect(read_lines() == base + 15, "the reload read no line twice")
+    expect(read_lines() == base + 16, "the reload read no line twice")
     # A command that goes away takes its blocks with it (lifted first).
     write_conf(cmd="rec2")
     d.p.send_signal(signal.SIGHUP)
