@@ -4,6 +4,7 @@
 #   make check    asan build, every test suite, format check
 #   make release  optimised build in build/release
 #   make install  release build installed (PREFIX=/usr, DESTDIR)
+#   make deb      a Debian package of it in build/deb
 #   make bench    arx against sshguard and fail2ban on the reference auth.log
 #   make fuzz     every libFuzzer target for FUZZ_SECONDS (default 60) each
 #   make format   rewrite sources with clang-format
@@ -14,7 +15,7 @@
 BUILD_PKGS = cmake ninja-build gcc pkg-config libexpat1-dev libpcre2-dev \
   libcurl4-openssl-dev libsystemd-dev libssl-dev libseccomp-dev
 TEST_PKGS = $(BUILD_PKGS) python3 libcmocka-dev
-CHECK_PKGS = $(TEST_PKGS) clang-format mandoc zsh \
+CHECK_PKGS = $(TEST_PKGS) clang-format mandoc zsh lintian man-db \
   nftables iptables ipset iproute2 iputils-ping systemd-journal-remote \
   openssh-server openssh-client sshpass tshark rsyslog
 
@@ -22,7 +23,7 @@ FUZZ_PKGS = $(TEST_PKGS) clang libclang-rt-14-dev
 # The programs make demo runs, and no test.
 PROGRAMS = arxd arx firewall-drop route-null host-deny webhook
 
-.PHONY: all build demo check release install bench fuzz format deps-build deps-test deps-check clean
+.PHONY: all build demo check release install deb bench fuzz format deps-build deps-test deps-check clean
 
 all: build
 
@@ -56,6 +57,12 @@ install: deps-build
 	    echo "arx: installed. Next: systemd-sysusers arx.conf &&" \
 	    "systemd-tmpfiles --create arx.conf && arxd -t &&" \
 	    "systemctl enable --now arxd"; fi
+
+# A Debian package from the tree: build/deb/arx_VERSION-1_ARCH.deb.
+deb: deps-build
+	@cmake --preset release -DCMAKE_INSTALL_PREFIX=/usr >/dev/null
+	@cmake --build --preset release
+	@scripts/deb.sh build/release build/deb
 
 bench: release
 	@scripts/deps.sh python3
