@@ -5,6 +5,7 @@
 #   make release  optimised build in build/release
 #   make install  release build installed (PREFIX=/usr, DESTDIR)
 #   make deb      a Debian package of it in build/deb
+#   make fresh    make demo on a fresh Debian 12 root (debootstrap)
 #   make bench    arx against sshguard and fail2ban on the reference auth.log
 #   make fuzz     every libFuzzer target for FUZZ_SECONDS (default 60) each
 #   make format   rewrite sources with clang-format
@@ -23,7 +24,7 @@ FUZZ_PKGS = $(TEST_PKGS) clang libclang-rt-14-dev
 # The programs make demo runs, and no test.
 PROGRAMS = arxd arx firewall-drop route-null host-deny webhook
 
-.PHONY: all build demo check release install deb bench fuzz format deps-build deps-test deps-check clean
+.PHONY: all build demo check fresh release install deb bench fuzz format deps-build deps-test deps-check clean
 
 all: build
 
@@ -57,6 +58,10 @@ install: deps-build
 	    echo "arx: installed. Next: systemd-sysusers arx.conf &&" \
 	    "systemd-tmpfiles --create arx.conf && arxd -t &&" \
 	    "systemctl enable --now arxd"; fi
+
+# The README's make demo on a fresh Debian 12 root (debootstrap, root).
+fresh:
+	@scripts/fresh.sh
 
 # A Debian package from the tree: build/deb/arx_VERSION-1_ARCH.deb.
 deb: deps-build
