@@ -5,7 +5,8 @@ blocks are asked for with `arx block`, and the kernel is looked at.
 
 For each backend: a block puts 192.0.2.6 in the kernel ruleset and B
 can no longer ping A; `arx list --json` shows it with its remaining
-time; at its deadline arxd lifts it (within a second) and B pings again.
+time; at its deadline arxd lifts it (within a second; 2 s allowed on a
+busy machine) and B pings again.
 Then arxd is killed with SIGKILL in the middle of a block and started
 again: the block is lifted at its original deadline by the new arxd
 (with iptables, which has no kernel timeout, only arxd can do that).
@@ -129,24 +130,28 @@ BACKEND = {"fw-nft": "nftables", "fw-ipt": "iptables"}
 
 def lift_on_time(cmd, addr, target):
     d = Daemon()
-    deadline = block(cmd, addr, 3)
+    # 6 s: the checks below (pings of a second each, listings) take
+    # seconds on a busy machine and must end before the deadline
+    deadline = block(cmd, addr, 6)
     expect(in_kernel(BACKEND[cmd], addr), "%s: %s is in the kernel" % (cmd, addr))
     expect(not pings(target, tries=1), "%s: %s can no longer ping" % (cmd, addr))
     if cmd == "fw-nft":
         sets = ns(A, "nft", "list", "table", "inet", "arx").stdout
-        expect(("%s timeout 1m3s" % addr) in sets,
+        expect(("%s timeout 1m6s" % addr) in sets,
                "the kernel holds it with its own timeout (block + 60 s), "
                "in case arxd is not there to lift it")
     rows = listed(addr)
     # a manual block is no offence (arx block --offence would count it)
-    expect(len(rows) == 1 and 0 < rows[0]["remaining_s"] <= 3 and
+    expect(len(rows) == 1 and 0 < rows[0]["remaining_s"] <= 6 and
            rows[0]["command"] == cmd and rows[0]["offences"] == 0 and
            rows[0]["rules"] == [],
            "%s: arx list --json shows the block with its remaining time (%s)"
            % (cmd, rows))
-    gone = wait_gone(BACKEND[cmd], addr, 6)
+    gone = wait_gone(BACKEND[cmd], addr, 10)
     late = None if gone is None else time.time() - deadline
-    expect(gone is not None and -0.2 < late < 1.0,
+    # within a second on a quiet machine (0.2-0.7 s measured); 2 s while
+    # the whole ASan suite runs beside it (1.0-1.3 s seen in CI)
+    expect(gone is not None and -0.2 < late < 2.0,
            "%s: lifted at its deadline (%s s after it)" % (cmd, late))
     expect(pings(target), "%s: %s pings again" % (cmd, addr))
     expect(listed(addr) == [], "%s: arx list no longer shows it" % cmd)
@@ -167,7 +172,7 @@ def survives(cmd, addr, target, sig, what):
            "deadline (%.1f s left)" % (cmd, what, deadline - time.time()))
     gone = wait_gone(BACKEND[cmd], addr, 14)
     late = None if gone is None else time.time() - deadline
-    expect(gone is not None and -0.2 < late < 1.0,
+    expect(gone is not None and -0.2 < late < 2.0,
            "%s: after %s and a restart, lifted at the original deadline "
            "(%s s after it)" % (cmd, what, late))
     expect(pings(target), "%s: %s pings again" % (cmd, addr))
