@@ -10,7 +10,8 @@ the test mounts on a scratch directory and fills up before the attack.
      when it starts with its real cause (No space left on device), never
      once per record, and said once in active-responses.log (an
      arx-journal fail line, rule 605); `arx status` counts the records
-     not written;
+     not written; the analysis child's positions, which cannot be saved
+     either, are said once a minute with the cause, not every second;
  (c) space freed (the filler deleted and the tmpfs grown to 1 MiB: the
      3,000 records need some 240 KB): within the retry period the
      journal is rewritten from the table (an arx-journal recovered line, rule 606) and holds every
@@ -159,6 +160,15 @@ def main():
            "blocks go on into the kernel" in werr[0],
            "(b) the journal's write error logged %d times (not once per "
            "record), with its cause: %s" % (len(werr), werr[:1]))
+    # the child saves its positions once a second when they changed:
+    # each save fails; the error is said once a minute, with its cause
+    wait(lambda: "cannot save positions to" in read(errf.name), 10)
+    time.sleep(3)  # three more saves that fail, said at most once
+    perr = re.findall(r".*cannot save positions to .*", read(errf.name))
+    expect(1 <= len(perr) <= 2 and "No space left on device" in perr[0],
+           "(b) the positions file that cannot be saved is said once a "
+           "minute with its cause, not at each second's save (%d: %s)"
+           % (len(perr), perr[:1]))
     expect(not re.search(r"nftables: a batch of \d+ failed", err),
            "(a) no nft batch failed")
     expect(wait(lambda: "arx-journal fail - error " in read(ARLOG), 10) and
