@@ -622,6 +622,7 @@ wait_prepare(const struct ctl_request *req, const char *action,
 	x->action = action;
 	x->json = req->json;
 	str_lcpy(x->addr, req->addr, sizeof(x->addr));
+	str_lcpy(x->command, req->command, sizeof(x->command));
 	x->left = WAIT_UNKNOWN;
 	return x;
 }
@@ -661,7 +662,7 @@ unblock(struct ar_dispatch *d, const struct ctl_request *req,
 {
 	const char *cmd = req->command[0] ? req->command : NULL;
 	struct ctl_wait local, *x = wait_prepare(req, "delete", w, &local);
-	int n = req->all ? (int)ar_dispatch_unblock_all(d, cmd)
+	int n = req->all ? ar_dispatch_unblock_all(d, cmd)
 			 : ar_dispatch_unblock(d, cmd, req->addr, 0);
 
 	if (n < 0)
@@ -683,7 +684,9 @@ ctl_wait_event(struct ctl_wait *w, const struct ar_event *ev)
 	    (ev->type != AR_EV_DONE && ev->type != AR_EV_FAIL) ||
 	    ev->action == NULL || ev->addr == NULL ||
 	    strcmp(ev->action, w->action) != 0 ||
-	    (strcmp(w->addr, "*") != 0 && strcmp(ev->addr, w->addr) != 0))
+	    (strcmp(w->addr, "*") != 0 && strcmp(ev->addr, w->addr) != 0) ||
+	    (w->command[0] != '\0' &&
+		(ev->command == NULL || strcmp(ev->command, w->command) != 0)))
 		return false;
 	if (ev->type == AR_EV_FAIL && w->failed[0] == '\0')
 		snprintf(w->failed, sizeof(w->failed),

@@ -89,7 +89,8 @@ struct ctl_info {
  * is the program's result, its error text included when it failed.
  */
 struct ctl_wait {
-	char addr[64];
+	char addr[64];      /* "*": unblock all */
+	char command[128];  /* unblock all -C: only this command's runs */
 	const char *action; /* "add" (block) or "delete" (unblock) */
 	unsigned left;      /* runs still to report; 0: answered now */
 	unsigned lifted;    /* unblock: blocks lifted */

@@ -26,10 +26,11 @@
 #include "core/strparse.h"
 #include "exec/exec.h"
 
-#define AGENT_NAME_MAX 65   /* an agent name and its NUL */
-#define MAX_BOUND      64   /* responses one rule may trigger */
-#define EXPIRE_MAX     256  /* blocks lifted per timer turn */
-#define JRETRY_MS      5000 /* a failing journal: rewrite tried this often */
+#define AGENT_NAME_MAX 65    /* an agent name and its NUL */
+#define MAX_BOUND      64    /* responses one rule may trigger */
+#define LIFTING_MAX    65536 /* deletes in flight remembered */
+#define EXPIRE_MAX     256   /* blocks lifted per timer turn */
+#define JRETRY_MS      5000  /* a failing journal: rewrite tried this often */
 #define JOURNAL_NAME   "arx-journal" /* its lines in active-responses.log */
 
 struct ar_dispatch {
@@ -37,6 +38,12 @@ struct ar_dispatch {
 	const struct arx_conf *conf;
 	struct ar_bindings *bindings;
 	struct ar_table *table;
+	/* Lifted, their delete not ended: journaled as live until then
+	 * (a rewrite keeps them), so a crash meanwhile lifts them at the
+	 * next start instead of forgetting what the kernel holds. At most
+	 * LIFTING_MAX at once (more, as when a stop lifts them all, are
+	 * journaled as lifted when a rewrite comes first). */
+	struct ar_table *lifting;
 	struct ar_journal *journal;
 	struct ar_runner *runner;
 	struct ar_kcheck *kcheck;  /* with a loop and programs to run */
@@ -153,8 +160,8 @@ on_jretry(struct evloop *loop, struct evtimer *t)
 	(void)loop;
 	if (!ar_journal_failing(d->journal))
 		return;
-	if (ar_journal_rewrite(
-		d->journal, d->table, d->names, d->conf->ncommands) != 0) {
+	if (ar_journal_rewrite(d->journal, d->table, d->lifting, d->names,
+		d->conf->ncommands) != 0) {
 		d->st.journal_errors++;
 		if (log_limit_pass(
 			&d->jlimit, clock_mono_ms(d->o.clock), &held))
@@ -230,8 +237,8 @@ journal_del(struct ar_dispatch *d, unsigned cmd, const struct arx_addr *a)
 		d->st.journal_errors++;
 	ar_table_stats(d->table, &ts);
 	if (ar_journal_wants_rewrite(d->journal, ts.active + ts.history) &&
-	    ar_journal_rewrite(
-		d->journal, d->table, d->names, d->conf->ncommands) != 0)
+	    ar_journal_rewrite(d->journal, d->table, d->lifting, d->names,
+		d->conf->ncommands) != 0)
 		d->st.journal_errors++;
 	journal_touched(d);
 	journal_health(d);
@@ -399,6 +406,7 @@ restore_applied(unsigned cmd, const struct arx_addr *a, void *ctx)
 static void
 deleted(struct ar_dispatch *d, unsigned cmd, const struct arx_addr *a)
 {
+	(void)ar_table_remove(d->lifting, cmd, a, 0, NULL);
 	if (ar_table_find(d->table, cmd, a) == NULL)
 		journal_del(d, cmd, a);
 }
@@ -500,6 +508,7 @@ lift(struct ar_dispatch *d, const struct ar_block *b, const char *why)
 		journal_del(d, b->cmd, &b->addr);
 		return;
 	}
+	(void)ar_table_restore(d->lifting, b); /* until deleted() */
 	if (submit(d, b->cmd, "delete", NULL, addr, 0, 0) != 0) {
 		log_error("block of %s by %s lifted from the table, but its "
 			  "delete could not run",
@@ -1002,14 +1011,14 @@ ar_dispatch_lift_all(struct ar_dispatch *d, const char *why)
 	(void)lift_every(d, -1, why);
 }
 
-size_t
+int
 ar_dispatch_unblock_all(struct ar_dispatch *d, const char *command)
 {
 	int cmd = command != NULL ? command_index(d->conf, command) : -1;
 
 	if (command != NULL && cmd < 0)
-		return 0;
-	return lift_every(d, cmd, "lifted by request (all)");
+		return ARX_ERR_NOTFOUND;
+	return (int)lift_every(d, cmd, "lifted by request (all)");
 }
 
 /* Where command c's program is: a bare name in the response directory,
@@ -1183,8 +1192,8 @@ journal_start(struct ar_dispatch *d)
 		    ts.active, d->o.journal_path, d->pending_at_start);
 	/* Start from a compact file holding exactly the live blocks; a
 	 * full disk does not stop the start (journal_health says it). */
-	if (ar_journal_rewrite(
-		d->journal, d->table, d->names, d->conf->ncommands) != 0)
+	if (ar_journal_rewrite(d->journal, d->table, d->lifting, d->names,
+		d->conf->ncommands) != 0)
 		d->st.journal_errors++;
 	return 0;
 }
@@ -1275,7 +1284,11 @@ ar_dispatch_new(const struct ar_dispatch_opts *o, struct ar_dispatch **out)
 	evtimer_init(&d->jretry, on_jretry, d);
 	buf_init(&d->arpend, 4u << 20);
 	if ((d->bindings = ar_bindings_new(d->conf)) == NULL ||
-	    (d->table = ar_table_new(dc->max_blocks, dc->max_history)) == NULL)
+	    (d->table = ar_table_new(dc->max_blocks, dc->max_history)) ==
+		NULL ||
+	    (d->lifting = ar_table_new(
+		 dc->max_blocks < LIFTING_MAX ? dc->max_blocks : LIFTING_MAX,
+		 1)) == NULL)
 		goto fail;
 	if (!o->dry_run &&
 	    (d->runner = ar_runner_new(o->loop, dc->max_running, dc->max_queued,
@@ -1300,8 +1313,8 @@ journal_last_try(struct ar_dispatch *d)
 {
 	if (d->journal == NULL || !ar_journal_failing(d->journal))
 		return;
-	if (ar_journal_rewrite(
-		d->journal, d->table, d->names, d->conf->ncommands) == 0)
+	if (ar_journal_rewrite(d->journal, d->table, d->lifting, d->names,
+		d->conf->ncommands) == 0)
 		log_notice(
 		    "%s: rewritten whole at the stop", d->o.journal_path);
 	else
@@ -1328,6 +1341,7 @@ ar_dispatch_free(struct ar_dispatch *d)
 	journal_last_try(d);
 	ar_journal_close(d->journal);
 	ar_table_free(d->table);
+	ar_table_free(d->lifting);
 	ar_bindings_free(d->bindings);
 	for (i = 0; d->paths != NULL && i < d->conf->ncommands; i++)
 		free(d->paths[i]);

@@ -151,8 +151,9 @@ int ar_dispatch_unblock(struct ar_dispatch *d, const char *command,
 void ar_dispatch_lift_all(struct ar_dispatch *d, const char *why);
 
 /* Lift every block of command (NULL: of every command) for the
- * administrator (arx unblock --all); returns how many. */
-size_t ar_dispatch_unblock_all(struct ar_dispatch *d, const char *command);
+ * administrator (arx unblock --all); how many, or ARX_ERR_NOTFOUND
+ * when there is no such command. */
+int ar_dispatch_unblock_all(struct ar_dispatch *d, const char *command);
 
 /* The earliest deadline of a block (wall ms), or AR_NEVER. */
 int64_t ar_dispatch_next_deadline(const struct ar_dispatch *d);

@@ -617,6 +617,7 @@ struct snap {
 	struct buf b;
 	const char *const *names;
 	size_t nnames;
+	const struct ar_table *live; /* lifting: keys live here are skipped */
 	int r;
 };
 
@@ -637,6 +638,8 @@ snap_one(const struct ar_block *blk, void *ctx)
 {
 	struct snap *s = ctx;
 
+	if (s->live != NULL && ar_table_find(s->live, blk->cmd, &blk->addr))
+		return; /* blocked again: its live record is written */
 	if (s->r == 0)
 		s->r = blk->cmd < s->nnames
 		    ? format_add(&s->b, s->names[blk->cmd], blk)
@@ -685,7 +688,7 @@ fsync_dir(const char *path)
 
 int
 ar_journal_rewrite(struct ar_journal *j, const struct ar_table *t,
-    const char *const *names, size_t nnames)
+    const struct ar_table *lifting, const char *const *names, size_t nnames)
 {
 	struct snap s = {.names = names, .nnames = nnames};
 	char tmp[1100];
@@ -694,6 +697,9 @@ ar_journal_rewrite(struct ar_journal *j, const struct ar_table *t,
 	buf_init(&s.b, (size_t)1 << 30);
 	ar_table_foreach_offence(t, snap_offence, &s);
 	ar_table_foreach(t, snap_one, &s);
+	s.live = t;
+	if (lifting != NULL)
+		ar_table_foreach(lifting, snap_one, &s);
 	snprintf(tmp, sizeof(tmp), "%s.new", j->path);
 	if ((r = s.r) != 0 || (r = write_file_synced(tmp, &s.b)) != 0 ||
 	    (r = rename(tmp, j->path) == 0 ? 0 : ARX_ERR_SYS) != 0 ||

@@ -92,12 +92,14 @@ int ar_journal_offence(struct ar_journal *j, const char *command,
  * and offence records). */
 bool ar_journal_wants_rewrite(const struct ar_journal *j, size_t live);
 
-/* Replace the file by the table's offence records and live blocks;
+/* Replace the file by the table's offence records and live blocks, and
+ * the blocks of lifting (NULL: none) that t does not hold: lifted, their
+ * delete not ended, so they stay live here until their del record;
  * names[cmd] is the command name of table index cmd. The way back from
  * failing: 0 and the journal is whole again, or an error (and it is
  * failing, the file as it was before). */
 int ar_journal_rewrite(struct ar_journal *j, const struct ar_table *t,
-    const char *const *names, size_t nnames);
+    const struct ar_table *lifting, const char *const *names, size_t nnames);
 
 /*
  * A write, sync or rewrite that fails (a full disk) does not log: the

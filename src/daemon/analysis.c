@@ -204,7 +204,9 @@ analyse(struct analysis *a, const char *line, size_t len, const char *loc,
 	int64_t wall = clock_wall_ms(clock_real()), now;
 
 	a->lines++;
-	if (len > 0 && line[len - 1] == '\r')
+	/* a line over the limit keeps its last byte: it must read as cut
+	 * (no address from its end), whatever that byte is */
+	if (len > 0 && len <= EVENT_MAX_LINE && line[len - 1] == '\r')
 		len--;
 	if (a->uplink != NULL) { /* an agent: the manager analyses */
 		uplink_event(a->uplink, line, len, loc);

@@ -388,17 +388,21 @@ on_out_timer(struct evloop *loop, struct evtimer *t)
 {
 	struct arxd *a = t->ctx;
 	struct file_id now[2];
+	uint64_t st[PS_NSTATS];
+	bool running = a->an != NULL && child_stats(a->an, st);
 
 	outputs_look(a, now);
-	if (a->an != NULL && a->outs_known &&
+	if (running && a->outs_known &&
 	    memcmp(now, a->outs, sizeof(now)) != 0) {
-		(void)child_restart(a->an,
-		    "alerts.log or alerts.json was "
-		    "renamed or removed (rotated)");
+		running = child_restart(a->an,
+			      "alerts.log or alerts.json was "
+			      "renamed or removed (rotated)") == 0;
 		outputs_look(a, now);
 	}
+	/* known only from a running child's files: one that starts again
+	 * after its back-off makes them, which is no rotation */
 	memcpy(a->outs, now, sizeof(now));
-	a->outs_known = a->an != NULL;
+	a->outs_known = running;
 	(void)evloop_timer_start(loop, t, OUTPUT_CHECK_MS);
 }
 

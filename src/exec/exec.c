@@ -418,6 +418,10 @@ exec_feed(struct exec_job *job, const char *data, size_t len)
 void
 exec_abandon(struct exec_job *job)
 {
+	/* what is left to feed belongs to the owner, who is going */
+	job->feed = NULL;
+	job->feed_len = 0;
+	exec_close_stdin(job);
 	job->spec.on_line = NULL;
 	job->spec.on_done = NULL;
 	job->spec.ctx = NULL;

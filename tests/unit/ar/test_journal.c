@@ -191,7 +191,7 @@ test_rewrite(void **state)
 	assert_true(ar_journal_wants_rewrite(j, 1));
 	b2.cmd = 1;
 	assert_int_equal(ar_table_restore(t, &b2), 0);
-	assert_int_equal(ar_journal_rewrite(j, t, names, 2), 0);
+	assert_int_equal(ar_journal_rewrite(j, t, NULL, names, 2), 0);
 	assert_false(ar_journal_wants_rewrite(j, 1));
 	/* The file stays open for appending after the rename. */
 	assert_int_equal(ar_journal_add(j, names[0], &b1), 0);
@@ -253,12 +253,31 @@ test_pending(void **state)
 	assert_int_equal(ar_table_restore(t, &b1), 0);
 	assert_int_equal(ar_table_restore(t, &b2), 0);
 	assert_int_equal(ar_journal_open(path, &j), 0);
-	assert_int_equal(ar_journal_rewrite(j, t, names, 1), 0);
+	assert_int_equal(ar_journal_rewrite(j, t, NULL, names, 1), 0);
 	ar_journal_close(j);
 	load(path, &s, &nbad);
 	assert_int_equal(s.n, 2);
 	assert_non_null(strstr(s.text, "fw 192.0.2.6 1000 1201000 1 ok;"));
 	assert_non_null(strstr(s.text, "fw 198.51.100.7 2000 602000 1;"));
+	/* Blocks whose delete has not ended are kept by a rewrite (the
+	 * next start lifts them); one blocked again is written once. */
+	{
+		struct ar_table *lifting = ar_table_new(8, 1);
+		struct ar_block b4 = blk("192.0.2.40", 4000, 5000, 1);
+
+		assert_int_equal(ar_table_restore(lifting, &b4), 0);
+		assert_int_equal(ar_table_restore(lifting, &b1), 0);
+		assert_int_equal(ar_journal_open(path, &j), 0);
+		assert_int_equal(
+		    ar_journal_rewrite(j, t, lifting, names, 1), 0);
+		ar_journal_close(j);
+		load(path, &s, &nbad);
+		assert_int_equal(s.n, 3);
+		assert_non_null(strstr(s.text, "fw 192.0.2.40 4000 5000 1;"));
+		assert_non_null(
+		    strstr(s.text, "fw 192.0.2.6 1000 1201000 1 ok;"));
+		ar_table_free(lifting);
+	}
 	assert_int_equal(ar_table_confirm(t, 0, &b2.addr), 1);
 	assert_int_equal(ar_table_confirm(t, 0, &b2.addr), 0);
 	assert_int_equal(ar_table_confirm(t, 0, &b3.addr), ARX_ERR_NOTFOUND);
@@ -366,14 +385,14 @@ test_failing(void **state)
 	assert_int_equal(nbad, 0);
 	assert_int_equal(s.n, n);
 	/* Still no room: the rewrite fails, the old file stays. */
-	assert_int_equal(ar_journal_rewrite(j, t, names, 1), ARX_ERR_SYS);
+	assert_int_equal(ar_journal_rewrite(j, t, NULL, names, 1), ARX_ERR_SYS);
 	assert_true(ar_journal_failing(j));
 	assert_non_null(strstr(ar_journal_why(j), "cannot rewrite: File"));
 	load(path, &s, &nbad);
 	assert_int_equal(s.n, n);
 	/* Room again: the rewrite holds every block. */
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
-	assert_int_equal(ar_journal_rewrite(j, t, names, 1), 0);
+	assert_int_equal(ar_journal_rewrite(j, t, NULL, names, 1), 0);
 	assert_false(ar_journal_failing(j));
 	assert_null(ar_journal_why(j));
 	assert_int_equal(ar_journal_skipped(j), 0);
