@@ -33,6 +33,7 @@ import sys
 import time
 
 from harness import scratch
+import netns
 from netns import A, close, expect, failures, ns, setup
 
 BIN = os.path.abspath(sys.argv[1])
@@ -85,30 +86,9 @@ def arx(*args):
                           text=True, timeout=60)
 
 
-class Daemon:
-    """arxd -f in A (stderr to a file: a burst logs a lot); ready when
-    `arx status` answers."""
-    def __init__(self):
-        self.err = open(ERR, "a")
-        self.p = subprocess.Popen(["ip", "netns", "exec", A, ARXD, "-f",
-                                   "-c", CONF], stdout=self.err,
-                                  stderr=self.err)
-        PROCS.append(self.p)
-        t0 = time.time()
-        while time.time() - t0 < 60:
-            if self.p.poll() is None and arx("status").returncode == 0:
-                return
-            time.sleep(0.02)
-        raise RuntimeError("arxd did not start: " + open(ERR).read()[-3000:])
-
-    def stop(self, sig=signal.SIGTERM):
-        self.p.send_signal(sig)
-        self.p.wait(timeout=120)
-        self.err.close()
-        # the analysis child goes with its parent; wait until it has
-        wait(lambda: ns(A, "pgrep", "-f", CONF, check=False).returncode
-             != 0, 10)
-
+def Daemon():
+    """arxd in A (netns.Daemon) on this test's configuration."""
+    return netns.Daemon(ARXD, ARX, CONF, ERR, PROCS)
 
 def wait(cond, limit, step=0.1):
     t0 = time.time()

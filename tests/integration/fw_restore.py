@@ -35,6 +35,7 @@ import sys
 import tempfile
 import time
 
+import netns
 from netns import A, close, expect, failures, ns, pings, setup
 
 BIN = os.path.abspath(sys.argv[1])
@@ -97,29 +98,9 @@ def arx(*args):
                           text=True, timeout=60)
 
 
-class Daemon:
-    """arxd -f in A; ready when `arx status` answers (as systemd's
-    READY=1, which comes once the control socket is bound)."""
-    def __init__(self):
-        self.err = open(ERR, "a")
-        self.p = subprocess.Popen(["ip", "netns", "exec", A, ARXD, "-f",
-                                   "-c", CONF], stdout=self.err,
-                                  stderr=self.err)
-        PROCS.append(self.p)
-        t0 = time.time()
-        while time.time() - t0 < 20:
-            if self.p.poll() is None and arx("status").returncode == 0:
-                self.ready = time.time()
-                return
-            time.sleep(0.02)
-        self.p.kill()
-        raise RuntimeError("arxd did not start: " + open(ERR).read())
-
-    def stop(self, sig=signal.SIGTERM):
-        self.p.send_signal(sig)
-        self.p.wait(timeout=60)
-        self.err.close()
-
+def Daemon():
+    """arxd in A (netns.Daemon) on this test's configuration."""
+    return netns.Daemon(ARXD, ARX, CONF, ERR, PROCS)
 
 def nft_elems():
     """{address: kernel timeout in s} of arx's nftables sets; {} when

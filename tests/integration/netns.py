@@ -4,7 +4,9 @@ programs against the real kernel. Namespace A is the protected host
 2001:db8::6). Documentation addresses only; removed by close()."""
 import json
 import os
+import signal
 import subprocess
+import time
 
 PID = os.getpid()
 A, B = "arxA%d" % PID, "arxB%d" % PID
@@ -78,3 +80,39 @@ def json_add(prog, ip, answer, extra=None):
 def close():
     for n in (A, B):
         sh("ip", "netns", "del", n, check=False)
+
+
+class Daemon:
+    """arxd -f -c conf in A, its output appended to the file err (a burst
+    logs more than a pipe holds); ready when `arx status` answers (as
+    systemd's READY=1, which comes once the control socket is bound):
+    self.ready is that moment. Every process goes into procs, for the
+    test to kill at its end."""
+    def __init__(self, arxd, arx, conf, err, procs, limit=60):
+        self.conf, self.errpath = conf, err
+        self.err = open(err, "a")
+        self.p = subprocess.Popen(["ip", "netns", "exec", A, arxd, "-f",
+                                   "-c", conf], stdout=self.err,
+                                  stderr=self.err)
+        procs.append(self.p)
+        t0 = time.time()
+        while time.time() - t0 < limit:
+            if self.p.poll() is None and subprocess.run(
+                    [arx, "status", "-c", conf], capture_output=True,
+                    timeout=60).returncode == 0:
+                self.ready = time.time()
+                return
+            time.sleep(0.02)
+        self.p.kill()
+        raise RuntimeError("arxd did not start: " + open(err).read()[-3000:])
+
+    def stop(self, sig=signal.SIGTERM):
+        """Signal it, wait for it and for its analysis child (which goes
+        with its parent) to be gone."""
+        self.p.send_signal(sig)
+        self.p.wait(timeout=120)
+        self.err.close()
+        t0 = time.time()
+        while time.time() - t0 < 10 and ns(A, "pgrep", "-f", self.conf,
+                                             check=False).returncode == 0:
+            time.sleep(0.1)
