@@ -65,13 +65,15 @@ word_is(const struct word *w, const char *s)
 	return strlen(s) == w->len && memcmp(w->p, s, w->len) == 0;
 }
 
+/* An address or a network (ADDR/LEN); ARX_ERR_RANGE: host bits set. */
 static int
 parse_addr(const struct word *w, struct ctl_request *out)
 {
 	struct arx_addr a;
+	int r;
 
-	if (addr_parse(w->p, w->len, &a) != 0)
-		return ARX_ERR_INVAL;
+	if ((r = addr_parse_net(w->p, w->len, &a)) != 0)
+		return r;
 	addr_format(&a, out->addr, sizeof(out->addr));
 	return 0;
 }
@@ -133,11 +135,13 @@ parse_filters(
 }
 
 /* The arguments of block (ADDR [DURATION] [COMMAND] [+offence]) and
- * unblock (ADDR [COMMAND]). */
+ * unblock (ADDR [COMMAND]); ADDR may be a network ADDR/LEN. */
 static int
 parse_args(
     const struct word *w, size_t n, struct ctl_request *out, const char **why)
 {
+	int r;
+
 	if (out->verb == CTL_LIST)
 		return parse_filters(w, n, out, why);
 	if (out->verb == CTL_BLOCK && n > 1 && word_is(&w[n - 1], "+offence")) {
@@ -151,8 +155,11 @@ parse_args(
 	if (out->verb == CTL_UNBLOCK && word_is(&w[0], "all")) {
 		out->all = true;
 		strcpy(out->addr, "*");
-	} else if (parse_addr(&w[0], out) != 0) {
-		*why = "not an IPv4 or IPv6 address";
+	} else if ((r = parse_addr(&w[0], out)) != 0) {
+		*why = r == ARX_ERR_RANGE
+		    ? "the network has host bits set (10.0.0.0/8, not "
+		      "10.1.2.3/8)"
+		    : "not an IPv4 or IPv6 address, nor a network ADDR/LEN";
 		return ARX_ERR_INVAL;
 	}
 	if (out->verb == CTL_BLOCK && n > 1 && parse_timeout(&w[1], out) != 0) {

@@ -46,6 +46,7 @@ struct ar_dispatch {
 	struct ar_table *lifting;
 	struct ar_journal *journal;
 	struct ar_runner *runner;
+	char refusal[160]; /* why a manual block was refused, when made up */
 	struct ar_kcheck *kcheck;  /* with a loop and programs to run */
 	char **paths;              /* per command: absolute program path */
 	const char **names;        /* per command: its name, for the journal */
@@ -372,7 +373,7 @@ forget(struct ar_dispatch *d, const char *command, const char *addr)
 	struct ar_block b;
 	int cmd = command_index(d->conf, command);
 
-	if (cmd < 0 || addr_parse_str(addr, &a) != 0 ||
+	if (cmd < 0 || addr_parse_net_str(addr, &a) != 0 ||
 	    ar_table_remove(d->table, (unsigned)cmd, &a,
 		clock_wall_ms(d->o.clock), &b) != 0)
 		return;
@@ -421,7 +422,7 @@ kernel_note(struct ar_dispatch *d, const struct ar_run_info *info)
 	struct arx_addr a;
 
 	if (cmd < 0 || info->addr == NULL ||
-	    addr_parse_str(info->addr, &a) != 0)
+	    addr_parse_net_str(info->addr, &a) != 0)
 		return info->restore;
 	if (info->restore) {
 		ar_kcheck_run_done(d->kcheck, (unsigned)cmd, &a, info->ok);
@@ -882,6 +883,66 @@ response_of(const struct arx_conf *conf, int cmd)
 	return NULL;
 }
 
+/* ar_table_foreach over one command's networks: the first that
+ * overlaps want (another than want itself). */
+struct overlap {
+	unsigned cmd;
+	struct arx_addr want, found;
+};
+
+static void
+overlap_find(const struct ar_block *b, void *ctx)
+{
+	struct overlap *o = ctx;
+
+	if (b->cmd == o->cmd && b->addr.plen != 0 && o->found.plen == 0 &&
+	    !addr_equal(&b->addr, &o->want) &&
+	    addr_overlaps(&b->addr, &o->want))
+		o->found = b->addr;
+}
+
+/* Why a manual block of (cmd, a) cannot be: the white list (a network
+ * must not hold a white-listed address), an address no peer sends from,
+ * a network the command cannot hold or (nftables: its interval sets
+ * refuse overlaps) one that overlaps a network it holds. NULL: none. */
+static const char *
+manual_refusal(struct ar_dispatch *d, unsigned cmd, const struct arx_addr *a)
+{
+	char *why = d->refusal;
+	struct overlap o = {.cmd = cmd, .want = *a};
+	char text[CIDR_STRLEN];
+
+	if (ar_whitelisted(&d->conf->global.white_list, a)) {
+		addr_format(a, text, sizeof(text));
+		skip_whitelisted(d, cmd, text, 0, NULL);
+		return a->plen != 0 ? "the network holds white-listed addresses"
+				    : "the address is white-listed";
+	}
+	if (a->plen == 0)
+		return unblockable(d, a);
+	if (!ar_command_ranges(&d->conf->commands[cmd]))
+		return "this command blocks single addresses only (networks: "
+		       "builtin:nftables, firewall-drop on nftables or "
+		       "iptables, route-null)";
+	if (addr_kind(a) != ADDR_UNICAST && unblockable(d, a) != NULL) {
+		snprintf(why, sizeof(d->refusal),
+		    "the network holds %s addresses",
+		    addr_kind_name(addr_kind(a)));
+		return why;
+	}
+	if (d->backends[cmd] != AR_BACKEND_NFT)
+		return NULL;
+	ar_table_foreach(d->table, overlap_find, &o);
+	if (o.found.plen == 0)
+		return NULL;
+	addr_format(&o.found, text, sizeof(text));
+	snprintf(why, sizeof(d->refusal),
+	    "the network overlaps %s, which this command blocks (lift it "
+	    "first)",
+	    text);
+	return why;
+}
+
 int
 ar_dispatch_block(struct ar_dispatch *d, const char *command, const char *addr,
     uint64_t timeout_s, unsigned flags, const char **why)
@@ -904,19 +965,11 @@ ar_dispatch_block(struct ar_dispatch *d, const char *command, const char *addr,
 	}
 	if (cmd < 0)
 		cmd = (int)ar->command_idx;
-	if (addr_parse_str(addr, &a) != 0) {
-		*why = "not an IPv4 or IPv6 address";
+	if (addr_parse_net_str(addr, &a) != 0) {
+		*why = "not an IPv4 or IPv6 address, nor a network ADDR/LEN";
 		return ARX_ERR_INVAL;
 	}
-	if (ar_whitelisted(&d->conf->global.white_list, &a)) {
-		char text[ADDR_STRLEN];
-
-		addr_format(&a, text, sizeof(text));
-		skip_whitelisted(d, (unsigned)cmd, text, 0, NULL);
-		*why = "the address is white-listed";
-		return ARX_ERR_INVAL;
-	}
-	if ((*why = unblockable(d, &a)) != NULL)
+	if ((*why = manual_refusal(d, (unsigned)cmd, &a)) != NULL)
 		return ARX_ERR_INVAL;
 	e.base_s = timeout_s != 0 ? timeout_s : (ar != NULL ? ar->timeout : 0);
 	if (offence && timeout_s == 0 && ar != NULL)
@@ -958,7 +1011,7 @@ ar_dispatch_unblock(struct ar_dispatch *d, const char *command,
 
 	if (command != NULL && (cmd = command_index(d->conf, command)) < 0)
 		return ARX_ERR_NOTFOUND;
-	if (addr_parse_str(addr, &a) != 0)
+	if (addr_parse_net_str(addr, &a) != 0)
 		return ARX_ERR_INVAL;
 	for (i = 0; i < d->conf->ncommands; i++) {
 		if (cmd >= 0 && (size_t)cmd != i)

@@ -149,7 +149,7 @@ replay_line(struct replay *rp, char *line)
 	for (char *p = strtok_r(line, " ", &save); p != NULL && n < 10;
 	     p = strtok_r(NULL, " ", &save))
 		f[n++] = p;
-	if (n < 3 || addr_parse_str(f[2], &b.addr) != 0 ||
+	if (n < 3 || addr_parse_net_str(f[2], &b.addr) != 0 ||
 	    (cmd = replay_name(rp, f[1])) < 0)
 		return ARX_ERR_INVAL;
 	b.cmd = (unsigned)cmd;

@@ -377,7 +377,7 @@ static void
 put_back(struct ar_kcheck *k, const struct ar_block *b, struct round *r)
 {
 	enum ar_backend be = backend_of(k, b->cmd);
-	bool whole = ar_kview_whole(k->view, be, b->addr.family);
+	bool whole = ar_kview_whole(k->view, be, &b->addr);
 	struct ar_nftbatch *nb;
 
 	r->broken |= !whole;

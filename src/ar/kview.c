@@ -107,11 +107,12 @@ static const struct stock {
 	const char *name;
 	enum ar_backend be;
 	unsigned opt;
+	bool ranges; /* takes ADDR/LEN (firewall-drop: by its backend) */
 } stock[] = {
-    {"firewall-drop", AR_BACKEND_NFT, OPT_BACKEND},
-    {"route-null", AR_BACKEND_PROGRAM, OPT_NONE},
-    {"host-deny", AR_BACKEND_PROGRAM, OPT_NONE},
-    {"webhook", AR_BACKEND_NONE, OPT_NONE},
+    {"firewall-drop", AR_BACKEND_NFT, OPT_BACKEND, true},
+    {"route-null", AR_BACKEND_PROGRAM, OPT_NONE, true},
+    {"host-deny", AR_BACKEND_PROGRAM, OPT_NONE, false},
+    {"webhook", AR_BACKEND_NONE, OPT_NONE, true},
 };
 
 static const struct {
@@ -142,22 +143,41 @@ fd_backend(const struct conf_command *c)
 	return AR_BACKEND_PROGRAM;
 }
 
+/* The stock program c runs, or NULL. */
+static const struct stock *
+stock_of(const struct conf_command *c)
+{
+	const char *base = strrchr(c->executable, '/');
+
+	base = base != NULL ? base + 1 : c->executable;
+	for (size_t i = 0; i < sizeof(stock) / sizeof(stock[0]); i++)
+		if (strcmp(stock[i].name, base) == 0)
+			return &stock[i];
+	return NULL;
+}
+
 enum ar_backend
 ar_backend_of(const struct conf_command *c)
 {
-	const char *base;
+	const struct stock *s;
 
 	if (c->builtin == CONF_BUILTIN_NFTABLES)
 		return AR_BACKEND_NFT;
-	base = strrchr(c->executable, '/');
-	base = base != NULL ? base + 1 : c->executable;
-	for (size_t i = 0; i < sizeof(stock) / sizeof(stock[0]); i++) {
-		if (strcmp(stock[i].name, base) != 0)
-			continue;
-		return stock[i].opt == OPT_BACKEND ? fd_backend(c)
-						   : stock[i].be;
-	}
-	return AR_BACKEND_PROGRAM;
+	if ((s = stock_of(c)) == NULL)
+		return AR_BACKEND_PROGRAM;
+	return s->opt == OPT_BACKEND ? fd_backend(c) : s->be;
+}
+
+bool
+ar_command_ranges(const struct conf_command *c)
+{
+	const struct stock *s;
+
+	if (c->builtin == CONF_BUILTIN_NFTABLES)
+		return true;
+	if ((s = stock_of(c)) == NULL || !s->ranges)
+		return false;
+	return s->opt != OPT_BACKEND || fd_backend(c) != AR_BACKEND_IPSET;
 }
 
 bool
@@ -258,13 +278,15 @@ ipt_whole(const struct ar_kview *v, int family, bool set)
 }
 
 bool
-ar_kview_whole(const struct ar_kview *v, enum ar_backend be, int family)
+ar_kview_whole(
+    const struct ar_kview *v, enum ar_backend be, const struct arx_addr *a)
 {
+	int family = a->family;
 	unsigned set = family == ADDR_V4 ? IPT_SEEN_SET4 : IPT_SEEN_SET6;
 
 	switch (be) {
 	case AR_BACKEND_NFT:
-		return nft_listing_whole(&v->l[AR_LIST_NFT].nft, family);
+		return nft_listing_whole(&v->l[AR_LIST_NFT].nft, a);
 	case AR_BACKEND_IPT:
 		return ipt_whole(v, family, false);
 	case AR_BACKEND_IPSET:
@@ -290,7 +312,7 @@ ar_kview_holds(
 	for (size_t i = 0; i < AR_NLISTINGS; i++)
 		if ((need & 1u << i) && v->l[i].state != WHOLE)
 			return -1;
-	if (!ar_kview_whole(v, be, a->family))
+	if (!ar_kview_whole(v, be, a))
 		return 0;
 	return set_has(&v->l[where].addrs, a) ? 1 : 0;
 }

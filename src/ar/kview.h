@@ -41,6 +41,11 @@ enum ar_backend {
  * "--backend" among the extra args (nftables when absent). */
 enum ar_backend ar_backend_of(const struct conf_command *c);
 
+/* Whether command c can block a network (ADDR/LEN): builtin:nftables,
+ * firewall-drop on nftables or iptables, route-null and webhook. Not
+ * ipset's hash:ip sets, host-deny, nor a program arx does not know. */
+bool ar_command_ranges(const struct conf_command *c);
+
 /* Whether arx looks at what be holds (nftables, iptables, ipset). */
 bool ar_backend_checked(enum ar_backend be);
 
@@ -78,8 +83,10 @@ void ar_kview_end(struct ar_kview *v, enum ar_listing l, bool ok);
 int ar_kview_holds(
     const struct ar_kview *v, enum ar_backend be, const struct arx_addr *a);
 
-/* Whether be's set-up for family was whole in the look. */
-bool ar_kview_whole(const struct ar_kview *v, enum ar_backend be, int family);
+/* Whether be's set-up for a's kind (family; nftables: address or
+ * network) was whole in the look. */
+bool ar_kview_whole(
+    const struct ar_kview *v, enum ar_backend be, const struct arx_addr *a);
 
 /* Whether block b is to be judged by a look that began at look_ms: its
  * add or restore ended before (so the kernel had it then). */

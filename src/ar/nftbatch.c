@@ -54,14 +54,17 @@ static void batch_start(struct ar_nftbatch *b);
 #define RUN_MAX 4096 /* elements in one statement */
 
 /* The end of the run of operations from i on that one statement can
- * carry: the same verb and address family, at most RUN_MAX. */
+ * carry: the same verb and set (address family, address or network),
+ * at most RUN_MAX. */
 static size_t
 run_end(const struct nvec *v, size_t i)
 {
+	const struct arx_addr *a = &v->v[i].a;
 	size_t j = i + 1;
 
 	while (j < v->n && j - i < RUN_MAX && v->v[j].add == v->v[i].add &&
-	    v->v[j].a.family == v->v[i].a.family)
+	    v->v[j].a.family == a->family &&
+	    (v->v[j].a.plen != 0) == (a->plen != 0))
 		j++;
 	return j;
 }

@@ -126,7 +126,7 @@ ar_whitelisted(const struct cidrvec *list, const struct arx_addr *a)
 	size_t i;
 
 	for (i = 0; i < list->n; i++)
-		if (cidr_contains(&list->v[i], a))
+		if (cidr_overlaps(&list->v[i], a))
 			return true;
 	return false;
 }

@@ -116,7 +116,7 @@ ar_prog_parse(
 		return r;
 	from_message(msg, rq);
 	if (rq->addr_text[0] != '\0' && strcmp(rq->addr_text, "-") != 0 &&
-	    addr_parse_str(rq->addr_text, &rq->addr) != 0)
+	    addr_parse_net_str(rq->addr_text, &rq->addr) != 0)
 		return ARX_ERR_INVAL;
 	return 0;
 }
@@ -203,7 +203,7 @@ ar_prog_read_alert(int argc, char **argv, const char *name,
 	if (strcmp(rq->addr_text, "-") == 0)
 		rq->addr_text[0] = '\0';
 	if (rq->addr_text[0] != '\0' &&
-	    addr_parse_str(rq->addr_text, &rq->addr) != 0) {
+	    addr_parse_net_str(rq->addr_text, &rq->addr) != 0) {
 		fprintf(
 		    stderr, "%s: not an address: '%s'\n", name, rq->addr_text);
 		return ARX_ERR_INVAL;
@@ -250,7 +250,7 @@ ar_prog_read(
 	}
 	if (strcmp(rq->command, "abort") == 0)
 		return 0;
-	if (addr_parse_str(rq->addr_text, &rq->addr) != 0) {
+	if (addr_parse_net_str(rq->addr_text, &rq->addr) != 0) {
 		fprintf(
 		    stderr, "%s: not an address: '%s'\n", name, rq->addr_text);
 		return ARX_ERR_INVAL;

@@ -51,7 +51,7 @@ ar_request_check(const struct ar_request *req, char *addr_out, const char **why)
 	if (strcmp(req->command, "add") != 0 &&
 	    strcmp(req->command, "delete") != 0)
 		*why = "command is neither add nor delete";
-	else if (req->srcip != NULL && addr_parse_str(req->srcip, &a) != 0)
+	else if (req->srcip != NULL && addr_parse_net_str(req->srcip, &a) != 0)
 		*why = "srcip is not an address";
 	else if (req->user != NULL && !ar_user_safe(req->user))
 		*why = "user name refused";

@@ -385,7 +385,7 @@ builtin_submit(struct ar_runner *r, struct ar_run *run)
 	if (ar_runner_nft(r) == NULL)
 		rc = ARX_ERR_NOMEM;
 	else if (run->req.srcip == NULL ||
-	    addr_parse_str(run->req.srcip, &a) != 0)
+	    addr_parse_net_str(run->req.srcip, &a) != 0)
 		rc = ARX_ERR_INVAL; /* builtin:nftables needs an address */
 	else
 		rc = ar_nftbatch_submit(r->nft, &r->nft_client, add, &a,

@@ -87,22 +87,34 @@ void
 addr_format(const struct arx_addr *a, char *dst, size_t dst_size)
 {
 	int af = a->family == ADDR_V4 ? AF_INET : AF_INET6;
+	size_t n;
 
 	if (a->family == ADDR_NONE ||
-	    inet_ntop(af, a->bytes, dst, (socklen_t)dst_size) == NULL)
+	    inet_ntop(af, a->bytes, dst, (socklen_t)dst_size) == NULL) {
 		str_lcpy(dst, "-", dst_size);
+		return;
+	}
+	if (a->plen != 0 && (n = strlen(dst)) < dst_size)
+		snprintf(dst + n, dst_size - n, "/%u", a->plen);
 }
 
 bool
 addr_equal(const struct arx_addr *a, const struct arx_addr *b)
 {
-	return a->family == b->family && memcmp(a->bytes, b->bytes, 16) == 0;
+	return a->family == b->family && a->plen == b->plen &&
+	    memcmp(a->bytes, b->bytes, 16) == 0;
 }
 
 static unsigned
 addr_bits(const struct arx_addr *a)
 {
 	return a->family == ADDR_V4 ? 32 : 128;
+}
+
+unsigned
+addr_prefix(const struct arx_addr *a)
+{
+	return a->plen != 0 ? a->plen : addr_bits(a);
 }
 
 /* Clear every bit of a after the first prefix bits. */
@@ -202,16 +214,86 @@ cidr_format(const struct arx_cidr *c, char *dst, size_t dst_size)
 		snprintf(dst, dst_size, "%s/%u", a, c->prefix);
 }
 
+/* Whether a and b agree on their first prefix bits. */
+static bool
+addr_same_prefix(
+    const struct arx_addr *a, const struct arx_addr *b, unsigned prefix)
+{
+	struct arx_addr ma = *a, mb = *b;
+
+	addr_mask(&ma, prefix);
+	addr_mask(&mb, prefix);
+	return memcmp(ma.bytes, mb.bytes, 16) == 0;
+}
+
 bool
 cidr_contains(const struct arx_cidr *c, const struct arx_addr *a)
 {
-	struct arx_addr m;
+	if (c->net.family == ADDR_NONE || a->family != c->net.family ||
+	    addr_prefix(a) < c->prefix)
+		return false;
+	return addr_same_prefix(&c->net, a, c->prefix);
+}
+
+bool
+addr_overlaps(const struct arx_addr *a, const struct arx_addr *b)
+{
+	unsigned pa = addr_prefix(a), pb = addr_prefix(b);
+
+	if (a->family == ADDR_NONE || a->family != b->family)
+		return false;
+	return addr_same_prefix(a, b, pa < pb ? pa : pb);
+}
+
+bool
+cidr_overlaps(const struct arx_cidr *c, const struct arx_addr *a)
+{
+	unsigned pa = addr_prefix(a);
 
 	if (c->net.family == ADDR_NONE || a->family != c->net.family)
 		return false;
-	m = *a;
-	addr_mask(&m, c->prefix);
-	return memcmp(m.bytes, c->net.bytes, 16) == 0;
+	return addr_same_prefix(&c->net, a, pa < c->prefix ? pa : c->prefix);
+}
+
+int
+addr_parse_net(const char *s, size_t len, struct arx_addr *out)
+{
+	const char *slash = memchr(s, '/', len);
+	struct arx_addr m;
+	uint64_t v;
+	char num[4];
+	size_t nlen;
+	int r;
+
+	if (slash == NULL)
+		return addr_parse(s, len, out);
+	if ((r = addr_parse(s, (size_t)(slash - s), out)) != 0)
+		return r;
+	nlen = len - (size_t)(slash - s) - 1;
+	if (nlen == 0 || nlen >= sizeof(num) ||
+	    !isdigit((unsigned char)slash[1]))
+		goto fail;
+	memcpy(num, slash + 1, nlen);
+	num[nlen] = '\0';
+	if (str_to_uint(num, 1, addr_bits(out), &v) != 0)
+		goto fail;
+	m = *out;
+	addr_mask(&m, (unsigned)v);
+	if (memcmp(m.bytes, out->bytes, 16) != 0) {
+		memset(out, 0, sizeof(*out));
+		return ARX_ERR_RANGE;
+	}
+	out->plen = v == addr_bits(out) ? 0 : (uint8_t)v;
+	return 0;
+fail:
+	memset(out, 0, sizeof(*out));
+	return ARX_ERR_INVAL;
+}
+
+int
+addr_parse_net_str(const char *s, struct arx_addr *out)
+{
+	return addr_parse_net(s, strlen(s), out);
 }
 
 static enum addr_kind
@@ -248,9 +330,40 @@ kind_v6(const uint8_t *b)
 	return ADDR_UNICAST;
 }
 
+/* The special ranges of kind_v4() and kind_v6(), for networks. */
+static const struct {
+	const char *net;
+	enum addr_kind kind;
+} special_nets[] = {
+    {"0.0.0.0/8", ADDR_UNSPECIFIED},
+    {"127.0.0.0/8", ADDR_LOOPBACK},
+    {"169.254.0.0/16", ADDR_LINKLOCAL},
+    {"224.0.0.0/4", ADDR_MULTICAST},
+    {"240.0.0.0/4", ADDR_RESERVED},
+    {"::/128", ADDR_UNSPECIFIED},
+    {"::1/128", ADDR_LOOPBACK},
+    {"fe80::/10", ADDR_LINKLOCAL},
+    {"ff00::/8", ADDR_MULTICAST},
+};
+
+static enum addr_kind
+kind_net(const struct arx_addr *a)
+{
+	struct arx_cidr c;
+	size_t i;
+
+	for (i = 0; i < sizeof(special_nets) / sizeof(special_nets[0]); i++)
+		if (cidr_parse(special_nets[i].net, &c) == 0 &&
+		    cidr_overlaps(&c, a))
+			return special_nets[i].kind;
+	return ADDR_UNICAST;
+}
+
 enum addr_kind
 addr_kind(const struct arx_addr *a)
 {
+	if (a->plen != 0)
+		return kind_net(a);
 	if (a->family == ADDR_V4)
 		return kind_v4(a->bytes);
 	if (a->family == ADDR_V6)

@@ -5,6 +5,12 @@
  * a white-list entry and a rule see one form only. A zone suffix
  * (fe80::1%eth0) is checked for sanity and dropped: firewalls match on the
  * address. Matching never mixes families.
+ *
+ * An arx_addr may also name a network, for blocks of whole ranges (arx
+ * block 198.51.100.0/24): plen is then its prefix length and the host
+ * bits are zero. Everything that reads addresses from the outside world
+ * (log lines, peers, configuration) parses with addr_parse() and gets
+ * plen 0, one address; only addr_parse_net() gives a network.
  */
 #ifndef ARX_CORE_ADDR_H
 #define ARX_CORE_ADDR_H
@@ -25,6 +31,9 @@ enum addr_family {
 struct arx_addr {
 	uint8_t family;    /* enum addr_family */
 	uint8_t bytes[16]; /* network order; IPv4 uses the first 4 */
+	uint8_t plen;      /* 0: one address; else a network of this prefix
+			    * length, shorter than the family's (1..31,
+			    * 1..127), host bits zero */
 };
 
 struct arx_cidr {
@@ -40,9 +49,22 @@ struct arx_cidr {
 int addr_parse(const char *s, size_t len, struct arx_addr *out);
 /* addr_parse() of a NUL-terminated string. */
 int addr_parse_str(const char *s, struct arx_addr *out);
-/* Canonical text form (RFC 5952 for IPv6) into dst[ADDR_STRLEN]. */
+/*
+ * "ADDR" (one address) or "ADDR/LEN" (a network) of exactly len bytes.
+ * LEN is the family's full length for one address; a network's host bits
+ * must be zero (ARX_ERR_RANGE otherwise: 10.1.2.3/8 is a typing error, not
+ * 10.0.0.0/8), and LEN at least 1. 0 or ARX_ERR_INVAL / ARX_ERR_RANGE.
+ */
+int addr_parse_net(const char *s, size_t len, struct arx_addr *out);
+int addr_parse_net_str(const char *s, struct arx_addr *out);
+/* Canonical text form (RFC 5952 for IPv6) into dst[ADDR_STRLEN], with
+ * "/LEN" for a network. */
 void addr_format(const struct arx_addr *a, char *dst, size_t dst_size);
 bool addr_equal(const struct arx_addr *a, const struct arx_addr *b);
+/* The prefix length a covers: plen, or 32 / 128 for one address. */
+unsigned addr_prefix(const struct arx_addr *a);
+/* True when a and b (addresses or networks) share an address. */
+bool addr_overlaps(const struct arx_addr *a, const struct arx_addr *b);
 
 /*
  * Parse "ADDR", "ADDR/LEN" or, for IPv4, "ADDR/NETMASK" (contiguous dotted
@@ -52,8 +74,11 @@ bool addr_equal(const struct arx_addr *a, const struct arx_addr *b);
 int cidr_parse(const char *s, struct arx_cidr *out);
 /* "ADDR" for a host block, "NET/LEN" otherwise, into dst[CIDR_STRLEN]. */
 void cidr_format(const struct arx_cidr *c, char *dst, size_t dst_size);
-/* True when a is inside c (same family only). */
+/* True when a (every address of it, for a network) is inside c (same
+ * family only). */
 bool cidr_contains(const struct arx_cidr *c, const struct arx_addr *a);
+/* True when c and a share an address. */
+bool cidr_overlaps(const struct arx_cidr *c, const struct arx_addr *a);
 
 /* What kind of peer an address can be. Only a unicast address can have
  * sent an attack; loopback and link-local ones are this host and its
@@ -68,6 +93,8 @@ enum addr_kind {
 	ADDR_LINKLOCAL,   /* 169.254.0.0/16, fe80::/10 */
 };
 
+/* For a network, the kind of the first special range it overlaps
+ * (0.0.0.0/1 is ADDR_UNSPECIFIED), ADDR_UNICAST when none. */
 enum addr_kind addr_kind(const struct arx_addr *a);
 /* "loopback", "multicast", ... ("unicast" for ADDR_UNICAST). */
 const char *addr_kind_name(enum addr_kind k);

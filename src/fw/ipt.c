@@ -112,7 +112,8 @@ ipset_add(
 	    "ipset", "add", set_name(a), text, "timeout", secs, "-exist", NULL};
 	int r;
 
-	if (a->family != ADDR_V4 && a->family != ADDR_V6)
+	/* hash:ip would take a network as every address in it */
+	if ((a->family != ADDR_V4 && a->family != ADDR_V6) || a->plen != 0)
 		return ARX_ERR_INVAL;
 	addr_format(a, text, sizeof(text));
 	snprintf(secs, sizeof(secs), "%" PRIu64,
@@ -128,7 +129,7 @@ ipset_delete(const struct arx_addr *a, fw_run_fn *run, void *ctx)
 	char text[64];
 	char *del[] = {"ipset", "del", set_name(a), text, "-exist", NULL};
 
-	if (a->family != ADDR_V4 && a->family != ADDR_V6)
+	if ((a->family != ADDR_V4 && a->family != ADDR_V6) || a->plen != 0)
 		return ARX_ERR_INVAL;
 	addr_format(a, text, sizeof(text));
 	return run(del, ctx) == 0 ? 0 : ARX_ERR_SYS;
@@ -170,21 +171,14 @@ static const struct pattern ipset_lines[] = {
     {"add arx6 ", NULL, WORD, 0},
 };
 
-/* The address of p[0..n) ("ADDR/32" or "ADDR/128" for HOST_PREFIX). */
+/* The address of p[0..n): for HOST_PREFIX "ADDR/32" or "ADDR/128", or
+ * a blocked network "NET/LEN" as iptables -S writes them. */
 static int
 addr_of(const char *p, size_t n, unsigned how, struct arx_addr *a)
 {
-	const char *slash = memchr(p, '/', n);
-
-	if (how == WORD || slash == NULL)
+	if (how == WORD || memchr(p, '/', n) == NULL)
 		return addr_parse(p, n, a);
-	if (addr_parse(p, (size_t)(slash - p), a) != 0)
-		return ARX_ERR_INVAL;
-	n -= (size_t)(slash - p);
-	if (a->family == ADDR_V4 ? n == 3 && memcmp(slash, "/32", 3) == 0
-				 : n == 4 && memcmp(slash, "/128", 4) == 0)
-		return 0;
-	return ARX_ERR_INVAL;
+	return addr_parse_net(p, n, a);
 }
 
 /* Whether line[0..len) is pt's; elem gets its address. */

@@ -12,6 +12,10 @@ static const char setup[] =
     "add table inet " NFT_TABLE "\n"
     "add set inet " NFT_TABLE " block4 { type ipv4_addr; flags timeout; }\n"
     "add set inet " NFT_TABLE " block6 { type ipv6_addr; flags timeout; }\n"
+    "add set inet " NFT_TABLE
+    " net4 { type ipv4_addr; flags interval, timeout; }\n"
+    "add set inet " NFT_TABLE
+    " net6 { type ipv6_addr; flags interval, timeout; }\n"
     "add chain inet " NFT_TABLE
     " input { type filter hook input priority -10; policy accept; }\n"
     "add chain inet " NFT_TABLE
@@ -21,7 +25,11 @@ static const char setup[] =
     "add rule inet " NFT_TABLE " input ip saddr @block4 drop\n"
     "add rule inet " NFT_TABLE " input ip6 saddr @block6 drop\n"
     "add rule inet " NFT_TABLE " forward ip saddr @block4 drop\n"
-    "add rule inet " NFT_TABLE " forward ip6 saddr @block6 drop\n";
+    "add rule inet " NFT_TABLE " forward ip6 saddr @block6 drop\n"
+    "add rule inet " NFT_TABLE " input ip saddr @net4 drop\n"
+    "add rule inet " NFT_TABLE " input ip6 saddr @net6 drop\n"
+    "add rule inet " NFT_TABLE " forward ip saddr @net4 drop\n"
+    "add rule inet " NFT_TABLE " forward ip6 saddr @net6 drop\n";
 
 int
 nft_script_setup(struct buf *out)
@@ -29,9 +37,13 @@ nft_script_setup(struct buf *out)
 	return buf_puts(out, setup);
 }
 
+/* One address goes in block4 or block6, a network in the interval set
+ * net4 or net6 (a set of single addresses cannot hold one). */
 static const char *
 set_of(const struct arx_addr *a)
 {
+	if (a->plen != 0)
+		return a->family == ADDR_V4 ? "net4" : "net6";
 	return a->family == ADDR_V4 ? "block4" : "block6";
 }
 
@@ -154,6 +166,8 @@ enum {
 	IN_NONE,
 	IN_SET4,
 	IN_SET6,
+	IN_NET4,
+	IN_NET6,
 	IN_INPUT,
 	IN_FORWARD,
 	IN_OTHER
@@ -175,12 +189,27 @@ static const struct shape {
     {"ip6 saddr @block6 drop", IN_INPUT, NFT_SEEN_IN6, IN_INPUT},
     {"ip saddr @block4 drop", IN_FORWARD, NFT_SEEN_FWD4, IN_FORWARD},
     {"ip6 saddr @block6 drop", IN_FORWARD, NFT_SEEN_FWD6, IN_FORWARD},
+    {"set net4 {", IN_NONE, NFT_SEEN_NET4, IN_NET4},
+    {"set net6 {", IN_NONE, NFT_SEEN_NET6, IN_NET6},
+    {"ip saddr @net4 drop", IN_INPUT, NFT_SEEN_NIN4, IN_INPUT},
+    {"ip6 saddr @net6 drop", IN_INPUT, NFT_SEEN_NIN6, IN_INPUT},
+    {"ip saddr @net4 drop", IN_FORWARD, NFT_SEEN_NFWD4, IN_FORWARD},
+    {"ip6 saddr @net6 drop", IN_FORWARD, NFT_SEEN_NFWD6, IN_FORWARD},
 };
 
 static bool
 is_blank(char c)
 {
 	return c == ' ' || c == '\t' || c == '\r';
+}
+
+/* The set an element of a's kind is listed in (see set_of). */
+static unsigned
+set_where(const struct arx_addr *a)
+{
+	if (a->plen != 0)
+		return a->family == ADDR_V4 ? IN_NET4 : IN_NET6;
+	return a->family == ADDR_V4 ? IN_SET4 : IN_SET6;
 }
 
 /* The elements in p[0..n): "a, b timeout 1m expires 59s, c }" (the
@@ -201,9 +230,8 @@ elems_read(struct nft_listing *l, const char *p, size_t n, nft_elem_fn *elem,
 		}
 		for (w = p; p < end && !is_blank(*p) && *p != ',' && *p != '}';)
 			p++;
-		if (p > w && addr_parse(w, (size_t)(p - w), &a) == 0 &&
-		    (a.family == ADDR_V4 ? l->where == IN_SET4
-					 : l->where == IN_SET6))
+		if (p > w && addr_parse_net(w, (size_t)(p - w), &a) == 0 &&
+		    l->where == set_where(&a))
 			elem(&a, ctx);
 		else if (p > w)
 			l->noise++;
@@ -262,11 +290,16 @@ nft_listing_line(struct nft_listing *l, const char *line, size_t len,
 }
 
 bool
-nft_listing_whole(const struct nft_listing *l, int family)
+nft_listing_whole(const struct nft_listing *l, const struct arx_addr *a)
 {
 	unsigned all = NFT_SEEN_TABLE | NFT_SEEN_INPUT | NFT_SEEN_FORWARD;
+	bool v4 = a->family == ADDR_V4;
 
-	all |= family == ADDR_V4 ? NFT_SEEN_SET4 | NFT_SEEN_IN4 | NFT_SEEN_FWD4
-				 : NFT_SEEN_SET6 | NFT_SEEN_IN6 | NFT_SEEN_FWD6;
+	if (a->plen != 0)
+		all |= v4 ? NFT_SEEN_NET4 | NFT_SEEN_NIN4 | NFT_SEEN_NFWD4
+			  : NFT_SEEN_NET6 | NFT_SEEN_NIN6 | NFT_SEEN_NFWD6;
+	else
+		all |= v4 ? NFT_SEEN_SET4 | NFT_SEEN_IN4 | NFT_SEEN_FWD4
+			  : NFT_SEEN_SET6 | NFT_SEEN_IN6 | NFT_SEEN_FWD6;
 	return (l->seen & all) == all;
 }

@@ -2,8 +2,9 @@
  * The nftables backend of firewall-drop, as nft scripts: one table
  * "inet arx" with a set per address family whose elements carry their own
  * timeout, so the kernel lifts a block on time even when arx is not
- * running, and input and forward chains that drop traffic from those
- * sets. Every script is one nft transaction (nft -f -): it applies whole
+ * running, an interval set per family for blocked networks (net4, net6:
+ * the kernel refuses overlapping elements there), and input and forward
+ * chains that drop traffic from those sets. Every script is one nft transaction (nft -f -): it applies whole
  * or not at all. Addresses are parsed before they are written, so a
  * script never carries text from a log line. The other way round, a
  * listing of the table (nft list table inet arx) is read back line by
@@ -75,6 +76,12 @@ enum nft_seen {
 	NFT_SEEN_IN6 = 1u << 6,
 	NFT_SEEN_FWD4 = 1u << 7, /* forward: ip saddr @block4 drop */
 	NFT_SEEN_FWD6 = 1u << 8,
+	NFT_SEEN_NET4 = 1u << 9, /* the interval sets of networks */
+	NFT_SEEN_NET6 = 1u << 10,
+	NFT_SEEN_NIN4 = 1u << 11, /* input: ip saddr @net4 drop */
+	NFT_SEEN_NIN6 = 1u << 12,
+	NFT_SEEN_NFWD4 = 1u << 13, /* forward: ip saddr @net4 drop */
+	NFT_SEEN_NFWD6 = 1u << 14,
 };
 
 /* One element of a set, as a listing shows it. */
@@ -89,12 +96,13 @@ struct nft_listing {
 };
 
 /* One line of `nft list table inet arx` (without its newline): elem is
- * called for each element of block4 and block6. */
+ * called for each element of block4, block6, net4 and net6. */
 void nft_listing_line(struct nft_listing *l, const char *line, size_t len,
     nft_elem_fn *elem, void *ctx);
 
-/* Whether what the listing showed drops the family's set (ADDR_V4 or
- * ADDR_V6): table, set, both chains and their rule for it. */
-bool nft_listing_whole(const struct nft_listing *l, int family);
+/* Whether what the listing showed drops the set a would be in (its
+ * family's, of addresses or of networks): table, set, both chains and
+ * their rule for it. */
+bool nft_listing_whole(const struct nft_listing *l, const struct arx_addr *a);
 
 #endif

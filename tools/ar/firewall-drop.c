@@ -9,7 +9,9 @@
  * lifts it on time even if the caller is gone. "--backend iptables" uses
  * a dedicated iptables/ip6tables chain (fw/ipt.c), lifted by the
  * caller's delete; "--backend ipset" puts it into ipset sets with
- * timeouts matched from that chain. Exit status: 0 done or aborted, 64 bad input, 69 the
+ * timeouts matched from that chain. A network (NET/LEN, from arx block)
+ * goes into nftables' interval sets or an iptables rule; ipset's hash:ip
+ * sets refuse it. Exit status: 0 done or aborted, 64 bad input, 69 the
  * firewall tool failed.
  */
 #include <sysexits.h>
@@ -165,6 +167,14 @@ main(int argc, char **argv)
 	(void)ar_prog_option(&rq, "backend", name, sizeof(name));
 	if ((b = backend_find(name)) == NULL) {
 		fprintf(stderr, "firewall-drop: unknown backend '%s'\n", name);
+		return EX_USAGE;
+	}
+	if (rq.addr.plen != 0 && b->add == ipset_add_rq) {
+		fprintf(stderr,
+		    "firewall-drop: %s is a network: the ipset backend's "
+		    "hash:ip sets hold single addresses (use nftables or "
+		    "iptables)\n",
+		    rq.addr_text);
 		return EX_USAGE;
 	}
 	if (strcmp(rq.command, "add") == 0) {

@@ -5,6 +5,7 @@
  * among the extra arguments) unless that exact line is there; a delete
  * removes exactly the lines "ALL:<address>" and "ALL: <address>", never
  * a line that merely contains the address (192.0.2.1 is not 192.0.2.10).
+ * A network (NET/LEN) is refused: single addresses only.
  *
  * Every change holds an exclusive lock on "<file>.lock" and replaces the
  * file whole: the new content is written to "<file>.new", fsync'd and
@@ -126,6 +127,13 @@ main(int argc, char **argv)
 		return EX_USAGE;
 	if (strcmp(rq.command, "abort") == 0)
 		return 0;
+	if (rq.addr.plen != 0) {
+		fprintf(stderr,
+		    "host-deny: %s is a network: this program denies single "
+		    "addresses\n",
+		    rq.addr_text);
+		return EX_USAGE;
+	}
 	(void)ar_prog_option(&rq, "file", path, sizeof(path));
 	addr_format(&rq.addr, text, sizeof(text));
 	if (strcmp(rq.command, "add") == 0) {

@@ -1,8 +1,9 @@
 /*
  * route-null: the stock null-routing program, usable by arx, OSSEC and
  * Wazuh alike, speaking both protocols (src/ar/prog.c). An add installs
- * a blackhole route for the address (/32 or /128), so the host sends
- * nothing back to it; a delete removes it. Both are idempotent: adding
+ * a blackhole route for the address (/32 or /128) or the network
+ * (NET/LEN, from arx block), so the host sends nothing back to it; a
+ * delete removes it. Both are idempotent: adding
  * twice is one route, deleting what is gone succeeds. Routes have no
  * timeout of their own: the caller's delete lifts them. Exit status: 0
  * done or aborted, 64 bad input, 69 ip failed.
@@ -30,7 +31,10 @@ ip_route(
 	    "blackhole", prefix, NULL};
 
 	addr_format(&rq->addr, text, sizeof(text));
-	snprintf(prefix, sizeof(prefix), "%s/%d", text, v4 ? 32 : 128);
+	if (rq->addr.plen != 0) /* a network: "NET/LEN" already */
+		snprintf(prefix, sizeof(prefix), "%s", text);
+	else
+		snprintf(prefix, sizeof(prefix), "%s/%d", text, v4 ? 32 : 128);
 	return exec_run(IP_PATH, argv, NULL, 0, 30000, res);
 }
 
@@ -43,7 +47,8 @@ main(int argc, char **argv)
 
 	signal(SIGPIPE, SIG_IGN);
 	if (ar_prog_help(argc, argv, "route-null",
-		"  (none: a blackhole route per address, /32 or /128)\n"))
+		"  (none: a blackhole route per address, /32 or /128, or per\n"
+		"   network NET/LEN)\n"))
 		return 0;
 	if (ar_prog_read(argc, argv, "route-null", &rq) != 0)
 		return EX_USAGE;

@@ -35,7 +35,7 @@ static const struct {
     {"list", " [-C COMMAND] [-r RULE]",
 	"  -C, --command NAME  only the blocks of this command\n"
 	"  -r, --rule ID       only the blocks this rule asked for\n"},
-    {"block", " ADDRESS [-t DURATION] [-C COMMAND] [--offence]",
+    {"block", " ADDRESS[/LEN] [-t DURATION] [-C COMMAND] [--offence]",
 	"  -t, --timeout D     how long (default: the response's "
 	"<timeout>)\n"
 	"  -C, --command NAME  the command that blocks (default: the "
@@ -43,7 +43,7 @@ static const struct {
 	"  --offence           count the block as an offence (a manual "
 	"block\n"
 	"                      is not one otherwise)\n"},
-    {"unblock", " ADDRESS|--all [-C COMMAND]",
+    {"unblock", " ADDRESS[/LEN]|--all [-C COMMAND]",
 	"  -a, --all           lift every block (of COMMAND with -C)\n"
 	"  -C, --command NAME  only this command's block\n"},
 };

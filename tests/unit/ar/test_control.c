@@ -55,7 +55,17 @@ test_parse(void **state)
 	parse_bad("flush", "unknown request (status, list, block, unblock)");
 	parse_bad("status now", "wrong number of arguments");
 	parse_bad("block", "wrong number of arguments");
-	parse_bad("block 192.0.2.300", "not an IPv4 or IPv6 address");
+	parse_bad("block 192.0.2.300",
+	    "not an IPv4 or IPv6 address, nor a network ADDR/LEN");
+	parse_ok("block 198.51.100.0/24 1h fw", CTL_BLOCK, "198.51.100.0/24",
+	    3600, "fw", false);
+	parse_ok("unblock 2001:DB8::/32", CTL_UNBLOCK, "2001:db8::/32", 0, "",
+	    false);
+	parse_ok("block 192.0.2.6/32", CTL_BLOCK, "192.0.2.6", 0, "", false);
+	parse_bad("block 198.51.100.7/24",
+	    "the network has host bits set (10.0.0.0/8, not 10.1.2.3/8)");
+	parse_bad("block 198.51.100.0/33",
+	    "not an IPv4 or IPv6 address, nor a network ADDR/LEN");
 	parse_bad("block 192.0.2.6 0",
 	    "the duration must be a positive number "
 	    "of seconds, or a number with s, m, "
@@ -71,6 +81,8 @@ test_answers(void **state)
 	static const char text[] =
 	    "<arx_config><command><name>fw</name><executable>fw</executable>"
 	    "<timeout_allowed>yes</timeout_allowed></command>"
+	    "<command><name>nf</name><executable>builtin:nftables"
+	    "</executable><timeout_allowed>yes</timeout_allowed></command>"
 	    "<active-response><command>fw</command><location>local"
 	    "</location><rules_id>1</rules_id><timeout>10m</timeout>"
 	    "</active-response><global><white_list>192.0.2.1</white_list>"
@@ -148,6 +160,31 @@ test_answers(void **state)
 	assert_string_equal(
 	    ASK("unblock 192.0.2.6"), "unblocked 192.0.2.6 (1 block lifted)\n");
 	assert_string_equal(ASK("unblock 192.0.2.6"), "error: no such block\n");
+	/* Networks: where the command can hold them, never over the white
+	 * list or a special range, never overlapping one of nftables'. */
+	assert_string_equal(ASK("block 198.51.100.0/24"),
+	    "error: this command blocks single addresses only (networks: "
+	    "builtin:nftables, firewall-drop on nftables or iptables, "
+	    "route-null)\n");
+	assert_string_equal(
+	    ASK("block 198.51.100.0/24 1h nf"), "blocked 198.51.100.0/24\n");
+	assert_string_equal(
+	    ASK("block 198.51.100.0/24 2h nf"), "blocked 198.51.100.0/24\n");
+	assert_string_equal(
+	    ASK("block 198.51.100.7 1h nf"), "blocked 198.51.100.7\n");
+	assert_string_equal(ASK("block 198.51.0.0/16 1h nf"),
+	    "error: the network overlaps 198.51.100.0/24, which this command "
+	    "blocks (lift it first)\n");
+	assert_string_equal(ASK("block 192.0.2.0/24 1h nf"),
+	    "error: the network holds white-listed addresses\n");
+	assert_string_equal(ASK("block 64.0.0.0/2 1h nf"),
+	    "error: the network holds loopback addresses\n");
+	assert_non_null(strstr(ASK("list command=nf"),
+	    "198.51.100.0/24                         nf               2h    "));
+	assert_string_equal(ASK("unblock 198.51.100.0/24"),
+	    "unblocked 198.51.100.0/24 (1 block lifted)\n");
+	assert_string_equal(ASK("unblock 198.51.100.7"),
+	    "unblocked 198.51.100.7 (1 block lifted)\n");
 	/* Every block at once; then none is left. */
 	assert_string_equal(ASK("block 192.0.2.10"), "blocked 192.0.2.10\n");
 	assert_string_equal(ASK("unblock all nope"),

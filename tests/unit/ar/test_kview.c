@@ -18,8 +18,17 @@ ip(const char *s)
 {
 	struct arx_addr a;
 
-	assert_int_equal(addr_parse_str(s, &a), 0);
+	assert_int_equal(addr_parse_net_str(s, &a), 0);
 	return a;
+}
+
+/* ar_kview_whole for the set addr (an address or a network) is in. */
+static bool
+whole(const struct ar_kview *v, enum ar_backend be, const char *addr)
+{
+	struct arx_addr a = ip(addr);
+
+	return ar_kview_whole(v, be, &a);
 }
 
 /* Feed text (lines separated by \n) as listing l, then end it. */
@@ -53,20 +62,24 @@ test_backends(void **state)
 		const char *exe, *extra;
 		unsigned builtin;
 		enum ar_backend be;
+		bool ranges;
 	} cases[] = {
-	    {"builtin:nftables", NULL, CONF_BUILTIN_NFTABLES, AR_BACKEND_NFT},
-	    {"firewall-drop", NULL, 0, AR_BACKEND_NFT},
+	    {"builtin:nftables", NULL, CONF_BUILTIN_NFTABLES, AR_BACKEND_NFT,
+		true},
+	    {"firewall-drop", NULL, 0, AR_BACKEND_NFT, true},
 	    {"/opt/arx/bin/firewall-drop", "--backend nftables", 0,
-		AR_BACKEND_NFT},
-	    {"firewall-drop", "--backend iptables", 0, AR_BACKEND_IPT},
+		AR_BACKEND_NFT, true},
+	    {"firewall-drop", "--backend iptables", 0, AR_BACKEND_IPT, true},
 	    {"firewall-drop", "--timeout 5 --backend=ipset", 0,
-		AR_BACKEND_IPSET},
-	    {"firewall-drop", "--backend pf", 0, AR_BACKEND_PROGRAM},
-	    {"route-null", NULL, 0, AR_BACKEND_PROGRAM},
-	    {"host-deny", "--file /etc/hosts.deny", 0, AR_BACKEND_PROGRAM},
-	    {"webhook", "--url https://example.org/", 0, AR_BACKEND_NONE},
-	    {"my-block.sh", NULL, 0, AR_BACKEND_PROGRAM},
-	    {"/usr/local/bin/firewall-drop.sh", NULL, 0, AR_BACKEND_PROGRAM},
+		AR_BACKEND_IPSET, false},
+	    {"firewall-drop", "--backend pf", 0, AR_BACKEND_PROGRAM, true},
+	    {"route-null", NULL, 0, AR_BACKEND_PROGRAM, true},
+	    {"host-deny", "--file /etc/hosts.deny", 0, AR_BACKEND_PROGRAM,
+		false},
+	    {"webhook", "--url https://example.org/", 0, AR_BACKEND_NONE, true},
+	    {"my-block.sh", NULL, 0, AR_BACKEND_PROGRAM, false},
+	    {"/usr/local/bin/firewall-drop.sh", NULL, 0, AR_BACKEND_PROGRAM,
+		false},
 	};
 
 	(void)state;
@@ -80,6 +93,10 @@ test_backends(void **state)
 			fail_msg("%s %s: backend %d, not %d", cases[i].exe,
 			    cases[i].extra ? cases[i].extra : "",
 			    ar_backend_of(&c), cases[i].be);
+		if (ar_command_ranges(&c) != cases[i].ranges)
+			fail_msg("%s %s: ranges %d", cases[i].exe,
+			    cases[i].extra ? cases[i].extra : "",
+			    !cases[i].ranges);
 	}
 	assert_true(ar_backend_checked(AR_BACKEND_NFT));
 	assert_true(ar_backend_checked(AR_BACKEND_IPSET));
@@ -106,16 +123,33 @@ static const char nft_whole[] =
     "\t\telements = { 2001:db8::6 timeout 1m40s expires 1m39s992ms }\n"
     "\t}\n"
     "\n"
+    "\tset net4 {\n"
+    "\t\ttype ipv4_addr\n"
+    "\t\tflags interval,timeout\n"
+    "\t\telements = { 198.51.100.0/24 timeout 1h expires 59m59s990ms,\n"
+    "\t\t\t     203.0.113.0/25 }\n"
+    "\t}\n"
+    "\n"
+    "\tset net6 {\n"
+    "\t\ttype ipv6_addr\n"
+    "\t\tflags interval,timeout\n"
+    "\t\telements = { 2001:db8:1::/48 timeout 1h expires 59m }\n"
+    "\t}\n"
+    "\n"
     "\tchain input {\n"
     "\t\ttype filter hook input priority filter - 10; policy accept;\n"
     "\t\tip saddr @block4 drop\n"
     "\t\tip6 saddr @block6 drop\n"
+    "\t\tip saddr @net4 drop\n"
+    "\t\tip6 saddr @net6 drop\n"
     "\t}\n"
     "\n"
     "\tchain forward {\n"
     "\t\ttype filter hook forward priority filter - 10; policy accept;\n"
     "\t\tip saddr @block4 drop\n"
     "\t\tip6 saddr @block6 drop\n"
+    "\t\tip saddr @net4 drop\n"
+    "\t\tip6 saddr @net6 drop\n"
     "\t}\n"
     "}\n";
 
@@ -130,8 +164,8 @@ test_nft(void **state)
 	/* Nothing listed yet: nothing known. */
 	assert_int_equal(holds(v, AR_BACKEND_NFT, "192.0.2.6"), -1);
 	feed(v, AR_LIST_NFT, nft_whole, true);
-	assert_true(ar_kview_whole(v, AR_BACKEND_NFT, ADDR_V4));
-	assert_true(ar_kview_whole(v, AR_BACKEND_NFT, ADDR_V6));
+	assert_true(whole(v, AR_BACKEND_NFT, "192.0.2.1"));
+	assert_true(whole(v, AR_BACKEND_NFT, "2001:db8::1"));
 	assert_int_equal(holds(v, AR_BACKEND_NFT, "10.0.0.1"), 1);
 	assert_int_equal(holds(v, AR_BACKEND_NFT, "10.0.0.2"), 1);
 	assert_int_equal(holds(v, AR_BACKEND_NFT, "192.0.2.6"), 1);
@@ -139,6 +173,16 @@ test_nft(void **state)
 	assert_int_equal(holds(v, AR_BACKEND_NFT, "2001:db8::6"), 1);
 	assert_int_equal(holds(v, AR_BACKEND_NFT, "192.0.2.8"), 0);
 	assert_int_equal(holds(v, AR_BACKEND_NFT, "2001:db8::7"), 0);
+	/* Networks are held in the interval sets, and only as themselves:
+	 * an address inside one is not a block of its own. */
+	assert_true(whole(v, AR_BACKEND_NFT, "198.51.100.0/24"));
+	assert_true(whole(v, AR_BACKEND_NFT, "2001:db8:1::/48"));
+	assert_int_equal(holds(v, AR_BACKEND_NFT, "198.51.100.0/24"), 1);
+	assert_int_equal(holds(v, AR_BACKEND_NFT, "203.0.113.0/25"), 1);
+	assert_int_equal(holds(v, AR_BACKEND_NFT, "2001:db8:1::/48"), 1);
+	assert_int_equal(holds(v, AR_BACKEND_NFT, "198.51.100.0"), 0);
+	assert_int_equal(holds(v, AR_BACKEND_NFT, "198.51.100.0/25"), 0);
+	assert_int_equal(holds(v, AR_BACKEND_NFT, "10.0.0.0/8"), 0);
 	/* An nftables view says nothing of iptables. */
 	assert_int_equal(holds(v, AR_BACKEND_IPT, "192.0.2.6"), -1);
 
@@ -147,7 +191,7 @@ test_nft(void **state)
 	ar_kview_reset(v);
 	ar_kview_end(v, AR_LIST_NFT, true);
 	assert_int_equal(holds(v, AR_BACKEND_NFT, "192.0.2.6"), 0);
-	assert_false(ar_kview_whole(v, AR_BACKEND_NFT, ADDR_V4));
+	assert_false(whole(v, AR_BACKEND_NFT, "192.0.2.1"));
 
 	/* The forward chain's IPv6 rule deleted: v6 blocks are not held
 	 * (traffic routed through would pass), v4 ones still are. */
@@ -156,10 +200,22 @@ test_nft(void **state)
 	*strstr(strstr(broken, "chain forward"), "ip6 saddr") = 'x';
 	feed(v, AR_LIST_NFT, broken, true);
 	free(broken);
-	assert_true(ar_kview_whole(v, AR_BACKEND_NFT, ADDR_V4));
-	assert_false(ar_kview_whole(v, AR_BACKEND_NFT, ADDR_V6));
+	assert_true(whole(v, AR_BACKEND_NFT, "192.0.2.1"));
+	assert_false(whole(v, AR_BACKEND_NFT, "2001:db8::1"));
 	assert_int_equal(holds(v, AR_BACKEND_NFT, "192.0.2.6"), 1);
 	assert_int_equal(holds(v, AR_BACKEND_NFT, "2001:db8::6"), 0);
+
+	/* The table of an arx before networks (no net4, net6): its
+	 * addresses are held, a network is not (its set-up is missing). */
+	ar_kview_reset(v);
+	broken = strdup(nft_whole);
+	*strstr(broken, "set net4") = 'x';
+	feed(v, AR_LIST_NFT, broken, true);
+	free(broken);
+	assert_true(whole(v, AR_BACKEND_NFT, "192.0.2.1"));
+	assert_false(whole(v, AR_BACKEND_NFT, "198.51.100.0/24"));
+	assert_int_equal(holds(v, AR_BACKEND_NFT, "192.0.2.6"), 1);
+	assert_int_equal(holds(v, AR_BACKEND_NFT, "198.51.100.0/24"), 0);
 
 	/* A listing that failed (nft killed, another error) tells nothing. */
 	ar_kview_reset(v);
@@ -173,7 +229,7 @@ test_nft(void **state)
 	    "table inet arx {\n\tchain other {\n\t\tip saddr @block4 drop\n"
 	    "\t}\n}\n",
 	    true);
-	assert_false(ar_kview_whole(v, AR_BACKEND_NFT, ADDR_V4));
+	assert_false(whole(v, AR_BACKEND_NFT, "192.0.2.1"));
 	ar_kview_free(v);
 }
 
@@ -205,15 +261,16 @@ test_iptables_ipset(void **state)
 
 	(void)state;
 	feed(v, AR_LIST_IPT4, ipt4, true);
-	assert_true(ar_kview_whole(v, AR_BACKEND_IPT, ADDR_V4));
+	assert_true(whole(v, AR_BACKEND_IPT, "192.0.2.1"));
 	assert_int_equal(holds(v, AR_BACKEND_IPT, "192.0.2.7"), 1);
 	assert_int_equal(holds(v, AR_BACKEND_IPT, "192.0.2.6"), 0);
 	assert_int_equal(holds(v, AR_BACKEND_IPT, "198.51.100.0"), 0);
+	assert_int_equal(holds(v, AR_BACKEND_IPT, "198.51.100.0/24"), 1);
 	/* ip6tables not listed: v6 blocks not known. */
 	assert_int_equal(holds(v, AR_BACKEND_IPT, "2001:db8::7"), -1);
 	/* The v6 chain lacks its FORWARD jump: not whole, so missing. */
 	feed(v, AR_LIST_IPT6, ipt6, true);
-	assert_false(ar_kview_whole(v, AR_BACKEND_IPT, ADDR_V6));
+	assert_false(whole(v, AR_BACKEND_IPT, "2001:db8::1"));
 	assert_int_equal(holds(v, AR_BACKEND_IPT, "2001:db8::7"), 0);
 	/* ipset: the set's members, matched from the chain. */
 	assert_int_equal(holds(v, AR_BACKEND_IPSET, "192.0.2.6"), -1);
@@ -279,7 +336,7 @@ test_many(void **state)
 	for (size_t i = 0; i < sizeof(chains) / sizeof(chains[0]); i++)
 		ar_kview_line(v, AR_LIST_NFT, chains[i], strlen(chains[i]));
 	ar_kview_end(v, AR_LIST_NFT, true);
-	assert_true(ar_kview_whole(v, AR_BACKEND_NFT, ADDR_V6));
+	assert_true(whole(v, AR_BACKEND_NFT, "2001:db8::1"));
 	for (unsigned i = 1; i <= 20000; i += 997) {
 		snprintf(line, sizeof(line), "2001:db8:7::%x", i);
 		a = ip(line);

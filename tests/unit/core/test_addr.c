@@ -180,6 +180,115 @@ test_kind(void **state)
 	assert_string_equal(addr_kind_name(ADDR_LINKLOCAL), "link-local");
 }
 
+/* Networks for blocks of ranges: ADDR/LEN, host bits zero, a full
+ * length is one address, and the text form round-trips. */
+static void
+test_net_parse(void **state)
+{
+	static const struct {
+		const char *in, *out; /* out NULL: refused */
+		int rc;
+	} cases[] = {
+	    {"198.51.100.0/24", "198.51.100.0/24", 0},
+	    {"10.0.0.0/8", "10.0.0.0/8", 0},
+	    {"192.0.2.6/32", "192.0.2.6", 0},
+	    {"192.0.2.6", "192.0.2.6", 0},
+	    {"2001:db8::/32", "2001:db8::/32", 0},
+	    {"2001:DB8:0:0::/64", "2001:db8::/64", 0},
+	    {"2001:db8::6/128", "2001:db8::6", 0},
+	    {"::ffff:198.51.100.0/24", "198.51.100.0/24", 0},
+	    {"128.0.0.0/1", "128.0.0.0/1", 0},
+	    {"10.1.2.3/8", NULL, ARX_ERR_RANGE},
+	    {"2001:db8::1/64", NULL, ARX_ERR_RANGE},
+	    {"10.0.0.0/0", NULL, ARX_ERR_INVAL},
+	    {"10.0.0.0/33", NULL, ARX_ERR_INVAL},
+	    {"2001:db8::/129", NULL, ARX_ERR_INVAL},
+	    {"10.0.0.0/", NULL, ARX_ERR_INVAL},
+	    {"10.0.0.0/+8", NULL, ARX_ERR_INVAL},
+	    {"10.0.0.0/8x", NULL, ARX_ERR_INVAL},
+	    {"10.0.0.0/255.0.0.0", NULL, ARX_ERR_INVAL},
+	    {"10.0.0.0/0008", NULL, ARX_ERR_INVAL},
+	    {"/8", NULL, ARX_ERR_INVAL},
+	    {"10.0.0.0/8/8", NULL, ARX_ERR_INVAL},
+	};
+	struct arx_addr a;
+	char out[ADDR_STRLEN];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int rc = addr_parse_net_str(cases[i].in, &a);
+
+		if (rc != cases[i].rc)
+			fail_msg(
+			    "'%s': %d, want %d", cases[i].in, rc, cases[i].rc);
+		if (cases[i].out == NULL) {
+			assert_int_equal(a.family, ADDR_NONE);
+			continue;
+		}
+		addr_format(&a, out, sizeof(out));
+		if (strcmp(out, cases[i].out) != 0)
+			fail_msg("'%s' gave '%s'", cases[i].in, out);
+	}
+	/* The longest text form fits ADDR_STRLEN with its length. */
+	assert_int_equal(addr_parse_net_str("ffff:ffff:ffff:ffff:ffff:ffff:"
+					    "ffff:fffe:0/127",
+			     &a),
+	    ARX_ERR_INVAL);
+	assert_int_equal(addr_parse_net_str(
+			     "ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe/127", &a),
+	    0);
+	addr_format(&a, out, sizeof(out));
+	assert_string_equal(out, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe/127");
+	/* addr_parse never yields a network. */
+	assert_int_not_equal(addr_parse_str("10.0.0.0/8", &a), 0);
+}
+
+/* A network and an address are different keys; overlap and containment
+ * between them; the kind of a network is that of any special range it
+ * touches. */
+static void
+test_net_match(void **state)
+{
+	struct arx_addr n24, n16, host, other, v6;
+	struct arx_cidr wl;
+
+	(void)state;
+	assert_int_equal(addr_parse_net_str("198.51.100.0/24", &n24), 0);
+	assert_int_equal(addr_parse_net_str("198.51.0.0/16", &n16), 0);
+	assert_int_equal(addr_parse_str("198.51.100.0", &host), 0);
+	assert_int_equal(addr_parse_net_str("203.0.113.0/24", &other), 0);
+	assert_int_equal(addr_parse_net_str("2001:db8::/32", &v6), 0);
+	assert_false(addr_equal(&n24, &host));
+	assert_int_equal(addr_prefix(&n24), 24);
+	assert_int_equal(addr_prefix(&host), 32);
+	assert_true(addr_overlaps(&n24, &n16));
+	assert_true(addr_overlaps(&n16, &n24));
+	assert_true(addr_overlaps(&n24, &host));
+	assert_false(addr_overlaps(&n24, &other));
+	assert_false(addr_overlaps(&n24, &v6));
+	assert_int_equal(cidr_parse("198.51.100.7", &wl), 0);
+	assert_true(cidr_overlaps(&wl, &n24));
+	assert_false(cidr_contains(&wl, &n24));
+	assert_false(cidr_overlaps(&wl, &other));
+	assert_int_equal(cidr_parse("198.51.0.0/16", &wl), 0);
+	assert_true(cidr_contains(&wl, &n24));
+	assert_int_equal(cidr_parse("198.51.100.0/25", &wl), 0);
+	assert_false(cidr_contains(&wl, &n24));
+	assert_true(cidr_overlaps(&wl, &n24));
+
+	assert_int_equal(addr_kind(&n24), ADDR_UNICAST);
+	assert_int_equal(addr_parse_net_str("64.0.0.0/2", &n16), 0);
+	assert_int_equal(addr_kind(&n16), ADDR_LOOPBACK); /* 127/8 */
+	assert_int_equal(addr_parse_net_str("128.0.0.0/2", &n16), 0);
+	assert_int_equal(addr_kind(&n16), ADDR_LINKLOCAL); /* 169.254/16 */
+	assert_int_equal(addr_parse_net_str("224.0.0.0/3", &n16), 0);
+	assert_int_equal(addr_kind(&n16), ADDR_MULTICAST);
+	assert_int_equal(addr_parse_net_str("::/96", &n16), 0);
+	assert_int_equal(addr_kind(&n16), ADDR_UNSPECIFIED);
+	assert_int_equal(addr_kind(&v6), ADDR_UNICAST);
+}
+
 int
 main(void)
 {
@@ -190,6 +299,8 @@ main(void)
 	    cmocka_unit_test(test_cidr_match),
 	    cmocka_unit_test(test_cidr_parse_edges),
 	    cmocka_unit_test(test_kind),
+	    cmocka_unit_test(test_net_parse),
+	    cmocka_unit_test(test_net_match),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
