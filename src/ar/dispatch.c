@@ -883,11 +883,13 @@ response_of(const struct arx_conf *conf, int cmd)
 	return NULL;
 }
 
-/* ar_table_foreach over one command's networks: the first that
- * overlaps want (another than want itself). */
+/* ar_table_foreach over the networks in arx's nftables sets (every
+ * command on nftables shares them): the first that overlaps want
+ * (another than want itself), and whose it is. */
 struct overlap {
-	unsigned cmd;
+	const enum ar_backend *backends;
 	struct arx_addr want, found;
+	unsigned cmd;
 };
 
 static void
@@ -895,21 +897,23 @@ overlap_find(const struct ar_block *b, void *ctx)
 {
 	struct overlap *o = ctx;
 
-	if (b->cmd == o->cmd && b->addr.plen != 0 && o->found.plen == 0 &&
-	    !addr_equal(&b->addr, &o->want) &&
-	    addr_overlaps(&b->addr, &o->want))
+	if (o->backends[b->cmd] == AR_BACKEND_NFT && b->addr.plen != 0 &&
+	    o->found.plen == 0 && !addr_equal(&b->addr, &o->want) &&
+	    addr_overlaps(&b->addr, &o->want)) {
 		o->found = b->addr;
+		o->cmd = b->cmd;
+	}
 }
 
 /* Why a manual block of (cmd, a) cannot be: the white list (a network
  * must not hold a white-listed address), an address no peer sends from,
  * a network the command cannot hold or (nftables: its interval sets
- * refuse overlaps) one that overlaps a network it holds. NULL: none. */
+ * refuse overlaps) one that overlaps a network they hold. NULL: none. */
 static const char *
 manual_refusal(struct ar_dispatch *d, unsigned cmd, const struct arx_addr *a)
 {
 	char *why = d->refusal;
-	struct overlap o = {.cmd = cmd, .want = *a};
+	struct overlap o = {.backends = d->backends, .want = *a};
 	char text[CIDR_STRLEN];
 
 	if (ar_whitelisted(&d->conf->global.white_list, a)) {
@@ -937,9 +941,9 @@ manual_refusal(struct ar_dispatch *d, unsigned cmd, const struct arx_addr *a)
 		return NULL;
 	addr_format(&o.found, text, sizeof(text));
 	snprintf(why, sizeof(d->refusal),
-	    "the network overlaps %s, which this command blocks (lift it "
-	    "first)",
-	    text);
+	    "the network overlaps %s, which %s blocks in the same nftables "
+	    "set (lift it first)",
+	    text, d->names[o.cmd]);
 	return why;
 }
 

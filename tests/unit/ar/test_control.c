@@ -173,8 +173,8 @@ test_answers(void **state)
 	assert_string_equal(
 	    ASK("block 198.51.100.7 1h nf"), "blocked 198.51.100.7\n");
 	assert_string_equal(ASK("block 198.51.0.0/16 1h nf"),
-	    "error: the network overlaps 198.51.100.0/24, which this command "
-	    "blocks (lift it first)\n");
+	    "error: the network overlaps 198.51.100.0/24, which nf blocks in "
+	    "the same nftables set (lift it first)\n");
 	assert_string_equal(ASK("block 192.0.2.0/24 1h nf"),
 	    "error: the network holds white-listed addresses\n");
 	assert_string_equal(ASK("block 64.0.0.0/2 1h nf"),
