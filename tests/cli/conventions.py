@@ -5,16 +5,21 @@ standard output and exit 0, nothing on standard error; arx, arxd and the
 programs answer --version; a wrong option exits 64 with the usage on
 standard error and nothing on standard output. The bash completion
 (etc/completion/arx.bash) completes the subcommands and offers every
-long option each one's usage names; the zsh one parses."""
+long option each one's usage names; the zsh one parses. Colour only on a
+terminal: arx logtest, replay and list colour their output on a pseudo
+terminal, never into a pipe, and not with NO_COLOR set or TERM=dumb."""
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
+import tempfile
+import threading
 
 BIN = os.path.abspath(sys.argv[1])
-COMPLETION = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                          "..", "..", "etc", "completion")
+SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+COMPLETION = os.path.join(SRC, "etc", "completion")
 SUBCOMMANDS = ("logtest", "replay", "patterns", "status", "list", "block",
                "unblock", "agents", "agent")
 PROGRAMS = ("firewall-drop", "route-null", "host-deny", "webhook")
@@ -57,6 +62,88 @@ def completion(arx):
         expect(r.returncode == 0, "zsh: _arx parses (%s)" % r.stderr[:100])
 
 
+def on_tty(argv, env=None, stdin=None):
+    """argv's standard output, written to a pseudo terminal."""
+    master, slave = os.openpty()
+    p = subprocess.Popen(argv, stdout=slave, stderr=subprocess.DEVNULL,
+                         stdin=subprocess.PIPE, env=env)
+    os.close(slave)
+    p.stdin.write((stdin or "").encode())
+    p.stdin.close()
+    out = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(master)
+    p.wait(timeout=30)
+    return out.decode(errors="replace")
+
+
+LIST = ("ADDRESS                                 COMMAND          REMAINING  "
+        "OFFENCES  EXPIRES              KERNEL  RULES\n"
+        "192.0.2.6                               fw               9m59s     "
+        "      1  2026-12-07T10:10:00Z yes     5712\n"
+        "198.51.100.0/24                         fw               1h        "
+        "      0  2026-12-07T11:00:00Z pending -\n"
+        "2 blocks (1 pending: not yet confirmed by their backend)\n")
+
+
+def fake_arxd(path):
+    """A control socket that answers one request with LIST."""
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(path)
+    srv.listen(4)
+
+    def serve():
+        for _ in range(4):
+            c, _ = srv.accept()
+            c.recv(4096)
+            c.sendall(LIST.encode())
+            c.close()
+    threading.Thread(target=serve, daemon=True).start()
+
+
+def colour(arx):
+    esc = "\033["
+    env = dict(os.environ, TZ="UTC", TERM="xterm")
+    env.pop("NO_COLOR", None)
+    line = ("Dec  7 10:00:00 vm sshd[100]: Invalid user bob from "
+            "203.0.113.7 port 4242\n")
+    ruleset = ["--ruleset", os.path.join(SRC, "ruleset")]
+    tty = on_tty([arx, "logtest", *ruleset], env=env, stdin=line)
+    expect(esc + "1m**Phase 1" in tty and "**Phase 3" in tty,
+           "arx logtest on a terminal: coloured phases")
+    piped = subprocess.run([arx, "logtest", *ruleset], input=line,
+                           capture_output=True, text=True).stdout
+    expect("**Phase 1" in piped and esc not in piped,
+           "arx logtest into a pipe: no colour")
+    demo = [arx, "replay", "-c", os.path.join(SRC, "demo", "arx.conf"),
+            "--year", "2026", os.path.join(SRC, "demo", "auth.log")]
+    tty = on_tty(demo, env=env)
+    expect(esc + "1;31mblock" in tty and esc + "32munblock" in tty,
+           "arx replay on a terminal: block red, unblock green")
+    for var, val in (("NO_COLOR", "1"), ("TERM", "dumb")):
+        plain = on_tty(demo, env=dict(env, **{var: val}))
+        expect("block    203.0.113.50" in plain and esc not in plain,
+               "arx replay on a terminal with %s=%s: no colour" % (var, val))
+    tmp = tempfile.mkdtemp(prefix="arx-colour-")
+    sock = os.path.join(tmp, "control.sock")
+    fake_arxd(sock)
+    tty = on_tty([arx, "list", "-s", sock], env=env)
+    expect(esc + "32myes" in tty and esc + "33mpending" in tty and
+           tty.replace("\r\n", "\n").count("\n") == 4,
+           "arx list on a terminal: KERNEL yes green, pending yellow, "
+           "every line kept")
+    piped = run(arx, "list", "-s", sock).stdout
+    expect(piped == LIST, "arx list into a pipe: the answer as it came")
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main():
     arx, arxd = os.path.join(BIN, "arx"), os.path.join(BIN, "arxd")
     cases = [("arx", [arx])] + [("arx " + c, [arx, c]) for c in SUBCOMMANDS]
@@ -83,6 +170,7 @@ def main():
                r.stdout == "", "%s --no-such-option: usage on stderr, "
                "exit 64 (%d)" % (name, r.returncode))
     completion(arx)
+    colour(arx)
     print("conventions: %s" % ("all checks pass" if not failures else
                                "%d failed" % len(failures)))
     return 1 if failures else 0

@@ -19,6 +19,21 @@
  * thousand. A terminal keeps its line buffering. */
 void arx_stream_buffers(void);
 
+/*
+ * Colour on standard output, only when it is a terminal, NO_COLOR
+ * (no-color.org) is unset and TERM is not "dumb": arx_sgr() gives the
+ * escape sequence that starts a colour, or "" when there is to be none,
+ * so output to a file or a pipe is the same text as ever.
+ */
+enum arx_sgr {
+	ARX_SGR_OFF = 0, /* back to plain */
+	ARX_SGR_BOLD,
+	ARX_SGR_RED,
+	ARX_SGR_GREEN,
+	ARX_SGR_YELLOW,
+};
+const char *arx_sgr(enum arx_sgr s);
+
 int cmd_logtest(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_patterns(int argc, char **argv);

@@ -193,9 +193,69 @@ write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
+/* The colour of a list row's KERNEL word on a terminal. */
+static const struct {
+	const char *word;
+	enum arx_sgr colour;
+} kernel_colours[] = {
+    {"yes", ARX_SGR_GREEN},
+    {"NO", ARX_SGR_RED},
+    {"pending", ARX_SGR_YELLOW},
+};
+
+/* One row of arx list's text: the KERNEL word (the last but one) in its
+ * colour; the heading bold. */
+static void
+list_row(const char *line, size_t n, bool heading)
+{
+	const char *end = line + n, *rules, *kernel;
+	size_t i, klen;
+
+	if (heading) {
+		printf("%s%.*s%s\n", arx_sgr(ARX_SGR_BOLD), (int)n, line,
+		    arx_sgr(ARX_SGR_OFF));
+		return;
+	}
+	for (rules = end; rules > line && rules[-1] != ' ';)
+		rules--;
+	for (kernel = rules; kernel > line && kernel[-1] == ' ';)
+		kernel--;
+	klen = (size_t)(kernel - line);
+	while (kernel > line && kernel[-1] != ' ')
+		kernel--;
+	klen -= (size_t)(kernel - line);
+	for (i = 0; i < sizeof(kernel_colours) / sizeof(kernel_colours[0]); i++)
+		if (strlen(kernel_colours[i].word) == klen &&
+		    memcmp(kernel, kernel_colours[i].word, klen) == 0) {
+			printf("%.*s%s%.*s%s%.*s\n", (int)(kernel - line), line,
+			    arx_sgr(kernel_colours[i].colour), (int)klen,
+			    kernel, arx_sgr(ARX_SGR_OFF),
+			    (int)(end - kernel - klen), kernel + klen);
+			return;
+		}
+	printf("%.*s\n", (int)n, line);
+}
+
+/* arx list's text answer, coloured on a terminal. */
+static void
+list_print(const char *text)
+{
+	const char *p = text, *nl;
+	bool heading = true;
+
+	if (arx_sgr(ARX_SGR_BOLD)[0] == '\0') {
+		fputs(text, stdout);
+		return;
+	}
+	for (; *p != '\0' && (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+		list_row(p, (size_t)(nl - p), heading);
+		heading = false;
+	}
+}
+
 /* Send the request, read the whole answer, print it. */
 static int
-ctl_exchange(const char *path, const char *request, bool json)
+ctl_exchange(const char *path, const char *request, bool json, bool list)
 {
 	char chunk[65536];
 	struct buf ans;
@@ -226,7 +286,9 @@ ctl_exchange(const char *path, const char *request, bool json)
 		strncmp(buf_cstr(&ans), "{\"ok\":false", 11) == 0)) {
 		fputs(buf_cstr(&ans), json ? stdout : stderr);
 		rc = 1;
-	} else if (rc == EX_OK)
+	} else if (rc == EX_OK && list && !json)
+		list_print(buf_cstr(&ans));
+	else if (rc == EX_OK)
 		fputs(buf_cstr(&ans), stdout);
 	else
 		log_error("no answer from arxd at %s", path);
@@ -272,7 +334,8 @@ ctl_run(int argc, char **argv, const char *verb, bool wants_addr)
 	if (o.offence && strcmp(verb, "block") == 0)
 		(void)buf_puts(&req, " +offence");
 	(void)buf_putc(&req, '\n');
-	rc = ctl_exchange(path, buf_cstr(&req), o.json);
+	rc = ctl_exchange(
+	    path, buf_cstr(&req), o.json, strcmp(verb, "list") == 0);
 	buf_release(&req);
 	return rc;
 }

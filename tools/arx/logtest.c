@@ -171,14 +171,17 @@ print_phase12(const struct event *ev)
 {
 	size_t i;
 
-	printf("**Phase 1: Completed pre-decoding.\n");
+	printf("%s**Phase 1: Completed pre-decoding.%s\n",
+	    arx_sgr(ARX_SGR_BOLD), arx_sgr(ARX_SGR_OFF));
 	printf("\tfull event: '%s'\n", ev->full_log);
 	put_span("timestamp", ev->timestamp);
 	put_span("hostname", ev->hostname);
 	put_span("program_name", ev->program_name);
-	printf("\n**Phase 2: Completed decoding.\n");
+	printf("\n%s**Phase 2: Completed decoding.%s\n", arx_sgr(ARX_SGR_BOLD),
+	    arx_sgr(ARX_SGR_OFF));
 	if (ev->decoder == NULL) {
-		printf("\tNo decoder matched.\n\n");
+		printf("\t%sNo decoder matched.%s\n\n", arx_sgr(ARX_SGR_YELLOW),
+		    arx_sgr(ARX_SGR_OFF));
 		return;
 	}
 	printf("\tname: '%s'\n", ev->decoder->report_name);
@@ -211,7 +214,8 @@ print_phase3(struct logtest *lt)
 		return;
 	buf_reset(&lt->out);
 	alert_description(r, &lt->ev, &lt->out);
-	printf("**Phase 3: Completed filtering (rules).\n");
+	printf("%s**Phase 3: Completed filtering (rules).%s\n",
+	    arx_sgr(ARX_SGR_BOLD), arx_sgr(ARX_SGR_OFF));
 	printf("\tid: '%u'\n\tlevel: '%d'\n\tdescription: '%s'\n", r->id,
 	    r->level, buf_cstr(&lt->out));
 	printf("\tgroups: '%s'\n\tfiredtimes: '%lu'\n", r->groups,
@@ -219,7 +223,8 @@ print_phase3(struct logtest *lt)
 	if (lt->res.suppressed)
 		printf("\tsuppressed: 'ignore window'\n");
 	if (is_alert(lt))
-		printf("**Alert to be generated.\n");
+		printf("%s**Alert to be generated.%s\n", arx_sgr(ARX_SGR_RED),
+		    arx_sgr(ARX_SGR_OFF));
 	printf("\n");
 }
 

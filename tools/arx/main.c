@@ -4,6 +4,7 @@
  * added as their layers land (logtest, replay, status, list, block, unblock).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 #include <unistd.h>
@@ -32,6 +33,28 @@ arx_stream_buffers(void)
 		(void)setvbuf(stdin, in, _IOFBF, sizeof(in));
 	if (!isatty(STDOUT_FILENO))
 		(void)setvbuf(stdout, out, _IOFBF, sizeof(out));
+}
+
+const char *
+arx_sgr(enum arx_sgr s)
+{
+	static const char *const seq[] = {
+	    [ARX_SGR_OFF] = "\033[0m",
+	    [ARX_SGR_BOLD] = "\033[1m",
+	    [ARX_SGR_RED] = "\033[1;31m",
+	    [ARX_SGR_GREEN] = "\033[32m",
+	    [ARX_SGR_YELLOW] = "\033[33m",
+	};
+	static int on = -1;
+	const char *term, *no;
+
+	if (on < 0) {
+		term = getenv("TERM");
+		no = getenv("NO_COLOR");
+		on = isatty(STDOUT_FILENO) && (no == NULL || no[0] == '\0') &&
+		    (term == NULL || strcmp(term, "dumb") != 0);
+	}
+	return on && (unsigned)s < sizeof(seq) / sizeof(seq[0]) ? seq[s] : "";
 }
 
 static const struct arx_cmd arx_cmds[] = {

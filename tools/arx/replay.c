@@ -93,12 +93,35 @@ static const char *const ev_word[] = {
     [AR_EV_DONE] = "done",
 };
 
+/* The colour of each word on a terminal (arx_sgr). */
+static const enum arx_sgr ev_colour[] = {
+    [AR_EV_BLOCK] = ARX_SGR_RED,
+    [AR_EV_EXTEND] = ARX_SGR_RED,
+    [AR_EV_UNBLOCK] = ARX_SGR_GREEN,
+    [AR_EV_RUN] = ARX_SGR_BOLD,
+    [AR_EV_WHITELIST] = ARX_SGR_YELLOW,
+    [AR_EV_REFUSED] = ARX_SGR_YELLOW,
+    [AR_EV_FAIL] = ARX_SGR_RED,
+    [AR_EV_DONE] = ARX_SGR_BOLD,
+};
+
+/* The event word, coloured on a terminal, padded to 8 columns. */
+static void
+put_word(struct buf *o, const char *word, enum arx_sgr colour)
+{
+	const char *on = arx_sgr(colour);
+
+	buf_printf(o, "%s%s%s%*s", on, word, on[0] ? arx_sgr(ARX_SGR_OFF) : "",
+	    (int)(8 - strlen(word)), "");
+}
+
 static void
 event_text(struct replay *rp, const struct ar_event *e)
 {
 	struct buf *o = &rp->out;
 
-	buf_printf(o, "%-8s %s", ev_word[e->type], e->addr ? e->addr : "-");
+	put_word(o, ev_word[e->type], ev_colour[e->type]);
+	buf_printf(o, " %s", e->addr ? e->addr : "-");
 	if (e->type == AR_EV_BLOCK || e->type == AR_EV_EXTEND) {
 		buf_printf(o, " by %s for ", e->command);
 		if (e->timeout_s == 0)
@@ -165,8 +188,9 @@ print_alert(struct replay *rp, int64_t now)
 		put_str(rp, "srcip", srcip[0] ? srcip : NULL);
 		put_str(rp, "description", buf_cstr(&rp->tmp));
 	} else {
-		buf_printf(&rp->out, "alert    rule %u (level %d)%s%s: %s",
-		    r->id, r->level, srcip[0] ? " from " : "", srcip,
+		put_word(&rp->out, "alert", ARX_SGR_BOLD);
+		buf_printf(&rp->out, " rule %u (level %d)%s%s: %s", r->id,
+		    r->level, srcip[0] ? " from " : "", srcip,
 		    buf_cstr(&rp->tmp));
 	}
 	flush_line(rp);
@@ -267,8 +291,8 @@ still_blocked(const struct ar_block_view *v, void *ctx)
 		put_str(rp, "address", v->addr);
 		put_str(rp, "command", v->command);
 	} else {
-		buf_printf(&rp->out, "%-8s %s by %s (no end)", "blocked",
-		    v->addr, v->command);
+		put_word(&rp->out, "blocked", ARX_SGR_RED);
+		buf_printf(&rp->out, " %s by %s (no end)", v->addr, v->command);
 	}
 	flush_line(rp);
 }
