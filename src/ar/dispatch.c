@@ -884,8 +884,8 @@ response_of(const struct arx_conf *conf, int cmd)
 }
 
 /* ar_table_foreach over the networks in arx's nftables sets (every
- * command on nftables shares them): the first that overlaps want
- * (another than want itself), and whose it is. */
+ * command on nftables shares them), blocked or being lifted: the first
+ * that overlaps want (another than want itself), and whose it is. */
 struct overlap {
 	const enum ar_backend *backends;
 	struct arx_addr want, found;
@@ -937,6 +937,8 @@ manual_refusal(struct ar_dispatch *d, unsigned cmd, const struct arx_addr *a)
 	if (d->backends[cmd] != AR_BACKEND_NFT)
 		return NULL;
 	ar_table_foreach(d->table, overlap_find, &o);
+	if (o.found.plen == 0)
+		ar_table_foreach(d->lifting, overlap_find, &o);
 	if (o.found.plen == 0)
 		return NULL;
 	addr_format(&o.found, text, sizeof(text));
@@ -1175,6 +1177,7 @@ restore_one(const char *command, const struct ar_block *b, void *ctx)
 {
 	struct ar_dispatch *d = ctx;
 	struct ar_block copy = *b;
+	const char *why;
 	char addr[64];
 	int cmd = command_index(d->conf, command);
 
@@ -1183,6 +1186,15 @@ restore_one(const char *command, const struct ar_block *b, void *ctx)
 		log_error("journal: block of %s by '%s' dropped: no such "
 			  "command in the configuration",
 		    addr, command);
+		d->st.journal_errors++;
+		return 0;
+	}
+	/* a network is checked again: the configuration may have changed
+	 * (the white list, the command's backend, who shares the sets) */
+	if (b->addr.plen != 0 &&
+	    (why = manual_refusal(d, (unsigned)cmd, &b->addr)) != NULL) {
+		log_error("journal: block of %s by '%s' dropped: %s", addr,
+		    command, why);
 		d->st.journal_errors++;
 		return 0;
 	}

@@ -210,12 +210,30 @@ on_done(struct exec_job *job, const struct exec_result *res, void *ctx)
 		batch_start(b);
 }
 
-/* Move up to NFTB_MAX waiting operations into cur (unless it is being
- * retried) and run nft on them. */
+/* How many of the waiting operations the next transaction takes: up to
+ * NFTB_MAX, and a network alone. The kernel refuses a network that
+ * overlaps one it holds, failing the whole transaction; a network's
+ * operation must not take thousands of others with it (nor two
+ * networks, where the delete of one and the add of another may race). */
+static size_t
+batch_size(const struct nvec *next)
+{
+	size_t n = next->n < NFTB_MAX ? next->n : NFTB_MAX, i;
+
+	if (n > 0 && next->v[0].a.plen != 0)
+		return 1;
+	for (i = 1; i < n; i++)
+		if (next->v[i].a.plen != 0)
+			return i;
+	return n;
+}
+
+/* Move the next transaction's waiting operations into cur (unless it is
+ * being retried) and run nft on them. */
 static void
 batch_take(struct ar_nftbatch *b)
 {
-	size_t n = b->next.n < NFTB_MAX ? b->next.n : NFTB_MAX;
+	size_t n = batch_size(&b->next);
 	struct nvec t = b->cur;
 
 	if (n == b->next.n) { /* all of it: swap the vectors */

@@ -10,6 +10,16 @@
 #include "engine/event.h"
 #include "engine/json.h"
 
+/* rq's address: a network (ADDR/LEN) only in a message of arxd's, which
+ * checked it against the white list and the backend; OSSEC's and
+ * Wazuh's callers pass an address. */
+static int
+parse_addr(struct ar_prog_request *rq)
+{
+	return rq->from_arx ? addr_parse_net_str(rq->addr_text, &rq->addr)
+			    : addr_parse_str(rq->addr_text, &rq->addr);
+}
+
 /* The word after "--name" in words separated by spaces or commas. */
 static bool
 option_in(const char *words, const char *name, char *out, size_t size)
@@ -116,7 +126,7 @@ ar_prog_parse(
 		return r;
 	from_message(msg, rq);
 	if (rq->addr_text[0] != '\0' && strcmp(rq->addr_text, "-") != 0 &&
-	    addr_parse_net_str(rq->addr_text, &rq->addr) != 0)
+	    parse_addr(rq) != 0)
 		return ARX_ERR_INVAL;
 	return 0;
 }
@@ -139,6 +149,8 @@ from_message(const struct event *ev, struct ar_prog_request *rq)
 	uint64_t v;
 
 	ar_prog_field(ev, "command", rq->command, sizeof(rq->command));
+	ar_prog_field(ev, "origin.module", num, sizeof(num));
+	rq->from_arx = strcmp(num, "arx") == 0;
 	ar_prog_field(ev, "parameters.alert.data.srcip", rq->addr_text,
 	    sizeof(rq->addr_text));
 	ar_prog_field(
@@ -202,8 +214,7 @@ ar_prog_read_alert(int argc, char **argv, const char *name,
 	}
 	if (strcmp(rq->addr_text, "-") == 0)
 		rq->addr_text[0] = '\0';
-	if (rq->addr_text[0] != '\0' &&
-	    addr_parse_net_str(rq->addr_text, &rq->addr) != 0) {
+	if (rq->addr_text[0] != '\0' && parse_addr(rq) != 0) {
 		fprintf(
 		    stderr, "%s: not an address: '%s'\n", name, rq->addr_text);
 		return ARX_ERR_INVAL;
@@ -250,7 +261,7 @@ ar_prog_read(
 	}
 	if (strcmp(rq->command, "abort") == 0)
 		return 0;
-	if (addr_parse_net_str(rq->addr_text, &rq->addr) != 0) {
+	if (parse_addr(rq) != 0) {
 		fprintf(
 		    stderr, "%s: not an address: '%s'\n", name, rq->addr_text);
 		return ARX_ERR_INVAL;

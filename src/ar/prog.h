@@ -25,6 +25,8 @@ struct ar_prog_request {
 	char user[128];       /* dstuser, "-" or empty when none */
 	char alert_id[64];
 	char rule_id[16];
+	bool from_arx; /* a JSON message of arxd's (origin.module "arx"):
+			* the address may be a network (arx block) */
 };
 
 /* The value after "--name" (or "--name=") in the extra args, copied into

@@ -255,28 +255,38 @@ cidr_overlaps(const struct arx_cidr *c, const struct arx_addr *a)
 	return addr_same_prefix(&c->net, a, pa < c->prefix ? pa : c->prefix);
 }
 
+/* Whether s[0..n) is an IPv4-mapped address in the dotted form. */
+static bool
+is_mapped_text(const char *s, size_t n)
+{
+	return n > 7 && strncasecmp(s, "::ffff:", 7) == 0 &&
+	    memchr(s + 7, ':', n - 7) == NULL;
+}
+
 int
 addr_parse_net(const char *s, size_t len, struct arx_addr *out)
 {
 	const char *slash = memchr(s, '/', len);
+	size_t alen = slash != NULL ? (size_t)(slash - s) : len, nlen;
+	unsigned skip = is_mapped_text(s, alen) ? 96 : 0; /* /LEN of ::ffff: */
 	struct arx_addr m;
 	uint64_t v;
 	char num[4];
-	size_t nlen;
 	int r;
 
 	if (slash == NULL)
 		return addr_parse(s, len, out);
-	if ((r = addr_parse(s, (size_t)(slash - s), out)) != 0)
+	if ((r = addr_parse(s, alen, out)) != 0)
 		return r;
-	nlen = len - (size_t)(slash - s) - 1;
+	nlen = len - alen - 1;
 	if (nlen == 0 || nlen >= sizeof(num) ||
 	    !isdigit((unsigned char)slash[1]))
 		goto fail;
 	memcpy(num, slash + 1, nlen);
 	num[nlen] = '\0';
-	if (str_to_uint(num, 1, addr_bits(out), &v) != 0)
+	if (str_to_uint(num, skip + 1, skip + addr_bits(out), &v) != 0)
 		goto fail;
+	v -= skip;
 	m = *out;
 	addr_mask(&m, (unsigned)v);
 	if (memcmp(m.bytes, out->bytes, 16) != 0) {
@@ -346,17 +356,27 @@ static const struct {
     {"ff00::/8", ADDR_MULTICAST},
 };
 
+/* A network's kind: a kind never blocked (unspecified, multicast,
+ * reserved) before loopback and link-local, which <block_local> allows. */
 static enum addr_kind
 kind_net(const struct arx_addr *a)
 {
+	enum addr_kind k = ADDR_UNICAST;
 	struct arx_cidr c;
 	size_t i;
 
-	for (i = 0; i < sizeof(special_nets) / sizeof(special_nets[0]); i++)
-		if (cidr_parse(special_nets[i].net, &c) == 0 &&
-		    cidr_overlaps(&c, a))
-			return special_nets[i].kind;
-	return ADDR_UNICAST;
+	for (i = 0; i < sizeof(special_nets) / sizeof(special_nets[0]); i++) {
+		enum addr_kind s = special_nets[i].kind;
+
+		if (cidr_parse(special_nets[i].net, &c) != 0 ||
+		    !cidr_overlaps(&c, a))
+			continue;
+		if (s != ADDR_LOOPBACK && s != ADDR_LINKLOCAL)
+			return s;
+		if (k == ADDR_UNICAST)
+			k = s;
+	}
+	return k;
 }
 
 enum addr_kind

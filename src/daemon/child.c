@@ -131,12 +131,15 @@ answer_response(
 {
 	const struct priv_response *r = &m->response;
 	const char *why = NULL;
+	struct arx_addr a;
 	int rc;
 
 	(void)msg, (void)len;
 	if (c->conf == NULL || !c->conf->client.present ||
 	    r->target != PRIV_HERE)
 		return "a response request, and this host is not an agent";
+	if (addr_parse_str(r->address, &a) != 0) /* a network: arx block's */
+		return "a response request for something else than an address";
 	if (strcmp(r->action, "add") == 0)
 		rc = ar_dispatch_block(c->d, r->command, r->address,
 		    r->timeout_s, AR_ORIGIN_MANAGER, &why); /* it counted */

@@ -17,13 +17,24 @@ the attacker and has addresses inside and outside the blocked networks.
    in and out again.
  - firewall-drop on ipset (hash:ip sets hold addresses only), host-deny
    and a network over the white list or the loopback range are refused,
-   each with its reason.
+   each with its reason; firewall-drop run by OSSEC's argv protocol
+   refuses a network (its srcip comes from a log line there).
+ - Four requests at once: the lift of a network, the block of one that
+   overlaps it and two addresses. A network goes to the kernel in a
+   transaction of its own, so no batch fails and both addresses are
+   blocked; the overlapping network is refused while the lift is in
+   flight, or placed after it.
+ - A journaled network the configuration no longer allows (now over
+   the white list) is dropped at the next start, saying why.
 
 Needs root, nftables, iptables and ping.
 """
 import json
 import os
+import re
 import shutil
+import socket
+import threading
 import subprocess
 import sys
 import tempfile
@@ -233,6 +244,75 @@ def programs():
         r = arx("block", net, "-C", cmd)
         expect(r.returncode != 0 and why in r.stderr,
                "%s %s refused: %s" % (cmd, net, r.stderr.strip()))
+    r = ns(A, os.path.join(BIN, "firewall-drop"), "add", "-",
+           "203.0.113.0/24", check=False)
+    expect(r.returncode == 64 and "not an address" in r.stderr and
+           "203.0.113.0/24" not in nets(4),
+           "firewall-drop by OSSEC's argv refuses a network: "
+           + r.stderr.strip())
+
+
+def ask(line, out, i):
+    """One request on the control socket, as arx sends it."""
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(os.path.join(TMP, "run", "control.sock"))
+    s.sendall(line.encode())
+    s.shutdown(socket.SHUT_WR)
+    data = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    s.close()
+    out[i] = data.decode().strip()
+
+
+def race():
+    arx("block", "198.51.100.0/24", "-t", "1h", "-C", "nf")
+    wait(lambda: "198.51.100.0/24" in nets(4), 5)
+    lines = ("block 203.0.113.7 1h nf\n", "unblock 198.51.100.0/24 nf\n",
+             "block 198.51.100.128/25 1h nf\n", "block 203.0.113.9 1h nf\n")
+    out = [None] * len(lines)
+    ts = [threading.Thread(target=ask, args=(l, out, i))
+          for i, l in enumerate(lines)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    held = ns(A, "nft", "list", "table", "inet", "arx").stdout
+    expect("203.0.113.7" in held and "203.0.113.9" in held,
+           "four requests at once: both addresses are in the kernel (%s)"
+           % out)
+    expect(wait(lambda: "198.51.100.0/24" not in nets(4), 5),
+           "the lifted network is out of the kernel")
+    placed = out[2].startswith("blocked")
+    expect(placed == ("198.51.100.128/25" in nets(4)) and
+           (placed or "overlaps 198.51.100.0/24" in out[2]),
+           "the overlapping network is placed after the lift or refused "
+           "while it is in flight: " + out[2])
+    expect(not re.search(r"a batch of \d+ failed", open(ERR).read()),
+           "no nftables batch failed")
+    arx("unblock", "198.51.100.128/25", "-C", "nf")
+
+
+def journal_recheck(d):
+    r = arx("block", "203.0.113.224/28", "-t", "1h", "-C", "nf")
+    expect(r.returncode == 0, "203.0.113.224/28 blocked: " + r.stderr)
+    d.stop()
+    text = open(CONF).read().replace("203.0.113.200/29",
+                                     "203.0.113.200/29</white_list>"
+                                     "<white_list>203.0.113.232/29")
+    with open(CONF, "w") as f:
+        f.write(text)
+    d = Daemon()
+    listed = arx("list").stdout
+    expect("203.0.113.224/28" not in listed and re.search(
+        r"journal: block of 203.0.113.224/28 by 'nf' dropped: the network "
+        r"holds white-listed addresses", open(ERR).read()),
+        "a journaled network now over the white list is dropped at start, "
+        "saying why")
+    return d
 
 
 def main():
@@ -244,6 +324,8 @@ def main():
         builtin_nets()
         d = kernel_loss(d)
         programs()
+        race()
+        d = journal_recheck(d)
     finally:
         d.stop()
     err = open(ERR).read()

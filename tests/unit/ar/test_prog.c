@@ -83,12 +83,40 @@ test_json(void **state)
 	event_release(&ev);
 }
 
+/* A network only in arxd's own messages (arx block), never from OSSEC's
+ * or Wazuh's callers, whose srcip comes from a log line. */
+static void
+test_network(void **state)
+{
+	static const char fmt[] =
+	    "{\"version\":1,\"origin\":{\"name\":\"n\",\"module\":\"%s\"},"
+	    "\"command\":\"delete\",\"parameters\":{\"alert\":{\"data\":{"
+	    "\"srcip\":\"198.51.100.0/24\"}}}}";
+	struct ar_prog_request rq;
+	struct event ev;
+	char msg[256], a[64];
+	int n;
+
+	(void)state;
+	event_init(&ev);
+	n = snprintf(msg, sizeof(msg), fmt, "arx");
+	assert_int_equal(ar_prog_parse(msg, (size_t)n, &rq, &ev), 0);
+	assert_true(rq.from_arx);
+	addr_format(&rq.addr, a, sizeof(a));
+	assert_string_equal(a, "198.51.100.0/24");
+	n = snprintf(msg, sizeof(msg), fmt, "wazuh-execd");
+	assert_int_equal(
+	    ar_prog_parse(msg, (size_t)n, &rq, &ev), ARX_ERR_INVAL);
+	event_release(&ev);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_legacy_long_extras),
 	    cmocka_unit_test(test_json),
+	    cmocka_unit_test(test_network),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -196,7 +196,9 @@ test_net_parse(void **state)
 	    {"2001:db8::/32", "2001:db8::/32", 0},
 	    {"2001:DB8:0:0::/64", "2001:db8::/64", 0},
 	    {"2001:db8::6/128", "2001:db8::6", 0},
-	    {"::ffff:198.51.100.0/24", "198.51.100.0/24", 0},
+	    {"::ffff:198.51.100.0/120", "198.51.100.0/24", 0},
+	    {"::ffff:198.51.100.0/24", NULL, ARX_ERR_INVAL},
+	    {"::ffff:198.51.100.7/128", "198.51.100.7", 0},
 	    {"128.0.0.0/1", "128.0.0.0/1", 0},
 	    {"10.1.2.3/8", NULL, ARX_ERR_RANGE},
 	    {"2001:db8::1/64", NULL, ARX_ERR_RANGE},
@@ -282,6 +284,9 @@ test_net_match(void **state)
 	assert_int_equal(addr_kind(&n16), ADDR_LOOPBACK); /* 127/8 */
 	assert_int_equal(addr_parse_net_str("128.0.0.0/2", &n16), 0);
 	assert_int_equal(addr_kind(&n16), ADDR_LINKLOCAL); /* 169.254/16 */
+	/* link-local, but multicast and reserved too: never blocked */
+	assert_int_equal(addr_parse_net_str("128.0.0.0/1", &n16), 0);
+	assert_int_equal(addr_kind(&n16), ADDR_MULTICAST);
 	assert_int_equal(addr_parse_net_str("224.0.0.0/3", &n16), 0);
 	assert_int_equal(addr_kind(&n16), ADDR_MULTICAST);
 	assert_int_equal(addr_parse_net_str("::/96", &n16), 0);
