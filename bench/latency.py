@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Line to block, over many attacks: arxd (release build) runs in a
-network namespace of its own with firewall-drop on nftables; for each of
+network namespace of its own, once with builtin:nftables (no process
+started per block) and once with firewall-drop on nftables; for each of
 N attackers (N=1000 by default; addresses in 2001:db8:1::/64, which never
 send a packet) eight invalid-user lines go to the watched auth.log, and
 the time runs from the write of the 8th line to the kernel's netlink
@@ -26,10 +27,13 @@ BIN = os.path.join(TOP, "build", "release", "bin")
 NS = "arxL%d" % os.getpid()
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
 
+EXES = (("builtin:nftables", "builtin:nftables", ""),
+        ("firewall-drop", "{bin}/firewall-drop",
+         "<extra_args>--backend nftables</extra_args>"))
+
 CONF = """<arx_config>
   <command><name>firewall-drop</name>
-    <executable>{bin}/firewall-drop</executable>
-    <extra_args>--backend nftables</extra_args>
+    <executable>{exe}</executable>{extra}
     <timeout_allowed>yes</timeout_allowed></command>
   <active-response><command>firewall-drop</command>
     <location>local</location><rules_id>5712</rules_id>
@@ -49,9 +53,20 @@ CONF = """<arx_config>
 def main(tmp):
     subprocess.run(["ip", "netns", "add", NS], check=True)
     subprocess.run(["ip", "-n", NS, "link", "set", "lo", "up"], check=True)
+    for name, exe, extra in EXES:
+        sub = os.path.join(tmp, name.replace(":", "-"))
+        os.makedirs(sub)
+        os.chmod(sub, 0o755)
+        subprocess.run(["ip", "netns", "exec", NS, "nft", "flush",
+                        "ruleset"], check=True)
+        one(sub, name, exe.format(bin=BIN), extra)
+
+
+def one(tmp, name, exe, extra):
     conf = os.path.join(tmp, "arx.conf")
     with open(conf, "w") as f:
-        f.write(CONF.format(ardir=BIN, bin=BIN, tmp=tmp, top=TOP))
+        f.write(CONF.format(ardir=BIN, exe=exe, extra=extra, tmp=tmp,
+                            top=TOP))
     log = os.path.join(tmp, "auth.log")
     open(log, "w").close()
     watch = Watch(NS)
@@ -86,10 +101,10 @@ def main(tmp):
 
     def pct(p):
         return times[min(len(times) - 1, int(len(times) * p / 100))]
-    print("line-to-block over %d attacks (of %d): min %.1f  p50 %.1f  "
+    print("line-to-block, %s, over %d attacks (of %d): min %.1f  p50 %.1f  "
           "p90 %.1f  p99 %.1f  max %.1f ms (mean %.1f)" % (
-              len(times), N, times[0], pct(50), pct(90), pct(99), times[-1],
-              statistics.mean(times)))
+              name, len(times), N, times[0], pct(50), pct(90), pct(99),
+              times[-1], statistics.mean(times)))
 
 
 if __name__ == "__main__":

@@ -1,13 +1,11 @@
 /*
  * Implementation of nftbatch.h: two vectors of operations, the batch
- * being applied (cur) and the one filling (next), the script buffer
- * (fed to the running nft's stdin, so it is kept until nft ends), the
- * running nft and a zero-delay timer that closes the filling batch at
- * the end of the loop turn in which its first operation came. No file:
- * a full disk cannot stop a block.
+ * being applied (cur) and the one filling (next), the script buffer,
+ * the applier (libnftables in a thread of its own: fw/nftapply.h) and a
+ * zero-delay timer that closes the filling batch at the end of the loop
+ * turn in which its first operation came. No file: a full disk cannot
+ * stop a block.
  */
-#include <sys/wait.h>
-
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,10 +17,8 @@
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/log.h"
-#include "exec/exec.h"
 #include "fw/nft.h"
-
-#define NFT_RUN_MS 60000u
+#include "fw/nftapply.h"
 
 struct nop {
 	void *op;
@@ -41,7 +37,7 @@ struct ar_nftbatch {
 	struct evloop *loop;
 	struct evtimer flush;
 	struct nvec cur, next;
-	struct exec_job *job;
+	struct nft_applier *ap; /* applies cur, in a thread */
 	bool set_up, retried;
 	bool again; /* the next batch sets the table up again */
 	struct buf script;
@@ -169,30 +165,13 @@ batch_report(struct ar_nftbatch *b, const char *why)
 	}
 }
 
-/* nft's first line of complaint, or how it ended. */
-static const char *
-result_why(const struct exec_result *res, char *out, size_t size)
-{
-	if (res->timed_out)
-		return "nft did not finish in time";
-	if (WIFEXITED(res->status) && WEXITSTATUS(res->status) == 0)
-		return NULL;
-	snprintf(out, size, "nft: %.*s",
-	    (int)strcspn(res->err, "\n") > 0 ? (int)strcspn(res->err, "\n") : 7,
-	    res->err_len > 0 ? res->err : "failed");
-	return out;
-}
-
+/* The applier's end of cur's transaction (why NULL: applied). */
 static void
-on_done(struct exec_job *job, const struct exec_result *res, void *ctx)
+on_applied(const char *why, void *ctx)
 {
 	struct ar_nftbatch *b = ctx;
-	char buf[512];
-	const char *why = result_why(res, buf, sizeof(buf));
 	unsigned long held;
 
-	(void)job;
-	b->job = NULL;
 	if (why != NULL && !b->retried) {
 		if (log_limit_pass(&b->retry_log, now_ms(b), &held))
 			log_warn("nftables: a batch of %zu failed (%s); trying "
@@ -256,20 +235,13 @@ batch_take(struct ar_nftbatch *b)
 	b->next.n -= n;
 }
 
-/* Run nft on cur, its script on a pipe (nft -f -). */
+/* Apply cur (in-process, libnftables: fw/nftapply.h). */
 static void
 batch_start(struct ar_nftbatch *b)
 {
-	static char nft[] = "nft", f[] = "-f", in[] = "-";
-	char *args[4] = {nft, f, in, NULL};
-	struct exec_spec spec = {.path = NFTB_NFT_PATH,
-	    .argv = args,
-	    .timeout_ms = NFT_RUN_MS,
-	    .on_done = on_done,
-	    .ctx = b};
-	int r, e;
+	int r;
 
-	if (b->job != NULL)
+	if (nft_applier_busy(b->ap))
 		return;
 	if (!b->retried)
 		batch_take(b);
@@ -278,15 +250,8 @@ batch_start(struct ar_nftbatch *b)
 	if (b->again)
 		b->set_up = b->again = false;
 	if ((r = script_make(b, !b->set_up)) != 0 ||
-	    (r = exec_start(b->loop, &spec, &b->job)) != 0) {
-		e = errno; /* exec_start leaves its cause there */
-		b->job = NULL;
-		batch_report(
-		    b, r == ARX_ERR_SYS ? strerror(e) : arx_strerror(r));
-		return;
-	}
-	if (exec_feed(b->job, b->script.data, b->script.len) != 0)
-		exec_close_stdin(b->job); /* nft fails on what it got */
+	    (r = nft_applier_start(b->ap, b->script.data, b->script.len)) != 0)
+		batch_report(b, arx_strerror(r));
 }
 
 static void
@@ -304,6 +269,13 @@ ar_nftbatch_new(struct evloop *loop)
 	if (b == NULL)
 		return NULL;
 	b->loop = loop;
+	if ((b->ap = nft_applier_new(loop, on_applied, b)) == NULL) {
+		log_error("nftables: cannot start the thread that applies "
+			  "batches: %s",
+		    strerror(errno));
+		free(b);
+		return NULL;
+	}
 	b->fail_log = (struct log_limit)LOG_LIMIT_INIT(5, 60000);
 	b->retry_log = (struct log_limit)LOG_LIMIT_INIT(5, 60000);
 	buf_init(&b->script, (size_t)NFTB_MAX * 256 + 4096);
@@ -321,8 +293,7 @@ ar_nftbatch_free(struct ar_nftbatch *b)
 	for (size_t i = 0; i < b->next.n; i++)
 		b->next.v[i].cl->drop(b->next.v[i].op);
 	evloop_timer_stop(b->loop, &b->flush);
-	if (b->job != NULL)
-		exec_abandon(b->job);
+	nft_applier_free(b->ap); /* waits for a batch being applied */
 	buf_release(&b->script);
 	free(b->cur.v);
 	free(b->next.v);
@@ -347,7 +318,7 @@ ar_nftbatch_submit(struct ar_nftbatch *b, const struct ar_nftbatch_client *cl,
 		q->cap = cap;
 	}
 	q->v[q->n++] = (struct nop){op, cl, add, *a, timeout_s};
-	if (b->job == NULL && !b->flush.active)
+	if (!nft_applier_busy(b->ap) && !b->flush.active)
 		(void)evloop_timer_start(b->loop, &b->flush, 0);
 	return 0;
 }

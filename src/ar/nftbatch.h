@@ -4,9 +4,10 @@
  * sets (fw/nft.h, the table firewall-drop uses) without a response
  * program per block. Every operation submitted in the same turn of the
  * event loop, or while a batch is being applied, goes into the next
- * batch: one nft transaction (nft -f -, the script on a pipe: no file,
- * so a full disk does not stop a block) of at most
- * NFTB_MAX operations, applied whole or not at all, in the order they
+ * batch: one nft transaction (applied in-process through libnftables,
+ * in a thread of its own, no program started: fw/nftapply.h; no file,
+ * so a full disk does not stop a block) of at most NFTB_MAX operations
+ * (a network alone), applied whole or not at all, in the order they
  * were submitted. The table is set up by the first batch (and by the
  * next one after ar_nftbatch_setup_again()). A batch that fails is
  * tried once more with the table set up again; if it fails again, each
