@@ -17,14 +17,20 @@ For each it reports the median wall time, lines/s, CPU seconds (user +
 system, from wait4) and peak RSS, and checks that it found a plausible
 number of failures (so a tool that matched nothing cannot look fast):
 the sshd attack templates of truth.json that each tool's rules count.
-Also: start-up time and memory on the first 1,000 lines, and arx-own
-pinned to one core (taskset) and free on all cores. Then
+Also: start-up time and memory on the first 1,000 lines, arx-own
+pinned to one core (taskset) and free on all cores, and instructions
+per line of each tool, counted by valgrind's callgrind on the first
+1,000 and the first 20,000 lines (the difference over 19,000 lines is
+the cost of a line, start-up apart; these machines have no hardware
+counters, and an instruction count does not depend on how busy the
+machine is). Then
 bench/latency.py measures line-to-block in a network namespace.
 Results go to build/bench/results.json; docs/BENCHMARKS.md records them.
 """
 import json
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -39,6 +45,7 @@ SSHG = "/usr/libexec/sshguard/sshg-parser"
 LOG = os.path.join(OUT, "auth.log")
 LOG200K = os.path.join(OUT, "auth-200k.log")
 LOG1K = os.path.join(OUT, "auth-1k.log")
+LOG20K = os.path.join(OUT, "auth-20k.log")
 TRUTH = os.path.join(OUT, "truth.json")
 RUNS = int(os.environ.get("RUNS", "3"))
 
@@ -49,7 +56,7 @@ def prepare():
         subprocess.run([sys.executable, GEN, "--out", LOG, "--seed", "1337",
                         "--truth", TRUTH], check=True,
                        stdout=subprocess.DEVNULL)
-    for path, n in ((LOG200K, 200000), (LOG1K, 1000)):
+    for path, n in ((LOG200K, 200000), (LOG20K, 20000), (LOG1K, 1000)):
         if not os.path.exists(path):
             with open(LOG) as src, open(path, "w") as dst:
                 for i, line in enumerate(src):
@@ -57,7 +64,7 @@ def prepare():
                         break
                     dst.write(line)
     subprocess.run([os.path.join(TOP, "scripts", "deps.sh"), "sshguard",
-                    "fail2ban", "time"], check=True)
+                    "fail2ban", "time", "valgrind"], check=True)
 
 
 def count_alerts(path, lo=5700, hi=5799):
@@ -180,6 +187,32 @@ def cores(vs):
     return out
 
 
+def callgrind(argv, log):
+    """Instructions (callgrind's Ir) of argv reading log."""
+    with open(log) as i:
+        r = subprocess.run(["valgrind", "--tool=callgrind",
+                            "--callgrind-out-file=/dev/null", *argv],
+                           stdin=i, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, text=True)
+    m = re.search(r"Collected : (\d+)", r.stderr)
+    if r.returncode != 0 or m is None:
+        raise RuntimeError("callgrind of %s failed" % argv[0])
+    return int(m.group(1))
+
+
+def instructions(vs):
+    """Instructions per line and at start-up, for the tools that are one
+    native process: from runs on 1,000 and 20,000 lines."""
+    out = {}
+    for name in ("arx-own", "arx-wazuh", "sshg-parser"):
+        argv = vs[name][0]
+        small, big = callgrind(argv, LOG1K), callgrind(argv, LOG20K)
+        per_line = (big - small) / 19000
+        out[name] = {"per_line": round(per_line),
+                     "start_up": round(small - 1000 * per_line)}
+    return out
+
+
 def main():
     if not os.access(ARX, os.X_OK):
         sys.exit("bench: build the release preset first (make bench does)")
@@ -198,7 +231,7 @@ def main():
     table = bench_rounds(vs, truth, total)
     results = {"machine": machine, "runs": RUNS, "table": table,
                "startup_1k_lines": startup(vs), "arx_own_lines_per_s":
-               cores(vs)}
+               cores(vs), "instructions_per_line": instructions(vs)}
     print()
     print("| tool | lines | median wall | lines/s | CPU s | peak RSS | "
           "failures found (expected at least) |")
@@ -221,6 +254,9 @@ def main():
         for k, v in results["startup_1k_lines"].items()))
     print("arx-own lines/s: %s" % ", ".join(
         "%s %d" % kv for kv in results["arx_own_lines_per_s"].items()))
+    print("instructions (callgrind) per line, and at start-up: %s" %
+          ", ".join("%s %d, %.2f G" % (k, v["per_line"], v["start_up"] / 1e9)
+                    for k, v in results["instructions_per_line"].items()))
     with open(os.path.join(OUT, "results.json"), "w") as f:
         json.dump(results, f, indent=1)
     bad = [n for n, t in table.items() if not t["plausible"]]
