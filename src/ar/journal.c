@@ -458,8 +458,10 @@ journal_fail(struct ar_journal *j, const char *what, off_t end)
 {
 	int e = errno;
 
-	if (end >= 0)
-		(void)ftruncate(j->fd, end);
+	if (end >= 0 && ftruncate(j->fd, end) != 0) {
+		/* the partial record stays; it fails its checksum when the
+		 * journal is read back */
+	}
 	snprintf(
 	    j->why, sizeof(j->why), "%s: %s: %s", j->path, what, strerror(e));
 	j->failing = true;

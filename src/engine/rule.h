@@ -92,8 +92,9 @@ struct rule {
 	const char *file;
 	unsigned line;
 	const char *description;
-	const char *groups; /* "syslog,sshd,authentication_failed," */
-	unsigned options;   /* RULE_OPT_* */
+	const char *groups;    /* "syslog,sshd,authentication_failed," */
+	const char *groups_lc; /* the same in lower case, for if_group */
+	unsigned options;      /* RULE_OPT_* */
 	bool noalert;
 	int sort_key; /* sibling order, descending */
 	/* attributes */
@@ -148,6 +149,9 @@ struct rule_set {
 	size_t nregex_rules;
 	const char *cur_file;
 	unsigned nskipped; /* rules dropped with a warning */
+	/* rule id -> index in rules + 1 (0: empty), open addressing */
+	uint32_t *by_id;
+	size_t by_id_cap; /* a power of two, at most half full */
 };
 
 struct rule_set *rule_set_new(void);

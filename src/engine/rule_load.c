@@ -6,6 +6,7 @@
  * problem is reported as file:line with the rule id; a rule that cannot be
  * placed is dropped with a warning, as Wazuh does, and counted.
  */
+#define _GNU_SOURCE /* memmem */
 #include <sys/types.h>
 
 #include <ctype.h>
@@ -88,6 +89,21 @@ rs_strdup(struct rule_build *b, const char *s)
 
 	if (p == NULL)
 		b->err = ARX_ERR_NOMEM;
+	return p;
+}
+
+/* A copy of s in lower case (ASCII, as strncasecmp compares). */
+static const char *
+rs_strdup_lower(struct rule_build *b, const char *s)
+{
+	char *p = arena_strdup(&b->rs->arena, s);
+
+	if (p == NULL) {
+		b->err = ARX_ERR_NOMEM;
+		return NULL;
+	}
+	for (char *q = p; *q != '\0'; q++)
+		*q = (char)tolower((unsigned char)*q);
 	return p;
 }
 
@@ -892,7 +908,7 @@ root_for(struct rule_set *rs, const char *category)
 	root->category = arena_strdup(&rs->arena, category);
 	root->noalert = true;
 	root->description = "";
-	root->groups = "";
+	root->groups = root->groups_lc = "";
 	root->if_level = -1;
 	root->file = "(implicit)";
 	root->index = (unsigned)rs->nrules;
@@ -900,6 +916,54 @@ root_for(struct rule_set *rs, const char *category)
 	    push_rule(rs, &rs->roots, &rs->nroots, &rs->roots_cap, root) != 0)
 		return NULL;
 	return root;
+}
+
+/* rule_group_match() of a pattern already in lower case on groups in
+ * lower case (struct rule's groups_lc): memmem for each alternative. */
+static bool
+group_match_lc(const char *pattern, const char *groups)
+{
+	const char *p = pattern, *bar;
+	size_t len, glen = strlen(groups);
+
+	for (;; p = bar + 1) {
+		bar = strchr(p, '|');
+		len = bar ? (size_t)(bar - p) : strlen(p);
+		if (len > 0 && *p == '^') {
+			if (len - 1 <= glen &&
+			    memcmp(groups, p + 1, len - 1) == 0)
+				return true;
+		} else if (len == 0 || memmem(groups, glen, p, len) != NULL) {
+			return true;
+		}
+		if (bar == NULL)
+			return false;
+	}
+}
+
+/* Parents by if_group: every rule whose groups the pattern matches. */
+static bool
+attach_by_group(struct rule_build *b, int *err)
+{
+	struct rule_set *rs = b->rs;
+	struct rule *r = b->r;
+	char *lc = arena_strdup(&rs->arena, r->if_group);
+	bool found = false;
+	size_t i;
+
+	if (lc == NULL) {
+		*err = ARX_ERR_NOMEM;
+		return false;
+	}
+	for (char *q = lc; *q != '\0'; q++)
+		*q = (char)tolower((unsigned char)*q);
+	for (i = 0; i < rs->nrules; i++)
+		if (rs->rules[i] != r && rs->rules[i]->id != 0 &&
+		    group_match_lc(lc, rs->rules[i]->groups_lc)) {
+			*err = add_child(rs, rs->rules[i], r);
+			found = true;
+		}
+	return found;
 }
 
 /* Parents by if_sid, if_group or if_level; false if none was found. */
@@ -920,12 +984,8 @@ attach_parents(struct rule_build *b, int *err)
 		*err = add_child(rs, p, r);
 		found = true;
 	}
-	for (i = 0; b->nsids == 0 && r->if_group && i < rs->nrules; i++)
-		if (rs->rules[i] != r && rs->rules[i]->id != 0 &&
-		    rule_group_match(r->if_group, rs->rules[i]->groups)) {
-			*err = add_child(rs, rs->rules[i], r);
-			found = true;
-		}
+	if (b->nsids == 0 && r->if_group != NULL)
+		found |= attach_by_group(b, err);
 	for (i = 0;
 	     !b->nsids && !r->if_group && r->if_level >= 0 && i < rs->nrules;
 	     i++)
@@ -1020,6 +1080,44 @@ rule_overwrite(struct rule *old, const struct rule *r)
 	old->category = keep.category;
 }
 
+static size_t
+id_slot(unsigned id, size_t cap)
+{
+	return (size_t)((id * 2654435761u) & (cap - 1));
+}
+
+/* Index rs->rules[idx] by its id (grown at half full). */
+static int
+by_id_put(struct rule_set *rs, size_t idx)
+{
+	size_t cap = rs->by_id_cap, h;
+
+	if ((rs->nrules + 1) * 2 > cap) {
+		uint32_t *old = rs->by_id, *nt;
+
+		cap = cap ? cap * 2 : 1024;
+		while ((rs->nrules + 1) * 2 > cap)
+			cap *= 2;
+		if ((nt = calloc(cap, sizeof(*nt))) == NULL)
+			return ARX_ERR_NOMEM;
+		for (size_t k = 0; k < rs->by_id_cap; k++)
+			if (old[k] != 0) {
+				h = id_slot(rs->rules[old[k] - 1]->id, cap);
+				while (nt[h] != 0)
+					h = (h + 1) & (cap - 1);
+				nt[h] = old[k];
+			}
+		free(old);
+		rs->by_id = nt;
+		rs->by_id_cap = cap;
+	}
+	h = id_slot(rs->rules[idx]->id, cap);
+	while (rs->by_id[h] != 0)
+		h = (h + 1) & (cap - 1);
+	rs->by_id[h] = (uint32_t)idx + 1;
+	return 0;
+}
+
 static int
 rule_place(struct rule_build *b)
 {
@@ -1046,6 +1144,8 @@ rule_place(struct rule_build *b)
 	if ((r = rule_attach(b)) != 0) {
 		rs->nrules--; /* dropped, as Wazuh drops it */
 		rule_release(b->r);
+	} else if (b->r->id != 0) {
+		r = by_id_put(rs, b->r->index);
 	}
 	return r == ARX_ERR_NOTFOUND ? 0 : r;
 }
@@ -1059,6 +1159,7 @@ rule_finish(struct rule_build *b)
 	if (r->description == NULL)
 		r->description = "";
 	r->groups = rs_strdup(b, buf_cstr(&b->groups));
+	r->groups_lc = rs_strdup_lower(b, buf_cstr(&b->groups));
 	r->sort_key = sort_key(r, b->accuracy);
 	r->correlates = r->if_matched_sid != 0 ||
 	    r->if_matched_group.type != PAT_NONE ||
@@ -1207,6 +1308,7 @@ rule_set_free(struct rule_set *rs)
 	for (i = 0; i < rs->nrules; i++)
 		rule_release(rs->rules[i]);
 	free(rs->rules);
+	free(rs->by_id);
 	free(rs->roots);
 	free(rs->regex_rules);
 	list_set_free(rs->lists);
@@ -1223,11 +1325,14 @@ rule_set_load_list(struct rule_set *rs, const char *path)
 const struct rule *
 rule_find(const struct rule_set *rs, unsigned id)
 {
-	size_t i;
+	size_t h;
 
-	for (i = 0; id != 0 && i < rs->nrules; i++)
-		if (rs->rules[i]->id == id)
-			return rs->rules[i];
+	if (id == 0 || rs->by_id_cap == 0)
+		return NULL;
+	for (h = id_slot(id, rs->by_id_cap); rs->by_id[h] != 0;
+	     h = (h + 1) & (rs->by_id_cap - 1))
+		if (rs->rules[rs->by_id[h] - 1]->id == id)
+			return rs->rules[rs->by_id[h] - 1];
 	return NULL;
 }
 
@@ -1285,11 +1390,42 @@ prefilters_build(struct rule_set *rs)
 	}
 }
 
+/* w among the watchers of the rules it counts (if_matched_sid: the one
+ * of that id; if_matched_group: each whose groups match). */
+static int
+watch_link(struct rule_set *rs, struct rule *w)
+{
+	struct rule *f;
+	size_t k;
+	int r;
+
+	if (w->if_matched_group.type == PAT_NONE) {
+		if (w->if_matched_sid == 0 ||
+		    (f = (struct rule *)rule_find(rs, w->if_matched_sid)) ==
+			NULL)
+			return 0;
+		return push_rule(rs, &f->watchers, &f->nwatchers,
+		    &(size_t){f->nwatchers}, w);
+	}
+	for (k = 0; k < rs->nrules; k++) {
+		f = rs->rules[k];
+		if (f->id == 0 ||
+		    !((w->if_matched_sid != 0 && w->if_matched_sid == f->id) ||
+			pattern_match(&w->if_matched_group, f->groups,
+			    strlen(f->groups), NULL, NULL)))
+			continue;
+		if ((r = push_rule(rs, &f->watchers, &f->nwatchers,
+			 &(size_t){f->nwatchers}, w)) != 0)
+			return r;
+	}
+	return 0;
+}
+
 int
 rule_set_finish(struct rule_set *rs)
 {
-	struct rule *w, *f;
-	size_t i, k;
+	struct rule *w;
+	size_t i;
 	int r;
 
 	for (i = 0; i < rs->nrules; i++) {
@@ -1300,20 +1436,8 @@ rule_set_finish(struct rule_set *rs)
 		    (r = push_rule(rs, &rs->regex_rules, &rs->nregex_rules,
 			 &(size_t){rs->nregex_rules}, w)) != 0)
 			return r;
-		for (k = 0; k < rs->nrules; k++) {
-			f = rs->rules[k];
-			if (f->id == 0 ||
-			    !((w->if_matched_sid != 0 &&
-				  w->if_matched_sid == f->id) ||
-				(w->if_matched_group.type != PAT_NONE &&
-				    pattern_match(&w->if_matched_group,
-					f->groups, strlen(f->groups), NULL,
-					NULL))))
-				continue;
-			if ((r = push_rule(rs, &f->watchers, &f->nwatchers,
-				 &(size_t){f->nwatchers}, w)) != 0)
-				return r;
-		}
+		if ((r = watch_link(rs, w)) != 0)
+			return r;
 	}
 	prefilters_build(rs);
 	return 0;
