@@ -58,7 +58,13 @@ struct osr_alt {
 	/* The longest run of plain literals every match contains (folded),
 	 * or none: a subject without it is turned away at once. */
 	size_t lit_off, lit_len;
+	/* Up to OSR_NEED distinct plain bytes (folded) every match holds,
+	 * single ones included: "\\p*\\w+\\s+%" needs a '%' somewhere. */
+	unsigned char need[8];
+	uint8_t nneed;
 };
+
+#define OSR_NEED 8
 
 struct osregex {
 	struct osr_alt *alts;
@@ -268,7 +274,26 @@ osr_plain(const unsigned char *code, size_t i)
 	return !is_quant(code[i + 1]);
 }
 
-/* Find the alternative's longest run of plain literals. */
+/* Note c (a plain byte, folded) among the bytes every match needs. */
+static void
+osr_alt_need(struct osr_alt *alt, unsigned char c)
+{
+	if (alt->nneed == OSR_NEED || memchr(alt->need, c, alt->nneed) != NULL)
+		return;
+	alt->need[alt->nneed++] = c;
+}
+
+/* Whether s[0..n) holds c (folded), in either case. */
+static bool
+has_byte(const char *s, size_t n, unsigned char c)
+{
+	if (memchr(s, c, n) != NULL)
+		return true;
+	return c >= 'a' && c <= 'z' && memchr(s, c - 32, n) != NULL;
+}
+
+/* Find the alternative's longest run of plain literals, and the plain
+ * bytes every match needs. */
 static void
 osr_alt_literal(struct osr_alt *alt, size_t len)
 {
@@ -285,7 +310,7 @@ osr_alt_literal(struct osr_alt *alt, size_t len)
 			continue;
 		}
 		for (start = i; i < len && osr_plain(alt->code, i); i++)
-			;
+			osr_alt_need(alt, alt->code[i]);
 		if (i - start > alt->lit_len) {
 			alt->lit_off = start;
 			alt->lit_len = i - start;
@@ -693,6 +718,9 @@ osr_may_match(const struct osr_alt *alt, const char *subject, size_t len)
 	    c[0] != PAREN && !is_quant(c[0]) && c[1] != '*' &&
 	    (len == 0 || fold((unsigned char)subject[0]) != c[0]))
 		return false;
+	for (size_t k = 0; k < alt->nneed; k++)
+		if (!has_byte(subject, len, alt->need[k]))
+			return false;
 	return alt->lit_len < 2 ||
 	    ci_find(subject, len, (const char *)c + alt->lit_off, alt->lit_len);
 }
