@@ -283,6 +283,16 @@ osr_alt_need(struct osr_alt *alt, unsigned char c)
 	alt->need[alt->nneed++] = c;
 }
 
+/* Whether the matcher can end a match without the plain byte at i: as
+ * in OSSEC, when a class without quantifier refuses a character after a
+ * repetition, the one element after it (the alternative's last) is not
+ * needed (osr_step_class). */
+static bool
+osr_may_skip(const unsigned char *code, size_t i)
+{
+	return code[i + 1] == '\0' && i >= 2 && code[i - 2] == ESC;
+}
+
 /* Whether s[0..n) holds c (folded), in either case. */
 static bool
 has_byte(const char *s, size_t n, unsigned char c)
@@ -310,7 +320,8 @@ osr_alt_literal(struct osr_alt *alt, size_t len)
 			continue;
 		}
 		for (start = i; i < len && osr_plain(alt->code, i); i++)
-			osr_alt_need(alt, alt->code[i]);
+			if (!osr_may_skip(alt->code, i))
+				osr_alt_need(alt, alt->code[i]);
 		if (i - start > alt->lit_len) {
 			alt->lit_off = start;
 			alt->lit_len = i - start;

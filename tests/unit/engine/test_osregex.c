@@ -84,6 +84,18 @@ static const struct re_case re_cases[] = {
     {"", "abc", 1, {NULL}},
     {"^\\D*$", "", 1, {NULL}},
     {"^\\d+$", "", 0, {NULL}},
+    /* OSSEC's quirk: a class without quantifier that refuses a
+     * character after a repetition ends the match without the one
+     * element after it, so that last byte is not needed (Wazuh's
+     * huawei-usg prematch matches "%%01SHELL/5/CMD(lx") */
+    {"\\w+\\w\\dX", "aa!", 1, {NULL}},
+    {"\\w+\\w\\dX", "foo bar", 1, {NULL}},
+    {"^%%\\d\\d\\S+/\\d/\\S+\\(\\w\\):", "%%01SHELL/5/CMD(lx", 1, {NULL}},
+    /* every other plain byte is needed: a line without it is refused
+     * before the matcher, with the same result */
+    {"\\p*\\w+\\s+%", "Dec 7 10:00:00 sshd", 0, {NULL}},
+    {"\\p*\\w+\\s+%", "10 %SYS", 1, {NULL}},
+    {"\\s+Q\\d", "a q1", 1, {NULL}},
 };
 
 static void
