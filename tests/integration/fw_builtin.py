@@ -122,6 +122,18 @@ def main():
         arx("unblock", "2001:db8::6", "-C", "nft-drop")
         expect(wait(lambda: "2001:db8::6" not in elements(6), 2) and
                pings("2001:db8::1"), "arx unblock lifts at once")
+        helpers = [p for p in os.listdir("/proc") if p.isdigit() and
+                   open("/proc/%s/comm" % p).read().strip() == "arx-nft" and
+                   ("-c %s" % CONF) in " ".join(open(
+                       "/proc/%s/cmdline" % p).read().split("\0"))]
+        expect(len(helpers) == 1, "one arx-nft helper applies the "
+               "batches (%s)" % helpers)
+        for p in helpers:
+            os.kill(int(p), signal.SIGKILL)
+        arx("block", "192.0.2.8", "-t", "1h", "-C", "nft-drop")
+        expect(wait(lambda: "192.0.2.8" in elements(4), 5),
+               "with the helper killed, the next block still lands (a new "
+               "helper)")
         ns(A, "nft", "delete", "table", "inet", "arx")
         arx("block", "192.0.2.7", "-t", "1h", "-C", "nft-drop")
         expect(wait(lambda: "192.0.2.7" in elements(4), 5),
@@ -141,12 +153,12 @@ def main():
     left = len(elements(6)) + len(elements(4))
     expect(left == 0, "<lift_on_stop>: the clean stop lifted all %d blocks "
            "in a few transactions before arxd exited (%d left)"
-           % (N + 1, left))
+           % (N + 2, left))
     retries = re.findall(r"nftables: a batch of \d+ failed .*trying it "
                          r"again", err)
-    expect(len(retries) == 1, "exactly one batch, the one after the "
-           "deletion, was tried again with the table set up (%d)"
-           % len(retries))
+    expect(len(retries) == 2, "exactly two batches, the one after the "
+           "helper's death and the one after the deletion, were tried "
+           "again with the table set up (%d)" % len(retries))
 
 
 def burst(d):

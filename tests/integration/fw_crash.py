@@ -183,7 +183,9 @@ def restart_and_check(want, what):
     bad = claimed_held()
     expect(not bad, "%s: at readiness every block listed as confirmed "
            "is in the kernel (%d are not: %s)" % (what, len(bad), bad[:3]))
-    ok = wait(lambda: settled(want), 90, 0.5)
+    # up to 3,000 firewall-drop programs to run again (about 50 a second
+    # on a quiet machine, far fewer beside a busy CI run)
+    ok = wait(lambda: settled(want), 300, 0.5)
     expect(ok, "%s: all %d attackers blocked, confirmed and in the "
            "kernel, nothing more (%s)" % (what, len(want), report(want)))
     return d
