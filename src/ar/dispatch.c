@@ -1132,7 +1132,8 @@ builtin_refusal(const struct conf_command *c)
 {
 	(void)c; /* builtin:nftables, the only one */
 	if (access(NFTB_NFT_PATH, X_OK) != 0)
-		return "needs " NFTB_NFT_PATH " (Debian: nftables)";
+		return "needs " NFTB_NFT_PATH " (Debian: nftables), which "
+		       "lists the kernel's sets for the kernel check";
 	return NULL;
 }
 

@@ -5,7 +5,7 @@ nftables backend in a network namespace (netns.py), its state directory
 the test mounts on a scratch directory and fills up before the attack.
 
  (a) 3,000 invalid-user lines from 3,000 addresses: every address ends
-     up in arx's nftables set (nft reads its batch on a pipe, no file);
+     up in arx's nftables set (its batch goes to libnftables in memory, no file);
  (b) the journal's write error is logged a bounded number of times, once
      when it starts with its real cause (No space left on device), never
      once per record, and said once in active-responses.log (an
