@@ -73,6 +73,15 @@ def elements(family):
     return got
 
 
+def dead(pid):
+    """pid has ended (a zombie not reaped yet counts)."""
+    try:
+        return open("/proc/%s/stat" % pid).read().rsplit(")", 1)[1] \
+            .split()[0] == "Z"
+    except OSError:
+        return True
+
+
 def wait(cond, limit):
     t0 = time.time()
     while time.time() - t0 < limit:
@@ -130,6 +139,8 @@ def main():
                "batches (%s)" % helpers)
         for p in helpers:
             os.kill(int(p), signal.SIGKILL)
+        expect(wait(lambda: all(dead(p) for p in helpers), 10),
+               "the helper is gone")
         arx("block", "192.0.2.8", "-t", "1h", "-C", "nft-drop")
         expect(wait(lambda: "192.0.2.8" in elements(4), 5),
                "with the helper killed, the next block still lands (a new "
