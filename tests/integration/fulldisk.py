@@ -31,6 +31,7 @@ import sys
 import tempfile
 import time
 
+from harness import wait
 from netns import A, close, expect, failures, ns, setup
 
 BIN = os.path.abspath(sys.argv[1])
@@ -79,14 +80,6 @@ def elements():
             got.add(e["val"] if isinstance(e, dict) else e)
     return got
 
-
-def wait(cond, limit):
-    t0 = time.time()
-    while time.time() - t0 < limit:
-        if cond():
-            return True
-        time.sleep(0.1)
-    return cond()
 
 
 def start(errpath):

@@ -32,7 +32,7 @@ import subprocess
 import sys
 import time
 
-from harness import scratch
+from harness import scratch, wait
 import netns
 from netns import A, close, expect, failures, ns, setup
 
@@ -89,14 +89,6 @@ def arx(*args):
 def Daemon():
     """arxd in A (netns.Daemon) on this test's configuration."""
     return netns.Daemon(ARXD, ARX, CONF, ERR, PROCS)
-
-def wait(cond, limit, step=0.1):
-    t0 = time.time()
-    while time.time() - t0 < limit:
-        if cond():
-            return True
-        time.sleep(step)
-    return cond()
 
 
 def listed():

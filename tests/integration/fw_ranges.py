@@ -41,6 +41,7 @@ import tempfile
 import time
 
 import netns
+from harness import wait
 from netns import A, B, close, expect, failures, ns, setup
 
 BIN = os.path.abspath(sys.argv[1])
@@ -123,14 +124,6 @@ def nets(family):
                     e.get("timeout", 0) if isinstance(e, dict) else 0
     return got
 
-
-def wait(cond, limit):
-    t0 = time.time()
-    while time.time() - t0 < limit:
-        if cond():
-            return True
-        time.sleep(0.05)
-    return cond()
 
 
 def addresses():
