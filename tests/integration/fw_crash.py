@@ -32,9 +32,9 @@ import subprocess
 import sys
 import time
 
-from harness import scratch, wait
+from harness import PROCS, finish, scratch, wait
 import netns
-from netns import A, close, expect, failures, ns, setup
+from netns import A, close, expect, ns, setup
 
 BIN = os.path.abspath(sys.argv[1])
 SRC = os.path.abspath(sys.argv[2])
@@ -46,7 +46,6 @@ LOG = os.path.join(TMP, "auth.log")
 ERR = os.path.join(TMP, "arxd.err")
 BURST = 3000
 ROUNDS = 10
-PROCS = []
 SEED = int(os.environ.get("ARX_CRASH_SEED", time.time()))
 RND = random.Random(SEED)
 
@@ -263,14 +262,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    finally:
-        for p in PROCS:
-            if p.poll() is None:
-                p.kill()
-        close()
-        subprocess.run(["rm", "-rf", TMP])
-    print("fw.crash: %s" % ("all checks pass" if not failures
-                           else "%d failed" % len(failures)))
-    sys.exit(1 if failures else 0)
+    finish("fw.crash", main, TMP, close)

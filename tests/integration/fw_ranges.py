@@ -32,24 +32,21 @@ Needs root, nftables, iptables and ping.
 import json
 import os
 import re
-import shutil
 import socket
 import threading
 import subprocess
 import sys
-import tempfile
 import time
 
 import netns
-from harness import wait
-from netns import A, B, close, expect, failures, ns, setup
+from harness import PROCS, finish, scratch, wait
+from netns import A, B, close, expect, ns, setup
 
 BIN = os.path.abspath(sys.argv[1])
 ARXD, ARX = (os.path.join(BIN, n) for n in ("arxd", "arx"))
-TMP = tempfile.mkdtemp(prefix="arx-ranges-")
+TMP = scratch("arx-ranges-")
 CONF = os.path.join(TMP, "arx.conf")
 ERR = os.path.join(TMP, "arxd.err")
-PROCS = []
 
 COMMANDS = (("nf", "builtin:nftables", ""),
             ("fd", "firewall-drop", ""),
@@ -326,14 +323,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    finally:
-        for p in PROCS:
-            if p.poll() is None:
-                p.kill()
-        close()
-        shutil.rmtree(TMP, ignore_errors=True)
-    print("fw_ranges: %s" % ("all checks pass" if not failures
-                             else "%d failed" % len(failures)))
-    sys.exit(1 if failures else 0)
+    finish("fw_ranges", main, TMP, close)

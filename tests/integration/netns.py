@@ -8,9 +8,10 @@ import signal
 import subprocess
 import time
 
+from harness import expect, failures  # noqa: F401 (the tests' own)
+
 PID = os.getpid()
 A, B = "arxA%d" % PID, "arxB%d" % PID
-failures = []
 
 
 def sh(*argv, check=True, **kw):
@@ -20,12 +21,6 @@ def sh(*argv, check=True, **kw):
 
 def ns(name, *argv, **kw):
     return sh("ip", "netns", "exec", name, *argv, **kw)
-
-
-def expect(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        failures.append(what)
 
 
 def pings(addr, tries=3):
