@@ -105,21 +105,8 @@ corr_field_parse(const char *s)
 static void
 crec_unref(struct crec *r)
 {
-	size_t i;
-
-	if (r == NULL || --r->refs > 0)
-		return;
-	for (i = 0; i < CF_NFIELDS; i++)
-		free(r->vals[i]);
-	for (i = 0; i < r->ndyn; i++) {
-		free(r->dyn_names[i]);
-		free(r->dyn_vals[i]);
-	}
-	free(r->dyn_names);
-	free(r->dyn_vals);
-	free(r->full_log);
-	free(r->log);
-	free(r);
+	if (r != NULL && --r->refs <= 0)
+		free(r);
 }
 
 static void
@@ -148,18 +135,6 @@ ev_corr_value(const struct event *ev, int f)
 	else
 		v = event_get(ev, f == CF_SRCGEOIP ? "srcgeoip" : "dstgeoip");
 	return v;
-}
-
-static char *
-span_dup(struct span v)
-{
-	char *s;
-
-	if (!span_is_set(v) || (s = malloc(v.len + 1)) == NULL)
-		return NULL;
-	memcpy(s, v.p, v.len);
-	s[v.len] = '\0';
-	return s;
 }
 
 /* Append one value to a bucket key; false if the value is unset. */
@@ -349,58 +324,131 @@ corr_last_events(const struct corr *c, const char *const **logs)
 	return c->nlast;
 }
 
-/* Dynamic fields the watchers of r compare; copied into the record. */
-static void
-rec_copy_dyn(struct crec *rec, const struct rule *r, const struct event *ev)
-{
-	size_t w, i, n = 0, max = 0;
-	const struct rule *wr;
+/* What an event's record will hold, gathered once: the values of the
+ * correlation fields and of the dynamic fields its watchers compare. */
+#define REC_DYN_MAX 32 /* more are looked up again while copying */
 
-	for (w = 0; w < r->nwatchers; w++)
-		max += r->nwatchers ? r->watchers[w]->nsame_fields +
-			r->watchers[w]->ndifferent_fields
-				    : 0;
-	if (max == 0 ||
-	    (rec->dyn_names = calloc(max, sizeof(char *))) == NULL ||
-	    (rec->dyn_vals = calloc(max, sizeof(char *))) == NULL)
-		return;
+struct rec_plan {
+	struct span vals[CF_NFIELDS];
+	struct span dyn_vals[REC_DYN_MAX];
+	const char *dyn_names[REC_DYN_MAX];
+	size_t ndyn, bytes;
+};
+
+static void
+plan_dyn(struct rec_plan *pl, const struct rule *r, const struct event *ev)
+{
+	const struct rule *wr;
+	const char *name;
+	struct span v;
+	size_t w, i;
+
 	for (w = 0; w < r->nwatchers; w++) {
 		wr = r->watchers[w];
 		for (i = 0; i < wr->nsame_fields + wr->ndifferent_fields; i++) {
-			const char *name = i < wr->nsame_fields
+			name = i < wr->nsame_fields
 			    ? wr->same_fields[i]
 			    : wr->different_fields[i - wr->nsame_fields];
-			rec->dyn_vals[n] = span_dup(event_get(ev, name));
-			if (rec->dyn_vals[n] != NULL)
-				rec->dyn_names[n++] = strdup(name);
+			if (!span_is_set(v = event_get(ev, name)))
+				continue;
+			if (pl->ndyn < REC_DYN_MAX) {
+				pl->dyn_vals[pl->ndyn] = v;
+				pl->dyn_names[pl->ndyn] = name;
+			}
+			pl->bytes += v.len + strlen(name) + 2;
+			pl->ndyn++;
 		}
 	}
-	rec->ndyn = n;
 }
 
+static void
+plan_rec(struct rec_plan *pl, const struct rule *r, const struct event *ev)
+{
+	size_t i;
+
+	pl->ndyn = 0;
+	pl->bytes = ev->full_len + ev->log_len + 2;
+	for (i = 0; i < CF_NFIELDS; i++) {
+		pl->vals[i] = ev_corr_value(ev, (int)i);
+		if (span_is_set(pl->vals[i]))
+			pl->bytes += pl->vals[i].len + 1;
+	}
+	plan_dyn(pl, r, ev);
+}
+
+static char *
+put_str(char **at, const char *p, size_t len)
+{
+	char *s = *at;
+
+	if (len > 0)
+		memcpy(s, p, len);
+	s[len] = '\0';
+	*at += len + 1;
+	return s;
+}
+
+/* The dynamic values past the plan's cache, looked up again. */
+static void
+copy_dyn_rest(
+    struct crec *rec, char **at, const struct rule *r, const struct event *ev)
+{
+	const struct rule *wr;
+	const char *name;
+	struct span v;
+	size_t w, i, k = 0;
+
+	for (w = 0; w < r->nwatchers; w++) {
+		wr = r->watchers[w];
+		for (i = 0; i < wr->nsame_fields + wr->ndifferent_fields; i++) {
+			name = i < wr->nsame_fields
+			    ? wr->same_fields[i]
+			    : wr->different_fields[i - wr->nsame_fields];
+			if (!span_is_set(v = event_get(ev, name)) ||
+			    k++ < REC_DYN_MAX)
+				continue;
+			rec->dyn_vals[k - 1] = put_str(at, v.p, v.len);
+			rec->dyn_names[k - 1] = put_str(at, name, strlen(name));
+		}
+	}
+}
+
+/* A record is one block: the struct, its dynamic-field arrays and every
+ * string it holds, so remembering an event is one malloc and one free. */
 static struct crec *
 rec_new(const struct rule *r, const struct event *ev, int64_t now_ms)
 {
-	struct crec *rec = calloc(1, sizeof(*rec));
-	struct span full = {ev->full_log, ev->full_len};
-	struct span log = {ev->log, ev->log_len};
-	size_t i;
+	struct rec_plan pl;
+	struct crec *rec;
+	size_t head, i;
+	char *at;
 
-	if (rec == NULL)
+	plan_rec(&pl, r, ev);
+	head = sizeof(*rec) + 2 * pl.ndyn * sizeof(char *);
+	if ((rec = malloc(head + pl.bytes)) == NULL)
 		return NULL;
+	memset(rec, 0, sizeof(*rec));
+	rec->dyn_names = (char **)(rec + 1);
+	rec->dyn_vals = rec->dyn_names + pl.ndyn;
+	at = (char *)rec + head;
+	rec->full_log = put_str(&at, ev->full_log, ev->full_len);
+	rec->log = put_str(&at, ev->log, ev->log_len);
+	for (i = 0; i < CF_NFIELDS; i++)
+		if (span_is_set(pl.vals[i]))
+			rec->vals[i] =
+			    put_str(&at, pl.vals[i].p, pl.vals[i].len);
+	for (i = 0; i < pl.ndyn && i < REC_DYN_MAX; i++) {
+		rec->dyn_vals[i] =
+		    put_str(&at, pl.dyn_vals[i].p, pl.dyn_vals[i].len);
+		rec->dyn_names[i] =
+		    put_str(&at, pl.dyn_names[i], strlen(pl.dyn_names[i]));
+	}
+	rec->ndyn = pl.ndyn;
+	if (pl.ndyn > REC_DYN_MAX)
+		copy_dyn_rest(rec, &at, r, ev);
 	rec->t = now_ms;
 	rec->matched = ev->consumed_level;
 	rec->type = decoder_event_type(ev);
-	rec->full_log = span_dup(full);
-	rec->log = span_dup(log);
-	for (i = 0; i < CF_NFIELDS; i++)
-		rec->vals[i] = span_dup(ev_corr_value(ev, (int)i));
-	rec_copy_dyn(rec, r, ev);
-	if (rec->full_log == NULL || rec->log == NULL) {
-		rec->refs = 1;
-		crec_unref(rec);
-		return NULL;
-	}
 	return rec;
 }
 

@@ -188,6 +188,12 @@ dec_top_matches(struct dec_run *r, const struct decoder *d)
 	return true;
 }
 
+static bool
+bit(const uint64_t *bits, size_t i)
+{
+	return (bits[i / 64] >> (i % 64)) & 1;
+}
+
 bool
 decoder_decode(const struct decoder_set *set, struct event *ev,
     struct pattern_scratch *scratch)
@@ -196,7 +202,9 @@ decoder_decode(const struct decoder_set *set, struct event *ev,
 	bool with_pn = span_is_set(ev->program_name);
 	struct decoder *const *list = with_pn ? set->pn : set->nopn;
 	size_t i, n = with_pn ? set->npn : set->nnopn, c;
-	uint64_t bits[PREFILTER_MAX_CANDS / 64];
+	uint64_t bits[PREFILTER_MAX_CANDS / 64], pm[PREFILTER_MAX_CANDS / 64];
+	const struct prefilter *pmpf =
+	    with_pn ? set->pn_pm_pf : set->nopn_pm_pf;
 	bool pre = with_pn && set->pn_pf != NULL;
 	struct decoder *top;
 
@@ -205,9 +213,11 @@ decoder_decode(const struct decoder_set *set, struct event *ev,
 	if (pre) /* the decoders this program name can match, in one pass */
 		prefilter_scan(
 		    set->pn_pf, ev->program_name.p, ev->program_name.len, bits);
+	if (pmpf != NULL) /* and those whose prematch the message can match */
+		prefilter_scan(pmpf, ev->log, ev->log_len, pm);
 	for (i = 0; i < n; i++) {
 		top = list[i];
-		if ((pre && !((bits[i / 64] >> (i % 64)) & 1)) ||
+		if ((pre && !bit(bits, i)) || (pmpf != NULL && !bit(pm, i)) ||
 		    !dec_top_matches(&r, top))
 			continue;
 		ev->decoder = ev->parent = top;

@@ -86,6 +86,9 @@ struct decoder_set {
 	struct decoder **pn, **nopn; /* top-level lists */
 	size_t npn, pn_cap, nnopn, nopn_cap;
 	struct prefilter *pn_pf; /* which of pn a program name can match */
+	/* which of pn (of nopn) a message can match, by their prematches'
+	 * literals; a line tries only decoders marked by both */
+	struct prefilter *pn_pm_pf, *nopn_pm_pf;
 	unsigned nfiles;
 	unsigned nunsupported; /* plugin decoders arx does not implement */
 	const char *cur_file;  /* file being loaded (in the arena) */
@@ -102,6 +105,8 @@ void decoder_set_free(struct decoder_set *set);
 
 /* After the last file: build the top-level decoders' child prefilters. */
 void decoder_set_finish(struct decoder_set *set);
+/* Free every prefilter of the set (ruleset_prefilters_off()). */
+void decoder_set_prefilters_off(struct decoder_set *set);
 
 /*
  * Load every decoder of one XML file into set (errors are logged with

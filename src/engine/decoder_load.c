@@ -668,6 +668,23 @@ pn_lits(size_t i, const char **lits, size_t *lens, size_t max, void *ctx)
 	return pattern_literals(&set->pn[i]->program_name, lits, lens, max);
 }
 
+/* Top-level decoder i of pn (of nopn): its prematch's literals. */
+static size_t
+pn_pm_lits(size_t i, const char **lits, size_t *lens, size_t max, void *ctx)
+{
+	const struct decoder_set *set = ctx;
+
+	return pattern_literals(&set->pn[i]->prematch, lits, lens, max);
+}
+
+static size_t
+nopn_pm_lits(size_t i, const char **lits, size_t *lens, size_t max, void *ctx)
+{
+	const struct decoder_set *set = ctx;
+
+	return pattern_literals(&set->nopn[i]->prematch, lits, lens, max);
+}
+
 void
 decoder_set_finish(struct decoder_set *set)
 {
@@ -675,13 +692,32 @@ decoder_set_finish(struct decoder_set *set)
 	size_t i;
 
 	prefilter_free(set->pn_pf);
+	prefilter_free(set->pn_pm_pf);
+	prefilter_free(set->nopn_pm_pf);
 	set->pn_pf = prefilter_build(set->npn, pn_lits, set);
+	set->pn_pm_pf = prefilter_build_sparse(set->npn, pn_pm_lits, set);
+	set->nopn_pm_pf = prefilter_build_sparse(set->nnopn, nopn_pm_lits, set);
 	for (i = 0; i < set->nall; i++) {
 		d = set->all[i];
 		prefilter_free(d->child_pf);
 		d->child_pf = d->nchildren >= DECODER_PREFILTER_MIN
 		    ? prefilter_build(d->nchildren, child_prematch_lits, d)
 		    : NULL;
+	}
+}
+
+void
+decoder_set_prefilters_off(struct decoder_set *set)
+{
+	size_t i;
+
+	prefilter_free(set->pn_pf);
+	prefilter_free(set->pn_pm_pf);
+	prefilter_free(set->nopn_pm_pf);
+	set->pn_pf = set->pn_pm_pf = set->nopn_pm_pf = NULL;
+	for (i = 0; i < set->nall; i++) {
+		prefilter_free(set->all[i]->child_pf);
+		set->all[i]->child_pf = NULL;
 	}
 }
 
@@ -693,6 +729,8 @@ decoder_set_free(struct decoder_set *set)
 	if (set == NULL)
 		return;
 	prefilter_free(set->pn_pf);
+	prefilter_free(set->pn_pm_pf);
+	prefilter_free(set->nopn_pm_pf);
 	for (i = 0; i < set->nall; i++) {
 		prefilter_free(set->all[i]->child_pf);
 		pattern_release(&set->all[i]->program_name);

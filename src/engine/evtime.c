@@ -129,8 +129,8 @@ to_ms(struct tm *tm, int ms, bool has_zone, int offset)
 	return (int64_t)t * 1000 + ms;
 }
 
-int
-event_time_ms(const struct event *ev, int64_t ref_ms, int64_t *out)
+static int
+stamp_parse(const struct event *ev, int64_t ref_ms, int64_t *out)
 {
 	const char *s = ev->timestamp.p;
 	size_t len = ev->timestamp.len, i = 0;
@@ -180,5 +180,40 @@ event_time_ms(const struct event *ev, int64_t ref_ms, int64_t *out)
 		tm.tm_year--;
 		*out = to_ms(&tm, ms, zone, offset);
 	}
+	return 0;
+}
+
+/*
+ * Lines come in bursts of one stamp: the last stamp read and the second
+ * of the reference it was read against are kept per thread (the
+ * reference decides the year of a stamp without one), and the same pair
+ * gives the same time without parsing again.
+ */
+#define STAMP_KEY_MAX 40
+
+int
+event_time_ms(const struct event *ev, int64_t ref_ms, int64_t *out)
+{
+	static _Thread_local struct {
+		char key[STAMP_KEY_MAX];
+		size_t len;
+		int64_t ref_s, out;
+	} c;
+	const char *s = ev->timestamp.p;
+	size_t len = ev->timestamp.len;
+	int r;
+
+	if (s != NULL && len > 0 && len <= STAMP_KEY_MAX && len == c.len &&
+	    ref_ms / 1000 == c.ref_s && memcmp(s, c.key, len) == 0) {
+		*out = c.out;
+		return 0;
+	}
+	if ((r = stamp_parse(ev, ref_ms, out)) != 0 || s == NULL ||
+	    len > STAMP_KEY_MAX)
+		return r;
+	memcpy(c.key, s, len);
+	c.len = len;
+	c.ref_s = ref_ms / 1000;
+	c.out = *out;
 	return 0;
 }

@@ -890,6 +890,22 @@ osmatch_exec(const struct osmatch *m, const char *subject, size_t len)
 }
 
 size_t
+osmatch_plain_len(const struct osmatch *m)
+{
+	size_t i, max = 0;
+
+	if (m->negate)
+		return 0;
+	for (i = 0; i < m->nalts; i++) {
+		if (m->alts[i].flags != 0 || m->alts[i].len < 2)
+			return 0;
+		if (m->alts[i].len > max)
+			max = m->alts[i].len;
+	}
+	return max;
+}
+
+size_t
 osmatch_literals(
     const struct osmatch *m, const char **lits, size_t *lens, size_t max)
 {
@@ -906,19 +922,51 @@ osmatch_literals(
 	return m->nalts;
 }
 
+/* How common a byte is in log text, roughly: 0 rare punctuation, 1 the
+ * usual separators, 2 letters and digits, 3 the space. */
+static int
+byte_commonness(unsigned char c)
+{
+	if (c == ' ')
+		return 3;
+	if (isalnum(c))
+		return 2;
+	return strchr(":.-/=,()[]_'\"", c) != NULL ? 1 : 0;
+}
+
+/* The rarest byte an alternative needs, as a one-byte literal. */
+static const unsigned char *
+osr_rare_need(const struct osr_alt *alt)
+{
+	const unsigned char *best = NULL;
+	size_t k;
+
+	for (k = 0; k < alt->nneed; k++)
+		if (best == NULL ||
+		    byte_commonness(alt->need[k]) < byte_commonness(*best))
+			best = &alt->need[k];
+	return best;
+}
+
 size_t
 osregex_literals(
     const struct osregex *re, const char **lits, size_t *lens, size_t max)
 {
+	const unsigned char *b;
 	size_t i;
 
 	if (re->nalts > max)
 		return 0;
 	for (i = 0; i < re->nalts; i++) {
-		if (re->alts[i].lit_len < 2)
-			return 0;
 		lits[i] = (const char *)re->alts[i].code + re->alts[i].lit_off;
 		lens[i] = re->alts[i].lit_len;
+		if (lens[i] >= 2)
+			continue;
+		/* no run of two: a byte every match holds will do */
+		if ((b = osr_rare_need(&re->alts[i])) == NULL)
+			return 0;
+		lits[i] = (const char *)b;
+		lens[i] = 1;
 	}
 	return re->nalts;
 }

@@ -63,14 +63,22 @@ bool osmatch_exec(const struct osmatch *m, const char *subject, size_t len);
 
 /*
  * The literals a subject must hold for the pattern to match: one per
- * alternative (lower-cased; compare ignoring ASCII case), each at least
- * two bytes, at most max of them. How many, or 0 when the pattern gives
- * no such guarantee (negated, an alternative without a literal, more
- * than max alternatives). Pointers stay valid while the pattern lives.
+ * alternative (lower-cased; compare ignoring ASCII case), at most max of
+ * them. How many, or 0 when the pattern gives no such guarantee
+ * (negated, an alternative without a literal, more than max
+ * alternatives). OS_Match gives literals of two bytes or more; an
+ * OS_Regex alternative without a run of two gives the rarest single byte
+ * every match of it holds ("\\d+:\\s+%" gives "%"). Pointers stay
+ * valid while the pattern lives.
  */
 size_t osmatch_literals(
     const struct osmatch *m, const char **lits, size_t *lens, size_t max);
 size_t osregex_literals(
     const struct osregex *re, const char **lits, size_t *lens, size_t max);
+
+/* The longest alternative when m matches exactly the subjects that hold
+ * one of its literals, ignoring ASCII case (not negated, no anchors, each
+ * at least 2 bytes: osmatch_literals() gives them all); else 0. */
+size_t osmatch_plain_len(const struct osmatch *m);
 
 #endif

@@ -81,7 +81,7 @@ pcre_compile_text(
 		    (size_t)off);
 		return ARX_ERR_INVAL;
 	}
-	(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+	p->jit = pcre2_jit_compile(re, PCRE2_JIT_COMPLETE) == 0;
 	p->u.pcre = re;
 	pcre_keep_literals(p, text);
 	return 0;
@@ -188,8 +188,12 @@ pcre_match(const struct pattern *p, const char *s, size_t len,
 		pcre2_set_match_limit(sc->match_ctx, PCRE_MATCH_LIMIT);
 		pcre2_set_depth_limit(sc->match_ctx, PCRE_DEPTH_LIMIT);
 	}
-	rc = pcre2_match(
-	    p->u.pcre, (PCRE2_SPTR)s, len, 0, 0, sc->match_data, sc->match_ctx);
+	/* The JIT's own entry skips pcre2_match's checks of arguments that
+	 * are right by construction here (same limits, same results). */
+	rc = p->jit ? pcre2_jit_match(p->u.pcre, (PCRE2_SPTR)s, len, 0, 0,
+			  sc->match_data, sc->match_ctx)
+		    : pcre2_match(p->u.pcre, (PCRE2_SPTR)s, len, 0, 0,
+			  sc->match_data, sc->match_ctx);
 	if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
 	    rc == PCRE2_ERROR_JIT_STACKLIMIT)
 		limit_hit(sc);
@@ -256,6 +260,13 @@ pattern_scratch_release(struct pattern_scratch *s)
 	pcre2_match_context_free(s->match_ctx);
 	s->match_data = NULL;
 	s->match_ctx = NULL;
+}
+
+size_t
+pattern_plain_len(const struct pattern *p)
+{
+	return p->type == PAT_OSMATCH && !p->negate ? osmatch_plain_len(p->u.m)
+						    : 0;
 }
 
 size_t

@@ -29,6 +29,7 @@ enum pattern_type {
 struct pattern {
 	enum pattern_type type;
 	bool negate;
+	bool jit;   /* PCRE2: compiled by the JIT, matched through it */
 	char *text; /* the source, for reports (arx patterns) */
 	char *lits; /* PCRE2: the literals it requires, NUL-separated
 		     * (pcrelit.h), or NULL */
@@ -87,6 +88,9 @@ void pattern_release(struct pattern *p);
 /* Literals (lower-cased) one of which a subject must hold for p to
  * match, as osmatch_literals(); 0 when p gives none (negated, PCRE2,
  * exact). */
+/* When p matches exactly the subjects holding one of its literals (as
+ * osmatch_plain_len()), the longest of them; else 0. */
+size_t pattern_plain_len(const struct pattern *p);
 size_t pattern_literals(
     const struct pattern *p, const char **lits, size_t *lens, size_t max);
 

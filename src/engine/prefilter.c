@@ -194,7 +194,7 @@ done:
  * with no literal, or an empty one, is always possible. */
 static bool
 classes(struct prefilter *pf, size_t n, size_t win, prefilter_lits_fn *lits,
-    void *ctx)
+    void *ctx, bool sparse)
 {
 	const char *l[PREFILTER_MAX_LITS];
 	size_t len[PREFILTER_MAX_LITS], i, k, j, nl, with = 0;
@@ -222,7 +222,7 @@ classes(struct prefilter *pf, size_t n, size_t win, prefilter_lits_fn *lits,
 		pf->cls[b] = pf->cls[b + 32];
 	/* A pass over the line costs about what a few searches do: worth it
 	 * only when most candidates can be ruled out by it. */
-	return with >= PREFILTER_MIN_WITH && with * 4 >= n * 3 &&
+	return with >= PREFILTER_MIN_WITH && (sparse || with * 4 >= n * 3) &&
 	    pf->ncls < 255;
 }
 
@@ -266,8 +266,8 @@ done:
 	return r;
 }
 
-struct prefilter *
-prefilter_build(size_t n, prefilter_lits_fn *lits, void *ctx)
+static struct prefilter *
+build(size_t n, prefilter_lits_fn *lits, void *ctx, bool sparse)
 {
 	struct prefilter *pf;
 	size_t win;
@@ -280,7 +280,7 @@ prefilter_build(size_t n, prefilter_lits_fn *lits, void *ctx)
 		goto fail;
 	for (win = WIN_LONG; win >= WIN_MIN; win /= 2) {
 		memset(pf->always, 0, pf->nwords * sizeof(uint64_t));
-		if (!classes(pf, n, win, lits, ctx))
+		if (!classes(pf, n, win, lits, ctx, sparse))
 			goto fail;
 		pf->win = win;
 		if (automaton(pf, n, win, lits, ctx) == 0)
@@ -293,6 +293,18 @@ prefilter_build(size_t n, prefilter_lits_fn *lits, void *ctx)
 fail:
 	prefilter_free(pf);
 	return NULL;
+}
+
+struct prefilter *
+prefilter_build(size_t n, prefilter_lits_fn *lits, void *ctx)
+{
+	return build(n, lits, ctx, false);
+}
+
+struct prefilter *
+prefilter_build_sparse(size_t n, prefilter_lits_fn *lits, void *ctx)
+{
+	return build(n, lits, ctx, true);
 }
 
 void
@@ -316,6 +328,12 @@ size_t
 prefilter_window(const struct prefilter *pf)
 {
 	return pf->win;
+}
+
+bool
+prefilter_always(const struct prefilter *pf, size_t i)
+{
+	return (pf->always[i / 64] >> (i % 64)) & 1;
 }
 
 static inline void

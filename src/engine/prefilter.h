@@ -14,6 +14,7 @@
 #ifndef ARX_ENGINE_PREFILTER_H
 #define ARX_ENGINE_PREFILTER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,6 +34,12 @@ struct prefilter *prefilter_build(
     size_t ncands, prefilter_lits_fn *lits, void *ctx);
 void prefilter_free(struct prefilter *pf);
 
+/* The same, built whenever PREFILTER_MIN_WITH candidates have literals,
+ * however many others are always possible: for a list every line would
+ * otherwise try whole (top-level decoders). */
+struct prefilter *prefilter_build_sparse(
+    size_t ncands, prefilter_lits_fn *lits, void *ctx);
+
 /* Words of the candidate bitmap scan fills. */
 size_t prefilter_nwords(const struct prefilter *pf);
 
@@ -40,6 +47,9 @@ size_t prefilter_nwords(const struct prefilter *pf);
  * (still necessary for the literal, so no candidate that could match is
  * ruled out; the window keeps the automaton small). */
 size_t prefilter_window(const struct prefilter *pf);
+
+/* Whether candidate i is marked on every line (it gave no literal). */
+bool prefilter_always(const struct prefilter *pf, size_t i);
 
 /* Mark in bits (prefilter_nwords() words) every candidate that can
  * match s. */

@@ -121,6 +121,11 @@ struct rule {
 	struct rule **children;
 	size_t nchildren, children_cap;
 	struct prefilter *pf; /* which children a line can match, or NULL */
+	/* Children whose mark in pf is their condition pf_cond's answer
+	 * (its literals all fit the window): that condition is not tried
+	 * again. NULL without pf. */
+	uint64_t *pf_decides;
+	int pf_cond; /* the condition parents' prefilters read, or -1 */
 	/* correlation */
 	unsigned if_matched_sid; /* 0 when unset */
 	struct pattern if_matched_group;
@@ -161,6 +166,8 @@ int rule_set_load_list(struct rule_set *rs, const char *path);
 int rule_load_file(struct rule_set *rs, const char *path);
 /* Link if_matched_* watchers; call once after the last file. */
 int rule_set_finish(struct rule_set *rs);
+/* Free every prefilter of the set (ruleset_prefilters_off()). */
+void rule_set_prefilters_off(struct rule_set *rs);
 const struct rule *rule_find(const struct rule_set *rs, unsigned id);
 
 /* OSSEC's word match used by if_group: case-insensitive substrings,

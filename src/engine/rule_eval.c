@@ -168,8 +168,9 @@ fts_match(struct eval *e)
 	return corr_fts_first(e->c, key, k);
 }
 
+/* skip: the condition the parent's prefilter has already decided, or -1 */
 static bool
-conds_match(struct eval *e, const struct rule *r)
+conds_match(struct eval *e, const struct rule *r, int skip)
 {
 	const struct event *ev = e->ev;
 	const char *type = decoder_event_type(ev);
@@ -187,6 +188,8 @@ conds_match(struct eval *e, const struct rule *r)
 	    strcmp(r->category, type) != 0)
 		return false;
 	for (i = 0; i < r->nconds; i++) {
+		if ((int)i == skip)
+			continue;
 		v = cond_subject(ev, &r->conds[i]);
 		if (!span_is_set(v) ||
 		    !pattern_match(
@@ -208,11 +211,18 @@ conds_match(struct eval *e, const struct rule *r)
 	    corr_search(e->c, r, e->ev, e->now_ms, e->scratch);
 }
 
+/* Whether prefilter bit i is set. */
+static bool
+bit(const uint64_t *bits, size_t i)
+{
+	return (bits[i / 64] >> (i % 64)) & 1;
+}
+
 static const struct rule *
-check(struct eval *e, const struct rule *r, int depth)
+check(struct eval *e, const struct rule *r, int depth, int skip)
 {
 	uint64_t bits[PREFILTER_MAX_CANDS / 64];
-	const struct rule *res;
+	const struct rule *res, *c;
 	bool pre;
 	size_t i;
 
@@ -220,7 +230,7 @@ check(struct eval *e, const struct rule *r, int depth)
 		return NULL;
 	if (e->trace != NULL && e->trace->trying != NULL)
 		e->trace->trying(e->trace->ctx, r);
-	if (!conds_match(e, r))
+	if (!conds_match(e, r, skip))
 		return NULL;
 	if (e->trace != NULL && e->trace->matched != NULL)
 		e->trace->matched(e->trace->ctx, r);
@@ -230,9 +240,11 @@ check(struct eval *e, const struct rule *r, int depth)
 	if (pre)
 		prefilter_scan(r->pf, e->ev->log, e->ev->log_len, bits);
 	for (i = 0; i < r->nchildren; i++) {
-		if (pre && !((bits[i / 64] >> (i % 64)) & 1))
+		c = r->children[i];
+		if (pre && !bit(bits, i))
 			continue;
-		if ((res = check(e, r->children[i], depth + 1)) != NULL) {
+		skip = pre && bit(r->pf_decides, i) ? c->pf_cond : -1;
+		if ((res = check(e, c, depth + 1, skip)) != NULL) {
 			if (e->parent == NULL && r->id != 0)
 				e->parent = r;
 			return res;
@@ -257,7 +269,7 @@ rule_eval(const struct rule_set *rs, struct corr *c, struct event *ev,
 	memset(res, 0, sizeof(*res));
 	for (i = 0; i < rs->nroots && f == NULL; i++)
 		if (strcmp(rs->roots[i]->category, type) == 0)
-			f = check(&e, rs->roots[i], 0);
+			f = check(&e, rs->roots[i], 0, -1);
 	if (f == NULL)
 		return;
 	res->rule = f;

@@ -1045,6 +1045,7 @@ rule_release(struct rule *r)
 	free(r->dstip.neg);
 	free(r->watchers);
 	prefilter_free(r->pf);
+	free(r->pf_decides);
 	r->pf = NULL;
 	r->nconds = r->nlists = 0;
 	r->srcip.cidrs = r->dstip.cidrs = NULL;
@@ -1357,26 +1358,60 @@ rule_group_match(const char *pattern, const char *groups)
 	}
 }
 
-/* Which rules count the events that end on each rule. */
-/* Child i of parent ctx: the literals of its first condition on the
- * log that has them, or none. */
+/* The literals of c's first condition on the log that has them (its
+ * index in *k), or none. */
 static size_t
-child_lits(size_t i, const char **lits, size_t *lens, size_t max, void *ctx)
+rule_lits(const struct rule *c, const char **lits, size_t *lens, size_t max,
+    size_t *k)
 {
-	const struct rule *c = ((const struct rule *)ctx)->children[i];
-	size_t k, n;
+	size_t n;
 
-	for (k = 0; k < c->nconds; k++)
-		if (c->conds[k].subject == SUBJ_LOG &&
-		    (n = pattern_literals(&c->conds[k].pat, lits, lens, max)) >
+	for (*k = 0; *k < c->nconds; (*k)++)
+		if (c->conds[*k].subject == SUBJ_LOG &&
+		    (n = pattern_literals(&c->conds[*k].pat, lits, lens, max)) >
 			0)
 			return n;
 	return 0;
 }
 
-/* Rules with many children get a prefilter over their literals. */
+/* Child i of parent ctx: its literals for the prefilter. */
+static size_t
+child_lits(size_t i, const char **lits, size_t *lens, size_t max, void *ctx)
+{
+	size_t k;
+
+	return rule_lits(
+	    ((const struct rule *)ctx)->children[i], lits, lens, max, &k);
+}
+
+/* Which children of p the prefilter's mark decides (rule.h). */
 static void
-prefilters_build(struct rule_set *rs)
+prefilter_decides(struct rule *p)
+{
+	const char *lits[PREFILTER_MAX_LITS];
+	size_t lens[PREFILTER_MAX_LITS], i, k, plain;
+	const struct rule *c;
+
+	free(p->pf_decides);
+	p->pf_decides = NULL;
+	if (p->pf == NULL ||
+	    (p->pf_decides =
+		    calloc(prefilter_nwords(p->pf), sizeof(uint64_t))) == NULL)
+		return;
+	for (i = 0; i < p->nchildren; i++) {
+		c = p->children[i];
+		if (c->pf_cond < 0 || prefilter_always(p->pf, i) ||
+		    rule_lits(c, lits, lens, PREFILTER_MAX_LITS, &k) == 0 ||
+		    (int)k != c->pf_cond)
+			continue;
+		plain = pattern_plain_len(&c->conds[k].pat);
+		if (plain > 0 && plain <= prefilter_window(p->pf))
+			p->pf_decides[i / 64] |= 1ull << (i % 64);
+	}
+}
+
+void
+rule_set_prefilters_off(struct rule_set *rs)
 {
 	struct rule *p;
 	size_t i;
@@ -1384,9 +1419,34 @@ prefilters_build(struct rule_set *rs)
 	for (i = 0; i < rs->nrules; i++) {
 		p = rs->rules[i];
 		prefilter_free(p->pf);
+		free(p->pf_decides);
+		p->pf = NULL;
+		p->pf_decides = NULL;
+	}
+}
+
+/* Rules with many children get a prefilter over their literals. */
+static void
+prefilters_build(struct rule_set *rs)
+{
+	const char *lits[PREFILTER_MAX_LITS];
+	size_t lens[PREFILTER_MAX_LITS], i, k;
+	struct rule *p;
+
+	for (i = 0; i < rs->nrules; i++) {
+		p = rs->rules[i];
+		p->pf_cond =
+		    rule_lits(p, lits, lens, PREFILTER_MAX_LITS, &k) > 0
+		    ? (int)k
+		    : -1;
+	}
+	for (i = 0; i < rs->nrules; i++) {
+		p = rs->rules[i];
+		prefilter_free(p->pf);
 		p->pf = p->nchildren >= RULE_PREFILTER_MIN
 		    ? prefilter_build(p->nchildren, child_lits, p)
 		    : NULL;
+		prefilter_decides(p);
 	}
 }
 

@@ -330,6 +330,13 @@ truncated_mark(struct event *ev)
 	(void)event_set_dyn(ev, "truncated", (struct span){"yes", 3});
 }
 
+void
+ruleset_prefilters_off(struct ruleset *rs)
+{
+	decoder_set_prefilters_off(rs->decoders);
+	rule_set_prefilters_off(rs->rules);
+}
+
 bool
 ruleset_analyse(const struct ruleset *rs, struct corr *c, struct event *ev,
     int64_t now_ms, struct pattern_scratch *scratch,

@@ -38,9 +38,10 @@ struct logtest {
 	bool json, verbose, alerts_log, alerts_json;
 	uint64_t alerts_offset; /* bytes of alerts written: the alert ids */
 	char host[256];
-	const char *unit; /* -U rule:level:decoder */
-	int64_t at_ms;    /* --at: a fixed event clock, or 0 */
-	bool log_time;    /* --log-time: the clock is each line's stamp */
+	const char *unit;  /* -U rule:level:decoder */
+	int64_t at_ms;     /* --at: a fixed event clock, or 0 */
+	bool log_time;     /* --log-time: the clock is each line's stamp */
+	bool no_prefilter; /* --no-prefilter: try every decoder and rule */
 	unsigned alert_level;
 	struct ruleset *rs;
 	struct corr *corr;
@@ -69,6 +70,8 @@ logtest_usage(FILE *f)
 	    "decoder d\n"
 	    "  --at seconds    use this time (epoch) for every event\n"
 	    "  --log-time      use each line's own time stamp as its time\n"
+	    "  --no-prefilter  try every decoder and rule in full (slower; "
+	    "for tests)\n"
 	    "Reads log lines on standard input; an empty line starts a new "
 	    "session.\n");
 }
@@ -83,6 +86,7 @@ logtest_args(int argc, char **argv, struct logtest *lt)
 	    {"at", required_argument, NULL, 't'},
 	    {"log-time", no_argument, NULL, 'L'},
 	    {"alerts-json", no_argument, NULL, 'J'},
+	    {"no-prefilter", no_argument, NULL, 'P'},
 	    {NULL, 0, NULL, 0},
 	};
 	uint64_t at;
@@ -117,6 +121,9 @@ logtest_args(int argc, char **argv, struct logtest *lt)
 			break;
 		case 'J':
 			lt->alerts_json = true;
+			break;
+		case 'P':
+			lt->no_prefilter = true;
 			break;
 		case 't':
 			if (str_to_uint(optarg, 1, 1ull << 40, &at) != 0) {
@@ -154,6 +161,8 @@ logtest_load(struct logtest *lt)
 	}
 	if (r != 0)
 		return EX_CONFIG;
+	if (lt->no_prefilter)
+		ruleset_prefilters_off(lt->rs);
 	if ((lt->corr = corr_new(lt->rs->rules)) == NULL)
 		return EX_OSERR;
 	return EX_OK;

@@ -214,6 +214,61 @@ test_osmatch(void **state)
 	}
 }
 
+/* The literals the prefilters use: what every match must hold. */
+static void
+test_literals(void **state)
+{
+	static const struct {
+		const char *pattern;
+		size_t n;
+		const char *first; /* the first alternative's literal */
+	} lit_cases[] = {
+	    {"^Failed \\S+ for", 1, "failed "},
+	    {"^\\d+:\\s+%", 1, "%"}, /* the rare byte, not ':' */
+	    {"^\\w+ \\d+", 1, " "},  /* only the space is there */
+	    {"^\\w+|abc", 0, NULL},  /* one alternative has none */
+	};
+	static const struct {
+		const char *pattern;
+		size_t plain;
+	} m_cases[] = {
+	    {"abc|defg", 4},
+	    {"^abc|defg", 0},
+	    {"abc$", 0},
+	    {"!abc", 0},
+	    {"a|bc", 0},
+	    {"session opened", 14},
+	};
+	const char *lits[16];
+	size_t lens[16], i, n;
+	struct osregex *re;
+	struct osmatch *m;
+	char err[64];
+
+	(void)state;
+	for (i = 0; i < sizeof(lit_cases) / sizeof(lit_cases[0]); i++) {
+		re = osregex_compile(
+		    lit_cases[i].pattern, false, err, sizeof(err));
+		assert_non_null(re);
+		n = osregex_literals(re, lits, lens, 16);
+		if (n != lit_cases[i].n ||
+		    (n > 0 &&
+			(lens[0] != strlen(lit_cases[i].first) ||
+			    memcmp(lits[0], lit_cases[i].first, lens[0]) != 0)))
+			fail_msg("literals of '%s': %zu '%.*s'",
+			    lit_cases[i].pattern, n, n ? (int)lens[0] : 0,
+			    n ? lits[0] : "");
+		osregex_free(re);
+	}
+	for (i = 0; i < sizeof(m_cases) / sizeof(m_cases[0]); i++) {
+		m = osmatch_compile(m_cases[i].pattern, err, sizeof(err));
+		assert_non_null(m);
+		if (osmatch_plain_len(m) != m_cases[i].plain)
+			fail_msg("plain length of '%s'", m_cases[i].pattern);
+		osmatch_free(m);
+	}
+}
+
 static void
 test_pattern_pcre2(void **state)
 {
@@ -279,6 +334,7 @@ main(void)
 	    cmocka_unit_test(test_re_end_position),
 	    cmocka_unit_test(test_re_budget),
 	    cmocka_unit_test(test_osmatch),
+	    cmocka_unit_test(test_literals),
 	    cmocka_unit_test(test_pattern_pcre2),
 	    cmocka_unit_test(test_pattern_pcre2_limit),
 	};

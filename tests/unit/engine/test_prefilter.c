@@ -89,6 +89,37 @@ test_not_built(void **state)
 	assert_null(prefilter_build(40, lits_of, &most_without));
 }
 
+/* Built sparse, most candidates without literals (top-level decoders
+ * without a prematch) do not stop it, and one-byte literals mark. */
+static void
+test_sparse(void **state)
+{
+	struct cands c = {.lits = {
+			      {"%", NULL},
+			      {"ab", NULL},
+			      {"cd", NULL},
+			      {"ef", NULL},
+			      {"gh", NULL},
+			      {"ij", NULL},
+			      {"kl", NULL},
+			      {"mn", NULL},
+			  }};
+	const char *line = "xx 100% EF";
+	struct prefilter *pf;
+	uint64_t bits[1];
+
+	(void)state;
+	/* 8 with literals, 32 always possible */
+	assert_null(prefilter_build(40, lits_of, &c));
+	pf = prefilter_build_sparse(40, lits_of, &c);
+	assert_non_null(pf);
+	assert_true(prefilter_always(pf, 39));
+	assert_false(prefilter_always(pf, 0));
+	prefilter_scan(pf, line, strlen(line), bits);
+	assert_int_equal(bits[0], 0xffffffff00ull | 0x1 | 0x8);
+	prefilter_free(pf);
+}
+
 /* Whether candidate i of c is marked for line: it has no literal, or
  * the last win bytes of one of its literals occur in it. */
 static bool
@@ -180,6 +211,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_marks),
 	    cmocka_unit_test(test_not_built),
+	    cmocka_unit_test(test_sparse),
 	    cmocka_unit_test(test_against_search),
 	};
 
