@@ -242,5 +242,5 @@ decoder_event_type(const struct event *ev)
 		return ev->decoder->type;
 	if (ev->parent != NULL && ev->parent->type != NULL)
 		return ev->parent->type;
-	return "syslog";
+	return decoder_type_syslog;
 }

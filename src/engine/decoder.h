@@ -50,6 +50,8 @@ struct decoder {
 	const char *report_name; /* the parent's, unless use_own_name */
 	const char *parent_name; /* NULL for a top-level decoder */
 	unsigned id;
+	unsigned name_id; /* report_name among the set's names, from 1
+			   * (rule_set_bind()); 0 before */
 	const char *file;
 	unsigned line;
 	struct pattern program_name; /* type PAT_NONE when absent */
@@ -119,6 +121,12 @@ int decoder_load_file(struct decoder_set *set, const char *path);
  * one has its matched parent's; "syslog" when nothing decoded it).
  */
 const char *decoder_event_type(const struct event *ev);
+
+/* The event types (<type>, a rule's <category>) as one set of strings:
+ * the canonical pointer for s, or NULL when s is none of them. Equal
+ * types are then equal pointers, which the rules compare first. */
+const char *decoder_type_canon(const char *s);
+extern const char decoder_type_syslog[]; /* its "syslog" */
 
 /* Decode ev (pre-decoded) against set. Returns true if a decoder matched. */
 bool decoder_decode(const struct decoder_set *set, struct event *ev,

@@ -161,18 +161,27 @@ el_order(struct dec_build *b, const struct xml_node *n, const char *text)
 	return b->err;
 }
 
+const char decoder_type_syslog[] = "syslog";
+
+static const char *const event_types[] = {decoder_type_syslog, "firewall",
+    "ids", "web-log", "squid", "windows", "host-information", "ossec"};
+
+const char *
+decoder_type_canon(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(event_types) / sizeof(event_types[0]); i++)
+		if (strcmp(event_types[i], s) == 0)
+			return event_types[i];
+	return NULL;
+}
+
 static int
 el_type(struct dec_build *b, const struct xml_node *n, const char *text)
 {
-	static const char *const types[] = {"syslog", "firewall", "ids",
-	    "web-log", "squid", "windows", "host-information", "ossec"};
-	size_t i;
-
-	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
-		if (strcmp(types[i], text) == 0) {
-			b->d->type = types[i];
-			return 0;
-		}
+	if ((b->d->type = decoder_type_canon(text)) != NULL)
+		return 0;
 	dec_err(b, n, "unknown type", text);
 	return ARX_ERR_CONFIG;
 }
@@ -567,7 +576,7 @@ dec_finish(struct dec_build *b)
 	if (b->order_text != NULL && (r = dec_order(b)) != 0)
 		return r;
 	if (d->parent_name == NULL && d->type == NULL)
-		d->type = "syslog";
+		d->type = decoder_type_syslog;
 	return dec_attach(b); /* a child without <type> takes its parent's */
 }
 

@@ -126,6 +126,12 @@ struct rule {
 	 * again. NULL without pf. */
 	uint64_t *pf_decides;
 	int pf_cond; /* the condition parents' prefilters read, or -1 */
+	/* Which children can see events of a decoder name (their
+	 * decoded_as), by name id: children never tried on events they
+	 * cannot match (rule_set_bind()); NULL when not worth it. */
+	struct rule_gate *gate;
+	unsigned decoded_as_id; /* decoded_as's name id; RULE_NO_NAME when
+				 * no decoder has it; 0 without decoded_as */
 	/* correlation */
 	unsigned if_matched_sid; /* 0 when unset */
 	struct pattern if_matched_group;
@@ -166,8 +172,23 @@ int rule_set_load_list(struct rule_set *rs, const char *path);
 int rule_load_file(struct rule_set *rs, const char *path);
 /* Link if_matched_* watchers; call once after the last file. */
 int rule_set_finish(struct rule_set *rs);
-/* Free every prefilter of the set (ruleset_prefilters_off()). */
+/* Free every prefilter and gate of the set (ruleset_prefilters_off()). */
 void rule_set_prefilters_off(struct rule_set *rs);
+
+/*
+ * After both sets are finished: number the decoders' report names and
+ * the rules' decoded_as, and give each rule with many children that
+ * name decoders its gate (rule_gate_allows()). Out of memory, a rule
+ * goes without its gate (every child is tried).
+ */
+#define RULE_NO_NAME UINT32_MAX
+struct decoder_set;
+void rule_set_bind(struct rule_set *rs, struct decoder_set *ds);
+/* Clear in bits (one per child) the children of a gated rule that
+ * cannot match an event of decoder name id (0: no decoder). */
+void rule_gate_mask(
+    const struct rule_gate *g, unsigned name_id, uint64_t *bits);
+void rule_gate_free(struct rule_gate *g);
 const struct rule *rule_find(const struct rule_set *rs, unsigned id);
 
 /* OSSEC's word match used by if_group: case-insensitive substrings,

@@ -184,7 +184,7 @@ conds_match(struct eval *e, const struct rule *r, int skip)
 		(ev->decoder == NULL ||
 		    strcmp(ev->decoder->report_name, r->decoded_as) != 0)))
 		return false;
-	if (r->category != NULL && r->id >= 10 &&
+	if (r->category != NULL && r->id >= 10 && r->category != type &&
 	    strcmp(r->category, type) != 0)
 		return false;
 	for (i = 0; i < r->nconds; i++) {
@@ -218,13 +218,53 @@ bit(const uint64_t *bits, size_t i)
 	return (bits[i / 64] >> (i % 64)) & 1;
 }
 
+static const struct rule *check(
+    struct eval *e, const struct rule *r, int depth, int skip);
+
+/*
+ * The children of r the event can match, as a bitmap: those its
+ * prefilter marks and its gate lets through. False when r has neither
+ * (every child is tried), or under a trace, which shows every one tried
+ * as wazuh-logtest does.
+ */
+static bool
+candidates(const struct eval *e, const struct rule *r, uint64_t *bits)
+{
+	const struct decoder *d = e->ev->decoder;
+	size_t i, nw = (r->nchildren + 63) / 64;
+
+	if (e->trace != NULL || (r->pf == NULL && r->gate == NULL))
+		return false;
+	if (r->pf != NULL)
+		prefilter_scan(r->pf, e->ev->log, e->ev->log_len, bits);
+	else
+		for (i = 0; i < nw; i++)
+			bits[i] = ~0ull;
+	if (r->gate != NULL)
+		rule_gate_mask(r->gate, d != NULL ? d->name_id : 0, bits);
+	return true;
+}
+
+/* Try child i of r; its result, or NULL. */
+static const struct rule *
+check_child(struct eval *e, const struct rule *r, size_t i, int depth, bool pre)
+{
+	const struct rule *c = r->children[i], *res;
+	int skip =
+	    pre && r->pf != NULL && bit(r->pf_decides, i) ? c->pf_cond : -1;
+
+	if ((res = check(e, c, depth + 1, skip)) != NULL && e->parent == NULL &&
+	    r->id != 0)
+		e->parent = r;
+	return res;
+}
+
 static const struct rule *
 check(struct eval *e, const struct rule *r, int depth, int skip)
 {
-	uint64_t bits[PREFILTER_MAX_CANDS / 64];
-	const struct rule *res, *c;
-	bool pre;
-	size_t i;
+	uint64_t bits[PREFILTER_MAX_CANDS / 64], w;
+	const struct rule *res;
+	size_t i, k;
 
 	if (depth > EVAL_MAX_DEPTH)
 		return NULL;
@@ -234,22 +274,20 @@ check(struct eval *e, const struct rule *r, int depth, int skip)
 		return NULL;
 	if (e->trace != NULL && e->trace->matched != NULL)
 		e->trace->matched(e->trace->ctx, r);
-	/* Children the line cannot match are not tried; a trace shows
-	 * every one tried, as wazuh-logtest does, so it goes without. */
-	pre = r->pf != NULL && e->trace == NULL;
-	if (pre)
-		prefilter_scan(r->pf, e->ev->log, e->ev->log_len, bits);
-	for (i = 0; i < r->nchildren; i++) {
-		c = r->children[i];
-		if (pre && !bit(bits, i))
-			continue;
-		skip = pre && bit(r->pf_decides, i) ? c->pf_cond : -1;
-		if ((res = check(e, c, depth + 1, skip)) != NULL) {
-			if (e->parent == NULL && r->id != 0)
-				e->parent = r;
-			return res;
-		}
+	if (!candidates(e, r, bits)) {
+		for (i = 0; i < r->nchildren; i++)
+			if ((res = check_child(e, r, i, depth, false)) != NULL)
+				return res;
+		return r->noalert ? NULL : r;
 	}
+	/* the candidates in order, by their set bits */
+	for (k = 0; k * 64 < r->nchildren; k++)
+		for (w = bits[k]; w != 0; w &= w - 1) {
+			i = k * 64 + (size_t)__builtin_ctzll(w);
+			if (i < r->nchildren &&
+			    (res = check_child(e, r, i, depth, true)) != NULL)
+				return res;
+		}
 	return r->noalert ? NULL : r;
 }
 
@@ -268,7 +306,8 @@ rule_eval(const struct rule_set *rs, struct corr *c, struct event *ev,
 
 	memset(res, 0, sizeof(*res));
 	for (i = 0; i < rs->nroots && f == NULL; i++)
-		if (strcmp(rs->roots[i]->category, type) == 0)
+		if (rs->roots[i]->category == type ||
+		    strcmp(rs->roots[i]->category, type) == 0)
 			f = check(&e, rs->roots[i], 0, -1);
 	if (f == NULL)
 		return;

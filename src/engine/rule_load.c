@@ -24,6 +24,7 @@
 #include "core/strparse.h"
 #include "engine/compiled.h"
 #include "engine/corr.h"
+#include "engine/decoder.h"
 #include "engine/prefilter.h"
 #include "engine/rule.h"
 #include "engine/xmlvar.h"
@@ -181,7 +182,9 @@ el_string(struct rule_build *b, const struct xml_node *n, const char *text,
 	if (strcmp(e->name, "decoded_as") == 0)
 		b->r->decoded_as = v;
 	else if (strcmp(e->name, "category") == 0)
-		b->r->category = v;
+		b->r->category = v != NULL && decoder_type_canon(v) != NULL
+		    ? decoder_type_canon(v)
+		    : v;
 	else if (strcmp(e->name, "description") == 0) {
 		char *d = (char *)v, *nl;
 		if (d != NULL && (nl = strchr(d, '\n')) != NULL)
@@ -905,7 +908,9 @@ root_for(struct rule_set *rs, const char *category)
 			return rs->roots[i];
 	if ((root = arena_zalloc(&rs->arena, sizeof(*root))) == NULL)
 		return NULL;
-	root->category = arena_strdup(&rs->arena, category);
+	root->category = decoder_type_canon(category) != NULL
+	    ? decoder_type_canon(category)
+	    : arena_strdup(&rs->arena, category);
 	root->noalert = true;
 	root->description = "";
 	root->groups = root->groups_lc = "";
@@ -1019,7 +1024,7 @@ rule_attach(struct rule_build *b)
 		return err;
 	}
 	if (r->category == NULL)
-		r->category = "syslog";
+		r->category = decoder_type_syslog;
 	if (r->id < 10)
 		return push_rule(
 		    rs, &rs->roots, &rs->nroots, &rs->roots_cap, r);
@@ -1046,6 +1051,7 @@ rule_release(struct rule *r)
 	free(r->watchers);
 	prefilter_free(r->pf);
 	free(r->pf_decides);
+	rule_gate_free(r->gate);
 	r->pf = NULL;
 	r->nconds = r->nlists = 0;
 	r->srcip.cidrs = r->dstip.cidrs = NULL;
@@ -1420,8 +1426,10 @@ rule_set_prefilters_off(struct rule_set *rs)
 		p = rs->rules[i];
 		prefilter_free(p->pf);
 		free(p->pf_decides);
+		rule_gate_free(p->gate);
 		p->pf = NULL;
 		p->pf_decides = NULL;
+		p->gate = NULL;
 	}
 }
 

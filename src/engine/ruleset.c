@@ -175,7 +175,8 @@ ruleset_done(struct ruleset *rs, int r, struct ruleset **out)
 	}
 	if (r == 0) {
 		decoder_set_finish(rs->decoders);
-		r = rule_set_finish(rs->rules);
+		if ((r = rule_set_finish(rs->rules)) == 0)
+			rule_set_bind(rs->rules, rs->decoders);
 	}
 	if (r != 0) {
 		ruleset_free(rs);

@@ -32,9 +32,9 @@ int ruleset_load_dirs(
     const char *const *dirs, size_t ndirs, struct ruleset **out);
 void ruleset_free(struct ruleset *rs);
 
-/* Drop every prefilter, right after loading: each decoder and rule is
- * then tried in full, the reference the prefilters must agree with
- * (arx logtest --no-prefilter, for tests). */
+/* Drop every prefilter and gate, right after loading: each decoder and
+ * rule is then tried in full, the reference they must agree with (arx
+ * logtest --no-prefilter, for tests). */
 void ruleset_prefilters_off(struct ruleset *rs);
 
 /*

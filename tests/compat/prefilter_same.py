@@ -5,7 +5,8 @@ same with them and without (arx logtest --no-prefilter).
 The prefilters decide which top-level decoders, child decoders and child
 rules a line can match from the literals the line holds (one
 Aho-Corasick pass each), and for a rule whose <match> is only literals
-the mark is the answer. Any literal wrongly required would silently lose
+the mark is the answer; the rules' gates skip the children that name
+another decoder (decoded_as). Any literal wrongly required would silently lose
 a decode or an alert, so this compares `arx logtest -j` (decoder, every
 field, rule, level) line by line, with and without, for arx's own
 ruleset and Wazuh's, on every event of the Wazuh and OSSEC test suites,

@@ -95,8 +95,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rfd >= 0 && rule_load_file(rs.rules, rpath) != 0)
 		goto out;
 	decoder_set_finish(rs.decoders);
-	if (rule_set_finish(rs.rules) == 0)
+	if (rule_set_finish(rs.rules) == 0) {
+		rule_set_bind(rs.rules, rs.decoders);
 		run(&rs);
+	}
 out:
 	if (dfd >= 0)
 		close(dfd);
