@@ -37,7 +37,43 @@ struct xml_parse {
 	size_t nnodes;
 	int err;
 	char msg[200];
+	/* line numbers: line ends counted in the text up to a byte index
+	 * (expat's own count walks every byte again through its tokenizer) */
+	const char *text_start; /* the document after the wrapper's opening */
+	size_t text_len, counted_to;
+	unsigned long line;
+	bool has_cr; /* the text holds a CR (else only LF ends lines) */
 };
+
+/* The line of the element starting now, 1-based, in the document. */
+static unsigned
+xml_line(struct xml_parse *x)
+{
+	XML_Index at = XML_GetCurrentByteIndex(x->p);
+	const char *t = x->text_start, *nl;
+	size_t to, i;
+
+	if (at < (XML_Index)(sizeof(XML_WRAP_OPEN) - 1) ||
+	    x->text_start == NULL)
+		return (unsigned)x->line;
+	to = (size_t)at - (sizeof(XML_WRAP_OPEN) - 1);
+	if (to > x->text_len)
+		to = x->text_len;
+	/* as expat: LF, CR LF and a lone CR each end a line */
+	for (i = x->counted_to; i < to && x->has_cr; i++)
+		x->line += t[i] == '\n' ||
+		    (t[i] == '\r' &&
+			(i + 1 == x->text_len || t[i + 1] != '\n'));
+	for (i = x->counted_to; i < to && !x->has_cr;
+	     i = (size_t)(nl - t) + 1) {
+		if ((nl = memchr(t + i, '\n', to - i)) == NULL)
+			break;
+		x->line++;
+	}
+	if (to > x->counted_to)
+		x->counted_to = to;
+	return (unsigned)x->line;
+}
 
 static void
 xml_fail(struct xml_parse *x, int err, const char *msg)
@@ -99,7 +135,7 @@ xml_on_start(void *ud, const XML_Char *name, const XML_Char **atts)
 	if (n->nattrs > 0 && n->attrs == NULL)
 		return xml_fail(x, ARX_ERR_NOMEM, "out of memory");
 	n->file = x->doc->file;
-	n->line = (unsigned)XML_GetCurrentLineNumber(x->p);
+	n->line = xml_line(x);
 	n->parent = x->cur;
 	if (x->last_child[x->depth - 1] != NULL)
 		x->last_child[x->depth - 1]->next = n;
@@ -286,8 +322,13 @@ xml_fix_text(const char *t, size_t len, struct buf *out)
 		} else if (t[i] == '&' && xml_entity_len(t + i, len - i) == 0) {
 			r = buf_puts(out, "&amp;");
 			i++;
-		} else
-			r = buf_putc(out, t[i++]);
+		} else { /* a run up to the next markup or entity */
+			n = i + 1;
+			while (n < len && t[n] != '<' && t[n] != '&')
+				n++;
+			r = buf_append(out, t + i, n - i);
+			i = n;
+		}
 	}
 	return r;
 }
@@ -310,6 +351,11 @@ xml_parse_run(struct xml_parse *x, char *text, size_t len)
 		r = ARX_ERR_NOMEM;
 		goto out;
 	}
+	x->text_start = buf_cstr(&fixed);
+	x->text_len = fixed.len;
+	x->counted_to = 0;
+	x->line = 1;
+	x->has_cr = memchr(x->text_start, '\r', x->text_len) != NULL;
 	if (XML_Parse(x->p, XML_WRAP_OPEN, sizeof(XML_WRAP_OPEN) - 1, 0) ==
 		XML_STATUS_OK &&
 	    XML_Parse(x->p, buf_cstr(&fixed), (int)fixed.len, 0) ==

@@ -162,7 +162,8 @@ struct rule_set {
 	unsigned nskipped; /* rules dropped with a warning */
 	/* rule id -> index in rules + 1 (0: empty), open addressing */
 	uint32_t *by_id;
-	size_t by_id_cap; /* a power of two, at most half full */
+	size_t by_id_cap;           /* a power of two, at most half full */
+	struct group_index *gindex; /* while loading (rule_groups.h) */
 };
 
 struct rule_set *rule_set_new(void);

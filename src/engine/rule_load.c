@@ -27,6 +27,7 @@
 #include "engine/decoder.h"
 #include "engine/prefilter.h"
 #include "engine/rule.h"
+#include "engine/rule_groups.h"
 #include "engine/xmlvar.h"
 
 #define MAX_PENDING 40
@@ -946,6 +947,27 @@ group_match_lc(const char *pattern, const char *groups)
 	}
 }
 
+/* The rules that may match if_group pattern lc, as bits over the rules
+ * (rule_groups.h), or ALL_RULES; NULL out of memory. */
+static uint64_t all_rules_mark;
+#define ALL_RULES (&all_rules_mark)
+
+static uint64_t *
+group_candidates(struct rule_set *rs, const char *lc)
+{
+	uint64_t *bits;
+	int r;
+
+	/* the rule being attached (the last) is not its own parent */
+	if (group_index_update(rs, rs->nrules - 1) != 0 ||
+	    (bits = calloc(rs->nrules / 64 + 1, sizeof(*bits))) == NULL)
+		return NULL;
+	if ((r = group_index_candidates(rs, lc, bits, rs->nrules)) == 0)
+		return bits;
+	free(bits);
+	return r > 0 ? ALL_RULES : NULL;
+}
+
 /* Parents by if_group: every rule whose groups the pattern matches. */
 static bool
 attach_by_group(struct rule_build *b, int *err)
@@ -954,6 +976,7 @@ attach_by_group(struct rule_build *b, int *err)
 	struct rule *r = b->r;
 	char *lc = arena_strdup(&rs->arena, r->if_group);
 	bool found = false;
+	uint64_t *cand;
 	size_t i;
 
 	if (lc == NULL) {
@@ -962,12 +985,19 @@ attach_by_group(struct rule_build *b, int *err)
 	}
 	for (char *q = lc; *q != '\0'; q++)
 		*q = (char)tolower((unsigned char)*q);
+	if ((cand = group_candidates(rs, lc)) == NULL) {
+		*err = ARX_ERR_NOMEM;
+		return false;
+	}
 	for (i = 0; i < rs->nrules; i++)
-		if (rs->rules[i] != r && rs->rules[i]->id != 0 &&
+		if ((cand == ALL_RULES || (cand[i / 64] >> (i % 64)) & 1) &&
+		    rs->rules[i] != r && rs->rules[i]->id != 0 &&
 		    group_match_lc(lc, rs->rules[i]->groups_lc)) {
 			*err = add_child(rs, rs->rules[i], r);
 			found = true;
 		}
+	if (cand != ALL_RULES)
+		free(cand);
 	return found;
 }
 
@@ -1134,7 +1164,8 @@ rule_place(struct rule_build *b)
 
 	if (old != NULL && b->overwrite) {
 		rule_overwrite(old, b->r);
-		return 0;
+		return group_index_readd(rs, old->index) == 0 ? 0
+							      : ARX_ERR_NOMEM;
 	}
 	if (old != NULL) {
 		log_warn("%s:%u: rule %u is already defined at %s:%u; this one "
@@ -1318,6 +1349,7 @@ rule_set_free(struct rule_set *rs)
 	free(rs->by_id);
 	free(rs->roots);
 	free(rs->regex_rules);
+	group_index_free(rs->gindex);
 	list_set_free(rs->lists);
 	arena_release(&rs->arena);
 	free(rs);
@@ -1496,6 +1528,8 @@ rule_set_finish(struct rule_set *rs)
 	size_t i;
 	int r;
 
+	group_index_free(rs->gindex); /* loading is over */
+	rs->gindex = NULL;
 	for (i = 0; i < rs->nrules; i++) {
 		w = rs->rules[i];
 		if (w->if_matched_regex.type != PAT_NONE &&
