@@ -4,7 +4,7 @@
 
 _arx_opts() {
 	case $1 in
-	logtest) echo "-c --config --ruleset -j --json -a --alerts-json -v -U --at --log-time -h --help" ;;
+	logtest) echo "-c --config --ruleset -j --json -a --alerts-json -v -U --at --log-time --no-prefilter -h --help" ;;
 	replay) echo "-c --config -j --json -l --level -y --year -h --help" ;;
 	patterns) echo "-c --ruleset --length --top --json -h --help" ;;
 	status) echo "-c --config -s --socket -j --json -h --help" ;;
