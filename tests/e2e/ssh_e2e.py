@@ -34,6 +34,7 @@ kernel's set is printed. Everything the test made (namespaces, links,
 processes, the table inside the victim) is removed at the end, also on
 failure. Needs root, openssh-server, sshpass, nftables, iproute2.
 """
+import datetime
 import json
 import os
 import signal
@@ -243,6 +244,15 @@ def arlog():
         return ""
 
 
+def block_seconds(row):
+    """How long a listed block was given (expires - added): the time
+    left would depend on how busy the machine was before the look."""
+    def parse(t):
+        return datetime.datetime.strptime(t, "%Y-%m-%dT%H:%M:%SZ")
+    return round((parse(row["expires"]) - parse(row["added"]))
+                 .total_seconds())
+
+
 def listed(addr):
     r = arx("list", "--json")
     rows = json.loads(r.stdout)["blocks"] if r.returncode == 0 else []
@@ -333,7 +343,7 @@ def scenario_d(relay, t_first):
     t_set = measure("192.0.2.6", t8, "D")
     rows = listed("192.0.2.6")
     expect(len(rows) == 1 and rows[0]["offences"] == 2 and
-           BASE_S < rows[0]["remaining_s"] <= REPEAT_S,
+           block_seconds(rows[0]) == REPEAT_S,
            "D: blocked again as a repeat offender for the longer period "
            "(%s)" % rows)
     time.sleep(max(0.0, t8 + BASE_S + 1 - time.monotonic()))
@@ -392,7 +402,7 @@ def scenario_g(relay):
     rows = listed(src)
     expect(len(rows) == 1 and rows[0]["offences"] == 1 and
            rows[0]["rules"] == [5712] and
-           BASE_S - 2 <= rows[0]["remaining_s"] <= BASE_S,
+           block_seconds(rows[0]) == BASE_S,
            "G: arx list: one offence, asked by 5712, blocked for the first "
            "offence's time (%s)" % rows)
 
