@@ -120,7 +120,9 @@ struct rule {
 	bool has_parent_cond;
 	struct rule **children;
 	size_t nchildren, children_cap;
-	struct prefilter *pf; /* which children a line can match, or NULL */
+	struct prefilter *pf;    /* which children a line can match, or NULL */
+	struct prefilter *pn_pf; /* which children a program name can match
+				  * (their <program_name>'s literals) */
 	/* Children whose mark in pf is their condition pf_cond's answer
 	 * (its literals all fit the window): that condition is not tried
 	 * again. NULL without pf. */

@@ -223,7 +223,8 @@ static const struct rule *check(
 
 /*
  * The children of r the event can match, as a bitmap: those its
- * prefilter marks and its gate lets through. False when r has neither
+ * prefilters (on the message, on the program name) mark and its gate
+ * lets through. False when r has neither
  * (every child is tried), or under a trace, which shows every one tried
  * as wazuh-logtest does.
  */
@@ -233,7 +234,11 @@ candidates(const struct eval *e, const struct rule *r, uint64_t *bits)
 	const struct decoder *d = e->ev->decoder;
 	size_t i, nw = (r->nchildren + 63) / 64;
 
-	if (e->trace != NULL || (r->pf == NULL && r->gate == NULL))
+	uint64_t pn[PREFILTER_MAX_CANDS / 64];
+	struct span name = e->ev->program_name;
+
+	if (e->trace != NULL ||
+	    (r->pf == NULL && r->gate == NULL && r->pn_pf == NULL))
 		return false;
 	if (r->pf != NULL)
 		prefilter_scan(r->pf, e->ev->log, e->ev->log_len, bits);
@@ -242,6 +247,12 @@ candidates(const struct eval *e, const struct rule *r, uint64_t *bits)
 			bits[i] = ~0ull;
 	if (r->gate != NULL)
 		rule_gate_mask(r->gate, d != NULL ? d->name_id : 0, bits);
+	if (r->pn_pf != NULL) { /* no name: only those that need none */
+		prefilter_scan(r->pn_pf, span_is_set(name) ? name.p : "",
+		    span_is_set(name) ? name.len : 0, pn);
+		for (i = 0; i < nw; i++)
+			bits[i] &= pn[i];
+	}
 	return true;
 }
 

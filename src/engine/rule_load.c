@@ -1080,6 +1080,7 @@ rule_release(struct rule *r)
 	free(r->dstip.neg);
 	free(r->watchers);
 	prefilter_free(r->pf);
+	prefilter_free(r->pn_pf);
 	free(r->pf_decides);
 	rule_gate_free(r->gate);
 	r->pf = NULL;
@@ -1412,6 +1413,22 @@ rule_lits(const struct rule *c, const char **lits, size_t *lens, size_t max,
 	return 0;
 }
 
+/* Child i of parent ctx: the literals of its first condition on the
+ * program name that has them, or none. */
+static size_t
+child_pn_lits(size_t i, const char **lits, size_t *lens, size_t max, void *ctx)
+{
+	const struct rule *c = ((const struct rule *)ctx)->children[i];
+	size_t k, n;
+
+	for (k = 0; k < c->nconds; k++)
+		if (c->conds[k].subject == SUBJ_PROGRAM &&
+		    (n = pattern_literals(&c->conds[k].pat, lits, lens, max)) >
+			0)
+			return n;
+	return 0;
+}
+
 /* Child i of parent ctx: its literals for the prefilter. */
 static size_t
 child_lits(size_t i, const char **lits, size_t *lens, size_t max, void *ctx)
@@ -1457,8 +1474,10 @@ rule_set_prefilters_off(struct rule_set *rs)
 	for (i = 0; i < rs->nrules; i++) {
 		p = rs->rules[i];
 		prefilter_free(p->pf);
+		prefilter_free(p->pn_pf);
 		free(p->pf_decides);
 		rule_gate_free(p->gate);
+		p->pn_pf = NULL;
 		p->pf = NULL;
 		p->pf_decides = NULL;
 		p->gate = NULL;
@@ -1483,8 +1502,12 @@ prefilters_build(struct rule_set *rs)
 	for (i = 0; i < rs->nrules; i++) {
 		p = rs->rules[i];
 		prefilter_free(p->pf);
+		prefilter_free(p->pn_pf);
 		p->pf = p->nchildren >= RULE_PREFILTER_MIN
-		    ? prefilter_build(p->nchildren, child_lits, p)
+		    ? prefilter_build_sparse(p->nchildren, child_lits, p)
+		    : NULL;
+		p->pn_pf = p->nchildren >= RULE_PREFILTER_MIN
+		    ? prefilter_build_sparse(p->nchildren, child_pn_lits, p)
 		    : NULL;
 		prefilter_decides(p);
 	}
