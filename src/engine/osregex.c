@@ -700,12 +700,60 @@ osr_caps(const struct osr_run *r, struct osregex_result *res)
 	return true;
 }
 
+/* The next position from i whose character folds to c, or n. */
+static long
+osr_next_char(const struct osr_run *r, long i, unsigned char c)
+{
+	unsigned char up = (c >= 'a' && c <= 'z') ? (unsigned char)(c - 32) : c;
+	const unsigned char *p1, *p2;
+	size_t left = (size_t)(r->n - i);
+
+	p1 = memchr(r->s + i, c, left);
+	p2 = up != c ? memchr(r->s + i, up, left) : NULL;
+	if (p1 == NULL && p2 == NULL)
+		return r->n;
+	if (p1 == NULL || (p2 != NULL && p2 < p1))
+		p1 = p2;
+	return (long)(p1 - r->s);
+}
+
+/*
+ * At the alternative's start, with a plain character first and nothing
+ * to go back to, OSSEC's loop only fails and moves on (forgetting its
+ * last match) until the subject has that character: go there at once,
+ * spending the budget those steps would.
+ */
+static void
+osr_fast_forward(struct osr_run *r)
+{
+	unsigned char c = r->alt->code[0];
+	long j;
+	int k;
+
+	if (r->pt != r->alt->code || c == ESC || c == PAREN || c == '\0' ||
+	    r->restart != NONE || r->rep || (r->alt->flags & ALT_BEGIN) ||
+	    fold(osr_at(r, r->i)) == c)
+		return;
+	for (k = 0; k < NBT; k++)
+		if (r->bt_pt[k] != NULL)
+			return;
+	j = osr_next_char(r, r->i, c);
+	if ((unsigned long)(j - r->i) >= r->budget)
+		return; /* let the steps meet the limit */
+	r->budget -= (unsigned long)(j - r->i);
+	r->last = NONE;
+	r->i = j;
+}
+
 static int
 osr_run_alt(struct osr_run *r)
 {
 	int ret;
 
 	for (r->i = 0; r->i < r->n; r->i++) {
+		osr_fast_forward(r);
+		if (r->i >= r->n)
+			break;
 		if (r->budget-- == 0)
 			return -1;
 		ret = osr_step(r);
