@@ -76,7 +76,8 @@ struct rule_weekday {
 
 /* Parents with at least this many children get a prefilter (prefilter.h)
  * that finds the children a line can match in one pass. */
-#define RULE_PREFILTER_MIN 4
+#define RULE_PREFILTER_MIN    4
+#define RULE_PREFILTER_SPARSE 64 /* children: a prefilter whatever they give */
 
 struct prefilter;
 #define RULE_OPT_NO_FULL_LOG 0x04u

@@ -1503,10 +1503,13 @@ prefilters_build(struct rule_set *rs)
 		p = rs->rules[i];
 		prefilter_free(p->pf);
 		prefilter_free(p->pn_pf);
-		p->pf = p->nchildren >= RULE_PREFILTER_MIN
+		/* Under a rule with many children (a root), a pass pays
+		 * however many of them give no literal. */
+		p->pf = p->nchildren < RULE_PREFILTER_MIN ? NULL
+		    : p->nchildren >= RULE_PREFILTER_SPARSE
 		    ? prefilter_build_sparse(p->nchildren, child_lits, p)
-		    : NULL;
-		p->pn_pf = p->nchildren >= RULE_PREFILTER_MIN
+		    : prefilter_build(p->nchildren, child_lits, p);
+		p->pn_pf = p->nchildren >= RULE_PREFILTER_SPARSE
 		    ? prefilter_build_sparse(p->nchildren, child_pn_lits, p)
 		    : NULL;
 		prefilter_decides(p);
