@@ -9,6 +9,7 @@
 #include "ar/kview.h"
 #include "ar/prog.h"
 #include "core/err.h"
+#include "core/hash.h"
 #include "core/strparse.h"
 #include "fw/ipt.h"
 #include "fw/nft.h"
@@ -39,11 +40,7 @@ struct ar_kview {
 static size_t
 addr_hash(const struct arx_addr *a)
 {
-	uint32_t h = 2166136261u;
-
-	for (size_t i = 0; i < sizeof(a->bytes); i++)
-		h = (h ^ a->bytes[i]) * 16777619u;
-	return h ^ a->family;
+	return (size_t)(hash_bytes(a->bytes, sizeof(a->bytes)) ^ a->family);
 }
 
 static struct arx_addr *

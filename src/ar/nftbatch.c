@@ -16,6 +16,7 @@
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/err.h"
+#include "core/hash.h"
 #include "core/log.h"
 #include "fw/nft.h"
 #include "fw/nftapply.h"
@@ -72,10 +73,8 @@ static bool
 seen_before(const struct nvec *v, uint32_t *tab, size_t k)
 {
 	const struct arx_addr *a = &v->v[k].a;
-	uint32_t h = 2166136261u;
+	uint64_t h = hash_bytes(a->bytes, sizeof(a->bytes));
 
-	for (size_t b = 0; b < sizeof(a->bytes); b++)
-		h = (h ^ a->bytes[b]) * 16777619u;
 	for (h %= 2 * RUN_MAX; tab[h] != 0; h = (h + 1) % (2 * RUN_MAX))
 		if (addr_equal(&v->v[tab[h] - 1].a, a))
 			return true;

@@ -13,6 +13,7 @@
 
 #include "ar/table.h"
 #include "core/err.h"
+#include "core/hash.h"
 
 #define NIL UINT32_MAX
 
@@ -63,18 +64,18 @@ struct ar_table {
 	unsigned long refused_full, history_evicted;
 };
 
+/* The keyed hash (core/hash.h): addresses are the attacker's to pick,
+ * a whole IPv6 prefix of them. */
 static uint32_t
 key_hash(const struct ar_key *k)
 {
-	size_t n = k->addr.family == ADDR_V4 ? 4 : 16, i;
-	uint32_t h = 2166136261u ^ k->cmd;
+	size_t n = k->addr.family == ADDR_V4 ? 4 : 16;
+	unsigned char b[sizeof(k->cmd) + 1 + 16];
 
-	h *= 16777619u;
-	for (i = 0; i < n; i++) {
-		h ^= k->addr.bytes[i];
-		h *= 16777619u;
-	}
-	return h;
+	memcpy(b, &k->cmd, sizeof(k->cmd));
+	b[sizeof(k->cmd)] = (unsigned char)k->addr.family;
+	memcpy(b + sizeof(k->cmd) + 1, k->addr.bytes, n);
+	return (uint32_t)hash_bytes(b, sizeof(k->cmd) + 1 + n);
 }
 
 static bool

@@ -1,30 +1,14 @@
 /*
- * Implementation of lru.h: a word-at-a-time hash of the key, a power-of-two table
- * doubled at half load, and a doubly linked list from newest to oldest.
+ * Implementation of lru.h: the process's keyed hash of the key (keys are
+ * an attacker's: user names, addresses, a rule's same_* values), a
+ * power-of-two table doubled at half load, and a doubly linked list from
+ * newest to oldest.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hash.h"
 #include "core/lru.h"
-
-/* Eight bytes at a time, each word mixed by a multiply and a shift (the
- * table takes the low bits); keys are short: a host, program and pid, a
- * rule's same_* values. */
-static uint64_t
-hash_bytes(const char *s, size_t len)
-{
-	uint64_t h = 0x9e3779b97f4a7c15ull ^ len, w;
-
-	for (; len >= 8; s += 8, len -= 8) {
-		memcpy(&w, s, 8);
-		h = (h ^ w) * 0xff51afd7ed558ccdull;
-		h ^= h >> 32;
-	}
-	w = 0;
-	memcpy(&w, s, len);
-	h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
-	return h ^ (h >> 29);
-}
 
 void
 lru_init(struct lru_map *m, size_t max, void (*free_val)(void *))
@@ -75,10 +59,9 @@ lru_remove(struct lru_map *m, struct lru_node *x)
 	m->n--;
 }
 
-struct lru_node *
-lru_get(struct lru_map *m, const char *key, size_t len)
+static struct lru_node *
+lru_get_hashed(struct lru_map *m, const char *key, size_t len, uint64_t h)
 {
-	uint64_t h = hash_bytes(key, len);
 	struct lru_node *x;
 
 	if (m->cap == 0)
@@ -91,6 +74,12 @@ lru_get(struct lru_map *m, const char *key, size_t len)
 			return x;
 		}
 	return NULL;
+}
+
+struct lru_node *
+lru_get(struct lru_map *m, const char *key, size_t len)
+{
+	return lru_get_hashed(m, key, len, hash_bytes(key, len));
 }
 
 static int
@@ -113,9 +102,8 @@ lru_grow(struct lru_map *m)
 	return 0;
 }
 
-/* A new entry (the key must not be present); evicts the oldest at cap. */
-struct lru_node *
-lru_put(struct lru_map *m, const char *key, size_t len)
+static struct lru_node *
+lru_put_hashed(struct lru_map *m, const char *key, size_t len, uint64_t h)
 {
 	struct lru_node *x;
 
@@ -127,7 +115,7 @@ lru_put(struct lru_map *m, const char *key, size_t len)
 		return NULL;
 	if ((x = calloc(1, sizeof(*x) + len + 1)) == NULL)
 		return NULL;
-	x->hash = hash_bytes(key, len);
+	x->hash = h;
 	x->key_len = len;
 	memcpy(x->key, key, len);
 	x->hnext = m->tab[x->hash & (m->cap - 1)];
@@ -135,6 +123,38 @@ lru_put(struct lru_map *m, const char *key, size_t len)
 	lru_push(m, x);
 	m->n++;
 	return x;
+}
+
+/* A new entry (the key must not be present); evicts the oldest at cap. */
+struct lru_node *
+lru_put(struct lru_map *m, const char *key, size_t len)
+{
+	return lru_put_hashed(m, key, len, hash_bytes(key, len));
+}
+
+struct lru_node *
+lru_get_or_put(struct lru_map *m, const char *key, size_t len, bool *added)
+{
+	uint64_t h = hash_bytes(key, len);
+	struct lru_node *x = lru_get_hashed(m, key, len, h);
+
+	*added = x == NULL;
+	return x != NULL ? x : lru_put_hashed(m, key, len, h);
+}
+
+size_t
+lru_longest_chain(const struct lru_map *m)
+{
+	const struct lru_node *x;
+	size_t i, n, max = 0;
+
+	for (i = 0; i < m->cap; i++) {
+		for (n = 0, x = m->tab[i]; x != NULL; x = x->hnext)
+			n++;
+		if (n > max)
+			max = n;
+	}
+	return max;
 }
 
 void

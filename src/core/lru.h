@@ -8,6 +8,7 @@
 #ifndef ARX_CORE_LRU_H
 #define ARX_CORE_LRU_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,8 +37,14 @@ struct lru_node *lru_get(struct lru_map *m, const char *key, size_t len);
 /* A new entry (the key must not be present; val NULL, t 0); evicts the
  * oldest at the cap. NULL when out of memory. */
 struct lru_node *lru_put(struct lru_map *m, const char *key, size_t len);
+/* The entry of key, made (as lru_put(), *added set) when absent: one
+ * hash of the key for both. NULL when out of memory. */
+struct lru_node *lru_get_or_put(
+    struct lru_map *m, const char *key, size_t len, bool *added);
 void lru_remove(struct lru_map *m, struct lru_node *x);
 /* Free every entry and the table. */
 void lru_release(struct lru_map *m);
+/* The longest chain of the table: what one lookup may walk (tests). */
+size_t lru_longest_chain(const struct lru_map *m);
 
 #endif

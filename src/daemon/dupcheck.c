@@ -3,22 +3,17 @@
  */
 #include <string.h>
 
+#include "core/hash.h"
 #include "daemon/dupcheck.h"
 
 #define WINDOW_MS 1000
 
-/* FNV-1a over one span, continuing h; a separator between spans. */
+/* The keyed hash (core/hash.h) of one span: a line's text is the
+ * attacker's, and two lines of one hash count as one. */
 static uint64_t
-mix(uint64_t h, struct span s)
+span_hash(struct span s)
 {
-	size_t i;
-
-	for (i = 0; s.p != NULL && i < s.len; i++) {
-		h ^= (unsigned char)s.p[i];
-		h *= 0x100000001b3ull;
-	}
-	h ^= 0xff;
-	return h * 0x100000001b3ull;
+	return hash_bytes(s.p != NULL ? s.p : "", s.p != NULL ? s.len : 0);
 }
 
 bool
@@ -26,11 +21,14 @@ dupcheck_seen(struct dupcheck *d, const struct event *ev, const void *source,
     int64_t now_ms, const void **other)
 {
 	struct span msg = {ev->log, ev->log_len};
-	uint64_t h = 0xcbf29ce484222325ull;
+	uint64_t parts[3], h;
 	size_t i;
 	bool dup;
 
-	h = mix(mix(mix(h, ev->program_name), ev->pid), msg);
+	parts[0] = span_hash(ev->program_name);
+	parts[1] = span_hash(ev->pid);
+	parts[2] = span_hash(msg);
+	h = hash_bytes(parts, sizeof(parts));
 	i = (size_t)(h ^ (h >> 32)) & (DUPCHECK_SLOTS - 1);
 	dup = d->slot[i].hash == h && d->slot[i].source != NULL &&
 	    d->slot[i].source != source &&

@@ -522,16 +522,18 @@ store_watcher(struct corr *c, const struct rule *w, const struct event *ev,
 	struct lru_map *m = &c->buckets[w->index];
 	char key[4096];
 	struct lru_node *x;
+	unsigned long before;
+	bool added;
 	size_t len;
 
 	if (!bucket_key(w, ev, key, sizeof(key), &len))
 		return;
 	if (m->max == 0)
 		lru_init(m, CORR_MAX_BUCKETS, bucket_free);
-	if ((x = lru_get(m, key, len)) == NULL) {
-		unsigned long before = m->evicted;
-		if ((x = lru_put(m, key, len)) == NULL)
-			return;
+	before = m->evicted;
+	if ((x = lru_get_or_put(m, key, len, &added)) == NULL)
+		return;
+	if (added) {
 		c->st.evicted_buckets += m->evicted - before;
 		if ((x->val = calloc(1, sizeof(struct bucket))) == NULL)
 			return;
@@ -574,10 +576,10 @@ bool
 corr_fts_first(struct corr *c, const char *key, size_t len)
 {
 	unsigned long before = c->fts.evicted;
+	bool added;
 
-	if (lru_get(&c->fts, key, len) != NULL)
+	if (lru_get_or_put(&c->fts, key, len, &added) != NULL && !added)
 		return false;
-	(void)lru_put(&c->fts, key, len);
 	c->st.dropped_fts += c->fts.evicted - before;
 	return true;
 }

@@ -1,5 +1,5 @@
 /*
- * Implementation of lists.h: open-addressing hash tables (FNV-1a, linear
+ * Implementation of lists.h: open-addressing hash tables (the keyed hash of core/hash.h, linear
  * probing, load factor at most one half) over entries kept in one arena
  * per set.
  */
@@ -11,6 +11,7 @@
 
 #include "core/arena.h"
 #include "core/err.h"
+#include "core/hash.h"
 #include "core/log.h"
 #include "engine/lists.h"
 
@@ -31,19 +32,6 @@ struct list_set {
 	size_t n, cap;
 };
 
-static uint64_t
-fnv1a(const char *s, size_t len)
-{
-	uint64_t h = 1469598103934665603ull;
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ull;
-	}
-	return h;
-}
-
 static const struct list_entry *
 list_get(const struct cdb_list *l, const char *key, size_t len)
 {
@@ -51,7 +39,7 @@ list_get(const struct cdb_list *l, const char *key, size_t len)
 
 	if (l->cap == 0)
 		return NULL;
-	for (i = fnv1a(key, len) & (l->cap - 1); l->slots[i].key != NULL;
+	for (i = hash_bytes(key, len) & (l->cap - 1); l->slots[i].key != NULL;
 	     i = (i + 1) & (l->cap - 1))
 		if (l->slots[i].key_len == len &&
 		    memcmp(l->slots[i].key, key, len) == 0)
@@ -70,7 +58,7 @@ list_grow(struct list_set *ls, struct cdb_list *l)
 	for (i = 0; i < l->cap; i++) {
 		if (l->slots[i].key == NULL)
 			continue;
-		for (j = fnv1a(l->slots[i].key, l->slots[i].key_len) &
+		for (j = hash_bytes(l->slots[i].key, l->slots[i].key_len) &
 			 (cap - 1);
 		     s[j].key != NULL; j = (j + 1) & (cap - 1))
 			;
@@ -119,7 +107,7 @@ list_add_line(struct list_set *ls, struct cdb_list *l, const char *line)
 		return r;
 	if (list_get(l, k, klen) != NULL)
 		return 0; /* first definition wins */
-	for (i = fnv1a(k, klen) & (l->cap - 1); l->slots[i].key != NULL;
+	for (i = hash_bytes(k, klen) & (l->cap - 1); l->slots[i].key != NULL;
 	     i = (i + 1) & (l->cap - 1))
 		;
 	e = &l->slots[i];

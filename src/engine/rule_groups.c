@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hash.h"
 #include "engine/rule.h"
 #include "engine/rule_groups.h"
 
@@ -32,11 +33,7 @@ struct group_index {
 static size_t
 name_hash(const char *s, size_t len)
 {
-	size_t h = 5381, i;
-
-	for (i = 0; i < len; i++)
-		h = h * 33 + (unsigned char)s[i];
-	return h;
+	return (size_t)hash_bytes(s, len);
 }
 
 static int

@@ -85,6 +85,7 @@ session_find(struct session_table *t, const struct event *ev, int64_t now)
 	char key[4 * (SESSION_KEY_PART + 1)];
 	const char *loc = ev->location ? ev->location : "";
 	struct lru_node *x;
+	bool added;
 	size_t n;
 
 	n = key_part(key, 0, loc, strlen(loc));
@@ -95,9 +96,9 @@ session_find(struct session_table *t, const struct event *ev, int64_t now)
 	while (
 	    t->map.oldest != NULL && now - t->map.oldest->t > SESSION_IDLE_MS)
 		lru_remove(&t->map, t->map.oldest);
-	if ((x = lru_get(&t->map, key, n)) == NULL) {
-		if ((x = lru_put(&t->map, key, n)) == NULL)
-			return NULL;
+	if ((x = lru_get_or_put(&t->map, key, n, &added)) == NULL)
+		return NULL;
+	if (added) {
 		if ((x->val = calloc(1, sizeof(struct session))) == NULL) {
 			lru_remove(&t->map, x);
 			return NULL;
