@@ -8,6 +8,7 @@
 #include "alert/alert_log.h"
 #include "alert/rule_json.h"
 #include "core/clock.h"
+#include "core/strparse.h"
 
 /* The record is written piece by piece rather than with printf: one
  * record per alert, and formatting was a fifth of the analysis time. */
@@ -69,7 +70,7 @@ put_host(struct buf *out, const struct event *ev)
 		return;
 	}
 	if (gethostname(host, sizeof(host)) != 0)
-		strcpy(host, "localhost");
+		str_lcpy(host, "localhost", sizeof(host));
 	host[sizeof(host) - 1] = '\0';
 	buf_puts(out, host);
 }

@@ -154,7 +154,7 @@ parse_args(
 	}
 	if (out->verb == CTL_UNBLOCK && word_is(&w[0], "all")) {
 		out->all = true;
-		strcpy(out->addr, "*");
+		str_lcpy(out->addr, "*", sizeof(out->addr));
 	} else if ((r = parse_addr(&w[0], out)) != 0) {
 		*why = r == ARX_ERR_RANGE
 		    ? "the network has host bits set (10.0.0.0/8, not "

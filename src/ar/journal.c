@@ -413,7 +413,7 @@ format_add(struct buf *b, const char *command, const struct ar_block *blk)
 		return ARX_ERR_INVAL;
 	addr_format(&blk->addr, addr, sizeof(addr));
 	if (blk->expires_ms == AR_NEVER)
-		strcpy(exp, "never");
+		str_lcpy(exp, "never", sizeof(exp));
 	else
 		snprintf(exp, sizeof(exp), "%" PRId64, blk->expires_ms);
 	r = buf_printf(b, "add %s %s %" PRId64 " %s %u", command, addr,
@@ -676,7 +676,7 @@ fsync_dir(const char *path)
 	str_lcpy(dir, path, sizeof(dir));
 	slash = strrchr(dir, '/');
 	if (slash == NULL)
-		strcpy(dir, ".");
+		str_lcpy(dir, ".", sizeof(dir));
 	else if (slash == dir)
 		dir[1] = '\0';
 	else

@@ -15,6 +15,85 @@ is_blank(char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
+bool
+str_copy_fits(char *dst, const char *src, size_t dst_size)
+{
+	size_t n = strlen(src);
+
+	if (n >= dst_size)
+		return false;
+	memcpy(dst, src, n + 1);
+	return true;
+}
+
+int
+str_to_int(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+	struct span sp = str_trim(s);
+	bool neg = sp.len > 0 && sp.p[0] == '-';
+	char digits[32];
+	uint64_t v;
+	int r;
+
+	*out = 0;
+	if (neg && (sp.len < 2 || !isdigit((unsigned char)sp.p[1])))
+		return ARX_ERR_INVAL;
+	if (sp.len - neg == 0 || sp.len - neg >= sizeof(digits))
+		return sp.len - neg == 0 ? ARX_ERR_INVAL : ARX_ERR_RANGE;
+	memcpy(digits, sp.p + neg, sp.len - neg);
+	digits[sp.len - neg] = '\0';
+	if ((r = str_to_uint(digits, 0, (uint64_t)INT64_MAX + neg, &v)) != 0)
+		return r;
+	if (neg)
+		*out = v == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)v;
+	else
+		*out = (int64_t)v;
+	if (*out < min || *out > max) {
+		*out = 0;
+		return ARX_ERR_RANGE;
+	}
+	return 0;
+}
+
+int
+str_to_hex(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t i;
+	int d;
+
+	*out = 0;
+	for (i = 0; s[i] != '\0'; i++) {
+		if (i == 16 || !isxdigit((unsigned char)s[i]))
+			return ARX_ERR_INVAL;
+		d = isdigit((unsigned char)s[i]) ? s[i] - '0'
+						 : (s[i] | 0x20) - 'a' + 10;
+		v = v << 4 | (uint64_t)d;
+	}
+	if (i == 0)
+		return ARX_ERR_INVAL;
+	*out = v;
+	return 0;
+}
+
+size_t
+str_words(char *s, char **w, size_t max)
+{
+	size_t n = 0;
+
+	for (;;) {
+		while (*s == ' ')
+			*s++ = '\0';
+		if (*s == '\0')
+			return n;
+		if (n == max)
+			return max + 1;
+		w[n++] = s;
+		while (*s != ' ' && *s != '\0')
+			s++;
+	}
+}
+
 struct span
 str_trim(const char *s)
 {

@@ -42,6 +42,27 @@ int str_to_bool(const char *s, bool *out);
 /* Copy src into dst (size > 0), always NUL-terminated; returns strlen(src). */
 size_t str_lcpy(char *dst, const char *src, size_t dst_size);
 
+/* Copy src into dst only when it fits whole; false (dst untouched) when
+ * it would be cut. */
+bool str_copy_fits(char *dst, const char *src, size_t dst_size);
+
+/*
+ * A signed decimal integer in [min, max] ("-" allowed first; blanks
+ * around as str_to_uint). 0, ARX_ERR_INVAL or ARX_ERR_RANGE.
+ */
+int str_to_int(const char *s, int64_t min, int64_t max, int64_t *out);
+
+/* 1 to 16 hexadecimal digits (either case), nothing else. 0 or
+ * ARX_ERR_INVAL. */
+int str_to_hex(const char *s, uint64_t *out);
+
+/*
+ * Split s in place on spaces (runs of them count as one) into at most
+ * max words; returns how many, or max + 1 when there are more (the
+ * caller refuses the line). The words point into s.
+ */
+size_t str_words(char *s, char **w, size_t max);
+
 /* s[0..len) as one line in dst (a program's stderr for a log line or an
  * answer): its lines joined by " | ", blank ones and trailing white
  * space dropped, other control bytes as '?', cut to fit. Returns dst. */

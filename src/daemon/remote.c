@@ -654,22 +654,39 @@ addr_ok(const char *text)
 	return addr_parse_str(text, &a) == 0;
 }
 
+/* A "pending" line's words (w[1..9]) into p; false if one is wrong. */
 static bool
-state_pending(struct remote_srv *s, const char *line)
+pending_parse(struct pending *p, char **w)
 {
-	struct pending *p = calloc(1, sizeof(*p));
+	uint64_t to, rule;
 
-	if (p == NULL || s->npending >= MAX_PENDING ||
-	    sscanf(line,
-		"pending %u %64s %127s %15s %63s %" SCNu64 " %u %" SCNd64
-		" %63s",
-		&p->to, p->agent, p->command, p->action, p->address,
-		&p->timeout_s, &p->rule_id, &p->made_ms, p->alert_id) != 9 ||
-	    p->to < 1 || p->to > 2 || !keys_name_ok(p->agent) ||
-	    !str_is_name(p->command, strlen(p->command)) ||
-	    (strcmp(p->action, "add") != 0 &&
-		strcmp(p->action, "delete") != 0) ||
-	    !addr_ok(p->address)) {
+	if (str_to_uint(w[1], 1, 2, &to) != 0 ||
+	    !str_copy_fits(p->agent, w[2], sizeof(p->agent)) ||
+	    !str_copy_fits(p->command, w[3], sizeof(p->command)) ||
+	    !str_copy_fits(p->action, w[4], sizeof(p->action)) ||
+	    !str_copy_fits(p->address, w[5], sizeof(p->address)) ||
+	    str_to_uint(w[6], 0, UINT64_MAX, &p->timeout_s) != 0 ||
+	    str_to_uint(w[7], 0, UINT32_MAX, &rule) != 0 ||
+	    str_to_int(w[8], INT64_MIN, INT64_MAX, &p->made_ms) != 0 ||
+	    !str_copy_fits(p->alert_id, w[9], sizeof(p->alert_id)))
+		return false;
+	p->to = (unsigned)to;
+	p->rule_id = (unsigned)rule;
+	return keys_name_ok(p->agent) &&
+	    str_is_name(p->command, strlen(p->command)) &&
+	    (strcmp(p->action, "add") == 0 ||
+		strcmp(p->action, "delete") == 0) &&
+	    addr_ok(p->address);
+}
+
+static bool
+state_pending(struct remote_srv *s, char **w)
+{
+	struct pending *p;
+
+	if (s->npending >= MAX_PENDING || (p = calloc(1, sizeof(*p))) == NULL)
+		return false;
+	if (!pending_parse(p, w)) {
 		free(p);
 		return false;
 	}
@@ -681,32 +698,58 @@ state_pending(struct remote_srv *s, const char *line)
 	return true;
 }
 
+/* "seen ID SEQ EVENTS LAST": what an agent had sent. */
+static bool
+state_seen(struct remote_srv *s, char **w)
+{
+	uint64_t id, seq, events;
+	struct seen *sn;
+	int64_t last;
+
+	if (str_to_uint(w[1], 0, UINT64_MAX, &id) != 0 ||
+	    str_to_uint(w[2], 0, UINT64_MAX, &seq) != 0 ||
+	    str_to_uint(w[3], 0, UINT64_MAX, &events) != 0 ||
+	    str_to_int(w[4], INT64_MIN, INT64_MAX, &last) != 0 ||
+	    (sn = seen_of(s, id)) == NULL)
+		return false;
+	sn->last_seq = seq;
+	sn->events = sn->events_mark = events;
+	sn->last_seen_ms = last;
+	return true;
+}
+
+/* "sent ADDRESS UNTIL": a response the feed reports. */
+static bool
+state_sent(struct remote_srv *s, char **w)
+{
+	struct sent *sent;
+	int64_t until;
+
+	if (strlen(w[1]) >= sizeof(sent->addr) || !addr_ok(w[1]) ||
+	    str_to_int(w[2], INT64_MIN, INT64_MAX, &until) != 0)
+		return false;
+	sent = &s->sent[s->nsent++ % SENT_MAX];
+	str_lcpy(sent->addr, w[1], sizeof(sent->addr));
+	sent->until = until;
+	return true;
+}
+
+/* One line of the state file, as state_save writes them. */
 static bool
 state_line(struct remote_srv *s, const char *line)
 {
-	uint64_t id, seq, events;
-	struct sent *sent;
-	struct seen *sn;
-	char addr[64];
-	int64_t until, last;
+	char buf[STATE_LINE], *w[11];
+	size_t n;
 
-	if (sscanf(line, "seen %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNd64,
-		&id, &seq, &events, &last) == 4) {
-		if ((sn = seen_of(s, id)) != NULL) {
-			sn->last_seq = seq;
-			sn->events = sn->events_mark = events;
-			sn->last_seen_ms = last;
-		}
-		return sn != NULL;
-	}
-	if (sscanf(line, "sent %63s %" SCNd64, addr, &until) == 2 &&
-	    addr_ok(addr)) {
-		sent = &s->sent[s->nsent++ % SENT_MAX];
-		snprintf(sent->addr, sizeof(sent->addr), "%s", addr);
-		sent->until = until;
-		return true;
-	}
-	return strncmp(line, "pending ", 8) == 0 && state_pending(s, line);
+	if (!str_copy_fits(buf, line, sizeof(buf)))
+		return false;
+	buf[strcspn(buf, "\r\n")] = '\0'; /* fgets keeps the end */
+	n = str_words(buf, w, 10);
+	if (n == 5 && strcmp(w[0], "seen") == 0)
+		return state_seen(s, w);
+	if (n == 3 && strcmp(w[0], "sent") == 0)
+		return state_sent(s, w);
+	return n == 10 && strcmp(w[0], "pending") == 0 && state_pending(s, w);
 }
 
 void

@@ -14,6 +14,7 @@
 
 #include "core/err.h"
 #include "core/log.h"
+#include "core/strparse.h"
 #include "logsrc/file.h"
 
 #define HEAD_BYTES   256
@@ -353,10 +354,13 @@ logsrc_pos_format(const struct logsrc_pos *p, struct buf *out)
 int
 logsrc_pos_parse(const char *s, struct logsrc_pos *out)
 {
-	char tail;
+	char buf[128], *w[5];
 
-	if (sscanf(s, "%" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNx64 "%c",
-		&out->dev, &out->ino, &out->offset, &out->head, &tail) != 4)
+	if (!str_copy_fits(buf, s, sizeof(buf)) || str_words(buf, w, 4) != 4 ||
+	    str_to_uint(w[0], 0, UINT64_MAX, &out->dev) != 0 ||
+	    str_to_uint(w[1], 0, UINT64_MAX, &out->ino) != 0 ||
+	    str_to_uint(w[2], 0, UINT64_MAX, &out->offset) != 0 ||
+	    str_to_hex(w[3], &out->head) != 0)
 		return ARX_ERR_INVAL;
 	return 0;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "core/strparse.h"
 #include "transport/enroll.h"
 
 int
@@ -94,7 +95,7 @@ enroll_result(
 	    keys_name_ok(out->name) && m->f[WT_AGENT_ID].u > 0) {
 		out->id = m->f[WT_AGENT_ID].u;
 		memcpy(out->key, m->f[WT_KEY].p, TLS_KEY_LEN);
-		strcpy(out->from, "any");
+		str_lcpy(out->from, "any", sizeof(out->from));
 		out->any = true;
 		return 0;
 	}

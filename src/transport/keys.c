@@ -34,9 +34,8 @@ keys_name_ok(const char *s)
 static bool
 from_set(struct agent_key *k, const char *from)
 {
-	if (strlen(from) >= sizeof(k->from))
+	if (!str_copy_fits(k->from, from, sizeof(k->from)))
 		return false;
-	strcpy(k->from, from);
 	k->any = strcmp(from, "any") == 0;
 	return k->any || cidr_parse(from, &k->from_net) == 0;
 }
@@ -86,17 +85,17 @@ line_parse(char *line, struct agent_key *k)
 	     p = strtok_r(NULL, " ", &save))
 		f[n++] = p;
 	memset(k, 0, sizeof(*k));
-	strcpy(k->group, KEYS_GROUP_DEFAULT);
+	str_lcpy(k->group, KEYS_GROUP_DEFAULT, sizeof(k->group));
 	if (n > 5 && strncmp(f[n - 1], "group=", 6) == 0) {
 		if (!keys_name_ok(f[n - 1] + 6))
 			return "the group is not 1-64 of A-Z a-z 0-9 . _ -";
-		strcpy(k->group, f[--n] + 6);
+		str_lcpy(k->group, f[--n] + 6, sizeof(k->group));
 	}
 	if (n < 5 || str_to_uint(f[0], 1, UINT32_MAX, &k->id) != 0)
 		return "expected: id name from key state";
 	if (!keys_name_ok(f[1]))
 		return "the name is not 1-64 of A-Z a-z 0-9 . _ -";
-	strcpy(k->name, f[1]);
+	str_lcpy(k->name, f[1], sizeof(k->name));
 	if (!from_set(k, f[2]))
 		return "the source is not 'any', an address or a network";
 	if (!hex_key(f[3], k->key))
@@ -112,24 +111,25 @@ line_parse(char *line, struct agent_key *k)
 }
 
 static const char *
-token_parse(struct agent_keys *ks, const char *line)
+token_parse(struct agent_keys *ks, char *line)
 {
 	struct enroll_token t = {0};
-	char idhex[17], key[65], name[KEYS_NAME_MAX + 1];
-	uint64_t exp;
+	const char *name;
+	char *w[6];
+	int64_t exp;
 
-	if (sscanf(line, "token %16s %64s %" SCNu64 " %64s", idhex, key, &exp,
-		name) != 4 ||
-	    strlen(idhex) != 16 || sscanf(idhex, "%" SCNx64, &t.id) != 1 ||
-	    !hex_key(key, t.key))
+	if (str_words(line, w, 5) != 5 || strlen(w[1]) != 16 ||
+	    str_to_hex(w[1], &t.id) != 0 || !hex_key(w[2], t.key) ||
+	    str_to_int(w[3], 0, INT64_MAX, &exp) != 0)
 		return "expected: token id key expires name";
+	name = w[4];
 	if (strcmp(name, "-") != 0 && !keys_name_ok(name))
 		return "the name is not 1-64 of A-Z a-z 0-9 . _ -";
 	if (ks->ntokens >= KEYS_MAX_TOKENS)
 		return "too many tokens";
 	snprintf(
 	    t.name, sizeof(t.name), "%s", strcmp(name, "-") == 0 ? "" : name);
-	t.expires = (int64_t)exp;
+	t.expires = exp;
 	ks->tokens[ks->ntokens++] = t;
 	explicit_bzero(&t, sizeof(t));
 	return NULL;
@@ -370,8 +370,8 @@ keys_add(struct agent_keys *ks, const char *name, const char *from,
 		if (ks->v[i].id >= next)
 			next = ks->v[i].id + 1;
 	k.id = next;
-	strcpy(k.name, name);
-	strcpy(k.group, KEYS_GROUP_DEFAULT);
+	str_lcpy(k.name, name, sizeof(k.name));
+	str_lcpy(k.group, KEYS_GROUP_DEFAULT, sizeof(k.group));
 	if ((r = tls_key_new(k.key)) != 0 || (r = push(ks, &k)) != 0)
 		return r;
 	*out = k;
@@ -471,12 +471,18 @@ keys_token_drop(struct agent_keys *ks, uint64_t id, int64_t now_s)
 bool
 keys_token_parse(const char *text, uint64_t *id, char secret[65])
 {
+	static const char digits[] = "0123456789abcdef";
+	const char *hex = text + 10, *sec = text + 27;
 	char idhex[17];
-	int end = 0;
+	size_t n;
 
-	if (sscanf(text, "arx-token:%16[0-9a-f]:%64[0-9a-f]%n", idhex, secret,
-		&end) != 2 ||
-	    text[end] != '\0' || strlen(idhex) != 16 || strlen(secret) < 32)
+	/* arx-token:<16 hex digits>:<32 to 64 hex digits> */
+	if (strncmp(text, "arx-token:", 10) != 0 || strspn(hex, digits) != 16 ||
+	    hex[16] != ':' || (n = strspn(sec, digits)) < 32 || n > 64 ||
+	    sec[n] != '\0')
 		return false;
-	return sscanf(idhex, "%" SCNx64, id) == 1;
+	memcpy(idhex, hex, 16);
+	idhex[16] = '\0';
+	memcpy(secret, sec, n + 1);
+	return str_to_hex(idhex, id) == 0;
 }

@@ -126,8 +126,7 @@ enroll_session(struct tls_ctx *c, struct tls_conn *t,
 	memcpy(hex, identity + plen + 1, 16);
 	hex[16] = '\0';
 	if (strspn(hex, "0123456789abcdef") != 16 ||
-	    sscanf(hex, "%" SCNx64, &id) != 1 ||
-	    c->lookup(id, key, c->lookup_ctx) != 0)
+	    str_to_hex(hex, &id) != 0 || c->lookup(id, key, c->lookup_ctx) != 0)
 		return 1; /* unknown or used: no handshake */
 	*sess = psk_session(t->ssl, key);
 	OPENSSL_cleanse(key, sizeof(key));

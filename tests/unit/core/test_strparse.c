@@ -202,6 +202,46 @@ test_one_line(void **state)
 	    str_one_line(small, sizeof(small), "abcdefgh\nij", 11), "abcdefgh");
 }
 
+/* The helpers that replaced sscanf and strcpy. */
+static void
+test_words_numbers(void **state)
+{
+	char line[] = "  pending 1  bob\tx 42 ", full[] = "a b c d e";
+	char *w[4], small[4];
+	int64_t i;
+	uint64_t h;
+
+	(void)state;
+	assert_int_equal(str_words(line, w, 4), 4);
+	assert_string_equal(w[0], "pending");
+	assert_string_equal(w[2], "bob\tx"); /* only spaces split */
+	assert_string_equal(w[3], "42");
+	assert_int_equal(str_words(full, w, 4), 5); /* more than max */
+	assert_int_equal(str_to_int("-42", -100, 100, &i), 0);
+	assert_int_equal(i, -42);
+	assert_int_equal(
+	    str_to_int("-9223372036854775808", INT64_MIN, INT64_MAX, &i), 0);
+	assert_true(i == INT64_MIN);
+	assert_int_equal(
+	    str_to_int("9223372036854775808", INT64_MIN, INT64_MAX, &i),
+	    ARX_ERR_RANGE);
+	assert_int_equal(str_to_int("--1", -9, 9, &i), ARX_ERR_INVAL);
+	assert_int_equal(str_to_int("- 1", -9, 9, &i), ARX_ERR_INVAL);
+	assert_int_equal(str_to_int("-", -9, 9, &i), ARX_ERR_INVAL);
+	assert_int_equal(str_to_int("10", -9, 9, &i), ARX_ERR_RANGE);
+	assert_int_equal(str_to_hex("00ffAB", &h), 0);
+	assert_true(h == 0xffab);
+	assert_int_equal(str_to_hex("ffffffffffffffff", &h), 0);
+	assert_true(h == UINT64_MAX);
+	assert_int_equal(str_to_hex("10000000000000000", &h), ARX_ERR_INVAL);
+	assert_int_equal(str_to_hex("", &h), ARX_ERR_INVAL);
+	assert_int_equal(str_to_hex("0x1", &h), ARX_ERR_INVAL);
+	assert_true(str_copy_fits(small, "abc", sizeof(small)));
+	assert_string_equal(small, "abc");
+	assert_false(str_copy_fits(small, "abcd", sizeof(small)));
+	assert_string_equal(small, "abc"); /* untouched */
+}
+
 int
 main(void)
 {
@@ -214,6 +254,7 @@ main(void)
 	    cmocka_unit_test(test_split_list),
 	    cmocka_unit_test(test_suggest),
 	    cmocka_unit_test(test_is_name),
+	    cmocka_unit_test(test_words_numbers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
