@@ -161,9 +161,7 @@ alert_writer_write(struct alert_writer *w, const struct alert *a)
 	w->last_id[0] = '\0';
 	w->last_json = NULL;
 	w->last_json_len = 0;
-	if (r == NULL || r->level == 0 || (r->options & RULE_OPT_NO_LOG) ||
-	    ((unsigned)r->level < w->min_level &&
-		!(r->options & RULE_OPT_LOG_ALERT))) {
+	if (!rule_alert_logged(r, w->min_level)) {
 		w->nfiltered++;
 		return 0;
 	}

@@ -19,6 +19,7 @@
 
 #include "alert/writer.h"
 #include "ar/policy.h"
+#include "ar/step.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "core/strparse.h"
@@ -92,7 +93,7 @@ struct analysis {
 	analysis_relay_fn *relay;  /* agent: responses to the root process */
 	void *relay_ctx;
 	struct event ev;
-	struct rule_result res;
+	struct ar_step_out out; /* the shared pipeline step's (ar/step.h) */
 	struct alert_writer *w;
 	struct source *src[MAX_SOURCES];
 	size_t nsrc;
@@ -124,50 +125,32 @@ struct analysis {
 	bool begun; /* analysis_begin() ran: positions are worth saving */
 };
 
-/* How old a line may be and still start a response (ms; <max_age>, 0:
- * no limit). */
-static int64_t
-max_age_ms(const struct analysis *a)
-{
-	uint64_t s = a->conf->global.max_age;
-
-	return s == 0 ? INT64_MAX / 2 : (int64_t)s * 1000;
-}
-
-/* A fired rule: its alert, then its responses (Wazuh's order; responses
- * run even when the alert is below the log level), unless the line is
- * older than the rule's window or <max_age> (a backlog): alerted, not
- * answered, counted. now: the line's time; wall: the clock's. */
+/* A fired rule (the step's verdict): its alert, then its responses
+ * (Wazuh's order; responses run even when the alert is below the log
+ * level), unless the line is older than the rule's window or <max_age>
+ * (a backlog): alerted, not answered, counted. wall: the clock's time. */
 static void
-fired(struct analysis *a, int64_t now, int64_t wall)
+fired(struct analysis *a, int64_t wall)
 {
-	const struct rule *r = a->res.rule;
+	const struct ar_step_out *o = &a->out;
+	const struct rule *r = o->res.rule;
 	/* alerts are stamped when written, as Wazuh's: a backlog's alerts
 	 * stay in order in alerts.log; the line's time is in its text */
-	struct alert al = {r, &a->ev, a->corr, a->res.firedtimes, wall};
-	char srcip[128], user[256];
-	size_t bound;
+	struct alert al = {r, &a->ev, a->corr, o->res.firedtimes, wall};
 	struct priv_trigger t = {.rule_id = r->id,
 	    .level = r->level,
 	    .options = r->options & RULE_OPT_NO_AR,
 	    .groups = r->groups,
-	    .location = a->ev.location};
+	    .location = a->ev.location,
+	    .srcip = o->srcip[0] != '\0' ? o->srcip : NULL,
+	    .user = o->user[0] != '\0' ? o->user : NULL};
 
 	a->fired++;
 	(void)alert_writer_write(a->w, &al);
-	if (a->res.suppressed) {
-		a->suppressed++;
+	a->suppressed += o->verdict == AR_SUPPRESSED;
+	a->too_old += o->verdict == AR_TOO_OLD;
+	if (o->verdict != AR_RESPOND)
 		return;
-	}
-	if (a->conf->ar_disabled ||
-	    ar_bindings_match(a->bind, r, &bound, 1) == 0)
-		return; /* the root side would find no response either */
-	if (line_clock_too_old(now, wall, r->timeframe, max_age_ms(a))) {
-		a->too_old++;
-		return;
-	}
-	t.srcip = event_get_cstr(&a->ev, "srcip", srcip, sizeof(srcip));
-	t.user = event_get_cstr(&a->ev, "dstuser", user, sizeof(user));
 	buf_reset(&a->json);
 	if (a->w->last_id[0] != '\0' &&
 	    buf_append(&a->json, a->w->last_json, a->w->last_json_len) == 0) {
@@ -202,27 +185,26 @@ analyse(struct analysis *a, const char *line, size_t len, const char *loc,
     struct line_clock *lc)
 {
 	int64_t wall = clock_wall_ms(clock_real()), now;
+	struct ar_step step = {a->rs, a->corr, &a->scratch, a->conf, a->bind};
 
 	a->lines++;
 	/* a line over the limit keeps its last byte: it must read as cut
 	 * (no address from its end), whatever that byte is */
-	if (len > 0 && len <= EVENT_MAX_LINE && line[len - 1] == '\r')
-		len--;
+	len = ar_step_line_len(line, len);
 	if (a->uplink != NULL) { /* an agent: the manager analyses */
 		uplink_event(a->uplink, line, len, loc);
 		return;
 	}
 	if (len == 0 || event_set_line(&a->ev, line, len, loc) != 0)
 		return;
-	now = line_clock_time(lc, &a->ev, wall, max_age_ms(a));
-	(void)ruleset_analyse(
-	    a->rs, a->corr, &a->ev, now, &a->scratch, NULL, &a->res);
+	now = line_clock_time(lc, &a->ev, wall, ar_step_max_age_ms(a->conf));
+	ar_step_run(&step, &a->ev, now, wall, &a->out);
 	if (lc != NULL)
 		twice_check(a, lc, wall);
 	if (a->ev.decoder != NULL)
 		a->decoded++;
-	if (a->res.rule != NULL && a->res.rule->level > 0)
-		fired(a, now, wall);
+	if (a->out.verdict != AR_NOT_FIRED)
+		fired(a, wall);
 }
 
 static void

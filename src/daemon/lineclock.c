@@ -42,14 +42,3 @@ line_clock_time(
 	}
 	return t < now_ms ? t : now_ms;
 }
-
-bool
-line_clock_too_old(
-    int64_t t, int64_t now_ms, unsigned timeframe_s, int64_t max_age_ms)
-{
-	int64_t limit = max_age_ms;
-
-	if (timeframe_s > 0 && (int64_t)timeframe_s * 1000 < limit)
-		limit = (int64_t)timeframe_s * 1000;
-	return now_ms - t > limit;
-}

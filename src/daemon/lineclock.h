@@ -31,9 +31,4 @@ struct line_clock {
 int64_t line_clock_time(struct line_clock *lc, struct event *ev, int64_t now_ms,
     int64_t max_age_ms);
 
-/* Whether a line of time t, completing rule window timeframe_s (0:
- * none), is too old at now_ms to start a response. */
-bool line_clock_too_old(
-    int64_t t, int64_t now_ms, unsigned timeframe_s, int64_t max_age_ms);
-
 #endif

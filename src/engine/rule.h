@@ -195,6 +195,12 @@ void rule_gate_mask(
 void rule_gate_free(struct rule_gate *g);
 const struct rule *rule_find(const struct rule_set *rs, unsigned id);
 
+/* Whether the alert of a line ending on r is written, with
+ * <log_alert_level> min_level: a level above 0, not no_log, and at least
+ * min_level unless log_alert (the filter of every alert writer, and of
+ * arx replay through ar/step.h). */
+bool rule_alert_logged(const struct rule *r, unsigned min_level);
+
 /* OSSEC's word match used by if_group: case-insensitive substrings,
  * '|' alternatives, a leading '^' anchors at the start. */
 bool rule_group_match(const char *pattern, const char *groups);

@@ -302,6 +302,14 @@ check(struct eval *e, const struct rule *r, int depth, int skip)
 	return r->noalert ? NULL : r;
 }
 
+bool
+rule_alert_logged(const struct rule *r, unsigned min_level)
+{
+	return r != NULL && r->level != 0 && !(r->options & RULE_OPT_NO_LOG) &&
+	    ((unsigned)r->level >= min_level ||
+		(r->options & RULE_OPT_LOG_ALERT));
+}
+
 void
 rule_eval(const struct rule_set *rs, struct corr *c, struct event *ev,
     int64_t now_ms, struct pattern_scratch *scratch,

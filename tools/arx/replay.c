@@ -19,6 +19,7 @@
 
 #include "alert/rule_json.h"
 #include "ar/dispatch.h"
+#include "ar/step.h"
 #include "arx.h"
 #include "core/clock.h"
 #include "core/log.h"
@@ -41,7 +42,8 @@ struct replay {
 	struct corr *corr;
 	struct pattern_scratch scratch;
 	struct event ev;
-	struct rule_result res;
+	struct ar_step_out step; /* the pipeline step arxd runs (ar/step.h) */
+	struct ar_bindings *bind;
 	struct fake_clock fc;
 	bool started;
 	struct evloop *loop;
@@ -173,7 +175,7 @@ on_event(const struct ar_event *e, void *ctx)
 static void
 print_alert(struct replay *rp, int64_t now)
 {
-	const struct rule *r = rp->res.rule;
+	const struct rule *r = rp->step.res.rule;
 	char srcip[128];
 
 	event_get_cstr(&rp->ev, "srcip", srcip, sizeof(srcip));
@@ -249,15 +251,21 @@ line_time(struct replay *rp, int64_t ref)
 	return t > ref || !rp->started ? t : ref;
 }
 
+/* One line through the step arxd runs, on the line's own clock (so no
+ * line is too old): the alerts arxd writes (of --level or more) are
+ * shown, and the triggers it would send go to the dry-run dispatcher. */
 static int
 replay_line(struct replay *rp, const char *line, size_t len, const char *loc,
     int64_t *ref)
 {
-	const struct rule *r;
+	struct ar_step step = {
+	    rp->rs, rp->corr, &rp->scratch, rp->conf, rp->bind};
+	struct ar_step_out *o = &rp->step;
 	struct ar_trigger t = {.location = loc};
-	char srcip[128], user[256];
 	int64_t now;
 
+	if ((len = ar_step_line_len(line, len)) == 0)
+		return EX_OK;
 	if (event_set_line(&rp->ev, line, len, loc) != 0)
 		return EX_OSERR;
 	rp->lines++;
@@ -265,17 +273,14 @@ replay_line(struct replay *rp, const char *line, size_t len, const char *loc,
 	if (!rp->started && start_clock(rp, now) != EX_OK)
 		return EX_CONFIG;
 	advance_to(rp, now);
-	(void)ruleset_analyse(
-	    rp->rs, rp->corr, &rp->ev, now, &rp->scratch, NULL, &rp->res);
-	if ((r = rp->res.rule) == NULL || r->level <= 0)
-		return EX_OK;
-	if ((unsigned)r->level >= rp->level && !(r->options & RULE_OPT_NO_LOG))
+	ar_step_run(&step, &rp->ev, now, now, o);
+	if (o->alert && (unsigned)o->res.rule->level >= rp->level)
 		print_alert(rp, now);
-	if (rp->res.suppressed)
+	if (o->verdict != AR_RESPOND)
 		return EX_OK;
-	t.rule = r;
-	t.srcip = event_get_cstr(&rp->ev, "srcip", srcip, sizeof(srcip));
-	t.user = event_get_cstr(&rp->ev, "dstuser", user, sizeof(user));
+	t.rule = o->res.rule;
+	t.srcip = o->srcip[0] != '\0' ? o->srcip : NULL;
+	t.user = o->user[0] != '\0' ? o->user : NULL;
 	(void)ar_dispatch_trigger(rp->d, &t);
 	return EX_OK;
 }
@@ -325,8 +330,8 @@ replay_file(struct replay *rp, const char *path, int64_t *ref)
 		return EX_NOINPUT;
 	}
 	while (rc == EX_OK && (n = getline(&line, &cap, f)) != -1) {
-		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-			n--;
+		if (n > 0 && line[n - 1] == '\n')
+			n--; /* and one CR, as arxd (ar_step_line_len) */
 		if (n > 0)
 			rc = replay_line(rp, line, (size_t)n, path, ref);
 	}
@@ -419,7 +424,8 @@ cmd_replay(int argc, char **argv)
 		return EX_CONFIG;
 	}
 	if (ruleset_load_conf(&rp.conf->ruleset, &rp.rs) != 0 ||
-	    (rp.corr = corr_new(rp.rs->rules)) == NULL)
+	    (rp.corr = corr_new(rp.rs->rules)) == NULL ||
+	    (rp.bind = ar_bindings_new(rp.conf)) == NULL)
 		rc = EX_CONFIG;
 	event_init(&rp.ev);
 	buf_init(&rp.out, 1u << 20);
@@ -434,6 +440,7 @@ cmd_replay(int argc, char **argv)
 		printf("%lu lines, %lu alerts shown, %lu blocks\n", rp.lines,
 		    rp.alerts, rp.blocks);
 	ar_dispatch_free(rp.d);
+	ar_bindings_free(rp.bind);
 	evloop_free(rp.loop);
 	buf_release(&rp.out);
 	buf_release(&rp.tmp);

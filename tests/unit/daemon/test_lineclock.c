@@ -10,6 +10,7 @@
 
 #include "testutil.h"
 
+#include "ar/step.h"
 #include "daemon/lineclock.h"
 #include "engine/event.h"
 
@@ -71,13 +72,13 @@ test_too_old(void **state)
 {
 	(void)state;
 	/* max_age alone */
-	assert_false(line_clock_too_old(NOW - 600000, NOW, 0, MAX_AGE));
-	assert_true(line_clock_too_old(NOW - 600001, NOW, 0, MAX_AGE));
+	assert_false(ar_step_too_old(NOW - 600000, NOW, 0, MAX_AGE));
+	assert_true(ar_step_too_old(NOW - 600001, NOW, 0, MAX_AGE));
 	/* a rule's window shorter than max_age decides */
-	assert_false(line_clock_too_old(NOW - 120000, NOW, 120, MAX_AGE));
-	assert_true(line_clock_too_old(NOW - 120001, NOW, 120, MAX_AGE));
+	assert_false(ar_step_too_old(NOW - 120000, NOW, 120, MAX_AGE));
+	assert_true(ar_step_too_old(NOW - 120001, NOW, 120, MAX_AGE));
 	/* a longer window does not lengthen max_age */
-	assert_true(line_clock_too_old(NOW - 600001, NOW, 3600, MAX_AGE));
+	assert_true(ar_step_too_old(NOW - 600001, NOW, 3600, MAX_AGE));
 }
 
 int
