@@ -19,6 +19,7 @@
 #include "core/crc32.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "core/statefile.h"
 #include "core/strparse.h"
 
 #define JOURNAL_MAX_NAMES 256
@@ -648,52 +649,12 @@ snap_one(const struct ar_block *blk, void *ctx)
 		    : ARX_ERR_INVAL;
 }
 
-/* 0, or ARX_ERR_SYS with errno saying why (not what close() left). */
-static int
-write_file_synced(const char *path, const struct buf *b)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	int r = 0, e = 0;
-
-	if (fd == -1)
-		return ARX_ERR_SYS;
-	if ((r = write_all(fd, b->data, b->len)) == 0 && fsync(fd) != 0)
-		r = ARX_ERR_SYS;
-	e = errno;
-	close(fd);
-	errno = e;
-	return r;
-}
-
-/* Make a rename in path's directory durable. */
-static int
-fsync_dir(const char *path)
-{
-	char dir[1024];
-	char *slash;
-	int fd, r;
-
-	str_lcpy(dir, path, sizeof(dir));
-	slash = strrchr(dir, '/');
-	if (slash == NULL)
-		str_lcpy(dir, ".", sizeof(dir));
-	else if (slash == dir)
-		dir[1] = '\0';
-	else
-		*slash = '\0';
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return ARX_ERR_SYS;
-	r = fsync(fd) == 0 ? 0 : ARX_ERR_SYS;
-	close(fd);
-	return r;
-}
-
 int
 ar_journal_rewrite(struct ar_journal *j, const struct ar_table *t,
     const struct ar_table *lifting, const char *const *names, size_t nnames)
 {
 	struct snap s = {.names = names, .nnames = nnames};
-	char tmp[1100];
+	struct statefile_opts o = {.mode = 0600, .sync = STATEFILE_DIR};
 	int fd = -1, r;
 
 	buf_init(&s.b, (size_t)1 << 30);
@@ -702,10 +663,9 @@ ar_journal_rewrite(struct ar_journal *j, const struct ar_table *t,
 	s.live = t;
 	if (lifting != NULL)
 		ar_table_foreach(lifting, snap_one, &s);
-	snprintf(tmp, sizeof(tmp), "%s.new", j->path);
-	if ((r = s.r) != 0 || (r = write_file_synced(tmp, &s.b)) != 0 ||
-	    (r = rename(tmp, j->path) == 0 ? 0 : ARX_ERR_SYS) != 0 ||
-	    (r = fsync_dir(j->path)) != 0 ||
+	if ((r = s.r) != 0 ||
+	    (r = statefile_replace(AT_FDCWD, j->path, s.b.data, s.b.len, &o)) !=
+		0 ||
 	    (fd = open(j->path, O_WRONLY | O_APPEND | O_CLOEXEC)) == -1) {
 		if (r == 0 || r == ARX_ERR_SYS) {
 			r = ARX_ERR_SYS;
@@ -715,7 +675,6 @@ ar_journal_rewrite(struct ar_journal *j, const struct ar_table *t,
 			    "%s: cannot rewrite: %s", j->path, arx_strerror(r));
 			j->failing = true;
 		}
-		(void)unlink(tmp);
 		buf_release(&s.b);
 		return r;
 	}

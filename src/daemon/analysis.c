@@ -22,6 +22,7 @@
 #include "ar/step.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "core/statefile.h"
 #include "core/strparse.h"
 #include "daemon/analysis.h"
 #include "daemon/dupcheck.h"
@@ -274,20 +275,6 @@ positions_load(struct analysis *a)
 }
 
 /* A new positions file in the analysis directory, for writing. */
-static FILE *
-positions_create(struct analysis *a)
-{
-	int fd = openat(a->pos_dir, "positions.new",
-	    O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	FILE *f;
-
-	if (fd < 0)
-		return NULL;
-	if ((f = fdopen(fd, "w")) == NULL)
-		close(fd);
-	return f;
-}
-
 /* Write all positions to a new file and rename it over the old one.
  * The directory was opened before privileges were dropped: the child
  * needs no way through <state_dir> itself. */
@@ -322,7 +309,6 @@ positions_write(struct analysis *a)
 	struct logsrc_pos p;
 	struct buf b;
 	size_t i;
-	FILE *f;
 
 	buf_init(&b, 1u << 20);
 	for (i = 0; i < a->nsrc; i++) {
@@ -341,15 +327,10 @@ positions_write(struct analysis *a)
 		buf_release(&b);
 		return;
 	}
-	if ((f = positions_create(a)) != NULL) {
-		bool ok = b.len == 0 || fwrite(b.data, 1, b.len, f) == b.len;
-
-		if (fclose(f) != 0 || !ok ||
-		    renameat(a->pos_dir, "positions.new", a->pos_dir,
-			"positions") != 0)
-			f = NULL;
-	}
-	if (f == NULL)
+	/* lazy, as ever: positions a crash loses make lines read twice,
+	 * never lines lost */
+	if (statefile_replace(a->pos_dir, "positions", b.data, b.len,
+		&(struct statefile_opts){.mode = 0600}) != 0)
 		positions_failed(a, errno);
 	else {
 		buf_reset(&a->saved);
@@ -983,18 +964,8 @@ shared_parse(
 static int
 shared_save(struct analysis *a, const char *text, size_t len)
 {
-	int fd = openat(a->pos_dir, SHARED_FILE ".tmp",
-	    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	bool ok =
-	    fd >= 0 && write(fd, text, len) == (ssize_t)len && fsync(fd) == 0;
-
-	if (fd >= 0)
-		close(fd);
-	if (ok &&
-	    renameat(a->pos_dir, SHARED_FILE ".tmp", a->pos_dir, SHARED_FILE) ==
-		0)
-		return 0;
-	return ARX_ERR_SYS;
+	return statefile_replace(a->pos_dir, SHARED_FILE, text, len,
+	    &(struct statefile_opts){.mode = 0600, .sync = STATEFILE_FILE});
 }
 
 /* Put c in force: the files of the push before it are let go (their

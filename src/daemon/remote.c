@@ -32,6 +32,7 @@
 #include "core/log.h"
 #include "core/net.h"
 #include "core/srclimit.h"
+#include "core/statefile.h"
 #include "core/strparse.h"
 #include "daemon/priv.h"
 #include "daemon/remote.h"
@@ -603,47 +604,47 @@ on_accept(struct evloop *loop, struct evio *io, unsigned events)
  */
 
 static int
-state_put(struct remote_srv *s, FILE *f)
+state_put(const struct remote_srv *s, struct buf *b)
 {
 	int64_t now = clock_wall_ms(clock_real());
 	unsigned n = s->nsent < SENT_MAX ? s->nsent : SENT_MAX;
+	int r = 0;
 
-	for (size_t i = 0; i < s->nseen; i++)
-		fprintf(f,
+	for (size_t i = 0; r == 0 && i < s->nseen; i++)
+		r = buf_printf(b,
 		    "seen %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRId64 "\n",
 		    s->seen[i].id, s->seen[i].last_seq, s->seen[i].events,
 		    s->seen[i].last_seen_ms);
-	for (const struct pending *p = s->pending; p != NULL; p = p->next)
-		fprintf(f,
+	for (const struct pending *p = s->pending; r == 0 && p != NULL;
+	     p = p->next)
+		r = buf_printf(b,
 		    "pending %u %s %s %s %s %" PRIu64 " %u %" PRId64 " %s\n",
 		    p->to, p->agent, p->command, p->action, p->address,
 		    p->timeout_s, p->rule_id, p->made_ms,
 		    p->alert_id[0] != '\0' ? p->alert_id : "-");
-	for (unsigned i = 0; i < n; i++)
+	for (unsigned i = 0; r == 0 && i < n; i++)
 		if (s->sent[i].until > now)
-			fprintf(f, "sent %s %" PRId64 "\n", s->sent[i].addr,
-			    s->sent[i].until);
-	return fflush(f) == 0 && fsync(fileno(f)) == 0 ? 0 : ARX_ERR_SYS;
+			r = buf_printf(b, "sent %s %" PRId64 "\n",
+			    s->sent[i].addr, s->sent[i].until);
+	return r;
 }
 
 static void
 state_save(struct remote_srv *s)
 {
-	int fd = openat(s->dirfd, STATE_FILE ".tmp",
-	    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-	int r = f != NULL ? state_put(s, f) : ARX_ERR_SYS;
+	struct buf b;
+	int r;
 
-	if (f != NULL)
-		r |= fclose(f) != 0 ? ARX_ERR_SYS : 0;
-	else if (fd >= 0)
-		close(fd);
-	if (r == 0 &&
-	    renameat(s->dirfd, STATE_FILE ".tmp", s->dirfd, STATE_FILE) == 0) {
+	buf_init(&b, (size_t)1 << 28);
+	if ((r = state_put(s, &b)) == 0 &&
+	    (r = statefile_replace(s->dirfd, STATE_FILE, b.data, b.len,
+		 &(struct statefile_opts){
+		     .mode = 0600, .sync = STATEFILE_FILE})) == 0)
 		s->dirty = false;
-		return;
-	}
-	log_warn("cannot save %s: %s", STATE_FILE, strerror(errno));
+	else
+		log_warn("cannot save %s: %s", STATE_FILE,
+		    r == ARX_ERR_SYS ? strerror(errno) : arx_strerror(r));
+	buf_release(&b);
 }
 
 static bool
@@ -736,15 +737,11 @@ state_sent(struct remote_srv *s, char **w)
 
 /* One line of the state file, as state_save writes them. */
 static bool
-state_line(struct remote_srv *s, const char *line)
+state_line(struct remote_srv *s, char *line)
 {
-	char buf[STATE_LINE], *w[11];
-	size_t n;
+	char *w[11];
+	size_t n = str_words(line, w, 10);
 
-	if (!str_copy_fits(buf, line, sizeof(buf)))
-		return false;
-	buf[strcspn(buf, "\r\n")] = '\0'; /* fgets keeps the end */
-	n = str_words(buf, w, 10);
 	if (n == 5 && strcmp(w[0], "seen") == 0)
 		return state_seen(s, w);
 	if (n == 3 && strcmp(w[0], "sent") == 0)
@@ -752,28 +749,41 @@ state_line(struct remote_srv *s, const char *line)
 	return n == 10 && strcmp(w[0], "pending") == 0 && state_pending(s, w);
 }
 
+struct restore {
+	struct remote_srv *s;
+	unsigned bad;
+};
+
+static int
+restore_line(void *ctx, char *line, unsigned no)
+{
+	struct restore *rs = ctx;
+
+	if (!state_line(rs->s, line) && rs->bad++ < 5)
+		log_warn("%s:%u: damaged, skipped", STATE_FILE, no);
+	return 0;
+}
+
 void
 remote_restore(struct remote_srv *s)
 {
-	int fd = openat(s->dirfd, STATE_FILE, O_RDONLY | O_CLOEXEC);
-	FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
-	char line[STATE_LINE];
-	unsigned no = 0, bad = 0;
+	struct restore rs = {s, 0};
+	unsigned too_long;
+	int r;
 
-	if (f == NULL) {
-		if (fd >= 0)
-			close(fd);
+	r = statefile_lines(
+	    s->dirfd, STATE_FILE, STATE_LINE, restore_line, &rs, &too_long);
+	if (r == ARX_ERR_NOTFOUND)
 		return;
-	}
-	while (fgets(line, sizeof(line), f) != NULL) {
-		no++;
-		if (!state_line(s, line) && bad++ < 5)
-			log_warn("%s:%u: damaged, skipped", STATE_FILE, no);
-	}
-	fclose(f);
+	if (r != 0)
+		log_warn("%s: cannot read: %s", STATE_FILE, strerror(errno));
+	if (too_long > 0)
+		log_warn("%s: %u lines over %d bytes skipped", STATE_FILE,
+		    too_long, STATE_LINE);
 	log_info("%s: %zu agents' sequence numbers, %u responses kept for "
 		 "agents away%s",
-	    STATE_FILE, s->nseen, s->npending, bad ? " (damaged lines)" : "");
+	    STATE_FILE, s->nseen, s->npending,
+	    rs.bad + too_long ? " (damaged lines)" : "");
 }
 
 /* Connections without HELLO after PREAUTH_MS go; the memory of those

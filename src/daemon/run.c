@@ -22,6 +22,7 @@
 #include "ar/dispatch.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "core/statefile.h"
 #include "daemon/child.h"
 #include "daemon/ctlsock.h"
 #include "daemon/notify.h"
@@ -160,21 +161,15 @@ feed_cmp(const void *x, const void *y)
 	    ((const struct ar_block_view *)y)->addr);
 }
 
-/* Write path.new with b's bytes, group-readable, and rename it. */
+/* Replace path with b's bytes, readable by the dropped group. */
 static void
 feed_file(const struct arxd *a, const char *path, const struct buf *b)
 {
-	char tmp[4300];
-	int fd;
+	struct statefile_opts o = {
+	    .mode = 0640, .gid = a->user.gid, .set_gid = a->user.drop};
 
-	snprintf(tmp, sizeof(tmp), "%s.new", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-	if (fd < 0 || write(fd, b->data, b->len) != (ssize_t)b->len ||
-	    (a->user.drop && fchown(fd, (uid_t)-1, a->user.gid) != 0) ||
-	    rename(tmp, path) != 0)
+	if (statefile_replace(AT_FDCWD, path, b->data, b->len, &o) != 0)
 		log_warn("cannot write %s: %s", path, strerror(errno));
-	if (fd >= 0)
-		close(fd);
 }
 
 /* <log_dir>/blocklist.txt: each address of the block table once, one a

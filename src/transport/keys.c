@@ -15,6 +15,7 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "core/statefile.h"
 #include "core/strparse.h"
 #include "transport/keys.h"
 
@@ -154,49 +155,60 @@ keys_load(const char *path, struct agent_keys *ks)
 	return keys_load_at(AT_FDCWD, path, ks);
 }
 
+struct load {
+	struct agent_keys *ks;
+	const char *path;
+};
+
+/* One line of the keys file: an agent, a token, a comment. */
+static int
+load_line(void *ctx, char *line, unsigned no)
+{
+	struct load *l = ctx;
+	struct agent_key k;
+	const char *why;
+	int r;
+
+	if (line[0] == '#' || line[0] == '\0')
+		return 0;
+	if (strncmp(line, "token ", 6) == 0) {
+		if ((why = token_parse(l->ks, line)) != NULL) {
+			log_error("%s:%u: %s; this token cannot be used",
+			    l->path, no, why);
+			l->ks->damaged++;
+		}
+		return 0;
+	}
+	if ((why = line_parse(line, &k)) == NULL)
+		why = entry_check(l->ks, &k);
+	if (why != NULL) {
+		log_error(
+		    "%s:%u: %s; this agent cannot connect", l->path, no, why);
+		l->ks->damaged++;
+		return 0;
+	}
+	r = push(l->ks, &k);
+	explicit_bzero(&k, sizeof(k));
+	return r;
+}
+
 int
 keys_load_at(int dirfd, const char *path, struct agent_keys *ks)
 {
-	char line[LINE_MAX_LEN];
-	unsigned long lineno = 0;
-	struct agent_key k;
-	const char *why;
-	FILE *f = NULL;
-	int r = 0, fd;
+	struct load l = {ks, path};
+	unsigned too_long;
+	int r;
 
 	memset(ks, 0, sizeof(*ks));
-	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || (f = fdopen(fd, "r")) == NULL) {
-		if (fd >= 0)
-			close(fd);
-		return errno == ENOENT ? 0 : ARX_ERR_SYS;
+	r = statefile_lines(
+	    dirfd, path, LINE_MAX_LEN, load_line, &l, &too_long);
+	if (too_long > 0) {
+		log_error("%s: %u lines over %d bytes; those agents cannot "
+			  "connect",
+		    path, too_long, LINE_MAX_LEN);
+		ks->damaged += too_long;
 	}
-	while (r == 0 && fgets(line, sizeof(line), f) != NULL) {
-		lineno++;
-		line[strcspn(line, "\r\n")] = '\0';
-		if (line[0] == '#' || line[0] == '\0')
-			continue;
-		if (strncmp(line, "token ", 6) == 0) {
-			if ((why = token_parse(ks, line)) != NULL) {
-				log_error(
-				    "%s:%lu: %s; this token cannot be used",
-				    path, lineno, why);
-				ks->damaged++;
-			}
-			continue;
-		}
-		if ((why = line_parse(line, &k)) == NULL)
-			why = entry_check(ks, &k);
-		if (why != NULL) {
-			log_error("%s:%lu: %s; this agent cannot connect", path,
-			    lineno, why);
-			ks->damaged++;
-			continue;
-		}
-		r = push(ks, &k);
-	}
-	fclose(f);
-	return r;
+	return r == ARX_ERR_NOTFOUND ? 0 : r;
 }
 
 static void
@@ -204,46 +216,6 @@ key_hex(const unsigned char key[TLS_KEY_LEN], char out[2 * TLS_KEY_LEN + 1])
 {
 	for (size_t i = 0; i < TLS_KEY_LEN; i++)
 		snprintf(out + 2 * i, 3, "%02x", key[i]);
-}
-
-/* The directory part of path ("." when there is none). */
-static void
-dir_of(const char *path, char *dir, size_t size)
-{
-	char *slash;
-
-	snprintf(dir, size, "%s", path);
-	if ((slash = strrchr(dir, '/')) == NULL)
-		snprintf(dir, size, ".");
-	else if (slash == dir)
-		dir[1] = '\0';
-	else
-		*slash = '\0';
-}
-
-/* Write b to tmp (relative to dirfd), 0600 and owned by whoever owns
- * the directory: root editing arxd's table (arx agents) leaves it
- * readable by the analysis child's user. */
-static int
-file_write(int dirfd, const char *tmp, const struct buf *b)
-{
-	char dir[4200];
-	struct stat ds;
-	int fd =
-	    openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	int r = 0;
-
-	if (fd == -1)
-		return ARX_ERR_SYS;
-	dir_of(tmp, dir, sizeof(dir));
-	if (geteuid() == 0 && fstatat(dirfd, dir, &ds, 0) == 0 &&
-	    fchown(fd, ds.st_uid, ds.st_gid) != 0)
-		r = ARX_ERR_SYS;
-	if (r == 0 &&
-	    (write(fd, b->data, b->len) != (ssize_t)b->len || fsync(fd) != 0))
-		r = ARX_ERR_SYS;
-	close(fd);
-	return r;
 }
 
 static int
@@ -285,37 +257,21 @@ keys_save(const char *path, const struct agent_keys *ks)
 	return keys_save_at(AT_FDCWD, path, ks);
 }
 
-/* Make a rename in path's directory (relative to dirfd) durable. */
-static void
-dir_sync(int dirfd, const char *path)
-{
-	char dir[4200];
-	int fd;
-
-	dir_of(path, dir, sizeof(dir));
-	if ((fd = openat(dirfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >=
-	    0) {
-		(void)fsync(fd);
-		close(fd);
-	}
-}
-
 int
 keys_save_at(int dirfd, const char *path, const struct agent_keys *ks)
 {
-	char tmp[4200];
 	struct buf b;
 	int r;
 
+	/* 0600 and owned by whoever owns the directory: root editing
+	 * arxd's table (arx agents) leaves it readable by the analysis
+	 * child's user */
 	buf_init(&b, (size_t)1 << 26);
-	snprintf(tmp, sizeof(tmp), "%s.new", path);
-	if ((r = entries_format(&b, ks)) == 0 &&
-	    (r = file_write(dirfd, tmp, &b)) == 0)
-		r = renameat(dirfd, tmp, dirfd, path) == 0 ? 0 : ARX_ERR_SYS;
-	if (r == 0)
-		dir_sync(dirfd, path);
-	else
-		(void)unlinkat(dirfd, tmp, 0);
+	if ((r = entries_format(&b, ks)) == 0)
+		r = statefile_replace(dirfd, path, b.data, b.len,
+		    &(struct statefile_opts){.mode = 0600,
+			.sync = STATEFILE_DIR,
+			.dir_owner = true});
 	if (b.data != NULL)
 		explicit_bzero(b.data, b.len);
 	buf_release(&b);

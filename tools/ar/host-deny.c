@@ -26,6 +26,7 @@
 #include "ar/prog.h"
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/statefile.h"
 
 #define HOSTS_DENY_MAX (16u << 20)
 
@@ -59,28 +60,14 @@ read_keep(
 	return 0;
 }
 
+/* hosts.deny replaced whole (core/statefile.h), keeping its mode. */
 static int
 replace_file(const char *path, const struct buf *b)
 {
-	char tmp[4200];
-	struct stat st;
-	int fd, r = 0;
+	struct statefile_opts o = {
+	    .mode = 0644, .keep_mode = true, .sync = STATEFILE_FILE};
 
-	snprintf(tmp, sizeof(tmp), "%s.new", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd == -1)
-		return ARX_ERR_SYS;
-	if (stat(path, &st) == 0)
-		(void)fchmod(fd, st.st_mode & 07777);
-	if ((b->len > 0 && write(fd, b->data, b->len) != (ssize_t)b->len) ||
-	    fsync(fd) != 0)
-		r = ARX_ERR_SYS;
-	close(fd);
-	if (r == 0 && rename(tmp, path) != 0)
-		r = ARX_ERR_SYS;
-	if (r != 0)
-		(void)unlink(tmp);
-	return r;
+	return statefile_replace(AT_FDCWD, path, b->data, b->len, &o);
 }
 
 static int
