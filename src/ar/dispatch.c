@@ -15,6 +15,7 @@
 
 #include "ar/arlog.h"
 #include "ar/dispatch.h"
+#include "ar/dispatch_int.h"
 #include "ar/journal.h"
 #include "ar/kcheck.h"
 #include "ar/kview.h"
@@ -25,46 +26,6 @@
 #include "core/log.h"
 #include "core/strparse.h"
 #include "exec/exec.h"
-
-#define AGENT_NAME_MAX 65    /* an agent name and its NUL */
-#define MAX_BOUND      64    /* responses one rule may trigger */
-#define LIFTING_MAX    65536 /* deletes in flight remembered */
-#define EXPIRE_MAX     256   /* blocks lifted per timer turn */
-#define JRETRY_MS      5000  /* a failing journal: rewrite tried this often */
-#define JOURNAL_NAME   "arx-journal" /* its lines in active-responses.log */
-
-struct ar_dispatch {
-	struct ar_dispatch_opts o;
-	const struct arx_conf *conf;
-	struct ar_bindings *bindings;
-	struct ar_table *table;
-	/* Lifted, their delete not ended: journaled as live until then
-	 * (a rewrite keeps them), so a crash meanwhile lifts them at the
-	 * next start instead of forgetting what the kernel holds. At most
-	 * LIFTING_MAX at once (more, as when a stop lifts them all, are
-	 * journaled as lifted when a rewrite comes first). */
-	struct ar_table *lifting;
-	struct ar_journal *journal;
-	struct ar_runner *runner;
-	char refusal[160]; /* why a manual block was refused, when made up */
-	struct ar_kcheck *kcheck;  /* with a loop and programs to run */
-	char **paths;              /* per command: absolute program path */
-	const char **names;        /* per command: its name, for the journal */
-	enum ar_backend *backends; /* per command: where its blocks live */
-	struct evtimer timer;
-	struct evtimer turn; /* the loop turn's end: arpend, journal fsync */
-	struct buf arpend;   /* active-responses.log lines of this turn */
-	struct ar_dispatch_stats st;
-	struct log_limit refuse_limit; /* refusals logged: 20 a second */
-	struct evtimer jretry;         /* a failing journal's next rewrite */
-	bool jfailing;                 /* said so (log, active-responses) */
-	unsigned long jskipped;        /* records not written before it */
-	size_t pending_at_start;       /* journaled blocks never confirmed */
-	struct log_limit jlimit;       /* still failing: once a minute */
-	struct log_limit arlog_limit;  /* active-responses.log: 1 a minute */
-};
-
-static void journal_health(struct ar_dispatch *d);
 
 static void
 emit(struct ar_dispatch *d, struct ar_event *ev)
@@ -101,7 +62,7 @@ on_turn_end(struct evloop *loop, struct evtimer *t)
 	buf_reset(&d->arpend);
 	if (d->journal != NULL && ar_journal_sync(d->journal) != 0)
 		d->st.journal_errors++;
-	journal_health(d);
+	dp_journal_health(d);
 }
 
 static void
@@ -111,8 +72,8 @@ turn_end_arm(struct ar_dispatch *d)
 		(void)evloop_timer_start(d->o.loop, &d->turn, 0);
 }
 
-static void
-journal_touched(struct ar_dispatch *d)
+void
+dp_journal_touched(struct ar_dispatch *d)
 {
 	if (d->journal != NULL && ar_journal_unsynced(d->journal))
 		turn_end_arm(d);
@@ -172,15 +133,15 @@ on_jretry(struct evloop *loop, struct evtimer *t)
 			    ar_journal_why(d->journal),
 			    ar_journal_skipped(d->journal), held);
 	}
-	journal_health(d);
+	dp_journal_health(d);
 }
 
 /* Say when the journal starts failing (an error, and a fail line in
  * active-responses.log) and when it is whole again; keep its rewrite
  * coming meanwhile. Nothing more per record: a full disk does not
  * flood the log. */
-static void
-journal_health(struct ar_dispatch *d)
+void
+dp_journal_health(struct ar_dispatch *d)
 {
 	bool failing = d->journal != NULL && ar_journal_failing(d->journal);
 	char what[96];
@@ -217,8 +178,8 @@ journal_add(struct ar_dispatch *d, const struct ar_block *b)
 	if (d->journal != NULL &&
 	    ar_journal_add(d->journal, d->names[b->cmd], b) != 0)
 		d->st.journal_errors++;
-	journal_touched(d);
-	journal_health(d);
+	dp_journal_touched(d);
+	dp_journal_health(d);
 }
 
 /* A lifted block: its del record, then its offence record so a restart
@@ -241,8 +202,8 @@ journal_del(struct ar_dispatch *d, unsigned cmd, const struct arx_addr *a)
 	    ar_journal_rewrite(d->journal, d->table, d->lifting, d->names,
 		d->conf->ncommands) != 0)
 		d->st.journal_errors++;
-	journal_touched(d);
-	journal_health(d);
+	dp_journal_touched(d);
+	dp_journal_health(d);
 }
 
 /* Keep the timer at the earliest deadline (wall clock). */
@@ -260,8 +221,8 @@ timer_arm(struct ar_dispatch *d)
 	    d->o.loop, &d->timer, next > now ? (uint64_t)(next - now) : 0);
 }
 
-static struct ar_escalation
-escalation_of(const struct arx_conf *conf, const struct conf_ar *ar)
+struct ar_escalation
+dp_escalation_of(const struct arx_conf *conf, const struct conf_ar *ar)
 {
 	struct ar_escalation e = {
 	    .base_s = ar->timeout, .decay_s = ar->decay, .grace_s = ar->grace};
@@ -277,8 +238,8 @@ escalation_of(const struct arx_conf *conf, const struct conf_ar *ar)
 }
 
 /* Seconds from now_ms to b's deadline, rounded up; 0: never lifted. */
-static uint64_t
-remaining_s(const struct ar_block *b, int64_t now_ms)
+uint64_t
+dp_remaining_s(const struct ar_block *b, int64_t now_ms)
 {
 	if (b->expires_ms == AR_NEVER)
 		return 0;
@@ -294,8 +255,8 @@ remaining_s(const struct ar_block *b, int64_t now_ms)
  * lifts first while it runs, and an extension by one more offence
  * stays inside it. 0 (never lifted) stays 0.
  */
-static uint64_t
-safety_timeout(const struct ar_escalation *e, uint64_t timeout_s)
+uint64_t
+dp_safety_timeout(const struct ar_escalation *e, uint64_t timeout_s)
 {
 	uint64_t longest = e != NULL ? e->base_s : 0;
 	size_t i;
@@ -309,8 +270,8 @@ safety_timeout(const struct ar_escalation *e, uint64_t timeout_s)
 }
 
 /* The run of command cmd's action for addr (NULL: none). */
-static struct ar_run_spec
-run_spec(const struct ar_dispatch *d, unsigned cmd, const char *action,
+struct ar_run_spec
+dp_run_spec(const struct ar_dispatch *d, unsigned cmd, const char *action,
     const char *addr, uint64_t timeout_s, uint64_t safety_s)
 {
 	const struct conf_command *c = &d->conf->commands[cmd];
@@ -339,7 +300,7 @@ submit(struct ar_dispatch *d, unsigned cmd, const char *action,
     uint64_t safety_s)
 {
 	struct ar_run_spec spec =
-	    run_spec(d, cmd, action, addr, timeout_s, safety_s);
+	    dp_run_spec(d, cmd, action, addr, timeout_s, safety_s);
 
 	if (t != NULL) {
 		spec.req.user = t->user;
@@ -353,8 +314,8 @@ submit(struct ar_dispatch *d, unsigned cmd, const char *action,
 	return ar_runner_submit(d->runner, &spec);
 }
 
-static int
-command_index(const struct arx_conf *conf, const char *name)
+int
+dp_command_index(const struct arx_conf *conf, const char *name)
 {
 	size_t i;
 
@@ -371,7 +332,7 @@ forget(struct ar_dispatch *d, const char *command, const char *addr)
 {
 	struct arx_addr a;
 	struct ar_block b;
-	int cmd = command_index(d->conf, command);
+	int cmd = dp_command_index(d->conf, command);
 
 	if (cmd < 0 || addr_parse_net_str(addr, &a) != 0 ||
 	    ar_table_remove(d->table, (unsigned)cmd, &a,
@@ -390,13 +351,13 @@ confirm(struct ar_dispatch *d, unsigned cmd, const struct arx_addr *a)
 		return;
 	if (ar_journal_ok(d->journal, d->names[cmd], a) != 0)
 		d->st.journal_errors++;
-	journal_touched(d);
-	journal_health(d);
+	dp_journal_touched(d);
+	dp_journal_health(d);
 }
 
 /* kcheck's applied: a restore of (cmd, a) succeeded. */
-static void
-restore_applied(unsigned cmd, const struct arx_addr *a, void *ctx)
+void
+dp_restore_applied(unsigned cmd, const struct arx_addr *a, void *ctx)
 {
 	confirm(ctx, cmd, a);
 }
@@ -418,7 +379,7 @@ deleted(struct ar_dispatch *d, unsigned cmd, const struct arx_addr *a)
 static bool
 kernel_note(struct ar_dispatch *d, const struct ar_run_info *info)
 {
-	int cmd = command_index(d->conf, info->command);
+	int cmd = dp_command_index(d->conf, info->command);
 	struct arx_addr a;
 
 	if (cmd < 0 || info->addr == NULL ||
@@ -591,7 +552,7 @@ block_one(struct ar_dispatch *d, unsigned cmd, const struct ar_escalation *e,
 	journal_add(d, &b);
 	ev.type = rc == AR_ADD_NEW ? AR_EV_BLOCK : AR_EV_EXTEND;
 	ev.rule_id = rule_id;
-	ev.timeout_s = remaining_s(&b, now);
+	ev.timeout_s = dp_remaining_s(&b, now);
 	ev.expires_ms = b.expires_ms;
 	ev.offences = b.offences;
 	emit(d, &ev);
@@ -609,7 +570,7 @@ block_one(struct ar_dispatch *d, unsigned cmd, const struct ar_escalation *e,
 	}
 	d->st.blocks++;
 	if ((rc = submit(d, cmd, "add", t, addr, ev.timeout_s,
-		 safety_timeout(e, ev.timeout_s))) != 0) {
+		 dp_safety_timeout(e, ev.timeout_s))) != 0) {
 		forget(d, d->names[cmd], addr);
 		refuse(d, d->names[cmd], addr, rule_id,
 		    rc == ARX_ERR_TOOBIG ? "too many runs waiting"
@@ -694,116 +655,6 @@ trigger_check(struct ar_dispatch *d, const struct ar_trigger *t,
 	return 0;
 }
 
-/* The agent name of an event from an agent: its location is
- * "(name) address->log"; NULL for this host's own events. */
-static const char *
-agent_of(const char *location, char *name, size_t size)
-{
-	const char *end;
-
-	if (location == NULL || location[0] != '(' ||
-	    (end = strchr(location, ')')) == NULL ||
-	    (size_t)(end - location - 1) >= size)
-		return NULL;
-	memcpy(name, location + 1, (size_t)(end - location - 1));
-	name[end - location - 1] = '\0';
-	return name;
-}
-
-/* Whether a trigger at now belongs to the attack of offence o: the
- * block it was given (on the agents) still runs, or ended less than the
- * grace ago. As for blocks held here (ar_table_add), one attack is one
- * offence. */
-static bool
-remote_same_attack(
-    const struct ar_escalation *e, const struct ar_offence *o, int64_t now)
-{
-	uint64_t dur;
-
-	if (o->count == 0)
-		return false;
-	dur = ar_offence_duration(e, o->count);
-	return dur == 0 ||
-	    now - o->last_ms <= (int64_t)(dur + e->grace_s) * 1000;
-}
-
-/* How long a block sent to agents lasts: this host's record of the
- * address's offences under the command, escalated as for a block here
- * (<repeated_offenders>), and kept (and journaled) so the next offence
- * counts as a repeat even though no block is held here. */
-static uint64_t
-remote_timeout(
-    struct ar_dispatch *d, const struct conf_ar *ar, const struct arx_addr *a)
-{
-	struct ar_escalation e = escalation_of(d->conf, ar);
-	unsigned cmd = (unsigned)ar->command_idx;
-	struct ar_offence o = {0, 0};
-	int64_t now = clock_wall_ms(d->o.clock);
-	uint64_t timeout;
-
-	(void)ar_table_offence(d->table, cmd, a, &o);
-	if (remote_same_attack(&e, &o, now))
-		return ar_offence_duration(&e, o.count);
-	timeout = ar_escalate(&e, &o, now);
-	ar_table_restore_offence(d->table, cmd, a, &o);
-	if (d->journal != NULL &&
-	    ar_journal_offence(d->journal, d->names[cmd], a, &o) != 0)
-		d->st.journal_errors++;
-	journal_touched(d);
-	journal_health(d);
-	return timeout;
-}
-
-static void
-remote_send(struct ar_dispatch *d, const struct conf_ar *ar,
-    const struct ar_trigger *t, const char *addr, uint64_t timeout_s,
-    enum ar_remote_to to, const char *agent)
-{
-	struct ar_remote r = {.to = to,
-	    .agent = agent,
-	    .command = d->names[ar->command_idx],
-	    .addr = addr,
-	    .timeout_s = timeout_s,
-	    .rule_id = t->rule->id,
-	    .alert_id = t->alert_id};
-
-	d->o.remote(&r, d->o.ctx);
-}
-
-/* Send what <location> gives to agents; true when it also runs here. */
-static bool
-route(struct ar_dispatch *d, const struct conf_ar *ar,
-    const struct ar_trigger *t, const struct arx_addr *a, const char *addr,
-    const char *agent, bool wl)
-{
-	/* As Wazuh: all is every agent, not this host (add server for
-	 * that); unlike Wazuh, server and all in one block do both. */
-	bool here = (ar->location & AR_LOC_SERVER) ||
-	    ((ar->location & AR_LOC_LOCAL) && agent == NULL);
-	bool to_named = (ar->location & AR_LOC_LOCAL) && agent != NULL;
-	bool send = d->o.remote != NULL && addr[0] != '\0' &&
-	    !(wl && ar->apply_white_list) &&
-	    (to_named || (ar->location & (AR_LOC_DEFINED_AGENT | AR_LOC_ALL)));
-	uint64_t timeout;
-
-	if (!send)
-		return here;
-	timeout = remote_timeout(d, ar, a);
-	if (to_named)
-		remote_send(d, ar, t, addr, timeout, AR_TO_AGENT_NAME, agent);
-	for (size_t i = 0;
-	     (ar->location & AR_LOC_DEFINED_AGENT) && i < ar->agents.n; i++) {
-		const char *who = ar->agents.v[i];
-		bool id = strspn(who, "0123456789") == strlen(who);
-
-		remote_send(d, ar, t, addr, timeout,
-		    id ? AR_TO_AGENT_ID : AR_TO_AGENT_NAME, who);
-	}
-	if (ar->location & AR_LOC_ALL)
-		remote_send(d, ar, t, addr, timeout, AR_TO_ALL, NULL);
-	return here;
-}
-
 /* Why a could not be blocked, or NULL: only a unicast peer sends an
  * attack; loopback and link-local ones only with <block_local>. */
 static const char *
@@ -847,13 +698,13 @@ ar_dispatch_trigger(struct ar_dispatch *d, const struct ar_trigger *t)
 		refuse(d, NULL, addr, t->rule->id, why); /* here nor anywhere */
 		return 0;
 	}
-	agent = agent_of(t->location, name, sizeof(name));
+	agent = dp_agent_of(t->location, name, sizeof(name));
 	for (i = 0; i < n; i++) {
 		const struct conf_ar *ar = &d->conf->ars[idx[i]];
 		unsigned cmd = (unsigned)ar->command_idx;
-		struct ar_escalation e = escalation_of(d->conf, ar);
+		struct ar_escalation e = dp_escalation_of(d->conf, ar);
 
-		if (!route(d, ar, t, &a, addr, agent, wl))
+		if (!dp_route(d, ar, t, &a, addr, agent, wl))
 			continue; /* for agents only */
 		if (addr[0] == '\0')
 			done += notify_one(d, cmd, t) == 0;
@@ -868,8 +719,8 @@ ar_dispatch_trigger(struct ar_dispatch *d, const struct ar_trigger *t)
 }
 
 /* The first enabled response using command cmd (or any, when cmd < 0). */
-static const struct conf_ar *
-response_of(const struct arx_conf *conf, int cmd)
+const struct conf_ar *
+dp_response_of(const struct arx_conf *conf, int cmd)
 {
 	size_t i;
 
@@ -909,8 +760,8 @@ overlap_find(const struct ar_block *b, void *ctx)
  * must not hold a white-listed address), an address no peer sends from,
  * a network the command cannot hold or (nftables: its interval sets
  * refuse overlaps) one that overlaps a network they hold. NULL: none. */
-static const char *
-manual_refusal(struct ar_dispatch *d, unsigned cmd, const struct arx_addr *a)
+const char *
+dp_manual_refusal(struct ar_dispatch *d, unsigned cmd, const struct arx_addr *a)
 {
 	char *why = d->refusal;
 	struct overlap o = {.backends = d->backends, .want = *a};
@@ -960,11 +811,11 @@ ar_dispatch_block(struct ar_dispatch *d, const char *command, const char *addr,
 	int cmd = -1, rc;
 
 	*why = NULL;
-	if (command != NULL && (cmd = command_index(d->conf, command)) < 0) {
+	if (command != NULL && (cmd = dp_command_index(d->conf, command)) < 0) {
 		*why = "no such command";
 		return ARX_ERR_NOTFOUND;
 	}
-	ar = response_of(d->conf, cmd);
+	ar = dp_response_of(d->conf, cmd);
 	if (cmd < 0 && ar == NULL) {
 		*why = "no <active-response> is configured";
 		return ARX_ERR_NOTFOUND;
@@ -975,11 +826,12 @@ ar_dispatch_block(struct ar_dispatch *d, const char *command, const char *addr,
 		*why = "not an IPv4 or IPv6 address, nor a network ADDR/LEN";
 		return ARX_ERR_INVAL;
 	}
-	if ((*why = manual_refusal(d, (unsigned)cmd, &a)) != NULL)
+	if ((*why = dp_manual_refusal(d, (unsigned)cmd, &a)) != NULL)
 		return ARX_ERR_INVAL;
 	e.base_s = timeout_s != 0 ? timeout_s : (ar != NULL ? ar->timeout : 0);
 	if (offence && timeout_s == 0 && ar != NULL)
-		e = escalation_of(d->conf, ar); /* as a rule's trigger would */
+		e = dp_escalation_of(
+		    d->conf, ar); /* as a rule's trigger would */
 	if ((rc = block_one(d, (unsigned)cmd, &e, &a, NULL, flags)) < 0) {
 		*why = "the block table or the run queue is full";
 		return ARX_ERR_TOOBIG;
@@ -1015,7 +867,7 @@ ar_dispatch_unblock(struct ar_dispatch *d, const char *command,
 	size_t i;
 	int cmd = -1, n = 0, r, worst = ARX_ERR_NOTFOUND;
 
-	if (command != NULL && (cmd = command_index(d->conf, command)) < 0)
+	if (command != NULL && (cmd = dp_command_index(d->conf, command)) < 0)
 		return ARX_ERR_NOTFOUND;
 	if (addr_parse_net_str(addr, &a) != 0)
 		return ARX_ERR_INVAL;
@@ -1073,258 +925,11 @@ ar_dispatch_lift_all(struct ar_dispatch *d, const char *why)
 int
 ar_dispatch_unblock_all(struct ar_dispatch *d, const char *command)
 {
-	int cmd = command != NULL ? command_index(d->conf, command) : -1;
+	int cmd = command != NULL ? dp_command_index(d->conf, command) : -1;
 
 	if (command != NULL && cmd < 0)
 		return ARX_ERR_NOTFOUND;
 	return (int)lift_every(d, cmd, "lifted by request (all)");
-}
-
-/* Where command c's program is: a bare name in the response directory,
- * or the absolute path it was given. */
-static char *
-program_path(const struct arx_conf *conf, const struct conf_command *c)
-{
-	struct buf p;
-
-	buf_init(&p, 4096);
-	if (c->executable[0] == '/' || c->builtin != CONF_BUILTIN_NONE)
-		(void)buf_puts(&p, c->executable);
-	else
-		(void)buf_printf(
-		    &p, "%s/%s", conf->daemon.ar_dir, c->executable);
-	return buf_detach(&p);
-}
-
-/* Why the program at path may not be run as root, or NULL when it may:
- * it must be inside the response directory (as configured: a symlink
- * there may point elsewhere), and what it names must be a regular,
- * executable file that only root (or arxd's own user) can change. */
-static const char *
-program_refusal(const char *path, const char *dir)
-{
-	size_t dlen = strlen(dir);
-	struct stat st;
-
-	while (dlen > 1 && dir[dlen - 1] == '/')
-		dlen--;
-	if (!exec_path_ok(path))
-		return "is not an absolute path without . or .. parts";
-	if (strncmp(path, dir, dlen) != 0 || path[dlen] != '/')
-		return "is outside the response directory "
-		       "(<active_response_dir>)";
-	if (stat(path, &st) != 0)
-		return errno == ENOENT ? "does not exist" : strerror(errno);
-	if (!S_ISREG(st.st_mode))
-		return "is not a regular file";
-	if ((st.st_mode & 0111) == 0 || access(path, X_OK) != 0)
-		return "is not executable";
-	if (st.st_uid != 0 && st.st_uid != geteuid())
-		return "is not owned by root";
-	if ((st.st_mode & 022) != 0)
-		return "can be written by group or others";
-	return NULL;
-}
-
-/* Why a built-in response cannot run here, or NULL. */
-static const char *
-builtin_refusal(const struct conf_command *c)
-{
-	(void)c; /* builtin:nftables, the only one */
-	if (access(NFTB_NFT_PATH, X_OK) != 0)
-		return "needs " NFTB_NFT_PATH " (Debian: nftables), which "
-		       "lists the kernel's sets for the kernel check";
-	return NULL;
-}
-
-/* Resolve every command's program; those bound to an enabled response
- * must pass program_refusal() (unless nothing is run). */
-static int
-paths_resolve(struct ar_dispatch *d)
-{
-	const struct arx_conf *conf = d->conf;
-	const char *why;
-	size_t i;
-	int rc = 0;
-
-	d->paths = calloc(conf->ncommands + 1, sizeof(*d->paths));
-	d->names = calloc(conf->ncommands + 1, sizeof(*d->names));
-	d->backends = calloc(conf->ncommands + 1, sizeof(*d->backends));
-	if (d->paths == NULL || d->names == NULL || d->backends == NULL)
-		return ARX_ERR_NOMEM;
-	for (i = 0; i < conf->ncommands; i++) {
-		const struct conf_command *c = &conf->commands[i];
-
-		d->names[i] = c->name;
-		d->backends[i] = ar_backend_of(c);
-		if ((d->paths[i] = program_path(conf, c)) == NULL)
-			return ARX_ERR_NOMEM;
-		if (d->o.dry_run || response_of(conf, (int)i) == NULL ||
-		    (why = c->builtin != CONF_BUILTIN_NONE
-			    ? builtin_refusal(c)
-			    : program_refusal(
-				  d->paths[i], conf->daemon.ar_dir)) == NULL)
-			continue;
-		log_error("%s:%u: command '%s': program %s %s", c->where.file,
-		    c->where.line, c->name, d->paths[i], why);
-		rc = ARX_ERR_CONFIG;
-	}
-	return rc;
-}
-
-/* A block read back from the journal. */
-static int
-restore_one(const char *command, const struct ar_block *b, void *ctx)
-{
-	struct ar_dispatch *d = ctx;
-	struct ar_block copy = *b;
-	const char *why;
-	char addr[64];
-	int cmd = command_index(d->conf, command);
-
-	addr_format(&b->addr, addr, sizeof(addr));
-	if (cmd < 0) {
-		log_error("journal: block of %s by '%s' dropped: no such "
-			  "command in the configuration",
-		    addr, command);
-		d->st.journal_errors++;
-		return 0;
-	}
-	/* a network is checked again: the configuration may have changed
-	 * (the white list, the command's backend, who shares the sets) */
-	if (b->addr.plen != 0 &&
-	    (why = manual_refusal(d, (unsigned)cmd, &b->addr)) != NULL) {
-		log_error("journal: block of %s by '%s' dropped: %s", addr,
-		    command, why);
-		d->st.journal_errors++;
-		return 0;
-	}
-	copy.cmd = (unsigned)cmd;
-	/* a confirmed block was held before, likely; a pending one is
-	 * not known to be (its add goes again with every other) */
-	copy.kernel_ms = b->confirmed ? clock_wall_ms(d->o.clock) : 0;
-	copy.missing = false;
-	if (!b->confirmed)
-		d->pending_at_start++;
-	if (ar_table_restore(d->table, &copy) != 0) {
-		log_error("journal: block of %s by '%s' dropped: table full",
-		    addr, command);
-		d->st.journal_errors++;
-	}
-	return 0;
-}
-
-/* An offence record read back from the journal. */
-static int
-restore_offence(const char *command, const struct arx_addr *a,
-    const struct ar_offence *o, void *ctx)
-{
-	struct ar_dispatch *d = ctx;
-	int cmd = command_index(d->conf, command);
-
-	if (cmd >= 0)
-		ar_table_restore_offence(d->table, (unsigned)cmd, a, o);
-	return 0;
-}
-
-static int
-journal_start(struct ar_dispatch *d)
-{
-	struct ar_table_stats ts;
-	char copy[1100];
-	int rc;
-
-	if (d->o.journal_path == NULL)
-		return 0;
-	rc = ar_journal_load(d->o.journal_path, restore_one, restore_offence, d,
-	    &d->st.journal_bad);
-	if (rc != 0) {
-		log_error("cannot read the block journal %s: %s",
-		    d->o.journal_path, arx_strerror(rc));
-		return rc;
-	}
-	if (d->st.journal_bad > 0 &&
-	    ar_journal_set_aside(d->o.journal_path, copy, sizeof(copy)) == 0)
-		log_warn("%s: %u damaged records skipped, every other one "
-			 "restored; the file as it was is kept as %s",
-		    d->o.journal_path, d->st.journal_bad, copy);
-	if ((rc = ar_journal_open(d->o.journal_path, &d->journal)) != 0) {
-		log_error("cannot open the block journal %s: %s",
-		    d->o.journal_path, arx_strerror(rc));
-		return rc;
-	}
-	if (d->o.loop != NULL)
-		ar_journal_defer(d->journal);
-	ar_table_stats(d->table, &ts);
-	if (ts.active > 0)
-		log_notice("%zu blocks restored from %s (%zu pending: their "
-			   "add had not been confirmed when arxd stopped)",
-		    ts.active, d->o.journal_path, d->pending_at_start);
-	/* Start from a compact file holding exactly the live blocks; a
-	 * full disk does not stop the start (journal_health says it). */
-	if (ar_journal_rewrite(d->journal, d->table, d->lifting, d->names,
-		d->conf->ncommands) != 0)
-		d->st.journal_errors++;
-	return 0;
-}
-
-/* Run b's add again to put it back (kcheck's readd). */
-static int
-readd(const struct ar_block *b, void *ctx)
-{
-	struct ar_dispatch *d = ctx;
-	int64_t now = clock_wall_ms(d->o.clock);
-	const struct conf_ar *ar = response_of(d->conf, (int)b->cmd);
-	struct ar_escalation e = {0};
-	char addr[64];
-	struct ar_run_spec spec;
-
-	if (ar != NULL)
-		e = escalation_of(d->conf, ar);
-	addr_format(&b->addr, addr, sizeof(addr));
-	spec = run_spec(d, b->cmd, "add", addr, remaining_s(b, now),
-	    safety_timeout(&e, remaining_s(b, now)));
-	spec.restore = true;
-	return ar_runner_submit(d->runner, &spec);
-}
-
-/* The kernel timeout of b put back at now: what is left of it plus the
- * margin an add of its response gets (kcheck's timeout). */
-static uint64_t
-restore_timeout(const struct ar_block *b, int64_t now, void *ctx)
-{
-	struct ar_dispatch *d = ctx;
-	const struct conf_ar *ar = response_of(d->conf, (int)b->cmd);
-	struct ar_escalation e = {0};
-
-	if (ar != NULL)
-		e = escalation_of(d->conf, ar);
-	return safety_timeout(&e, remaining_s(b, now));
-}
-
-/* The kernel check, when programs run on a loop. */
-static int
-kcheck_start(struct ar_dispatch *d)
-{
-	struct ar_kcheck_opts ko = {
-	    .loop = d->o.loop,
-	    .clock = d->o.clock,
-	    .table = d->table,
-	    .runner = d->runner,
-	    .backends = d->backends,
-	    .ncommands = d->conf->ncommands,
-	    .readd = readd,
-	    .timeout = restore_timeout,
-	    .applied = restore_applied,
-	    .ctx = d,
-	};
-
-	if (d->runner == NULL || d->o.loop == NULL)
-		return 0;
-	if ((d->kcheck = ar_kcheck_new(&ko)) == NULL)
-		return ARX_ERR_NOMEM;
-	ar_kcheck_arm(d->kcheck); /* blocks from the journal: look at them */
-	return 0;
 }
 
 int
@@ -1364,10 +969,10 @@ ar_dispatch_new(const struct ar_dispatch_opts *o, struct ar_dispatch **out)
 	    (d->runner = ar_runner_new(o->loop, dc->max_running, dc->max_queued,
 		 on_run_done, d)) == NULL)
 		goto fail;
-	if ((rc = paths_resolve(d)) != 0 || (rc = journal_start(d)) != 0 ||
-	    (rc = kcheck_start(d)) != 0)
+	if ((rc = dp_paths_resolve(d)) != 0 ||
+	    (rc = dp_journal_start(d)) != 0 || (rc = dp_kcheck_start(d)) != 0)
 		goto fail;
-	journal_health(d);
+	dp_journal_health(d);
 	timer_arm(d);
 	*out = d;
 	return 0;
@@ -1491,24 +1096,4 @@ ar_dispatch_stats(const struct ar_dispatch *d, struct ar_dispatch_stats *st)
 	st->nft_ops = rs.nft_ops;
 	st->nft_largest = rs.nft_largest;
 	ar_kcheck_stats(d->kcheck, &st->kernel);
-}
-
-size_t
-ar_dispatch_restore(struct ar_dispatch *d)
-{
-	size_t n;
-
-	if (d->kcheck == NULL)
-		return 0;
-	if ((n = ar_kcheck_restore_all(d->kcheck)) > 0)
-		log_notice("%zu blocks from the journal going back into the "
-			   "kernel through their responses",
-		    n);
-	return n;
-}
-
-size_t
-ar_dispatch_restoring(const struct ar_dispatch *d)
-{
-	return ar_kcheck_restoring(d->kcheck);
 }
