@@ -36,6 +36,7 @@
 #include "core/strparse.h"
 #include "daemon/priv.h"
 #include "daemon/remote.h"
+#include "daemon/remote_int.h"
 #include "daemon/shared.h"
 #include "transport/chan.h"
 #include "transport/keys.h"
@@ -56,86 +57,6 @@ void __sanitizer_purge_allocator(void);
 #else
 #define heap_trim() ((void)malloc_trim(0))
 #endif
-
-#define SEEN_BLOCKS 64 /* responses remembered per agent, for status */
-#define STATE_FILE  "remote.state"
-#define STATE_LINE  512
-
-struct seen {
-	uint64_t id, last_seq;
-	int64_t last_seen_ms;
-	uint64_t events, events_mark;
-	uint32_t eps;
-	int64_t until[SEEN_BLOCKS]; /* when each recent response's block ends */
-	unsigned nuntil;
-	uint32_t config; /* enum priv_agent_config */
-};
-
-/* A response for an agent that was not connected: delivered when it
- * says HELLO, unless its block would already be over by then. */
-struct pending {
-	struct pending *next;
-	unsigned to; /* 1 name, 2 id */
-	char agent[KEYS_NAME_MAX + 1];
-	char command[128], action[16], address[64], alert_id[64];
-	uint64_t timeout_s;
-	unsigned rule_id;
-	int64_t made_ms;
-};
-
-#define MAX_PENDING 10000u
-#define ABSENT_MS   (24 * 3600 * 1000LL) /* all: agents waited for */
-#define SENT_MAX    4096u                /* recent responses, for the feed */
-
-struct sent {
-	char addr[64];
-	int64_t until;
-};
-
-struct rconn {
-	struct remote_srv *s;
-	struct chan *ch;
-	uint64_t id;
-	char name[KEYS_NAME_MAX + 1];
-	char peer[64];
-	struct arx_addr peer_addr;
-	bool hello;
-	int64_t since_ms; /* accepted (monotonic) */
-	unsigned unacked;
-	char have[TLS_DIGEST_HEX]; /* agent.conf version it runs */
-	char sent[TLS_DIGEST_HEX]; /* version last sent to it */
-	struct rconn *next;
-};
-
-struct remote_srv {
-	struct evloop *loop;
-	struct evio lis;
-	struct evtimer check;
-	unsigned port;
-	const char *node;
-	int dirfd;
-	struct tls_ctx *tls;
-	struct agent_keys table;
-	struct timespec table_mtime;
-	off_t table_size;
-	struct seen *seen;
-	size_t nseen, seen_cap;
-	struct rconn *conns;
-	unsigned nconns;
-	remote_line_fn *fn;
-	void *ctx;
-	struct remote_stats st;
-	uint64_t next_response;
-	struct pending *pending;
-	unsigned npending;
-	struct sent sent[SENT_MAX];
-	unsigned nsent;
-	struct shared_groups *groups; /* agent.conf of each group */
-	bool dirty;                   /* what STATE_FILE holds has changed */
-	struct srclimit src;          /* connections before HELLO */
-	struct log_limit refuse_log;  /* refusals: once a second */
-	unsigned dropped_preauth;     /* since the last check: trim then */
-};
 
 /* ---- the agent table ---- */
 
@@ -174,8 +95,8 @@ lookup(uint64_t id, unsigned char key[TLS_KEY_LEN], void *ctx)
 }
 
 /* The record of agent id (made on first sight); NULL when out of memory. */
-static struct seen *
-seen_of(struct remote_srv *s, uint64_t id)
+struct seen *
+rm_seen_of(struct remote_srv *s, uint64_t id)
 {
 	for (size_t i = 0; i < s->nseen; i++)
 		if (s->seen[i].id == id)
@@ -268,7 +189,7 @@ config_offer(struct rconn *c)
 {
 	const struct agent_key *k = keys_find(&c->s->table, c->id);
 	const struct shared_file *f;
-	struct seen *sn = seen_of(c->s, c->id);
+	struct seen *sn = rm_seen_of(c->s, c->id);
 	struct wire_msg m;
 
 	if (k == NULL || sn == NULL ||
@@ -299,7 +220,7 @@ on_config_result(struct rconn *c, const struct wire_msg *m)
 	const struct wire_field *h = &m->f[WT_CONFIG_HASH];
 	const struct wire_field *st = &m->f[WT_STATUS];
 	const struct wire_field *why = &m->f[WT_MESSAGE];
-	struct seen *sn = seen_of(c->s, c->id);
+	struct seen *sn = rm_seen_of(c->s, c->id);
 
 	if (sn == NULL)
 		return;
@@ -431,7 +352,7 @@ on_hello(struct rconn *c, const struct wire_msg *m)
 		    (int)m->f[WT_CONFIG_HASH].len, m->f[WT_CONFIG_HASH].p);
 	c->hello = true;
 	c->s->st.connected++;
-	if ((sn = seen_of(c->s, c->id)) != NULL)
+	if ((sn = rm_seen_of(c->s, c->id)) != NULL)
 		sn->last_seen_ms = clock_wall_ms(clock_real());
 	log_notice("agent %llu '%s' connected from %s",
 	    (unsigned long long)c->id, c->name, c->peer);
@@ -446,7 +367,7 @@ on_hello(struct rconn *c, const struct wire_msg *m)
 static void
 on_event(struct rconn *c, const struct wire_msg *m)
 {
-	struct seen *sn = seen_of(c->s, c->id);
+	struct seen *sn = rm_seen_of(c->s, c->id);
 	const struct wire_field *loc = &m->f[WT_LOCATION];
 	char where[4400];
 
@@ -486,7 +407,7 @@ on_msg(struct chan *ch, const struct wire_msg *m, void *ctx)
 	}
 	if (m->type == WIRE_EVENT)
 		on_event(c, m);
-	else if (m->type == WIRE_KEEPALIVE && (sn = seen_of(c->s, c->id))) {
+	else if (m->type == WIRE_KEEPALIVE && (sn = rm_seen_of(c->s, c->id))) {
 		sn->last_seen_ms = clock_wall_ms(clock_real());
 		send_ack(c, sn->last_seq);
 	} else if (m->type == WIRE_CONFIG_RESULT)
@@ -591,201 +512,6 @@ on_accept(struct evloop *loop, struct evio *io, unsigned events)
 	}
 }
 
-/* ---- what outlives a restart (STATE_FILE) ----
- *
- *   seen <agent id> <last sequence number analysed> <events> <last
- *        seen, ms>
- *   pending <to> <agent> <command> <action> <address> <timeout s>
- *           <rule id> <made, ms> <alert id or ->
- *   sent <address> <until, ms>
- *
- * written whole (temporary file, rename) once a second when it changed
- * and at stop; a line that does not parse is reported and skipped.
- */
-
-static int
-state_put(const struct remote_srv *s, struct buf *b)
-{
-	int64_t now = clock_wall_ms(clock_real());
-	unsigned n = s->nsent < SENT_MAX ? s->nsent : SENT_MAX;
-	int r = 0;
-
-	for (size_t i = 0; r == 0 && i < s->nseen; i++)
-		r = buf_printf(b,
-		    "seen %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRId64 "\n",
-		    s->seen[i].id, s->seen[i].last_seq, s->seen[i].events,
-		    s->seen[i].last_seen_ms);
-	for (const struct pending *p = s->pending; r == 0 && p != NULL;
-	     p = p->next)
-		r = buf_printf(b,
-		    "pending %u %s %s %s %s %" PRIu64 " %u %" PRId64 " %s\n",
-		    p->to, p->agent, p->command, p->action, p->address,
-		    p->timeout_s, p->rule_id, p->made_ms,
-		    p->alert_id[0] != '\0' ? p->alert_id : "-");
-	for (unsigned i = 0; r == 0 && i < n; i++)
-		if (s->sent[i].until > now)
-			r = buf_printf(b, "sent %s %" PRId64 "\n",
-			    s->sent[i].addr, s->sent[i].until);
-	return r;
-}
-
-static void
-state_save(struct remote_srv *s)
-{
-	struct buf b;
-	int r;
-
-	buf_init(&b, (size_t)1 << 28);
-	if ((r = state_put(s, &b)) == 0 &&
-	    (r = statefile_replace(s->dirfd, STATE_FILE, b.data, b.len,
-		 &(struct statefile_opts){
-		     .mode = 0600, .sync = STATEFILE_FILE})) == 0)
-		s->dirty = false;
-	else
-		log_warn("cannot save %s: %s", STATE_FILE,
-		    r == ARX_ERR_SYS ? strerror(errno) : arx_strerror(r));
-	buf_release(&b);
-}
-
-static bool
-addr_ok(const char *text)
-{
-	struct arx_addr a;
-
-	return addr_parse_str(text, &a) == 0;
-}
-
-/* A "pending" line's words (w[1..9]) into p; false if one is wrong. */
-static bool
-pending_parse(struct pending *p, char **w)
-{
-	uint64_t to, rule;
-
-	if (str_to_uint(w[1], 1, 2, &to) != 0 ||
-	    !str_copy_fits(p->agent, w[2], sizeof(p->agent)) ||
-	    !str_copy_fits(p->command, w[3], sizeof(p->command)) ||
-	    !str_copy_fits(p->action, w[4], sizeof(p->action)) ||
-	    !str_copy_fits(p->address, w[5], sizeof(p->address)) ||
-	    str_to_uint(w[6], 0, UINT64_MAX, &p->timeout_s) != 0 ||
-	    str_to_uint(w[7], 0, UINT32_MAX, &rule) != 0 ||
-	    str_to_int(w[8], INT64_MIN, INT64_MAX, &p->made_ms) != 0 ||
-	    !str_copy_fits(p->alert_id, w[9], sizeof(p->alert_id)))
-		return false;
-	p->to = (unsigned)to;
-	p->rule_id = (unsigned)rule;
-	return keys_name_ok(p->agent) &&
-	    str_is_name(p->command, strlen(p->command)) &&
-	    (strcmp(p->action, "add") == 0 ||
-		strcmp(p->action, "delete") == 0) &&
-	    addr_ok(p->address);
-}
-
-static bool
-state_pending(struct remote_srv *s, char **w)
-{
-	struct pending *p;
-
-	if (s->npending >= MAX_PENDING || (p = calloc(1, sizeof(*p))) == NULL)
-		return false;
-	if (!pending_parse(p, w)) {
-		free(p);
-		return false;
-	}
-	if (strcmp(p->alert_id, "-") == 0)
-		p->alert_id[0] = '\0';
-	p->next = s->pending;
-	s->pending = p;
-	s->npending++;
-	return true;
-}
-
-/* "seen ID SEQ EVENTS LAST": what an agent had sent. */
-static bool
-state_seen(struct remote_srv *s, char **w)
-{
-	uint64_t id, seq, events;
-	struct seen *sn;
-	int64_t last;
-
-	if (str_to_uint(w[1], 0, UINT64_MAX, &id) != 0 ||
-	    str_to_uint(w[2], 0, UINT64_MAX, &seq) != 0 ||
-	    str_to_uint(w[3], 0, UINT64_MAX, &events) != 0 ||
-	    str_to_int(w[4], INT64_MIN, INT64_MAX, &last) != 0 ||
-	    (sn = seen_of(s, id)) == NULL)
-		return false;
-	sn->last_seq = seq;
-	sn->events = sn->events_mark = events;
-	sn->last_seen_ms = last;
-	return true;
-}
-
-/* "sent ADDRESS UNTIL": a response the feed reports. */
-static bool
-state_sent(struct remote_srv *s, char **w)
-{
-	struct sent *sent;
-	int64_t until;
-
-	if (strlen(w[1]) >= sizeof(sent->addr) || !addr_ok(w[1]) ||
-	    str_to_int(w[2], INT64_MIN, INT64_MAX, &until) != 0)
-		return false;
-	sent = &s->sent[s->nsent++ % SENT_MAX];
-	str_lcpy(sent->addr, w[1], sizeof(sent->addr));
-	sent->until = until;
-	return true;
-}
-
-/* One line of the state file, as state_save writes them. */
-static bool
-state_line(struct remote_srv *s, char *line)
-{
-	char *w[11];
-	size_t n = str_words(line, w, 10);
-
-	if (n == 5 && strcmp(w[0], "seen") == 0)
-		return state_seen(s, w);
-	if (n == 3 && strcmp(w[0], "sent") == 0)
-		return state_sent(s, w);
-	return n == 10 && strcmp(w[0], "pending") == 0 && state_pending(s, w);
-}
-
-struct restore {
-	struct remote_srv *s;
-	unsigned bad;
-};
-
-static int
-restore_line(void *ctx, char *line, unsigned no)
-{
-	struct restore *rs = ctx;
-
-	if (!state_line(rs->s, line) && rs->bad++ < 5)
-		log_warn("%s:%u: damaged, skipped", STATE_FILE, no);
-	return 0;
-}
-
-void
-remote_restore(struct remote_srv *s)
-{
-	struct restore rs = {s, 0};
-	unsigned too_long;
-	int r;
-
-	r = statefile_lines(
-	    s->dirfd, STATE_FILE, STATE_LINE, restore_line, &rs, &too_long);
-	if (r == ARX_ERR_NOTFOUND)
-		return;
-	if (r != 0)
-		log_warn("%s: cannot read: %s", STATE_FILE, strerror(errno));
-	if (too_long > 0)
-		log_warn("%s: %u lines over %d bytes skipped", STATE_FILE,
-		    too_long, STATE_LINE);
-	log_info("%s: %zu agents' sequence numbers, %u responses kept for "
-		 "agents away%s",
-	    STATE_FILE, s->nseen, s->npending,
-	    rs.bad + too_long ? " (damaged lines)" : "");
-}
-
 /* Connections without HELLO after PREAUTH_MS go; the memory of those
  * that went is given back to the system (their TLS state and buffers
  * are freed amid what lives on, which malloc would otherwise keep). */
@@ -825,7 +551,7 @@ on_check(struct evloop *loop, struct evtimer *t)
 	}
 	pending_expire(s, clock_wall_ms(clock_real()));
 	if (s->dirty)
-		state_save(s); /* before the acks: what is acked is known */
+		rm_state_save(s); /* before the acks: what is acked is known */
 	for (c = s->conns; c != NULL; c = next) {
 		next = c->next;
 		if (!c->hello)
@@ -834,7 +560,7 @@ on_check(struct evloop *loop, struct evtimer *t)
 			conn_end(c, "removed from the agent table");
 			continue;
 		}
-		if (c->unacked > 0 && (sn = seen_of(s, c->id)) != NULL)
+		if (c->unacked > 0 && (sn = rm_seen_of(s, c->id)) != NULL)
 			send_ack(c, sn->last_seq);
 		config_offer(c);
 	}
@@ -883,7 +609,7 @@ response_send(struct rconn *c, const char *command, const char *action,
 	until = timeout_s == 0
 	    ? INT64_MAX
 	    : clock_wall_ms(clock_real()) + (int64_t)timeout_s * 1000;
-	if ((sn = seen_of(c->s, c->id)) != NULL)
+	if ((sn = rm_seen_of(c->s, c->id)) != NULL)
 		sn->until[sn->nuntil++ % SEEN_BLOCKS] = until;
 	sent = &c->s->sent[c->s->nsent++ % SENT_MAX];
 	snprintf(sent->addr, sizeof(sent->addr), "%s", address);
@@ -1035,7 +761,7 @@ remote_stop(struct remote_srv *s)
 	if (s == NULL)
 		return;
 	if (s->dirty)
-		state_save(s);
+		rm_state_save(s);
 	while (s->conns != NULL) {
 		chan_close(s->conns->ch);
 		conn_drop(s->conns);
