@@ -3,6 +3,7 @@
  * messages and checking every byte of them on the root side. Owns
  * nothing beyond the caller's buffers.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "core/err.h"
@@ -55,6 +56,74 @@ const char *const priv_stat_names[PS_NSTATS] = {
     [PS_CONN_SLOW] = "conn_slow",
 };
 
+/* ---- the messages' fields, in wire order: one table per message
+ * type drives both the writer and the reader ---- */
+
+enum pf_kind {
+	PF_U32, /* uint32_t */
+	PF_I32, /* int32_t, sent as its 32 bits */
+	PF_U64, /* uint64_t */
+	PF_STR, /* const char *: length, bytes, NUL; NULL sent as "" */
+};
+
+struct pfield {
+	enum pf_kind kind;
+	size_t off;       /* in the message's struct */
+	uint32_t max;     /* PF_STR: longest */
+	const char *what; /* the reader's complaint when it is wrong */
+};
+
+#define PF(kind, type, member, max, what)               \
+	{                                               \
+		kind, offsetof(type, member), max, what \
+	}
+#define NFIELDS(t) (sizeof(t) / sizeof((t)[0]))
+
+static const struct pfield trigger_fields[] = {
+    PF(PF_U32, struct priv_trigger, rule_id, 0, "trigger: short rule id"),
+    PF(PF_I32, struct priv_trigger, level, 0, "trigger: short level"),
+    PF(PF_U32, struct priv_trigger, options, 0, "trigger: short options"),
+    PF(PF_STR, struct priv_trigger, groups, PRIV_GROUPS_MAX,
+	"trigger: bad groups"),
+    PF(PF_STR, struct priv_trigger, srcip, PRIV_FIELD_MAX,
+	"trigger: bad srcip"),
+    PF(PF_STR, struct priv_trigger, user, PRIV_FIELD_MAX, "trigger: bad user"),
+    PF(PF_STR, struct priv_trigger, location, PRIV_FIELD_MAX,
+	"trigger: bad location"),
+    PF(PF_STR, struct priv_trigger, alert_id, PRIV_FIELD_MAX,
+	"trigger: bad alert id"),
+    PF(PF_STR, struct priv_trigger, alert_json, PRIV_MSG_MAX,
+	"trigger: bad alert"),
+};
+
+static const struct pfield response_fields[] = {
+    PF(PF_U32, struct priv_response, target, 0, "response: short target"),
+    PF(PF_STR, struct priv_response, agent, PRIV_FIELD_MAX,
+	"response: bad agent"),
+    PF(PF_STR, struct priv_response, command, PRIV_FIELD_MAX,
+	"response: bad command"),
+    PF(PF_STR, struct priv_response, action, PRIV_FIELD_MAX,
+	"response: bad action"),
+    PF(PF_STR, struct priv_response, address, PRIV_FIELD_MAX,
+	"response: bad address"),
+    PF(PF_U64, struct priv_response, timeout_s, 0, "response: short timeout"),
+    PF(PF_U32, struct priv_response, rule_id, 0, "response: short rule id"),
+    PF(PF_STR, struct priv_response, alert_id, PRIV_FIELD_MAX,
+	"response: bad alert id"),
+};
+
+static const struct pfield agent_fields[] = {
+    PF(PF_U64, struct priv_agent, id, 0, "agents: short id"),
+    PF(PF_STR, struct priv_agent, name, 64, "agents: bad name"),
+    PF(PF_U32, struct priv_agent, state, 0, "agents: short state"),
+    PF(PF_U64, struct priv_agent, last_seen_ms, 0, "agents: short time"),
+    PF(PF_U64, struct priv_agent, events, 0, "agents: short count"),
+    PF(PF_U32, struct priv_agent, eps, 0, "agents: short rate"),
+    PF(PF_U32, struct priv_agent, blocks, 0, "agents: short blocks"),
+    PF(PF_STR, struct priv_agent, group, 64, "agents: bad group"),
+    PF(PF_U32, struct priv_agent, config, 0, "agents: short config state"),
+};
+
 /* ---- encoding ---- */
 
 static int
@@ -90,6 +159,34 @@ put_str(struct buf *b, const char *s, size_t max)
 	return buf_append(b, "", 1);
 }
 
+/* The fields of obj, as its table says. */
+static int
+put_fields(struct buf *b, const void *obj, const struct pfield *f, size_t n)
+{
+	const char *base = obj;
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		const void *p = base + f[i].off;
+
+		switch (f[i].kind) {
+		case PF_U32:
+			r = put_u32(b, *(const uint32_t *)p);
+			break;
+		case PF_I32:
+			r = put_u32(b, (uint32_t) * (const int32_t *)p);
+			break;
+		case PF_U64:
+			r = put_u64(b, *(const uint64_t *)p);
+			break;
+		case PF_STR:
+			r = put_str(b, *(const char *const *)p, f[i].max);
+			break;
+		}
+	}
+	return r;
+}
+
 static int
 put_head(struct buf *out, enum priv_type type)
 {
@@ -113,15 +210,8 @@ priv_put_trigger(struct buf *out, const struct priv_trigger *t)
 	int r;
 
 	if ((r = put_head(out, PRIV_TRIGGER)) != 0 ||
-	    (r = put_u32(out, t->rule_id)) != 0 ||
-	    (r = put_u32(out, (uint32_t)t->level)) != 0 ||
-	    (r = put_u32(out, t->options)) != 0 ||
-	    (r = put_str(out, t->groups, PRIV_GROUPS_MAX)) != 0 ||
-	    (r = put_str(out, t->srcip, PRIV_FIELD_MAX)) != 0 ||
-	    (r = put_str(out, t->user, PRIV_FIELD_MAX)) != 0 ||
-	    (r = put_str(out, t->location, PRIV_FIELD_MAX)) != 0 ||
-	    (r = put_str(out, t->alert_id, PRIV_FIELD_MAX)) != 0 ||
-	    (r = put_str(out, t->alert_json, PRIV_MSG_MAX)) != 0)
+	    (r = put_fields(out, t, trigger_fields, NFIELDS(trigger_fields))) !=
+		0)
 		return r;
 	return out->len <= PRIV_MSG_MAX ? 0 : ARX_ERR_TOOBIG;
 }
@@ -146,16 +236,9 @@ priv_put_response(struct buf *out, const struct priv_response *rs)
 {
 	int r;
 
-	if ((r = put_head(out, PRIV_RESPONSE)) != 0 ||
-	    (r = put_u32(out, rs->target)) != 0 ||
-	    (r = put_str(out, rs->agent, PRIV_FIELD_MAX)) != 0 ||
-	    (r = put_str(out, rs->command, PRIV_FIELD_MAX)) != 0 ||
-	    (r = put_str(out, rs->action, PRIV_FIELD_MAX)) != 0 ||
-	    (r = put_str(out, rs->address, PRIV_FIELD_MAX)) != 0 ||
-	    (r = put_u64(out, rs->timeout_s)) != 0 ||
-	    (r = put_u32(out, rs->rule_id)) != 0)
+	if ((r = put_head(out, PRIV_RESPONSE)) != 0)
 		return r;
-	return put_str(out, rs->alert_id, PRIV_FIELD_MAX);
+	return put_fields(out, rs, response_fields, NFIELDS(response_fields));
 }
 
 int
@@ -171,18 +254,7 @@ priv_put_agents_begin(struct buf *out)
 int
 priv_put_agent(struct buf *out, const struct priv_agent *a)
 {
-	int r;
-
-	if ((r = put_u64(out, a->id)) != 0 ||
-	    (r = put_str(out, a->name, 64)) != 0 ||
-	    (r = put_u32(out, a->state)) != 0 ||
-	    (r = put_u64(out, a->last_seen_ms)) != 0 ||
-	    (r = put_u64(out, a->events)) != 0 ||
-	    (r = put_u32(out, a->eps)) != 0 ||
-	    (r = put_u32(out, a->blocks)) != 0 ||
-	    (r = put_str(out, a->group, 64)) != 0)
-		return r;
-	return put_u32(out, a->config);
+	return put_fields(out, a, agent_fields, NFIELDS(agent_fields));
 }
 
 void
@@ -245,18 +317,37 @@ get_str(struct rd *r, size_t max, const char *what)
 	return s;
 }
 
+/* The fields of obj, as its table says; the first that is wrong stops
+ * the rest (r->why). */
+static void
+get_fields(struct rd *r, void *obj, const struct pfield *f, size_t n)
+{
+	char *base = obj;
+
+	for (size_t i = 0; r->why == NULL && i < n; i++) {
+		void *p = base + f[i].off;
+
+		switch (f[i].kind) {
+		case PF_U32:
+			*(uint32_t *)p = get_u32(r, f[i].what);
+			break;
+		case PF_I32:
+			*(int32_t *)p = (int32_t)get_u32(r, f[i].what);
+			break;
+		case PF_U64:
+			*(uint64_t *)p = get_u64(r, f[i].what);
+			break;
+		case PF_STR:
+			*(const char **)p = get_str(r, f[i].max, f[i].what);
+			break;
+		}
+	}
+}
+
 static void
 get_trigger(struct rd *r, struct priv_trigger *t)
 {
-	t->rule_id = get_u32(r, "trigger: short rule id");
-	t->level = (int32_t)get_u32(r, "trigger: short level");
-	t->options = get_u32(r, "trigger: short options");
-	t->groups = get_str(r, PRIV_GROUPS_MAX, "trigger: bad groups");
-	t->srcip = get_str(r, PRIV_FIELD_MAX, "trigger: bad srcip");
-	t->user = get_str(r, PRIV_FIELD_MAX, "trigger: bad user");
-	t->location = get_str(r, PRIV_FIELD_MAX, "trigger: bad location");
-	t->alert_id = get_str(r, PRIV_FIELD_MAX, "trigger: bad alert id");
-	t->alert_json = get_str(r, PRIV_MSG_MAX, "trigger: bad alert");
+	get_fields(r, t, trigger_fields, NFIELDS(trigger_fields));
 	if (r->why != NULL)
 		return;
 	if (t->level < 0 || t->level > 16)
@@ -270,14 +361,7 @@ get_trigger(struct rd *r, struct priv_trigger *t)
 static void
 get_response(struct rd *r, struct priv_response *rs)
 {
-	rs->target = get_u32(r, "response: short target");
-	rs->agent = get_str(r, PRIV_FIELD_MAX, "response: bad agent");
-	rs->command = get_str(r, PRIV_FIELD_MAX, "response: bad command");
-	rs->action = get_str(r, PRIV_FIELD_MAX, "response: bad action");
-	rs->address = get_str(r, PRIV_FIELD_MAX, "response: bad address");
-	rs->timeout_s = get_u64(r, "response: short timeout");
-	rs->rule_id = get_u32(r, "response: short rule id");
-	rs->alert_id = get_str(r, PRIV_FIELD_MAX, "response: bad alert id");
+	get_fields(r, rs, response_fields, NFIELDS(response_fields));
 	if (r->why != NULL)
 		return;
 	if (rs->target > PRIV_ALL_AGENTS)
@@ -303,15 +387,7 @@ name_ok(const char *s)
 static void
 get_agent(struct rd *r, struct priv_agent *a)
 {
-	a->id = get_u64(r, "agents: short id");
-	a->name = get_str(r, 64, "agents: bad name");
-	a->state = get_u32(r, "agents: short state");
-	a->last_seen_ms = get_u64(r, "agents: short time");
-	a->events = get_u64(r, "agents: short count");
-	a->eps = get_u32(r, "agents: short rate");
-	a->blocks = get_u32(r, "agents: short blocks");
-	a->group = get_str(r, 64, "agents: bad group");
-	a->config = get_u32(r, "agents: short config state");
+	get_fields(r, a, agent_fields, NFIELDS(agent_fields));
 	if (r->why != NULL)
 		return;
 	if (a->state > PRIV_AGENT_DISCONNECTED)
