@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "core/err.h"
+#include "core/log.h"
 #include "core/statefile.h"
 
 /* The directory part of path ("." when none). */
@@ -56,7 +57,7 @@ set_owner(int dirfd, const char *path, int fd, const struct statefile_opts *o)
 
 	if (o->dir_owner && geteuid() == 0) {
 		dir_of(path, dir, sizeof(dir));
-		if (fstatat(dirfd, dir, &ds, 0) != 0 ||
+		if (fstatat(dirfd, dir, &ds, 0) == 0 &&
 		    fchown(fd, ds.st_uid, ds.st_gid) != 0)
 			return ARX_ERR_SYS;
 	}
@@ -93,8 +94,10 @@ statefile_replace(int dirfd, const char *path, const void *data, size_t len,
 		errno = ENAMETOOLONG;
 		return ARX_ERR_SYS;
 	}
+	/* a leftover NAME.new (a crash) would keep its own mode and owner */
+	(void)unlinkat(dirfd, tmp, 0);
 	fd = openat(dirfd, tmp,
-	    O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, o->mode);
+	    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, o->mode);
 	if (fd < 0)
 		return ARX_ERR_SYS;
 	if ((r = set_owner(dirfd, path, fd, o)) == 0 &&
@@ -111,42 +114,57 @@ statefile_replace(int dirfd, const char *path, const void *data, size_t len,
 		errno = e;
 		return r;
 	}
-	return o->sync == STATEFILE_DIR ? sync_dir(dirfd, path) : 0;
+	/* Renamed: the new file is in place whatever follows. A directory
+	 * that cannot be synced is said, not returned as a failure (the
+	 * caller would take the old file as still there). */
+	if (o->sync == STATEFILE_DIR && sync_dir(dirfd, path) != 0)
+		log_warn("%s: the rename may not survive a crash: %s", path,
+		    strerror(errno));
+	return 0;
 }
 
-/* Skip the rest of a line too long for the buffer. */
-static void
-skip_line(FILE *f)
+/* The next line of f into line (at most max bytes kept, NUL-terminated,
+ * its LF and a CR before it dropped): its length, or max + 1 when it is
+ * longer (the rest is read and dropped), or -1 at the end. */
+static long
+line_next(FILE *f, char *line, size_t max)
 {
+	size_t n = 0;
+	bool any = false, long_line = false;
 	int c;
 
-	while ((c = getc(f)) != EOF && c != '\n')
-		;
+	while ((c = getc(f)) != EOF) {
+		any = true;
+		if (c == '\n')
+			break;
+		if (n < max)
+			line[n++] = (char)c;
+		else
+			long_line = true;
+	}
+	if (!any)
+		return -1;
+	if (long_line)
+		return (long)max + 1;
+	if (n > 0 && line[n - 1] == '\r')
+		n--;
+	line[n] = '\0';
+	return (long)n;
 }
 
-/* Lines of f to fn (statefile_lines()), read into a buffer of the
- * bound: a longer line never takes more memory. */
+/* Lines of f to fn (statefile_lines()); a longer line never takes more
+ * memory than the bound. */
 static int
 lines_of(FILE *f, char *line, size_t max_line,
     int (*fn)(void *, char *, unsigned), void *ctx, unsigned *too_long)
 {
 	unsigned no = 0;
-	size_t n;
+	long n;
 	int r = 0;
 
-	while (r == 0 && fgets(line, (int)max_line + 2, f) != NULL) {
+	while (r == 0 && (n = line_next(f, line, max_line)) >= 0) {
 		no++;
-		n = strlen(line);
-		if (n > 0 && line[n - 1] != '\n' && !feof(f)) {
-			skip_line(f);
-			(*too_long)++;
-			continue;
-		}
-		if (n > 0 && line[n - 1] == '\n')
-			line[--n] = '\0';
-		if (n > 0 && line[n - 1] == '\r')
-			line[--n] = '\0';
-		if (n >= max_line)
+		if ((size_t)n >= max_line)
 			(*too_long)++;
 		else
 			r = fn(ctx, line, no);
@@ -161,7 +179,7 @@ statefile_lines(int dirfd, const char *path, size_t max_line,
     int (*fn)(void *ctx, char *line, unsigned no), void *ctx,
     unsigned *too_long)
 {
-	int fd = openat(dirfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), r;
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC), r;
 	char *line;
 	FILE *f;
 
@@ -172,12 +190,12 @@ statefile_lines(int dirfd, const char *path, size_t max_line,
 		close(fd);
 		return ARX_ERR_SYS;
 	}
-	if ((line = malloc(max_line + 2)) == NULL)
+	if ((line = malloc(max_line + 1)) == NULL)
 		r = ARX_ERR_NOMEM;
 	else
 		r = lines_of(f, line, max_line, fn, ctx, too_long);
 	if (line != NULL) /* key files hold secrets */
-		explicit_bzero(line, max_line + 2);
+		explicit_bzero(line, max_line + 1);
 	free(line);
 	fclose(f);
 	return r;

@@ -33,16 +33,17 @@ struct statefile_opts {
 
 /*
  * Replace path (relative to dirfd, or AT_FDCWD) with len bytes of data:
- * written to path.new (never through a symbolic link), then renamed
- * over path. 0, or ARX_ERR_SYS with errno saying why; path.new does not
- * stay behind a failure.
+ * written to a fresh path.new (a leftover one removed first; never
+ * through a symbolic link), then renamed over path. 0 once renamed (a
+ * directory that cannot then be synced is logged), or ARX_ERR_SYS with
+ * errno saying why; path.new does not stay behind a failure.
  */
 int statefile_replace(int dirfd, const char *path, const void *data, size_t len,
     const struct statefile_opts *o);
 
 /*
- * Call fn for each line of path (relative to dirfd), its end (LF, CR
- * LF) removed, numbered from 1. A line of max_line bytes or more is not
+ * Call fn for each line of path (relative to dirfd; a symbolic link is
+ * followed), its end (LF, CR LF) removed, numbered from 1. A line of max_line bytes or more is not
  * given to fn; *too_long counts them. Stops at fn's first non-zero
  * return and returns it; 0 at the end; ARX_ERR_NOTFOUND when there is
  * no file; ARX_ERR_SYS on a read error.

@@ -93,11 +93,6 @@ an_positions_load(struct analysis *a)
 	fclose(f);
 }
 
-/* A new positions file in the analysis directory, for writing. */
-/* Write all positions to a new file and rename it over the old one.
- * The directory was opened before privileges were dropped: the child
- * needs no way through <state_dir> itself. */
-
 /* Save the positions, when the gate says every trigger of the lines read
  * so far is in the root process's hands. */
 void

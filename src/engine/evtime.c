@@ -208,8 +208,10 @@ event_time_ms(const struct event *ev, int64_t ref_ms, int64_t *out)
 		*out = c.out;
 		return 0;
 	}
+	/* near the day-ahead test (last year's December), milliseconds of
+	 * the reference decide: not kept */
 	if ((r = stamp_parse(ev, ref_ms, out)) != 0 || s == NULL ||
-	    len > STAMP_KEY_MAX)
+	    len > STAMP_KEY_MAX || *out > ref_ms + 86400000 - 2000)
 		return r;
 	memcpy(c.key, s, len);
 	c.len = len;

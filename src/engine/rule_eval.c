@@ -261,8 +261,9 @@ static const struct rule *
 check_child(struct eval *e, const struct rule *r, size_t i, int depth, bool pre)
 {
 	const struct rule *c = r->children[i], *res;
-	int skip =
-	    pre && r->pf != NULL && bit(r->pf_decides, i) ? c->pf_cond : -1;
+	int skip = pre && r->pf_decides != NULL && bit(r->pf_decides, i)
+	    ? c->pf_cond
+	    : -1;
 
 	if ((res = check(e, c, depth + 1, skip)) != NULL && e->parent == NULL &&
 	    r->id != 0)

@@ -110,6 +110,37 @@ test_lines(void **state)
 	assert_int_equal(
 	    statefile_lines(dfd, "none", 64, collect, &s, &too_long),
 	    ARX_ERR_NOTFOUND);
+	/* a NUL inside a line cuts only that line; a link is followed */
+	assert_int_equal(
+	    statefile_replace(dfd, "f", "abc\0def\nsecond\n", 15, &o), 0);
+	assert_int_equal(symlinkat("f", dfd, "link"), 0);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(
+	    statefile_lines(dfd, "link", 64, collect, &s, &too_long), 0);
+	assert_int_equal(unlinkat(dfd, "link", 0), 0);
+	assert_int_equal(too_long, 0);
+	assert_int_equal(s.n, 2);
+	assert_string_equal(s.lines[0], "abc");
+	assert_string_equal(s.lines[1], "second");
+	close(dfd);
+}
+
+/* A leftover f.new from a crash does not lend f its mode. */
+static void
+test_leftover(void **state)
+{
+	struct statefile_opts o = {.mode = 0600, .sync = STATEFILE_FILE};
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY), fd;
+	struct stat st;
+
+	(void)state;
+	fd = openat(dfd, "f.new", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(fchmod(fd, 0644), 0);
+	close(fd);
+	assert_int_equal(statefile_replace(dfd, "f", "k\n", 2, &o), 0);
+	assert_int_equal(fstatat(dfd, "f", &st, 0), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
 	close(dfd);
 }
 
@@ -119,6 +150,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_replace),
 	    cmocka_unit_test(test_lines),
+	    cmocka_unit_test(test_leftover),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
