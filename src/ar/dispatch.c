@@ -305,7 +305,7 @@ submit(struct ar_dispatch *d, unsigned cmd, const char *action,
 	if (t != NULL) {
 		spec.req.user = t->user;
 		spec.req.alert_id = t->alert_id;
-		spec.req.rule_id = t->rule != NULL ? t->rule->id : 0;
+		spec.req.rule_id = t->rule.id;
 		spec.req.location = t->location;
 		spec.req.alert_json = t->alert_json;
 	}
@@ -534,7 +534,7 @@ block_one(struct ar_dispatch *d, unsigned cmd, const struct ar_escalation *e,
     const struct arx_addr *a, const struct ar_trigger *t, unsigned flags)
 {
 	char addr[64];
-	unsigned rule_id = t && t->rule ? t->rule->id : 0;
+	unsigned rule_id = t != NULL ? t->rule.id : 0;
 	int64_t now = clock_wall_ms(d->o.clock);
 	struct ar_add_req rq = {e, now, rule_id,
 	    (flags & AR_BLOCK_OFFENCE) != 0,
@@ -617,7 +617,7 @@ notify_one(struct ar_dispatch *d, unsigned cmd, const struct ar_trigger *t)
 	    .type = AR_EV_RUN,
 	    .command = c->name,
 	    .action = "add",
-	    .rule_id = t->rule->id,
+	    .rule_id = t->rule.id,
 	};
 
 	if (c->expect != NULL && strstr(c->expect, "srcip") != NULL)
@@ -647,7 +647,7 @@ trigger_check(struct ar_dispatch *d, const struct ar_trigger *t,
 		    "user name '%.64s' refused (possible logging attack)",
 		    t->user);
 	if (why[0] != '\0') {
-		refuse(d, NULL, NULL, t->rule->id, why);
+		refuse(d, NULL, NULL, t->rule.id, why);
 		return ARX_ERR_INVAL;
 	}
 	if (t->srcip != NULL && t->srcip[0] != '\0')
@@ -687,15 +687,15 @@ ar_dispatch_trigger(struct ar_dispatch *d, const struct ar_trigger *t)
 	bool wl;
 	int done = 0;
 
-	if (d->conf->ar_disabled || t->rule == NULL ||
-	    (n = ar_bindings_match(d->bindings, t->rule, idx, MAX_BOUND)) == 0)
+	if (d->conf->ar_disabled || t->rule.id == 0 ||
+	    (n = ar_bindings_match(d->bindings, &t->rule, idx, MAX_BOUND)) == 0)
 		return 0;
 	d->st.triggers++;
 	if (trigger_check(d, t, &a, addr) != 0)
 		return 0;
 	wl = addr[0] != '\0' && ar_whitelisted(&d->conf->global.white_list, &a);
 	if (addr[0] != '\0' && !wl && (why = unblockable(d, &a)) != NULL) {
-		refuse(d, NULL, addr, t->rule->id, why); /* here nor anywhere */
+		refuse(d, NULL, addr, t->rule.id, why); /* here nor anywhere */
 		return 0;
 	}
 	agent = dp_agent_of(t->location, name, sizeof(name));
@@ -709,8 +709,7 @@ ar_dispatch_trigger(struct ar_dispatch *d, const struct ar_trigger *t)
 		if (addr[0] == '\0')
 			done += notify_one(d, cmd, t) == 0;
 		else if (wl && ar->apply_white_list)
-			skip_whitelisted(
-			    d, cmd, addr, t->rule->id, t->alert_id);
+			skip_whitelisted(d, cmd, addr, t->rule.id, t->alert_id);
 		else
 			done += block_one(d, cmd, &e, &a, t,
 				    AR_BLOCK_OFFENCE | AR_ORIGIN_RULE) >= 0;

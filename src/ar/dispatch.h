@@ -28,11 +28,11 @@
 #include <stdint.h>
 
 #include "ar/kcheck.h"
+#include "ar/policy.h"
 #include "ar/table.h"
 #include "config/conf.h"
 #include "core/clock.h"
 #include "core/evloop.h"
-#include "engine/rule.h"
 
 enum ar_event_type {
 	AR_EV_BLOCK,     /* a new block; the add runs */
@@ -108,7 +108,7 @@ void ar_dispatch_free(struct ar_dispatch *d);
 
 /* What a fired rule brings to active response. */
 struct ar_trigger {
-	const struct rule *rule;
+	struct ar_rule rule;    /* id 0: none */
 	const char *srcip;      /* the event's srcip, or NULL */
 	const char *user;       /* dstuser, or NULL */
 	const char *location;   /* the event's location */

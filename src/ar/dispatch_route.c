@@ -95,7 +95,7 @@ remote_send(struct ar_dispatch *d, const struct conf_ar *ar,
 	    .command = d->names[ar->command_idx],
 	    .addr = addr,
 	    .timeout_s = timeout_s,
-	    .rule_id = t->rule->id,
+	    .rule_id = t->rule.id,
 	    .alert_id = t->alert_id};
 
 	d->o.remote(&r, d->o.ctx);

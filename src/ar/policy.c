@@ -85,7 +85,7 @@ ar_bindings_free(struct ar_bindings *b)
 }
 
 static bool
-bind_matches(const struct ar_bind *b, const struct rule *r)
+bind_matches(const struct ar_bind *b, const struct ar_rule *r)
 {
 	const char *groups = r->groups != NULL ? r->groups : "";
 	bool by_level = b->ar->level >= 0;
@@ -104,12 +104,12 @@ bind_matches(const struct ar_bind *b, const struct rule *r)
 }
 
 size_t
-ar_bindings_match(
-    const struct ar_bindings *b, const struct rule *r, size_t *out, size_t max)
+ar_bindings_match(const struct ar_bindings *b, const struct ar_rule *r,
+    size_t *out, size_t max)
 {
 	size_t i, n = 0;
 
-	if (r->level == 0 || (r->options & RULE_OPT_NO_AR))
+	if (r->level == 0 || (r->options & AR_RULE_NO_AR))
 		return 0;
 	for (i = 0; i < b->n && n < max; i++) {
 		if (b->v[i].ar->disabled || b->v[i].ar->command == NULL)

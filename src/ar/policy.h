@@ -19,9 +19,20 @@
 
 #include "config/conf.h"
 #include "core/addr.h"
-#include "engine/rule.h"
 
 struct ar_bindings;
+
+/* A fired rule as the root side knows it: all a response decision
+ * reads. The analysis side fills it from the engine's rule (ar/step.h
+ * ar_step_rule()), the root side from the child's typed message. */
+struct ar_rule {
+	unsigned id; /* 0: no rule */
+	int level;
+	unsigned options; /* AR_RULE_NO_AR is the one read */
+	const char *groups;
+};
+
+#define AR_RULE_NO_AR 0x02u /* <options>no_ar</options> */
 
 /* Compile the bindings of conf's <active-response> blocks; NULL on an
  * invalid rules_group (logged with file:line) or out of memory. */
@@ -33,8 +44,8 @@ void ar_bindings_free(struct ar_bindings *b);
  * configuration order, written to out[max]; returns how many. Disabled
  * blocks, level-0 rules and rules with no_ar trigger nothing.
  */
-size_t ar_bindings_match(
-    const struct ar_bindings *b, const struct rule *r, size_t *out, size_t max);
+size_t ar_bindings_match(const struct ar_bindings *b, const struct ar_rule *r,
+    size_t *out, size_t max);
 
 /* True when a lies in one of the list's addresses or blocks. */
 bool ar_whitelisted(const struct cidrvec *list, const struct arx_addr *a);

@@ -34,11 +34,25 @@ ar_step_too_old(
 	return wall_ms - t > limit;
 }
 
+_Static_assert(AR_RULE_NO_AR == RULE_OPT_NO_AR, "no_ar: one bit for both");
+
+struct ar_rule
+ar_step_rule(const struct rule *r)
+{
+	struct ar_rule a = {0, 0, 0, NULL};
+
+	if (r != NULL)
+		a = (struct ar_rule){
+		    r->id, r->level, r->options & RULE_OPT_NO_AR, r->groups};
+	return a;
+}
+
 static enum ar_verdict
 verdict_of(const struct ar_step *s, const struct ar_step_out *o, int64_t now_ms,
     int64_t wall_ms)
 {
 	const struct rule *r = o->res.rule;
+	struct ar_rule ar = ar_step_rule(r);
 	size_t bound;
 
 	if (r == NULL || r->level <= 0)
@@ -46,7 +60,7 @@ verdict_of(const struct ar_step *s, const struct ar_step_out *o, int64_t now_ms,
 	if (o->res.suppressed)
 		return AR_SUPPRESSED;
 	if (s->conf->ar_disabled || s->bind == NULL ||
-	    ar_bindings_match(s->bind, r, &bound, 1) == 0)
+	    ar_bindings_match(s->bind, &ar, &bound, 1) == 0)
 		return AR_NO_RESPONSE;
 	if (ar_step_too_old(
 		now_ms, wall_ms, r->timeframe, ar_step_max_age_ms(s->conf)))

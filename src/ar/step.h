@@ -47,6 +47,9 @@ struct ar_step_out {
 	char srcip[128], user[256]; /* the trigger's, when AR_RESPOND */
 };
 
+/* The root side's view of rule r (all zero for NULL). */
+struct ar_rule ar_step_rule(const struct rule *r);
+
 /* Whether a line of time t, completing rule window timeframe_s (0:
  * none), is too old at wall_ms to start a response (<max_age> in ms). */
 bool ar_step_too_old(

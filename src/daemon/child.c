@@ -32,7 +32,6 @@
 #include "daemon/child.h"
 #include "daemon/notify.h"
 #include "daemon/sandbox.h"
-#include "engine/rule.h"
 
 #define START_WAIT_MS  60000 /* ruleset loading included */
 #define STOP_WAIT_MS   30000
@@ -85,11 +84,8 @@ answer_trigger(
     struct child *c, const struct priv_msg *m, const void *msg, size_t len)
 {
 	const struct priv_trigger *p = &m->trigger;
-	struct rule r = {.id = p->rule_id,
-	    .level = p->level,
-	    .groups = p->groups,
-	    .options = p->options};
-	struct ar_trigger t = {.rule = &r,
+	struct ar_trigger t = {
+	    .rule = {p->rule_id, p->level, p->options, p->groups},
 	    .srcip = nonempty(p->srcip),
 	    .user = nonempty(p->user),
 	    .location = p->location,

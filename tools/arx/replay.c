@@ -278,7 +278,7 @@ replay_line(struct replay *rp, const char *line, size_t len, const char *loc,
 		print_alert(rp, now);
 	if (o->verdict != AR_RESPOND)
 		return EX_OK;
-	t.rule = o->res.rule;
+	t.rule = ar_step_rule(o->res.rule);
 	t.srcip = o->srcip[0] != '\0' ? o->srcip : NULL;
 	t.user = o->user[0] != '\0' ? o->user : NULL;
 	(void)ar_dispatch_trigger(rp->d, &t);

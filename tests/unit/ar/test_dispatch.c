@@ -204,9 +204,8 @@ slurp(const char *name)
 static int
 trigger(unsigned rule_id, const char *srcip, const char *user)
 {
-	struct rule r = {.id = rule_id, .level = 10, .groups = "test,"};
 	struct ar_trigger t = {
-	    .rule = &r,
+	    .rule = {.id = rule_id, .level = 10, .groups = "test,"},
 	    .srcip = srcip,
 	    .user = user,
 	    .location = "/var/log/auth.log",
@@ -636,10 +635,10 @@ test_remote_routes(void **state)
 	    .dry_run = true,
 	    .remote = on_remote_capture,
 	    .ctx = &l};
-	struct rule r100 = {.id = 100, .level = 10, .groups = "t,"};
-	struct rule r101 = {.id = 101, .level = 10, .groups = "t,"};
-	struct rule r102 = {.id = 102, .level = 10, .groups = "t,"};
-	struct ar_trigger t = {.rule = &r100,
+	struct ar_rule r100 = {.id = 100, .level = 10, .groups = "t,"};
+	struct ar_rule r101 = {.id = 101, .level = 10, .groups = "t,"};
+	struct ar_rule r102 = {.id = 102, .level = 10, .groups = "t,"};
+	struct ar_trigger t = {.rule = r100,
 	    .srcip = "192.0.2.6",
 	    .location = "(web01) 192.0.2.1->/var/log/auth.log"};
 	struct ar_dispatch_stats st;
@@ -659,11 +658,11 @@ test_remote_routes(void **state)
 	t.location = "/var/log/auth.log";
 	assert_int_equal(ar_dispatch_trigger(d, &t), 1);
 	/* all: every agent, not here. */
-	t.rule = &r101;
+	t.rule = r101;
 	t.srcip = "198.51.100.7";
 	assert_int_equal(ar_dispatch_trigger(d, &t), 0);
 	/* defined-agent with a list: each id or name, not here. */
-	t.rule = &r102;
+	t.rule = r102;
 	t.srcip = "198.51.100.8";
 	assert_int_equal(ar_dispatch_trigger(d, &t), 0);
 	assert_int_equal(l.n, 6);

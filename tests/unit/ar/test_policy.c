@@ -50,13 +50,8 @@ static size_t
 bound(const struct ar_bindings *b, unsigned id, int level, const char *groups,
     unsigned options, size_t *out)
 {
-	struct rule r;
+	struct ar_rule r = {id, level, options, groups};
 
-	memset(&r, 0, sizeof(r));
-	r.id = id;
-	r.level = level;
-	r.groups = groups;
-	r.options = options;
 	return ar_bindings_match(b, &r, out, 8);
 }
 
@@ -86,10 +81,10 @@ test_binding(void **state)
 	assert_int_equal(out[2], 3);
 	/* Level 0 and no_ar trigger nothing. */
 	assert_int_equal(bound(b, 5712, 0, "", 0, out), 0);
-	assert_int_equal(bound(b, 5712, 12, "", RULE_OPT_NO_AR, out), 0);
+	assert_int_equal(bound(b, 5712, 12, "", AR_RULE_NO_AR, out), 0);
 	/* Out is bounded by max. */
 	{
-		struct rule r = {.id = 5763,
+		struct ar_rule r = {.id = 5763,
 		    .level = 12,
 		    .groups = "authentication_failed,"};
 
