@@ -12,8 +12,8 @@
 #include "ar/control.h"
 #include "core/addr.h"
 #include "core/err.h"
+#include "core/jsonout.h"
 #include "core/strparse.h"
-#include "engine/json.h"
 
 #define MAX_WORDS     5
 #define MAX_TIMEOUT_S (10ull * 365 * 86400)

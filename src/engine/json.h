@@ -1,7 +1,8 @@
 /*
  * JSON for the engine: the JSON_Decoder plugin (an event that is a JSON
  * object becomes fields: nested keys joined with dots, top-level keys named
- * like static fields fill those) and the escaping used by every JSON writer.
+ * like static fields fill those); the escaping every JSON writer uses is
+ * core/jsonout.h.
  * The parser is bounded: nesting depth and field count are capped, and bad
  * input is refused, never half-applied beyond the fields already set.
  */
@@ -12,6 +13,7 @@
 #include <stddef.h>
 
 #include "core/buf.h"
+#include "core/jsonout.h" /* the writers' escaping, re-exported */
 #include "engine/decoder.h"
 #include "engine/event.h"
 
@@ -26,10 +28,5 @@
  */
 int json_decode_event(struct event *ev, const char *text, size_t len,
     enum json_null_mode null_mode, bool csv);
-
-/* Append s[0..len) to out as the inside of a JSON string. */
-int json_escape(struct buf *out, const char *s, size_t len);
-/* Append "s" (quoted and escaped). */
-int json_put_string(struct buf *out, const char *s, size_t len);
 
 #endif
