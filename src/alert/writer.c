@@ -16,6 +16,7 @@
 #include "alert/writer.h"
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/fdio.h"
 #include "core/log.h"
 #include "core/strparse.h"
 
@@ -31,31 +32,16 @@ struct file_writer {
 };
 
 static int
-write_all(int fd, const struct buf *b)
-{
-	size_t off = 0;
-	ssize_t n;
-
-	while (off < b->len) {
-		n = write(fd, b->data + off, b->len - off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return ARX_ERR_SYS;
-		off += (size_t)n;
-	}
-	return 0;
-}
-
-static int
 file_flush(struct alert_writer *w)
 {
 	struct file_writer *f = (struct file_writer *)w;
 	int r = 0;
 
-	if (f->log.len > 0 && write_all(f->fd_log, &f->log) != 0)
+	if (f->log.len > 0 &&
+	    fdio_write_all(f->fd_log, f->log.data, f->log.len) != 0)
 		r = ARX_ERR_SYS;
-	if (f->json.len > 0 && write_all(f->fd_json, &f->json) != 0)
+	if (f->json.len > 0 &&
+	    fdio_write_all(f->fd_json, f->json.data, f->json.len) != 0)
 		r = ARX_ERR_SYS;
 	if (r != 0) {
 		w->nerrors++;

@@ -18,6 +18,7 @@
 #include "core/buf.h"
 #include "core/crc32.h"
 #include "core/err.h"
+#include "core/fdio.h"
 #include "core/log.h"
 #include "core/statefile.h"
 #include "core/strparse.h"
@@ -428,28 +429,6 @@ format_add(struct buf *b, const char *command, const struct ar_block *blk)
 	return record_end(b, r);
 }
 
-/* Write all of data: a short write is followed by another, which says
- * why (ENOSPC, EFBIG ...) in errno. 0 or ARX_ERR_SYS. */
-static int
-write_all(int fd, const char *data, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(fd, data, len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n == 0)
-				errno = EIO;
-			return ARX_ERR_SYS;
-		}
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* The journal fails, for errno's cause: appends stop (whatever came
  * after the record that failed would be lost to a reader anyway) until
  * ar_journal_rewrite() succeeds. A torn record is cut off (end: the
@@ -481,7 +460,7 @@ journal_put(struct ar_journal *j, const struct buf *b)
 		return ARX_ERR_SYS;
 	}
 	end = lseek(j->fd, 0, SEEK_END);
-	if (write_all(j->fd, b->data, b->len) != 0 ||
+	if (fdio_write_all(j->fd, b->data, b->len) != 0 ||
 	    (!j->deferred && fsync(j->fd) != 0)) {
 		journal_fail(j, "cannot write", end);
 		j->skipped++;

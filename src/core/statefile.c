@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "core/err.h"
+#include "core/fdio.h"
 #include "core/log.h"
 #include "core/statefile.h"
 
@@ -30,22 +31,6 @@ dir_of(const char *path, char *dir, size_t size)
 		n = size - 1;
 	memcpy(dir, path, n);
 	dir[n] = '\0';
-}
-
-static int
-write_all(int fd, const char *p, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		if ((n = write(fd, p, len)) < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return ARX_ERR_SYS;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 /* Owner and group of the new file, as asked. */
@@ -101,8 +86,8 @@ statefile_replace(int dirfd, const char *path, const void *data, size_t len,
 	if (fd < 0)
 		return ARX_ERR_SYS;
 	if ((r = set_owner(dirfd, path, fd, o)) == 0 &&
-	    (r = write_all(fd, data, len)) == 0 && o->sync != STATEFILE_LAZY &&
-	    fsync(fd) != 0)
+	    (r = fdio_write_all(fd, data, len)) == 0 &&
+	    o->sync != STATEFILE_LAZY && fsync(fd) != 0)
 		r = ARX_ERR_SYS;
 	e = errno;
 	if (close(fd) != 0 && r == 0)

@@ -335,29 +335,44 @@ struct rec_plan {
 	size_t ndyn, bytes;
 };
 
+/* The names of the dynamic fields r's watchers compare, one by one. */
+struct dyn_iter {
+	const struct rule *r;
+	size_t w, i;
+};
+
+static const char *
+dyn_next(struct dyn_iter *it)
+{
+	const struct rule *wr;
+	size_t i;
+
+	for (; it->w < it->r->nwatchers; it->w++, it->i = 0) {
+		wr = it->r->watchers[it->w];
+		if ((i = it->i++) < wr->nsame_fields)
+			return wr->same_fields[i];
+		if (i < wr->nsame_fields + wr->ndifferent_fields)
+			return wr->different_fields[i - wr->nsame_fields];
+	}
+	return NULL;
+}
+
 static void
 plan_dyn(struct rec_plan *pl, const struct rule *r, const struct event *ev)
 {
-	const struct rule *wr;
+	struct dyn_iter it = {r, 0, 0};
 	const char *name;
 	struct span v;
-	size_t w, i;
 
-	for (w = 0; w < r->nwatchers; w++) {
-		wr = r->watchers[w];
-		for (i = 0; i < wr->nsame_fields + wr->ndifferent_fields; i++) {
-			name = i < wr->nsame_fields
-			    ? wr->same_fields[i]
-			    : wr->different_fields[i - wr->nsame_fields];
-			if (!span_is_set(v = event_get(ev, name)))
-				continue;
-			if (pl->ndyn < REC_DYN_MAX) {
-				pl->dyn_vals[pl->ndyn] = v;
-				pl->dyn_names[pl->ndyn] = name;
-			}
-			pl->bytes += v.len + strlen(name) + 2;
-			pl->ndyn++;
+	while ((name = dyn_next(&it)) != NULL) {
+		if (!span_is_set(v = event_get(ev, name)))
+			continue;
+		if (pl->ndyn < REC_DYN_MAX) {
+			pl->dyn_vals[pl->ndyn] = v;
+			pl->dyn_names[pl->ndyn] = name;
 		}
+		pl->bytes += v.len + strlen(name) + 2;
+		pl->ndyn++;
 	}
 }
 
@@ -393,23 +408,16 @@ static void
 copy_dyn_rest(
     struct crec *rec, char **at, const struct rule *r, const struct event *ev)
 {
-	const struct rule *wr;
+	struct dyn_iter it = {r, 0, 0};
 	const char *name;
 	struct span v;
-	size_t w, i, k = 0;
+	size_t k = 0;
 
-	for (w = 0; w < r->nwatchers; w++) {
-		wr = r->watchers[w];
-		for (i = 0; i < wr->nsame_fields + wr->ndifferent_fields; i++) {
-			name = i < wr->nsame_fields
-			    ? wr->same_fields[i]
-			    : wr->different_fields[i - wr->nsame_fields];
-			if (!span_is_set(v = event_get(ev, name)) ||
-			    k++ < REC_DYN_MAX)
-				continue;
-			rec->dyn_vals[k - 1] = put_str(at, v.p, v.len);
-			rec->dyn_names[k - 1] = put_str(at, name, strlen(name));
-		}
+	while ((name = dyn_next(&it)) != NULL) {
+		if (!span_is_set(v = event_get(ev, name)) || k++ < REC_DYN_MAX)
+			continue;
+		rec->dyn_vals[k - 1] = put_str(at, v.p, v.len);
+		rec->dyn_names[k - 1] = put_str(at, name, strlen(name));
 	}
 }
 

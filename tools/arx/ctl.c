@@ -17,6 +17,7 @@
 #include "arx.h"
 #include "config/conf.h"
 #include "core/buf.h"
+#include "core/fdio.h"
 #include "core/log.h"
 
 #define DEFAULT_SOCKET "/run/arx/control.sock"
@@ -177,22 +178,6 @@ ctl_connect(const char *path)
 	return fd;
 }
 
-static int
-write_all(int fd, const char *p, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		if ((n = write(fd, p, len)) < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* The colour of a list row's KERNEL word on a terminal. */
 static const struct {
 	const char *word;
@@ -265,7 +250,7 @@ ctl_exchange(const char *path, const char *request, bool json, bool list)
 	if ((fd = ctl_connect(path)) < 0)
 		return EX_UNAVAILABLE;
 	buf_init(&ans, 512u << 20);
-	if (write_all(fd, request, strlen(request)) != 0)
+	if (fdio_write_all(fd, request, strlen(request)) != 0)
 		rc = EX_IOERR;
 	shutdown(fd, SHUT_WR);
 	while (rc == EX_OK && (n = read(fd, chunk, sizeof(chunk))) != 0) {
