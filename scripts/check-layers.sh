@@ -25,3 +25,18 @@ probe config config/conf.h ok
 probe config core/addr.h ok
 probe transport transport/wire.h ok
 probe transport engine/event.h fails
+probe transport transport/priv.h ok
+probe analysis analysis/child.h ok
+probe analysis daemon/child.h fails
+# The root side of arxd (daemon/) reaches the unprivileged side's code
+# through one door: analysis/child.h, whose analysis_child_main() runs
+# only in the forked child.
+doors=$(cat "$layers"/daemon/daemon/*.[ch] | grep -o '#include "analysis/[^"]*"' |
+	sort -u)
+if [ "$doors" = '#include "analysis/child.h"' ]; then
+	echo "layers: daemon/ includes of analysis/: only child.h, as required"
+else
+	echo "layers: daemon/ includes of analysis/ must be child.h alone:" >&2
+	echo "$doors" >&2
+	fail=1
+fi

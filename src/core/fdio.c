@@ -2,6 +2,7 @@
  * Implementation of fdio.h.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "core/err.h"
@@ -26,4 +27,17 @@ fdio_write_all(int fd, const void *p, size_t len)
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+void
+fdio_to_devnull(int fd)
+{
+	int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+	if (null < 0) {
+		close(fd);
+		return;
+	}
+	(void)dup2(null, fd);
+	close(null);
 }

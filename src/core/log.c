@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/fdio.h"
 #include "core/log.h"
 
 #define LOG_MSG_MAX 2048
@@ -54,6 +55,15 @@ log_tee_stop(void)
 
 	log_state.tee_fd = -1;
 	return fd;
+}
+
+void
+log_tee_release(void)
+{
+	int fd = log_tee_stop();
+
+	if (fd >= 0)
+		fdio_to_devnull(fd);
 }
 
 void

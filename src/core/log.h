@@ -43,6 +43,10 @@ void log_capture(char *buf, size_t size);
  */
 void log_tee_start(int fd, enum log_level max);
 int log_tee_stop(void);
+/* log_tee_stop(), and /dev/null put in the descriptor's place: a
+ * process forked during the start (the analysis child) lets the start
+ * pipe go this way once its own start is done. No-op without a tee. */
+void log_tee_release(void);
 /* Messages above this level are dropped. Default: LOG_LVL_INFO. */
 void log_set_level(enum log_level level);
 enum log_level log_get_level(void);

@@ -18,10 +18,9 @@
 #include "ar/dispatch.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "core/secretfile.h"
 #include "daemon/check.h"
 #include "daemon/child.h"
-#include "daemon/enrollsrv.h"
-#include "daemon/feed.h"
 #include "daemon/run.h"
 #include "engine/osregex.h"
 #include "engine/ruleset.h"
@@ -326,18 +325,18 @@ static void
 check_files(struct check *c)
 {
 	const struct arx_conf *conf = c->conf;
-	unsigned char key[TLS_KEY_LEN];
 	struct agent_keys ks = {0};
-	char cred[512], path[4200];
+	char cred[512], line[1024], path[4200];
 
 	if (conf->auth.present && !conf->auth.disabled &&
 	    conf->auth.password_file != NULL) {
-		(void)enrollsrv_password_read(conf->auth.password_file, key);
-		explicit_bzero(key, sizeof(key));
+		(void)secretfile_read(conf->auth.password_file,
+		    "<auth> password file", line, sizeof(line));
+		explicit_bzero(line, sizeof(line));
 	}
 	if (conf->feed.present) {
-		(void)feedsrv_cred_read(
-		    conf->feed.credentials_file, cred, sizeof(cred));
+		(void)secretfile_read_cred(conf->feed.credentials_file,
+		    "<feed> credentials file", cred, sizeof(cred));
 		explicit_bzero(cred, sizeof(cred));
 	}
 	if (!conf->client.present)

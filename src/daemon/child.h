@@ -17,21 +17,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "analysis/child.h"
 #include "ar/dispatch.h"
 #include "config/conf.h"
 #include "core/evloop.h"
-#include "daemon/priv.h"
+#include "transport/priv.h"
 
 struct child;
-
-/* Whom the child runs as: resolved from <daemon><user> before it is
- * forked. Only meaningful when arxd runs as root. */
-struct child_user {
-	const char *name;
-	uid_t uid;
-	gid_t gid;
-	bool drop; /* arxd is root: the child must drop to uid/gid */
-};
 
 /* Look up conf's <user> when running as root (otherwise the child runs
  * as this user): 0, or a negative code when it does not exist or is

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "core/err.h"
+#include "core/fdio.h"
 #include "core/log.h"
 #include "daemon/notify.h"
 
@@ -57,21 +58,6 @@ notify_send(const char *state)
 	return n == (ssize_t)strlen(state) ? 0 : ARX_ERR_SYS;
 }
 
-/* Put /dev/null where the start pipe was: the waiting process sees
- * its end once every process of the start has let it go. */
-static void
-pipe_let_go(int fd)
-{
-	int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
-
-	if (null < 0) {
-		close(fd);
-		return;
-	}
-	(void)dup2(null, fd);
-	close(null);
-}
-
 /* One status line on the start pipe, if there is one, then let it go. */
 static void
 pipe_status(const char *line)
@@ -83,16 +69,7 @@ pipe_status(const char *line)
 		return;
 	while (write(fd, line, len) < 0 && errno == EINTR)
 		;
-	pipe_let_go(fd);
-}
-
-void
-notify_release(void)
-{
-	int fd = log_tee_stop();
-
-	if (fd >= 0)
-		pipe_let_go(fd);
+	fdio_to_devnull(fd);
 }
 
 void

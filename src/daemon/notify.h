@@ -24,17 +24,11 @@ int notify_send(const char *state);
 
 /* The daemon is up (the control socket answers): READY=1 with status
  * as STATUS=, and the ready line on the start pipe, which is then let
- * go (notify_release()). */
+ * go (log_tee_release()). */
 void notify_ready(const char *status);
 
 /* The start failed: its sysexits code on the start pipe, let go. */
 void notify_failed(int rc);
-
-/* Stop writing to the start pipe (no longer tee the log to it) and
- * put /dev/null in its place; a process forked during the start (the
- * analysis child) calls it once its own start is done. No-op without a
- * start pipe (arxd -f). */
-void notify_release(void);
 
 /* The daemon's side is above; the command's below. */
 

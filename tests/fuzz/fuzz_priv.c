@@ -2,7 +2,7 @@
  * process does with any bytes its analysis child sends). */
 #include <stdint.h>
 
-#include "daemon/priv.h"
+#include "transport/priv.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -13,7 +13,7 @@
 #include "core/clock.h"
 #include "core/err.h"
 #include "daemon/child.h"
-#include "daemon/priv.h"
+#include "transport/priv.h"
 
 static const struct priv_trigger good = {
     .rule_id = 5712,

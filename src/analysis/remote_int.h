@@ -1,0 +1,125 @@
+/*
+ * What the manager's two files share (remote.c: agents' connections,
+ * responses and agent.conf offers; remote_state.c: what outlives a
+ * restart, written and read back): struct remote_srv and its parts.
+ * Private to src/daemon.
+ */
+#ifndef ARX_ANALYSIS_REMOTE_INT_H
+#define ARX_ANALYSIS_REMOTE_INT_H
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <malloc.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "analysis/remote.h"
+#include "analysis/shared.h"
+#include "ar/arlog.h"
+#include "core/addr.h"
+#include "core/clock.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "core/net.h"
+#include "core/srclimit.h"
+#include "core/statefile.h"
+#include "core/strparse.h"
+#include "transport/chan.h"
+#include "transport/keys.h"
+#include "transport/priv.h"
+
+#define SEEN_BLOCKS 64 /* responses remembered per agent, for status */
+#define STATE_FILE  "remote.state"
+#define STATE_LINE  512
+
+struct seen {
+	uint64_t id, last_seq;
+	int64_t last_seen_ms;
+	uint64_t events, events_mark;
+	uint32_t eps;
+	int64_t until[SEEN_BLOCKS]; /* when each recent response's block ends */
+	unsigned nuntil;
+	uint32_t config; /* enum priv_agent_config */
+};
+
+/* A response for an agent that was not connected: delivered when it
+ * says HELLO, unless its block would already be over by then. */
+struct pending {
+	struct pending *next;
+	unsigned to; /* 1 name, 2 id */
+	char agent[KEYS_NAME_MAX + 1];
+	char command[128], action[16], address[64], alert_id[64];
+	uint64_t timeout_s;
+	unsigned rule_id;
+	int64_t made_ms;
+};
+
+#define MAX_PENDING 10000u
+#define ABSENT_MS   (24 * 3600 * 1000LL) /* all: agents waited for */
+#define SENT_MAX    4096u                /* recent responses, for the feed */
+
+struct sent {
+	char addr[64];
+	int64_t until;
+};
+
+struct rconn {
+	struct remote_srv *s;
+	struct chan *ch;
+	uint64_t id;
+	char name[KEYS_NAME_MAX + 1];
+	char peer[64];
+	struct arx_addr peer_addr;
+	bool hello;
+	int64_t since_ms; /* accepted (monotonic) */
+	unsigned unacked;
+	char have[TLS_DIGEST_HEX]; /* agent.conf version it runs */
+	char sent[TLS_DIGEST_HEX]; /* version last sent to it */
+	struct rconn *next;
+};
+
+struct remote_srv {
+	struct evloop *loop;
+	struct evio lis;
+	struct evtimer check;
+	unsigned port;
+	const char *node;
+	int dirfd;
+	struct tls_ctx *tls;
+	struct agent_keys table;
+	struct timespec table_mtime;
+	off_t table_size;
+	struct seen *seen;
+	size_t nseen, seen_cap;
+	struct rconn *conns;
+	unsigned nconns;
+	remote_line_fn *fn;
+	void *ctx;
+	struct remote_stats st;
+	uint64_t next_response;
+	struct pending *pending;
+	unsigned npending;
+	struct sent sent[SENT_MAX];
+	unsigned nsent;
+	struct shared_groups *groups; /* agent.conf of each group */
+	bool dirty;                   /* what STATE_FILE holds has changed */
+	struct srclimit src;          /* connections before HELLO */
+	struct log_limit refuse_log;  /* refusals: once a second */
+	unsigned dropped_preauth;     /* since the last check: trim then */
+};
+
+/* remote.c: the record of agent id (made on first sight); NULL when out
+ * of memory */
+struct seen *rm_seen_of(struct remote_srv *s, uint64_t id);
+
+/* remote_state.c: STATE_FILE written whole (remote_restore() reads it) */
+void rm_state_save(struct remote_srv *s);
+
+#endif

@@ -1,0 +1,58 @@
+/*
+ * The agent's side of the agent channel (<client>), in the analysis
+ * child: every line the agent's sources read becomes an EVENT for the
+ * manager instead of being analysed here. Events wait in a bounded queue
+ * (oldest dropped and counted beyond <client_buffer>'s
+ * queue_size events or queue_mib MiB) until the manager acknowledges them, and are sent
+ * again after a reconnect; the manager drops what it has already seen,
+ * by sequence number. Sequence numbers start from the start time in
+ * milliseconds times 1000, so a restarted agent continues above them.
+ * The connection is made again after 1 s, doubling to 60 s; a KEEPALIVE
+ * goes every <notify_time>. The queue is also written to
+ * <state_dir>/analysis/outbox as it grows, so an agent killed while its
+ * manager is away reads its events back when it starts (it survives the
+ * process, not a power cut: the file is not fsync'd per event).
+ */
+#ifndef ARX_ANALYSIS_UPLINK_H
+#define ARX_ANALYSIS_UPLINK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/conf.h"
+#include "core/evloop.h"
+
+struct uplink;
+
+/* A response the manager sent, checked (a plain command name, add or
+ * delete, an address that parses), for the root process to run. */
+typedef void uplink_response_fn(const char *command, const char *action,
+    const char *address, uint64_t timeout_s, unsigned rule_id, void *ctx);
+
+struct uplink_stats {
+	unsigned long queued, sent, acked, dropped, connects;
+	unsigned long responses, bad_responses;
+	bool connected;
+};
+
+/* Read <state_dir>/agent.key (while root), read back the outbox
+ * (dirfd: the analysis directory) and start connecting. */
+int uplink_start(struct evloop *loop, const struct arx_conf *conf, int dirfd,
+    uplink_response_fn *fn, void *ctx, struct uplink **out);
+void uplink_stop(struct uplink *u);
+void uplink_event(
+    struct uplink *u, const char *line, size_t len, const char *location);
+void uplink_stats(const struct uplink *u, struct uplink_stats *st);
+
+/* Apply the agent.conf the manager sent (text[0..len), no NUL in it,
+ * version hash checked): 0, or an error with why filled. */
+typedef int uplink_config_fn(const char *group, const char *hash,
+    const char *text, size_t len, char *why, size_t whysize, void *ctx);
+/* Who applies agent.conf pushes, and the version in force now (the
+ * SHA-256 of the text, of "" when there is none), said in HELLO. */
+void uplink_set_config(
+    struct uplink *u, uplink_config_fn *fn, void *ctx, const char *hash);
+/* The agent's name, from its key file. */
+const char *uplink_name(const struct uplink *u);
+
+#endif

@@ -1,0 +1,473 @@
+/*
+ * The privilege-boundary codec (priv.h): encoding the analysis child's
+ * messages and checking every byte of them on the root side. Owns
+ * nothing beyond the caller's buffers.
+ */
+#include <stddef.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "core/strparse.h"
+#include "transport/priv.h"
+
+const char *const priv_stat_names[PS_NSTATS] = {
+    [PS_LINES] = "lines",
+    [PS_CUT] = "cut",
+    [PS_BYTES] = "bytes",
+    [PS_ROTATIONS] = "rotations",
+    [PS_TRUNCATIONS] = "truncations",
+    [PS_MESSAGES] = "syslog_messages",
+    [PS_DENIED] = "senders_denied",
+    [PS_TCP_REFUSED] = "tcp_refused",
+    [PS_FRAMING_ERRORS] = "framing_errors",
+    [PS_TCP_IDLE] = "tcp_idle_closed",
+    [PS_DECODED] = "decoded",
+    [PS_FIRED] = "fired",
+    [PS_SUPPRESSED] = "suppressed",
+    [PS_WRITTEN] = "alerts_written",
+    [PS_WRITE_ERRORS] = "alert_errors",
+    [PS_TRIGGERS] = "triggers",
+    [PS_FILES] = "files",
+    [PS_CORR_BUCKETS] = "correlation_buckets",
+    [PS_CORR_EVICTED] = "correlation_dropped",
+    [PS_FTS_DROPPED] = "first_seen_dropped",
+    [PS_PATTERN_LIMITS] = "pattern_limits",
+    [PS_ENROLLED] = "agents_enrolled",
+    [PS_ENROLL_REFUSED] = "enrollments_refused",
+    [PS_AGENTS_CONNECTED] = "agents_connected",
+    [PS_AGENT_EVENTS] = "agent_events",
+    [PS_AGENT_RESPONSES] = "agent_responses",
+    [PS_RESPONSES_KEPT] = "responses_kept",
+    [PS_RESPONSES_EXPIRED] = "responses_expired",
+    [PS_UPLINK_CONNECTED] = "uplink_connected",
+    [PS_UPLINK_SENT] = "uplink_sent",
+    [PS_UPLINK_ACKED] = "uplink_acked",
+    [PS_UPLINK_DROPPED] = "uplink_dropped",
+    [PS_UPLINK_QUEUED] = "uplink_queued",
+    [PS_AGENTS_REFUSED] = "agents_refused",
+    [PS_CONFIGS_REFUSED] = "configs_refused",
+    [PS_SESSIONS] = "sessions",
+    [PS_SESSIONS_EVICTED] = "sessions_dropped",
+    [PS_SESSIONS_FILLED] = "addresses_from_session",
+    [PS_TOO_OLD] = "too_old",
+    [PS_DUPLICATES] = "duplicate_lines",
+    [PS_CONN_PER_SOURCE] = "conn_per_source",
+    [PS_CONN_EVICTED] = "conn_evicted",
+    [PS_CONN_SLOW] = "conn_slow",
+};
+
+/* ---- the messages' fields, in wire order: one table per message
+ * type drives both the writer and the reader ---- */
+
+enum pf_kind {
+	PF_U32, /* uint32_t */
+	PF_I32, /* int32_t, sent as its 32 bits */
+	PF_U64, /* uint64_t */
+	PF_STR, /* const char *: length, bytes, NUL; NULL sent as "" */
+};
+
+struct pfield {
+	enum pf_kind kind;
+	size_t off;       /* in the message's struct */
+	uint32_t max;     /* PF_STR: longest */
+	const char *what; /* the reader's complaint when it is wrong */
+};
+
+#define PF(kind, type, member, max, what)               \
+	{                                               \
+		kind, offsetof(type, member), max, what \
+	}
+#define NFIELDS(t) (sizeof(t) / sizeof((t)[0]))
+
+static const struct pfield trigger_fields[] = {
+    PF(PF_U32, struct priv_trigger, rule_id, 0, "trigger: short rule id"),
+    PF(PF_I32, struct priv_trigger, level, 0, "trigger: short level"),
+    PF(PF_U32, struct priv_trigger, options, 0, "trigger: short options"),
+    PF(PF_STR, struct priv_trigger, groups, PRIV_GROUPS_MAX,
+	"trigger: bad groups"),
+    PF(PF_STR, struct priv_trigger, srcip, PRIV_FIELD_MAX,
+	"trigger: bad srcip"),
+    PF(PF_STR, struct priv_trigger, user, PRIV_FIELD_MAX, "trigger: bad user"),
+    PF(PF_STR, struct priv_trigger, location, PRIV_FIELD_MAX,
+	"trigger: bad location"),
+    PF(PF_STR, struct priv_trigger, alert_id, PRIV_FIELD_MAX,
+	"trigger: bad alert id"),
+    PF(PF_STR, struct priv_trigger, alert_json, PRIV_MSG_MAX,
+	"trigger: bad alert"),
+};
+
+static const struct pfield response_fields[] = {
+    PF(PF_U32, struct priv_response, target, 0, "response: short target"),
+    PF(PF_STR, struct priv_response, agent, PRIV_FIELD_MAX,
+	"response: bad agent"),
+    PF(PF_STR, struct priv_response, command, PRIV_FIELD_MAX,
+	"response: bad command"),
+    PF(PF_STR, struct priv_response, action, PRIV_FIELD_MAX,
+	"response: bad action"),
+    PF(PF_STR, struct priv_response, address, PRIV_FIELD_MAX,
+	"response: bad address"),
+    PF(PF_U64, struct priv_response, timeout_s, 0, "response: short timeout"),
+    PF(PF_U32, struct priv_response, rule_id, 0, "response: short rule id"),
+    PF(PF_STR, struct priv_response, alert_id, PRIV_FIELD_MAX,
+	"response: bad alert id"),
+};
+
+static const struct pfield agent_fields[] = {
+    PF(PF_U64, struct priv_agent, id, 0, "agents: short id"),
+    PF(PF_STR, struct priv_agent, name, 64, "agents: bad name"),
+    PF(PF_U32, struct priv_agent, state, 0, "agents: short state"),
+    PF(PF_U64, struct priv_agent, last_seen_ms, 0, "agents: short time"),
+    PF(PF_U64, struct priv_agent, events, 0, "agents: short count"),
+    PF(PF_U32, struct priv_agent, eps, 0, "agents: short rate"),
+    PF(PF_U32, struct priv_agent, blocks, 0, "agents: short blocks"),
+    PF(PF_STR, struct priv_agent, group, 64, "agents: bad group"),
+    PF(PF_U32, struct priv_agent, config, 0, "agents: short config state"),
+};
+
+/* ---- encoding ---- */
+
+static int
+put_u32(struct buf *b, uint32_t v)
+{
+	unsigned char p[4] = {
+	    v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, (v >> 24) & 0xff};
+
+	return buf_append(b, p, sizeof(p));
+}
+
+static int
+put_u64(struct buf *b, uint64_t v)
+{
+	int r;
+
+	if ((r = put_u32(b, (uint32_t)v)) != 0)
+		return r;
+	return put_u32(b, (uint32_t)(v >> 32));
+}
+
+static int
+put_str(struct buf *b, const char *s, size_t max)
+{
+	size_t len = s != NULL ? strlen(s) : 0;
+	int r;
+
+	if (len > max)
+		return ARX_ERR_TOOBIG;
+	if ((r = put_u32(b, (uint32_t)len)) != 0 ||
+	    (r = buf_append(b, s != NULL ? s : "", len)) != 0)
+		return r;
+	return buf_append(b, "", 1);
+}
+
+/* The fields of obj, as its table says. */
+static int
+put_fields(struct buf *b, const void *obj, const struct pfield *f, size_t n)
+{
+	const char *base = obj;
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		const void *p = base + f[i].off;
+
+		switch (f[i].kind) {
+		case PF_U32:
+			r = put_u32(b, *(const uint32_t *)p);
+			break;
+		case PF_I32:
+			r = put_u32(b, (uint32_t) * (const int32_t *)p);
+			break;
+		case PF_U64:
+			r = put_u64(b, *(const uint64_t *)p);
+			break;
+		case PF_STR:
+			r = put_str(b, *(const char *const *)p, f[i].max);
+			break;
+		}
+	}
+	return r;
+}
+
+static int
+put_head(struct buf *out, enum priv_type type)
+{
+	int r;
+
+	buf_reset(out);
+	if ((r = put_u32(out, PRIV_VERSION)) != 0)
+		return r;
+	return put_u32(out, (uint32_t)type);
+}
+
+int
+priv_put_ready(struct buf *out)
+{
+	return put_head(out, PRIV_READY);
+}
+
+int
+priv_put_trigger(struct buf *out, const struct priv_trigger *t)
+{
+	int r;
+
+	if ((r = put_head(out, PRIV_TRIGGER)) != 0 ||
+	    (r = put_fields(out, t, trigger_fields, NFIELDS(trigger_fields))) !=
+		0)
+		return r;
+	return out->len <= PRIV_MSG_MAX ? 0 : ARX_ERR_TOOBIG;
+}
+
+int
+priv_put_stats(struct buf *out, const uint64_t stats[PS_NSTATS])
+{
+	size_t i;
+	int r;
+
+	if ((r = put_head(out, PRIV_STATS)) != 0 ||
+	    (r = put_u32(out, PS_NSTATS)) != 0)
+		return r;
+	for (i = 0; i < PS_NSTATS; i++)
+		if ((r = put_u64(out, stats[i])) != 0)
+			return r;
+	return 0;
+}
+
+int
+priv_put_response(struct buf *out, const struct priv_response *rs)
+{
+	int r;
+
+	if ((r = put_head(out, PRIV_RESPONSE)) != 0)
+		return r;
+	return put_fields(out, rs, response_fields, NFIELDS(response_fields));
+}
+
+int
+priv_put_agents_begin(struct buf *out)
+{
+	int r;
+
+	if ((r = put_head(out, PRIV_AGENTS)) != 0)
+		return r;
+	return put_u32(out, 0);
+}
+
+int
+priv_put_agent(struct buf *out, const struct priv_agent *a)
+{
+	return put_fields(out, a, agent_fields, NFIELDS(agent_fields));
+}
+
+void
+priv_put_agents_end(struct buf *out, uint32_t n)
+{
+	unsigned char *p = (unsigned char *)out->data + 8;
+
+	for (int i = 0; i < 4; i++)
+		p[i] = (unsigned char)(n >> (8 * i));
+}
+
+/* ---- decoding: every read is bounds-checked; the first failure
+ * sticks and names what was wrong ---- */
+
+struct rd {
+	const unsigned char *p;
+	size_t len, off;
+	const char *why;
+};
+
+static uint32_t
+get_u32(struct rd *r, const char *what)
+{
+	const unsigned char *p = r->p + r->off;
+
+	if (r->why != NULL)
+		return 0;
+	if (r->len - r->off < 4) {
+		r->why = what;
+		return 0;
+	}
+	r->off += 4;
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	    (uint32_t)p[3] << 24;
+}
+
+static uint64_t
+get_u64(struct rd *r, const char *what)
+{
+	uint64_t lo = get_u32(r, what);
+
+	return lo | (uint64_t)get_u32(r, what) << 32;
+}
+
+/* A string of at most max bytes, NUL-terminated, with no other NUL. */
+static const char *
+get_str(struct rd *r, size_t max, const char *what)
+{
+	uint32_t len = get_u32(r, what);
+	const char *s = (const char *)r->p + r->off;
+
+	if (r->why != NULL)
+		return NULL;
+	if (len > max || r->len - r->off < (size_t)len + 1 || s[len] != '\0' ||
+	    memchr(s, '\0', len) != NULL) {
+		r->why = what;
+		return NULL;
+	}
+	r->off += (size_t)len + 1;
+	return s;
+}
+
+/* The fields of obj, as its table says; the first that is wrong stops
+ * the rest (r->why). */
+static void
+get_fields(struct rd *r, void *obj, const struct pfield *f, size_t n)
+{
+	char *base = obj;
+
+	for (size_t i = 0; r->why == NULL && i < n; i++) {
+		void *p = base + f[i].off;
+
+		switch (f[i].kind) {
+		case PF_U32:
+			*(uint32_t *)p = get_u32(r, f[i].what);
+			break;
+		case PF_I32:
+			*(int32_t *)p = (int32_t)get_u32(r, f[i].what);
+			break;
+		case PF_U64:
+			*(uint64_t *)p = get_u64(r, f[i].what);
+			break;
+		case PF_STR:
+			*(const char **)p = get_str(r, f[i].max, f[i].what);
+			break;
+		}
+	}
+}
+
+static void
+get_trigger(struct rd *r, struct priv_trigger *t)
+{
+	get_fields(r, t, trigger_fields, NFIELDS(trigger_fields));
+	if (r->why != NULL)
+		return;
+	if (t->level < 0 || t->level > 16)
+		r->why = "trigger: level outside 0-16";
+	else if (t->rule_id == 0 || t->rule_id > 99999999)
+		r->why = "trigger: rule id outside 1-99999999";
+	else if ((t->options & ~0x02u) != 0)
+		r->why = "trigger: unknown options";
+}
+
+static void
+get_response(struct rd *r, struct priv_response *rs)
+{
+	get_fields(r, rs, response_fields, NFIELDS(response_fields));
+	if (r->why != NULL)
+		return;
+	if (rs->target > PRIV_ALL_AGENTS)
+		r->why = "response: unknown target";
+	else if (strcmp(rs->action, "add") != 0 &&
+	    strcmp(rs->action, "delete") != 0)
+		r->why = "response: action is not add or delete";
+	else if (!str_is_name(rs->command, strlen(rs->command)))
+		r->why = "response: command is not a plain name";
+	else if (rs->timeout_s > 10u * 365 * 86400)
+		r->why = "response: timeout over ten years";
+}
+
+static bool
+name_ok(const char *s)
+{
+	return s[0] != '\0' &&
+	    strspn(s,
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx"
+		"yz0123456789._-") == strlen(s);
+}
+
+static void
+get_agent(struct rd *r, struct priv_agent *a)
+{
+	get_fields(r, a, agent_fields, NFIELDS(agent_fields));
+	if (r->why != NULL)
+		return;
+	if (a->state > PRIV_AGENT_DISCONNECTED)
+		r->why = "agents: unknown state";
+	else if (a->config > PRIV_CONFIG_REFUSED)
+		r->why = "agents: unknown config state";
+	else if (!name_ok(a->name))
+		r->why = "agents: bad name";
+	else if (!name_ok(a->group))
+		r->why = "agents: bad group";
+}
+
+static uint32_t
+get_agents(struct rd *r)
+{
+	struct priv_agent a;
+	uint32_t n = get_u32(r, "agents: short count");
+
+	if (r->why == NULL && n > PRIV_AGENTS_MAX)
+		r->why = "agents: too many";
+	for (uint32_t i = 0; i < n && r->why == NULL; i++)
+		get_agent(r, &a);
+	return n;
+}
+
+void
+priv_agents_each(const void *msg, size_t len,
+    void (*fn)(const struct priv_agent *a, void *ctx), void *ctx)
+{
+	struct rd r = {.p = msg, .len = len, .off = 8};
+	struct priv_agent a;
+	uint32_t n = get_u32(&r, "count");
+
+	for (uint32_t i = 0; i < n && r.why == NULL; i++) {
+		get_agent(&r, &a);
+		if (r.why == NULL)
+			fn(&a, ctx);
+	}
+}
+
+static void
+get_stats(struct rd *r, uint64_t *stats)
+{
+	size_t i;
+
+	if (get_u32(r, "stats: short count") != PS_NSTATS && r->why == NULL)
+		r->why = "stats: wrong number of counters";
+	for (i = 0; i < PS_NSTATS; i++)
+		stats[i] = get_u64(r, "stats: short counter");
+}
+
+int
+priv_parse(const void *msg, size_t len, struct priv_msg *out, const char **why)
+{
+	struct rd r = {.p = msg, .len = len};
+	uint32_t type;
+
+	memset(out, 0, sizeof(*out));
+	*why = NULL;
+	if (len > PRIV_MSG_MAX)
+		r.why = "message too long";
+	else if (get_u32(&r, "short header") != PRIV_VERSION && r.why == NULL)
+		r.why = "unknown version";
+	type = get_u32(&r, "short header");
+	if (r.why == NULL && type == PRIV_TRIGGER)
+		get_trigger(&r, &out->trigger);
+	else if (r.why == NULL && type == PRIV_STATS)
+		get_stats(&r, out->stats);
+	else if (r.why == NULL && type == PRIV_RESPONSE)
+		get_response(&r, &out->response);
+	else if (r.why == NULL && type == PRIV_AGENTS)
+		out->nagents = get_agents(&r);
+	else if (r.why == NULL && type != PRIV_READY)
+		r.why = "unknown message type";
+	if (r.why == NULL && r.off != r.len)
+		r.why = "trailing bytes";
+	if (r.why != NULL) {
+		*why = r.why;
+		return ARX_ERR_INVAL;
+	}
+	out->type = (enum priv_type)type;
+	return 0;
+}

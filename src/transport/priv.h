@@ -1,0 +1,193 @@
+/*
+ * The privilege boundary of arxd: the messages the unprivileged
+ * analysis child sends to the root process over their socketpair
+ * (SOCK_SEQPACKET, so one send is one message), and their checks.
+ *
+ * The child never sends a command line or a program name to run. It
+ * says "rule R of level L and groups G fired for source address A and
+ * user U" (PRIV_TRIGGER); the root process decides, from its own
+ * configuration, which configured responses that calls for, and its
+ * dispatcher parses the address, checks the user name and the white
+ * list again. Besides triggers the child says once that it is ready
+ * (PRIV_READY) and, once a second while something changed, how much it
+ * has read and found (PRIV_STATS).
+ *
+ * Wire format, all integers little-endian: u32 version (PRIV_VERSION),
+ * u32 type, then the type's fields in order; a u32/i32 is 4 bytes, a
+ * u64 8, a string a u32 length, that many bytes, and a NUL that must be
+ * the only NUL. A message must end exactly after its last field. This
+ * module is pure (no descriptors, no dispatcher), so it can be fuzzed;
+ * anything priv_parse() refuses is a protocol violation and the root
+ * process kills the child that sent it.
+ */
+#ifndef ARX_TRANSPORT_PRIV_H
+#define ARX_TRANSPORT_PRIV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+
+#define PRIV_VERSION    1u
+#define PRIV_MSG_MAX    (256u * 1024u) /* longest message */
+#define PRIV_GROUPS_MAX 4096u          /* longest groups string */
+#define PRIV_FIELD_MAX  1024u          /* srcip, user, location, id */
+
+enum priv_type {
+	PRIV_READY = 1,
+	PRIV_TRIGGER = 2,
+	PRIV_STATS = 3,
+	PRIV_RESPONSE = 4, /* both ways; see struct priv_response */
+	PRIV_AGENTS = 5,   /* manager's child: its agents, once a second */
+	PRIV_NTYPES
+};
+
+/* The analysis counters, in wire order (names in priv_stat_names). */
+enum priv_stat {
+	PS_LINES,             /* lines and messages analysed, every source */
+	PS_CUT,               /* lines cut at the longest line */
+	PS_BYTES,             /* bytes read from files */
+	PS_ROTATIONS,         /* files rotated by rename or re-created */
+	PS_TRUNCATIONS,       /* files truncated (copytruncate) */
+	PS_MESSAGES,          /* syslog messages received */
+	PS_DENIED,            /* syslog senders refused */
+	PS_TCP_REFUSED,       /* TCP connections over the limit */
+	PS_FRAMING_ERRORS,    /* TCP streams closed for bad framing */
+	PS_TCP_IDLE,          /* TCP connections closed for silence */
+	PS_DECODED,           /* events a decoder recognised */
+	PS_FIRED,             /* rules of level > 0 fired */
+	PS_SUPPRESSED,        /* fired inside an ignore window */
+	PS_WRITTEN,           /* alerts written */
+	PS_WRITE_ERRORS,      /* alerts that could not be written */
+	PS_TRIGGERS,          /* alerts handed to active response */
+	PS_FILES,             /* files followed now */
+	PS_CORR_BUCKETS,      /* correlation buckets held now */
+	PS_CORR_EVICTED,      /* buckets and events dropped at the caps */
+	PS_FTS_DROPPED,       /* first-time-seen values dropped at the cap */
+	PS_PATTERN_LIMITS,    /* matches abandoned at their match limit */
+	PS_ENROLLED,          /* agents enrolled (<auth>) */
+	PS_ENROLL_REFUSED,    /* enrollments refused or dropped */
+	PS_AGENTS_CONNECTED,  /* agents connected now (manager) */
+	PS_AGENT_EVENTS,      /* events received from agents */
+	PS_AGENT_RESPONSES,   /* responses sent to agents */
+	PS_RESPONSES_KEPT,    /* kept for an agent that was away */
+	PS_RESPONSES_EXPIRED, /* kept until their block was over */
+	PS_UPLINK_CONNECTED,  /* agent: 1 while connected to the manager */
+	PS_UPLINK_SENT,       /* agent: events handed to the channel */
+	PS_UPLINK_ACKED,      /* agent: events the manager acknowledged */
+	PS_UPLINK_DROPPED,    /* agent: events dropped, queue full */
+	PS_UPLINK_QUEUED,     /* agent: lines taken for the manager */
+	PS_AGENTS_REFUSED,    /* manager: agent connections refused */
+	PS_CONFIGS_REFUSED,   /* manager: agent.conf versions refused */
+	PS_SESSIONS,          /* sessions by process held now */
+	PS_SESSIONS_EVICTED,  /* sessions dropped at the cap */
+	PS_SESSIONS_FILLED,   /* addresses taken from a line's session */
+	PS_TOO_OLD,           /* fired on a line too old to be answered */
+	PS_DUPLICATES,        /* lines that came from two sources */
+	PS_CONN_PER_SOURCE,   /* listeners: too many from one address */
+	PS_CONN_EVICTED,      /* listeners: oldest closed for a newcomer */
+	PS_CONN_SLOW,         /* listeners: no HELLO/request/answer in time */
+	PS_NSTATS
+};
+
+extern const char *const priv_stat_names[PS_NSTATS];
+
+/* A trigger as sent; strings may be NULL (sent as empty). */
+struct priv_trigger {
+	uint32_t rule_id;
+	int32_t level;
+	uint32_t options; /* RULE_OPT_NO_AR only */
+	const char *groups;
+	const char *srcip;
+	const char *user;
+	const char *location;
+	const char *alert_id;
+	const char *alert_json; /* empty: none (the minimal alert is sent) */
+};
+
+/*
+ * A response by name, for the manager/agent mode. From an agent's child
+ * to its root process (target PRIV_HERE): the manager asked this host to
+ * run a configured command on an address; the root process accepts it
+ * only when it is an agent (<client>), checks the command and address,
+ * and runs it through its dispatcher, white list and table. From a
+ * manager's root process to its child (target an agent, or all): send it
+ * to those agents.
+ */
+enum priv_target {
+	PRIV_HERE = 0,
+	PRIV_AGENT_NAME = 1,
+	PRIV_AGENT_ID = 2,
+	PRIV_ALL_AGENTS = 3,
+};
+
+struct priv_response {
+	uint32_t target;   /* enum priv_target */
+	const char *agent; /* name or id, as text; empty for HERE and ALL */
+	const char *command;
+	const char *action; /* "add" or "delete" */
+	const char *address;
+	uint64_t timeout_s;
+	uint32_t rule_id;
+	const char *alert_id;
+};
+
+/* One agent of a manager, as its child reports it. */
+enum priv_agent_state {
+	PRIV_AGENT_NEVER = 0,        /* in the table, never connected */
+	PRIV_AGENT_ACTIVE = 1,       /* connected now */
+	PRIV_AGENT_DISCONNECTED = 2, /* was connected, is not */
+};
+
+/* Where an agent's agent.conf stands, as the manager knows it. */
+enum priv_agent_config {
+	PRIV_CONFIG_UNKNOWN = 0, /* not connected since the manager started */
+	PRIV_CONFIG_CURRENT = 1, /* it runs its group's agent.conf */
+	PRIV_CONFIG_SENT = 2,    /* sent, no answer yet */
+	PRIV_CONFIG_REFUSED = 3, /* it refused the version in force */
+};
+
+#define PRIV_AGENTS_MAX 4096u
+
+struct priv_agent {
+	uint64_t id;
+	const char *name;
+	uint32_t state; /* enum priv_agent_state */
+	uint64_t last_seen_ms;
+	uint64_t events;
+	uint32_t eps;    /* events a second, over the last second */
+	uint32_t blocks; /* responses sent to it whose block is not over */
+	const char *group;
+	uint32_t config; /* enum priv_agent_config */
+};
+
+struct priv_msg {
+	enum priv_type type;
+	uint32_t nagents; /* PRIV_AGENTS: records, read with priv_agents_each */
+	struct priv_response response; /* PRIV_RESPONSE */
+	struct priv_trigger trigger;   /* PRIV_TRIGGER; strings point into
+					* the parsed message */
+	uint64_t stats[PS_NSTATS];     /* PRIV_STATS */
+};
+
+/* Encode into out (reset first). ARX_ERR_TOOBIG when a field is over
+ * its bound: the caller drops alert_json and tries again, or drops the
+ * trigger. */
+int priv_put_ready(struct buf *out);
+int priv_put_trigger(struct buf *out, const struct priv_trigger *t);
+int priv_put_stats(struct buf *out, const uint64_t stats[PS_NSTATS]);
+int priv_put_response(struct buf *out, const struct priv_response *r);
+/* PRIV_AGENTS: begin (count patched by end), then one add per agent. */
+int priv_put_agents_begin(struct buf *out);
+int priv_put_agent(struct buf *out, const struct priv_agent *a);
+void priv_put_agents_end(struct buf *out, uint32_t n);
+/* Each record of a PRIV_AGENTS message that priv_parse() accepted. */
+void priv_agents_each(const void *msg, size_t len,
+    void (*fn)(const struct priv_agent *a, void *ctx), void *ctx);
+
+/* Decode one message of len bytes. The message must stay unchanged and
+ * alive while out is used. 0, or ARX_ERR_INVAL with why. */
+int priv_parse(
+    const void *msg, size_t len, struct priv_msg *out, const char **why);
+
+#endif
