@@ -6,10 +6,14 @@ set -u
 cc=$1 layers=$2
 tmp=$(mktemp -d) && trap 'rm -rf "$tmp"' EXIT
 fail=0
-# probe LAYER HEADER EXPECT: compile "#include HEADER" with LAYER's view.
+# probe LAYER HEADER EXPECT [LOWER...]: compile "#include HEADER" with
+# LAYER's view (itself, core and the lower libraries named).
 probe() {
 	flags="-I$layers/$1"
 	[ "$1" != core ] && flags="$flags -I$layers/core"
+	for low in $(echo "$@" | cut -d' ' -f4-); do
+		flags="$flags -I$layers/$low"
+	done
 	printf '#include "%s"\nint x;\n' "$2" >"$tmp/p.c"
 	if "$cc" -fsyntax-only $flags "$tmp/p.c" 2>/dev/null; then got=ok; else got=fails; fi
 	if [ "$got" = "$3" ]; then
@@ -28,6 +32,20 @@ probe transport engine/event.h fails
 probe transport transport/priv.h ok
 probe analysis analysis/child.h ok
 probe analysis daemon/child.h fails
+# The root side (daemon/, the running root process, and ar/, its
+# decisions and backends) includes nothing of the engine: what both
+# sides need (OS_Regex, reading JSON, writing it) is in core/. ar does
+# not link the engine, so an include there does not even compile.
+probe ar ar/dispatch.h ok config exec fw
+probe ar engine/event.h fails config exec fw
+root_engine=$(grep -l '#include "engine/' "$layers"/daemon/daemon/*.[ch] \
+	"$layers"/ar/ar/*.[ch])
+if [ -z "$root_engine" ]; then
+	echo "layers: the root side (daemon/, ar/) includes no engine/, as required"
+else
+	echo "layers: the root side includes engine/ in:" $root_engine >&2
+	fail=1
+fi
 # The root side of arxd (daemon/) reaches the unprivileged side's code
 # through one door: analysis/child.h, whose analysis_child_main() runs
 # only in the forked child.

@@ -32,20 +32,20 @@
 #include "analysis/shared.h"
 #include "analysis/uplink.h"
 #include "ar/policy.h"
-#include "ar/step.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "core/osregex.h"
 #include "core/statefile.h"
 #include "core/strparse.h"
 #include "engine/corr.h"
 #include "engine/event.h"
-#include "engine/osregex.h"
 #include "engine/ruleset.h"
 #include "logsrc/dgram.h"
 #include "logsrc/file.h"
 #include "logsrc/journal.h"
 #include "logsrc/lines.h"
 #include "logsrc/tcp.h"
+#include "pipeline/step.h"
 
 #define MAX_SOURCES      256
 /* Longer lines are cut (OSSEC's OS_MAXSTR is 65536). One byte more than

@@ -9,7 +9,7 @@
 #include "ar/policy.h"
 #include "core/err.h"
 #include "core/log.h"
-#include "engine/osregex.h"
+#include "core/osregex.h"
 
 struct ar_bind {
 	const struct conf_ar *ar;

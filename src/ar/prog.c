@@ -7,8 +7,6 @@
 #include "ar/prog.h"
 #include "core/err.h"
 #include "core/strparse.h"
-#include "engine/event.h"
-#include "engine/json.h"
 
 /* rq's address: a network (ADDR/LEN) only in a message of arxd's, which
  * checked it against the white list and the backend; OSSEC's and
@@ -91,38 +89,34 @@ from_argv(int argc, char **argv, struct ar_prog_request *rq)
 }
 
 void
-ar_prog_field(const struct event *ev, const char *name, char *out, size_t size)
+ar_prog_field(
+    const struct json_doc *msg, const char *name, char *out, size_t size)
 {
-	struct span s = event_get(ev, name);
-	size_t n = s.len < size - 1 ? s.len : size - 1;
+	const char *v = json_doc_get(msg, name);
 
-	memcpy(out, s.p != NULL ? s.p : "", n);
-	out[n] = '\0';
+	str_lcpy(out, v != NULL ? v : "", size);
 }
 
-/* One line of stdin, decoded into ev. */
+/* One line of stdin, decoded into msg. */
 static int
-read_json(char *line, size_t size, struct event *ev)
+read_json(char *line, size_t size, struct json_doc *msg)
 {
-	event_reset(ev);
 	if (fgets(line, (int)size, stdin) == NULL)
 		return ARX_ERR_INVAL;
-	return json_decode_event(
-	    ev, line, strcspn(line, "\n"), JSON_NULL_DISCARD, true);
+	return json_doc_parse(msg, line, strcspn(line, "\n"));
 }
 
-static void from_message(const struct event *ev, struct ar_prog_request *rq);
+static void from_message(
+    const struct json_doc *msg, struct ar_prog_request *rq);
 
 int
-ar_prog_parse(
-    const char *line, size_t len, struct ar_prog_request *rq, struct event *msg)
+ar_prog_parse(const char *line, size_t len, struct ar_prog_request *rq,
+    struct json_doc *msg)
 {
 	int r;
 
 	memset(rq, 0, sizeof(*rq));
-	event_reset(msg);
-	if ((r = json_decode_event(msg, line, len, JSON_NULL_DISCARD, true)) !=
-	    0)
+	if ((r = json_doc_parse(msg, line, len)) != 0)
 		return r;
 	from_message(msg, rq);
 	if (rq->addr_text[0] != '\0' && strcmp(rq->addr_text, "-") != 0 &&
@@ -143,7 +137,7 @@ send_check_keys(const char *name, const char *addr)
 
 /* The values of a decoded JSON message that every program uses. */
 static void
-from_message(const struct event *ev, struct ar_prog_request *rq)
+from_message(const struct json_doc *ev, struct ar_prog_request *rq)
 {
 	char num[24];
 	uint64_t v;
@@ -170,14 +164,14 @@ from_message(const struct event *ev, struct ar_prog_request *rq)
 /* The JSON protocol: the message (decoded into msg), then for an add the
  * key handshake. */
 static int
-from_json(const char *name, struct ar_prog_request *rq, struct event *msg)
+from_json(const char *name, struct ar_prog_request *rq, struct json_doc *msg)
 {
 	static char line[1 << 20];
 	char reply[16];
-	struct event ev;
+	struct json_doc ev;
 	int r;
 
-	event_init(&ev);
+	json_doc_init(&ev);
 	if (fgets(line, sizeof(line), stdin) == NULL) {
 		r = ARX_ERR_INVAL;
 		goto out;
@@ -196,13 +190,13 @@ from_json(const char *name, struct ar_prog_request *rq, struct event *msg)
 	if (strcmp(reply, "continue") != 0)
 		str_lcpy(rq->command, "abort", sizeof(rq->command));
 out:
-	event_release(&ev);
+	json_doc_release(&ev);
 	return r;
 }
 
 int
 ar_prog_read_alert(int argc, char **argv, const char *name,
-    struct ar_prog_request *rq, struct event *msg)
+    struct ar_prog_request *rq, struct json_doc *msg)
 {
 	int r;
 
@@ -248,13 +242,13 @@ int
 ar_prog_read(
     int argc, char **argv, const char *name, struct ar_prog_request *rq)
 {
-	struct event msg;
+	struct json_doc msg;
 	int r;
 
 	memset(rq, 0, sizeof(*rq));
-	event_init(&msg);
+	json_doc_init(&msg);
 	r = argc > 1 ? from_argv(argc, argv, rq) : from_json(name, rq, &msg);
-	event_release(&msg);
+	json_doc_release(&msg);
 	if (r != 0) {
 		fprintf(stderr, "%s: cannot read the request\n", name);
 		return ARX_ERR_INVAL;

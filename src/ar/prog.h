@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "core/addr.h"
-#include "engine/event.h"
+#include "core/jsonin.h"
 
 struct ar_prog_request {
 	char command[16];     /* "add", "delete" or "abort" */
@@ -51,24 +51,24 @@ int ar_prog_read(
 
 /*
  * The program side of the JSON protocol without its I/O: decode one
- * message line (len bytes) into msg (event_init'ed) and rq. 0, or
+ * message line (len bytes) into msg (json_doc_init'ed) and rq. 0, or
  * ARX_ERR_INVAL when it is not JSON or its address does not parse.
  */
 int ar_prog_parse(const char *line, size_t len, struct ar_prog_request *rq,
-    struct event *msg);
+    struct json_doc *msg);
 
 /* Copy the field name of a decoded JSON message (e.g.
  * "parameters.alert.rule.id") into out; empty when absent. */
 void ar_prog_field(
-    const struct event *ev, const char *name, char *out, size_t size);
+    const struct json_doc *msg, const char *name, char *out, size_t size);
 
 /*
  * For programs that act on the whole alert (webhook): the same, but the
- * address may be absent (addr_text is then empty), and msg (event_init'ed
+ * address may be absent (addr_text is then empty), and msg (json_doc_init'ed
  * by the caller) receives the decoded JSON message, its alert under
  * "parameters.alert." (the legacy protocol leaves msg empty).
  */
 int ar_prog_read_alert(int argc, char **argv, const char *name,
-    struct ar_prog_request *rq, struct event *msg);
+    struct ar_prog_request *rq, struct json_doc *msg);
 
 #endif

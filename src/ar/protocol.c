@@ -8,9 +8,9 @@
 #include "ar/protocol.h"
 #include "core/addr.h"
 #include "core/err.h"
+#include "core/jsonin.h"
+#include "core/jsonout.h"
 #include "core/strparse.h"
-#include "engine/event.h"
-#include "engine/json.h"
 
 bool
 ar_user_ok(const char *user)
@@ -228,24 +228,24 @@ int
 ar_parse_check_keys(
     const char *line, size_t len, char *keys_out, size_t keys_size)
 {
-	struct event ev;
-	struct span cmd, keys;
-	size_t i;
+	struct json_doc msg;
+	const char *cmd, *keys;
+	size_t i, n;
 	int r = ARX_ERR_INVAL;
 
-	event_init(&ev);
-	if (json_decode_event(&ev, line, len, JSON_NULL_DISCARD, true) != 0)
+	json_doc_init(&msg);
+	if (json_doc_parse(&msg, line, len) != 0)
 		goto out;
-	cmd = event_get(&ev, "command");
-	keys = event_get(&ev, "parameters.keys");
-	if (cmd.len != 10 || memcmp(cmd.p, "check_keys", 10) != 0 ||
-	    !span_is_set(keys) || keys.len >= keys_size)
+	cmd = json_doc_get(&msg, "command");
+	keys = json_doc_get(&msg, "parameters.keys");
+	if (cmd == NULL || strcmp(cmd, "check_keys") != 0 || keys == NULL ||
+	    (n = strlen(keys)) >= keys_size)
 		goto out;
-	for (i = 0; i < keys.len; i++)
-		keys_out[i] = keys.p[i] == ',' ? '-' : keys.p[i];
-	keys_out[keys.len] = '\0';
+	for (i = 0; i < n; i++)
+		keys_out[i] = keys[i] == ',' ? '-' : keys[i];
+	keys_out[n] = '\0';
 	r = 0;
 out:
-	event_release(&ev);
+	json_doc_release(&msg);
 	return r;
 }

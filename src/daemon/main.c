@@ -23,11 +23,11 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "check/check.h"
 #include "config/conf.h"
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/log.h"
-#include "daemon/check.h"
 #include "daemon/notify.h"
 #include "daemon/run.h"
 

@@ -18,6 +18,7 @@
 #include <stddef.h>
 
 #include "core/arena.h"
+#include "core/jsonin.h"
 #include "engine/event.h"
 #include "engine/pattern.h"
 
@@ -35,12 +36,6 @@ enum decoder_plugin {
 	DEC_PLUGIN_NONE = 0,
 	DEC_PLUGIN_JSON,
 	DEC_PLUGIN_UNSUPPORTED, /* a Wazuh plugin arx does not implement */
-};
-
-enum json_null_mode {
-	JSON_NULL_STRING = 0,
-	JSON_NULL_DISCARD,
-	JSON_NULL_EMPTY
 };
 
 struct prefilter;

@@ -13,11 +13,10 @@
 #include <stddef.h>
 
 #include "core/buf.h"
+#include "core/jsonin.h"
 #include "core/jsonout.h" /* the writers' escaping, re-exported */
 #include "engine/decoder.h"
 #include "engine/event.h"
-
-#define JSON_MAX_DEPTH 32
 
 /*
  * Parse text[0..len) as a JSON object and set one field per scalar leaf.

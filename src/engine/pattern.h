@@ -15,8 +15,8 @@
 #include <stddef.h>
 
 #include "core/log.h"
+#include "core/osregex.h"
 #include "core/strparse.h"
-#include "engine/osregex.h"
 
 enum pattern_type {
 	PAT_NONE = 0, /* not set */

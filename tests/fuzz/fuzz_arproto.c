@@ -9,8 +9,8 @@
 
 #include "ar/prog.h"
 #include "ar/protocol.h"
+#include "core/jsonin.h"
 #include "core/log.h"
-#include "engine/event.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -49,16 +49,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *p = (const char *)data + 1;
 	struct ar_prog_request rq;
 	char keys[256];
-	struct event msg;
+	struct json_doc msg;
 
 	log_set_sink(quiet, NULL);
 	if (size == 0)
 		return 0;
 	switch (data[0] % 3) {
 	case 0:
-		event_init(&msg);
+		json_doc_init(&msg);
 		(void)ar_prog_parse(p, size - 1, &rq, &msg);
-		event_release(&msg);
+		json_doc_release(&msg);
 		break;
 	case 1:
 		(void)ar_parse_check_keys(p, size - 1, keys, sizeof(keys));

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "engine/osregex.h"
+#include "core/osregex.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

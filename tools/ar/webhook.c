@@ -25,8 +25,8 @@
 
 #include "ar/prog.h"
 #include "core/buf.h"
+#include "core/jsonin.h"
 #include "core/strparse.h"
-#include "engine/event.h"
 #include "engine/json.h"
 
 #define NAME "webhook"
@@ -40,7 +40,7 @@ struct alert_view {
 
 static void
 view_fill(struct alert_view *v, const struct ar_prog_request *rq,
-    const struct event *msg)
+    const struct json_doc *msg)
 {
 	memset(v, 0, sizeof(*v));
 	v->command = rq->command;
@@ -334,7 +334,7 @@ post(const struct opts *o, const struct buf *body)
 }
 
 static int
-run(const struct ar_prog_request *rq, const struct event *msg)
+run(const struct ar_prog_request *rq, const struct json_doc *msg)
 {
 	struct alert_view v;
 	struct opts o;
@@ -368,7 +368,7 @@ int
 main(int argc, char **argv)
 {
 	struct ar_prog_request rq;
-	struct event msg;
+	struct json_doc msg;
 	int rc = EX_USAGE;
 
 	if (ar_prog_help(argc, argv, NAME,
@@ -381,12 +381,12 @@ main(int argc, char **argv)
 		"  --http-timeout S    give up after S seconds (default 10)\n"
 		"  --notify-delete     also POST when the response is undone\n"))
 		return 0;
-	event_init(&msg);
+	json_doc_init(&msg);
 	if (ar_prog_read_alert(argc, argv, NAME, &rq, &msg) == 0) {
 		curl_global_init(CURL_GLOBAL_DEFAULT);
 		rc = run(&rq, &msg);
 		curl_global_cleanup();
 	}
-	event_release(&msg);
+	json_doc_release(&msg);
 	return rc;
 }

@@ -19,7 +19,6 @@
 
 #include "alert/rule_json.h"
 #include "ar/dispatch.h"
-#include "ar/step.h"
 #include "arx.h"
 #include "core/clock.h"
 #include "core/log.h"
@@ -29,6 +28,7 @@
 #include "engine/json.h"
 #include "engine/predecode.h"
 #include "engine/ruleset.h"
+#include "pipeline/step.h"
 
 #define DAY_MS (86400 * 1000LL)
 

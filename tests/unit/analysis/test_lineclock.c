@@ -11,8 +11,8 @@
 #include "testutil.h"
 
 #include "analysis/lineclock.h"
-#include "ar/step.h"
 #include "engine/event.h"
+#include "pipeline/step.h"
 
 #define MAX_AGE (600 * 1000)
 

@@ -12,7 +12,7 @@
 
 #include "ar/prog.h"
 #include "core/err.h"
-#include "engine/event.h"
+#include "core/jsonin.h"
 
 static void
 test_legacy_long_extras(void **state)
@@ -63,11 +63,11 @@ test_json(void **state)
 	    "\"rule\":{\"id\":\"5712\"},\"data\":{\"srcip\":\"::ffff:192.0.2."
 	    "9\",\"dstuser\":\"root\"}}}}";
 	struct ar_prog_request rq;
-	struct event ev;
+	struct json_doc ev;
 	char a[64];
 
 	(void)state;
-	event_init(&ev);
+	json_doc_init(&ev);
 	assert_int_equal(ar_prog_parse(msg, sizeof(msg) - 1, &rq, &ev), 0);
 	assert_string_equal(rq.command, "add");
 	assert_string_equal(rq.rule_id, "5712");
@@ -80,7 +80,7 @@ test_json(void **state)
 			     73, &rq, &ev),
 	    ARX_ERR_INVAL);
 	assert_int_equal(ar_prog_parse("not json", 8, &rq, &ev), ARX_ERR_INVAL);
-	event_release(&ev);
+	json_doc_release(&ev);
 }
 
 /* A network only in arxd's own messages (arx block), never from OSSEC's
@@ -93,12 +93,12 @@ test_network(void **state)
 	    "\"command\":\"delete\",\"parameters\":{\"alert\":{\"data\":{"
 	    "\"srcip\":\"198.51.100.0/24\"}}}}";
 	struct ar_prog_request rq;
-	struct event ev;
+	struct json_doc ev;
 	char msg[256], a[64];
 	int n;
 
 	(void)state;
-	event_init(&ev);
+	json_doc_init(&ev);
 	n = snprintf(msg, sizeof(msg), fmt, "arx");
 	assert_int_equal(ar_prog_parse(msg, (size_t)n, &rq, &ev), 0);
 	assert_true(rq.from_arx);
@@ -107,7 +107,7 @@ test_network(void **state)
 	n = snprintf(msg, sizeof(msg), fmt, "wazuh-execd");
 	assert_int_equal(
 	    ar_prog_parse(msg, (size_t)n, &rq, &ev), ARX_ERR_INVAL);
-	event_release(&ev);
+	json_doc_release(&ev);
 }
 
 int

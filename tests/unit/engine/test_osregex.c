@@ -9,7 +9,7 @@
 
 #include "testutil.h"
 
-#include "engine/osregex.h"
+#include "core/osregex.h"
 #include "engine/pattern.h"
 
 struct re_case {

@@ -4,8 +4,8 @@
  */
 #include <string.h>
 
-#include "ar/step.h"
 #include "engine/event.h"
+#include "pipeline/step.h"
 
 size_t
 ar_step_line_len(const char *line, size_t len)

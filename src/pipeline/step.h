@@ -12,8 +12,8 @@
  * Owns nothing: the ruleset, correlation state, bindings and
  * configuration are the caller's.
  */
-#ifndef ARX_AR_STEP_H
-#define ARX_AR_STEP_H
+#ifndef ARX_PIPELINE_STEP_H
+#define ARX_PIPELINE_STEP_H
 
 #include <stdbool.h>
 #include <stddef.h>

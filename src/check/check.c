@@ -16,13 +16,13 @@
 #include <unistd.h>
 
 #include "ar/dispatch.h"
+#include "check/check.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "core/osregex.h"
 #include "core/secretfile.h"
-#include "daemon/check.h"
 #include "daemon/child.h"
 #include "daemon/run.h"
-#include "engine/osregex.h"
 #include "engine/ruleset.h"
 #include "transport/keys.h"
 

@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/osregex.h"
+#include "core/osregex.h"
 
 #define ESC   '\\'
 #define PAREN '('

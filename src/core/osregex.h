@@ -16,8 +16,8 @@
  * Compiled patterns are immutable and may be shared; matching allocates
  * nothing.
  */
-#ifndef ARX_ENGINE_OSREGEX_H
-#define ARX_ENGINE_OSREGEX_H
+#ifndef ARX_CORE_OSREGEX_H
+#define ARX_CORE_OSREGEX_H
 
 #include <stdbool.h>
 #include <stddef.h>

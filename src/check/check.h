@@ -9,8 +9,8 @@
  * it). Each problem is logged with the file:line of its element, and
  * every one is reported, not only the first. It writes nothing.
  */
-#ifndef ARX_DAEMON_CHECK_H
-#define ARX_DAEMON_CHECK_H
+#ifndef ARX_CHECK_CHECK_H
+#define ARX_CHECK_CHECK_H
 
 #include "config/conf.h"
 
