@@ -168,3 +168,10 @@ alert_writer_close(struct alert_writer *w)
 	if (w != NULL)
 		w->ops->close(w);
 }
+
+void
+alert_writer_counters(const struct alert_writer *w, struct counters *c)
+{
+	(void)counters_add(c, "alerts_written", w->nwritten);
+	(void)counters_add(c, "alert_errors", w->nerrors);
+}

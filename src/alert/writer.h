@@ -15,6 +15,7 @@
 
 #include <stdint.h>
 
+#include "core/counters.h"
 #include "engine/corr.h"
 #include "engine/event.h"
 #include "engine/rule.h"
@@ -63,5 +64,8 @@ int alert_writer_write(struct alert_writer *w, const struct alert *a);
 int alert_writer_flush(struct alert_writer *w);
 /* Flush, close and free. NULL is a no-op. */
 void alert_writer_close(struct alert_writer *w);
+/* Its counters as rows (core/counters.h): alerts_written,
+ * alert_errors. */
+void alert_writer_counters(const struct alert_writer *w, struct counters *c);
 
 #endif

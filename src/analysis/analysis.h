@@ -57,8 +57,8 @@ bool analysis_put_agents(struct analysis *a, struct buf *out);
 /* Manager: a response the root process decided for agents. */
 void analysis_response(struct analysis *a, const struct priv_response *r);
 
-/* The counters (priv.h's enum priv_stat). */
-void analysis_stats(const struct analysis *a, uint64_t st[PS_NSTATS]);
+/* The counters, as named rows (analysis_counters.c). */
+void analysis_counters(const struct analysis *a, struct counters *c);
 
 /* Read what is left, flush alerts, save positions, free. */
 void analysis_stop(struct analysis *a);

@@ -3,7 +3,7 @@
  * pipeline, start and stop; analysis_sources.c: files and positions,
  * journald, standard input, syslog listeners; analysis_agents.c: the
  * manager and agent wiring, enrollment, a pushed agent.conf;
- * analysis_stats.c: the counters): the state of struct analysis and the
+ * analysis_counters.c: the counters): the state of struct analysis and the
  * functions one file calls in another. Private to src/daemon.
  */
 #ifndef ARX_ANALYSIS_ANALYSIS_INT_H

@@ -37,7 +37,7 @@ struct kid {
 	struct evio sig, rd;
 	struct evtimer tick;
 	struct buf out;
-	uint64_t sent[PS_NSTATS];
+	struct counters now, sent; /* gathered, and last sent */
 	int fd;
 	pid_t parent;   /* the root process */
 	bool root_gone; /* a send to it failed */
@@ -109,13 +109,11 @@ kid_trigger(const struct priv_trigger *t, void *ctx)
 static void
 kid_stats(struct kid *k, bool force)
 {
-	uint64_t st[PS_NSTATS];
-
-	analysis_stats(k->an, st);
-	if (!force && memcmp(st, k->sent, sizeof(st)) == 0)
+	analysis_counters(k->an, &k->now);
+	if (!force && counters_same(&k->now, &k->sent))
 		return;
-	if (priv_put_stats(&k->out, st) == 0 && kid_send(k) == 0)
-		memcpy(k->sent, st, sizeof(st));
+	if (priv_put_stats(&k->out, &k->now) == 0 && kid_send(k) == 0)
+		k->sent = k->now;
 }
 
 static void
@@ -235,6 +233,8 @@ kid_start(struct kid *k, const struct arx_conf *conf,
 	    (conf->daemon.sandbox && (r = sandbox_enter()) != 0))
 		return r;
 	log_tee_release(); /* a detached start hears no more from us */
+	/* the counters' names before READY: a status never lacks them */
+	kid_stats(k, true);
 	if ((r = priv_put_ready(&k->out)) != 0 || (r = kid_send(k)) != 0)
 		return r;
 	analysis_set_relay(k->an, kid_relay, k);

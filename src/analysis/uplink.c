@@ -584,3 +584,16 @@ uplink_stats(const struct uplink *u, struct uplink_stats *st)
 {
 	*st = u->st;
 }
+
+void
+uplink_counters(const struct uplink *u, struct counters *c)
+{
+	struct uplink_stats st;
+
+	uplink_stats(u, &st);
+	(void)counters_add(c, "uplink_connected", st.connected);
+	(void)counters_add(c, "uplink_sent", st.sent);
+	(void)counters_add(c, "uplink_acked", st.acked);
+	(void)counters_add(c, "uplink_dropped", st.dropped);
+	(void)counters_add(c, "uplink_queued", st.queued);
+}

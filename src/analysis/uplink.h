@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "config/conf.h"
+#include "core/counters.h"
 #include "core/evloop.h"
 
 struct uplink;
@@ -43,6 +44,9 @@ void uplink_stop(struct uplink *u);
 void uplink_event(
     struct uplink *u, const char *line, size_t len, const char *location);
 void uplink_stats(const struct uplink *u, struct uplink_stats *st);
+/* Its counters as rows (core/counters.h): uplink_connected,
+ * uplink_sent, uplink_acked, uplink_dropped, uplink_queued. */
+void uplink_counters(const struct uplink *u, struct counters *c);
 
 /* Apply the agent.conf the manager sent (text[0..len), no NUL in it,
  * version hash checked): 0, or an error with why filled. */

@@ -288,25 +288,23 @@ status_text(const struct ar_dispatch_stats *st, const struct ctl_info *info,
  * named as in JSON; a group of zeros only when always shown. */
 static int
 groups_put(
-    const struct ctl_info *info, const uint64_t *v, size_t n, struct buf *out)
+    const struct ctl_info *info, const struct counters *v, struct buf *out)
 {
 	int r = 0;
 
 	for (size_t g = 0; r == 0 && g < info->ngroups; g++) {
 		const struct ctl_stage_group *sg = &info->stage_groups[g];
+		const char *const *name = sg->names;
 		bool any = sg->always;
 
-		for (size_t k = 0; k < sg->n && !any; k++)
-			any = sg->idx[k] < n && v[sg->idx[k]] != 0;
+		for (size_t k = 0; k < 16 && name[k] != NULL && !any; k++)
+			any = counters_get(v, name[k]) != 0;
 		if (!any)
 			continue;
 		r = buf_printf(out, "  %-9s", sg->title);
-		for (size_t k = 0; r == 0 && k < sg->n; k++)
-			if (sg->idx[k] < n)
-				r = buf_printf(out, "%s%s %" PRIu64,
-				    k > 0 ? ", " : " ",
-				    info->stage_names[sg->idx[k]],
-				    v[sg->idx[k]]);
+		for (size_t k = 0; r == 0 && k < 16 && name[k] != NULL; k++)
+			r = buf_printf(out, "%s%s %" PRIu64, k > 0 ? ", " : " ",
+			    name[k], counters_get(v, name[k]));
 		if (r == 0)
 			r = buf_putc(out, '\n');
 	}
@@ -318,14 +316,13 @@ groups_put(
 static int
 stages_put(const struct ctl_info *info, bool json, struct buf *out)
 {
-	uint64_t v[64];
-	size_t i, n = info->nstages < 64 ? info->nstages : 64;
+	static struct counters v; /* one status at a time, in one thread */
 	bool running;
 	int r;
 
 	if (info->stages_read == NULL)
 		return 0;
-	running = info->stages_read(info->stages_ctx, v);
+	running = info->stages_read(info->stages_ctx, &v);
 	r = buf_printf(out,
 	    json ? ",\"analysis\":{\"running\":%s" : "analysis:  %s",
 	    json ? (running ? "true" : "false")
@@ -334,10 +331,10 @@ stages_put(const struct ctl_info *info, bool json, struct buf *out)
 		return r != 0 ? r
 		    : (r = buf_putc(out, '\n')) != 0
 		    ? r
-		    : groups_put(info, v, n, out);
-	for (i = 0; i < n && r == 0; i++)
+		    : groups_put(info, &v, out);
+	for (size_t i = 0; i < v.n && r == 0; i++)
 		r = buf_printf(out, json ? ",\"%s\":%" PRIu64 : ", %s %" PRIu64,
-		    info->stage_names[i], v[i]);
+		    v.row[i].name, v.row[i].value);
 	if (r != 0)
 		return r;
 	return buf_puts(out, json ? "}" : "\n");

@@ -25,6 +25,7 @@
 
 #include "ar/dispatch.h"
 #include "core/buf.h"
+#include "core/counters.h"
 
 #define CTL_LINE_MAX 1024 /* longest request line */
 
@@ -51,13 +52,13 @@ struct ctl_request {
 int ctl_parse(
     const char *line, size_t len, struct ctl_request *out, const char **why);
 
-/* A line of the text status: its title and the counters on it (indices
- * into stage_names, at most 16). A group whose counters are all 0 is
- * left out unless it is always shown. */
+/* A line of the text status: its title and the counters on it, by
+ * name (at most 16; a name the analysis did not send shows as 0). A
+ * group whose counters are all 0 is left out unless it is always
+ * shown. */
 struct ctl_stage_group {
 	const char *title;
-	unsigned char idx[16];
-	size_t n;
+	const char *names[16];
 	bool always;
 };
 
@@ -68,11 +69,9 @@ struct ctl_info {
 	int64_t started_ms;
 	unsigned max_blocks;
 	/* The analysis counters, read when a status is asked for:
-	 * stages_read fills nstages values named by stage_names and says
-	 * whether the analysis runs. NULL: no analysis to report. */
-	const char *const *stage_names;
-	size_t nstages;
-	bool (*stages_read)(void *ctx, uint64_t *values);
+	 * stages_read fills the named rows and says whether the analysis
+	 * runs. NULL: no analysis to report. */
+	bool (*stages_read)(void *ctx, struct counters *rows);
 	void *stages_ctx;
 	/* How the text status lays them out; NULL: one line. */
 	const struct ctl_stage_group *stage_groups;

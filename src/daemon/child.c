@@ -49,9 +49,9 @@ struct child {
 	struct evtimer restart;
 	uint64_t backoff_ms, started_ms;
 	bool ready, stopping;
-	uint64_t stats[PS_NSTATS];
-	struct buf agents;  /* the last PRIV_AGENTS, as received (checked) */
-	unsigned char *msg; /* PRIV_MSG_MAX + 1 */
+	struct counters stats; /* the last PRIV_STATS */
+	struct buf agents;     /* the last PRIV_AGENTS, as received (checked) */
+	unsigned char *msg;    /* PRIV_MSG_MAX + 1 */
 	unsigned long violations;
 };
 
@@ -99,7 +99,7 @@ answer_stats(
     struct child *c, const struct priv_msg *m, const void *msg, size_t len)
 {
 	(void)msg, (void)len;
-	memcpy(c->stats, m->stats, sizeof(c->stats));
+	c->stats = m->stats;
 	return NULL;
 }
 
@@ -251,7 +251,8 @@ child_reap(struct child *c)
 			    (int)c->pid, WEXITSTATUS(st));
 	}
 	c->pid = -1;
-	memset(c->stats, 0, sizeof(c->stats)); /* a new child counts anew */
+	for (size_t i = 0; i < c->stats.n; i++)
+		c->stats.row[i].value = 0; /* a new child counts anew */
 	if (!c->stopping && c->ready)
 		child_spawn_later(c);
 }
@@ -485,10 +486,16 @@ child_restart(struct child *c, const char *why)
 }
 
 bool
-child_stats(const struct child *c, uint64_t st[PS_NSTATS])
+child_running(const struct child *c)
 {
-	memcpy(st, c->stats, sizeof(c->stats));
 	return c->pid > 0 && c->ready;
+}
+
+bool
+child_stats(const struct child *c, struct counters *st)
+{
+	*st = c->stats;
+	return child_running(c);
 }
 
 struct child *

@@ -52,9 +52,11 @@ void child_stop(struct child *c);
  * the new one did not start (a start is then tried after the back-off). */
 int child_restart(struct child *c, const char *why);
 
-/* The child's latest counters (zero before its first report), and
- * whether it is running now. */
-bool child_stats(const struct child *c, uint64_t st[PS_NSTATS]);
+/* Whether the child is running now (started and said it is ready). */
+bool child_running(const struct child *c);
+/* The child's latest counters (none before its first report; zeros
+ * while a new child has not reported yet), and child_running(). */
+bool child_stats(const struct child *c, struct counters *st);
 
 /* For tests of the boundary: handle one message as received from a
  * child. 0, or ARX_ERR_INVAL when it is a protocol violation (logged;

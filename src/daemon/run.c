@@ -383,8 +383,7 @@ on_out_timer(struct evloop *loop, struct evtimer *t)
 {
 	struct arxd *a = t->ctx;
 	struct file_id now[2];
-	uint64_t st[PS_NSTATS];
-	bool running = a->an != NULL && child_stats(a->an, st);
+	bool running = a->an != NULL && child_running(a->an);
 
 	outputs_look(a, now);
 	if (running && a->outs_known &&
@@ -491,15 +490,15 @@ agents_put(void *ctx, bool json, struct buf *out)
 }
 
 static bool
-stages_read(void *ctx, uint64_t *values)
+stages_read(void *ctx, struct counters *rows)
 {
 	struct arxd *a = ctx;
 
 	if (a->an == NULL) {
-		memset(values, 0, sizeof(uint64_t) * PS_NSTATS);
+		counters_clear(rows);
 		return false;
 	}
-	return child_stats(a->an, values);
+	return child_stats(a->an, rows);
 }
 
 /* arx status's analysis lines: what was read, what the rules made of
@@ -507,41 +506,40 @@ stages_read(void *ctx, uint64_t *values)
  * listeners, the manager and its agents, the agent's uplink and the
  * connection limits (those only when not all 0). */
 static const struct ctl_stage_group stat_groups[] = {
-    {"reading",
-	{PS_FILES, PS_LINES, PS_BYTES, PS_CUT, PS_ROTATIONS, PS_TRUNCATIONS}, 6,
+    {"reading", {"files", "lines", "bytes", "cut", "rotations", "truncations"},
 	true},
     {"rules",
-	{PS_DECODED, PS_FIRED, PS_SUPPRESSED, PS_WRITTEN, PS_WRITE_ERRORS,
-	    PS_TRIGGERS},
-	6, true},
-    {"held", {PS_CORR_BUCKETS, PS_SESSIONS, PS_SESSIONS_FILLED}, 3, true},
-    {"skipped", {PS_TOO_OLD, PS_DUPLICATES, PS_PATTERN_LIMITS}, 3, true},
-    {"evicted", {PS_CORR_EVICTED, PS_FTS_DROPPED, PS_SESSIONS_EVICTED}, 3,
+	{"decoded", "fired", "suppressed", "alerts_written", "alert_errors",
+	    "triggers"},
+	true},
+    {"held", {"correlation_buckets", "sessions", "addresses_from_session"},
+	true},
+    {"skipped", {"too_old", "duplicate_lines", "pattern_limits"}, true},
+    {"evicted",
+	{"correlation_dropped", "first_seen_dropped", "sessions_dropped"},
 	true},
     {"syslog",
-	{PS_MESSAGES, PS_DENIED, PS_TCP_REFUSED, PS_FRAMING_ERRORS,
-	    PS_TCP_IDLE},
-	5, false},
+	{"syslog_messages", "senders_denied", "tcp_refused", "framing_errors",
+	    "tcp_idle_closed"},
+	false},
     {"manager",
-	{PS_AGENTS_CONNECTED, PS_ENROLLED, PS_ENROLL_REFUSED, PS_AGENTS_REFUSED,
-	    PS_CONFIGS_REFUSED},
-	5, false},
+	{"agents_connected", "agents_enrolled", "enrollments_refused",
+	    "agents_refused", "configs_refused"},
+	false},
     {"agents",
-	{PS_AGENT_EVENTS, PS_AGENT_RESPONSES, PS_RESPONSES_KEPT,
-	    PS_RESPONSES_EXPIRED},
-	4, false},
+	{"agent_events", "agent_responses", "responses_kept",
+	    "responses_expired"},
+	false},
     {"uplink",
-	{PS_UPLINK_CONNECTED, PS_UPLINK_SENT, PS_UPLINK_ACKED, PS_UPLINK_QUEUED,
-	    PS_UPLINK_DROPPED},
-	5, false},
-    {"limits", {PS_CONN_PER_SOURCE, PS_CONN_EVICTED, PS_CONN_SLOW}, 3, false},
+	{"uplink_connected", "uplink_sent", "uplink_acked", "uplink_queued",
+	    "uplink_dropped"},
+	false},
+    {"limits", {"conn_per_source", "conn_evicted", "conn_slow"}, false},
 };
 
 static void
 info_set(struct arxd *a)
 {
-	a->info.stage_names = priv_stat_names;
-	a->info.nstages = PS_NSTATS;
 	a->info.stage_groups = stat_groups;
 	a->info.ngroups = sizeof(stat_groups) / sizeof(stat_groups[0]);
 	a->info.stages_read = stages_read;

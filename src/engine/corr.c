@@ -716,3 +716,18 @@ corr_sessions(struct corr *c)
 {
 	return &c->sessions;
 }
+
+void
+corr_counters(const struct corr *c, struct counters *rows)
+{
+	struct corr_stats st;
+
+	corr_get_stats(c, &st);
+	(void)counters_add(rows, "correlation_buckets", st.buckets);
+	(void)counters_add(rows, "correlation_dropped",
+	    st.evicted_buckets + st.evicted_events);
+	(void)counters_add(rows, "sessions", st.sessions);
+	(void)counters_add(rows, "sessions_dropped", st.sessions_evicted);
+	(void)counters_add(rows, "addresses_from_session", st.sessions_filled);
+	(void)counters_add(rows, "first_seen_dropped", st.dropped_fts);
+}

@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/counters.h"
 #include "engine/event.h"
 #include "engine/pattern.h"
 #include "engine/session.h"
@@ -100,6 +101,10 @@ struct corr_stats {
 	unsigned long sessions_evicted, sessions_filled;
 };
 void corr_get_stats(const struct corr *c, struct corr_stats *st);
+/* Its counters as rows (core/counters.h): correlation_buckets,
+ * correlation_dropped (buckets and events), sessions, sessions_dropped,
+ * addresses_from_session, first_seen_dropped. */
+void corr_counters(const struct corr *c, struct counters *rows);
 
 /* The sessions by process (session.h), kept with correlation. */
 struct session_table *corr_sessions(struct corr *c);

@@ -282,3 +282,14 @@ logsrc_dgram_stats(const struct logsrc_dgram *s, struct logsrc_dgram_stats *st)
 {
 	*st = s->st;
 }
+
+void
+logsrc_dgram_counters(const struct logsrc_dgram *s, struct counters *c)
+{
+	struct logsrc_dgram_stats st;
+
+	logsrc_dgram_stats(s, &st);
+	(void)counters_add(c, "syslog_messages", st.received);
+	(void)counters_add(c, "cut", st.cut);
+	(void)counters_add(c, "senders_denied", st.denied);
+}

@@ -21,6 +21,7 @@
 #include <stddef.h>
 
 #include "core/addr.h"
+#include "core/counters.h"
 
 #define LOGSRC_DGRAM_MAX 65536
 
@@ -72,5 +73,8 @@ int logsrc_dgram_read(struct logsrc_dgram *s);
 
 void logsrc_dgram_stats(
     const struct logsrc_dgram *s, struct logsrc_dgram_stats *st);
+/* Its counters as rows (core/counters.h): syslog_messages, cut,
+ * senders_denied. */
+void logsrc_dgram_counters(const struct logsrc_dgram *s, struct counters *c);
 
 #endif

@@ -364,3 +364,15 @@ logsrc_pos_parse(const char *s, struct logsrc_pos *out)
 		return ARX_ERR_INVAL;
 	return 0;
 }
+
+void
+logsrc_file_counters(const struct logsrc_file *f, struct counters *c)
+{
+	struct logsrc_file_stats st;
+
+	logsrc_file_stats(f, &st);
+	(void)counters_add(c, "cut", st.cut);
+	(void)counters_add(c, "bytes", st.bytes);
+	(void)counters_add(c, "rotations", st.rotations);
+	(void)counters_add(c, "truncations", st.truncations);
+}

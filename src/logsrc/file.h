@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 #include "core/buf.h"
+#include "core/counters.h"
 #include "logsrc/lines.h"
 
 struct logsrc_pos {
@@ -67,6 +68,9 @@ void logsrc_file_pos(const struct logsrc_file *f, struct logsrc_pos *out);
 
 void logsrc_file_stats(
     const struct logsrc_file *f, struct logsrc_file_stats *st);
+/* Its counters as rows (core/counters.h): cut, bytes, rotations,
+ * truncations. */
+void logsrc_file_counters(const struct logsrc_file *f, struct counters *c);
 
 /* "dev ino offset head" and back; 0 or ARX_ERR_INVAL. */
 int logsrc_pos_format(const struct logsrc_pos *p, struct buf *out);

@@ -273,3 +273,12 @@ logsrc_journal_close(struct logsrc_journal *j)
 	free(j->line);
 	free(j);
 }
+
+void
+logsrc_journal_counters(const struct logsrc_journal *j, struct counters *c)
+{
+	struct logsrc_journal_stats st;
+
+	logsrc_journal_stats(j, &st);
+	(void)counters_add(c, "cut", st.cut);
+}

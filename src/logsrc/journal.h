@@ -17,6 +17,7 @@
 
 #include <stddef.h>
 
+#include "core/counters.h"
 #include "logsrc/lines.h"
 
 struct logsrc_journal;
@@ -53,6 +54,9 @@ const char *logsrc_journal_cursor(const struct logsrc_journal *j);
 
 void logsrc_journal_stats(
     const struct logsrc_journal *j, struct logsrc_journal_stats *st);
+/* Its counters as rows (core/counters.h): cut. */
+void logsrc_journal_counters(
+    const struct logsrc_journal *j, struct counters *c);
 
 void logsrc_journal_close(struct logsrc_journal *j);
 

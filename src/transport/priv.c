@@ -10,52 +10,6 @@
 #include "core/strparse.h"
 #include "transport/priv.h"
 
-const char *const priv_stat_names[PS_NSTATS] = {
-    [PS_LINES] = "lines",
-    [PS_CUT] = "cut",
-    [PS_BYTES] = "bytes",
-    [PS_ROTATIONS] = "rotations",
-    [PS_TRUNCATIONS] = "truncations",
-    [PS_MESSAGES] = "syslog_messages",
-    [PS_DENIED] = "senders_denied",
-    [PS_TCP_REFUSED] = "tcp_refused",
-    [PS_FRAMING_ERRORS] = "framing_errors",
-    [PS_TCP_IDLE] = "tcp_idle_closed",
-    [PS_DECODED] = "decoded",
-    [PS_FIRED] = "fired",
-    [PS_SUPPRESSED] = "suppressed",
-    [PS_WRITTEN] = "alerts_written",
-    [PS_WRITE_ERRORS] = "alert_errors",
-    [PS_TRIGGERS] = "triggers",
-    [PS_FILES] = "files",
-    [PS_CORR_BUCKETS] = "correlation_buckets",
-    [PS_CORR_EVICTED] = "correlation_dropped",
-    [PS_FTS_DROPPED] = "first_seen_dropped",
-    [PS_PATTERN_LIMITS] = "pattern_limits",
-    [PS_ENROLLED] = "agents_enrolled",
-    [PS_ENROLL_REFUSED] = "enrollments_refused",
-    [PS_AGENTS_CONNECTED] = "agents_connected",
-    [PS_AGENT_EVENTS] = "agent_events",
-    [PS_AGENT_RESPONSES] = "agent_responses",
-    [PS_RESPONSES_KEPT] = "responses_kept",
-    [PS_RESPONSES_EXPIRED] = "responses_expired",
-    [PS_UPLINK_CONNECTED] = "uplink_connected",
-    [PS_UPLINK_SENT] = "uplink_sent",
-    [PS_UPLINK_ACKED] = "uplink_acked",
-    [PS_UPLINK_DROPPED] = "uplink_dropped",
-    [PS_UPLINK_QUEUED] = "uplink_queued",
-    [PS_AGENTS_REFUSED] = "agents_refused",
-    [PS_CONFIGS_REFUSED] = "configs_refused",
-    [PS_SESSIONS] = "sessions",
-    [PS_SESSIONS_EVICTED] = "sessions_dropped",
-    [PS_SESSIONS_FILLED] = "addresses_from_session",
-    [PS_TOO_OLD] = "too_old",
-    [PS_DUPLICATES] = "duplicate_lines",
-    [PS_CONN_PER_SOURCE] = "conn_per_source",
-    [PS_CONN_EVICTED] = "conn_evicted",
-    [PS_CONN_SLOW] = "conn_slow",
-};
-
 /* ---- the messages' fields, in wire order: one table per message
  * type drives both the writer and the reader ---- */
 
@@ -110,6 +64,12 @@ static const struct pfield response_fields[] = {
     PF(PF_U32, struct priv_response, rule_id, 0, "response: short rule id"),
     PF(PF_STR, struct priv_response, alert_id, PRIV_FIELD_MAX,
 	"response: bad alert id"),
+};
+
+static const struct pfield stat_fields[] = {
+    PF(PF_STR, struct priv_stat_row, name, COUNTER_NAME_MAX - 1,
+	"stats: bad counter name"),
+    PF(PF_U64, struct priv_stat_row, value, 0, "stats: short counter"),
 };
 
 static const struct pfield agent_fields[] = {
@@ -217,18 +177,20 @@ priv_put_trigger(struct buf *out, const struct priv_trigger *t)
 }
 
 int
-priv_put_stats(struct buf *out, const uint64_t stats[PS_NSTATS])
+priv_put_stats(struct buf *out, const struct counters *stats)
 {
-	size_t i;
+	struct priv_stat_row row;
 	int r;
 
 	if ((r = put_head(out, PRIV_STATS)) != 0 ||
-	    (r = put_u32(out, PS_NSTATS)) != 0)
+	    (r = put_u32(out, (uint32_t)stats->n)) != 0)
 		return r;
-	for (i = 0; i < PS_NSTATS; i++)
-		if ((r = put_u64(out, stats[i])) != 0)
-			return r;
-	return 0;
+	for (size_t i = 0; r == 0 && i < stats->n; i++) {
+		row = (struct priv_stat_row){
+		    stats->row[i].name, stats->row[i].value};
+		r = put_fields(out, &row, stat_fields, NFIELDS(stat_fields));
+	}
+	return r;
 }
 
 int
@@ -429,15 +391,64 @@ priv_agents_each(const void *msg, size_t len,
 }
 
 static void
-get_stats(struct rd *r, uint64_t *stats)
+get_stat(struct rd *r, struct counters *stats)
 {
-	size_t i;
+	struct priv_stat_row row;
 
-	if (get_u32(r, "stats: short count") != PS_NSTATS && r->why == NULL)
-		r->why = "stats: wrong number of counters";
-	for (i = 0; i < PS_NSTATS; i++)
-		stats[i] = get_u64(r, "stats: short counter");
+	get_fields(r, &row, stat_fields, NFIELDS(stat_fields));
+	if (r->why != NULL)
+		return;
+	if (!counters_name_ok(row.name))
+		r->why = "stats: bad counter name";
+	else if (counters_find(stats, row.name) != NULL)
+		r->why = "stats: a counter named twice";
+	else
+		(void)counters_add(stats, row.name, row.value);
 }
+
+static void
+get_stats(struct rd *r, struct priv_msg *m)
+{
+	uint32_t n = get_u32(r, "stats: short count");
+
+	if (r->why == NULL && n > COUNTERS_MAX)
+		r->why = "stats: too many counters";
+	for (uint32_t i = 0; i < n && r->why == NULL; i++)
+		get_stat(r, &m->stats);
+}
+
+static void
+get_ready(struct rd *r, struct priv_msg *m)
+{
+	(void)r, (void)m;
+}
+
+static void
+get_trigger_msg(struct rd *r, struct priv_msg *m)
+{
+	get_trigger(r, &m->trigger);
+}
+
+static void
+get_response_msg(struct rd *r, struct priv_msg *m)
+{
+	get_response(r, &m->response);
+}
+
+static void
+get_agents_msg(struct rd *r, struct priv_msg *m)
+{
+	m->nagents = get_agents(r);
+}
+
+/* The reader of each message type. */
+static void (*const readers[PRIV_NTYPES])(struct rd *, struct priv_msg *) = {
+    [PRIV_READY] = get_ready,
+    [PRIV_TRIGGER] = get_trigger_msg,
+    [PRIV_STATS] = get_stats,
+    [PRIV_RESPONSE] = get_response_msg,
+    [PRIV_AGENTS] = get_agents_msg,
+};
 
 int
 priv_parse(const void *msg, size_t len, struct priv_msg *out, const char **why)
@@ -445,23 +456,19 @@ priv_parse(const void *msg, size_t len, struct priv_msg *out, const char **why)
 	struct rd r = {.p = msg, .len = len};
 	uint32_t type;
 
-	memset(out, 0, sizeof(*out));
+	/* the counters, last and large, are only emptied */
+	memset(out, 0, offsetof(struct priv_msg, stats));
+	counters_clear(&out->stats);
 	*why = NULL;
 	if (len > PRIV_MSG_MAX)
 		r.why = "message too long";
 	else if (get_u32(&r, "short header") != PRIV_VERSION && r.why == NULL)
 		r.why = "unknown version";
 	type = get_u32(&r, "short header");
-	if (r.why == NULL && type == PRIV_TRIGGER)
-		get_trigger(&r, &out->trigger);
-	else if (r.why == NULL && type == PRIV_STATS)
-		get_stats(&r, out->stats);
-	else if (r.why == NULL && type == PRIV_RESPONSE)
-		get_response(&r, &out->response);
-	else if (r.why == NULL && type == PRIV_AGENTS)
-		out->nagents = get_agents(&r);
-	else if (r.why == NULL && type != PRIV_READY)
+	if (r.why == NULL && (type >= PRIV_NTYPES || readers[type] == NULL))
 		r.why = "unknown message type";
+	else if (r.why == NULL)
+		readers[type](&r, out);
 	if (r.why == NULL && r.off != r.len)
 		r.why = "trailing bytes";
 	if (r.why != NULL) {

@@ -10,7 +10,7 @@
  * dispatcher parses the address, checks the user name and the white
  * list again. Besides triggers the child says once that it is ready
  * (PRIV_READY) and, once a second while something changed, how much it
- * has read and found (PRIV_STATS).
+ * has read and found (PRIV_STATS, as named rows).
  *
  * Wire format, all integers little-endian: u32 version (PRIV_VERSION),
  * u32 type, then the type's fields in order; a u32/i32 is 4 bytes, a
@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 #include "core/buf.h"
+#include "core/counters.h"
 
 #define PRIV_VERSION    1u
 #define PRIV_MSG_MAX    (256u * 1024u) /* longest message */
@@ -42,55 +43,13 @@ enum priv_type {
 	PRIV_NTYPES
 };
 
-/* The analysis counters, in wire order (names in priv_stat_names). */
-enum priv_stat {
-	PS_LINES,             /* lines and messages analysed, every source */
-	PS_CUT,               /* lines cut at the longest line */
-	PS_BYTES,             /* bytes read from files */
-	PS_ROTATIONS,         /* files rotated by rename or re-created */
-	PS_TRUNCATIONS,       /* files truncated (copytruncate) */
-	PS_MESSAGES,          /* syslog messages received */
-	PS_DENIED,            /* syslog senders refused */
-	PS_TCP_REFUSED,       /* TCP connections over the limit */
-	PS_FRAMING_ERRORS,    /* TCP streams closed for bad framing */
-	PS_TCP_IDLE,          /* TCP connections closed for silence */
-	PS_DECODED,           /* events a decoder recognised */
-	PS_FIRED,             /* rules of level > 0 fired */
-	PS_SUPPRESSED,        /* fired inside an ignore window */
-	PS_WRITTEN,           /* alerts written */
-	PS_WRITE_ERRORS,      /* alerts that could not be written */
-	PS_TRIGGERS,          /* alerts handed to active response */
-	PS_FILES,             /* files followed now */
-	PS_CORR_BUCKETS,      /* correlation buckets held now */
-	PS_CORR_EVICTED,      /* buckets and events dropped at the caps */
-	PS_FTS_DROPPED,       /* first-time-seen values dropped at the cap */
-	PS_PATTERN_LIMITS,    /* matches abandoned at their match limit */
-	PS_ENROLLED,          /* agents enrolled (<auth>) */
-	PS_ENROLL_REFUSED,    /* enrollments refused or dropped */
-	PS_AGENTS_CONNECTED,  /* agents connected now (manager) */
-	PS_AGENT_EVENTS,      /* events received from agents */
-	PS_AGENT_RESPONSES,   /* responses sent to agents */
-	PS_RESPONSES_KEPT,    /* kept for an agent that was away */
-	PS_RESPONSES_EXPIRED, /* kept until their block was over */
-	PS_UPLINK_CONNECTED,  /* agent: 1 while connected to the manager */
-	PS_UPLINK_SENT,       /* agent: events handed to the channel */
-	PS_UPLINK_ACKED,      /* agent: events the manager acknowledged */
-	PS_UPLINK_DROPPED,    /* agent: events dropped, queue full */
-	PS_UPLINK_QUEUED,     /* agent: lines taken for the manager */
-	PS_AGENTS_REFUSED,    /* manager: agent connections refused */
-	PS_CONFIGS_REFUSED,   /* manager: agent.conf versions refused */
-	PS_SESSIONS,          /* sessions by process held now */
-	PS_SESSIONS_EVICTED,  /* sessions dropped at the cap */
-	PS_SESSIONS_FILLED,   /* addresses taken from a line's session */
-	PS_TOO_OLD,           /* fired on a line too old to be answered */
-	PS_DUPLICATES,        /* lines that came from two sources */
-	PS_CONN_PER_SOURCE,   /* listeners: too many from one address */
-	PS_CONN_EVICTED,      /* listeners: oldest closed for a newcomer */
-	PS_CONN_SLOW,         /* listeners: no HELLO/request/answer in time */
-	PS_NSTATS
+/* PRIV_STATS: the analysis' counters as named rows (core/counters.h):
+ * u32 count, then per row its name (a string of [a-z0-9_]) and its u64
+ * value; at most COUNTERS_MAX rows, no name twice. */
+struct priv_stat_row {
+	const char *name;
+	uint64_t value;
 };
-
-extern const char *const priv_stat_names[PS_NSTATS];
 
 /* A trigger as sent; strings may be NULL (sent as empty). */
 struct priv_trigger {
@@ -167,7 +126,7 @@ struct priv_msg {
 	struct priv_response response; /* PRIV_RESPONSE */
 	struct priv_trigger trigger;   /* PRIV_TRIGGER; strings point into
 					* the parsed message */
-	uint64_t stats[PS_NSTATS];     /* PRIV_STATS */
+	struct counters stats;         /* PRIV_STATS; stays the last */
 };
 
 /* Encode into out (reset first). ARX_ERR_TOOBIG when a field is over
@@ -175,7 +134,7 @@ struct priv_msg {
  * trigger. */
 int priv_put_ready(struct buf *out);
 int priv_put_trigger(struct buf *out, const struct priv_trigger *t);
-int priv_put_stats(struct buf *out, const uint64_t stats[PS_NSTATS]);
+int priv_put_stats(struct buf *out, const struct counters *stats);
 int priv_put_response(struct buf *out, const struct priv_response *r);
 /* PRIV_AGENTS: begin (count patched by end), then one add per agent. */
 int priv_put_agents_begin(struct buf *out);

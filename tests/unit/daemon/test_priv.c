@@ -5,7 +5,10 @@
  * and malformed requests are refused and logged, a trigger can only
  * start a configured response on a parsed, non-white-listed address.
  */
+#define _GNU_SOURCE /* memmem */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "testutil.h"
 
@@ -29,10 +32,11 @@ static const struct priv_trigger good = {
 static void
 test_roundtrip(void **state)
 {
-	uint64_t st[PS_NSTATS];
-	struct priv_msg m;
+	static struct counters st;
+	static struct priv_msg m;
 	const char *why;
 	struct buf b;
+	char name[16];
 	size_t i;
 
 	(void)state;
@@ -45,15 +49,52 @@ test_roundtrip(void **state)
 	assert_string_equal(m.trigger.srcip, "192.0.2.6");
 	assert_string_equal(m.trigger.user, "guest");
 	assert_string_equal(m.trigger.alert_json, good.alert_json);
-	for (i = 0; i < PS_NSTATS; i++)
-		st[i] = (uint64_t)i << 40 | i;
-	assert_int_equal(priv_put_stats(&b, st), 0);
+	counters_clear(&st);
+	for (i = 0; i < COUNTERS_MAX; i++) {
+		snprintf(name, sizeof(name), "c_%zu", i);
+		assert_int_equal(
+		    counters_add(&st, name, (uint64_t)i << 40 | i), 0);
+	}
+	assert_int_equal(priv_put_stats(&b, &st), 0);
 	assert_int_equal(priv_parse(b.data, b.len, &m, &why), 0);
 	assert_int_equal(m.type, PRIV_STATS);
-	assert_memory_equal(m.stats, st, sizeof(st));
+	assert_true(counters_same(&m.stats, &st));
 	assert_int_equal(priv_put_ready(&b), 0);
 	assert_int_equal(priv_parse(b.data, b.len, &m, &why), 0);
 	assert_int_equal(m.type, PRIV_READY);
+	buf_release(&b);
+}
+
+/* Counters as rows: a bad name, a name twice and too many rows are
+ * each refused with a reason. */
+static void
+test_stats_bad(void **state)
+{
+	static struct counters st;
+	static struct priv_msg m;
+	const char *why;
+	struct buf b;
+	char *p;
+
+	(void)state;
+	buf_init(&b, PRIV_MSG_MAX);
+	counters_clear(&st);
+	assert_int_equal(counters_add(&st, "lines", 1), 0);
+	assert_int_equal(counters_add(&st, "linez", 2), 0);
+	assert_int_equal(priv_put_stats(&b, &st), 0);
+	p = memmem(b.data, b.len, "linez", 5);
+	assert_non_null(p);
+	p[4] = 's'; /* "lines" twice */
+	assert_int_equal(priv_parse(b.data, b.len, &m, &why), ARX_ERR_INVAL);
+	assert_string_equal(why, "stats: a counter named twice");
+	p[0] = 'L';
+	assert_int_equal(priv_parse(b.data, b.len, &m, &why), ARX_ERR_INVAL);
+	assert_string_equal(why, "stats: bad counter name");
+	p[0] = 'l';
+	p = b.data + 8; /* the count */
+	p[0] = (char)(COUNTERS_MAX + 1);
+	assert_int_equal(priv_parse(b.data, b.len, &m, &why), ARX_ERR_INVAL);
+	assert_string_equal(why, "stats: too many counters");
 	buf_release(&b);
 }
 
@@ -346,6 +387,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_roundtrip),
+	    cmocka_unit_test(test_stats_bad),
 	    cmocka_unit_test(test_truncated),
 	    cmocka_unit_test(test_damaged),
 	    cmocka_unit_test(test_answers),
