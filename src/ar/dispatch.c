@@ -272,7 +272,7 @@ dp_safety_timeout(const struct ar_escalation *e, uint64_t timeout_s)
 /* The run of command cmd's action for addr (NULL: none). */
 struct ar_run_spec
 dp_run_spec(const struct ar_dispatch *d, unsigned cmd, const char *action,
-    const char *addr, uint64_t timeout_s, uint64_t safety_s)
+    const struct arx_addr *addr, uint64_t timeout_s, uint64_t safety_s)
 {
 	const struct conf_command *c = &d->conf->commands[cmd];
 
@@ -286,7 +286,7 @@ dp_run_spec(const struct ar_dispatch *d, unsigned cmd, const char *action,
 		    .command = action,
 		    .program = c->executable,
 		    .origin = d->conf->daemon.node_name,
-		    .srcip = addr,
+		    .addr = addr,
 		    .extra_args = c->extra_args,
 		    .arx_timeout_s = safety_s,
 		},
@@ -296,7 +296,7 @@ dp_run_spec(const struct ar_dispatch *d, unsigned cmd, const char *action,
 /* Hand one run to the runner (or, in a dry run, only count it). */
 static int
 submit(struct ar_dispatch *d, unsigned cmd, const char *action,
-    const struct ar_trigger *t, const char *addr, uint64_t timeout_s,
+    const struct ar_trigger *t, const struct arx_addr *addr, uint64_t timeout_s,
     uint64_t safety_s)
 {
 	struct ar_run_spec spec =
@@ -471,7 +471,7 @@ lift(struct ar_dispatch *d, const struct ar_block *b, const char *why)
 		return;
 	}
 	(void)ar_table_restore(d->lifting, b); /* until deleted() */
-	if (submit(d, b->cmd, "delete", NULL, addr, 0, 0) != 0) {
+	if (submit(d, b->cmd, "delete", NULL, &b->addr, 0, 0) != 0) {
 		log_error("block of %s by %s lifted from the table, but its "
 			  "delete could not run",
 		    addr, d->names[b->cmd]);
@@ -569,7 +569,7 @@ block_one(struct ar_dispatch *d, unsigned cmd, const struct ar_escalation *e,
 		return 0;
 	}
 	d->st.blocks++;
-	if ((rc = submit(d, cmd, "add", t, addr, ev.timeout_s,
+	if ((rc = submit(d, cmd, "add", t, a, ev.timeout_s,
 		 dp_safety_timeout(e, ev.timeout_s))) != 0) {
 		forget(d, d->names[cmd], addr);
 		refuse(d, d->names[cmd], addr, rule_id,

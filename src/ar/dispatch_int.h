@@ -78,7 +78,7 @@ struct ar_escalation dp_escalation_of(
 uint64_t dp_remaining_s(const struct ar_block *b, int64_t now_ms);
 uint64_t dp_safety_timeout(const struct ar_escalation *e, uint64_t timeout_s);
 struct ar_run_spec dp_run_spec(const struct ar_dispatch *d, unsigned cmd,
-    const char *action, const char *addr, uint64_t timeout_s,
+    const char *action, const struct arx_addr *addr, uint64_t timeout_s,
     uint64_t safety_s);
 void dp_restore_applied(unsigned cmd, const struct arx_addr *a, void *ctx);
 const char *dp_manual_refusal(

@@ -130,13 +130,11 @@ readd(const struct ar_block *b, void *ctx)
 	int64_t now = clock_wall_ms(d->o.clock);
 	const struct conf_ar *ar = dp_response_of(d->conf, (int)b->cmd);
 	struct ar_escalation e = {0};
-	char addr[64];
 	struct ar_run_spec spec;
 
 	if (ar != NULL)
 		e = dp_escalation_of(d->conf, ar);
-	addr_format(&b->addr, addr, sizeof(addr));
-	spec = dp_run_spec(d, b->cmd, "add", addr, dp_remaining_s(b, now),
+	spec = dp_run_spec(d, b->cmd, "add", &b->addr, dp_remaining_s(b, now),
 	    dp_safety_timeout(&e, dp_remaining_s(b, now)));
 	spec.restore = true;
 	return ar_runner_submit(d->runner, &spec);

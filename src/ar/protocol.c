@@ -45,13 +45,17 @@ int
 ar_request_check(const struct ar_request *req, char *addr_out, const char **why)
 {
 	struct arx_addr a;
+	bool has = req->addr != NULL || req->srcip != NULL;
 
 	*why = NULL;
 	addr_out[0] = '\0';
+	if (req->addr != NULL)
+		a = *req->addr; /* parsed at the boundary */
 	if (strcmp(req->command, "add") != 0 &&
 	    strcmp(req->command, "delete") != 0)
 		*why = "command is neither add nor delete";
-	else if (req->srcip != NULL && addr_parse_net_str(req->srcip, &a) != 0)
+	else if (req->addr == NULL && req->srcip != NULL &&
+	    addr_parse_net_str(req->srcip, &a) != 0)
 		*why = "srcip is not an address";
 	else if (req->user != NULL && !ar_user_safe(req->user))
 		*why = "user name refused";
@@ -61,7 +65,7 @@ ar_request_check(const struct ar_request *req, char *addr_out, const char **why)
 		*why = "control character in location";
 	if (*why != NULL)
 		return ARX_ERR_INVAL;
-	if (req->srcip != NULL)
+	if (has)
 		addr_format(&a, addr_out, 64);
 	return 0;
 }

@@ -25,16 +25,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/addr.h"
 #include "core/buf.h"
 
 #define AR_ARGV_MAX 32
 
 /* What one response run is about. */
 struct ar_request {
-	const char *command;  /* "add" or "delete" */
-	const char *program;  /* as the program is named in messages */
-	const char *origin;   /* this host's node name */
-	const char *srcip;    /* address text or NULL */
+	const char *command; /* "add" or "delete" */
+	const char *program; /* as the program is named in messages */
+	const char *origin;  /* this host's node name */
+	const char *srcip;   /* address text or NULL (when addr is NULL) */
+	/* The address as the root side parsed it at the boundary, carried
+	 * to the backend so it is not parsed again; NULL: parse srcip. */
+	const struct arx_addr *addr;
 	const char *user;     /* dstuser or NULL */
 	const char *alert_id; /* "<epoch>.<offset>" */
 	unsigned rule_id;

@@ -29,6 +29,7 @@ struct ar_run {
 	uint64_t exec_timeout_ms, timeout_s;
 	struct ar_request req; /* strings in arena; srcip normalised */
 	char addr[64];
+	struct arx_addr a; /* req.addr, when the request carried one */
 	struct buf msg, argstore;
 	char *argv[AR_ARGV_MAX];
 	struct exec_job *job;
@@ -147,6 +148,10 @@ run_new(struct ar_runner *r, const struct ar_run_spec *spec, const char *addr)
 	snprintf(run->addr, sizeof(run->addr), "%s", addr);
 	run->req = spec->req;
 	run->req.srcip = run->addr[0] != '\0' ? run->addr : NULL;
+	if (spec->req.addr != NULL) {
+		run->a = *spec->req.addr;
+		run->req.addr = &run->a;
+	}
 	run->req.command = dup_or_null(a, spec->req.command, &fail);
 	run->req.program = dup_or_null(a, spec->req.program, &fail);
 	run->req.origin = dup_or_null(a, spec->req.origin, &fail);
@@ -384,11 +389,13 @@ builtin_submit(struct ar_runner *r, struct ar_run *run)
 
 	if (ar_runner_nft(r) == NULL)
 		rc = ARX_ERR_NOMEM;
-	else if (run->req.srcip == NULL ||
-	    addr_parse_net_str(run->req.srcip, &a) != 0)
+	else if (run->req.addr == NULL &&
+	    (run->req.srcip == NULL ||
+		addr_parse_net_str(run->req.srcip, &a) != 0))
 		rc = ARX_ERR_INVAL; /* builtin:nftables needs an address */
 	else
-		rc = ar_nftbatch_submit(r->nft, &r->nft_client, add, &a,
+		rc = ar_nftbatch_submit(r->nft, &r->nft_client, add,
+		    run->req.addr != NULL ? run->req.addr : &a,
 		    add ? run->req.arx_timeout_s : 0, run);
 	if (rc != 0) {
 		run_report(run, NULL,
