@@ -67,8 +67,9 @@ enum server_refusal {
 };
 
 /*
- * What the listener does; only accepted and io are required. None of
- * them is called after server_stop() began, except closed.
+ * What the listener does; only accepted is required, and io unless
+ * accepted takes every connection's descriptor (server_conn_take_fd()).
+ * None of them is called after server_stop() began, except closed.
  */
 struct server_ops {
 	size_t conn_size; /* of the listener's connection, >= sizeof
