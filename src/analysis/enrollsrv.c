@@ -1,14 +1,14 @@
 /*
- * Implementation of enrollsrv.h: one listener, a list of connections,
- * each a small state machine driven by the event loop: handshake, read
- * one frame, answer, write the answer, close. A deadline timer closes a
- * connection that dawdles. At most <max_per_source> connections from one
- * source (core/srclimit.h); when every slot is taken the oldest that is
- * not answered yet makes room, so idle connections cannot keep an agent
- * from enrolling. Refusals are logged once a second at most.
+ * Implementation of enrollsrv.h: connections on a core/server.h
+ * listener, each a small state machine driven by the event loop:
+ * handshake, read one frame, answer, write the answer (from the
+ * connection's output buffer), close. The connection's deadline closes
+ * one that dawdles. At most <max_per_source> connections from one
+ * source; when every slot is taken the oldest that is not answered yet
+ * makes room (an answered one is settled), so idle connections cannot
+ * keep an agent from enrolling. Refusals are logged once a second at
+ * most.
  */
-#define _GNU_SOURCE /* accept4 */
-#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <arpa/inet.h>
@@ -28,7 +28,7 @@
 #include "core/log.h"
 #include "core/net.h"
 #include "core/secretfile.h"
-#include "core/srclimit.h"
+#include "core/server.h"
 #include "transport/enroll.h"
 #include "transport/keys.h"
 #include "transport/tls.h"
@@ -36,56 +36,37 @@
 
 #define FRAME_IN_MAX 4096u /* an ENROLL is a few dozen bytes */
 
+/* A connection: the frame comes into in (through TLS), the answer
+ * goes from sc.out. */
 struct econn {
+	struct server_conn sc; /* first: the server allocates econn */
 	struct enrollsrv *s;
-	int fd;
 	struct tls_conn *tls;
-	struct evio io;
-	struct evtimer deadline;
-	struct arx_addr peer;
-	char peer_text[64];
 	bool shaken, answered;
 	unsigned char in[FRAME_IN_MAX];
 	size_t nin;
-	struct buf out;
-	size_t sent;
-	struct econn *next;
 };
 
 struct enrollsrv {
-	struct evloop *loop;
-	struct evio lis;
-	unsigned port, max_clients, nconns;
+	struct server *srv;
+	unsigned port;
 	struct tls_ctx *tls;
 	int dirfd; /* the analysis directory (not owned) */
 	char table[256];
-	struct econn *conns;
-	struct enrollsrv_stats st;
-	struct srclimit src;
-	struct log_limit refuse_log; /* once a second */
+	unsigned long enrolled, refused; /* the rest is the server's */
+	struct log_limit refuse_log;     /* once a second */
 };
 
-static void conn_step(struct econn *c);
-
+/* The protocol's part of a connection going (core/server.h closed):
+ * TLS first, then the answer wiped (it may hold a key). */
 static void
-conn_close(struct econn *c)
+enroll_closed(struct server_conn *sc)
 {
-	struct enrollsrv *s = c->s;
-	struct econn **pp = &s->conns;
+	struct econn *c = (struct econn *)sc;
 
-	while (*pp != c)
-		pp = &(*pp)->next;
-	*pp = c->next;
-	s->nconns--;
-	srclimit_put(&s->src, &c->peer);
-	evloop_io_stop(s->loop, &c->io);
-	evloop_timer_stop(s->loop, &c->deadline);
 	tls_conn_free(c->tls);
-	close(c->fd);
-	if (c->out.data != NULL)
-		explicit_bzero(c->out.data, c->out.len);
-	buf_release(&c->out);
-	free(c);
+	if (sc->out.data != NULL)
+		explicit_bzero(sc->out.data, sc->out.len);
 }
 
 /* A refusal anyone can cause: logged once a second at most, with how
@@ -106,22 +87,9 @@ refusal_log(struct enrollsrv *s, const char *peer, const char *why)
 static void
 conn_refused(struct econn *c, const char *why)
 {
-	c->s->st.refused++;
-	refusal_log(c->s, c->peer_text, why);
-	conn_close(c);
-}
-
-/* Wait for what TLS wants next. */
-static void
-conn_wait(struct econn *c, enum tls_want want)
-{
-	unsigned ev = want == TLS_WANT_WRITE ? EV_WRITE : EV_READ;
-
-	if (c->io.events != ev || !c->io.active) {
-		evloop_io_stop(c->s->loop, &c->io);
-		c->io.events = ev;
-		(void)evloop_io_start(c->s->loop, &c->io);
-	}
+	c->s->refused++;
+	refusal_log(c->s, c->sc.peer_text, why);
+	server_conn_close(&c->sc);
 }
 
 /* A token's enrollment: the token must still be there (another
@@ -156,29 +124,30 @@ conn_answer(struct econn *c, const struct wire_msg *req)
 
 	if (keys_load_at(c->s->dirfd, c->s->table, &ks) != 0 ||
 	    (token != 0 && (why = token_check(&ks, token, req)) != NULL))
-		(void)enroll_refusal(&c->out, why);
-	else if (enroll_answer(&ks, req, &c->peer, &c->out, &added, &why) ==
-	    0) {
+		(void)enroll_refusal(&c->sc.out, why);
+	else if (enroll_answer(
+		     &ks, req, &c->sc.peer, &c->sc.out, &added, &why) == 0) {
 		if (token != 0)
 			keys_token_drop(&ks, token, (int64_t)time(NULL));
 		if (keys_save_at(c->s->dirfd, c->s->table, &ks) != 0) {
-			buf_reset(&c->out);
+			buf_reset(&c->sc.out);
 			why = "the agent table cannot be written";
-			(void)enroll_refusal(&c->out, why);
+			(void)enroll_refusal(&c->sc.out, why);
 		}
 	}
 	if (why == NULL) {
-		c->s->st.enrolled++;
+		c->s->enrolled++;
 		log_notice("agent %llu '%s' enrolled from %s%s",
-		    (unsigned long long)added.id, added.name, c->peer_text,
+		    (unsigned long long)added.id, added.name, c->sc.peer_text,
 		    token != 0 ? " with a one-time token" : "");
 	} else {
-		c->s->st.refused++;
-		refusal_log(c->s, c->peer_text, why);
+		c->s->refused++;
+		refusal_log(c->s, c->sc.peer_text, why);
 	}
 	explicit_bzero(&added, sizeof(added));
 	keys_release(&ks);
 	c->answered = true;
+	server_conn_settle(&c->sc);
 }
 
 /* Read until one whole frame is in; then answer it. */
@@ -214,12 +183,14 @@ conn_write(struct econn *c, enum tls_want *want)
 {
 	long n;
 
-	while (c->sent < c->out.len) {
-		n = tls_conn_write(
-		    c->tls, c->out.data + c->sent, c->out.len - c->sent, want);
+	struct server_conn *sc = &c->sc;
+
+	while (sc->sent < sc->out.len) {
+		n = tls_conn_write(c->tls, sc->out.data + sc->sent,
+		    sc->out.len - sc->sent, want);
 		if (n < 0)
 			return (int)n;
-		c->sent += (size_t)n;
+		sc->sent += (size_t)n;
 	}
 	return 0;
 }
@@ -238,107 +209,71 @@ conn_step(struct econn *c)
 	if (r == 0)
 		r = conn_write(c, &want);
 	if (r == ARX_ERR_AGAIN) {
-		conn_wait(c, want);
+		/* what TLS wants next */
+		(void)server_conn_wait(
+		    &c->sc, want == TLS_WANT_WRITE ? EV_WRITE : EV_READ);
 		return;
 	}
 	if (r != 0) {
 		conn_refused(c, why != NULL ? why : "not an enrollment");
 		return;
 	}
-	conn_close(c); /* answered and sent */
+	server_conn_close(&c->sc); /* answered and sent */
 }
 
 static void
-on_conn(struct evloop *loop, struct evio *io, unsigned events)
+enroll_io(struct server_conn *sc, unsigned events)
 {
-	(void)loop, (void)events;
-	conn_step(io->ctx);
+	(void)events;
+	conn_step((struct econn *)sc);
 }
 
 static void
-on_deadline(struct evloop *loop, struct evtimer *t)
+enroll_timeout(struct server_conn *sc)
 {
-	struct econn *c = t->ctx;
-
-	(void)loop;
-	c->s->st.timeouts++;
-	conn_refused(c, "too slow");
+	conn_refused((struct econn *)sc, "too slow");
 }
 
 /* Every slot is taken: the oldest connection not answered yet goes
- * (the list is newest first). False when all are being answered. */
-static bool
-conn_evict(struct enrollsrv *s)
+ * (the server chose it). */
+static void
+enroll_evicted(struct server_conn *sc)
 {
-	struct econn *old = NULL;
-
-	for (struct econn *c = s->conns; c != NULL; c = c->next)
-		if (!c->answered)
-			old = c;
-	if (old == NULL)
-		return false;
-	s->st.evicted++;
-	s->st.dropped++;
-	refusal_log(s, old->peer_text, "every slot taken: the oldest goes");
-	conn_close(old);
-	return true;
+	refusal_log(server_ctx(sc->srv), sc->peer_text,
+	    "every slot taken: the oldest goes");
 }
 
 static void
-conn_accept(struct enrollsrv *s, int fd, const struct sockaddr_storage *sa)
+enroll_refused(
+    struct server *srv, int fd, const char *peer, enum server_refusal why)
 {
-	struct econn *c;
-	struct arx_addr a = {0};
-	char text[64];
-
-	(void)net_peer(sa, &a, text, sizeof(text));
-	if (srclimit_take(&s->src, &a) != 0) {
-		s->st.per_source++;
-		s->st.dropped++;
-		refusal_log(s, text, "too many connections from this source");
-		close(fd);
-		return;
-	}
-	if ((s->nconns >= s->max_clients && !conn_evict(s)) ||
-	    (c = calloc(1, sizeof(*c))) == NULL) {
-		srclimit_put(&s->src, &a);
-		s->st.dropped++;
-		close(fd);
-		return;
-	}
-	*c = (struct econn){.s = s, .fd = fd, .peer = a};
-	snprintf(c->peer_text, sizeof(c->peer_text), "%s", text);
-	buf_init(&c->out, 1u << 16);
-	if ((c->tls = tls_conn_new(s->tls, fd)) == NULL) {
-		srclimit_put(&s->src, &a);
-		close(fd);
-		free(c);
-		return;
-	}
-	c->next = s->conns;
-	s->conns = c;
-	s->nconns++;
-	evio_init(&c->io, fd, EV_READ, on_conn, c);
-	evtimer_init(&c->deadline, on_deadline, c);
-	(void)evloop_io_start(s->loop, &c->io);
-	(void)evloop_timer_start(s->loop, &c->deadline, ENROLLSRV_DEADLINE_MS);
+	(void)fd;
+	if (why == SERVER_REFUSED_SOURCE)
+		refusal_log(server_ctx(srv), peer,
+		    "too many connections from this source");
 }
 
-static void
-on_accept(struct evloop *loop, struct evio *io, unsigned events)
+static int
+enroll_accepted(struct server_conn *sc)
 {
-	struct enrollsrv *s = io->ctx;
-	struct sockaddr_storage sa;
-	socklen_t len = sizeof(sa);
-	int fd;
+	struct econn *c = (struct econn *)sc;
 
-	(void)loop, (void)events;
-	while ((fd = accept4(io->fd, (struct sockaddr *)&sa, &len,
-		    SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
-		conn_accept(s, fd, &sa);
-		len = sizeof(sa);
-	}
+	c->s = server_ctx(sc->srv);
+	if ((c->tls = tls_conn_new(c->s->tls, sc->fd)) == NULL)
+		return ARX_ERR_NOMEM;
+	(void)server_conn_deadline(sc, ENROLLSRV_DEADLINE_MS);
+	return 0;
 }
+
+static const struct server_ops enroll_ops = {
+    .conn_size = sizeof(struct econn),
+    .refused = enroll_refused,
+    .accepted = enroll_accepted,
+    .io = enroll_io,
+    .timeout = enroll_timeout,
+    .evicted = enroll_evicted,
+    .closed = enroll_closed,
+};
 
 /* The enrollment key of <auth>'s password file (its first line), which
  * only root may read (core/secretfile.h). */
@@ -385,15 +320,7 @@ enrollsrv_start(struct evloop *loop, const struct conf_auth *auth, int dirfd,
 	*out = NULL;
 	if (s == NULL)
 		return ARX_ERR_NOMEM;
-	s->loop = loop;
-	s->lis.fd = -1;
-	s->max_clients = auth->max_clients;
 	s->refuse_log = (struct log_limit)LOG_LIMIT_INIT(1, 1000);
-	/* one entry more than the slots: a new source is counted before
-	 * the oldest connection makes room for it */
-	if ((r = srclimit_init(
-		 &s->src, s->max_clients + 1, auth->max_per_source)) != 0)
-		goto fail;
 	s->dirfd = dirfd;
 	snprintf(s->table, sizeof(s->table), "%s", table);
 	if (auth->password_file != NULL &&
@@ -411,8 +338,15 @@ enrollsrv_start(struct evloop *loop, const struct conf_auth *auth, int dirfd,
 		    r == ARX_ERR_SYS ? strerror(errno) : "not an address");
 		goto fail;
 	}
-	evio_init(&s->lis, fd, EV_READ, on_accept, s);
-	if ((r = evloop_io_start(loop, &s->lis)) != 0)
+	if ((r = server_start(&(struct server_opts){.loop = loop,
+				  .fd = fd,
+				  .max_conns = auth->max_clients,
+				  .per_source = auth->max_per_source,
+				  .evict = true,
+				  .out_max = 1u << 16,
+				  .ops = &enroll_ops,
+				  .ctx = s},
+		 &s->srv)) != 0)
 		goto fail;
 	log_info("enrollment on port %u (%s)", s->port,
 	    auth->password_file ? "password or one-time token"
@@ -429,21 +363,23 @@ enrollsrv_stop(struct enrollsrv *s)
 {
 	if (s == NULL)
 		return;
-	while (s->conns != NULL)
-		conn_close(s->conns);
-	if (s->lis.active)
-		evloop_io_stop(s->loop, &s->lis);
-	if (s->lis.fd >= 0)
-		close(s->lis.fd);
+	server_stop(s->srv);
 	tls_ctx_free(s->tls);
-	srclimit_release(&s->src);
 	free(s);
 }
 
 void
 enrollsrv_stats(const struct enrollsrv *s, struct enrollsrv_stats *st)
 {
-	*st = s->st;
+	struct server_stats ss;
+
+	server_stats(s->srv, &ss);
+	*st = (struct enrollsrv_stats){.enrolled = s->enrolled,
+	    .refused = s->refused,
+	    .dropped = ss.per_source + ss.full + ss.evicted,
+	    .per_source = ss.per_source,
+	    .evicted = ss.evicted,
+	    .timeouts = ss.timeouts};
 }
 
 unsigned

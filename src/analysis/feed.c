@@ -1,15 +1,15 @@
 /*
- * Implementation of feed.h: a listener, connections that read one
- * request head, check it, and write one answer before closing. The list
- * is built per request: the lines of <log_dir>/blocklist.txt plus the
- * extra addresses, sorted, each once. At most <max_per_source>
- * connections from one source (core/srclimit.h); when every slot is
- * taken the oldest that has not sent its whole request makes room, so
- * idle connections cannot starve the firewalls that fetch the list.
- * What anyone can cause is logged once a second at most.
+ * Implementation of feed.h: connections (on a core/server.h listener)
+ * that read one request head, check it, and write one answer before
+ * closing. The list is built per request: the lines of
+ * <log_dir>/blocklist.txt plus the extra addresses, sorted, each once.
+ * At most <max_per_source> connections from one source; when every slot
+ * is taken the oldest that has not sent its whole request makes room
+ * (a connection that is answered is settled), so idle connections
+ * cannot starve the firewalls that fetch the list. What anyone can
+ * cause is logged once a second at most.
  */
-#define _GNU_SOURCE /* accept4, strcasestr */
-#include <sys/socket.h>
+#define _GNU_SOURCE /* strcasestr */
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -27,39 +27,28 @@
 #include "core/log.h"
 #include "core/net.h"
 #include "core/secretfile.h"
-#include "core/srclimit.h"
+#include "core/server.h"
 
 #define HEAD_MAX    8192u
 #define DEADLINE_MS 5000u
 #define LIST_MAX    (64u << 20)
 
+/* A connection: the request head comes into sc.in, the answer goes
+ * from sc.out. */
 struct fconn {
+	struct server_conn sc; /* first: the server allocates fconn */
 	struct feedsrv *s;
-	int fd;
-	struct evio io;
-	struct evtimer deadline;
-	struct arx_addr peer;
-	char peer_text[64];
-	char head[HEAD_MAX + 1];
-	size_t nhead;
-	struct buf out;
-	size_t sent;
 	bool writing;
-	struct fconn *next;
 };
 
 struct feedsrv {
-	struct evloop *loop;
-	struct evio lis;
-	unsigned port, max_clients, nconns;
+	struct server *srv;
+	unsigned port;
 	char cred[512];
 	char list_path[4200];
 	feed_extra_fn *extra;
 	void *ctx;
-	struct fconn *conns;
-	struct srclimit src;
 	struct log_limit warn_log; /* once a second */
-	struct feedsrv_stats st;
 };
 
 /* A warning anyone can cause: once a second at most, with how many were
@@ -75,23 +64,6 @@ warn_limited(struct feedsrv *s, const char *peer, const char *what)
 	if (held > 0)
 		snprintf(more, sizeof(more), " (%lu more not logged)", held);
 	log_warn("feed: %s from %s%s", what, peer, more);
-}
-
-static void
-conn_close(struct fconn *c)
-{
-	struct fconn **pp = &c->s->conns;
-
-	while (*pp != c)
-		pp = &(*pp)->next;
-	*pp = c->next;
-	c->s->nconns--;
-	srclimit_put(&c->s->src, &c->peer);
-	evloop_io_stop(c->s->loop, &c->io);
-	evloop_timer_stop(c->s->loop, &c->deadline);
-	close(c->fd);
-	buf_release(&c->out);
-	free(c);
 }
 
 /* ---- the list ---- */
@@ -234,21 +206,23 @@ static void
 answer(struct fconn *c, int status, const char *reason, const char *type,
     const struct buf *body)
 {
-	(void)buf_printf(&c->out,
+	(void)buf_printf(&c->sc.out,
 	    "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
 	    "Cache-Control: no-store\r\nConnection: close\r\n%s\r\n",
 	    status, reason, type, body ? body->len : 0,
 	    status == 401 ? "WWW-Authenticate: Basic realm=\"arx\"\r\n" : "");
 	if (body != NULL)
-		(void)buf_append(&c->out, body->data, body->len);
+		(void)buf_append(&c->sc.out, body->data, body->len);
 	c->writing = true;
+	server_conn_settle(&c->sc);
 }
 
 static void
 respond(struct fconn *c)
 {
-	bool txt = strncmp(c->head, "GET /blocklist.txt ", 19) == 0;
-	bool json = strncmp(c->head, "GET /blocklist.json ", 20) == 0;
+	const char *head = buf_cstr(&c->sc.in);
+	bool txt = strncmp(head, "GET /blocklist.txt ", 19) == 0;
+	bool json = strncmp(head, "GET /blocklist.json ", 20) == 0;
 	struct list l = {0};
 	struct buf body;
 
@@ -256,9 +230,9 @@ respond(struct fconn *c)
 		answer(c, 404, "Not Found", "text/plain", NULL);
 		return;
 	}
-	if (!authorised(c->s, c->head)) {
+	if (!authorised(c->s, head)) {
 		warn_limited(
-		    c->s, c->peer_text, "a request without the credentials");
+		    c->s, c->sc.peer_text, "a request without the credentials");
 		answer(c, 401, "Unauthorized", "text/plain", NULL);
 		return;
 	}
@@ -273,128 +247,69 @@ respond(struct fconn *c)
 static void
 conn_write(struct fconn *c)
 {
-	ssize_t n;
-
-	while (c->sent < c->out.len) {
-		n = send(c->fd, c->out.data + c->sent, c->out.len - c->sent,
-		    MSG_NOSIGNAL);
-		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-			evloop_io_stop(c->s->loop, &c->io);
-			c->io.events = EV_WRITE;
-			(void)evloop_io_start(c->s->loop, &c->io);
-			return;
-		}
-		if (n <= 0)
-			break;
-		c->sent += (size_t)n;
-	}
-	conn_close(c);
+	if (server_conn_flush(&c->sc) != ARX_ERR_AGAIN)
+		server_conn_close(&c->sc); /* all sent, or the peer is gone */
 }
 
 static void
-on_conn(struct evloop *loop, struct evio *io, unsigned events)
+feed_io(struct server_conn *sc, unsigned events)
 {
-	struct fconn *c = io->ctx;
-	ssize_t n;
+	struct fconn *c = (struct fconn *)sc;
+	long n;
 
-	(void)loop, (void)events;
+	(void)events;
 	if (c->writing) {
 		conn_write(c);
 		return;
 	}
-	n = recv(c->fd, c->head + c->nhead, HEAD_MAX - c->nhead, 0);
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+	n = server_conn_read(sc);
+	if (n == ARX_ERR_AGAIN)
 		return;
 	if (n <= 0) {
-		conn_close(c);
+		server_conn_close(sc);
 		return;
 	}
-	c->nhead += (size_t)n;
-	c->head[c->nhead] = '\0';
-	if (strstr(c->head, "\r\n\r\n") != NULL)
+	if (strstr(buf_cstr(&sc->in), "\r\n\r\n") != NULL)
 		respond(c);
-	else if (c->nhead == HEAD_MAX)
+	else if (sc->in.len == HEAD_MAX)
 		answer(c, 431, "Request Header Fields Too Large", "text/plain",
 		    NULL);
 	if (c->writing)
 		conn_write(c);
 }
 
-static void
-on_deadline(struct evloop *loop, struct evtimer *t)
+static int
+feed_accepted(struct server_conn *sc)
 {
-	struct fconn *c = t->ctx;
-
-	(void)loop;
-	c->s->st.timeouts++;
-	conn_close(c);
+	((struct fconn *)sc)->s = server_ctx(sc->srv);
+	return server_conn_deadline(sc, DEADLINE_MS);
 }
 
-/* Every slot is taken: the oldest connection still reading its
- * request goes (the list is newest first). False when all are writing. */
-static bool
-conn_evict(struct feedsrv *s)
+/* Every slot is taken: the oldest connection still reading its request
+ * goes (the server chose it). */
+static void
+feed_evicted(struct server_conn *sc)
 {
-	struct fconn *old = NULL;
-
-	for (struct fconn *c = s->conns; c != NULL; c = c->next)
-		if (!c->writing)
-			old = c;
-	if (old == NULL)
-		return false;
-	s->st.evicted++;
-	warn_limited(s, old->peer_text,
+	warn_limited(server_ctx(sc->srv), sc->peer_text,
 	    "every slot taken: the oldest connection closed");
-	conn_close(old);
-	return true;
 }
 
 static void
-conn_accept(struct feedsrv *s, int fd, const struct sockaddr_storage *sa)
+feed_refused(
+    struct server *srv, int fd, const char *peer, enum server_refusal why)
 {
-	struct fconn *c;
-	struct arx_addr a = {0};
-	char text[64];
-
-	(void)net_peer(sa, &a, text, sizeof(text));
-	if (srclimit_take(&s->src, &a) != 0) {
-		s->st.per_source++;
-		warn_limited(s, text, "too many connections");
-		close(fd);
-		return;
-	}
-	if ((s->nconns >= s->max_clients && !conn_evict(s)) ||
-	    (c = calloc(1, sizeof(*c))) == NULL) {
-		srclimit_put(&s->src, &a);
-		close(fd);
-		return;
-	}
-	*c = (struct fconn){.s = s, .fd = fd, .peer = a, .next = s->conns};
-	snprintf(c->peer_text, sizeof(c->peer_text), "%s", text);
-	buf_init(&c->out, LIST_MAX + 4096);
-	s->conns = c;
-	s->nconns++;
-	evio_init(&c->io, fd, EV_READ, on_conn, c);
-	evtimer_init(&c->deadline, on_deadline, c);
-	(void)evloop_io_start(s->loop, &c->io);
-	(void)evloop_timer_start(s->loop, &c->deadline, DEADLINE_MS);
+	(void)fd;
+	if (why == SERVER_REFUSED_SOURCE)
+		warn_limited(server_ctx(srv), peer, "too many connections");
 }
 
-static void
-on_accept(struct evloop *loop, struct evio *io, unsigned events)
-{
-	struct feedsrv *s = io->ctx;
-	struct sockaddr_storage sa;
-	socklen_t len = sizeof(sa);
-	int fd;
-
-	(void)loop, (void)events;
-	while ((fd = accept4(io->fd, (struct sockaddr *)&sa, &len,
-		    SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
-		conn_accept(s, fd, &sa);
-		len = sizeof(sa);
-	}
-}
+static const struct server_ops feed_ops = {
+    .conn_size = sizeof(struct fconn),
+    .refused = feed_refused,
+    .accepted = feed_accepted,
+    .io = feed_io,
+    .evicted = feed_evicted,
+};
 
 int
 feedsrv_start(struct evloop *loop, const struct conf_feed *f,
@@ -406,18 +321,8 @@ feedsrv_start(struct evloop *loop, const struct conf_feed *f,
 	*out = NULL;
 	if (s == NULL)
 		return ARX_ERR_NOMEM;
-	*s = (struct feedsrv){.loop = loop,
-	    .max_clients = f->max_clients,
-	    .extra = extra,
-	    .ctx = ctx,
-	    .warn_log = LOG_LIMIT_INIT(1, 1000)};
-	s->lis.fd = -1;
-	/* one entry more than the slots: a new source is counted before
-	 * the oldest connection makes room for it */
-	if (srclimit_init(&s->src, s->max_clients + 1, f->max_per_source)) {
-		feedsrv_stop(s);
-		return ARX_ERR_NOMEM;
-	}
+	*s = (struct feedsrv){
+	    .extra = extra, .ctx = ctx, .warn_log = LOG_LIMIT_INIT(1, 1000)};
 	snprintf(
 	    s->list_path, sizeof(s->list_path), "%s/blocklist.txt", log_dir);
 	if ((r = secretfile_read_cred(f->credentials_file,
@@ -429,8 +334,16 @@ feedsrv_start(struct evloop *loop, const struct conf_feed *f,
 		feedsrv_stop(s);
 		return r;
 	}
-	evio_init(&s->lis, fd, EV_READ, on_accept, s);
-	if ((r = evloop_io_start(loop, &s->lis)) != 0) {
+	if ((r = server_start(&(struct server_opts){.loop = loop,
+				  .fd = fd,
+				  .max_conns = f->max_clients,
+				  .per_source = f->max_per_source,
+				  .evict = true,
+				  .in_max = HEAD_MAX,
+				  .out_max = LIST_MAX + 4096,
+				  .ops = &feed_ops,
+				  .ctx = s},
+		 &s->srv)) != 0) {
 		feedsrv_stop(s);
 		return r;
 	}
@@ -444,21 +357,20 @@ feedsrv_stop(struct feedsrv *s)
 {
 	if (s == NULL)
 		return;
-	while (s->conns != NULL)
-		conn_close(s->conns);
-	if (s->lis.active)
-		evloop_io_stop(s->loop, &s->lis);
-	if (s->lis.fd >= 0)
-		close(s->lis.fd);
+	server_stop(s->srv);
 	explicit_bzero(s->cred, sizeof(s->cred));
-	srclimit_release(&s->src);
 	free(s);
 }
 
 void
 feedsrv_stats(const struct feedsrv *s, struct feedsrv_stats *st)
 {
-	*st = s->st;
+	struct server_stats ss;
+
+	server_stats(s->srv, &ss);
+	*st = (struct feedsrv_stats){.per_source = ss.per_source,
+	    .evicted = ss.evicted,
+	    .timeouts = ss.timeouts};
 }
 
 unsigned

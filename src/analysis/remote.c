@@ -4,12 +4,13 @@
  * sequence number analysed) and one per connection. A one-second timer
  * reads the table again when it changed and closes the connections of
  * agents it no longer lists as active, and those that have not said
- * HELLO within PREAUTH_MS. Before HELLO a connection is anyone's: at
- * most <max_per_source> of them from one source (core/srclimit.h), and
- * when every slot is taken the oldest of them makes room for a new one;
- * their refusals are logged once a second at most.
+ * HELLO within PREAUTH_MS (the connection's deadline). The listener and
+ * the connections are a core/server.h server's. Before HELLO a
+ * connection is anyone's: at most <max_per_source> of them from one
+ * source, and when every slot is taken the oldest of them makes room for
+ * a new one (an agent's connection is settled, and its source's count
+ * given back); their refusals are logged once a second at most.
  */
-#define _GNU_SOURCE /* accept4 */
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <malloc.h>
@@ -34,7 +35,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "core/net.h"
-#include "core/srclimit.h"
+#include "core/server.h"
 #include "core/statefile.h"
 #include "core/strparse.h"
 #include "transport/chan.h"
@@ -116,23 +117,34 @@ rm_seen_of(struct remote_srv *s, uint64_t id)
 
 /* ---- connections ---- */
 
-static void
-conn_drop(struct rconn *c)
+/* The connections, newest first (core/server.h). */
+static struct rconn *
+conn_first(const struct remote_srv *s)
 {
-	struct remote_srv *s = c->s;
-	struct rconn **pp = &s->conns;
+	return (struct rconn *)server_first(s->srv);
+}
 
-	while (*pp != c)
-		pp = &(*pp)->next;
-	*pp = c->next;
-	s->nconns--;
+static struct rconn *
+conn_next(const struct rconn *c)
+{
+	return (struct rconn *)server_conn_next(&c->sc);
+}
+
+/* The protocol's part of a connection going (core/server.h closed):
+ * its channel, if it is not gone already, and the counts. */
+static void
+remote_closed(struct server_conn *sc)
+{
+	struct rconn *c = (struct rconn *)sc;
+	struct remote_srv *s = c->s;
+
+	if (c->ch != NULL)
+		chan_close(c->ch);
+	c->ch = NULL;
 	if (c->hello && s->st.connected > 0)
 		s->st.connected--;
-	if (!c->hello) {
-		srclimit_put(&s->src, &c->peer_addr);
+	if (!c->hello)
 		s->dropped_preauth++;
-	}
-	free(c);
 }
 
 /* A refusal: counted, and logged once a second at most (anyone can
@@ -156,11 +168,10 @@ conn_end(struct rconn *c, const char *why)
 {
 	if (c->hello)
 		log_notice("agent %llu '%s' (%s) disconnected: %s",
-		    (unsigned long long)c->id, c->name, c->peer, why);
+		    (unsigned long long)c->id, c->name, c->sc.peer_text, why);
 	else
-		refusal(c->s, c->peer, why);
-	chan_close(c->ch);
-	conn_drop(c);
+		refusal(c->s, c->sc.peer_text, why);
+	server_conn_close(&c->sc);
 }
 
 static void
@@ -340,12 +351,14 @@ on_hello(struct rconn *c, const struct wire_msg *m)
 		conn_end(c, "HELLO does not match the key it used");
 		return;
 	}
-	if (!k->any && !cidr_contains(&k->from_net, &c->peer_addr)) {
+	if (!k->any && !cidr_contains(&k->from_net, &c->sc.peer)) {
 		conn_end(c, "not from the agent's allowed source");
 		return;
 	}
 	c->id = k->id;
-	srclimit_put(&c->s->src, &c->peer_addr); /* no longer anyone's */
+	server_conn_put_source(&c->sc); /* no longer anyone's */
+	server_conn_settle(&c->sc);
+	server_conn_deadline_stop(&c->sc);
 	snprintf(c->name, sizeof(c->name), "%s", k->name);
 	if (m->f[WT_CONFIG_HASH].set)
 		snprintf(c->have, sizeof(c->have), "%.*s",
@@ -355,7 +368,7 @@ on_hello(struct rconn *c, const struct wire_msg *m)
 	if ((sn = rm_seen_of(c->s, c->id)) != NULL)
 		sn->last_seen_ms = clock_wall_ms(clock_real());
 	log_notice("agent %llu '%s' connected from %s",
-	    (unsigned long long)c->id, c->name, c->peer);
+	    (unsigned long long)c->id, c->name, c->sc.peer_text);
 	wire_msg_init(&w, WIRE_WELCOME, 1);
 	wire_set_str(&w, WT_NAME, c->s->node);
 	wire_set_u64(&w, WT_INTERVAL_S, IDLE_MS / 3000);
@@ -383,8 +396,8 @@ on_event(struct rconn *c, const struct wire_msg *m)
 	sn->last_seen_ms = clock_wall_ms(clock_real());
 	/* The log's part is cut at 512 bytes so the whole location fits a
 	 * trigger's field (priv.h) and a response can still follow. */
-	snprintf(where, sizeof(where), "(%s) %s->%.*s", c->name, c->peer,
-	    loc->len > 512 ? 512 : (int)loc->len, loc->p);
+	snprintf(where, sizeof(where), "(%s) %s->%.*s", c->name,
+	    c->sc.peer_text, loc->len > 512 ? 512 : (int)loc->len, loc->p);
 	c->s->st.events++;
 	c->s->fn(m->f[WT_LINE].p, m->f[WT_LINE].len, where, c->s->ctx);
 	if (++c->unacked >= ACK_EVERY)
@@ -427,107 +440,79 @@ on_state(struct chan *ch, enum chan_state st, const char *why, void *ctx)
 	c->ch = NULL; /* the channel frees itself */
 	if (c->hello)
 		log_notice("agent %llu '%s' (%s) disconnected: %s",
-		    (unsigned long long)c->id, c->name, c->peer,
+		    (unsigned long long)c->id, c->name, c->sc.peer_text,
 		    why ? why : "-");
 	else
-		refusal(c->s, c->peer, why ? why : "-");
-	conn_drop(c);
+		refusal(c->s, c->sc.peer_text, why ? why : "-");
+	server_conn_close(&c->sc);
 }
 
 /* Every slot is taken: the oldest connection that has not said HELLO
- * goes (the list is newest first), so idle ones cannot keep an agent
- * out. False when every connection is an agent's. */
-static bool
-conn_evict(struct remote_srv *s)
+ * goes (the server chose it), so idle ones cannot keep an agent out. */
+static void
+remote_evicted(struct server_conn *sc)
 {
-	struct rconn *old = NULL;
-
-	for (struct rconn *c = s->conns; c != NULL; c = c->next)
-		if (!c->hello)
-			old = c;
-	if (old == NULL)
-		return false;
-	s->st.evicted++;
-	conn_end(old, "every slot taken: the oldest without HELLO goes");
-	return true;
+	refusal(((struct rconn *)sc)->s, sc->peer_text,
+	    "every slot taken: the oldest without HELLO goes");
 }
 
 static void
-conn_accept(struct remote_srv *s, int fd, const struct sockaddr_storage *sa)
+remote_refused(
+    struct server *srv, int fd, const char *peer, enum server_refusal why)
 {
-	struct rconn *c;
-	struct arx_addr a = {0};
-	char peer[64];
+	(void)fd;
+	refusal(server_ctx(srv), peer,
+	    why == SERVER_REFUSED_SOURCE
+		? "too many connections from this source"
+		: "every slot taken by agents");
+}
 
-	(void)net_peer(sa, &a, peer, sizeof(peer));
-	if (srclimit_take(&s->src, &a) != 0) {
-		s->st.per_source++;
-		refusal(s, peer, "too many connections from this source");
-		close(fd);
-		return;
-	}
-	if ((s->nconns >= MAX_CONNS && !conn_evict(s)) ||
-	    (c = calloc(1, sizeof(*c))) == NULL) {
-		srclimit_put(&s->src, &a);
-		refusal(s, peer, "every slot taken by agents");
-		close(fd);
-		return;
-	}
-	*c = (struct rconn){.s = s,
-	    .next = s->conns,
-	    .peer_addr = a,
-	    .since_ms = clock_mono_ms(clock_real())};
-	snprintf(c->peer, sizeof(c->peer), "%s", peer);
+/* No HELLO within PREAUTH_MS (counted by the server in timeouts). */
+static void
+remote_timeout(struct server_conn *sc)
+{
+	conn_end((struct rconn *)sc, "no HELLO within 5 s");
+}
+
+/* The channel takes the descriptor (and closes it if it cannot open). */
+static int
+remote_accepted(struct server_conn *sc)
+{
+	struct rconn *c = (struct rconn *)sc;
+	struct remote_srv *s = server_ctx(sc->srv);
 	struct chan_opts o = {.loop = s->loop,
 	    .tls = s->tls,
-	    .fd = fd,
 	    .max_queue = QUEUE_BYTES,
 	    .idle_ms = IDLE_MS,
 	    .server = true,
 	    .on_msg = on_msg,
 	    .on_state = on_state,
 	    .ctx = c};
-	if (chan_open(&o, &c->ch) != 0) {
-		srclimit_put(&s->src, &a);
-		free(c);
-		return;
-	}
-	s->conns = c;
-	s->nconns++;
+	int r;
+
+	c->s = s;
+	o.fd = server_conn_take_fd(sc);
+	if ((r = chan_open(&o, &c->ch)) != 0)
+		return r;
+	(void)server_conn_deadline(sc, PREAUTH_MS);
+	return 0;
 }
 
+static const struct server_ops remote_ops = {
+    .conn_size = sizeof(struct rconn),
+    .refused = remote_refused,
+    .accepted = remote_accepted, /* no io: the channel has the fd */
+    .timeout = remote_timeout,
+    .evicted = remote_evicted,
+    .closed = remote_closed,
+};
+
+/* The memory of connections that went before HELLO is given back to the
+ * system (their TLS state and buffers are freed amid what lives on,
+ * which malloc would otherwise keep). */
 static void
-on_accept(struct evloop *loop, struct evio *io, unsigned events)
+preauth_trim(struct remote_srv *s)
 {
-	struct remote_srv *s = io->ctx;
-	struct sockaddr_storage sa;
-	socklen_t len = sizeof(sa);
-	int fd;
-
-	(void)loop, (void)events;
-	while ((fd = accept4(io->fd, (struct sockaddr *)&sa, &len,
-		    SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
-		conn_accept(s, fd, &sa);
-		len = sizeof(sa);
-	}
-}
-
-/* Connections without HELLO after PREAUTH_MS go; the memory of those
- * that went is given back to the system (their TLS state and buffers
- * are freed amid what lives on, which malloc would otherwise keep). */
-static void
-preauth_expire(struct remote_srv *s)
-{
-	int64_t now = clock_mono_ms(clock_real());
-	struct rconn *c, *next;
-
-	for (c = s->conns; c != NULL; c = next) {
-		next = c->next;
-		if (c->hello || now - c->since_ms < (int64_t)PREAUTH_MS)
-			continue;
-		s->st.timeouts++;
-		conn_end(c, "no HELLO within 5 s");
-	}
 	if (s->dropped_preauth > 0)
 		heap_trim();
 	s->dropped_preauth = 0;
@@ -541,7 +526,7 @@ on_check(struct evloop *loop, struct evtimer *t)
 	struct rconn *c, *next;
 
 	table_refresh(s);
-	preauth_expire(s);
+	preauth_trim(s);
 	struct seen *sn;
 
 	for (size_t i = 0; i < s->nseen; i++) {
@@ -552,8 +537,8 @@ on_check(struct evloop *loop, struct evtimer *t)
 	pending_expire(s, clock_wall_ms(clock_real()));
 	if (s->dirty)
 		rm_state_save(s); /* before the acks: what is acked is known */
-	for (c = s->conns; c != NULL; c = next) {
-		next = c->next;
+	for (c = conn_first(s); c != NULL; c = next) {
+		next = conn_next(c);
 		if (!c->hello)
 			continue;
 		if (keys_find(&s->table, c->id) == NULL) {
@@ -677,7 +662,8 @@ pending_absent(struct remote_srv *s, const char *command, const char *action,
 		    now - sn->last_seen_ms > ABSENT_MS)
 			continue;
 		here = false;
-		for (const struct rconn *c = s->conns; c != NULL; c = c->next)
+		for (const struct rconn *c = conn_first(s); c != NULL;
+		     c = conn_next(c))
 			here |= c->hello && c->id == k->id;
 		if (here)
 			continue;
@@ -694,7 +680,7 @@ remote_response(struct remote_srv *s, unsigned to, const char *agent,
 {
 	unsigned n = 0;
 
-	for (struct rconn *c = s->conns; c != NULL; c = c->next)
+	for (struct rconn *c = conn_first(s); c != NULL; c = conn_next(c))
 		if (targeted(c, to, agent) &&
 		    response_send(c, command, action, address, timeout_s,
 			rule_id, alert_id) == 0)
@@ -726,12 +712,8 @@ remote_start(struct evloop *loop, const struct conf_remote *r,
 	    .fn = fn,
 	    .ctx = ctx,
 	    .refuse_log = LOG_LIMIT_INIT(1, 1000)};
-	s->lis.fd = -1;
 	table_refresh(s);
-	/* one entry more than the slots: a new source is counted before
-	 * the oldest connection makes room for it */
-	if (srclimit_init(&s->src, MAX_CONNS + 1, r->max_per_source) != 0 ||
-	    (s->groups = shared_new(shared_dir)) == NULL ||
+	if ((s->groups = shared_new(shared_dir)) == NULL ||
 	    (s->tls = tls_ctx_manager(lookup, s)) == NULL) {
 		remote_stop(s);
 		return ARX_ERR_SYS;
@@ -743,9 +725,15 @@ remote_start(struct evloop *loop, const struct conf_remote *r,
 		remote_stop(s);
 		return rc;
 	}
-	evio_init(&s->lis, fd, EV_READ, on_accept, s);
 	evtimer_init(&s->check, on_check, s);
-	if ((rc = evloop_io_start(loop, &s->lis)) != 0 ||
+	if ((rc = server_start(&(struct server_opts){.loop = loop,
+				   .fd = fd,
+				   .max_conns = MAX_CONNS,
+				   .per_source = r->max_per_source,
+				   .evict = true,
+				   .ops = &remote_ops,
+				   .ctx = s},
+		 &s->srv)) != 0 ||
 	    (rc = evloop_timer_start(loop, &s->check, CHECK_MS)) != 0) {
 		remote_stop(s);
 		return rc;
@@ -762,17 +750,9 @@ remote_stop(struct remote_srv *s)
 		return;
 	if (s->dirty)
 		rm_state_save(s);
-	while (s->conns != NULL) {
-		chan_close(s->conns->ch);
-		conn_drop(s->conns);
-	}
-	if (s->lis.active)
-		evloop_io_stop(s->loop, &s->lis);
-	if (s->lis.fd >= 0)
-		close(s->lis.fd);
+	server_stop(s->srv);
 	evloop_timer_stop(s->loop, &s->check);
 	tls_ctx_free(s->tls);
-	srclimit_release(&s->src);
 	shared_free(s->groups);
 	keys_release(&s->table);
 	free(s->seen);
@@ -802,7 +782,8 @@ remote_agents(const struct remote_srv *s,
 		for (size_t j = 0; j < s->nseen; j++)
 			if (s->seen[j].id == k->id)
 				sn = &s->seen[j];
-		for (const struct rconn *c = s->conns; c != NULL; c = c->next)
+		for (const struct rconn *c = conn_first(s); c != NULL;
+		     c = conn_next(c))
 			a.connected |= c->hello && c->id == k->id;
 		if (sn != NULL) {
 			a.seen = true;
@@ -833,7 +814,13 @@ remote_blocked(const struct remote_srv *s,
 void
 remote_stats(const struct remote_srv *s, struct remote_stats *st)
 {
+	struct server_stats ss;
+
+	server_stats(s->srv, &ss);
 	*st = s->st;
+	st->per_source = ss.per_source;
+	st->timeouts = ss.timeouts;
+	st->evicted = ss.evicted;
 }
 
 unsigned

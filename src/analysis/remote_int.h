@@ -28,7 +28,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "core/net.h"
-#include "core/srclimit.h"
+#include "core/server.h"
 #include "core/statefile.h"
 #include "core/strparse.h"
 #include "transport/chan.h"
@@ -70,24 +70,24 @@ struct sent {
 	int64_t until;
 };
 
+/* A connection: its peer, deadline (HELLO within PREAUTH_MS) and
+ * per-source count are the server's (sc); its descriptor is the
+ * channel's. */
 struct rconn {
+	struct server_conn sc; /* first: the server allocates rconns */
 	struct remote_srv *s;
 	struct chan *ch;
 	uint64_t id;
 	char name[KEYS_NAME_MAX + 1];
-	char peer[64];
-	struct arx_addr peer_addr;
-	bool hello;
-	int64_t since_ms; /* accepted (monotonic) */
+	bool hello; /* the server's settled, its source count given back */
 	unsigned unacked;
 	char have[TLS_DIGEST_HEX]; /* agent.conf version it runs */
 	char sent[TLS_DIGEST_HEX]; /* version last sent to it */
-	struct rconn *next;
 };
 
 struct remote_srv {
 	struct evloop *loop;
-	struct evio lis;
+	struct server *srv; /* the listener and the connections */
 	struct evtimer check;
 	unsigned port;
 	const char *node;
@@ -98,8 +98,6 @@ struct remote_srv {
 	off_t table_size;
 	struct seen *seen;
 	size_t nseen, seen_cap;
-	struct rconn *conns;
-	unsigned nconns;
 	remote_line_fn *fn;
 	void *ctx;
 	struct remote_stats st;
@@ -110,7 +108,6 @@ struct remote_srv {
 	unsigned nsent;
 	struct shared_groups *groups; /* agent.conf of each group */
 	bool dirty;                   /* what STATE_FILE holds has changed */
-	struct srclimit src;          /* connections before HELLO */
 	struct log_limit refuse_log;  /* refusals: once a second */
 	unsigned dropped_preauth;     /* since the last check: trim then */
 };

@@ -28,7 +28,6 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "core/net.h"
-#include "core/srclimit.h"
 #include "core/statefile.h"
 #include "core/strparse.h"
 #include "transport/chan.h"

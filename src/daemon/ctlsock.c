@@ -1,9 +1,10 @@
 /*
- * The control socket (ctlsock.h): listening, peer checks, one request
- * per connection, non-blocking answers. Owns the listening descriptor,
- * the socket file and every client until it is closed.
+ * The control socket (ctlsock.h): the socket file, peer checks, one
+ * request per connection, non-blocking answers. Owns the socket file
+ * and the core/server.h listener, which holds every client (its request
+ * line in sc.in, its answer in sc.out) until it is closed.
  */
-#define _GNU_SOURCE /* accept4, struct ucred */
+#define _GNU_SOURCE /* struct ucred */
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -16,16 +17,12 @@
 
 #include "core/err.h"
 #include "core/log.h"
+#include "core/server.h"
 #include "daemon/ctlsock.h"
 
 struct client {
+	struct server_conn sc; /* first: the server allocates clients */
 	struct ctlsock *s;
-	struct evio io;
-	struct evtimer deadline;
-	char line[CTL_LINE_MAX + 1];
-	size_t len;
-	struct buf answer;
-	size_t sent;
 	bool answering;
 	bool waiting;  /* for its program's result (wait) */
 	bool handling; /* inside ctl_handle_line: reports only noted */
@@ -33,68 +30,40 @@ struct client {
 };
 
 struct ctlsock {
-	struct evloop *loop;
-	struct evio listen;
+	struct server *srv;
 	char *path;
 	struct ar_dispatch *d;
 	const struct ctl_info *info;
 	const struct arx_clock *clock;
-	struct client *clients[CTLSOCK_MAX_CLIENTS];
-	size_t nclients;
-	unsigned long refused;
 };
 
 static void
 client_close(struct client *c)
 {
-	struct ctlsock *s = c->s;
-	size_t i;
-
-	evloop_io_stop(s->loop, &c->io);
-	evloop_timer_stop(s->loop, &c->deadline);
-	close(c->io.fd);
-	buf_release(&c->answer);
-	for (i = 0; i < s->nclients; i++)
-		if (s->clients[i] == c)
-			s->clients[i] = s->clients[--s->nclients];
-	free(c);
+	server_conn_close(&c->sc);
 }
 
 static void
 client_write(struct client *c)
 {
-	ssize_t n;
+	size_t before = c->sc.sent;
+	int r = server_conn_flush(&c->sc);
 
-	while (c->sent < c->answer.len) {
-		n = write(c->io.fd, c->answer.data + c->sent,
-		    c->answer.len - c->sent);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN)
-			return;
-		if (n <= 0) {
-			client_close(c);
-			return;
-		}
-		c->sent += (size_t)n;
-		/* a long answer (arx list of many blocks) to a client that
-		 * reads: the deadline is for a stall, not for the whole */
-		if (evloop_timer_start(
-			c->s->loop, &c->deadline, CTLSOCK_TIMEOUT_MS) != 0)
-			break;
-	}
-	client_close(c);
+	/* a long answer (arx list of many blocks) to a client that reads:
+	 * the deadline is for a stall, not for the whole */
+	if (r == ARX_ERR_AGAIN && c->sc.sent > before &&
+	    server_conn_deadline(&c->sc, CTLSOCK_TIMEOUT_MS) != 0)
+		r = ARX_ERR_NOMEM;
+	if (r != ARX_ERR_AGAIN)
+		client_close(c); /* all sent, or the client is gone */
 }
 
-/* Send what c->answer holds. */
+/* Send what c->sc.out holds. */
 static void
 client_send(struct client *c)
 {
-	struct ctlsock *s = c->s;
-
 	c->answering = true;
-	c->io.events = EV_WRITE;
-	if (evloop_io_start(s->loop, &c->io) != 0) {
+	if (server_conn_wait(&c->sc, EV_WRITE) != 0) {
 		client_close(c);
 		return;
 	}
@@ -109,19 +78,18 @@ client_answer(struct client *c, size_t len)
 	struct ctlsock *s = c->s;
 
 	c->waiting = c->handling = true; /* a run may report at once */
-	if (ctl_handle_line(s->d, s->info, c->line, len,
-		clock_wall_ms(s->clock), &c->wait, &c->answer) != 0) {
-		buf_reset(&c->answer);
-		(void)buf_puts(&c->answer, "error: answer too large\n");
+	if (ctl_handle_line(s->d, s->info, buf_cstr(&c->sc.in), len,
+		clock_wall_ms(s->clock), &c->wait, &c->sc.out) != 0) {
+		buf_reset(&c->sc.out);
+		(void)buf_puts(&c->sc.out, "error: answer too large\n");
 		c->wait.left = 0;
 	}
 	c->handling = false;
 	c->waiting = c->wait.left > 0;
 	if (c->waiting) {
 		c->waiting = true;
-		evloop_io_stop(s->loop, &c->io);
-		if (evloop_timer_start(
-			s->loop, &c->deadline, CTLSOCK_WAIT_MS) != 0)
+		(void)server_conn_wait(&c->sc, 0);
+		if (server_conn_deadline(&c->sc, CTLSOCK_WAIT_MS) != 0)
 			client_close(c);
 		return;
 	}
@@ -133,9 +101,8 @@ static void
 client_waited(struct client *c, bool timed_out)
 {
 	c->waiting = false;
-	if (ctl_wait_answer(&c->wait, timed_out, &c->answer) != 0 ||
-	    evloop_timer_start(c->s->loop, &c->deadline, CTLSOCK_TIMEOUT_MS) !=
-		0) {
+	if (ctl_wait_answer(&c->wait, timed_out, &c->sc.out) != 0 ||
+	    server_conn_deadline(&c->sc, CTLSOCK_TIMEOUT_MS) != 0) {
 		client_close(c);
 		return;
 	}
@@ -145,13 +112,13 @@ client_waited(struct client *c, bool timed_out)
 void
 ctlsock_event(struct ctlsock *s, const struct ar_event *ev)
 {
-	size_t i;
+	struct server_conn *sc, *next;
 
-	/* from the last: a client answered and closed at once is replaced
-	 * in the array by the last one, already seen */
-	for (i = s != NULL ? s->nclients : 0; i-- > 0;) {
-		struct client *c = s->clients[i];
+	/* a client answered is closed at once: its next taken before */
+	for (sc = s != NULL ? server_first(s->srv) : NULL; sc; sc = next) {
+		struct client *c = (struct client *)sc;
 
+		next = server_conn_next(sc);
 		if (c->waiting && ctl_wait_event(&c->wait, ev) && !c->handling)
 			client_waited(c, false);
 	}
@@ -160,32 +127,29 @@ ctlsock_event(struct ctlsock *s, const struct ar_event *ev)
 static void
 client_read(struct client *c)
 {
-	char *nl;
-	ssize_t n;
+	const char *line, *nl;
+	long n = server_conn_read(&c->sc);
 
-	n = read(c->io.fd, c->line + c->len, sizeof(c->line) - 1 - c->len);
-	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+	if (n == ARX_ERR_AGAIN)
 		return;
 	if (n <= 0) {
 		client_close(c);
 		return;
 	}
-	c->len += (size_t)n;
-	c->line[c->len] = '\0';
-	if ((nl = memchr(c->line, '\n', c->len)) != NULL) {
-		client_answer(c, (size_t)(nl - c->line));
+	line = buf_cstr(&c->sc.in);
+	if ((nl = memchr(line, '\n', c->sc.in.len)) != NULL) {
+		client_answer(c, (size_t)(nl - line));
 		return;
 	}
-	if (c->len == sizeof(c->line) - 1)
-		client_answer(c, c->len); /* too long: parse refuses it */
+	if (c->sc.in.len == CTL_LINE_MAX)
+		client_answer(c, c->sc.in.len); /* too long: parse refuses it */
 }
 
 static void
-on_client(struct evloop *loop, struct evio *io, unsigned events)
+client_io(struct server_conn *sc, unsigned events)
 {
-	struct client *c = io->ctx;
+	struct client *c = (struct client *)sc;
 
-	(void)loop;
 	if (c->answering)
 		client_write(c);
 	else if (events & (EV_READ | EV_ERROR))
@@ -193,11 +157,10 @@ on_client(struct evloop *loop, struct evio *io, unsigned events)
 }
 
 static void
-on_client_deadline(struct evloop *loop, struct evtimer *t)
+client_deadline(struct server_conn *sc)
 {
-	struct client *c = t->ctx;
+	struct client *c = (struct client *)sc;
 
-	(void)loop;
 	if (c->waiting)
 		client_waited(c, true);
 	else
@@ -216,46 +179,50 @@ peer_allowed(int fd)
 	return cred.uid == 0 || cred.uid == geteuid();
 }
 
+/* Why, to the client and the log; the server closes fd. */
 static void
-turn_away(struct ctlsock *s, int fd, const char *why)
+turn_away(int fd, const char *why)
 {
-	s->refused++;
 	log_warn("control socket: client turned away: %s", why);
 	(void)!write(fd, "error: ", 7);
 	(void)!write(fd, why, strlen(why));
 	(void)!write(fd, "\n", 1);
-	close(fd);
+}
+
+static int
+client_admit(struct server *srv, int fd, const struct sockaddr_storage *sa,
+    const struct arx_addr *peer)
+{
+	(void)srv, (void)sa, (void)peer;
+	if (peer_allowed(fd))
+		return 0;
+	turn_away(fd, "permission denied");
+	return ARX_ERR_PERM;
 }
 
 static void
-on_accept(struct evloop *loop, struct evio *io, unsigned events)
+client_refused(
+    struct server *srv, int fd, const char *peer, enum server_refusal why)
 {
-	struct ctlsock *s = io->ctx;
-	struct client *c;
-	int fd;
-
-	(void)events;
-	fd = accept4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (fd < 0)
-		return;
-	if (!peer_allowed(fd)) {
-		turn_away(s, fd, "permission denied");
-		return;
-	}
-	if (s->nclients == CTLSOCK_MAX_CLIENTS ||
-	    (c = calloc(1, sizeof(*c))) == NULL) {
-		turn_away(s, fd, "too many clients");
-		return;
-	}
-	c->s = s;
-	buf_init(&c->answer, 256u << 20);
-	evio_init(&c->io, fd, EV_READ, on_client, c);
-	evtimer_init(&c->deadline, on_client_deadline, c);
-	s->clients[s->nclients++] = c;
-	if (evloop_io_start(loop, &c->io) != 0 ||
-	    evloop_timer_start(loop, &c->deadline, CTLSOCK_TIMEOUT_MS) != 0)
-		client_close(c);
+	(void)srv, (void)peer, (void)why;
+	turn_away(fd, "too many clients");
 }
+
+static int
+client_accepted(struct server_conn *sc)
+{
+	((struct client *)sc)->s = server_ctx(sc->srv);
+	return server_conn_deadline(sc, CTLSOCK_TIMEOUT_MS);
+}
+
+static const struct server_ops client_ops = {
+    .conn_size = sizeof(struct client),
+    .admit = client_admit,
+    .refused = client_refused,
+    .accepted = client_accepted,
+    .io = client_io,
+    .timeout = client_deadline,
+};
 
 /* 0 when nobody answers on path (a missing or stale socket). */
 static int
@@ -338,12 +305,17 @@ ctlsock_open(struct evloop *loop, const char *path, struct ar_dispatch *d,
 		free(s);
 		return r;
 	}
-	s->loop = loop;
 	s->d = d;
 	s->info = info;
 	s->clock = clock;
-	evio_init(&s->listen, fd, EV_READ, on_accept, s);
-	if ((r = evloop_io_start(loop, &s->listen)) != 0) {
+	if ((r = server_start(&(struct server_opts){.loop = loop,
+				  .fd = fd,
+				  .max_conns = CTLSOCK_MAX_CLIENTS,
+				  .in_max = CTL_LINE_MAX,
+				  .out_max = 256u << 20,
+				  .ops = &client_ops,
+				  .ctx = s},
+		 &s->srv)) != 0) {
 		ctlsock_close(s);
 		return r;
 	}
@@ -362,10 +334,7 @@ ctlsock_close(struct ctlsock *s)
 {
 	if (s == NULL)
 		return;
-	while (s->nclients > 0)
-		client_close(s->clients[0]);
-	evloop_io_stop(s->loop, &s->listen);
-	close(s->listen.fd);
+	server_stop(s->srv);
 	(void)unlink(s->path);
 	free(s->path);
 	free(s);

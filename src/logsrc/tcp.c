@@ -1,15 +1,15 @@
 /*
- * Syslog over TCP (tcp.h): accepting, per-connection framing, and the
- * hand-over of whole messages. Owns the listener and its connections,
- * and the count of connections per source (core/srclimit.h). A sweep
- * (every second at least) closes the connections silent for longer than
- * the idle limit and those that began a message but have not sent a
- * whole one within LOGSRC_TCP_FIRST_MS (a quiet relay may hold a
- * connection with nothing to say yet; a slow one may not); when every
- * slot is taken the oldest connection that has not sent a whole message
- * makes room for a new one.
+ * Syslog over TCP (tcp.h): senders filtered, per-connection framing,
+ * and the hand-over of whole messages. Owns a core/server.h listener,
+ * which holds the connections and their count per source. Each
+ * connection's deadline is when it will have been silent for longer
+ * than the idle limit or, once it began a message but has not sent a
+ * whole one, LOGSRC_TCP_FIRST_MS after its accept, whichever comes
+ * first (a quiet relay may hold a connection with nothing to say yet; a
+ * slow one may not); when every slot is taken the oldest connection
+ * that has not sent a whole message (the server's not settled) makes
+ * room for a new one.
  */
-#define _GNU_SOURCE /* accept4 */
 #include <sys/socket.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -23,7 +23,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "core/net.h"
-#include "core/srclimit.h"
+#include "core/server.h"
 #include "logsrc/lines.h"
 #include "logsrc/tcp.h"
 
@@ -34,13 +34,10 @@ enum framing {
 };
 
 struct conn {
+	struct server_conn sc; /* first: the server allocates conns */
 	struct logsrc_tcp *t;
-	struct evio io;
-	char from[64];
-	struct arx_addr addr;
-	bool started;      /* a byte came */
-	bool spoke;        /* a whole message came */
-	uint64_t since_ms; /* accepted */
+	bool started; /* a byte came */
+	bool spoke;   /* a whole message came (the server's settled) */
 	enum framing mode;
 	struct logsrc_lines lines; /* FRAME_LINES; its buffer holds a frame */
 	size_t want;               /* octets still to read of this frame */
@@ -51,17 +48,13 @@ struct conn {
 
 struct logsrc_tcp {
 	struct evloop *loop;
-	struct evio listen;
+	struct server *srv;
 	unsigned port;
 	struct logsrc_dgram_filter filter;
 	logsrc_msg_fn *fn;
 	void *ctx;
-	struct conn *conns[LOGSRC_TCP_CLIENTS];
-	size_t nconns;
-	struct logsrc_tcp_stats st;
-	struct evtimer sweep;
+	struct logsrc_tcp_stats st; /* the server keeps the connections' */
 	uint64_t idle_ms;
-	struct srclimit src;
 	struct log_limit warn_log; /* once a second */
 };
 
@@ -74,17 +67,26 @@ now_ms(const struct logsrc_tcp *t)
 static void
 conn_close(struct conn *c)
 {
-	struct logsrc_tcp *t = c->t;
-	size_t i;
+	server_conn_close(&c->sc);
+}
 
-	evloop_io_stop(t->loop, &c->io);
-	close(c->io.fd);
-	srclimit_put(&t->src, &c->addr);
-	logsrc_lines_release(&c->lines);
-	for (i = 0; i < t->nconns; i++)
-		if (t->conns[i] == c)
-			t->conns[i] = t->conns[--t->nconns];
-	free(c);
+static void
+conn_closed(struct server_conn *sc)
+{
+	logsrc_lines_release(&((struct conn *)sc)->lines);
+}
+
+/* Its deadline from now: silent for the idle limit or, with a message
+ * begun and none whole, LOGSRC_TCP_FIRST_MS after its accept. */
+static void
+conn_arm(struct conn *c)
+{
+	uint64_t now = now_ms(c->t), ms = c->t->idle_ms;
+	uint64_t first = c->sc.since_ms + LOGSRC_TCP_FIRST_MS;
+
+	if (c->started && !c->spoke)
+		ms = first <= now ? 0 : first - now < ms ? first - now : ms;
+	(void)server_conn_deadline(&c->sc, ms);
 }
 
 static void
@@ -96,8 +98,9 @@ on_message(const char *line, size_t len, void *ctx)
 		len--;
 	c->t->st.messages++;
 	c->spoke = true;
+	server_conn_settle(&c->sc);
 	if (len > 0)
-		c->t->fn(line, len, c->from, c->t->ctx);
+		c->t->fn(line, len, c->sc.peer_text, c->t->ctx);
 }
 
 /* Octet counting: "LEN SP" then LEN bytes; returns bytes used or < 0. */
@@ -170,19 +173,19 @@ framing_warn(struct conn *c)
 		snprintf(more, sizeof(more), " (%lu more not logged)", held);
 	log_warn("syslog TCP from %s: bad octet-counted frame; connection "
 		 "closed%s",
-	    c->from, more);
+	    c->sc.peer_text, more);
 }
 
 static void
-on_conn(struct evloop *loop, struct evio *io, unsigned events)
+conn_io(struct server_conn *sc, unsigned events)
 {
-	struct conn *c = io->ctx;
+	struct conn *c = (struct conn *)sc;
 	char chunk[16384];
 	ssize_t n;
 
-	(void)loop, (void)events;
+	(void)events;
 	c->last_ms = now_ms(c->t);
-	while ((n = read(io->fd, chunk, sizeof(chunk))) > 0) {
+	while ((n = read(sc->fd, chunk, sizeof(chunk))) > 0) {
 		c->started = true;
 		if (conn_feed(c, chunk, (size_t)n) != 0) {
 			c->t->st.framing_errors++;
@@ -196,130 +199,87 @@ on_conn(struct evloop *loop, struct evio *io, unsigned events)
 			logsrc_lines_flush(&c->lines);
 		c->t->st.cut += c->lines.cut;
 		conn_close(c);
+		return;
 	}
+	conn_arm(c);
 }
 
-/* Every slot is taken: the oldest connection that has not sent a whole
- * message goes. False when every one has. */
-static bool
-conn_evict(struct logsrc_tcp *t)
-{
-	struct conn *old = NULL;
-
-	for (size_t i = 0; i < t->nconns; i++)
-		if (!t->conns[i]->spoke &&
-		    (old == NULL || t->conns[i]->since_ms < old->since_ms))
-			old = t->conns[i];
-	if (old == NULL)
-		return false;
-	t->st.evicted++;
-	t->st.refused++; /* what arx status shows */
-	conn_close(old);
-	return true;
-}
-
+/* Its deadline: silent for longer than the idle limit, or no whole
+ * message in time (counted in idle by the server, as timeouts). */
 static void
-conn_accept(struct logsrc_tcp *t, int fd, const struct sockaddr_storage *ss)
+conn_timeout(struct server_conn *sc)
 {
-	struct conn *c;
-	struct arx_addr a = {0};
+	struct conn *c = (struct conn *)sc;
+	uint64_t now = now_ms(c->t);
+
+	if (c->started && !c->spoke &&
+	    now - sc->since_ms >= LOGSRC_TCP_FIRST_MS) {
+		c->t->st.slow++;
+		conn_close(c);
+		return;
+	}
+	log_info("syslog TCP from %s: silent for %llu s; closed", sc->peer_text,
+	    (unsigned long long)(now - c->last_ms) / 1000);
+	if (c->mode == FRAME_LINES)
+		logsrc_lines_flush(&c->lines);
+	c->t->st.cut += c->lines.cut;
+	conn_close(c);
+}
+
+/* Senders filtered as for UDP; a peer that is not an IP address is
+ * refused too. */
+static int
+conn_admit(struct server *srv, int fd, const struct sockaddr_storage *ss,
+    const struct arx_addr *peer)
+{
+	struct logsrc_tcp *t = server_ctx(srv);
 	char from[64];
 
+	(void)fd;
 	if (!logsrc_sender_ok(&t->filter, ss, from, sizeof(from)) ||
-	    net_peer(ss, &a, from, sizeof(from)) != 0 ||
-	    srclimit_take(&t->src, &a) != 0) {
-		t->st.refused++;
-		close(fd);
-		return;
-	}
-	if ((t->nconns == LOGSRC_TCP_CLIENTS && !conn_evict(t)) ||
-	    (c = calloc(1, sizeof(*c))) == NULL) {
-		srclimit_put(&t->src, &a);
-		t->st.refused++;
-		close(fd);
-		return;
-	}
-	*c = (struct conn){.t = t, .addr = a, .since_ms = now_ms(t)};
-	c->last_ms = c->since_ms;
-	snprintf(c->from, sizeof(c->from), "%s", from);
-	evio_init(&c->io, fd, EV_READ, on_conn, c);
+	    peer->family == ADDR_NONE)
+		return ARX_ERR_PERM;
+	return 0;
+}
+
+static int
+conn_accepted(struct server_conn *sc)
+{
+	struct conn *c = (struct conn *)sc;
+
+	c->t = server_ctx(sc->srv);
+	c->last_ms = sc->since_ms;
 	if (logsrc_lines_init(&c->lines, LOGSRC_DGRAM_MAX, on_message, c) !=
-		0 ||
-	    evloop_io_start(t->loop, &c->io) != 0) {
+	    0) {
 		logsrc_lines_release(&c->lines);
-		srclimit_put(&t->src, &a);
-		free(c);
-		close(fd);
-		return;
+		return ARX_ERR_NOMEM;
 	}
-	t->conns[t->nconns++] = c;
-	t->st.accepted++;
+	conn_arm(c);
+	return 0;
 }
 
-static void
-on_accept(struct evloop *loop, struct evio *io, unsigned events)
-{
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
-	int fd;
-
-	(void)loop, (void)events;
-	while ((fd = accept4(io->fd, (struct sockaddr *)&ss, &sl,
-		    SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
-		conn_accept(io->ctx, fd, &ss);
-		sl = sizeof(ss);
-	}
-}
-
-static uint64_t
-sweep_ms(const struct logsrc_tcp *t)
-{
-	return t->idle_ms / 4 + 1 < 1000 ? t->idle_ms / 4 + 1 : 1000;
-}
-
-/* Close the connections silent for longer than the idle limit, and
- * those that have not sent a whole message in time. */
-static void
-on_sweep(struct evloop *loop, struct evtimer *tm)
-{
-	struct logsrc_tcp *t = tm->ctx;
-	uint64_t now = now_ms(t);
-	size_t i;
-
-	for (i = t->nconns; i-- > 0;) {
-		struct conn *c = t->conns[i];
-
-		if (c->started && !c->spoke &&
-		    now - c->since_ms >= LOGSRC_TCP_FIRST_MS) {
-			t->st.slow++;
-			t->st.idle++; /* what arx status shows */
-			conn_close(c);
-			continue;
-		}
-		if (now - c->last_ms < t->idle_ms)
-			continue;
-		t->st.idle++;
-		log_info("syslog TCP from %s: silent for %llu s; closed",
-		    c->from, (unsigned long long)(now - c->last_ms) / 1000);
-		if (c->mode == FRAME_LINES)
-			logsrc_lines_flush(&c->lines);
-		t->st.cut += c->lines.cut;
-		conn_close(c);
-	}
-	(void)evloop_timer_start(loop, tm, sweep_ms(t));
-}
+static const struct server_ops conn_ops = {
+    .conn_size = sizeof(struct conn),
+    .admit = conn_admit,
+    .accepted = conn_accepted,
+    .io = conn_io,
+    .timeout = conn_timeout,
+    .closed = conn_closed,
+};
 
 void
 logsrc_tcp_set_idle(struct logsrc_tcp *t, uint64_t ms)
 {
 	t->idle_ms = ms > 0 ? ms : LOGSRC_TCP_IDLE_MS;
-	(void)evloop_timer_start(t->loop, &t->sweep, sweep_ms(t));
+	for (struct server_conn *sc = server_first(t->srv); sc != NULL;
+	     sc = server_conn_next(sc))
+		conn_arm((struct conn *)sc);
 }
 
 void
 logsrc_tcp_set_per_source(struct logsrc_tcp *t, unsigned n)
 {
-	t->src.per_source = n > 0 ? n : LOGSRC_TCP_PER_SOURCE;
+	server_set_per_source(t->srv, n > 0 ? n : LOGSRC_TCP_PER_SOURCE);
 }
 
 int
@@ -328,7 +288,7 @@ logsrc_tcp_open(struct evloop *loop, const char *ip, unsigned port,
     struct logsrc_tcp **out)
 {
 	struct logsrc_tcp *t = calloc(1, sizeof(*t));
-	int r;
+	int fd, r;
 
 	*out = NULL;
 	if (t == NULL)
@@ -336,30 +296,27 @@ logsrc_tcp_open(struct evloop *loop, const char *ip, unsigned port,
 	t->loop = loop;
 	t->fn = fn;
 	t->ctx = ctx;
-	t->listen.fd = -1;
+	t->idle_ms = LOGSRC_TCP_IDLE_MS;
 	t->warn_log = (struct log_limit)LOG_LIMIT_INIT(1, 1000);
-	evtimer_init(&t->sweep, on_sweep, t);
-	/* one entry more than the slots: a new source is counted before
-	 * the oldest connection makes room for it */
-	if (srclimit_init(
-		&t->src, LOGSRC_TCP_CLIENTS + 1, LOGSRC_TCP_PER_SOURCE) != 0) {
-		free(t);
-		return ARX_ERR_NOMEM;
-	}
 	if (filter != NULL)
 		t->filter = *filter;
-	if ((r = net_listen_tcp(ip, port, &t->listen.fd, &t->port)) != 0) {
+	if ((r = net_listen_tcp(ip, port, &fd, &t->port)) != 0) {
 		log_error("syslog TCP %s port %u: %s", ip ? ip : "*", port,
 		    r == ARX_ERR_SYS ? strerror(errno) : "not an address");
 		logsrc_tcp_close(t);
 		return r;
 	}
-	evio_init(&t->listen, t->listen.fd, EV_READ, on_accept, t);
-	if ((r = evloop_io_start(loop, &t->listen)) != 0) {
+	if ((r = server_start(&(struct server_opts){.loop = loop,
+				  .fd = fd,
+				  .max_conns = LOGSRC_TCP_CLIENTS,
+				  .per_source = LOGSRC_TCP_PER_SOURCE,
+				  .evict = true,
+				  .ops = &conn_ops,
+				  .ctx = t},
+		 &t->srv)) != 0) {
 		logsrc_tcp_close(t);
 		return r;
 	}
-	logsrc_tcp_set_idle(t, LOGSRC_TCP_IDLE_MS);
 	*out = t;
 	return 0;
 }
@@ -369,13 +326,7 @@ logsrc_tcp_close(struct logsrc_tcp *t)
 {
 	if (t == NULL)
 		return;
-	while (t->nconns > 0)
-		conn_close(t->conns[0]);
-	evloop_timer_stop(t->loop, &t->sweep);
-	evloop_io_stop(t->loop, &t->listen);
-	if (t->listen.fd >= 0)
-		close(t->listen.fd);
-	srclimit_release(&t->src);
+	server_stop(t->srv);
 	free(t);
 }
 
@@ -388,6 +339,15 @@ logsrc_tcp_port(const struct logsrc_tcp *t)
 void
 logsrc_tcp_stats(const struct logsrc_tcp *t, struct logsrc_tcp_stats *st)
 {
+	struct server_stats ss;
+
+	server_stats(t->srv, &ss);
 	*st = t->st;
-	st->per_source = t->src.refused;
+	st->accepted = ss.accepted;
+	/* what arx status shows: turned away, too many from one address,
+	 * no slot, and those that made room for a newcomer */
+	st->refused = ss.denied + ss.per_source + ss.full + ss.evicted;
+	st->per_source = ss.per_source;
+	st->evicted = ss.evicted;
+	st->idle = ss.timeouts; /* slow ones included */
 }
