@@ -8,65 +8,6 @@
 #include "analysis/analysis_int.h"
 #include "core/counters.h"
 
-/* The manager's agent port. */
-static void
-remote_rows(const struct remote_srv *r, struct counters *c)
-{
-	struct remote_stats st;
-
-	remote_stats(r, &st);
-	(void)counters_add(c, "agents_connected", st.connected);
-	(void)counters_add(c, "agents_refused", st.refused);
-	(void)counters_add(c, "configs_refused", st.configs_refused);
-	(void)counters_add(c, "agent_events", st.events);
-	(void)counters_add(c, "agent_responses", st.responses);
-	(void)counters_add(c, "responses_kept", st.queued);
-	(void)counters_add(c, "responses_expired", st.expired);
-	(void)counters_add(c, "conn_per_source", st.per_source);
-	(void)counters_add(c, "conn_evicted", st.evicted);
-	(void)counters_add(c, "conn_slow", st.timeouts);
-}
-
-static void
-enroll_rows(const struct enrollsrv *e, struct counters *c)
-{
-	struct enrollsrv_stats st;
-
-	enrollsrv_stats(e, &st);
-	(void)counters_add(c, "agents_enrolled", st.enrolled);
-	(void)counters_add(c, "enrollments_refused", st.refused + st.dropped);
-	(void)counters_add(c, "conn_per_source", st.per_source);
-	(void)counters_add(c, "conn_evicted", st.evicted);
-	(void)counters_add(c, "conn_slow", st.timeouts);
-}
-
-static void
-feed_rows(const struct feedsrv *f, struct counters *c)
-{
-	struct feedsrv_stats st;
-
-	feedsrv_stats(f, &st);
-	(void)counters_add(c, "conn_per_source", st.per_source);
-	(void)counters_add(c, "conn_evicted", st.evicted);
-	(void)counters_add(c, "conn_slow", st.timeouts);
-}
-
-static void
-tcp_rows(const struct logsrc_tcp *t, struct counters *c)
-{
-	struct logsrc_tcp_stats st;
-
-	logsrc_tcp_stats(t, &st);
-	(void)counters_add(c, "syslog_messages", st.messages);
-	(void)counters_add(c, "cut", st.cut);
-	(void)counters_add(c, "tcp_refused", st.refused);
-	(void)counters_add(c, "framing_errors", st.framing_errors);
-	(void)counters_add(c, "tcp_idle_closed", st.idle);
-	(void)counters_add(c, "conn_per_source", st.per_source);
-	(void)counters_add(c, "conn_evicted", st.evicted);
-	(void)counters_add(c, "conn_slow", st.slow);
-}
-
 /* What the pipeline itself counted. */
 static void
 pipeline_rows(const struct analysis *a, struct counters *c)
@@ -97,17 +38,17 @@ analysis_counters(const struct analysis *a, struct counters *c)
 	for (i = 0; i < a->nlis; i++)
 		logsrc_dgram_counters(a->lis[i].s, c);
 	for (i = 0; i < a->ntcp; i++)
-		tcp_rows(a->tcp[i], c);
+		logsrc_tcp_counters(a->tcp[i], c);
 	if (a->w != NULL)
 		alert_writer_counters(a->w, c);
 	if (a->corr != NULL)
 		corr_counters(a->corr, c);
 	if (a->remote != NULL)
-		remote_rows(a->remote, c);
+		remote_counters(a->remote, c);
 	if (a->enroll != NULL)
-		enroll_rows(a->enroll, c);
+		enrollsrv_counters(a->enroll, c);
 	if (a->feed != NULL)
-		feed_rows(a->feed, c);
+		feedsrv_counters(a->feed, c);
 	if (a->uplink != NULL)
 		uplink_counters(a->uplink, c);
 }

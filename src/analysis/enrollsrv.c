@@ -387,3 +387,16 @@ enrollsrv_port(const struct enrollsrv *s)
 {
 	return s->port;
 }
+
+void
+enrollsrv_counters(const struct enrollsrv *e, struct counters *c)
+{
+	struct enrollsrv_stats st;
+
+	enrollsrv_stats(e, &st);
+	(void)counters_add(c, "agents_enrolled", st.enrolled);
+	(void)counters_add(c, "enrollments_refused", st.refused + st.dropped);
+	(void)counters_add(c, "conn_per_source", st.per_source);
+	(void)counters_add(c, "conn_evicted", st.evicted);
+	(void)counters_add(c, "conn_slow", st.timeouts);
+}

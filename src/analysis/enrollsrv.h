@@ -18,6 +18,7 @@
 #define ARX_ANALYSIS_ENROLLSRV_H
 
 #include "config/conf.h"
+#include "core/counters.h"
 #include "core/evloop.h"
 #include "transport/tls.h"
 
@@ -41,6 +42,10 @@ int enrollsrv_start(struct evloop *loop, const struct conf_auth *auth,
 void enrollsrv_stop(struct enrollsrv *s);
 
 void enrollsrv_stats(const struct enrollsrv *s, struct enrollsrv_stats *st);
+/* Its counters as rows (core/counters.h): agents_enrolled,
+ * enrollments_refused and the listener's conn_per_source, conn_evicted,
+ * conn_slow. */
+void enrollsrv_counters(const struct enrollsrv *s, struct counters *c);
 unsigned enrollsrv_port(const struct enrollsrv *s);
 
 #endif

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "config/conf.h"
+#include "core/counters.h"
 #include "core/evloop.h"
 
 struct feedsrv;
@@ -38,6 +39,9 @@ int feedsrv_start(struct evloop *loop, const struct conf_feed *f,
     const char *log_dir, feed_extra_fn *extra, void *ctx, struct feedsrv **out);
 void feedsrv_stop(struct feedsrv *s);
 void feedsrv_stats(const struct feedsrv *s, struct feedsrv_stats *st);
+/* Its counters as rows (core/counters.h): the listener's
+ * conn_per_source, conn_evicted, conn_slow. */
+void feedsrv_counters(const struct feedsrv *s, struct counters *c);
 
 unsigned feedsrv_port(const struct feedsrv *s);
 

@@ -828,3 +828,21 @@ remote_port(const struct remote_srv *s)
 {
 	return s->port;
 }
+
+void
+remote_counters(const struct remote_srv *r, struct counters *c)
+{
+	struct remote_stats st;
+
+	remote_stats(r, &st);
+	(void)counters_add(c, "agents_connected", st.connected);
+	(void)counters_add(c, "agents_refused", st.refused);
+	(void)counters_add(c, "configs_refused", st.configs_refused);
+	(void)counters_add(c, "agent_events", st.events);
+	(void)counters_add(c, "agent_responses", st.responses);
+	(void)counters_add(c, "responses_kept", st.queued);
+	(void)counters_add(c, "responses_expired", st.expired);
+	(void)counters_add(c, "conn_per_source", st.per_source);
+	(void)counters_add(c, "conn_evicted", st.evicted);
+	(void)counters_add(c, "conn_slow", st.timeouts);
+}

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "config/conf.h"
+#include "core/counters.h"
 #include "core/evloop.h"
 
 struct remote_srv;
@@ -66,6 +67,11 @@ unsigned remote_response(struct remote_srv *s, unsigned to, const char *agent,
     const char *command, const char *action, const char *address,
     uint64_t timeout_s, unsigned rule_id, const char *alert_id);
 void remote_stats(const struct remote_srv *s, struct remote_stats *st);
+/* Its counters as rows (core/counters.h): agents_connected,
+ * agents_refused, configs_refused, agent_events, agent_responses,
+ * responses_kept, responses_expired and the listener's conn_per_source,
+ * conn_evicted, conn_slow. */
+void remote_counters(const struct remote_srv *s, struct counters *c);
 
 /* Every active agent of the table, with what this manager knows of it. */
 struct remote_agent {

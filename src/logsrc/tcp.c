@@ -351,3 +351,19 @@ logsrc_tcp_stats(const struct logsrc_tcp *t, struct logsrc_tcp_stats *st)
 	st->evicted = ss.evicted;
 	st->idle = ss.timeouts; /* slow ones included */
 }
+
+void
+logsrc_tcp_counters(const struct logsrc_tcp *t, struct counters *c)
+{
+	struct logsrc_tcp_stats st;
+
+	logsrc_tcp_stats(t, &st);
+	(void)counters_add(c, "syslog_messages", st.messages);
+	(void)counters_add(c, "cut", st.cut);
+	(void)counters_add(c, "tcp_refused", st.refused);
+	(void)counters_add(c, "framing_errors", st.framing_errors);
+	(void)counters_add(c, "tcp_idle_closed", st.idle);
+	(void)counters_add(c, "conn_per_source", st.per_source);
+	(void)counters_add(c, "conn_evicted", st.evicted);
+	(void)counters_add(c, "conn_slow", st.slow);
+}

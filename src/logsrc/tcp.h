@@ -22,6 +22,7 @@
 
 #include <stdint.h>
 
+#include "core/counters.h"
 #include "core/evloop.h"
 #include "logsrc/dgram.h"
 
@@ -53,5 +54,9 @@ void logsrc_tcp_set_idle(struct logsrc_tcp *t, uint64_t ms);
 void logsrc_tcp_set_per_source(struct logsrc_tcp *t, unsigned n);
 unsigned logsrc_tcp_port(const struct logsrc_tcp *t);
 void logsrc_tcp_stats(const struct logsrc_tcp *t, struct logsrc_tcp_stats *st);
+/* Its counters as rows (core/counters.h): syslog_messages, cut,
+ * tcp_refused, framing_errors, tcp_idle_closed and the listener's
+ * conn_per_source, conn_evicted, conn_slow. */
+void logsrc_tcp_counters(const struct logsrc_tcp *t, struct counters *c);
 
 #endif
