@@ -396,7 +396,5 @@ enrollsrv_counters(const struct enrollsrv *e, struct counters *c)
 	enrollsrv_stats(e, &st);
 	(void)counters_add(c, "agents_enrolled", st.enrolled);
 	(void)counters_add(c, "enrollments_refused", st.refused + st.dropped);
-	(void)counters_add(c, "conn_per_source", st.per_source);
-	(void)counters_add(c, "conn_evicted", st.evicted);
-	(void)counters_add(c, "conn_slow", st.timeouts);
+	server_counters(e->srv, "conn_slow", c);
 }

@@ -382,10 +382,5 @@ feedsrv_port(const struct feedsrv *s)
 void
 feedsrv_counters(const struct feedsrv *f, struct counters *c)
 {
-	struct feedsrv_stats st;
-
-	feedsrv_stats(f, &st);
-	(void)counters_add(c, "conn_per_source", st.per_source);
-	(void)counters_add(c, "conn_evicted", st.evicted);
-	(void)counters_add(c, "conn_slow", st.timeouts);
+	server_counters(f->srv, "conn_slow", c);
 }

@@ -842,7 +842,5 @@ remote_counters(const struct remote_srv *r, struct counters *c)
 	(void)counters_add(c, "agent_responses", st.responses);
 	(void)counters_add(c, "responses_kept", st.queued);
 	(void)counters_add(c, "responses_expired", st.expired);
-	(void)counters_add(c, "conn_per_source", st.per_source);
-	(void)counters_add(c, "conn_evicted", st.evicted);
-	(void)counters_add(c, "conn_slow", st.timeouts);
+	server_counters(r->srv, "conn_slow", c);
 }

@@ -382,3 +382,16 @@ server_conn_take_fd(struct server_conn *c)
 	c->fd = -1;
 	return fd;
 }
+
+void
+server_counters(
+    const struct server *s, const char *slow_name, struct counters *c)
+{
+	struct server_stats st;
+
+	server_stats(s, &st);
+	(void)counters_add(c, "conn_per_source", st.per_source);
+	(void)counters_add(c, "conn_evicted", st.evicted);
+	if (slow_name != NULL)
+		(void)counters_add(c, slow_name, st.timeouts);
+}

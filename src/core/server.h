@@ -30,6 +30,7 @@
 
 #include "core/addr.h"
 #include "core/buf.h"
+#include "core/counters.h"
 #include "core/evloop.h"
 
 #define SERVER_PEER_MAX 64 /* the peer's text, NUL included */
@@ -137,6 +138,11 @@ void *server_ctx(const struct server *s);
 void server_set_per_source(struct server *s, unsigned n);
 
 void server_stats(const struct server *s, struct server_stats *st);
+/* The listener defences' counter rows every listener shares
+ * (core/counters.h): conn_per_source, conn_evicted, and its deadlines
+ * that passed as slow_name (NULL: the listener counts those itself). */
+void server_counters(
+    const struct server *s, const char *slow_name, struct counters *c);
 
 /* Connections held now. */
 unsigned server_nconns(const struct server *s);

@@ -363,7 +363,6 @@ logsrc_tcp_counters(const struct logsrc_tcp *t, struct counters *c)
 	(void)counters_add(c, "tcp_refused", st.refused);
 	(void)counters_add(c, "framing_errors", st.framing_errors);
 	(void)counters_add(c, "tcp_idle_closed", st.idle);
-	(void)counters_add(c, "conn_per_source", st.per_source);
-	(void)counters_add(c, "conn_evicted", st.evicted);
 	(void)counters_add(c, "conn_slow", st.slow);
+	server_counters(t->srv, NULL, c);
 }
