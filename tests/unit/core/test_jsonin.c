@@ -69,7 +69,7 @@ test_bad(void **state)
 {
 	static const char *const bad[] = {"", "[1]", "{\"a\" 1}", "{\"a\":}",
 	    "{\"a\":1,}", "{\"a\":\"\\q\"}", "{\"a\":[1,2}", "x"};
-	char deep[200];
+	char deep[256];
 	int n = 0;
 
 	(void)state;
