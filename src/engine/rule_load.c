@@ -697,7 +697,8 @@ rule_elem_find(const char *name)
 	if ((strncmp(name, "same_", 5) == 0 &&
 		strcmp(name, "same_field") != 0 &&
 		strcmp(name, "same_agent") != 0) ||
-	    strncmp(name, "different_", 10) == 0 ||
+	    (strncmp(name, "different_", 10) == 0 &&
+		strcmp(name, "different_field") != 0) ||
 	    (strncmp(name, "not_same_", 9) == 0 &&
 		strcmp(name, "not_same_field") != 0 &&
 		strcmp(name, "not_same_agent") != 0))

@@ -20,7 +20,9 @@
 static const char decoders[] =
     "<decoder name=\"t\"><prematch>^t: </prematch>"
     "<regex offset=\"after_prematch\">^(\\S+) (\\S+) (\\S+)</regex>"
-    "<order>action, srcip, dstuser</order></decoder>\n";
+    "<order>action, srcip, dstuser</order></decoder>\n"
+    "<decoder name=\"j\"><prematch>^{\"f</prematch>"
+    "<plugin_decoder>JSON_Decoder</plugin_decoder></decoder>\n";
 
 static char dir[64];
 
@@ -129,6 +131,49 @@ test_frequency_and_timeframe(void **state)
 	for (i = 0; i < 3; i++)
 		run(rs, c, "t: fail 192.0.2.8 u", 10000, NULL);
 	assert_int_equal(run(rs, c, "t: fail 192.0.2.8 u", 70000, NULL), 102);
+	corr_free(c);
+	ruleset_free(rs);
+	cleanup();
+}
+
+/* A frequency rule on 40 dynamic <different_field>s: an earlier event
+ * with an equal value in any of them does not count. A record keeps
+ * the values past the first 32 too (corr.c copies those after its
+ * plan's cache), so the 40th is compared as well. */
+static void
+test_many_dynamic_fields(void **state)
+{
+	char rules[4096], line[1024];
+	size_t n = 0, m;
+	struct log_capture lc;
+	struct ruleset *rs;
+	struct corr *c;
+
+	(void)state;
+	n += (size_t)snprintf(rules + n, sizeof(rules) - n,
+	    "<group name=\"j,\"><rule id=\"200\" level=\"3\">"
+	    "<decoded_as>j</decoded_as><description>j</description></rule>"
+	    "<rule id=\"201\" level=\"8\" frequency=\"2\" "
+	    "timeframe=\"60\"><if_matched_sid>200</if_matched_sid>");
+	for (int i = 0; i < 40; i++)
+		n += (size_t)snprintf(rules + n, sizeof(rules) - n,
+		    "<different_field>f%d</different_field>", i);
+	snprintf(rules + n, sizeof(rules) - n,
+	    "<description>differ</description></rule></group>\n");
+	rs = load(rules, &lc);
+	assert_non_null(rs);
+	c = corr_new(rs->rules);
+	for (int e = 0; e < 3; e++) {
+		m = (size_t)snprintf(line, sizeof(line), "{");
+		/* the second event repeats the first's f39, nothing else */
+		for (int i = 0; i < 40; i++)
+			m += (size_t)snprintf(line + m, sizeof(line) - m,
+			    "%s\"f%d\":\"v%d\"", i ? "," : "", i,
+			    e == 1 && i == 39 ? 0 : e);
+		snprintf(line + m, sizeof(line) - m, "}");
+		/* the third differs from both in every field */
+		assert_int_equal(run(rs, c, line, e, NULL), e == 2 ? 201 : 200);
+	}
 	corr_free(c);
 	ruleset_free(rs);
 	cleanup();
@@ -334,6 +379,7 @@ main(void)
 	    cmocka_unit_test(test_bounded_buckets),
 	    cmocka_unit_test(test_load_errors),
 	    cmocka_unit_test(test_tree_order),
+	    cmocka_unit_test(test_many_dynamic_fields),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
