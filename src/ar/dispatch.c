@@ -1,9 +1,8 @@
 /*
  * The response dispatcher (dispatch.h). Decisions are taken here, in
  * order: bindings, crafted-value checks, white list, table; then the
- * journal records the change and the runner runs the program. The timer
- * and the runner's reports come back here, and so does the log of what
- * was done (active-responses.log).
+ * journal records the change (dispatch_log.c) and the runner runs the
+ * program. The timer and the runner's reports come back here.
  */
 #include <sys/stat.h>
 #include <errno.h>
@@ -27,188 +26,9 @@
 #include "core/strparse.h"
 #include "exec/exec.h"
 
-static void
-emit(struct ar_dispatch *d, struct ar_event *ev)
-{
-	ev->now_ms = clock_wall_ms(d->o.clock);
-	if (d->o.on_event != NULL)
-		d->o.on_event(ev, d->o.ctx);
-}
-
-/* active-responses.log could not be written (e: errno): said at most
- * once a minute, with how many more failed meanwhile. */
-static void
-arlog_failed(struct ar_dispatch *d, int e)
-{
-	unsigned long held;
-
-	if (log_limit_pass(&d->arlog_limit, clock_mono_ms(d->o.clock), &held))
-		log_error("%s: cannot append: %s (%lu more failures not "
-			  "logged)",
-		    d->o.arlog_path, strerror(e), held);
-}
-
-/* At the end of a loop turn: the active-responses.log lines of the
- * turn in one write, and the journal's records made durable together
- * (one fsync for a burst of blocks). */
-static void
-on_turn_end(struct evloop *loop, struct evtimer *t)
-{
-	struct ar_dispatch *d = t->ctx;
-
-	(void)loop;
-	if (d->arpend.len > 0 && ar_log_write(d->o.arlog_path, &d->arpend) != 0)
-		arlog_failed(d, errno);
-	buf_reset(&d->arpend);
-	if (d->journal != NULL && ar_journal_sync(d->journal) != 0)
-		d->st.journal_errors++;
-	dp_journal_health(d);
-}
-
-static void
-turn_end_arm(struct ar_dispatch *d)
-{
-	if (d->o.loop != NULL && !d->turn.active)
-		(void)evloop_timer_start(d->o.loop, &d->turn, 0);
-}
-
-void
-dp_journal_touched(struct ar_dispatch *d)
-{
-	if (d->journal != NULL && ar_journal_unsynced(d->journal))
-		turn_end_arm(d);
-}
-
-/* A line for active-responses.log: gathered until the turn's end when
- * there is a loop (written at once past 1 MiB), else written now. */
-static void
-arlog(struct ar_dispatch *d, const struct ar_log_entry *e)
-{
-	int64_t now = clock_wall_ms(d->o.clock);
-
-	if (d->o.arlog_path == NULL || e->addr == NULL)
-		return;
-	if (d->o.loop == NULL) {
-		if (ar_log_append(d->o.arlog_path, now, e) != 0)
-			arlog_failed(d, errno);
-		return;
-	}
-	if (ar_log_format(&d->arpend, now, e) != 0)
-		log_error("%s: a line not formatted", d->o.arlog_path);
-	if (d->arpend.len > (1u << 20))
-		on_turn_end(d->o.loop, &d->turn);
-	turn_end_arm(d);
-}
-
-/* One line in active-responses.log about the journal (rules 605, 606). */
-static void
-journal_arlog(struct ar_dispatch *d, const char *type, const char *error)
-{
-	arlog(d,
-	    &(struct ar_log_entry){.command = JOURNAL_NAME,
-		.type = type,
-		.addr = "-",
-		.error = error});
-}
-
-/* A failing journal: its rewrite from the table, tried every JRETRY_MS
- * until there is room again. */
-static void
-on_jretry(struct evloop *loop, struct evtimer *t)
-{
-	struct ar_dispatch *d = t->ctx;
-	unsigned long held;
-
-	(void)loop;
-	if (!ar_journal_failing(d->journal))
-		return;
-	if (ar_journal_rewrite(d->journal, d->table, d->lifting, d->names,
-		d->conf->ncommands) != 0) {
-		d->st.journal_errors++;
-		if (log_limit_pass(
-			&d->jlimit, clock_mono_ms(d->o.clock), &held))
-			log_error("%s; %lu records not written since it "
-				  "failed (%lu more messages like this not "
-				  "logged)",
-			    ar_journal_why(d->journal),
-			    ar_journal_skipped(d->journal), held);
-	}
-	dp_journal_health(d);
-}
-
-/* Say when the journal starts failing (an error, and a fail line in
- * active-responses.log) and when it is whole again; keep its rewrite
- * coming meanwhile. Nothing more per record: a full disk does not
- * flood the log. */
-void
-dp_journal_health(struct ar_dispatch *d)
-{
-	bool failing = d->journal != NULL && ar_journal_failing(d->journal);
-	char what[96];
-
-	if (failing) {
-		d->jskipped = ar_journal_skipped(d->journal);
-		if (d->o.loop != NULL && !d->jretry.active)
-			(void)evloop_timer_start(
-			    d->o.loop, &d->jretry, JRETRY_MS);
-	}
-	if (failing == d->jfailing)
-		return;
-	d->jfailing = failing;
-	if (failing) {
-		log_error("%s; blocks go on into the kernel and the table but "
-			  "not into the journal (a restart would forget them) "
-			  "until it can be rewritten, tried every %u s",
-		    ar_journal_why(d->journal), JRETRY_MS / 1000);
-		(void)log_limit_pass(
-		    &d->jlimit, clock_mono_ms(d->o.clock), &(unsigned long){0});
-		journal_arlog(d, "fail", ar_journal_why(d->journal));
-		return;
-	}
-	snprintf(what, sizeof(what),
-	    "rewritten whole, with %lu records that had not been written",
-	    d->jskipped);
-	log_notice("%s: %s", d->o.journal_path, what);
-	journal_arlog(d, "recovered", what);
-}
-
-static void
-journal_add(struct ar_dispatch *d, const struct ar_block *b)
-{
-	if (d->journal != NULL &&
-	    ar_journal_add(d->journal, d->names[b->cmd], b) != 0)
-		d->st.journal_errors++;
-	dp_journal_touched(d);
-	dp_journal_health(d);
-}
-
-/* A lifted block: its del record, then its offence record so a restart
- * still knows the address as a repeat offender. */
-static void
-journal_del(struct ar_dispatch *d, unsigned cmd, const struct arx_addr *a)
-{
-	struct ar_table_stats ts;
-	struct ar_offence o;
-
-	if (d->journal == NULL)
-		return;
-	if (ar_journal_del(d->journal, d->names[cmd], a) != 0)
-		d->st.journal_errors++;
-	if (ar_table_offence(d->table, cmd, a, &o) == 0 && o.count > 0 &&
-	    ar_journal_offence(d->journal, d->names[cmd], a, &o) != 0)
-		d->st.journal_errors++;
-	ar_table_stats(d->table, &ts);
-	if (ar_journal_wants_rewrite(d->journal, ts.active + ts.history) &&
-	    ar_journal_rewrite(d->journal, d->table, d->lifting, d->names,
-		d->conf->ncommands) != 0)
-		d->st.journal_errors++;
-	dp_journal_touched(d);
-	dp_journal_health(d);
-}
-
 /* Keep the timer at the earliest deadline (wall clock). */
-static void
-timer_arm(struct ar_dispatch *d)
+void
+dp_timer_arm(struct ar_dispatch *d)
 {
 	int64_t next = ar_table_next_deadline(d->table);
 	int64_t now = clock_wall_ms(d->o.clock);
@@ -338,8 +158,8 @@ forget(struct ar_dispatch *d, const char *command, const char *addr)
 	    ar_table_remove(d->table, (unsigned)cmd, &a,
 		clock_wall_ms(d->o.clock), &b) != 0)
 		return;
-	journal_del(d, (unsigned)cmd, &a);
-	timer_arm(d);
+	dp_journal_del(d, (unsigned)cmd, &a);
+	dp_timer_arm(d);
 }
 
 /* The backend said the block of (cmd, a) is in place: the first time,
@@ -370,7 +190,7 @@ deleted(struct ar_dispatch *d, unsigned cmd, const struct arx_addr *a)
 {
 	(void)ar_table_remove(d->lifting, cmd, a, 0, NULL);
 	if (ar_table_find(d->table, cmd, a) == NULL)
-		journal_del(d, cmd, a);
+		dp_journal_del(d, cmd, a);
 }
 
 /* What a run's end says of the kernel: a restore's end goes to the
@@ -439,8 +259,8 @@ on_run_done(const struct ar_run_info *info, void *ctx)
 		log_info("response %s %s %s said: %s", info->command,
 		    info->action, info->addr ? info->addr : "-", said);
 	if (!kernel_note(d, info)) {
-		arlog(d, &le);
-		emit(d, &ev);
+		dp_arlog(d, &le);
+		dp_emit(d, &ev);
 		if (!info->ok && add && info->addr != NULL)
 			forget(d, info->command, info->addr);
 	}
@@ -450,8 +270,8 @@ on_run_done(const struct ar_run_info *info, void *ctx)
 /* Lift b (already out of the table): event, delete run; its del
  * record when the delete has ended (deleted()), or now when there is
  * no program to wait for. */
-static void
-lift(struct ar_dispatch *d, const struct ar_block *b, const char *why)
+void
+dp_lift(struct ar_dispatch *d, const struct ar_block *b, const char *why)
 {
 	char addr[64];
 	struct ar_event ev = {
@@ -465,9 +285,9 @@ lift(struct ar_dispatch *d, const struct ar_block *b, const char *why)
 
 	addr_format(&b->addr, addr, sizeof(addr));
 	d->st.unblocks++;
-	emit(d, &ev);
+	dp_emit(d, &ev);
 	if (d->runner == NULL) {
-		journal_del(d, b->cmd, &b->addr);
+		dp_journal_del(d, b->cmd, &b->addr);
 		return;
 	}
 	(void)ar_table_restore(d->lifting, b); /* until deleted() */
@@ -490,12 +310,12 @@ on_timer(struct evloop *loop, struct evtimer *t)
 	n = ar_table_expire(
 	    d->table, clock_wall_ms(d->o.clock), out, EXPIRE_MAX);
 	for (i = 0; i < n; i++)
-		lift(d, &out[i], "expired");
-	timer_arm(d);
+		dp_lift(d, &out[i], "expired");
+	dp_timer_arm(d);
 }
 
-static void
-refuse(struct ar_dispatch *d, const char *command, const char *addr,
+void
+dp_refuse(struct ar_dispatch *d, const char *command, const char *addr,
     unsigned rule_id, const char *why)
 {
 	struct ar_event ev = {
@@ -511,7 +331,7 @@ refuse(struct ar_dispatch *d, const char *command, const char *addr,
 	d->st.refused++;
 	if (!log_limit_pass(
 		&d->refuse_limit, clock_wall_ms(d->o.clock), &held)) {
-		emit(d, &ev);
+		dp_emit(d, &ev);
 		return;
 	}
 	if (held > 0)
@@ -522,15 +342,15 @@ refuse(struct ar_dispatch *d, const char *command, const char *addr,
 	else
 		log_warn("response %s for %s (rule %u) not run: %s",
 		    command ? command : "-", addr ? addr : "-", rule_id, why);
-	emit(d, &ev);
+	dp_emit(d, &ev);
 }
 
 /* Block (or extend) addr for one response; the common path of rules and
  * of manual blocks. offence: the trigger is a new attack unless the
  * address is blocked or just was (ar_table_add). 1: a new block, its add
  * handed to the runner; 0: extended, nothing runs; or an error. */
-static int
-block_one(struct ar_dispatch *d, unsigned cmd, const struct ar_escalation *e,
+int
+dp_block_one(struct ar_dispatch *d, unsigned cmd, const struct ar_escalation *e,
     const struct arx_addr *a, const struct ar_trigger *t, unsigned flags)
 {
 	char addr[64];
@@ -546,20 +366,20 @@ block_one(struct ar_dispatch *d, unsigned cmd, const struct ar_escalation *e,
 	addr_format(a, addr, sizeof(addr));
 	rc = ar_table_add(d->table, cmd, a, &rq, &b);
 	if (rc < 0) {
-		refuse(d, d->names[cmd], addr, rule_id, "block table full");
+		dp_refuse(d, d->names[cmd], addr, rule_id, "block table full");
 		return rc;
 	}
-	journal_add(d, &b);
+	dp_journal_add(d, &b);
 	ev.type = rc == AR_ADD_NEW ? AR_EV_BLOCK : AR_EV_EXTEND;
 	ev.rule_id = rule_id;
 	ev.timeout_s = dp_remaining_s(&b, now);
 	ev.expires_ms = b.expires_ms;
 	ev.offences = b.offences;
-	emit(d, &ev);
-	timer_arm(d);
+	dp_emit(d, &ev);
+	dp_timer_arm(d);
 	if (rc == AR_ADD_EXTENDED) {
 		d->st.extends++;
-		arlog(d,
+		dp_arlog(d,
 		    &(struct ar_log_entry){.command = d->names[cmd],
 			.type = "extend",
 			.addr = addr,
@@ -572,7 +392,7 @@ block_one(struct ar_dispatch *d, unsigned cmd, const struct ar_escalation *e,
 	if ((rc = submit(d, cmd, "add", t, a, ev.timeout_s,
 		 dp_safety_timeout(e, ev.timeout_s))) != 0) {
 		forget(d, d->names[cmd], addr);
-		refuse(d, d->names[cmd], addr, rule_id,
+		dp_refuse(d, d->names[cmd], addr, rule_id,
 		    rc == ARX_ERR_TOOBIG ? "too many runs waiting"
 					 : "request refused");
 		return rc;
@@ -583,8 +403,8 @@ block_one(struct ar_dispatch *d, unsigned cmd, const struct ar_escalation *e,
 /* A response spared a white-listed address: counted, logged, written
  * to active-responses.log (rule 604) and reported. rule_id 0: asked for
  * by hand or by a manager. */
-static void
-skip_whitelisted(struct ar_dispatch *d, unsigned cmd, const char *addr,
+void
+dp_skip_whitelisted(struct ar_dispatch *d, unsigned cmd, const char *addr,
     unsigned rule_id, const char *alert_id)
 {
 	struct ar_event ev = {
@@ -598,13 +418,13 @@ skip_whitelisted(struct ar_dispatch *d, unsigned cmd, const char *addr,
 	d->st.whitelisted++;
 	log_notice("response %s for %s (rule %u) skipped: white-listed",
 	    d->names[cmd], addr, rule_id);
-	arlog(d,
+	dp_arlog(d,
 	    &(struct ar_log_entry){.command = d->names[cmd],
 		.type = "whitelisted",
 		.addr = addr,
 		.rule_id = rule_id,
 		.alert_id = alert_id});
-	emit(d, &ev);
+	dp_emit(d, &ev);
 }
 
 /* A response without an address: run the add once, nothing to undo,
@@ -623,7 +443,7 @@ notify_one(struct ar_dispatch *d, unsigned cmd, const struct ar_trigger *t)
 	if (c->expect != NULL && strstr(c->expect, "srcip") != NULL)
 		return 0;
 	d->st.notifications++;
-	emit(d, &ev);
+	dp_emit(d, &ev);
 	return submit(d, cmd, "add", t, NULL, 0, 0);
 }
 
@@ -647,7 +467,7 @@ trigger_check(struct ar_dispatch *d, const struct ar_trigger *t,
 		    "user name '%.64s' refused (possible logging attack)",
 		    t->user);
 	if (why[0] != '\0') {
-		refuse(d, NULL, NULL, t->rule.id, why);
+		dp_refuse(d, NULL, NULL, t->rule.id, why);
 		return ARX_ERR_INVAL;
 	}
 	if (t->srcip != NULL && t->srcip[0] != '\0')
@@ -657,8 +477,8 @@ trigger_check(struct ar_dispatch *d, const struct ar_trigger *t,
 
 /* Why a could not be blocked, or NULL: only a unicast peer sends an
  * attack; loopback and link-local ones only with <block_local>. */
-static const char *
-unblockable(const struct ar_dispatch *d, const struct arx_addr *a)
+const char *
+dp_unblockable(const struct ar_dispatch *d, const struct arx_addr *a)
 {
 	enum addr_kind k = addr_kind(a);
 
@@ -694,8 +514,9 @@ ar_dispatch_trigger(struct ar_dispatch *d, const struct ar_trigger *t)
 	if (trigger_check(d, t, &a, addr) != 0)
 		return 0;
 	wl = addr[0] != '\0' && ar_whitelisted(&d->conf->global.white_list, &a);
-	if (addr[0] != '\0' && !wl && (why = unblockable(d, &a)) != NULL) {
-		refuse(d, NULL, addr, t->rule.id, why); /* here nor anywhere */
+	if (addr[0] != '\0' && !wl && (why = dp_unblockable(d, &a)) != NULL) {
+		dp_refuse(
+		    d, NULL, addr, t->rule.id, why); /* here nor anywhere */
 		return 0;
 	}
 	agent = dp_agent_of(t->location, name, sizeof(name));
@@ -709,226 +530,13 @@ ar_dispatch_trigger(struct ar_dispatch *d, const struct ar_trigger *t)
 		if (addr[0] == '\0')
 			done += notify_one(d, cmd, t) == 0;
 		else if (wl && ar->apply_white_list)
-			skip_whitelisted(d, cmd, addr, t->rule.id, t->alert_id);
+			dp_skip_whitelisted(
+			    d, cmd, addr, t->rule.id, t->alert_id);
 		else
-			done += block_one(d, cmd, &e, &a, t,
+			done += dp_block_one(d, cmd, &e, &a, t,
 				    AR_BLOCK_OFFENCE | AR_ORIGIN_RULE) >= 0;
 	}
 	return done;
-}
-
-/* The first enabled response using command cmd (or any, when cmd < 0). */
-const struct conf_ar *
-dp_response_of(const struct arx_conf *conf, int cmd)
-{
-	size_t i;
-
-	for (i = 0; i < conf->nars; i++) {
-		const struct conf_ar *ar = &conf->ars[i];
-
-		if (!ar->disabled &&
-		    (cmd < 0 || ar->command_idx == (size_t)cmd))
-			return ar;
-	}
-	return NULL;
-}
-
-/* ar_table_foreach over the networks in arx's nftables sets (every
- * command on nftables shares them), blocked or being lifted: the first
- * that overlaps want (another than want itself), and whose it is. */
-struct overlap {
-	const enum ar_backend *backends;
-	struct arx_addr want, found;
-	unsigned cmd;
-};
-
-static void
-overlap_find(const struct ar_block *b, void *ctx)
-{
-	struct overlap *o = ctx;
-
-	if (o->backends[b->cmd] == AR_BACKEND_NFT && b->addr.plen != 0 &&
-	    o->found.plen == 0 && !addr_equal(&b->addr, &o->want) &&
-	    addr_overlaps(&b->addr, &o->want)) {
-		o->found = b->addr;
-		o->cmd = b->cmd;
-	}
-}
-
-/* Why a manual block of (cmd, a) cannot be: the white list (a network
- * must not hold a white-listed address), an address no peer sends from,
- * a network the command cannot hold or (nftables: its interval sets
- * refuse overlaps) one that overlaps a network they hold. NULL: none. */
-const char *
-dp_manual_refusal(struct ar_dispatch *d, unsigned cmd, const struct arx_addr *a)
-{
-	char *why = d->refusal;
-	struct overlap o = {.backends = d->backends, .want = *a};
-	char text[CIDR_STRLEN];
-
-	if (ar_whitelisted(&d->conf->global.white_list, a)) {
-		addr_format(a, text, sizeof(text));
-		skip_whitelisted(d, cmd, text, 0, NULL);
-		return a->plen != 0 ? "the network holds white-listed addresses"
-				    : "the address is white-listed";
-	}
-	if (a->plen == 0)
-		return unblockable(d, a);
-	if (!ar_command_ranges(&d->conf->commands[cmd]))
-		return "this command blocks single addresses only (networks: "
-		       "builtin:nftables, firewall-drop on nftables or "
-		       "iptables, route-null)";
-	if (addr_kind(a) != ADDR_UNICAST && unblockable(d, a) != NULL) {
-		snprintf(why, sizeof(d->refusal),
-		    "the network holds %s addresses",
-		    addr_kind_name(addr_kind(a)));
-		return why;
-	}
-	if (d->backends[cmd] != AR_BACKEND_NFT)
-		return NULL;
-	ar_table_foreach(d->table, overlap_find, &o);
-	if (o.found.plen == 0)
-		ar_table_foreach(d->lifting, overlap_find, &o);
-	if (o.found.plen == 0)
-		return NULL;
-	addr_format(&o.found, text, sizeof(text));
-	snprintf(why, sizeof(d->refusal),
-	    "the network overlaps %s, which %s blocks in the same nftables "
-	    "set (lift it first)",
-	    text, d->names[o.cmd]);
-	return why;
-}
-
-int
-ar_dispatch_block(struct ar_dispatch *d, const char *command, const char *addr,
-    uint64_t timeout_s, unsigned flags, const char **why)
-{
-	bool offence = (flags & AR_BLOCK_OFFENCE) != 0;
-	const struct conf_ar *ar;
-	struct ar_escalation e = {0};
-	struct arx_addr a;
-	int cmd = -1, rc;
-
-	*why = NULL;
-	if (command != NULL && (cmd = dp_command_index(d->conf, command)) < 0) {
-		*why = "no such command";
-		return ARX_ERR_NOTFOUND;
-	}
-	ar = dp_response_of(d->conf, cmd);
-	if (cmd < 0 && ar == NULL) {
-		*why = "no <active-response> is configured";
-		return ARX_ERR_NOTFOUND;
-	}
-	if (cmd < 0)
-		cmd = (int)ar->command_idx;
-	if (addr_parse_net_str(addr, &a) != 0) {
-		*why = "not an IPv4 or IPv6 address, nor a network ADDR/LEN";
-		return ARX_ERR_INVAL;
-	}
-	if ((*why = dp_manual_refusal(d, (unsigned)cmd, &a)) != NULL)
-		return ARX_ERR_INVAL;
-	e.base_s = timeout_s != 0 ? timeout_s : (ar != NULL ? ar->timeout : 0);
-	if (offence && timeout_s == 0 && ar != NULL)
-		e = dp_escalation_of(
-		    d->conf, ar); /* as a rule's trigger would */
-	if ((rc = block_one(d, (unsigned)cmd, &e, &a, NULL, flags)) < 0) {
-		*why = "the block table or the run queue is full";
-		return ARX_ERR_TOOBIG;
-	}
-	return rc;
-}
-
-/* Lift (cmd, a) for origin (0: the administrator, any origin): 1
- * lifted, 0 held on by another origin, or ARX_ERR_NOTFOUND/_PERM. */
-static int
-unblock_one(struct ar_dispatch *d, unsigned cmd, const struct arx_addr *a,
-    unsigned origin)
-{
-	int64_t now = clock_wall_ms(d->o.clock);
-	struct ar_block b;
-	int r;
-
-	r = origin == 0
-	    ? (ar_table_remove(d->table, cmd, a, now, &b) == 0
-		      ? 1
-		      : ARX_ERR_NOTFOUND)
-	    : ar_table_drop_origin(d->table, cmd, a, origin, now, &b);
-	if (r == 1)
-		lift(d, &b, "lifted by request");
-	return r;
-}
-
-int
-ar_dispatch_unblock(struct ar_dispatch *d, const char *command,
-    const char *addr, unsigned origin)
-{
-	struct arx_addr a;
-	size_t i;
-	int cmd = -1, n = 0, r, worst = ARX_ERR_NOTFOUND;
-
-	if (command != NULL && (cmd = dp_command_index(d->conf, command)) < 0)
-		return ARX_ERR_NOTFOUND;
-	if (addr_parse_net_str(addr, &a) != 0)
-		return ARX_ERR_INVAL;
-	for (i = 0; i < d->conf->ncommands; i++) {
-		if (cmd >= 0 && (size_t)cmd != i)
-			continue;
-		if ((r = unblock_one(d, (unsigned)i, &a, origin)) > 0)
-			n++;
-		else if (r == 0 || r == ARX_ERR_PERM)
-			worst = r == 0 ? 0 : (worst == 0 ? 0 : r);
-	}
-	timer_arm(d);
-	return n > 0 ? n : worst;
-}
-
-static void
-collect(const struct ar_block *b, void *ctx)
-{
-	struct buf *v = ctx;
-
-	(void)buf_append(v, b, sizeof(*b));
-}
-
-/* Lift every block of command index cmd (-1: every command). */
-static size_t
-lift_every(struct ar_dispatch *d, int cmd, const char *why)
-{
-	struct buf all;
-	const struct ar_block *b;
-	struct ar_block out;
-	size_t i, n, lifted = 0;
-
-	buf_init(&all, SIZE_MAX / 2);
-	ar_table_foreach(d->table, collect, &all);
-	b = (const struct ar_block *)(const void *)all.data;
-	n = all.len / sizeof(*b);
-	for (i = 0; i < n; i++)
-		if ((cmd < 0 || b[i].cmd == (unsigned)cmd) &&
-		    ar_table_remove(d->table, b[i].cmd, &b[i].addr,
-			clock_wall_ms(d->o.clock), &out) == 0) {
-			lift(d, &out, why);
-			lifted++;
-		}
-	buf_release(&all);
-	timer_arm(d);
-	return lifted;
-}
-
-void
-ar_dispatch_lift_all(struct ar_dispatch *d, const char *why)
-{
-	(void)lift_every(d, -1, why);
-}
-
-int
-ar_dispatch_unblock_all(struct ar_dispatch *d, const char *command)
-{
-	int cmd = command != NULL ? dp_command_index(d->conf, command) : -1;
-
-	if (command != NULL && cmd < 0)
-		return ARX_ERR_NOTFOUND;
-	return (int)lift_every(d, cmd, "lifted by request (all)");
 }
 
 int
@@ -954,8 +562,8 @@ ar_dispatch_new(const struct ar_dispatch_opts *o, struct ar_dispatch **out)
 		(d->o.arlog_path = strdup(o->arlog_path)) == NULL))
 		goto fail;
 	evtimer_init(&d->timer, on_timer, d);
-	evtimer_init(&d->turn, on_turn_end, d);
-	evtimer_init(&d->jretry, on_jretry, d);
+	evtimer_init(&d->turn, dp_on_turn_end, d);
+	evtimer_init(&d->jretry, dp_on_jretry, d);
 	buf_init(&d->arpend, 4u << 20);
 	if ((d->bindings = ar_bindings_new(d->conf)) == NULL ||
 	    (d->table = ar_table_new(dc->max_blocks, dc->max_history)) ==
@@ -972,7 +580,7 @@ ar_dispatch_new(const struct ar_dispatch_opts *o, struct ar_dispatch **out)
 	    (rc = dp_journal_start(d)) != 0 || (rc = dp_kcheck_start(d)) != 0)
 		goto fail;
 	dp_journal_health(d);
-	timer_arm(d);
+	dp_timer_arm(d);
 	*out = d;
 	return 0;
 fail:
@@ -1007,7 +615,7 @@ ar_dispatch_free(struct ar_dispatch *d)
 	evloop_timer_stop(d->o.loop, &d->timer);
 	evloop_timer_stop(d->o.loop, &d->jretry);
 	if (d->turn.active)
-		on_turn_end(d->o.loop, &d->turn);
+		dp_on_turn_end(d->o.loop, &d->turn);
 	evloop_timer_stop(d->o.loop, &d->turn);
 	buf_release(&d->arpend);
 	ar_runner_free(d->runner);

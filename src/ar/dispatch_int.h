@@ -1,7 +1,9 @@
 /*
  * What the files of the response dispatcher share (dispatch.c: the
- * decisions, the journal and log of a loop turn, the results of
- * programs, manual blocks; dispatch_route.c: responses for agents;
+ * decisions, the results of programs, lifting on time; dispatch_log.c:
+ * the journal and active-responses.log of a loop turn;
+ * dispatch_manual.c: blocks by hand or by a manager;
+ * dispatch_route.c: responses for agents;
  * dispatch_programs.c: which program a command may run;
  * dispatch_restore.c: blocks back from the journal and into the kernel
  * at start): struct ar_dispatch and the functions one file calls in
@@ -97,5 +99,33 @@ int dp_paths_resolve(struct ar_dispatch *d);
 /* dispatch_restore.c: the journal read back, the kernel check */
 int dp_journal_start(struct ar_dispatch *d);
 int dp_kcheck_start(struct ar_dispatch *d);
+
+/* dispatch_log.c: an event to the listener; a line for
+ * active-responses.log (written at the turn's end); a block's add and
+ * a lifted block's del (and offence) records; the turn-end and
+ * journal-retry timers. */
+void dp_emit(struct ar_dispatch *d, struct ar_event *ev);
+void dp_arlog(struct ar_dispatch *d, const struct ar_log_entry *e);
+void dp_journal_add(struct ar_dispatch *d, const struct ar_block *b);
+void dp_journal_del(
+    struct ar_dispatch *d, unsigned cmd, const struct arx_addr *a);
+void dp_on_turn_end(struct evloop *loop, struct evtimer *t);
+void dp_on_jretry(struct evloop *loop, struct evtimer *t);
+
+/* dispatch.c, for dispatch_manual.c: keep the timer at the earliest
+ * deadline; lift b (out of the table already); a refusal, logged and
+ * counted; block (or extend) a for one response; a white-listed address
+ * spared; why a cannot be blocked, or NULL. */
+void dp_timer_arm(struct ar_dispatch *d);
+void dp_lift(struct ar_dispatch *d, const struct ar_block *b, const char *why);
+void dp_refuse(struct ar_dispatch *d, const char *command, const char *addr,
+    unsigned rule_id, const char *why);
+int dp_block_one(struct ar_dispatch *d, unsigned cmd,
+    const struct ar_escalation *e, const struct arx_addr *a,
+    const struct ar_trigger *t, unsigned flags);
+void dp_skip_whitelisted(struct ar_dispatch *d, unsigned cmd, const char *addr,
+    unsigned rule_id, const char *alert_id);
+const char *dp_unblockable(
+    const struct ar_dispatch *d, const struct arx_addr *a);
 
 #endif
