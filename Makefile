@@ -94,7 +94,8 @@ fuzz:
 	@scripts/deps.sh $(FUZZ_PKGS)
 	@cmake --preset fuzz >/dev/null
 	@cmake --build --preset fuzz --target fuzz_priv fuzz_ctl fuzz_line \
-	    fuzz_osregex fuzz_json fuzz_conf
+	    fuzz_osregex fuzz_json fuzz_conf fuzz_ruleset fuzz_arproto \
+	    fuzz_wire fuzz_http
 	@scripts/fuzz.sh
 
 format:

@@ -9,7 +9,6 @@
  * cannot starve the firewalls that fetch the list. What anyone can
  * cause is logged once a second at most.
  */
-#define _GNU_SOURCE /* strcasestr */
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -24,12 +23,12 @@
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/err.h"
+#include "core/http.h"
 #include "core/log.h"
 #include "core/net.h"
 #include "core/secretfile.h"
 #include "core/server.h"
 
-#define HEAD_MAX    8192u
 #define DEADLINE_MS 5000u
 #define LIST_MAX    (64u << 20)
 
@@ -156,15 +155,15 @@ b64_value(int ch)
 	return p != NULL ? (int)(p - digits) : -1;
 }
 
-/* Decode base64 text (up to its end or a space) into out. */
+/* Decode base64 text s[0..len) into out. */
 static bool
-b64_decode(const char *s, char *out, size_t size)
+b64_decode(struct span text, char *out, size_t size)
 {
 	unsigned acc = 0, bits = 0;
 	size_t n = 0;
 	int v;
 
-	for (; *s != '\0' && *s != '\r' && *s != ' '; s++) {
+	for (const char *s = text.p; s < text.p + text.len; s++) {
 		if (*s == '=')
 			break;
 		if ((v = b64_value(*s)) < 0)
@@ -182,18 +181,17 @@ b64_decode(const char *s, char *out, size_t size)
 	return true;
 }
 
-/* Whether the head carries the configured credentials. */
+/* Whether the request carries the configured credentials. */
 static bool
-authorised(const struct feedsrv *s, const char *head)
+authorised(const struct feedsrv *s, const struct http_request *req)
 {
-	const char *h = strcasestr(head, "\r\nAuthorization: Basic ");
+	struct span h = http_header_get(req, "Authorization");
 	char got[512];
 	size_t a, b;
 	unsigned diff = 0;
 
-	if (h == NULL ||
-	    !b64_decode(
-		h + strlen("\r\nAuthorization: Basic "), got, sizeof(got)))
+	if (h.len < 6 || strncasecmp(h.p, "Basic ", 6) != 0 ||
+	    !b64_decode((struct span){h.p + 6, h.len - 6}, got, sizeof(got)))
 		return false;
 	a = strlen(got);
 	b = strlen(s->cred);
@@ -206,11 +204,9 @@ static void
 answer(struct fconn *c, int status, const char *reason, const char *type,
     const struct buf *body)
 {
-	(void)buf_printf(&c->sc.out,
-	    "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-	    "Cache-Control: no-store\r\nConnection: close\r\n%s\r\n",
-	    status, reason, type, body ? body->len : 0,
-	    status == 401 ? "WWW-Authenticate: Basic realm=\"arx\"\r\n" : "");
+	(void)http_answer_head(&c->sc.out, status, reason, type,
+	    body ? body->len : 0,
+	    status == 401 ? "WWW-Authenticate: Basic realm=\"arx\"\r\n" : NULL);
 	if (body != NULL)
 		(void)buf_append(&c->sc.out, body->data, body->len);
 	c->writing = true;
@@ -218,11 +214,10 @@ answer(struct fconn *c, int status, const char *reason, const char *type,
 }
 
 static void
-respond(struct fconn *c)
+respond(struct fconn *c, const struct http_request *req)
 {
-	const char *head = buf_cstr(&c->sc.in);
-	bool txt = strncmp(head, "GET /blocklist.txt ", 19) == 0;
-	bool json = strncmp(head, "GET /blocklist.json ", 20) == 0;
+	bool txt = http_is(req, "GET", "/blocklist.txt");
+	bool json = http_is(req, "GET", "/blocklist.json");
 	struct list l = {0};
 	struct buf body;
 
@@ -230,7 +225,7 @@ respond(struct fconn *c)
 		answer(c, 404, "Not Found", "text/plain", NULL);
 		return;
 	}
-	if (!authorised(c->s, head)) {
+	if (!authorised(c->s, req)) {
 		warn_limited(
 		    c->s, c->sc.peer_text, "a request without the credentials");
 		answer(c, 401, "Unauthorized", "text/plain", NULL);
@@ -251,6 +246,26 @@ conn_write(struct fconn *c)
 		server_conn_close(&c->sc); /* all sent, or the peer is gone */
 }
 
+/* The request head read so far: answered once whole, refused when it
+ * is too long or malformed. */
+static void
+request(struct fconn *c)
+{
+	struct http_request req;
+	const char *why;
+	int r = http_request_parse(c->sc.in.data, c->sc.in.len, &req, &why);
+
+	if (r == 0)
+		respond(c, &req);
+	else if (r == ARX_ERR_TOOBIG)
+		answer(c, 431, "Request Header Fields Too Large", "text/plain",
+		    NULL);
+	else if (r == ARX_ERR_INVAL) {
+		warn_limited(c->s, c->sc.peer_text, why);
+		answer(c, 400, "Bad Request", "text/plain", NULL);
+	}
+}
+
 static void
 feed_io(struct server_conn *sc, unsigned events)
 {
@@ -269,11 +284,7 @@ feed_io(struct server_conn *sc, unsigned events)
 		server_conn_close(sc);
 		return;
 	}
-	if (strstr(buf_cstr(&sc->in), "\r\n\r\n") != NULL)
-		respond(c);
-	else if (sc->in.len == HEAD_MAX)
-		answer(c, 431, "Request Header Fields Too Large", "text/plain",
-		    NULL);
+	request(c);
 	if (c->writing)
 		conn_write(c);
 }
@@ -339,7 +350,7 @@ feedsrv_start(struct evloop *loop, const struct conf_feed *f,
 				  .max_conns = f->max_clients,
 				  .per_source = f->max_per_source,
 				  .evict = true,
-				  .in_max = HEAD_MAX,
+				  .in_max = HTTP_HEAD_MAX,
 				  .out_max = LIST_MAX + 4096,
 				  .ops = &feed_ops,
 				  .ctx = s},
