@@ -13,8 +13,9 @@ group; a delete takes it out of the group and removes the object.
 
 On the FortiGate: a REST API administrator with a token (System >
 Administrators > REST API Admin, write access to Firewall Address), an
-address group (addrgrp) used by a deny policy, with one member that
-stays (FortiOS refuses to empty a group), and for IPv6 an addrgrp6.
+address group (addrgrp) used by a deny policy, with one member arx does
+not manage (FortiOS may refuse to remove a group's last member), and
+for IPv6 an addrgrp6 likewise.
 
 Options, in the <command>'s <extra_args>:
   --url URL           the FortiGate, e.g. https://fw.example:8443 (required)

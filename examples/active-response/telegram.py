@@ -27,7 +27,6 @@ import os
 import re
 import sys
 import time
-import urllib.error
 import urllib.request
 
 NAME = "telegram.py"
