@@ -11,7 +11,8 @@ alerts@example.org, <email_maxperhour>3, and two <email_alerts>: rule
 100102 also to oncall@example.org with <do_not_delay>, rule 100103 with
 <do_not_group>. Checked, reading the mail back from the Maildirs:
 
-  - a level-3 alert, then two level-10 alerts: one mail (grouped), with
+  - a level-3 alert, then two level-10 alerts, the second once the
+    first waits in the queue: one mail (grouped), with
     From, To and Subject as documented and both alerts in the body in
     the documented format, and not the level-3 alert (below
     <email_alert_level>) nor the level-12 no_email_alert one;
@@ -186,8 +187,11 @@ def body(m):
 
 
 def check_grouped():
-    feed("low one", "high one from 198.51.100.7", "quiet one",
-         "high two")
+    feed("low one", "high one from 198.51.100.7", "quiet one")
+    # the second comes once the first waits for its group (5 s of quiet)
+    expect(wait(lambda: stat("mail_waiting") == 1, 10),
+           "the first level-10 alert waits for more")
+    feed("high two")
     expect(wait(lambda: len(box("alerts")) >= 1, 30),
            "the first alerts reach alerts@'s box")
     time.sleep(1)  # a second mail, which would be wrong, would be there
