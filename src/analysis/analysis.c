@@ -65,6 +65,8 @@ fired(struct analysis *a, int64_t wall)
 
 	a->fired++;
 	(void)alert_writer_write(a->w, &al);
+	if (a->mail != NULL)
+		mailer_alert(a->mail, r, &a->ev, a->corr, wall);
 	a->suppressed += o->verdict == AR_SUPPRESSED;
 	a->too_old += o->verdict == AR_TOO_OLD;
 	if (o->verdict != AR_RESPOND)
@@ -158,7 +160,9 @@ engine_start(struct analysis *a)
 		return ARX_ERR_NOMEM;
 	a->w = alert_file_writer_open(
 	    dc->log_dir, a->conf->alerts.log_alert_level, dc->node_name);
-	return a->w != NULL ? 0 : ARX_ERR_SYS;
+	if (a->w == NULL)
+		return ARX_ERR_SYS;
+	return mailer_new(a->conf, a->loop, &a->mail);
 }
 
 int
@@ -280,6 +284,7 @@ analysis_stop(struct analysis *a)
 	feedsrv_stop(a->feed);
 	log_info("analysis stopped: %lu lines read", a->lines);
 	alert_writer_close(a->w);
+	mailer_free(a->mail);
 	corr_free(a->corr);
 	ar_bindings_free(a->bind);
 	ruleset_free(a->rs);

@@ -43,6 +43,8 @@ analysis_counters(const struct analysis *a, struct counters *c)
 		alert_writer_counters(a->w, c);
 	if (a->corr != NULL)
 		corr_counters(a->corr, c);
+	if (a->mail != NULL)
+		mailer_counters(a->mail, c);
 	if (a->remote != NULL)
 		remote_counters(a->remote, c);
 	if (a->enroll != NULL)

@@ -28,6 +28,7 @@
 #include "analysis/enrollsrv.h"
 #include "analysis/feed.h"
 #include "analysis/lineclock.h"
+#include "analysis/mailer.h"
 #include "analysis/remote.h"
 #include "analysis/shared.h"
 #include "analysis/uplink.h"
@@ -101,6 +102,7 @@ struct analysis {
 	struct event ev;
 	struct ar_step_out out; /* the shared pipeline step's (ar/step.h) */
 	struct alert_writer *w;
+	struct mailer *mail; /* <email_notification>: NULL when off */
 	struct source *src[MAX_SOURCES];
 	size_t nsrc;
 	struct jsource js[MAX_JOURNALS];

@@ -622,6 +622,8 @@ conf_new(const char *path)
 		return NULL;
 	arena_init(&conf->arena, 16 * 1024, 0);
 	conf->alerts.log_alert_level = 1;
+	conf->alerts.email_alert_level = CONF_EMAIL_ALERT_LEVEL_DEFAULT;
+	conf->global.email_maxperhour = CONF_EMAIL_MAXPERHOUR_DEFAULT;
 	conf->global.max_age = CONF_MAX_AGE_DEFAULT;
 	conf->client_buffer.queue_size = 200000;
 	conf->client_buffer.queue_mib = 64;

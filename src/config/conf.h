@@ -44,13 +44,44 @@ struct conf_global {
 	struct cidrvec white_list;
 	uint64_t max_age; /* seconds: an older line starts no response */
 	bool block_local; /* loopback and link-local may be blocked */
+	/* e-mail alerts (OSSEC's maild; analysis/mailer.c sends them) */
+	bool email_notification;
+	struct conf_where email_where; /* of <email_notification> */
+	struct strvec email_to;        /* every mail goes to each */
+	const char *email_from;        /* envelope sender and From: */
+	const char *email_reply_to;    /* NULL if unset */
+	const char *smtp_server;       /* host name or address, port 25 */
+	const char *helo_server;       /* EHLO name; NULL: the node name */
+	unsigned email_maxperhour;     /* mails an hour, default 12 */
+};
+
+#define CONF_EMAIL_MAXPERHOUR_DEFAULT  12
+#define CONF_EMAIL_ALERT_LEVEL_DEFAULT 7
+#define CONF_MAX_EMAIL_ALERTS          64 /* <email_alerts> blocks */
+
+enum conf_mail_format {
+	MAIL_FORMAT_FULL = 0, /* OSSEC's mail, grouped with the others */
+	MAIL_FORMAT_SMS,      /* a short mail of its own, at once */
+};
+
+/* <email_alerts>: more recipients for the alerts its filters match. */
+struct conf_email_alert {
+	struct conf_where where;
+	struct strvec email_to;
+	unsigned level;             /* at least this level; 0: any */
+	const char *group;          /* OS_Match over the groups; NULL */
+	struct strvec rule_id;      /* canonical decimal ids */
+	const char *event_location; /* OS_Match over the location; NULL */
+	unsigned format;            /* enum conf_mail_format */
+	bool do_not_delay;          /* send at once */
+	bool do_not_group;          /* a mail of its own */
 };
 
 #define CONF_MAX_AGE_DEFAULT 600
 
 struct conf_alerts {
 	unsigned log_alert_level;   /* default 1, as in OSSEC/Wazuh code */
-	unsigned email_alert_level; /* accepted; arx sends no mail */
+	unsigned email_alert_level; /* mail from this level; default 7 */
 };
 
 struct conf_command {
@@ -244,6 +275,8 @@ struct arx_conf {
 	struct conf_auth auth;
 	struct conf_feed feed;
 	struct conf_daemon daemon;
+	struct conf_email_alert *email_alerts;
+	size_t nemail_alerts, email_alerts_cap;
 	/* Host-wide response settings (an <active-response> without <command>). */
 	bool ar_disabled;
 	uint64_t default_repeated[CONF_MAX_REPEAT];

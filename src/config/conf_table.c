@@ -15,6 +15,7 @@
 #include "config/conf_int.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "core/osregex.h"
 #include "core/strparse.h"
 
 #define NELEMS(a)   (sizeof(a) / sizeof((a)[0]))
@@ -139,6 +140,243 @@ set_white_list(struct conf_ctx *ctx, const struct xml_node *n, void *obj,
 	return conf_set_cidrvec(ctx, n, obj, e);
 }
 
+/* ---- e-mail (<global> and <email_alerts>) ---- */
+
+/* An address as arx writes it in SMTP and headers: local@domain of
+ * printable ASCII, nothing that could end or split a header or an
+ * SMTP command. */
+static bool
+is_mail_addr(const char *s)
+{
+	const char *at = strchr(s, '@');
+	size_t i, n = strlen(s);
+
+	if (n < 3 || n > 254 || at == NULL || at == s || at[1] == '\0' ||
+	    strchr(at + 1, '@') != NULL)
+		return false;
+	for (i = 0; i < n; i++)
+		if (s[i] <= ' ' || s[i] >= 0x7f ||
+		    strchr("<>()[],;:\\\"", s[i]) != NULL)
+			return false;
+	return true;
+}
+
+static int
+set_email_addr(struct conf_ctx *ctx, const struct xml_node *n, void *obj,
+    const struct conf_elem *e)
+{
+	if (!is_mail_addr(n->text)) {
+		conf_err(ctx, n,
+		    "<%s> must be one address (name@domain), not '%s'", n->name,
+		    n->text);
+		return ARX_ERR_CONFIG;
+	}
+	if (e->flags & CE_MULTI)
+		return conf_set_strvec(ctx, n, obj, e);
+	return conf_set_str(ctx, n, obj, e);
+}
+
+static int
+set_email_notification(struct conf_ctx *ctx, const struct xml_node *n,
+    void *obj, const struct conf_elem *e)
+{
+	int r = conf_set_bool(ctx, n, obj, e);
+
+	if (r == 0)
+		r = conf_where_at(
+		    ctx, n, &((struct conf_global *)obj)->email_where);
+	return r;
+}
+
+/* A host name (letters, digits, '-', '.') or an address literal. */
+static bool
+is_host(const char *s)
+{
+	struct arx_addr a;
+	size_t n = strlen(s);
+
+	if (addr_parse_str(s, &a) == 0)
+		return true;
+	return n > 0 && n < 254 &&
+	    strspn(s,
+		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		"0123456789-.") == n &&
+	    s[0] != '-' && s[0] != '.';
+}
+
+static int
+set_host_name(struct conf_ctx *ctx, const struct xml_node *n, void *obj,
+    const struct conf_elem *e)
+{
+	if (!is_host(n->text)) {
+		conf_err(ctx, n,
+		    "<%s> must be a host name or address, not '%s'", n->name,
+		    n->text);
+		return ARX_ERR_CONFIG;
+	}
+	return conf_set_str(ctx, n, obj, e);
+}
+
+/* OSSEC also takes a sendmail program here; arx speaks SMTP only. */
+static int
+set_smtp_server(struct conf_ctx *ctx, const struct xml_node *n, void *obj,
+    const struct conf_elem *e)
+{
+	if (n->text[0] == '/') {
+		conf_err(ctx, n,
+		    "<smtp_server> '%s' is a program; arx sends mail over "
+		    "SMTP only: give the host name or address of a mail "
+		    "server",
+		    n->text);
+		return ARX_ERR_CONFIG;
+	}
+	return set_host_name(ctx, n, obj, e);
+}
+
+/* <email_notification>yes needs somewhere to send from and to. */
+static void
+mail_finish(struct conf_ctx *ctx)
+{
+	const struct conf_global *g = &ctx->conf->global;
+	const char *missing = g->smtp_server == NULL ? "smtp_server"
+	    : g->email_from == NULL                  ? "email_from"
+	    : g->email_to.n == 0                     ? "email_to"
+						     : NULL;
+
+	if (!g->email_notification || missing == NULL)
+		return;
+	log_error("%s:%u: <email_notification> is yes but <global> has no "
+		  "<%s>",
+	    g->email_where.file, g->email_where.line, missing);
+	ctx->nerrors++;
+}
+
+static void *
+email_alerts_open(struct conf_ctx *ctx, const struct xml_node *n, void *parent)
+{
+	struct arx_conf *conf = ctx->conf;
+
+	(void)parent;
+	if (conf->nemail_alerts == CONF_MAX_EMAIL_ALERTS) {
+		conf_err(ctx, n, "at most %d <email_alerts> blocks",
+		    CONF_MAX_EMAIL_ALERTS);
+		return NULL;
+	}
+	return conf_item_push(ctx, n, (void **)&conf->email_alerts,
+	    &conf->nemail_alerts, &conf->email_alerts_cap,
+	    sizeof(struct conf_email_alert));
+}
+
+/* OSSEC's granular entry needs a recipient and something to select. */
+static int
+email_alerts_close(struct conf_ctx *ctx, const struct xml_node *n, void *obj)
+{
+	const struct conf_email_alert *m = obj;
+
+	if (m->level == 0 && m->group == NULL && m->rule_id.n == 0 &&
+	    m->event_location == NULL && m->format == MAIL_FORMAT_FULL &&
+	    !m->do_not_delay && !m->do_not_group) {
+		conf_err(ctx, n,
+		    "<email_alerts> needs <level>, <group>, <rule_id>, "
+		    "<event_location>, <format>sms, <do_not_delay> or "
+		    "<do_not_group>");
+		return ARX_ERR_CONFIG;
+	}
+	return 0;
+}
+
+/* An OS_Match pattern, compiled once to see that it compiles. */
+static int
+set_osmatch(struct conf_ctx *ctx, const struct xml_node *n, void *obj,
+    const struct conf_elem *e)
+{
+	struct osmatch *m;
+	char err[128];
+
+	if ((m = osmatch_compile(n->text, err, sizeof(err))) == NULL) {
+		conf_err(ctx, n, "<%s> '%s' is not a valid pattern: %s",
+		    n->name, n->text, err);
+		return ARX_ERR_CONFIG;
+	}
+	osmatch_free(m);
+	return conf_set_str(ctx, n, obj, e);
+}
+
+/* An empty element (<do_not_delay />, as OSSEC writes it) or yes/no. */
+static int
+set_flag(struct conf_ctx *ctx, const struct xml_node *n, void *obj,
+    const struct conf_elem *e)
+{
+	if (n->text[0] == '\0') {
+		*(bool *)((char *)obj + e->off) = true;
+		return 0;
+	}
+	return conf_set_bool(ctx, n, obj, e);
+}
+
+static void
+dump_flag(
+    struct buf *out, const void *obj, const struct conf_elem *e, int depth)
+{
+	if (*(const bool *)((const char *)obj + e->off))
+		conf_put_elem(out, depth, e->name, "yes");
+}
+
+static const struct conf_kw mail_formats[] = {
+    {"full", MAIL_FORMAT_FULL},
+    {"default", MAIL_FORMAT_FULL},
+    {"sms", MAIL_FORMAT_SMS},
+};
+
+static int
+set_mail_format(struct conf_ctx *ctx, const struct xml_node *n, void *obj,
+    const struct conf_elem *e)
+{
+	const struct conf_kw *k =
+	    conf_kw_find(mail_formats, NELEMS(mail_formats), n->text);
+
+	if (k == NULL)
+		return conf_kw_err(
+		    ctx, n, n->text, mail_formats, NELEMS(mail_formats));
+	*(unsigned *)((char *)obj + e->off) = k->value;
+	return 0;
+}
+
+static void
+dump_mail_format(
+    struct buf *out, const void *obj, const struct conf_elem *e, int depth)
+{
+	unsigned v = *(const unsigned *)((const char *)obj + e->off);
+
+	conf_put_elem(
+	    out, depth, e->name, v == MAIL_FORMAT_SMS ? "sms" : "full");
+}
+
+static int set_rules_id(struct conf_ctx *ctx, const struct xml_node *n,
+    void *obj, const struct conf_elem *e);
+static void dump_id_list(
+    struct buf *out, const void *obj, const struct conf_elem *e, int depth);
+
+static const struct conf_elem email_alerts_elems[] = {
+    {"email_to", set_email_addr, conf_dump_strvec,
+	offsetof(struct conf_email_alert, email_to), 0, 0,
+	CE_MULTI | CE_REQUIRED, NULL, NULL},
+    {"level", conf_set_uint, conf_dump_uint,
+	offsetof(struct conf_email_alert, level), 0, 16, 0, NULL, NULL},
+    {"group", set_osmatch, conf_dump_str,
+	offsetof(struct conf_email_alert, group), 0, 0, 0, NULL, NULL},
+    {"rule_id", set_rules_id, dump_id_list,
+	offsetof(struct conf_email_alert, rule_id), 0, 0, CE_MULTI, NULL, NULL},
+    {"event_location", set_osmatch, conf_dump_str,
+	offsetof(struct conf_email_alert, event_location), 0, 0, 0, NULL, NULL},
+    {"format", set_mail_format, dump_mail_format,
+	offsetof(struct conf_email_alert, format), 0, 0, 0, NULL, NULL},
+    {"do_not_delay", set_flag, dump_flag,
+	offsetof(struct conf_email_alert, do_not_delay), 0, 0, 0, NULL, NULL},
+    {"do_not_group", set_flag, dump_flag,
+	offsetof(struct conf_email_alert, do_not_group), 0, 0, 0, NULL, NULL},
+};
+
 static const struct conf_elem global_elems[] = {
     {"white_list", set_white_list, conf_dump_cidrvec,
 	offsetof(struct conf_global, white_list), 0, 0, CE_MULTI, NULL, NULL},
@@ -150,14 +388,22 @@ static const struct conf_elem global_elems[] = {
     IGNORED("alerts_log"),
     IGNORED("logall"),
     IGNORED("logall_json"),
-    IGNORED("email_notification"),
-    IGNORED("email_to"),
-    IGNORED("email_from"),
-    IGNORED("email_reply_to"),
-    IGNORED("smtp_server"),
-    IGNORED("helo_server"),
-    IGNORED("email_maxperhour"),
+    {"email_notification", set_email_notification, conf_dump_bool,
+	offsetof(struct conf_global, email_notification), 0, 0, 0, NULL, NULL},
+    {"email_to", set_email_addr, conf_dump_strvec,
+	offsetof(struct conf_global, email_to), 0, 0, CE_MULTI, NULL, NULL},
+    {"email_from", set_email_addr, conf_dump_str,
+	offsetof(struct conf_global, email_from), 0, 0, 0, NULL, NULL},
+    {"email_reply_to", set_email_addr, conf_dump_str,
+	offsetof(struct conf_global, email_reply_to), 0, 0, 0, NULL, NULL},
+    {"smtp_server", set_smtp_server, conf_dump_str,
+	offsetof(struct conf_global, smtp_server), 0, 0, 0, NULL, NULL},
+    {"helo_server", set_host_name, conf_dump_str,
+	offsetof(struct conf_global, helo_server), 0, 0, 0, NULL, NULL},
+    {"email_maxperhour", conf_set_uint, conf_dump_uint,
+	offsetof(struct conf_global, email_maxperhour), 1, 9999, 0, NULL, NULL},
     IGNORED("email_log_source"),
+    IGNORED("email_idsname"),
     IGNORED("memory_size"),
     IGNORED("host_name"),
     IGNORED("stats"),
@@ -423,9 +669,9 @@ add_rule_id(void *arg, const char *item)
 
 	if (str_to_uint(item, 1, 99999999, &id) != 0) {
 		conf_err(l->ctx, l->n,
-		    "<rules_id> holds '%s', which is not a "
+		    "<%s> holds '%s', which is not a "
 		    "rule id (1-99999999)",
-		    item);
+		    l->n->name, item);
 		return ARX_ERR_CONFIG;
 	}
 	snprintf(canon, sizeof(canon), "%llu", (unsigned long long)id);
@@ -442,7 +688,7 @@ set_rules_id(struct conf_ctx *ctx, const struct xml_node *n, void *obj,
 	size_t i;
 
 	if (str_lcpy(tmp, n->text, sizeof(tmp)) >= sizeof(tmp)) {
-		conf_err(ctx, n, "<rules_id> is too long");
+		conf_err(ctx, n, "<%s> is too long", n->name);
 		return ARX_ERR_CONFIG;
 	}
 	for (i = 0; tmp[i] != '\0'; i++)
@@ -1340,6 +1586,8 @@ const struct conf_section conf_root_sections[] = {
     SECTION("daemon", daemon_elems, daemon_open, daemon_close),
     SECTION("auth", auth_elems, auth_open, auth_close),
     SECTION("feed", feed_elems, feed_open, feed_close),
+    SECTION("email_alerts", email_alerts_elems, email_alerts_open,
+	email_alerts_close),
 };
 const size_t conf_nroot_sections = NELEMS(conf_root_sections);
 
@@ -1347,11 +1595,11 @@ const size_t conf_nroot_sections = NELEMS(conf_root_sections);
 const char *const conf_ignored_sections[] = {"syscheck", "rootcheck", "wodle",
     "sca", "vulnerability-detector", "vulnerability-detection", "indexer",
     "cluster", "labels", "logging", "rule_test", "reports", "integration",
-    "email_alerts", "syslog_output", "database_output", "agent-upgrade",
-    "task-manager", "sysinfo", "anti_tampering", "socket", "gcp-pubsub",
-    "github", "office365", "ms-graph", "fluent-forward", "osquery",
-    "syscollector", "cis-cat", "docker-listener", "aws-s3", "azure-logs",
-    "open-scap", "upgrade", "command_wodle"};
+    "syslog_output", "database_output", "agent-upgrade", "task-manager",
+    "sysinfo", "anti_tampering", "socket", "gcp-pubsub", "github", "office365",
+    "ms-graph", "fluent-forward", "osquery", "syscollector", "cis-cat",
+    "docker-listener", "aws-s3", "azure-logs", "open-scap", "upgrade",
+    "command_wodle"};
 const size_t conf_nignored_sections = NELEMS(conf_ignored_sections);
 
 /* Resolve <active-response><command> against every <command> of the file. */
@@ -1363,6 +1611,7 @@ conf_table_finish(struct conf_ctx *ctx)
 	struct conf_ar *ar;
 	size_t i;
 
+	mail_finish(ctx);
 	for (i = 0; i < conf->nars; i++) {
 		ar = &conf->ars[i];
 		if ((cmd = conf_command_find(conf, ar->command)) == NULL) {

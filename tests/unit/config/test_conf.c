@@ -46,6 +46,29 @@ struct bad_case {
 };
 
 static const struct bad_case bad_cases[] = {
+    {"<global><email_notification>yes</email_notification>\n"
+     "<email_from>arx@example.org</email_from>\n"
+     "<email_to>a@example.org</email_to></global>\n",
+	"t.conf:2: <email_notification> is yes but <global> has no "
+	"<smtp_server>"},
+    {"<global><smtp_server>/usr/sbin/sendmail</smtp_server></global>\n",
+	"t.conf:2: <smtp_server> '/usr/sbin/sendmail' is a program; arx "
+	"sends mail over SMTP only"},
+    {"<global>\n<email_to>a@b@example.org</email_to></global>\n",
+	"t.conf:3: <email_to> must be one address (name@domain), not "
+	"'a@b@example.org'"},
+    {"<global><email_maxperhour>0</email_maxperhour></global>\n",
+	"t.conf:2: <email_maxperhour> must be a whole number from 1 to 9999"},
+    {"<email_alerts><email_to>a@example.org</email_to></email_alerts>\n",
+	"t.conf:2: <email_alerts> needs <level>, <group>, <rule_id>"},
+    {"<email_alerts><email_to>a@example.org</email_to>\n"
+     "<format>pager</format></email_alerts>\n",
+	"t.conf:3: <format> has an unknown value 'pager'"},
+    {"<email_alerts><email_to>a@example.org</email_to>\n"
+     "<rule_id>5712,x</rule_id></email_alerts>\n",
+	"t.conf:3: <rule_id> holds 'x', which is not a rule id"},
+    {"<email_alerts><level>7</level></email_alerts>\n",
+	"t.conf:2: <email_alerts> needs <email_to>"},
     {"<command><name>fw</name><executable>fw</executable></command>\n"
      "<active-response><command>fw</command><location>defined-agent"
      "</location><agent_id>001,web 01</agent_id><level>5</level>"
@@ -241,6 +264,40 @@ test_root_names(void **state)
 }
 
 static void
+test_email(void **state)
+{
+	struct arx_conf *conf =
+	    load_ok("<global><email_notification>yes</email_notification>\n"
+		    "<smtp_server>mail.example.org</smtp_server>\n"
+		    "<email_from>arx@example.org</email_from>\n"
+		    "<email_to>a@example.org</email_to>\n"
+		    "<email_to>b@example.org</email_to></global>\n"
+		    "<email_alerts><email_to>c@example.org</email_to>\n"
+		    "<group>sshd|pam</group><rule_id>5712 5720</rule_id>\n"
+		    "<do_not_delay /><do_not_group>no</do_not_group>\n"
+		    "</email_alerts>\n"
+		    "<email_alerts><email_to>d@example.org</email_to>\n"
+		    "<format>sms</format><event_location>auth</event_location>"
+		    "</email_alerts>\n");
+	const struct conf_email_alert *m;
+
+	(void)state;
+	assert_true(conf->global.email_notification);
+	assert_string_equal(conf->global.smtp_server, "mail.example.org");
+	assert_int_equal(conf->global.email_to.n, 2);
+	assert_int_equal(conf->global.email_maxperhour, 12);
+	assert_int_equal(conf->alerts.email_alert_level, 7);
+	assert_int_equal(conf->nemail_alerts, 2);
+	m = &conf->email_alerts[0];
+	assert_int_equal(m->rule_id.n, 2);
+	assert_string_equal(m->rule_id.v[1], "5720");
+	assert_true(m->do_not_delay);
+	assert_false(m->do_not_group);
+	assert_int_equal(conf->email_alerts[1].format, MAIL_FORMAT_SMS);
+	conf_free(conf);
+}
+
+static void
 test_ar_units_and_binding(void **state)
 {
 	struct arx_conf *conf = load_ok(
@@ -324,7 +381,7 @@ test_white_list_compat(void **state)
 	assert_captured(&c,
 	    "t.conf:8: <syscheck> is accepted for "
 	    "compatibility");
-	assert_int_equal(conf->nignored, 4);
+	assert_int_equal(conf->nignored, 3);
 	addr_parse_str("10.9.9.9", &a);
 	assert_true(cidr_contains(&conf->global.white_list.v[1], &a));
 	addr_parse_str("2001:db8::1", &a);
@@ -517,6 +574,7 @@ main(void)
 	    cmocka_unit_test(test_localfile_and_ruleset),
 	    cmocka_unit_test(test_remote_client_defaults),
 	    cmocka_unit_test(test_round_trip),
+	    cmocka_unit_test(test_email),
 	    cmocka_unit_test(test_shared),
 	};
 
