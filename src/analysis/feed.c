@@ -1,8 +1,13 @@
 /*
  * Implementation of feed.h: connections (on a core/server.h listener)
- * that read one request head, check it, and write one answer before
- * closing. The list is built per request: the lines of
- * <log_dir>/blocklist.txt plus the extra addresses, sorted, each once.
+ * that run the TLS handshake when the feed speaks HTTPS, read one
+ * request head, check it, and write one answer before closing; with TLS
+ * every step returns to the event loop when OpenSSL wants to read or
+ * write, and the connection's deadline covers the handshake too. The
+ * list is built per request: the lines of <log_dir>/blocklist.txt plus
+ * the extra addresses, each made canonical (anything else left out),
+ * sorted, each once, then written in the format the path names
+ * (analysis/feedfmt.h).
  * At most <max_per_source> connections from one source; when every slot
  * is taken the oldest that has not sent its whole request makes room
  * (a connection that is answered is settled), so idle connections
@@ -15,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include "analysis/feed.h"
