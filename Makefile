@@ -19,7 +19,7 @@ BUILD_PKGS = cmake ninja-build gcc pkg-config libexpat1-dev libpcre2-dev \
 TEST_PKGS = $(BUILD_PKGS) python3 libcmocka-dev
 CHECK_PKGS = $(TEST_PKGS) clang-format mandoc zsh lintian man-db \
   nftables iptables ipset iproute2 iputils-ping systemd-journal-remote \
-  openssh-server openssh-client sshpass tshark rsyslog curl \
+  openssh-server openssh-client sshpass tshark rsyslog curl openssl \
   exim4-daemon-light
 
 FUZZ_PKGS = $(TEST_PKGS) clang libclang-rt-14-dev
@@ -96,7 +96,7 @@ fuzz:
 	@cmake --preset fuzz >/dev/null
 	@cmake --build --preset fuzz --target fuzz_priv fuzz_ctl fuzz_line \
 	    fuzz_osregex fuzz_json fuzz_conf fuzz_ruleset fuzz_arproto \
-	    fuzz_wire fuzz_http
+	    fuzz_wire fuzz_http fuzz_basic
 	@scripts/fuzz.sh
 
 format:

@@ -22,7 +22,7 @@ seed_wazuh() {
 	done
 }
 seed_wazuh
-for t in priv ctl line osregex json conf ruleset arproto wire http; do
+for t in priv ctl line osregex json conf ruleset arproto wire http basic; do
 	mkdir -p "corpus/$t"
 	cp -n "$top/tests/fuzz/corpus/$t"/* "corpus/$t/" 2>/dev/null || true
 	if ./bin/fuzz_$t -max_total_time="$secs" -print_final_stats=1 \

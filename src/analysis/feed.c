@@ -1,8 +1,13 @@
 /*
  * Implementation of feed.h: connections (on a core/server.h listener)
- * that read one request head, check it, and write one answer before
- * closing. The list is built per request: the lines of
- * <log_dir>/blocklist.txt plus the extra addresses, sorted, each once.
+ * that run the TLS handshake when the feed speaks HTTPS, read one
+ * request head, check it, and write one answer before closing; with TLS
+ * every step returns to the event loop when OpenSSL wants to read or
+ * write, and the connection's deadline covers the handshake too. The
+ * list is built per request: the lines of <log_dir>/blocklist.txt plus
+ * the extra addresses, each made canonical (anything else left out),
+ * sorted, each once, then written in the format the path names
+ * (analysis/feedfmt.h).
  * At most <max_per_source> connections from one source; when every slot
  * is taken the oldest that has not sent its whole request makes room
  * (a connection that is answered is settled), so idle connections
@@ -15,10 +20,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include "analysis/feed.h"
+#include "analysis/feedfmt.h"
 #include "core/addr.h"
 #include "core/buf.h"
 #include "core/clock.h"
@@ -28,6 +33,8 @@
 #include "core/net.h"
 #include "core/secretfile.h"
 #include "core/server.h"
+#include "transport/basic.h"
+#include "transport/tls.h"
 
 #define DEADLINE_MS 5000u
 #define LIST_MAX    (64u << 20)
@@ -37,6 +44,8 @@
 struct fconn {
 	struct server_conn sc; /* first: the server allocates fconn */
 	struct feedsrv *s;
+	struct tls_conn *tls; /* HTTPS: the connection's TLS, else NULL */
+	bool shaken;          /* its handshake is done */
 	bool writing;
 };
 
@@ -44,6 +53,8 @@ struct feedsrv {
 	struct server *srv;
 	unsigned port;
 	char cred[512];
+	struct tls_ctx *tls;      /* <certificate> and <key>: HTTPS only */
+	unsigned long tls_failed; /* handshakes that failed */
 	char list_path[4200];
 	feed_extra_fn *extra;
 	void *ctx;
@@ -72,12 +83,16 @@ struct list {
 	size_t n, cap;
 };
 
+/* One more address, canonical (feedfmt_canon); anything else is left
+ * out, so nothing but an address reaches a script or a configuration. */
 static void
 list_add(const char *addr, void *ctx)
 {
 	struct list *l = ctx;
-	char *copy;
+	char canon[CIDR_STRLEN], *copy;
 
+	if (!feedfmt_canon(addr, canon))
+		return;
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 256;
 		char **v = realloc(l->v, cap * sizeof(*v));
@@ -87,14 +102,8 @@ list_add(const char *addr, void *ctx)
 		l->v = v;
 		l->cap = cap;
 	}
-	if ((copy = strdup(addr)) != NULL)
+	if ((copy = strdup(canon)) != NULL)
 		l->v[l->n++] = copy;
-}
-
-static int
-str_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /* The file's lines and the extras, sorted, each once. */
@@ -113,8 +122,7 @@ list_build(struct feedsrv *s, struct list *l)
 		fclose(f);
 	if (s->extra != NULL)
 		s->extra(s->ctx, list_add, l);
-	if (l->n > 0)
-		qsort(l->v, l->n, sizeof(*l->v), str_cmp);
+	l->n = feedfmt_sort(l->v, l->n);
 }
 
 static void
@@ -125,79 +133,15 @@ list_free(struct list *l)
 	free(l->v);
 }
 
-static void
-body_put(struct buf *b, const struct list *l, bool json)
-{
-	bool first = true;
-
-	if (json)
-		(void)buf_puts(b, "[");
-	for (size_t i = 0; i < l->n; i++) {
-		if (i > 0 && strcmp(l->v[i], l->v[i - 1]) == 0)
-			continue;
-		(void)buf_printf(b, json ? "%s\"%s\"" : "%s%s\n",
-		    json ? (first ? "" : ",") : "", l->v[i]);
-		first = false;
-	}
-	if (json)
-		(void)buf_puts(b, "]\n");
-}
-
 /* ---- HTTP ---- */
-
-static int
-b64_value(int ch)
-{
-	static const char digits[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	const char *p = ch != 0 ? strchr(digits, ch) : NULL;
-
-	return p != NULL ? (int)(p - digits) : -1;
-}
-
-/* Decode base64 text s[0..len) into out. */
-static bool
-b64_decode(struct span text, char *out, size_t size)
-{
-	unsigned acc = 0, bits = 0;
-	size_t n = 0;
-	int v;
-
-	for (const char *s = text.p; s < text.p + text.len; s++) {
-		if (*s == '=')
-			break;
-		if ((v = b64_value(*s)) < 0)
-			return false;
-		acc = acc << 6 | (unsigned)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (n + 1 >= size)
-				return false;
-			out[n++] = (char)((acc >> bits) & 0xff);
-		}
-	}
-	out[n] = '\0';
-	return true;
-}
 
 /* Whether the request carries the configured credentials. */
 static bool
 authorised(const struct feedsrv *s, const struct http_request *req)
 {
 	struct span h = http_header_get(req, "Authorization");
-	char got[512];
-	size_t a, b;
-	unsigned diff = 0;
 
-	if (h.len < 6 || strncasecmp(h.p, "Basic ", 6) != 0 ||
-	    !b64_decode((struct span){h.p + 6, h.len - 6}, got, sizeof(got)))
-		return false;
-	a = strlen(got);
-	b = strlen(s->cred);
-	for (size_t i = 0; i < b; i++)
-		diff |= (unsigned)(got[i < a ? i : 0] ^ s->cred[i]);
-	return a == b && diff == 0;
+	return h.p != NULL && basic_check(s->cred, h.p, h.len);
 }
 
 static void
@@ -216,12 +160,11 @@ answer(struct fconn *c, int status, const char *reason, const char *type,
 static void
 respond(struct fconn *c, const struct http_request *req)
 {
-	bool txt = http_is(req, "GET", "/blocklist.txt");
-	bool json = http_is(req, "GET", "/blocklist.json");
+	const struct feedfmt *f = feedfmt_find(req->path.p, req->path.len);
 	struct list l = {0};
 	struct buf body;
 
-	if (!txt && !json) {
+	if (f == NULL || !http_is(req, "GET", f->path)) {
 		answer(c, 404, "Not Found", "text/plain", NULL);
 		return;
 	}
@@ -233,17 +176,96 @@ respond(struct fconn *c, const struct http_request *req)
 	}
 	buf_init(&body, LIST_MAX);
 	list_build(c->s, &l);
-	body_put(&body, &l, json);
-	answer(c, 200, "OK", json ? "application/json" : "text/plain", &body);
+	if (feedfmt_write(f, &body, l.v, l.n) == 0)
+		answer(c, 200, "OK", f->type, &body);
+	else
+		answer(c, 503, "Service Unavailable", "text/plain", NULL);
 	list_free(&l);
 	buf_release(&body);
+}
+
+/* Read once into c->sc.in, through TLS when the feed speaks it: as
+ * server_conn_read() (on ARX_ERR_AGAIN, c waits for what TLS wants). */
+static long
+conn_read(struct fconn *c)
+{
+	struct server_conn *sc = &c->sc;
+	char chunk[4096];
+	size_t room = sc->in.max - sc->in.len;
+	enum tls_want want = TLS_WANT_READ;
+	long n;
+
+	if (c->tls == NULL)
+		return server_conn_read(sc);
+	if (room == 0)
+		return ARX_ERR_TOOBIG;
+	n = tls_conn_read(
+	    c->tls, chunk, room < sizeof(chunk) ? room : sizeof(chunk), &want);
+	if (n == ARX_ERR_AGAIN)
+		(void)server_conn_wait(
+		    sc, want == TLS_WANT_WRITE ? EV_WRITE : EV_READ);
+	else if (n > 0 && buf_append(&sc->in, chunk, (size_t)n) != 0)
+		return ARX_ERR_NOMEM;
+	return n;
+}
+
+/* Write c->sc.out from sc.sent on, through TLS when the feed speaks
+ * it: as server_conn_flush(); once all is sent, TLS's close_notify. */
+static int
+conn_flush(struct fconn *c)
+{
+	struct server_conn *sc = &c->sc;
+	enum tls_want want = TLS_WANT_WRITE;
+	long n;
+
+	if (c->tls == NULL)
+		return server_conn_flush(sc);
+	while (sc->sent < sc->out.len) {
+		n = tls_conn_write(c->tls, sc->out.data + sc->sent,
+		    sc->out.len - sc->sent, &want);
+		if (n == ARX_ERR_AGAIN)
+			return server_conn_wait(sc,
+				   want == TLS_WANT_READ ? EV_READ : EV_WRITE)
+			    ? ARX_ERR_SYS
+			    : ARX_ERR_AGAIN;
+		if (n <= 0)
+			return ARX_ERR_SYS;
+		sc->sent += (size_t)n;
+	}
+	tls_conn_shutdown(c->tls);
+	return 0;
 }
 
 static void
 conn_write(struct fconn *c)
 {
-	if (server_conn_flush(&c->sc) != ARX_ERR_AGAIN)
+	if (conn_flush(c) != ARX_ERR_AGAIN)
 		server_conn_close(&c->sc); /* all sent, or the peer is gone */
+}
+
+/* One step of the TLS handshake: true once it is done; false while it
+ * waits (c watched for what TLS wants) or when it failed (counted,
+ * logged at most once a second, c closed). */
+static bool
+conn_handshake(struct fconn *c)
+{
+	enum tls_want want = TLS_WANT_READ;
+	const char *why = NULL;
+	char what[160];
+	int r = tls_conn_handshake(c->tls, &want, &why);
+
+	if (r == 0 || r == ARX_ERR_AGAIN) {
+		c->shaken = r == 0;
+		(void)server_conn_wait(
+		    &c->sc, want == TLS_WANT_WRITE ? EV_WRITE : EV_READ);
+		return c->shaken;
+	}
+	c->s->tls_failed++;
+	snprintf(what, sizeof(what), "a TLS handshake that failed (%s)",
+	    why != NULL ? why : "?");
+	warn_limited(c->s, c->sc.peer_text, what);
+	server_conn_close(&c->sc);
+	return false;
 }
 
 /* The request head read so far: answered once whole, refused when it
@@ -266,6 +288,8 @@ request(struct fconn *c)
 	}
 }
 
+/* The handshake (HTTPS), then the request head read until it is
+ * whole, then the answer written. */
 static void
 feed_io(struct server_conn *sc, unsigned events)
 {
@@ -273,27 +297,41 @@ feed_io(struct server_conn *sc, unsigned events)
 	long n;
 
 	(void)events;
-	if (c->writing) {
-		conn_write(c);
+	if (c->tls != NULL && !c->shaken && !conn_handshake(c))
 		return;
+	while (!c->writing) {
+		n = conn_read(c);
+		if (n == ARX_ERR_AGAIN)
+			return;
+		if (n <= 0) {
+			server_conn_close(sc);
+			return;
+		}
+		request(c);
 	}
-	n = server_conn_read(sc);
-	if (n == ARX_ERR_AGAIN)
-		return;
-	if (n <= 0) {
-		server_conn_close(sc);
-		return;
-	}
-	request(c);
-	if (c->writing)
-		conn_write(c);
+	conn_write(c);
 }
 
 static int
 feed_accepted(struct server_conn *sc)
 {
-	((struct fconn *)sc)->s = server_ctx(sc->srv);
-	return server_conn_deadline(sc, DEADLINE_MS);
+	struct fconn *c = (struct fconn *)sc;
+
+	c->s = server_ctx(sc->srv);
+	if (c->s->tls != NULL &&
+	    (c->tls = tls_conn_new(c->s->tls, sc->fd)) == NULL)
+		return ARX_ERR_NOMEM;
+	if (server_conn_deadline(sc, DEADLINE_MS) != 0) {
+		tls_conn_free(c->tls);
+		return ARX_ERR_NOMEM;
+	}
+	return 0;
+}
+
+static void
+feed_closed(struct server_conn *sc)
+{
+	tls_conn_free(((struct fconn *)sc)->tls);
 }
 
 /* Every slot is taken: the oldest connection still reading its request
@@ -320,7 +358,18 @@ static const struct server_ops feed_ops = {
     .accepted = feed_accepted,
     .io = feed_io,
     .evicted = feed_evicted,
+    .closed = feed_closed,
 };
+
+/* <certificate> and <key>: the TLS context, the key read now (root). */
+static int
+feed_tls(struct feedsrv *s, const struct conf_feed *f)
+{
+	if (f->certificate == NULL)
+		return 0;
+	s->tls = tls_ctx_server_cert("<feed>", f->certificate, f->key);
+	return s->tls != NULL ? 0 : ARX_ERR_CONFIG;
+}
 
 int
 feedsrv_start(struct evloop *loop, const struct conf_feed *f,
@@ -338,6 +387,7 @@ feedsrv_start(struct evloop *loop, const struct conf_feed *f,
 	    s->list_path, sizeof(s->list_path), "%s/blocklist.txt", log_dir);
 	if ((r = secretfile_read_cred(f->credentials_file,
 		 "<feed> credentials file", s->cred, sizeof(s->cred))) != 0 ||
+	    (r = feed_tls(s, f)) != 0 ||
 	    (r = net_listen_tcp(f->local_ip, f->port, &fd, &s->port)) != 0) {
 		if (r != ARX_ERR_CONFIG)
 			log_error(
@@ -358,7 +408,8 @@ feedsrv_start(struct evloop *loop, const struct conf_feed *f,
 		feedsrv_stop(s);
 		return r;
 	}
-	log_info("blocklist feed on port %u", s->port);
+	log_info("blocklist feed on port %u (%s)", s->port,
+	    s->tls != NULL ? "HTTPS" : "plain HTTP");
 	*out = s;
 	return 0;
 }
@@ -369,6 +420,7 @@ feedsrv_stop(struct feedsrv *s)
 	if (s == NULL)
 		return;
 	server_stop(s->srv);
+	tls_ctx_free(s->tls);
 	explicit_bzero(s->cred, sizeof(s->cred));
 	free(s);
 }
@@ -394,4 +446,6 @@ void
 feedsrv_counters(const struct feedsrv *f, struct counters *c)
 {
 	server_counters(f->srv, "conn_slow", c);
+	if (f->tls != NULL)
+		(void)counters_add(c, "feed_tls_failed", f->tls_failed);
 }

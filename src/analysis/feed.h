@@ -1,11 +1,16 @@
 /*
- * The blocklist feed (<feed>): an HTTP endpoint that firewalls (FortiGate,
- * pfSense, OPNsense ...) fetch as an external threat feed. It runs in the
- * analysis child, as its unprivileged user: requests come from the
- * network. GET /blocklist.txt answers the addresses blocked now, one per
- * line; GET /blocklist.json the same as a JSON array. Both need HTTP
- * Basic credentials (the first line of <credentials_file>, user:password,
- * read while root; compared in constant time). The addresses are those
+ * The blocklist feed (<feed>): an HTTP or HTTPS endpoint that firewalls
+ * (FortiGate, MikroTik, pfSense, OPNsense ...) and web servers fetch as
+ * an external threat feed. It runs in the analysis child, as its
+ * unprivileged user: requests come from the network. Each path is a
+ * format of the addresses blocked now (analysis/feedfmt.h: plain text,
+ * JSON, a RouterOS script, nginx and Apache deny lists). Every one needs
+ * HTTP Basic credentials (the first line of <credentials_file>,
+ * user:password, read while root; compared in constant time,
+ * transport/basic.h). With <certificate> and <key> (the key read while
+ * root, from a file only root may read) the port speaks TLS 1.2 or later
+ * only (transport/tls.h), the handshake run on the event loop within the
+ * connection's deadline. The addresses are those
  * of the root process's block table (it writes <log_dir>/blocklist.txt
  * when the table changes) and, on a manager, those of the responses sent
  * to agents whose block is not over. Each connection has 5 s and at most
@@ -35,12 +40,16 @@ struct feedsrv_stats {
 typedef void feed_add_fn(const char *addr, void *actx);
 typedef void feed_extra_fn(void *ctx, feed_add_fn *add, void *actx);
 
+/* Start serving f (the credentials and TLS key read now: call it while
+ * root). 0 with *out, ARX_ERR_CONFIG (logged) or another error. */
 int feedsrv_start(struct evloop *loop, const struct conf_feed *f,
     const char *log_dir, feed_extra_fn *extra, void *ctx, struct feedsrv **out);
 void feedsrv_stop(struct feedsrv *s);
 void feedsrv_stats(const struct feedsrv *s, struct feedsrv_stats *st);
 /* Its counters as rows (core/counters.h): the listener's
- * conn_per_source, conn_evicted, conn_slow. */
+ * conn_per_source, conn_evicted, conn_slow (handshakes that stalled
+ * included), and with HTTPS feed_tls_failed (handshakes that failed: a
+ * plain-HTTP client, an old TLS version). */
 void feedsrv_counters(const struct feedsrv *s, struct counters *c);
 
 unsigned feedsrv_port(const struct feedsrv *s);

@@ -25,6 +25,7 @@
 #include "daemon/run.h"
 #include "engine/ruleset.h"
 #include "transport/keys.h"
+#include "transport/tls.h"
 
 struct check {
 	const struct arx_conf *conf;
@@ -339,6 +340,9 @@ check_files(struct check *c)
 		    "<feed> credentials file", cred, sizeof(cred));
 		explicit_bzero(cred, sizeof(cred));
 	}
+	if (conf->feed.present && conf->feed.certificate != NULL)
+		tls_ctx_free(tls_ctx_server_cert(
+		    "<feed>", conf->feed.certificate, conf->feed.key));
 	if (!conf->client.present)
 		return;
 	snprintf(path, sizeof(path), "%s/agent.key", conf->daemon.state_dir);

@@ -232,6 +232,8 @@ struct conf_feed {
 	unsigned port;
 	const char *local_ip;         /* default: every address */
 	const char *credentials_file; /* first line user:password; required */
+	const char *certificate;      /* PEM: with key, HTTPS only */
+	const char *key;              /* PEM private key, root-only */
 	unsigned max_clients;         /* 16 */
 	unsigned max_per_source;      /* of them from one address (4) */
 };

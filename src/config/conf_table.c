@@ -1549,6 +1549,12 @@ feed_close(struct conf_ctx *ctx, const struct xml_node *n, void *obj)
 		conf_err(ctx, n, "<feed> needs <port> and <credentials_file>");
 		return ARX_ERR_CONFIG;
 	}
+	if ((f->certificate == NULL) != (f->key == NULL)) {
+		conf_err(ctx, n,
+		    "<feed> needs both <certificate> and <key>, "
+		    "or neither");
+		return ARX_ERR_CONFIG;
+	}
 	return 0;
 }
 
@@ -1560,6 +1566,10 @@ static const struct conf_elem feed_elems[] = {
     {"credentials_file", conf_set_path, conf_dump_str,
 	offsetof(struct conf_feed, credentials_file), 0, 0, CE_PATH, NULL,
 	NULL},
+    {"certificate", conf_set_path, conf_dump_str,
+	offsetof(struct conf_feed, certificate), 0, 0, CE_PATH, NULL, NULL},
+    {"key", conf_set_path, conf_dump_str, offsetof(struct conf_feed, key), 0, 0,
+	CE_PATH, NULL, NULL},
     {"max_clients", conf_set_uint, conf_dump_uint,
 	offsetof(struct conf_feed, max_clients), 1, 1024, 0, NULL, NULL},
     {"max_per_source", conf_set_uint, conf_dump_uint,

@@ -15,6 +15,13 @@
  * logged as "WHAT PATH: why". */
 int secretfile_read(const char *path, const char *what, char *out, size_t size);
 
+/* The whole file (a PEM private key) into out[0..size), *len its
+ * length; out is not NUL-terminated. 0, or ARX_ERR_CONFIG when the file
+ * cannot be read, can be read by group or others, is empty or does not
+ * fit: logged as "WHAT key PATH: why". */
+int secretfile_load(
+    const char *path, const char *what, char *out, size_t size, size_t *len);
+
 /* secretfile_read(), and the line must be user:password. */
 int secretfile_read_cred(
     const char *path, const char *what, char *out, size_t size);

@@ -503,8 +503,9 @@ stages_read(void *ctx, struct counters *rows)
 
 /* arx status's analysis lines: what was read, what the rules made of
  * it, what is held in memory, skipped and evicted, then the syslog
- * listeners, the manager and its agents, the agent's uplink and the
- * connection limits (those only when not all 0). */
+ * listeners, the manager and its agents, the agent's uplink, the feed's
+ * failed TLS handshakes and the connection limits (those only when not
+ * all 0). */
 static const struct ctl_stage_group stat_groups[] = {
     {"reading", {"files", "lines", "bytes", "cut", "rotations", "truncations"},
 	true},
@@ -534,6 +535,7 @@ static const struct ctl_stage_group stat_groups[] = {
 	{"uplink_connected", "uplink_sent", "uplink_acked", "uplink_queued",
 	    "uplink_dropped"},
 	false},
+    {"feed", {"feed_tls_failed"}, false},
     {"limits", {"conn_per_source", "conn_evicted", "conn_slow"}, false},
 };
 

@@ -4,7 +4,9 @@
  * suite's), session tickets are off (no other PSK than the agent's key
  * ever exists), and OpenSSL's default of psk_dhe_ke only is kept (no
  * SSL_OP_ALLOW_NO_DHE_KEX). The manager has no certificate: a handshake
- * without a known agent's key cannot complete.
+ * without a known agent's key cannot complete. The certificate server
+ * (the feed) takes TLS 1.2 and later with OpenSSL's default suites; no
+ * context renegotiates, issues tickets or caches sessions.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -14,11 +16,13 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
+#include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
 
 #include "core/err.h"
 #include "core/log.h"
+#include "core/secretfile.h"
 #include "core/strparse.h"
 #include "transport/tls.h"
 
@@ -33,6 +37,7 @@ struct tls_ctx {
 	SSL_CTX *ssl;
 	tls_key_fn *lookup; /* manager */
 	void *lookup_ctx;
+	bool server;          /* accepts (manager, enrollment, certificate) */
 	bool enroll_server;   /* manager's enrollment side: key below */
 	bool enroll_password; /* it has a password's key */
 	uint64_t agent_id;    /* agent */
@@ -158,25 +163,34 @@ find_session(
 	return 1;
 }
 
+/* What every context shares: no session tickets (the agents' key is
+ * their only PSK; the feed's clients are few and fetch once a minute),
+ * buffers only while data is in flight. */
 static struct tls_ctx *
-ctx_new(const SSL_METHOD *method)
+ctx_new(const SSL_METHOD *method, bool psk)
 {
 	struct tls_ctx *c = calloc(1, sizeof(*c));
 
 	if (c == NULL || (c->ssl = SSL_CTX_new(method)) == NULL)
 		goto fail;
-	if (!SSL_CTX_set_min_proto_version(c->ssl, TLS1_3_VERSION) ||
-	    !SSL_CTX_set_max_proto_version(c->ssl, TLS1_3_VERSION) ||
-	    !SSL_CTX_set_ciphersuites(c->ssl, SUITE) ||
-	    !SSL_CTX_set_num_tickets(c->ssl, 0))
+	if (psk &&
+	    (!SSL_CTX_set_min_proto_version(c->ssl, TLS1_3_VERSION) ||
+		!SSL_CTX_set_max_proto_version(c->ssl, TLS1_3_VERSION) ||
+		!SSL_CTX_set_ciphersuites(c->ssl, SUITE)))
 		goto fail;
-	SSL_CTX_set_options(c->ssl, SSL_OP_NO_TICKET);
+	if (!psk && !SSL_CTX_set_min_proto_version(c->ssl, TLS1_2_VERSION))
+		goto fail;
+	if (!SSL_CTX_set_num_tickets(c->ssl, 0))
+		goto fail;
+	SSL_CTX_set_options(c->ssl, SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION);
+	(void)SSL_CTX_set_session_cache_mode(c->ssl, SSL_SESS_CACHE_OFF);
 	/* buffers only while data is in flight: an idle connection (an
 	 * agent between keepalives, a peer that never sends) holds none */
 	SSL_CTX_set_mode(c->ssl,
 	    SSL_MODE_ENABLE_PARTIAL_WRITE |
 		SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
 	SSL_CTX_set_app_data(c->ssl, c);
+	c->server = method == TLS_server_method();
 	return c;
 fail:
 	log_error(
@@ -188,7 +202,7 @@ fail:
 struct tls_ctx *
 tls_ctx_manager(tls_key_fn *lookup, void *ctx)
 {
-	struct tls_ctx *c = ctx_new(TLS_server_method());
+	struct tls_ctx *c = ctx_new(TLS_server_method(), true);
 
 	if (c == NULL)
 		return NULL;
@@ -201,7 +215,7 @@ tls_ctx_manager(tls_key_fn *lookup, void *ctx)
 struct tls_ctx *
 tls_ctx_agent(uint64_t agent_id, const unsigned char key[TLS_KEY_LEN])
 {
-	struct tls_ctx *c = ctx_new(TLS_client_method());
+	struct tls_ctx *c = ctx_new(TLS_client_method(), true);
 
 	if (c == NULL)
 		return NULL;
@@ -217,7 +231,7 @@ struct tls_ctx *
 tls_ctx_enroll(bool manager, const unsigned char key[TLS_KEY_LEN])
 {
 	struct tls_ctx *c =
-	    ctx_new(manager ? TLS_server_method() : TLS_client_method());
+	    ctx_new(manager ? TLS_server_method() : TLS_client_method(), true);
 
 	if (c == NULL)
 		return NULL;
@@ -233,6 +247,67 @@ tls_ctx_enroll(bool manager, const unsigned char key[TLS_KEY_LEN])
 		SSL_CTX_set_psk_use_session_callback(c->ssl, use_session);
 	}
 	return c;
+}
+
+/* No passphrase is ever given: an encrypted key is refused, never asked
+ * for on a terminal. */
+static int
+no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+	(void)buf, (void)size, (void)rwflag, (void)u;
+	return 0;
+}
+
+/* The private key of PEM text p[0..len) into c. 0 or why not. */
+static const char *
+cert_key_use(struct tls_ctx *c, const char *p, size_t len)
+{
+	BIO *bio = BIO_new_mem_buf(p, (int)len);
+	EVP_PKEY *pk = bio != NULL
+	    ? PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL)
+	    : NULL;
+	const char *why = NULL;
+
+	if (pk == NULL)
+		why = "not a PEM private key (or an encrypted one)";
+	else if (SSL_CTX_use_PrivateKey(c->ssl, pk) != 1 ||
+	    SSL_CTX_check_private_key(c->ssl) != 1)
+		why = "does not match the certificate";
+	EVP_PKEY_free(pk);
+	BIO_free(bio);
+	return why;
+}
+
+struct tls_ctx *
+tls_ctx_server_cert(const char *what, const char *cert, const char *key)
+{
+	struct tls_ctx *c = ctx_new(TLS_server_method(), false);
+	char *pem = malloc(TLS_KEY_FILE_MAX);
+	const char *why = NULL;
+	size_t len = 0;
+
+	if (c == NULL || pem == NULL)
+		goto fail;
+	if (SSL_CTX_use_certificate_chain_file(c->ssl, cert) != 1) {
+		log_error("%s certificate %s: %s", what, cert,
+		    ERR_reason_error_string(ERR_get_error()));
+		goto fail;
+	}
+	if (secretfile_load(key, what, pem, TLS_KEY_FILE_MAX, &len) != 0)
+		goto fail;
+	if ((why = cert_key_use(c, pem, len)) != NULL) {
+		log_error("%s key %s: %s", what, key, why);
+		goto fail;
+	}
+	OPENSSL_clear_free(pem, TLS_KEY_FILE_MAX);
+	ERR_clear_error();
+	return c;
+fail:
+	if (pem != NULL)
+		OPENSSL_clear_free(pem, TLS_KEY_FILE_MAX);
+	ERR_clear_error();
+	tls_ctx_free(c);
+	return NULL;
 }
 
 void
@@ -287,7 +362,7 @@ tls_conn_new(struct tls_ctx *c, int fd)
 	}
 	t->c = c;
 	SSL_set_app_data(t->ssl, t);
-	if (c->lookup != NULL || c->enroll_server)
+	if (c->server)
 		SSL_set_accept_state(t->ssl);
 	else
 		SSL_set_connect_state(t->ssl);
@@ -341,6 +416,13 @@ tls_conn_handshake(struct tls_conn *t, enum tls_want *want, const char **why)
 		return 0;
 	}
 	return outcome(t, r, want, why);
+}
+
+void
+tls_conn_shutdown(struct tls_conn *t)
+{
+	(void)SSL_shutdown(t->ssl);
+	ERR_clear_error();
 }
 
 uint64_t

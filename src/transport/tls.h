@@ -66,6 +66,19 @@ struct tls_ctx *tls_ctx_enroll_token(
     uint64_t token_id, const unsigned char key[TLS_KEY_LEN]);
 int tls_enroll_key(const char *secret, unsigned char key[TLS_KEY_LEN]);
 
+/*
+ * A server with a certificate (the blocklist feed's HTTPS): TLS 1.2 or
+ * later, OpenSSL's default suites, no renegotiation, no session tickets
+ * and no session cache. cert: a PEM file, the server's certificate then
+ * its chain; key: a PEM private key, not encrypted, in a file that only
+ * its owner may read (core/secretfile.h), read now, so call this while
+ * root. NULL on failure, logged as "WHAT certificate PATH: why" or
+ * "WHAT key PATH: why".
+ */
+#define TLS_KEY_FILE_MAX (64u * 1024)
+struct tls_ctx *tls_ctx_server_cert(
+    const char *what, const char *cert, const char *key);
+
 /* A connection over fd (connected, non-blocking); fd stays the caller's. */
 struct tls_conn *tls_conn_new(struct tls_ctx *c, int fd);
 void tls_conn_free(struct tls_conn *t);
@@ -75,6 +88,10 @@ void tls_conn_free(struct tls_conn *t);
  * says what). */
 int tls_conn_handshake(
     struct tls_conn *t, enum tls_want *want, const char **why);
+
+/* Send our close_notify once, without waiting for the peer's (a
+ * connection about to be closed). */
+void tls_conn_shutdown(struct tls_conn *t);
 
 /* The agent id the peer proved (manager side), after the handshake. */
 uint64_t tls_conn_agent_id(const struct tls_conn *t);

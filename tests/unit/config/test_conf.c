@@ -216,6 +216,13 @@ static const struct bad_case bad_cases[] = {
 	"t.conf:2: <server> needs <address>"},
     {"<client><server><address>a b</address></server></client>\n",
 	"<address> 'a b' is not a host name"},
+    {"<feed><port>8443</port><credentials_file>/etc/arx/feed.cred"
+     "</credentials_file>\n<certificate>/etc/arx/feed.crt</certificate>"
+     "</feed>\n",
+	"t.conf:2: <feed> needs both <certificate> and <key>, or neither"},
+    {"<feed><port>8443</port><credentials_file>/c</credentials_file>\n"
+     "<key>/etc/arx/feed.key</key></feed>\n",
+	"t.conf:2: <feed> needs both <certificate> and <key>, or neither"},
 };
 
 static void
@@ -324,6 +331,29 @@ test_ar_units_and_binding(void **state)
 	assert_int_equal(ar->level, 10);
 	assert_int_equal(ar->location, AR_LOC_LOCAL);
 	assert_string_equal(conf->commands[ar->command_idx].name, "fw");
+	conf_free(conf);
+}
+
+/* <feed>: plain HTTP without certificate and key, HTTPS with both. */
+static void
+test_feed(void **state)
+{
+	struct arx_conf *conf = load_ok(
+	    "<feed><port>8443</port><credentials_file>/etc/arx/feed.cred"
+	    "</credentials_file></feed>\n");
+
+	(void)state;
+	assert_true(conf->feed.present);
+	assert_null(conf->feed.certificate);
+	assert_null(conf->feed.key);
+	conf_free(conf);
+	conf = load_ok("<feed><port>8443</port><credentials_file>/etc/arx/"
+		       "feed.cred</credentials_file><certificate>/etc/arx/"
+		       "feed.crt</certificate><key>/etc/arx/feed.key</key>"
+		       "</feed>\n");
+	assert_int_equal(conf->feed.port, 8443);
+	assert_string_equal(conf->feed.certificate, "/etc/arx/feed.crt");
+	assert_string_equal(conf->feed.key, "/etc/arx/feed.key");
 	conf_free(conf);
 }
 
@@ -570,6 +600,7 @@ main(void)
 	    cmocka_unit_test(test_root_names),
 	    cmocka_unit_test(test_ar_units_and_binding),
 	    cmocka_unit_test(test_ar_defaults_and_host_block),
+	    cmocka_unit_test(test_feed),
 	    cmocka_unit_test(test_white_list_compat),
 	    cmocka_unit_test(test_localfile_and_ruleset),
 	    cmocka_unit_test(test_remote_client_defaults),
