@@ -352,6 +352,9 @@ status(struct ar_dispatch *d, const struct ctl_info *info, int64_t now,
 		if ((r = status_text(&st, info, now, out)) != 0 ||
 		    (r = stages_put(info, false, out)) != 0)
 			return r;
+		if (info->lists_put != NULL &&
+		    (r = info->lists_put(info->stages_ctx, false, out)) != 0)
+			return r;
 		return info->agents_put != NULL
 		    ? info->agents_put(info->stages_ctx, false, out)
 		    : 0;
@@ -385,6 +388,9 @@ status(struct ar_dispatch *d, const struct ctl_info *info, int64_t now,
 		return r;
 	if (info->agents_put != NULL &&
 	    (r = info->agents_put(info->stages_ctx, true, out)) != 0)
+		return r;
+	if (info->lists_put != NULL &&
+	    (r = info->lists_put(info->stages_ctx, true, out)) != 0)
 		return r;
 	return buf_puts(out, "}\n");
 }
