@@ -6,13 +6,13 @@
  * root process. Owns the curl handles, each list's body and validators,
  * the timers and the counters.
  */
+#include <sys/stat.h>
 #include <curl/curl.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "analysis/blocklist.h"
@@ -156,7 +156,7 @@ struct bl_src {
 	struct curl_slist *hdrs;
 	struct buf body;
 	bool too_big;
-	char etag[VALIDATOR], lastmod[VALIDATOR];    /* of the last 200 */
+	char etag[VALIDATOR], lastmod[VALIDATOR];         /* of the last 200 */
 	char new_etag[VALIDATOR], new_lastmod[VALIDATOR]; /* this answer */
 	uint32_t file_crc; /* a file's content last sent */
 	bool file_sent;
@@ -186,8 +186,7 @@ origin_of(const struct bl_src *s)
 static void
 src_again(struct bl_src *s)
 {
-	(void)evloop_timer_start(
-	    s->f->loop, &s->next, s->cb->interval * 1000u);
+	(void)evloop_timer_start(s->f->loop, &s->next, s->cb->interval * 1000u);
 }
 
 /* The parsed list to the root process, in parts. */
@@ -230,16 +229,16 @@ src_take(struct bl_src *s, const char *text, size_t len)
 	int r;
 
 	f->parsed.max = s->cb->max_entries;
-	r = bl_parse(s->cb->name, origin_of(s), s->cb->format, text, len,
-	    &f->parsed);
+	r = bl_parse(
+	    s->cb->name, origin_of(s), s->cb->format, text, len, &f->parsed);
 	f->bad_lines += f->parsed.bad;
 	f->dropped += f->parsed.dropped;
 	if (r == 0)
 		r = src_send(s, &f->parsed);
 	if (r != 0) {
 		f->errors++;
-		log_error("blocklist %s: %s: not handed over: %s",
-		    s->cb->name, origin_of(s), arx_strerror(r));
+		log_error("blocklist %s: %s: not handed over: %s", s->cb->name,
+		    origin_of(s), arx_strerror(r));
 	} else
 		log_info("blocklist %s: %s: %zu entries read", s->cb->name,
 		    origin_of(s), f->parsed.n);
@@ -420,20 +419,19 @@ src_done(struct bl_src *s, CURLcode c)
 	curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &status);
 	if (c == CURLE_OK && status == 304) {
 		f->not_modified++;
-		log_info("blocklist %s: %s: not modified", s->cb->name,
-		    s->cb->url);
+		log_info(
+		    "blocklist %s: %s: not modified", s->cb->name, s->cb->url);
 	} else if (c == CURLE_OK && status == 200) {
 		memcpy(s->etag, s->new_etag, sizeof(s->etag));
 		memcpy(s->lastmod, s->new_lastmod, sizeof(s->lastmod));
-		src_take(s, s->body.data != NULL ? s->body.data : "",
-		    s->body.len);
+		src_take(
+		    s, s->body.data != NULL ? s->body.data : "", s->body.len);
 	} else {
 		f->errors++;
-		log_warn("blocklist %s: %s: %s%s%ld", s->cb->name,
-		    s->cb->url,
-		    s->too_big ? "larger than the bound, "
-				 : c != CURLE_OK ? curl_easy_strerror(c)
-						 : "HTTP status ",
+		log_warn("blocklist %s: %s: %s%s%ld", s->cb->name, s->cb->url,
+		    s->too_big          ? "larger than the bound, "
+			: c != CURLE_OK ? curl_easy_strerror(c)
+					: "HTTP status ",
 		    c != CURLE_OK || s->too_big ? "; status " : "", status);
 	}
 	easy_end(s);
@@ -453,7 +451,8 @@ on_poll(struct evloop *loop, struct evtimer *t)
 		if (m->msg != CURLMSG_DONE)
 			continue;
 		s = NULL;
-		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&s);
+		curl_easy_getinfo(
+		    m->easy_handle, CURLINFO_PRIVATE, (char **)&s);
 		if (s != NULL)
 			src_done(s, m->data.result);
 	}
@@ -498,7 +497,8 @@ bl_fetcher_new(const struct arx_conf *conf, struct evloop *loop,
 	for (size_t i = 0; i < f->n; i++) {
 		struct bl_src *s = &f->src[i];
 
-		*s = (struct bl_src){.f = f, .cb = &conf->blocklists[i], .idx = i};
+		*s = (struct bl_src){
+		    .f = f, .cb = &conf->blocklists[i], .idx = i};
 		buf_init(&s->body, BL_BODY_MAX);
 		evtimer_init(&s->next, on_next, s);
 		(void)evloop_timer_start(loop, &s->next, 0);

@@ -27,15 +27,15 @@ struct avec {
 
 struct bl_list {
 	char name[CONF_BLOCKLIST_NAME_MAX + 1];
-	char set[SET_MAX];        /* name with '-' as '_' */
-	unsigned max_entries;     /* of the list as received */
-	struct avec have;         /* in the kernel (sorted, unique) */
-	struct avec want;         /* the last list received, checked */
-	struct avec next;         /* being received */
-	struct avec fly;          /* what the running transaction sets */
-	size_t fly_add, fly_del;  /* its changes, counted when it applied */
+	char set[SET_MAX];       /* name with '-' as '_' */
+	unsigned max_entries;    /* of the list as received */
+	struct avec have;        /* in the kernel (sorted, unique) */
+	struct avec want;        /* the last list received, checked */
+	struct avec next;        /* being received */
+	struct avec fly;         /* what the running transaction sets */
+	size_t fly_add, fly_del; /* its changes, counted when it applied */
 	bool receiving, dirty, full, flying;
-	uint64_t added, removed, failed;   /* since arxd started */
+	uint64_t added, removed, failed;        /* since arxd started */
 	uint64_t whitelisted, refused, covered; /* of the last list */
 };
 
@@ -220,8 +220,8 @@ int
 ar_lists_configure(struct ar_lists *l, const struct arx_conf *conf)
 {
 	struct bl_list *keep[LISTS_MAX] = {0}, *b;
-	size_t n = conf->nblocklists < LISTS_MAX ? conf->nblocklists
-						 : LISTS_MAX;
+	size_t n =
+	    conf->nblocklists < LISTS_MAX ? conf->nblocklists : LISTS_MAX;
 
 	for (size_t i = 0; i < n; i++) {
 		b = list_find(l, conf->blocklists[i].name);
@@ -430,7 +430,7 @@ diff_walk(struct bl_list *b, struct elems *gone, struct elems *new)
 
 	b->fly_add = b->fly_del = 0;
 	while (i < h->n || j < w->n) {
-		c = i == h->n	? 1
+		c = i == h->n   ? 1
 		    : j == w->n ? -1
 				: addr_cmp(&h->v[i], &w->v[j]);
 		if (c < 0 && gone != NULL)
@@ -463,9 +463,9 @@ static int
 put_full(struct bl_list *b, struct buf *s)
 {
 	struct elems add = {s, "add", b->set, {0, 0}, 0};
-	int r = buf_printf(s,
-	    "flush set inet %s %s_v4\nflush set inet %s %s_v6\n",
-	    AR_LISTS_TABLE, b->set, AR_LISTS_TABLE, b->set);
+	int r =
+	    buf_printf(s, "flush set inet %s %s_v4\nflush set inet %s %s_v6\n",
+		AR_LISTS_TABLE, b->set, AR_LISTS_TABLE, b->set);
 
 	for (size_t j = 0; r == 0 && j < b->fly.n; j++)
 		elems_add(&add, &b->fly.v[j]);
@@ -530,8 +530,8 @@ list_applied(struct bl_list *b, const char *why)
 	if (why != NULL) {
 		b->failed++;
 		b->full = true; /* what the kernel holds is not known */
-		log_warn("blocklist %s: nftables refused the list: %s",
-		    b->name, why);
+		log_warn("blocklist %s: nftables refused the list: %s", b->name,
+		    why);
 		return;
 	}
 	avec_swap(&b->have, &b->fly);
@@ -618,11 +618,11 @@ ar_lists_status(const struct ar_lists *l, bool json, struct buf *out)
 	for (size_t i = 0; r == 0 && i < l->n; i++) {
 		const struct bl_list *b = l->list[i];
 
-		r = json ? buf_printf(out, "%s\"%s\":{", i > 0 ? "," : "",
-			       b->name)
-			 : buf_printf(out, "blocklist: %s:", b->name);
-		for (size_t k = 0; r == 0 && k < sizeof(shown) / sizeof(shown[0]);
-		     k++)
+		r = json
+		    ? buf_printf(out, "%s\"%s\":{", i > 0 ? "," : "", b->name)
+		    : buf_printf(out, "blocklist %s:", b->name);
+		for (size_t k = 0;
+		     r == 0 && k < sizeof(shown) / sizeof(shown[0]); k++)
 			r = buf_printf(out,
 			    json ? "%s\"%s\":%" PRIu64 : "%s %s %" PRIu64,
 			    k > 0 ? "," : "", shown[k].what, shown_value(b, k));

@@ -222,12 +222,12 @@ enum conf_blocklist_format {
 
 struct conf_blocklist {
 	struct conf_where where;
-	const char *name;         /* [a-z][a-z0-9_-]*, the set's name */
-	const char *url;          /* http or https; NULL for a file */
-	const char *file;         /* absolute path; NULL for a URL */
-	unsigned format;          /* enum conf_blocklist_format */
-	uint64_t interval;        /* seconds between reads (default 1 h) */
-	unsigned max_entries;     /* more are dropped and counted */
+	const char *name;     /* [a-z][a-z0-9_-]*, the set's name */
+	const char *url;      /* http or https; NULL for a file */
+	const char *file;     /* absolute path; NULL for a URL */
+	unsigned format;      /* enum conf_blocklist_format */
+	uint64_t interval;    /* seconds between reads (default 1 h) */
+	unsigned max_entries; /* more are dropped and counted */
 };
 
 /* arx's own daemon settings (<daemon>); defaults in conf.c. */

@@ -1349,7 +1349,8 @@ set_blocklist_name(struct conf_ctx *ctx, const struct xml_node *n, void *obj,
 	const char *t = n->text;
 	size_t len = strlen(t);
 
-	if (len == 0 || len > CONF_BLOCKLIST_NAME_MAX || !islower((unsigned char)t[0]) ||
+	if (len == 0 || len > CONF_BLOCKLIST_NAME_MAX ||
+	    !islower((unsigned char)t[0]) ||
 	    strspn(t, "abcdefghijklmnopqrstuvwxyz0123456789_-") != len) {
 		conf_err(ctx, n,
 		    "blocklist name '%s' must be 1-%d lower-case letters, "
@@ -1368,8 +1369,8 @@ set_blocklist_url(struct conf_ctx *ctx, const struct xml_node *n, void *obj,
 
 	if ((strncmp(t, "http://", 7) != 0 && strncmp(t, "https://", 8) != 0) ||
 	    strlen(t) > 2000 || strpbrk(t, " \t\r\n") != NULL) {
-		conf_err(ctx, n, "<url> must be an http or https URL, not '%s'",
-		    t);
+		conf_err(
+		    ctx, n, "<url> must be an http or https URL, not '%s'", t);
 		return ARX_ERR_CONFIG;
 	}
 	return conf_set_str(ctx, n, obj, e);
@@ -1382,8 +1383,8 @@ static const struct conf_kw bl_formats[] = {
 };
 
 static int
-set_blocklist_format(struct conf_ctx *ctx, const struct xml_node *n,
-    void *obj, const struct conf_elem *e)
+set_blocklist_format(struct conf_ctx *ctx, const struct xml_node *n, void *obj,
+    const struct conf_elem *e)
 {
 	const struct conf_kw *k =
 	    conf_kw_find(bl_formats, NELEMS(bl_formats), n->text);
@@ -1423,8 +1424,8 @@ blocklist_close(struct conf_ctx *ctx, const struct xml_node *n, void *obj)
 	if (b->name == NULL)
 		return 0; /* the missing <name> is reported on its own */
 	if ((b->url == NULL) == (b->file == NULL)) {
-		conf_err(ctx, n, "<blocklist> '%s' needs one of <url> or <file>",
-		    b->name);
+		conf_err(ctx, n,
+		    "<blocklist> '%s' needs one of <url> or <file>", b->name);
 		return ARX_ERR_CONFIG;
 	}
 	if (b->interval == 0 || conf->nblocklists > CONF_BLOCKLISTS_MAX) {

@@ -259,8 +259,8 @@ void
 priv_put_blocklist_end(struct buf *out, uint32_t n)
 {
 	unsigned char *p = (unsigned char *)out->data + 12;
-	size_t namelen = (size_t)p[0] | (size_t)p[1] << 8 |
-	    (size_t)p[2] << 16 | (size_t)p[3] << 24;
+	size_t namelen = (size_t)p[0] | (size_t)p[1] << 8 | (size_t)p[2] << 16 |
+	    (size_t)p[3] << 24;
 
 	p += 4 + namelen + 1 + 4;
 	for (int i = 0; i < 4; i++)
@@ -435,9 +435,9 @@ get_bl_entry(struct rd *r)
 {
 	const char *e = get_str(r, PRIV_BL_ENTRY_MAX, "blocklist: bad entry");
 
-	if (e != NULL && (e[0] == '\0' ||
-			     strspn(e, "0123456789abcdefABCDEF.:/") !=
-				 strlen(e))) {
+	if (e != NULL &&
+	    (e[0] == '\0' ||
+		strspn(e, "0123456789abcdefABCDEF.:/") != strlen(e))) {
 		r->why = "blocklist: an entry is not an address";
 		return NULL;
 	}
