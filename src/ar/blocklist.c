@@ -229,8 +229,7 @@ ar_lists_configure(struct ar_lists *l, const struct arx_conf *conf)
 			goto nomem;
 		b->max_entries = conf->blocklists[i].max_entries;
 		b->receiving = false;
-		b->dirty = b->dirty || b->full;
-		keep[i] = b;
+		keep[i] = b; /* a new list's sets are made when it comes */
 	}
 	for (size_t i = 0; i < l->n; i++) {
 		bool kept = false;
