@@ -270,6 +270,9 @@ status_text(const struct ar_dispatch_stats *st, const struct ctl_info *info,
 	    st->notifications, st->running, st->queued, st->failed,
 	    st->runs_timed_out, st->runs_dropped, st->journal_errors,
 	    st->journal_bad);
+	if (r == 0 && st->prechecks > 0)
+		r = buf_printf(out, "prechecks: %lu run, %lu blocks declined\n",
+		    st->prechecks, st->declined);
 	if (r == 0 && st->nft_batches > 0)
 		r = buf_printf(out,
 		    "nftables:  %lu blocks and lifts in %lu transactions "
@@ -368,7 +371,8 @@ status(struct ar_dispatch *d, const struct ctl_info *info, int64_t now,
 	    "\"whitelisted\":%lu,\"refused\":%lu,\"failed\":%lu,"
 	    "\"notifications\":%lu,\"running\":%zu,\"queued\":%zu,"
 	    "\"dropped\":%lu,\"timed_out\":%lu,\"nft_batches\":%lu,"
-	    "\"nft_ops\":%lu,\"nft_largest\":%lu},\"journal\":{"
+	    "\"nft_ops\":%lu,\"nft_largest\":%lu,\"prechecks\":%lu,"
+	    "\"declined\":%lu},\"journal\":{"
 	    "\"errors\":%lu,\"damaged_lines\":%u}",
 	    info->version, info->node, (now - info->started_ms) / 1000,
 	    st.table.active, info->max_blocks, st.table.refused_full,
@@ -376,7 +380,7 @@ status(struct ar_dispatch *d, const struct ctl_info *info, int64_t now,
 	    st.extends, st.unblocks, st.whitelisted, st.refused, st.failed,
 	    st.notifications, st.running, st.queued, st.runs_dropped,
 	    st.runs_timed_out, st.nft_batches, st.nft_ops, st.nft_largest,
-	    st.journal_errors, st.journal_bad);
+	    st.prechecks, st.declined, st.journal_errors, st.journal_bad);
 	if (r == 0)
 		r = buf_printf(out,
 		    ",\"kernel\":{\"looks\":%lu,\"restored\":%lu,"
