@@ -232,6 +232,16 @@ kid_signals(struct kid *k)
 	    k->loop, &k->sig, sigs, 2, kid_on_signal, k);
 }
 
+/* Whether a <blocklist> is read from a URL (libcurl in the sandbox). */
+static bool
+kid_fetches(const struct arx_conf *conf)
+{
+	for (size_t i = 0; i < conf->nblocklists; i++)
+		if (conf->blocklists[i].url != NULL)
+			return true;
+	return false;
+}
+
 /* Everything up to the first line read; privileges are gone after. */
 static int
 kid_start(struct kid *k, const struct arx_conf *conf,
@@ -253,7 +263,7 @@ kid_start(struct kid *k, const struct arx_conf *conf,
 		 conf, k->loop, kid_trigger, k, read_stdin, &k->an)) != 0 ||
 	    (r = kid_drop(u)) != 0 || (r = kid_tie(parent)) != 0 ||
 	    (conf->daemon.sandbox &&
-		(r = sandbox_enter(conf->nblocklists > 0)) != 0))
+		(r = sandbox_enter(kid_fetches(conf))) != 0))
 		return r;
 	log_tee_release(); /* a detached start hears no more from us */
 	/* the counters' names before READY: a status never lacks them */

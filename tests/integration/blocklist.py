@@ -15,11 +15,13 @@ CIDR format. Checked:
 - a changed file (a new ETag) is applied as a diff: what is gone is
   deleted, what is new added, the rest untouched (the counters say how
   many), and a changed CIDR file the same;
-- a bad line is logged with its URL:line and counted.
+- a bad line is logged with its URL:line and counted;
+- a reload without one of the lists deletes its sets, the others stay.
 Needs root and nftables.
 """
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -225,6 +227,26 @@ def diffs():
            "a changed file is applied: %s" % elements("local_v4"))
 
 
+def reload(d):
+    """A reload without the plain list: its sets go, the others stay
+    (no fetch empties them in between)."""
+    text = CONF_TEXT.format(port=PORT, tmp=TMP, sock=SOCK, src=SRC)
+    start = text.index("  <blocklist><name>plain</name>")
+    end = text.index("</blocklist>", start) + len("</blocklist>\n")
+    with open(CONF, "w") as f:
+        f.write(text[:start] + text[end:])
+    d.p.send_signal(signal.SIGHUP)
+    expect(wait(lambda: elements("plain_v4") is None, 20),
+           "a reload without the plain list deletes its sets")
+    expect(elements("spamhaus_drop_v4") ==
+           {"203.0.113.0/25", "203.0.113.128/25"} and
+           elements("local_v4") == {"203.0.113.0/24", "198.51.100.9"},
+           "the lists kept keep their sets")
+    expect(wait(lambda: "blocklist plain:" not in status() and
+                "blocklist spamhaus-drop:" in status(), 10),
+           "arx status no longer shows the list removed")
+
+
 def main():
     os.makedirs(WWW)
     put(os.path.join(WWW, "drop.txt"), DROP1)
@@ -243,6 +265,7 @@ def main():
     first_load(d)
     not_modified()
     diffs()
+    reload(d)
     err = d.stop()
     expect("/drop.txt:6: not an address or network: 'this is not a "
            "network ; SBL000004'" in err,
