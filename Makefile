@@ -24,7 +24,7 @@ CHECK_PKGS = $(TEST_PKGS) clang-format mandoc zsh lintian man-db \
 
 FUZZ_PKGS = $(TEST_PKGS) clang libclang-rt-14-dev
 # The programs make demo runs, and no test.
-PROGRAMS = arxd arx firewall-drop route-null host-deny webhook
+PROGRAMS = arxd arx firewall-drop route-null host-deny webhook abuseipdb
 
 .PHONY: all build demo check fresh release install deb bench fuzz format deps-build deps-test deps-check clean
 

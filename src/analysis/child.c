@@ -20,7 +20,10 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
+
 #include "analysis/analysis.h"
+#include "analysis/blocklist.h"
 #include "analysis/child.h"
 #include "analysis/sandbox.h"
 #include "core/err.h"
@@ -34,6 +37,7 @@
 struct kid {
 	struct evloop *loop;
 	struct analysis *an;
+	struct bl_fetcher *lists; /* <blocklist> reads; NULL: none */
 	struct evio sig, rd;
 	struct evtimer tick;
 	struct buf out;
@@ -44,12 +48,12 @@ struct kid {
 };
 
 static int
-kid_send(struct kid *k)
+kid_send_buf(struct kid *k, const struct buf *b)
 {
 	ssize_t n;
 
 	do
-		n = send(k->fd, k->out.data, k->out.len, MSG_NOSIGNAL);
+		n = send(k->fd, b->data, b->len, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
 	if (n >= 0)
 		return 0;
@@ -60,6 +64,19 @@ kid_send(struct kid *k)
 	k->root_gone = true;
 	evloop_stop(k->loop);
 	return ARX_ERR_SYS;
+}
+
+static int
+kid_send(struct kid *k)
+{
+	return kid_send_buf(k, &k->out);
+}
+
+/* A part of a <blocklist> (analysis/blocklist.h). */
+static int
+kid_send_list(const struct buf *msg, void *ctx)
+{
+	return kid_send_buf(ctx, msg);
 }
 
 /* The analysis' save gate: the root process is there and has read every
@@ -110,6 +127,8 @@ static void
 kid_stats(struct kid *k, bool force)
 {
 	analysis_counters(k->an, &k->now);
+	if (k->lists != NULL)
+		bl_fetcher_counters(k->lists, &k->now);
 	if (!force && counters_same(&k->now, &k->sent))
 		return;
 	if (priv_put_stats(&k->out, &k->now) == 0 && kid_send(k) == 0)
@@ -213,6 +232,16 @@ kid_signals(struct kid *k)
 	    k->loop, &k->sig, sigs, 2, kid_on_signal, k);
 }
 
+/* Whether a <blocklist> is read from a URL (libcurl in the sandbox). */
+static bool
+kid_fetches(const struct arx_conf *conf)
+{
+	for (size_t i = 0; i < conf->nblocklists; i++)
+		if (conf->blocklists[i].url != NULL)
+			return true;
+	return false;
+}
+
 /* Everything up to the first line read; privileges are gone after. */
 static int
 kid_start(struct kid *k, const struct arx_conf *conf,
@@ -226,11 +255,15 @@ kid_start(struct kid *k, const struct arx_conf *conf,
 		    k->fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
 	if ((k->loop = evloop_new(clock_real())) == NULL)
 		return ARX_ERR_NOMEM;
+	/* libcurl (and its TLS library) set up while files can be read */
+	if (conf->nblocklists > 0 && curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+		return ARX_ERR_SYS;
 	if ((r = kid_signals(k)) != 0 ||
 	    (r = analysis_start(
 		 conf, k->loop, kid_trigger, k, read_stdin, &k->an)) != 0 ||
 	    (r = kid_drop(u)) != 0 || (r = kid_tie(parent)) != 0 ||
-	    (conf->daemon.sandbox && (r = sandbox_enter()) != 0))
+	    (conf->daemon.sandbox &&
+		(r = sandbox_enter(kid_fetches(conf))) != 0))
 		return r;
 	log_tee_release(); /* a detached start hears no more from us */
 	/* the counters' names before READY: a status never lacks them */
@@ -240,6 +273,7 @@ kid_start(struct kid *k, const struct arx_conf *conf,
 	analysis_set_relay(k->an, kid_relay, k);
 	analysis_set_save_gate(k->an, kid_drained, k);
 	analysis_begin(k->an);
+	k->lists = bl_fetcher_new(conf, k->loop, kid_send_list, k);
 	evio_init(&k->rd, k->fd, EV_READ, kid_on_msg, k);
 	if ((r = evloop_io_start(k->loop, &k->rd)) != 0)
 		return r;
@@ -271,6 +305,7 @@ analysis_child_main(const struct arx_conf *conf, const struct child_user *u,
 	if (kid_start(&k, conf, u, read_stdin, parent) == 0 &&
 	    evloop_run(k.loop) == 0)
 		rc = 0;
+	bl_fetcher_free(k.lists);
 	if (k.an != NULL) {
 		analysis_stop(k.an);
 		k.an = NULL;

@@ -7,11 +7,13 @@
  * process, so a call the list misses is a clear line in the log, not
  * a silent death.
  */
+#define _GNU_SOURCE
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -141,8 +143,23 @@ rules_add(scmp_filter_ctx f)
 	return 0;
 }
 
+/* libcurl's needs for <blocklist> reads (sandbox.h). */
+static int
+rules_fetch(scmp_filter_ctx f)
+{
+	int r;
+
+	if ((r = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(socketpair), 1,
+		 SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)AF_UNIX))) != 0 ||
+	    (r = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+		 SCMP_A0(SCMP_CMP_MASKED_EQ, (scmp_datum_t)CLONE_THREAD,
+		     (scmp_datum_t)CLONE_THREAD))) != 0)
+		return r;
+	return seccomp_rule_add(f, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+}
+
 int
-sandbox_enter(void)
+sandbox_enter(bool fetches)
 {
 	struct sigaction sa;
 	scmp_filter_ctx f;
@@ -160,7 +177,7 @@ sandbox_enter(void)
 		log_error("sandbox: cannot make a seccomp filter");
 		return ARX_ERR_NOMEM;
 	}
-	if ((r = rules_add(f)) == 0)
+	if ((r = rules_add(f)) == 0 && (!fetches || (r = rules_fetch(f)) == 0))
 		r = seccomp_load(f);
 	seccomp_release(f);
 	if (r != 0) {

@@ -20,13 +20,20 @@
 #ifndef ARX_ANALYSIS_SANDBOX_H
 #define ARX_ANALYSIS_SANDBOX_H
 
+#include <stdbool.h>
+
 /* Empty the capability bounding set (needs CAP_SETPCAP: call as root,
  * before the uid changes). 0, or a negative code with the log said. */
 int sandbox_drop_caps(void);
 
-/* Set no_new_privs and load the filter. 0, or a negative code with the
- * log said. */
-int sandbox_enter(void);
+/* Set no_new_privs and load the filter. With fetches (<blocklist>
+ * subscriptions, read with libcurl) it also allows what libcurl needs
+ * beyond the rest: socketpair() of Unix sockets (the multi handle's
+ * wake-up pair) and clone() of threads only (CLONE_THREAD set: its
+ * resolver thread for a host name; clone3(), whose flags a filter
+ * cannot see, fails with ENOSYS so the C library falls back to
+ * clone()). 0, or a negative code with the log said. */
+int sandbox_enter(bool fetches);
 
 #define SANDBOX_EXIT 159 /* the status of a child a forbidden call ended */
 

@@ -270,6 +270,9 @@ status_text(const struct ar_dispatch_stats *st, const struct ctl_info *info,
 	    st->notifications, st->running, st->queued, st->failed,
 	    st->runs_timed_out, st->runs_dropped, st->journal_errors,
 	    st->journal_bad);
+	if (r == 0 && st->prechecks > 0)
+		r = buf_printf(out, "prechecks: %lu run, %lu blocks declined\n",
+		    st->prechecks, st->declined);
 	if (r == 0 && st->nft_batches > 0)
 		r = buf_printf(out,
 		    "nftables:  %lu blocks and lifts in %lu transactions "
@@ -352,6 +355,9 @@ status(struct ar_dispatch *d, const struct ctl_info *info, int64_t now,
 		if ((r = status_text(&st, info, now, out)) != 0 ||
 		    (r = stages_put(info, false, out)) != 0)
 			return r;
+		if (info->lists_put != NULL &&
+		    (r = info->lists_put(info->stages_ctx, false, out)) != 0)
+			return r;
 		return info->agents_put != NULL
 		    ? info->agents_put(info->stages_ctx, false, out)
 		    : 0;
@@ -365,7 +371,8 @@ status(struct ar_dispatch *d, const struct ctl_info *info, int64_t now,
 	    "\"whitelisted\":%lu,\"refused\":%lu,\"failed\":%lu,"
 	    "\"notifications\":%lu,\"running\":%zu,\"queued\":%zu,"
 	    "\"dropped\":%lu,\"timed_out\":%lu,\"nft_batches\":%lu,"
-	    "\"nft_ops\":%lu,\"nft_largest\":%lu},\"journal\":{"
+	    "\"nft_ops\":%lu,\"nft_largest\":%lu,\"prechecks\":%lu,"
+	    "\"declined\":%lu},\"journal\":{"
 	    "\"errors\":%lu,\"damaged_lines\":%u}",
 	    info->version, info->node, (now - info->started_ms) / 1000,
 	    st.table.active, info->max_blocks, st.table.refused_full,
@@ -373,7 +380,7 @@ status(struct ar_dispatch *d, const struct ctl_info *info, int64_t now,
 	    st.extends, st.unblocks, st.whitelisted, st.refused, st.failed,
 	    st.notifications, st.running, st.queued, st.runs_dropped,
 	    st.runs_timed_out, st.nft_batches, st.nft_ops, st.nft_largest,
-	    st.journal_errors, st.journal_bad);
+	    st.prechecks, st.declined, st.journal_errors, st.journal_bad);
 	if (r == 0)
 		r = buf_printf(out,
 		    ",\"kernel\":{\"looks\":%lu,\"restored\":%lu,"
@@ -385,6 +392,9 @@ status(struct ar_dispatch *d, const struct ctl_info *info, int64_t now,
 		return r;
 	if (info->agents_put != NULL &&
 	    (r = info->agents_put(info->stages_ctx, true, out)) != 0)
+		return r;
+	if (info->lists_put != NULL &&
+	    (r = info->lists_put(info->stages_ctx, true, out)) != 0)
 		return r;
 	return buf_puts(out, "}\n");
 }

@@ -79,6 +79,9 @@ struct ctl_info {
 	/* A manager's agents: appends the text lines, or the JSON member
 	 * ,"agents":[...]. NULL: not a manager. */
 	int (*agents_put)(void *ctx, bool json, struct buf *out);
+	/* The <blocklist>s: a text line each, or the JSON member
+	 * ,"blocklists":{...}. NULL: none. */
+	int (*lists_put)(void *ctx, bool json, struct buf *out);
 };
 
 /*

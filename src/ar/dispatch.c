@@ -117,10 +117,16 @@ dp_run_spec(const struct ar_dispatch *d, unsigned cmd, const char *action,
 static int
 submit(struct ar_dispatch *d, unsigned cmd, const char *action,
     const struct ar_trigger *t, const struct arx_addr *addr, uint64_t timeout_s,
-    uint64_t safety_s)
+    uint64_t safety_s, bool precheck)
 {
 	struct ar_run_spec spec =
 	    dp_run_spec(d, cmd, action, addr, timeout_s, safety_s);
+	const struct conf_command *c = &d->conf->commands[cmd];
+
+	if (precheck && addr != NULL && c->precheck != NULL) {
+		spec.check_cmd = &d->conf->commands[c->precheck_idx];
+		spec.check_path = d->paths[c->precheck_idx];
+	}
 
 	if (t != NULL) {
 		spec.req.user = t->user;
@@ -250,7 +256,10 @@ on_run_done(const struct ar_run_info *info, void *ctx)
 	if (info->res != NULL && info->res->err_len > 0)
 		ev.said = str_one_line(
 		    said, sizeof(said), info->res->err, info->res->err_len);
-	if (!info->ok) {
+	if (info->declined) {
+		d->st.declined++;
+		le.type = "declined";
+	} else if (!info->ok) {
 		d->st.failed++;
 		log_warn("response %s %s %s failed: %s%s%s", info->command,
 		    info->action, info->addr ? info->addr : "-", info->why,
@@ -291,7 +300,7 @@ dp_lift(struct ar_dispatch *d, const struct ar_block *b, const char *why)
 		return;
 	}
 	(void)ar_table_restore(d->lifting, b); /* until deleted() */
-	if (submit(d, b->cmd, "delete", NULL, &b->addr, 0, 0) != 0) {
+	if (submit(d, b->cmd, "delete", NULL, &b->addr, 0, 0, false) != 0) {
 		log_error("block of %s by %s lifted from the table, but its "
 			  "delete could not run",
 		    addr, d->names[b->cmd]);
@@ -390,7 +399,8 @@ dp_block_one(struct ar_dispatch *d, unsigned cmd, const struct ar_escalation *e,
 	}
 	d->st.blocks++;
 	if ((rc = submit(d, cmd, "add", t, a, ev.timeout_s,
-		 dp_safety_timeout(e, ev.timeout_s))) != 0) {
+		 dp_safety_timeout(e, ev.timeout_s),
+		 (flags & AR_ORIGIN_MANUAL) == 0)) != 0) {
 		forget(d, d->names[cmd], addr);
 		dp_refuse(d, d->names[cmd], addr, rule_id,
 		    rc == ARX_ERR_TOOBIG ? "too many runs waiting"
@@ -444,7 +454,7 @@ notify_one(struct ar_dispatch *d, unsigned cmd, const struct ar_trigger *t)
 		return 0;
 	d->st.notifications++;
 	dp_emit(d, &ev);
-	return submit(d, cmd, "add", t, NULL, 0, 0);
+	return submit(d, cmd, "add", t, NULL, 0, 0, false);
 }
 
 /* Wazuh's crafted-value checks: a bad srcip or user skips every
@@ -699,6 +709,7 @@ ar_dispatch_stats(const struct ar_dispatch *d, struct ar_dispatch_stats *st)
 	st->queued = rs.queued;
 	st->runs_dropped = rs.dropped;
 	st->runs_timed_out = rs.timed_out;
+	st->prechecks = rs.checks;
 	st->nft_batches = rs.nft_batches;
 	st->nft_ops = rs.nft_ops;
 	st->nft_largest = rs.nft_largest;

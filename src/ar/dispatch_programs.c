@@ -82,7 +82,22 @@ builtin_refusal(const struct conf_command *c)
 	return NULL;
 }
 
-/* Resolve every command's program; those bound to an enabled response
+/* Whether command i runs: bound to an enabled response, or the
+ * <precheck> of a command that is. */
+static bool
+command_used(const struct arx_conf *conf, size_t i)
+{
+	if (dp_response_of(conf, (int)i) != NULL)
+		return true;
+	for (size_t j = 0; j < conf->ncommands; j++)
+		if (conf->commands[j].precheck != NULL &&
+		    conf->commands[j].precheck_idx == i &&
+		    dp_response_of(conf, (int)j) != NULL)
+			return true;
+	return false;
+}
+
+/* Resolve every command's program; those that run (command_used())
  * must pass program_refusal() (unless nothing is run). */
 int
 dp_paths_resolve(struct ar_dispatch *d)
@@ -104,7 +119,7 @@ dp_paths_resolve(struct ar_dispatch *d)
 		d->backends[i] = ar_backend_of(c);
 		if ((d->paths[i] = program_path(conf, c)) == NULL)
 			return ARX_ERR_NOMEM;
-		if (d->o.dry_run || dp_response_of(conf, (int)i) == NULL ||
+		if (d->o.dry_run || !command_used(conf, i) ||
 		    (why = c->builtin != CONF_BUILTIN_NONE
 			    ? builtin_refusal(c)
 			    : program_refusal(

@@ -110,6 +110,7 @@ static const struct stock {
     {"route-null", AR_BACKEND_PROGRAM, OPT_NONE, true},
     {"host-deny", AR_BACKEND_PROGRAM, OPT_NONE, false},
     {"webhook", AR_BACKEND_NONE, OPT_NONE, true},
+    {"abuseipdb", AR_BACKEND_NONE, OPT_NONE, false},
 };
 
 static const struct {

@@ -14,6 +14,7 @@
 #include "core/arena.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "core/strparse.h"
 
 /* A JSON program that says nothing for this long gets its stdin closed
  * (it may read until end of file instead of doing check_keys). */
@@ -25,7 +26,8 @@ struct ar_run {
 	struct arena arena; /* the copies below */
 	const char *path, *command;
 	unsigned protocol;
-	bool restore;
+	bool restore, builtin;
+	struct ar_run *then; /* a precheck's: the add it guards */
 	uint64_t exec_timeout_ms, timeout_s;
 	struct ar_request req; /* strings in arena; srcip normalised */
 	char addr[64];
@@ -76,6 +78,7 @@ run_free(struct ar_run *run)
 {
 	if (run == NULL)
 		return;
+	run_free(run->then);
 	buf_release(&run->msg);
 	buf_release(&run->argstore);
 	arena_release(&run->arena);
@@ -145,6 +148,7 @@ run_new(struct ar_runner *r, const struct ar_run_spec *spec, const char *addr)
 	run->exec_timeout_ms = spec->cmd->exec_timeout * 1000u;
 	run->timeout_s = spec->timeout_s;
 	run->restore = spec->restore;
+	run->builtin = spec->cmd->builtin == CONF_BUILTIN_NFTABLES;
 	snprintf(run->addr, sizeof(run->addr), "%s", addr);
 	run->req = spec->req;
 	run->req.srcip = run->addr[0] != '\0' ? run->addr : NULL;
@@ -168,7 +172,8 @@ run_new(struct ar_runner *r, const struct ar_run_spec *spec, const char *addr)
 }
 
 static void
-run_report(struct ar_run *run, const struct exec_result *res, const char *why)
+run_report_as(struct ar_run *run, const struct exec_result *res,
+    const char *why, bool declined)
 {
 	struct ar_run_info info = {
 	    .command = run->command,
@@ -179,14 +184,21 @@ run_report(struct ar_run *run, const struct exec_result *res, const char *why)
 	    .timeout_s = run->timeout_s,
 	    .restore = run->restore,
 	    .ok = why == NULL,
+	    .declined = declined,
 	    .why = why,
 	    .res = res,
 	};
 
-	if (why != NULL)
+	if (why != NULL && !declined)
 		run->r->st.failed++;
 	if (run->r->done != NULL)
 		run->r->done(&info, run->r->ctx);
+}
+
+static void
+run_report(struct ar_run *run, const struct exec_result *res, const char *why)
+{
+	run_report_as(run, res, why, false);
 }
 
 static bool
@@ -234,6 +246,50 @@ result_why(const struct exec_result *res)
 				      : "killed by a signal";
 }
 
+static int builtin_submit(struct ar_runner *r, struct ar_run *run);
+
+/* A precheck is over: its add is declined (reported, not run) or goes
+ * on, first in the queue, so that a delete queued meanwhile for the
+ * same address still comes after it. */
+static void
+check_done(
+    struct ar_runner *r, struct ar_run *run, const struct exec_result *res)
+{
+	struct ar_run *then = run->then;
+	char said[512];
+	bool decline = !res->timed_out && WIFEXITED(res->status) &&
+	    WEXITSTATUS(res->status) == AR_PRECHECK_DECLINE;
+
+	run->then = NULL;
+	said[0] = '\0';
+	if (res->err_len > 0)
+		str_one_line(said, sizeof(said), res->err, res->err_len);
+	if (decline) {
+		r->st.declined++;
+		log_notice(
+		    "response %s add %s: declined by its precheck %s%s%s",
+		    then->command, then->addr, run->command,
+		    said[0] ? ": " : "", said);
+		run_report_as(then, NULL, "declined by its precheck", true);
+		run_free(then);
+		return;
+	}
+	if (result_why(res) != NULL)
+		log_warn("response %s add %s: its precheck %s %s%s%s; the add "
+			 "goes on",
+		    then->command, then->addr, run->command, result_why(res),
+		    said[0] ? ": " : "", said);
+	if (then->builtin) {
+		(void)builtin_submit(r, then);
+		return;
+	}
+	then->next = r->head;
+	r->head = then;
+	if (r->tail == NULL)
+		r->tail = then;
+	r->nqueued++;
+}
+
 static void
 run_on_done(struct exec_job *job, const struct exec_result *res, void *ctx)
 {
@@ -246,7 +302,10 @@ run_on_done(struct exec_job *job, const struct exec_result *res, void *ctx)
 	r->running[run->slot]->slot = run->slot;
 	if (res->timed_out)
 		r->st.timed_out++;
-	run_report(run, res, result_why(res));
+	if (run->then != NULL)
+		check_done(r, run, res);
+	else
+		run_report(run, res, result_why(res));
 	run_free(run);
 	runner_pump(r);
 }
@@ -311,7 +370,9 @@ key_busy(const struct ar_runner *r, const struct ar_run *run)
 		const struct ar_run *o = r->running[i];
 
 		if (strcmp(o->addr, run->addr) == 0 &&
-		    strcmp(o->command, run->command) == 0)
+		    (strcmp(o->command, run->command) == 0 ||
+			(o->then != NULL &&
+			    strcmp(o->then->command, run->command) == 0)))
 			return true;
 	}
 	return false;
@@ -346,6 +407,10 @@ runner_pump(struct ar_runner *r)
 	int rc;
 
 	while (r->nrunning < r->max_running && (run = queue_take(r)) != NULL) {
+		if (run->builtin) {
+			(void)builtin_submit(r, run);
+			continue;
+		}
 		if ((rc = run_start(r, run)) != 0) {
 			log_error("response %s %s %s: cannot start %s: %s",
 			    run->command, run->req.command,
@@ -408,6 +473,43 @@ builtin_submit(struct ar_runner *r, struct ar_run *run)
 	return 0;
 }
 
+/* The precheck run in front of then (spec's add): the check command's
+ * program, protocol and extra_args, the same request. NULL (then freed)
+ * when out of memory. */
+static struct ar_run *
+check_new(
+    struct ar_runner *r, const struct ar_run_spec *spec, struct ar_run *then)
+{
+	struct ar_run_spec cs = *spec;
+	struct ar_run *check;
+
+	cs.cmd = spec->check_cmd;
+	cs.path = spec->check_path;
+	cs.req.program = spec->check_cmd->executable;
+	cs.req.extra_args = spec->check_cmd->extra_args;
+	if ((check = run_new(r, &cs, then->addr)) == NULL) {
+		run_free(then);
+		return NULL;
+	}
+	check->then = then;
+	r->st.checks++;
+	return check;
+}
+
+/* True when a run waits in the queue for the same command and address
+ * (or a precheck does for its add). */
+static bool
+key_queued(const struct ar_runner *r, const struct ar_run *run)
+{
+	for (const struct ar_run *o = r->head; o != NULL; o = o->next)
+		if (strcmp(o->addr, run->addr) == 0 &&
+		    (strcmp(o->command, run->command) == 0 ||
+			(o->then != NULL &&
+			    strcmp(o->then->command, run->command) == 0)))
+			return true;
+	return false;
+}
+
 int
 ar_runner_submit(struct ar_runner *r, const struct ar_run_spec *spec)
 {
@@ -426,9 +528,11 @@ ar_runner_submit(struct ar_runner *r, const struct ar_run_spec *spec)
 		    spec->cmd->name, spec->req.command, addr, r->nqueued);
 		return ARX_ERR_TOOBIG;
 	}
-	if ((run = run_new(r, spec, addr)) == NULL)
+	if ((run = run_new(r, spec, addr)) == NULL ||
+	    (spec->check_cmd != NULL &&
+		(run = check_new(r, spec, run)) == NULL))
 		return ARX_ERR_NOMEM;
-	if (spec->cmd->builtin == CONF_BUILTIN_NFTABLES)
+	if (run->builtin && !key_busy(r, run) && !key_queued(r, run))
 		return builtin_submit(r, run);
 	if (r->tail != NULL)
 		r->tail->next = run;

@@ -15,6 +15,15 @@
  * which lifts a block) is queued even past that bound: deletes are
  * bounded by the block table itself. Two runs for the same command and
  * address never overlap, so a delete never overtakes its add.
+ *
+ * A command with a <precheck> has each add preceded by a run of the
+ * precheck's command (its own program, protocol and extra_args, with
+ * the same request): exit status 0 and any failure to check let the
+ * add go on (a check that cannot be made never stops a block); exit
+ * status AR_PRECHECK_DECLINE cancels it: the add is reported failed
+ * and declined, without a run. The check is not reported itself (it is
+ * logged), and while it runs, runs of the guarded command for the same
+ * address wait.
  */
 #ifndef ARX_AR_RUNNER_H
 #define ARX_AR_RUNNER_H
@@ -29,6 +38,8 @@
 #include "core/evloop.h"
 #include "exec/exec.h"
 
+#define AR_PRECHECK_DECLINE 3 /* a precheck's "do not block" */
+
 struct ar_runner;
 
 /* What the runner reports when a run ends (valid during the callback). */
@@ -41,6 +52,7 @@ struct ar_run_info {
 	uint64_t timeout_s;            /* block length, for the log; 0: none */
 	bool restore;                  /* a restore's add (ar_run_spec) */
 	bool ok;                       /* started, exited 0 */
+	bool declined;                 /* !ok: its precheck said no */
 	const char *why;               /* when !ok: what went wrong */
 	const struct exec_result *res; /* NULL if it never started */
 };
@@ -54,10 +66,14 @@ struct ar_run_spec {
 	uint64_t timeout_s;    /* block length, for the log */
 	bool must_run;         /* queue even when the queue is full */
 	bool restore;          /* an add run again to put a block back */
+	/* An add's precheck: its command and program; NULL: none. */
+	const struct conf_command *check_cmd;
+	const char *check_path;
 };
 
 struct ar_runner_stats {
 	unsigned long started, failed, timed_out, dropped;
+	unsigned long checks, declined; /* prechecks run, adds declined */
 	size_t running, queued;
 	/* builtin:nftables: transactions, operations in them, the largest */
 	unsigned long nft_batches, nft_ops, nft_largest;

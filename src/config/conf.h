@@ -95,6 +95,9 @@ struct conf_command {
 	unsigned protocol;      /* enum conf_ar_protocol */
 	uint64_t exec_timeout;  /* seconds a run may last; default 60 */
 	unsigned builtin;       /* enum conf_builtin: no program is run */
+	const char *precheck;   /* <precheck>: a command whose add runs
+				 * first and may decline this one's; NULL */
+	size_t precheck_idx;    /* its index in conf->commands */
 };
 
 /* <executable>builtin:NAME</executable>: a response arx applies itself. */
@@ -238,6 +241,28 @@ struct conf_feed {
 	unsigned max_per_source;      /* of them from one address (4) */
 };
 
+/* A blocklist subscription (<blocklist>, arx only): addresses and
+ * networks from a URL or a file, loaded into a nftables set of their
+ * own, read again every interval. */
+enum conf_blocklist_format {
+	BL_FORMAT_PLAIN = 0, /* one address a line, '#' comments */
+	BL_FORMAT_CIDR,      /* addresses or networks, '#' comments */
+	BL_FORMAT_DROP,      /* Spamhaus DROP: "NET/LEN ; SBL..." */
+};
+
+#define CONF_BLOCKLIST_NAME_MAX 24
+#define CONF_BLOCKLISTS_MAX     16
+
+struct conf_blocklist {
+	struct conf_where where;
+	const char *name;     /* [a-z][a-z0-9_-]*, the set's name */
+	const char *url;      /* http or https; NULL for a file */
+	const char *file;     /* absolute path; NULL for a URL */
+	unsigned format;      /* enum conf_blocklist_format */
+	uint64_t interval;    /* seconds between reads (default 1 h) */
+	unsigned max_entries; /* more are dropped and counted */
+};
+
 /* arx's own daemon settings (<daemon>); defaults in conf.c. */
 struct conf_daemon {
 	const char *state_dir;      /* block journal, positions */
@@ -276,6 +301,8 @@ struct arx_conf {
 	struct conf_client_buffer client_buffer;
 	struct conf_auth auth;
 	struct conf_feed feed;
+	struct conf_blocklist *blocklists;
+	size_t nblocklists, blocklists_cap;
 	struct conf_daemon daemon;
 	struct conf_email_alert *email_alerts;
 	size_t nemail_alerts, email_alerts_cap;

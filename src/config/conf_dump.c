@@ -185,6 +185,8 @@ conf_dump(const struct arx_conf *conf, struct buf *out)
 		conf_dump_one(out, "feed", &conf->feed, 1);
 	for (i = 0; i < conf->nemail_alerts; i++)
 		conf_dump_one(out, "email_alerts", &conf->email_alerts[i], 1);
+	for (i = 0; i < conf->nblocklists; i++)
+		conf_dump_one(out, "blocklist", &conf->blocklists[i], 1);
 	conf_dump_one(out, "daemon", &conf->daemon, 1);
 	return buf_puts(out, "</arx_config>\n");
 }

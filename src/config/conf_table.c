@@ -572,6 +572,8 @@ static const struct conf_elem command_elems[] = {
 	offsetof(struct conf_command, protocol), 0, 0, 0, NULL, NULL},
     {"exec_timeout", conf_set_duration, conf_dump_duration,
 	offsetof(struct conf_command, exec_timeout), 1, 3600, 0, NULL, NULL},
+    {"precheck", set_command_name, conf_dump_str,
+	offsetof(struct conf_command, precheck), 0, 0, 0, NULL, NULL},
 };
 
 /* ---- <active-response> ---- */
@@ -1576,6 +1578,148 @@ static const struct conf_elem feed_elems[] = {
 	offsetof(struct conf_feed, max_per_source), 1, 1024, 0, NULL, NULL},
 };
 
+/* ---- <blocklist>: subscriptions to shared lists (arx only) ---- */
+
+static void *
+blocklist_open(struct conf_ctx *ctx, const struct xml_node *n, void *parent)
+{
+	struct arx_conf *conf = ctx->conf;
+	struct conf_blocklist *b;
+
+	(void)parent;
+	b = conf_item_push(ctx, n, (void **)&conf->blocklists,
+	    &conf->nblocklists, &conf->blocklists_cap, sizeof(*b));
+	if (b != NULL) {
+		b->interval = 3600;
+		b->max_entries = 100000;
+	}
+	return b;
+}
+
+/* The list's name names its nftables sets: a letter, then letters,
+ * digits, '_' or '-'. */
+static int
+set_blocklist_name(struct conf_ctx *ctx, const struct xml_node *n, void *obj,
+    const struct conf_elem *e)
+{
+	const char *t = n->text;
+	size_t len = strlen(t);
+
+	if (len == 0 || len > CONF_BLOCKLIST_NAME_MAX ||
+	    !islower((unsigned char)t[0]) ||
+	    strspn(t, "abcdefghijklmnopqrstuvwxyz0123456789_-") != len) {
+		conf_err(ctx, n,
+		    "blocklist name '%s' must be 1-%d lower-case letters, "
+		    "digits, '_' or '-', beginning with a letter",
+		    t, CONF_BLOCKLIST_NAME_MAX);
+		return ARX_ERR_CONFIG;
+	}
+	return conf_set_str(ctx, n, obj, e);
+}
+
+static int
+set_blocklist_url(struct conf_ctx *ctx, const struct xml_node *n, void *obj,
+    const struct conf_elem *e)
+{
+	const char *t = n->text;
+
+	if ((strncmp(t, "http://", 7) != 0 && strncmp(t, "https://", 8) != 0) ||
+	    strlen(t) > 2000 || strpbrk(t, " \t\r\n") != NULL) {
+		conf_err(
+		    ctx, n, "<url> must be an http or https URL, not '%s'", t);
+		return ARX_ERR_CONFIG;
+	}
+	return conf_set_str(ctx, n, obj, e);
+}
+
+static const struct conf_kw bl_formats[] = {
+    {"plain", BL_FORMAT_PLAIN},
+    {"cidr", BL_FORMAT_CIDR},
+    {"drop", BL_FORMAT_DROP},
+};
+
+static int
+set_blocklist_format(struct conf_ctx *ctx, const struct xml_node *n, void *obj,
+    const struct conf_elem *e)
+{
+	const struct conf_kw *k =
+	    conf_kw_find(bl_formats, NELEMS(bl_formats), n->text);
+
+	if (k == NULL)
+		return conf_kw_err(
+		    ctx, n, n->text, bl_formats, NELEMS(bl_formats));
+	*(unsigned *)((char *)obj + e->off) = k->value;
+	return 0;
+}
+
+static void
+dump_blocklist_format(
+    struct buf *out, const void *obj, const struct conf_elem *e, int depth)
+{
+	unsigned v = *(const unsigned *)((const char *)obj + e->off);
+
+	conf_put_elem(out, depth, e->name, bl_formats[v].name);
+}
+
+/* Nftables set names are made of the list's name with '-' as '_'. */
+static bool
+blocklist_same_set(const char *a, const char *b)
+{
+	for (; *a != '\0' && *b != '\0'; a++, b++)
+		if (*a != *b && !(strchr("-_", *a) && strchr("-_", *b)))
+			return false;
+	return *a == *b;
+}
+
+static int
+blocklist_close(struct conf_ctx *ctx, const struct xml_node *n, void *obj)
+{
+	const struct conf_blocklist *b = obj;
+	const struct arx_conf *conf = ctx->conf;
+
+	if (b->name == NULL)
+		return 0; /* the missing <name> is reported on its own */
+	if ((b->url == NULL) == (b->file == NULL)) {
+		conf_err(ctx, n,
+		    "<blocklist> '%s' needs one of <url> or <file>", b->name);
+		return ARX_ERR_CONFIG;
+	}
+	if (b->interval == 0 || conf->nblocklists > CONF_BLOCKLISTS_MAX) {
+		conf_err(ctx, n,
+		    conf->nblocklists > CONF_BLOCKLISTS_MAX
+			? "more than 16 <blocklist> subscriptions"
+			: "<blocklist> <interval> must be at least 1s");
+		return ARX_ERR_CONFIG;
+	}
+	for (size_t i = 0; i + 1 < conf->nblocklists; i++)
+		if (conf->blocklists[i].name != NULL &&
+		    blocklist_same_set(conf->blocklists[i].name, b->name)) {
+			conf_err(ctx, n,
+			    "blocklist '%s' is already defined at %s:%u",
+			    b->name, conf->blocklists[i].where.file,
+			    conf->blocklists[i].where.line);
+			return ARX_ERR_CONFIG;
+		}
+	return 0;
+}
+
+static const struct conf_elem blocklist_elems[] = {
+    {"name", set_blocklist_name, conf_dump_str,
+	offsetof(struct conf_blocklist, name), 0, 0, CE_REQUIRED, NULL, NULL},
+    {"url", set_blocklist_url, conf_dump_str,
+	offsetof(struct conf_blocklist, url), 0, 0, 0, NULL, NULL},
+    {"file", conf_set_path, conf_dump_str,
+	offsetof(struct conf_blocklist, file), 0, 0, CE_PATH, NULL, NULL},
+    {"format", set_blocklist_format, dump_blocklist_format,
+	offsetof(struct conf_blocklist, format), 0, 0, 0, NULL, NULL},
+    {"interval", conf_set_duration, conf_dump_duration,
+	offsetof(struct conf_blocklist, interval), 1, 7u * 86400, 0, NULL,
+	NULL},
+    {"max_entries", conf_set_uint, conf_dump_uint,
+	offsetof(struct conf_blocklist, max_entries), 1, 1000000, 0, NULL,
+	NULL},
+};
+
 /* ---- the top level ---- */
 
 #define SECTION(name, elems, open, close)               \
@@ -1598,6 +1742,7 @@ const struct conf_section conf_root_sections[] = {
     SECTION("feed", feed_elems, feed_open, feed_close),
     SECTION("email_alerts", email_alerts_elems, email_alerts_open,
 	email_alerts_close),
+    SECTION("blocklist", blocklist_elems, blocklist_open, blocklist_close),
 };
 const size_t conf_nroot_sections = NELEMS(conf_root_sections);
 
@@ -1612,6 +1757,38 @@ const char *const conf_ignored_sections[] = {"syscheck", "rootcheck", "wodle",
     "command_wodle"};
 const size_t conf_nignored_sections = NELEMS(conf_ignored_sections);
 
+/* Resolve <command><precheck>: a command defined in the file, a
+ * program (not a built-in) without a precheck of its own. */
+static void
+conf_precheck_finish(struct conf_ctx *ctx)
+{
+	struct arx_conf *conf = ctx->conf;
+	const struct conf_command *p;
+	const char *why = NULL;
+
+	for (size_t i = 0; i < conf->ncommands; i++) {
+		struct conf_command *c = &conf->commands[i];
+
+		if (c->precheck == NULL)
+			continue;
+		if ((p = conf_command_find(conf, c->precheck)) == NULL)
+			why = "which no <command> defines";
+		else if (p == c || p->precheck != NULL)
+			why = "which has a <precheck> of its own";
+		else if (p->builtin != CONF_BUILTIN_NONE)
+			why = "which is a built-in, not a program";
+		if (why != NULL) {
+			log_error("%s:%u: command '%s' has <precheck> '%s', %s",
+			    c->where.file, c->where.line, c->name, c->precheck,
+			    why);
+			ctx->nerrors++;
+			why = NULL;
+			continue;
+		}
+		c->precheck_idx = (size_t)(p - conf->commands);
+	}
+}
+
 /* Resolve <active-response><command> against every <command> of the file. */
 int
 conf_table_finish(struct conf_ctx *ctx)
@@ -1622,6 +1799,7 @@ conf_table_finish(struct conf_ctx *ctx)
 	size_t i;
 
 	mail_finish(ctx);
+	conf_precheck_finish(ctx);
 	for (i = 0; i < conf->nars; i++) {
 		ar = &conf->ars[i];
 		if ((cmd = conf_command_find(conf, ar->command)) == NULL) {

@@ -43,6 +43,7 @@ struct child {
 	const struct child_user *user;
 	bool read_stdin;
 	struct ar_dispatch *d;
+	struct ar_lists *lists; /* <blocklist>s; NULL: none taken */
 	pid_t pid;
 	int fd;
 	struct evio io;
@@ -114,6 +115,42 @@ answer_agents(
 	return NULL;
 }
 
+/* A part of a <blocklist> the child fetched and parsed: each entry is
+ * parsed again and checked by the lists (ar/blocklist.h). */
+struct bl_part {
+	struct ar_lists *lists;
+	size_t idx;
+	const char *why;
+};
+
+static void
+bl_entry(const char *entry, void *ctx)
+{
+	struct bl_part *p = ctx;
+
+	if (p->why == NULL)
+		p->why = ar_lists_entry(p->lists, p->idx, entry);
+}
+
+static const char *
+answer_blocklist(
+    struct child *c, const struct priv_msg *m, const void *msg, size_t len)
+{
+	const struct priv_blocklist *h = &m->blocklist;
+	struct bl_part p = {c->lists, h->list, NULL};
+
+	if (c->lists == NULL)
+		return "a blocklist, and none is configured";
+	p.why = ar_lists_begin(
+	    c->lists, h->list, h->name, (h->flags & PRIV_BL_FIRST) != 0);
+	if (p.why == NULL)
+		priv_blocklist_each(msg, len, bl_entry, &p);
+	if (p.why == NULL)
+		p.why = ar_lists_end(
+		    c->lists, h->list, (h->flags & PRIV_BL_LAST) != 0);
+	return p.why;
+}
+
 /* An agent's child relays what its manager asked for. Only an agent
  * (<client>) takes such requests, and only as a configured command on a
  * parsed address, through the dispatcher's white list and table; a
@@ -162,6 +199,7 @@ static const struct {
     [PRIV_STATS] = {answer_stats, 0},
     [PRIV_RESPONSE] = {answer_response, ANS_AFTER_READY},
     [PRIV_AGENTS] = {answer_agents, ANS_AFTER_READY},
+    [PRIV_BLOCKLIST] = {answer_blocklist, ANS_AFTER_READY},
 };
 
 int
@@ -421,7 +459,7 @@ child_free(struct child *c)
 int
 child_start(struct evloop *loop, const struct arx_conf *conf,
     const struct child_user *u, bool read_stdin, struct ar_dispatch *d,
-    struct child **out)
+    struct ar_lists *lists, struct child **out)
 {
 	struct child *c = child_alloc(d);
 	int r;
@@ -429,6 +467,7 @@ child_start(struct evloop *loop, const struct arx_conf *conf,
 	*out = NULL;
 	if (c == NULL)
 		return ARX_ERR_NOMEM;
+	c->lists = lists;
 	c->loop = loop;
 	c->conf = conf;
 	c->user = u;

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "analysis/child.h"
+#include "ar/blocklist.h"
 #include "ar/dispatch.h"
 #include "config/conf.h"
 #include "core/evloop.h"
@@ -36,12 +37,13 @@ int child_user_prepare(const struct arx_conf *conf, struct child_user *u);
 
 /*
  * Fork the analysis child for conf and wait until it says it is ready
- * (or dies). Its triggers go to d. 0 with *out set, or a negative code
+ * (or dies). Its triggers go to d, its <blocklist> parts to lists
+ * (NULL: such a part is a violation). 0 with *out set, or a negative code
  * when the child could not start (its errors were logged).
  */
 int child_start(struct evloop *loop, const struct arx_conf *conf,
     const struct child_user *u, bool read_stdin, struct ar_dispatch *d,
-    struct child **out);
+    struct ar_lists *lists, struct child **out);
 
 /* Ask the child to stop (it reads what is left and saves its
  * positions), handle its last messages, wait for it, free. */

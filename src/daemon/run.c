@@ -48,6 +48,7 @@ struct arxd {
 	bool read_stdin;
 	struct evloop *loop;
 	struct ar_dispatch *d;
+	struct ar_lists *lists; /* <blocklist> sets; kept across reloads */
 	struct child *an;
 	struct child_user user;
 	struct ctlsock *ctl;
@@ -323,7 +324,19 @@ arxd_has_analysis(const struct arx_conf *conf, bool read_stdin)
 {
 	return conf->nlocalfiles > 0 || conf->nremotes > 0 ||
 	    (conf->auth.present && !conf->auth.disabled) ||
-	    conf->feed.present || read_stdin;
+	    conf->feed.present || conf->nblocklists > 0 || read_stdin;
+}
+
+/* The <blocklist>s of conf: the lists kept by name keep their entries,
+ * the sets of the others go. */
+static int
+lists_start(struct arxd *a, const struct arx_conf *conf)
+{
+	if (a->lists == NULL && conf->nblocklists == 0)
+		return 0;
+	if (a->lists == NULL && (a->lists = ar_lists_new(a->loop)) == NULL)
+		return ARX_ERR_NOMEM;
+	return ar_lists_configure(a->lists, conf);
 }
 
 /* The dispatcher and the analysis for conf; on failure neither runs. */
@@ -339,6 +352,11 @@ parts_start(struct arxd *a, const struct arx_conf *conf)
 		return EX_CONFIG;
 	if (dispatch_start(a, conf) != 0)
 		return EX_CONFIG;
+	if (lists_start(a, conf) != 0) {
+		ar_dispatch_free(a->d);
+		a->d = NULL;
+		return EX_OSERR;
+	}
 	if (!analysis) {
 		log_notice("no <localfile>, <remote> or <auth>: only active "
 			   "response "
@@ -346,8 +364,8 @@ parts_start(struct arxd *a, const struct arx_conf *conf)
 		return EX_OK;
 	}
 	share_logs(a, conf);
-	if (child_start(a->loop, conf, &a->user, a->read_stdin, a->d, &a->an) !=
-	    0) {
+	if (child_start(a->loop, conf, &a->user, a->read_stdin, a->d, a->lists,
+		&a->an) != 0) {
 		ar_dispatch_free(a->d);
 		a->d = NULL;
 		return EX_CONFIG;
@@ -421,6 +439,7 @@ cleanup(struct arxd *a)
 	if (a->sig.fd > 0)
 		close(a->sig.fd);
 	exec_release_abandoned(); /* programs still running at the end */
+	ar_lists_free(a->lists);
 	evloop_free(a->loop);
 	conf_free(a->conf);
 }
@@ -489,6 +508,14 @@ agents_put(void *ctx, bool json, struct buf *out)
 	return o.r;
 }
 
+static int
+lists_put(void *ctx, bool json, struct buf *out)
+{
+	struct arxd *a = ctx;
+
+	return ar_lists_status(a->lists, json, out);
+}
+
 static bool
 stages_read(void *ctx, struct counters *rows)
 {
@@ -537,6 +564,10 @@ static const struct ctl_stage_group stat_groups[] = {
 	false},
     {"feed", {"feed_tls_failed"}, false},
     {"limits", {"conn_per_source", "conn_evicted", "conn_slow"}, false},
+    {"lists",
+	{"blocklist_fetches", "blocklist_not_modified", "blocklist_errors",
+	    "blocklist_bad_lines", "blocklist_dropped", "blocklist_sent"},
+	false},
 };
 
 static void
@@ -547,6 +578,7 @@ info_set(struct arxd *a)
 	a->info.stages_read = stages_read;
 	a->info.stages_ctx = a;
 	a->info.agents_put = is_manager(a->conf) ? agents_put : NULL;
+	a->info.lists_put = lists_put;
 	a->info.node = a->conf->daemon.node_name;
 	a->info.max_blocks = a->conf->daemon.max_blocks;
 }

@@ -84,6 +84,13 @@ static const struct pfield agent_fields[] = {
     PF(PF_U32, struct priv_agent, config, 0, "agents: short config state"),
 };
 
+static const struct pfield blocklist_fields[] = {
+    PF(PF_U32, struct priv_blocklist, list, 0, "blocklist: short index"),
+    PF(PF_STR, struct priv_blocklist, name, 64, "blocklist: bad name"),
+    PF(PF_U32, struct priv_blocklist, flags, 0, "blocklist: short flags"),
+    PF(PF_U32, struct priv_blocklist, count, 0, "blocklist: short count"),
+};
+
 /* ---- encoding ---- */
 
 static int
@@ -224,6 +231,38 @@ priv_put_agents_end(struct buf *out, uint32_t n)
 {
 	unsigned char *p = (unsigned char *)out->data + 8;
 
+	for (int i = 0; i < 4; i++)
+		p[i] = (unsigned char)(n >> (8 * i));
+}
+
+int
+priv_put_blocklist_begin(struct buf *out, const struct priv_blocklist *h)
+{
+	struct priv_blocklist z = *h;
+	int r;
+
+	z.count = 0;
+	if ((r = put_head(out, PRIV_BLOCKLIST)) != 0)
+		return r;
+	return put_fields(out, &z, blocklist_fields, NFIELDS(blocklist_fields));
+}
+
+int
+priv_put_blocklist_entry(struct buf *out, const char *entry)
+{
+	return put_str(out, entry, PRIV_BL_ENTRY_MAX);
+}
+
+/* The count is the head's last field: 8 bytes of header, the index,
+ * the name (length, bytes, NUL), the flags. */
+void
+priv_put_blocklist_end(struct buf *out, uint32_t n)
+{
+	unsigned char *p = (unsigned char *)out->data + 12;
+	size_t namelen = (size_t)p[0] | (size_t)p[1] << 8 | (size_t)p[2] << 16 |
+	    (size_t)p[3] << 24;
+
+	p += 4 + namelen + 1 + 4;
 	for (int i = 0; i < 4; i++)
 		p[i] = (unsigned char)(n >> (8 * i));
 }
@@ -390,6 +429,53 @@ priv_agents_each(const void *msg, size_t len,
 	}
 }
 
+/* An entry's text: what an address or a network is written with. */
+static const char *
+get_bl_entry(struct rd *r)
+{
+	const char *e = get_str(r, PRIV_BL_ENTRY_MAX, "blocklist: bad entry");
+
+	if (e != NULL &&
+	    (e[0] == '\0' ||
+		strspn(e, "0123456789abcdefABCDEF.:/") != strlen(e))) {
+		r->why = "blocklist: an entry is not an address";
+		return NULL;
+	}
+	return e;
+}
+
+static void
+get_blocklist_msg(struct rd *r, struct priv_msg *m)
+{
+	struct priv_blocklist *h = &m->blocklist;
+
+	get_fields(r, h, blocklist_fields, NFIELDS(blocklist_fields));
+	if (r->why != NULL)
+		return;
+	if (h->count > PRIV_BL_CHUNK)
+		r->why = "blocklist: too many entries in one part";
+	else if ((h->flags & ~(PRIV_BL_FIRST | PRIV_BL_LAST)) != 0)
+		r->why = "blocklist: unknown flags";
+	else if (!name_ok(h->name))
+		r->why = "blocklist: bad name";
+	for (uint32_t i = 0; i < h->count && r->why == NULL; i++)
+		(void)get_bl_entry(r);
+}
+
+void
+priv_blocklist_each(const void *msg, size_t len,
+    void (*fn)(const char *entry, void *ctx), void *ctx)
+{
+	struct rd r = {.p = msg, .len = len, .off = 8};
+	struct priv_blocklist h;
+	const char *e;
+
+	get_fields(&r, &h, blocklist_fields, NFIELDS(blocklist_fields));
+	for (uint32_t i = 0; i < h.count && r.why == NULL; i++)
+		if ((e = get_bl_entry(&r)) != NULL)
+			fn(e, ctx);
+}
+
 static void
 get_stat(struct rd *r, struct counters *stats)
 {
@@ -448,6 +534,7 @@ static void (*const readers[PRIV_NTYPES])(struct rd *, struct priv_msg *) = {
     [PRIV_STATS] = get_stats,
     [PRIV_RESPONSE] = get_response_msg,
     [PRIV_AGENTS] = get_agents_msg,
+    [PRIV_BLOCKLIST] = get_blocklist_msg,
 };
 
 int

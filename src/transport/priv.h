@@ -38,8 +38,9 @@ enum priv_type {
 	PRIV_READY = 1,
 	PRIV_TRIGGER = 2,
 	PRIV_STATS = 3,
-	PRIV_RESPONSE = 4, /* both ways; see struct priv_response */
-	PRIV_AGENTS = 5,   /* manager's child: its agents, once a second */
+	PRIV_RESPONSE = 4,  /* both ways; see struct priv_response */
+	PRIV_AGENTS = 5,    /* manager's child: its agents, once a second */
+	PRIV_BLOCKLIST = 6, /* a part of a <blocklist>'s entries */
 	PRIV_NTYPES
 };
 
@@ -120,8 +121,30 @@ struct priv_agent {
 	uint32_t config; /* enum priv_agent_config */
 };
 
+/*
+ * PRIV_BLOCKLIST: the child fetched and parsed a <blocklist>; the whole
+ * list as it now is goes in parts of at most PRIV_BL_CHUNK entries, the
+ * first flagged FIRST, the last LAST (one part may be both; an empty
+ * list is one part of no entry). Each entry is the text of an address
+ * or network ("192.0.2.1", "198.51.100.0/24"), which the root side
+ * parses again; it compares the whole with what its set holds.
+ */
+#define PRIV_BL_FIRST     0x1u
+#define PRIV_BL_LAST      0x2u
+#define PRIV_BL_CHUNK     4096u
+#define PRIV_BL_ENTRY_MAX 49u /* an IPv6 network's text */
+
+struct priv_blocklist {
+	uint32_t list;    /* its index among the configuration's */
+	const char *name; /* and its name, which must agree */
+	uint32_t flags;   /* PRIV_BL_* */
+	uint32_t count;   /* entries in this part, read with
+			   * priv_blocklist_each */
+};
+
 struct priv_msg {
 	enum priv_type type;
+	struct priv_blocklist blocklist; /* PRIV_BLOCKLIST */
 	uint32_t nagents; /* PRIV_AGENTS: records, read with priv_agents_each */
 	struct priv_response response; /* PRIV_RESPONSE */
 	struct priv_trigger trigger;   /* PRIV_TRIGGER; strings point into
@@ -143,6 +166,15 @@ void priv_put_agents_end(struct buf *out, uint32_t n);
 /* Each record of a PRIV_AGENTS message that priv_parse() accepted. */
 void priv_agents_each(const void *msg, size_t len,
     void (*fn)(const struct priv_agent *a, void *ctx), void *ctx);
+
+/* PRIV_BLOCKLIST: the head, then one add per entry (the count is
+ * patched by end). */
+int priv_put_blocklist_begin(struct buf *out, const struct priv_blocklist *h);
+int priv_put_blocklist_entry(struct buf *out, const char *entry);
+void priv_put_blocklist_end(struct buf *out, uint32_t n);
+/* Each entry of a PRIV_BLOCKLIST message that priv_parse() accepted. */
+void priv_blocklist_each(const void *msg, size_t len,
+    void (*fn)(const char *entry, void *ctx), void *ctx);
 
 /* Decode one message of len bytes. The message must stay unchanged and
  * alive while out is used. 0, or ARX_ERR_INVAL with why. */

@@ -58,7 +58,8 @@ def read(path):
         return ""
 
 
-PROGRAMS = ("firewall-drop", "route-null", "host-deny", "webhook")
+PROGRAMS = ("firewall-drop", "route-null", "host-deny", "webhook",
+            "abuseipdb")
 
 
 def own_prefix():
@@ -72,7 +73,7 @@ def own_prefix():
         "etc/logrotate.d/arx", "share/doc/arx/README.md",
         "share/man/man8/arxd.8", "share/man/man8/arx.8",
         "share/man/man5/arx.conf.5", "share/man/man8/firewall-drop.8",
-        "share/man/man8/webhook.8",
+        "share/man/man8/webhook.8", "share/man/man8/abuseipdb.8",
         "share/bash-completion/completions/arx",
         "share/bash-completion/completions/arxd",
         "share/zsh/vendor-completions/_arx")] + [

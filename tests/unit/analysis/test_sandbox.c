@@ -4,7 +4,8 @@
  * (files, sockets, SIOCOUTQ, memory, time); a forbidden call
  * (execve, fork, a packet socket, TIOCSTI, ptrace, setuid) is not run:
  * the process ends with SANDBOX_EXIT and says which call it was. As
- * root, the capability bounding set is emptied.
+ * root, the capability bounding set is emptied. With fetches
+ * (<blocklist>), a socketpair and a thread work, a new process does not.
  */
 #include <sys/ioctl.h>
 #include <sys/ptrace.h>
@@ -13,6 +14,9 @@
 #include <sys/wait.h>
 
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +26,8 @@
 #include "testutil.h"
 
 #include "analysis/sandbox.h"
+
+static bool fetches; /* sandbox_enter()'s argument in sandboxed() */
 
 /* Run fn in a child inside the sandbox; its exit status (-signal when
  * killed) and what it wrote to stderr. */
@@ -37,7 +43,7 @@ sandboxed(void (*fn)(void), char *err, size_t size)
 	if (pid == 0) {
 		dup2(p[1], STDERR_FILENO);
 		close(p[0]);
-		if (sandbox_enter() != 0)
+		if (sandbox_enter(fetches) != 0)
 			_exit(99);
 		fn();
 		_exit(0);
@@ -155,6 +161,52 @@ test_forbidden(void **state)
 	}
 }
 
+static void *
+thread_main(void *arg)
+{
+	return arg;
+}
+
+/* What libcurl needs for <blocklist> reads: a Unix socketpair, a
+ * thread (its resolver). */
+static void
+fetch_work(void)
+{
+	int sv[2];
+	pthread_t t;
+	void *ret = NULL;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
+		_exit(2);
+	if (pthread_create(&t, NULL, thread_main, sv) != 0 ||
+	    pthread_join(t, &ret) != 0 || ret != sv)
+		_exit(3);
+}
+
+/* A clone that is not a thread (a new process) stays forbidden. */
+static void
+do_clone_process(void)
+{
+	(void)syscall(SYS_clone, (long)SIGCHLD, 0L, 0L, 0L, 0L);
+	_exit(5);
+}
+
+static void
+test_fetches(void **state)
+{
+	char err[1024];
+
+	(void)state;
+	assert_int_equal(sandboxed(fetch_work, err, sizeof(err)), SANDBOX_EXIT);
+	fetches = true;
+	assert_int_equal(sandboxed(fetch_work, err, sizeof(err)), 0);
+	assert_string_equal(err, "");
+	assert_int_equal(
+	    sandboxed(do_clone_process, err, sizeof(err)), SANDBOX_EXIT);
+	assert_int_equal(sandboxed(do_fork, err, sizeof(err)), SANDBOX_EXIT);
+	fetches = false;
+}
+
 static void
 drop_and_report(void)
 {
@@ -204,6 +256,7 @@ main(void)
 	    cmocka_unit_test(test_allowed),
 	    cmocka_unit_test(test_forbidden),
 	    cmocka_unit_test(test_caps),
+	    cmocka_unit_test(test_fetches),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -223,6 +223,31 @@ static const struct bad_case bad_cases[] = {
     {"<feed><port>8443</port><credentials_file>/c</credentials_file>\n"
      "<key>/etc/arx/feed.key</key></feed>\n",
 	"t.conf:2: <feed> needs both <certificate> and <key>, or neither"},
+    {"<command><name>a</name><executable>x</executable>\n"
+     "<precheck>nope</precheck></command>\n",
+	"t.conf:2: command 'a' has <precheck> 'nope', which no <command> "
+	"defines"},
+    {"<command><name>a</name><executable>x</executable>"
+     "<precheck>a</precheck></command>\n",
+	"t.conf:2: command 'a' has <precheck> 'a', which has a <precheck> of "
+	"its own"},
+    {"<blocklist><name>drop</name></blocklist>\n",
+	"t.conf:2: <blocklist> 'drop' needs one of <url> or <file>"},
+    {"<blocklist><name>drop</name><url>http://192.0.2.1/d</url>\n"
+     "<file>/x</file></blocklist>\n",
+	"t.conf:2: <blocklist> 'drop' needs one of <url> or <file>"},
+    {"<blocklist><name>drop</name>\n<url>ftp://192.0.2.1/d</url>"
+     "</blocklist>\n",
+	"t.conf:3: <url> must be an http or https URL, not 'ftp://"},
+    {"<blocklist><name>Drop List</name><file>/x</file></blocklist>\n",
+	"t.conf:2: blocklist name 'Drop List' must be"},
+    {"<blocklist><name>drop</name><file>/x</file>\n<format>dorp</format>"
+     "</blocklist>\n",
+	"t.conf:3: <format> has an unknown value 'dorp'; did you mean "
+	"'drop'?"},
+    {"<blocklist><name>a-b</name><file>/x</file></blocklist>\n"
+     "<blocklist><name>a_b</name><file>/y</file></blocklist>\n",
+	"t.conf:3: blocklist 'a_b' is already defined at /etc/arx/t.conf:2"},
 };
 
 static void
@@ -242,6 +267,36 @@ test_bad_values(void **state)
 			fail_msg("case %zu: expected \"%s\", got:\n%s", i,
 			    bad_cases[i].msg, c.text);
 	}
+}
+
+static void
+test_blocklist_and_precheck(void **state)
+{
+	struct arx_conf *conf = load_ok(
+	    "<command><name>chk</name><executable>abuseipdb</executable>"
+	    "</command>\n"
+	    "<command><name>fw</name><executable>firewall-drop</executable>"
+	    "<precheck>chk</precheck></command>\n"
+	    "<blocklist><name>spamhaus-drop</name>"
+	    "<url>https://www.spamhaus.org/drop/drop.txt</url>"
+	    "<format>drop</format><interval>12h</interval></blocklist>\n"
+	    "<blocklist><name>mine</name><file>lists/mine.txt</file>"
+	    "</blocklist>\n");
+
+	(void)state;
+	assert_string_equal(conf->commands[1].precheck, "chk");
+	assert_int_equal(conf->commands[1].precheck_idx, 0);
+	assert_null(conf->commands[0].precheck);
+	assert_int_equal(conf->nblocklists, 2);
+	assert_int_equal(conf->blocklists[0].format, BL_FORMAT_DROP);
+	assert_int_equal(conf->blocklists[0].interval, 12 * 3600);
+	assert_int_equal(conf->blocklists[0].max_entries, 100000);
+	assert_null(conf->blocklists[0].file);
+	assert_int_equal(conf->blocklists[1].format, BL_FORMAT_PLAIN);
+	assert_int_equal(conf->blocklists[1].interval, 3600);
+	assert_string_equal(
+	    conf->blocklists[1].file, "/etc/arx/lists/mine.txt");
+	conf_free(conf);
 }
 
 static void
@@ -598,6 +653,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_bad_values),
 	    cmocka_unit_test(test_root_names),
+	    cmocka_unit_test(test_blocklist_and_precheck),
 	    cmocka_unit_test(test_ar_units_and_binding),
 	    cmocka_unit_test(test_ar_defaults_and_host_block),
 	    cmocka_unit_test(test_feed),

@@ -12,6 +12,7 @@
 
 #include "testutil.h"
 
+#include "ar/blocklist.h"
 #include "ar/dispatch.h"
 #include "core/clock.h"
 #include "core/err.h"
@@ -382,6 +383,100 @@ test_agents(void **state)
 	buf_release(&b);
 }
 
+static void
+count_entry(const char *e, void *ctx)
+{
+	unsigned *n = ctx;
+
+	assert_true(
+	    strcmp(e, "192.0.2.9") == 0 || strcmp(e, "2001:db8::/32") == 0);
+	(*n)++;
+}
+
+/* A <blocklist> part: round trip; an entry that is no address, too many
+ * entries in a part, unknown flags refused. */
+static void
+test_blocklist_codec(void **state)
+{
+	struct priv_blocklist h = {1, "spamhaus-drop", PRIV_BL_FIRST, 0};
+	static struct priv_msg m;
+	const char *why;
+	unsigned n = 0;
+	struct buf b;
+
+	(void)state;
+	buf_init(&b, PRIV_MSG_MAX);
+	assert_int_equal(priv_put_blocklist_begin(&b, &h), 0);
+	assert_int_equal(priv_put_blocklist_entry(&b, "192.0.2.9"), 0);
+	assert_int_equal(priv_put_blocklist_entry(&b, "2001:db8::/32"), 0);
+	priv_put_blocklist_end(&b, 2);
+	assert_int_equal(priv_parse(b.data, b.len, &m, &why), 0);
+	assert_int_equal(m.type, PRIV_BLOCKLIST);
+	assert_int_equal(m.blocklist.list, 1);
+	assert_string_equal(m.blocklist.name, "spamhaus-drop");
+	assert_int_equal(m.blocklist.flags, PRIV_BL_FIRST);
+	assert_int_equal(m.blocklist.count, 2);
+	priv_blocklist_each(b.data, b.len, count_entry, &n);
+	assert_int_equal(n, 2);
+	priv_put_blocklist_end(&b, 3); /* says 3, holds 2 */
+	assert_int_equal(priv_parse(b.data, b.len, &m, &why), ARX_ERR_INVAL);
+	assert_int_equal(priv_put_blocklist_begin(&b, &h), 0);
+	assert_int_equal(priv_put_blocklist_entry(&b, "1.2.3.4; rm"), 0);
+	priv_put_blocklist_end(&b, 1);
+	assert_int_equal(priv_parse(b.data, b.len, &m, &why), ARX_ERR_INVAL);
+	assert_string_equal(why, "blocklist: an entry is not an address");
+	assert_int_equal(priv_put_blocklist_begin(&b, &h), 0);
+	priv_put_blocklist_end(&b, PRIV_BL_CHUNK + 1);
+	assert_int_equal(priv_parse(b.data, b.len, &m, &why), ARX_ERR_INVAL);
+	assert_string_equal(why, "blocklist: too many entries in one part");
+	h.flags = 4;
+	assert_int_equal(priv_put_blocklist_begin(&b, &h), 0);
+	assert_int_equal(priv_parse(b.data, b.len, &m, &why), ARX_ERR_INVAL);
+	assert_string_equal(why, "blocklist: unknown flags");
+	buf_release(&b);
+}
+
+/* The root side's checks of parts (before anything reaches nftables):
+ * an unknown list or name, an entry outside a list, an entry that does
+ * not parse again, more than <max_entries>. */
+static void
+test_blocklist_root(void **state)
+{
+	static const char text[] =
+	    "<arx_config><blocklist><name>drop</name><file>/x</file>"
+	    "<max_entries>2</max_entries></blocklist></arx_config>\n";
+	struct arx_conf *conf;
+	struct evloop *loop;
+	struct ar_lists *l;
+
+	(void)state;
+	assert_int_equal(conf_load_mem("b.conf", text, strlen(text), &conf), 0);
+	assert_non_null(loop = evloop_new(clock_real()));
+	assert_non_null(l = ar_lists_new(loop));
+	assert_int_equal(ar_lists_configure(l, conf), 0);
+	assert_string_equal(
+	    ar_lists_begin(l, 1, "drop", true), "blocklist: no such list");
+	assert_string_equal(
+	    ar_lists_begin(l, 0, "other", true), "blocklist: no such list");
+	assert_string_equal(ar_lists_entry(l, 0, "192.0.2.1"),
+	    "blocklist: an entry outside a list");
+	assert_string_equal(ar_lists_begin(l, 0, "drop", false),
+	    "blocklist: a part without its first");
+	assert_null(ar_lists_begin(l, 0, "drop", true));
+	assert_string_equal(ar_lists_entry(l, 0, "192.0.2.300"),
+	    "blocklist: an entry is not an address or network");
+	assert_string_equal(ar_lists_entry(l, 0, "10.1.2.3/8"),
+	    "blocklist: an entry is not an address or network");
+	assert_null(ar_lists_entry(l, 0, "192.0.2.1"));
+	assert_null(ar_lists_entry(l, 0, "127.0.0.1")); /* refused, counted */
+	assert_string_equal(ar_lists_entry(l, 0, "192.0.2.2"),
+	    "blocklist: more entries than <max_entries>");
+	assert_null(ar_lists_end(l, 0, false));
+	ar_lists_free(l);
+	evloop_free(loop);
+	conf_free(conf);
+}
+
 int
 main(void)
 {
@@ -393,6 +488,8 @@ main(void)
 	    cmocka_unit_test(test_answers),
 	    cmocka_unit_test(test_response_request),
 	    cmocka_unit_test(test_agents),
+	    cmocka_unit_test(test_blocklist_codec),
+	    cmocka_unit_test(test_blocklist_root),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
