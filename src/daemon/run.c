@@ -720,6 +720,10 @@ reload(struct arxd *a)
 	if (parts_start(a, nc) != EX_OK) {
 		log_error("reload refused: the new configuration does not "
 			  "start; the running one stays");
+		/* the lists may hold nc already: back to the running one
+		 * before nc is freed, whatever happens next */
+		if (a->lists != NULL)
+			(void)ar_lists_configure(a->lists, a->conf);
 		conf_free(nc);
 		if (parts_start(a, a->conf) != EX_OK) {
 			log_error("the running configuration does not start "
