@@ -19,7 +19,7 @@ BUILD_PKGS = cmake ninja-build gcc pkg-config libexpat1-dev libpcre2-dev \
 TEST_PKGS = $(BUILD_PKGS) python3 libcmocka-dev
 CHECK_PKGS = $(TEST_PKGS) clang-format mandoc zsh lintian man-db \
   nftables iptables ipset iproute2 iputils-ping systemd-journal-remote \
-  openssh-server openssh-client sshpass tshark rsyslog
+  openssh-server openssh-client sshpass tshark rsyslog prometheus
 
 FUZZ_PKGS = $(TEST_PKGS) clang libclang-rt-14-dev
 # The programs make demo runs, and no test.

@@ -23,6 +23,7 @@
 #include "analysis/dupcheck.h"
 #include "analysis/enrollsrv.h"
 #include "analysis/feed.h"
+#include "analysis/metrics.h"
 #include "analysis/lineclock.h"
 #include "analysis/remote.h"
 #include "analysis/shared.h"
@@ -64,6 +65,7 @@ fired(struct analysis *a, int64_t wall)
 	    .user = o->user[0] != '\0' ? o->user : NULL};
 
 	a->fired++;
+	an_alert_count(a, r->id, r->level);
 	(void)alert_writer_write(a->w, &al);
 	a->suppressed += o->verdict == AR_SUPPRESSED;
 	a->too_old += o->verdict == AR_TOO_OLD;
@@ -130,6 +132,7 @@ an_on_line(const char *line, size_t len, void *ctx)
 {
 	struct source *s = ctx;
 
+	s->lines++;
 	an_analyse(s->a, line, len,
 	    s->lf->alias != NULL ? s->lf->alias : s->path, &s->clock);
 }
@@ -138,7 +141,10 @@ an_on_line(const char *line, size_t len, void *ctx)
 void
 an_on_msg(const char *msg, size_t len, const char *from, void *ctx)
 {
-	an_analyse(ctx, msg, len, from, NULL);
+	struct analysis *a = ctx;
+
+	a->syslog_lines++;
+	an_analyse(a, msg, len, from, NULL);
 }
 
 /* ---- start and stop ---- */
@@ -203,7 +209,8 @@ analysis_start(const struct arx_conf *conf, struct evloop *loop,
 	evtimer_init(&a->tick, an_on_tick, a);
 	evtimer_init(&a->more, an_on_more, a);
 	if ((r = an_listeners_start(a)) != 0 || (r = an_enroll_start(a)) != 0 ||
-	    (r = an_feed_start(a)) != 0 || (r = an_uplink_begin(a)) != 0 ||
+	    (r = an_feed_start(a)) != 0 || (r = an_metrics_start(a)) != 0 ||
+	    (r = an_uplink_begin(a)) != 0 ||
 	    (read_stdin && (r = an_stdin_start(a)) != 0))
 		goto fail;
 	if ((r = evloop_io_start(loop, &a->ino)) != 0 ||
@@ -278,6 +285,8 @@ analysis_stop(struct analysis *a)
 	remote_stop(a->remote);
 	uplink_stop(a->uplink);
 	feedsrv_stop(a->feed);
+	metricsrv_stop(a->metrics);
+	free(a->root_rows);
 	log_info("analysis stopped: %lu lines read", a->lines);
 	alert_writer_close(a->w);
 	corr_free(a->corr);

@@ -72,6 +72,7 @@ struct source {
 	const struct conf_localfile *lf;
 	struct analysis *a;
 	struct line_clock clock;
+	uint64_t lines; /* read from it: source_lines{source=path} */
 };
 
 struct jsource {
@@ -80,6 +81,24 @@ struct jsource {
 	struct evio io;
 	struct analysis *a;
 	struct line_clock clock;
+	uint64_t lines;
+};
+
+/* Alerts by rule and level (alerts{rule,level}): the first
+ * ALERT_RULES_MAX rules that fire get a row each, later ones go to the
+ * "other" row of their level, counted as dropped{table="alert_rules"}. */
+#define ALERT_RULES_MAX 64
+#define ALERT_LEVELS    17
+
+struct alert_tally {
+	struct {
+		uint32_t rule;
+		int level;
+		uint64_t n;
+	} row[ALERT_RULES_MAX];
+	size_t n;
+	uint64_t other[ALERT_LEVELS]; /* by level */
+	uint64_t dropped;             /* alerts counted in other */
 };
 
 struct analysis {
@@ -123,6 +142,10 @@ struct analysis {
 	struct buf json;
 	unsigned long lines;
 	uint64_t decoded, fired, suppressed, triggers, too_old;
+	uint64_t syslog_lines, agent_lines, stdin_lines; /* by source */
+	struct alert_tally alerts;
+	struct metricsrv *metrics;  /* <metrics>: NULL when off */
+	struct counters *root_rows; /* the root's, as it last sent them */
 	struct dupcheck dup;        /* lines from two sources */
 	struct log_limit dup_log;   /* its warnings: one a minute */
 	struct log_limit pos_log;   /* positions not saved: one a minute */
@@ -137,6 +160,9 @@ void an_analyse(struct analysis *a, const char *line, size_t len,
     const char *loc, struct line_clock *lc);
 void an_on_line(const char *line, size_t len, void *ctx);
 void an_on_msg(const char *msg, size_t len, const char *from, void *ctx);
+
+/* analysis_counters.c: one fired rule counted by id and level */
+void an_alert_count(struct analysis *a, uint32_t rule, int level);
 
 /* analysis_sources.c */
 void an_positions_load(struct analysis *a);
@@ -158,6 +184,7 @@ void an_on_inotify(struct evloop *loop, struct evio *io, unsigned events);
 int an_listeners_start(struct analysis *a);
 int an_enroll_start(struct analysis *a);
 int an_feed_start(struct analysis *a);
+int an_metrics_start(struct analysis *a);
 int an_uplink_begin(struct analysis *a);
 void an_shared_restore(struct analysis *a);
 

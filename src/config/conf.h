@@ -205,6 +205,19 @@ struct conf_feed {
 	unsigned max_per_source;      /* of them from one address (4) */
 };
 
+/* The metrics endpoint (<metrics>, arx only): GET /metrics in the
+ * Prometheus text format, served by the analysis child. Off without the
+ * element; with it, on (unless <enabled>no</enabled>) at
+ * 127.0.0.1:9464 unless <local_ip> and <port> say otherwise. */
+struct conf_metrics {
+	struct conf_where where;
+	bool present;
+	bool enabled;         /* yes when present */
+	const char *local_ip; /* 127.0.0.1 */
+	unsigned port;        /* 9464 */
+	unsigned max_clients; /* 8 */
+};
+
 /* arx's own daemon settings (<daemon>); defaults in conf.c. */
 struct conf_daemon {
 	const char *state_dir;      /* block journal, positions */
@@ -243,6 +256,7 @@ struct arx_conf {
 	struct conf_client_buffer client_buffer;
 	struct conf_auth auth;
 	struct conf_feed feed;
+	struct conf_metrics metrics;
 	struct conf_daemon daemon;
 	/* Host-wide response settings (an <active-response> without <command>). */
 	bool ar_disabled;

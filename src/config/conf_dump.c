@@ -183,6 +183,8 @@ conf_dump(const struct arx_conf *conf, struct buf *out)
 		conf_dump_one(out, "auth", &conf->auth, 1);
 	if (conf->feed.present)
 		conf_dump_one(out, "feed", &conf->feed, 1);
+	if (conf->metrics.present)
+		conf_dump_one(out, "metrics", &conf->metrics, 1);
 	conf_dump_one(out, "daemon", &conf->daemon, 1);
 	return buf_puts(out, "</arx_config>\n");
 }
