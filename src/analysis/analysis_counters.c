@@ -78,8 +78,8 @@ source_rows(const struct analysis *a, struct counters *c)
 		(void)counters_add_l(c, "source_lines", "source", "agents",
 		    NULL, NULL, a->agent_lines);
 	if (a->stdin_lines > 0)
-		(void)counters_add_l(c, "source_lines", "source", "stdin",
-		    NULL, NULL, a->stdin_lines);
+		(void)counters_add_l(c, "source_lines", "source", "stdin", NULL,
+		    NULL, a->stdin_lines);
 }
 
 struct by_state {

@@ -24,17 +24,24 @@
 #define BODY_MAX    (2u << 20)
 #define PER_SOURCE  2u
 
-#define G(name, help) {name, true, help}
-#define C(name, help) {name, false, help}
+#define G(name, help)            \
+	{                        \
+		name, true, help \
+	}
+#define C(name, help)             \
+	{                         \
+		name, false, help \
+	}
 
 static const struct promtext_family families[] = {
     G("blocks_active", "Blocks in force now, every command."),
     G("blocks_max", "The block table's capacity (<daemon><max_blocks>)."),
     G("offences_remembered", "Addresses whose offences are remembered."),
     C("ar_triggers", "Fired rules the root side took for responses."),
-    C("responses", "Responses by command and outcome (block, extend, "
-		   "unblock, notification, whitelisted, refused, failed, "
-		   "done)."),
+    C("responses",
+	"Responses by command and outcome (block, extend, "
+	"unblock, notification, whitelisted, refused, failed, "
+	"done)."),
     C("dropped", "Rows refused by a bounded table, by table."),
     G("queue_depth", "Work waiting, by queue."),
     G("runs_running", "Response programs running now."),
@@ -48,8 +55,9 @@ static const struct promtext_family families[] = {
     C("analysis_violations", "Messages of the analysis child refused."),
     C("lines", "Lines read, every source."),
     C("source_lines", "Lines read, by source."),
-    C("alerts", "Rules fired, by rule id and level (the first 64 rules "
-		"each, the rest as rule=\"other\")."),
+    C("alerts",
+	"Rules fired, by rule id and level (the first 64 rules "
+	"each, the rest as rule=\"other\")."),
     C("pattern_limits", "Patterns stopped at their step limit."),
     G("agents", "A manager's agents, by state."),
     G("files", "Log files read now."),
@@ -77,8 +85,7 @@ struct metricsrv {
 };
 
 int
-metrics_body(
-    struct buf *out, const struct counters *const *sets, size_t nsets)
+metrics_body(struct buf *out, const struct counters *const *sets, size_t nsets)
 {
 	int r = promtext_put(out, "arx", sets, nsets, families,
 	    sizeof(families) / sizeof(families[0]));

@@ -36,7 +36,7 @@ void metricsrv_counters(const struct metricsrv *s, struct counters *c);
 
 /* Append the answer body to out: the families of the rows in sets,
  * then arx_build_info. 0, or ARX_ERR_TOOBIG. */
-int metrics_body(struct buf *out, const struct counters *const *sets,
-    size_t nsets);
+int metrics_body(
+    struct buf *out, const struct counters *const *sets, size_t nsets);
 
 #endif

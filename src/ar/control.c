@@ -353,8 +353,8 @@ series_row(struct buf *out, const struct counter *row, bool first)
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		const struct counter_label *l = &row->label[i];
 
-		if ((r = buf_printf(out, "%s\"%s\":", i > 0 ? "," : "",
-			 l->key)) == 0)
+		if ((r = buf_printf(
+			 out, "%s\"%s\":", i > 0 ? "," : "", l->key)) == 0)
 			r = json_put_string(out, l->value, strlen(l->value));
 	}
 	return r != 0 ? r

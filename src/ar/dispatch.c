@@ -577,8 +577,8 @@ ar_dispatch_new(const struct ar_dispatch_opts *o, struct ar_dispatch **out)
 	    (d->runner = ar_runner_new(o->loop, dc->max_running, dc->max_queued,
 		 on_run_done, d)) == NULL)
 		goto fail;
-	if ((d->outcomes = calloc(d->conf->ncommands + 1,
-		 sizeof(*d->outcomes))) == NULL)
+	if ((d->outcomes = calloc(
+		 d->conf->ncommands + 1, sizeof(*d->outcomes))) == NULL)
 		goto fail;
 	if ((rc = dp_paths_resolve(d)) != 0 ||
 	    (rc = dp_journal_start(d)) != 0 || (rc = dp_kcheck_start(d)) != 0)

@@ -26,8 +26,9 @@ outcome_rows(const struct ar_dispatch *d, struct counters *c)
 
 	for (size_t i = 0; i <= d->conf->ncommands; i++)
 		for (size_t t = 0; t < AR_EV_NTYPES; t++) {
-			name = i < d->conf->ncommands ? d->conf->commands[i].name
-						      : "-";
+			name = i < d->conf->ncommands
+			    ? d->conf->commands[i].name
+			    : "-";
 			(void)counters_add_l(c, "responses", "command", name,
 			    "outcome", outcome_names[t], d->outcomes[i][t]);
 		}
@@ -48,8 +49,8 @@ drop_rows(const struct ar_dispatch *d, const struct ar_dispatch_stats *st,
 	};
 
 	for (size_t i = 0; i < sizeof(drops) / sizeof(drops[0]); i++)
-		(void)counters_add_l(c, "dropped", "table", drops[i].table, NULL,
-		    NULL, drops[i].n);
+		(void)counters_add_l(c, "dropped", "table", drops[i].table,
+		    NULL, NULL, drops[i].n);
 }
 
 static void

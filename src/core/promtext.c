@@ -50,8 +50,8 @@ head_put(struct pt *p, const char *name, const struct promtext_family *f)
 	const char *suffix = f != NULL && f->gauge ? "" : "_total";
 	int r;
 
-	if ((r = buf_printf(p->out, "# HELP %s_%s%s ", p->prefix, name,
-		 suffix)) != 0)
+	if ((r = buf_printf(
+		 p->out, "# HELP %s_%s%s ", p->prefix, name, suffix)) != 0)
 		return r;
 	if (f != NULL)
 		r = promtext_escape(p->out, f->help, true);
@@ -130,6 +130,7 @@ promtext_put(struct buf *out, const char *prefix,
 		for (size_t i = 0; r == 0 && i < sets[s]->n; i++)
 			if (!p.done[s][i])
 				r = family_put(&p, s, i,
-				    family_of(fams, nfams, sets[s]->row[i].name));
+				    family_of(
+					fams, nfams, sets[s]->row[i].name));
 	return r;
 }
