@@ -63,10 +63,12 @@ fired(struct analysis *a, int64_t wall)
 	    .location = a->ev.location,
 	    .srcip = o->srcip[0] != '\0' ? o->srcip : NULL,
 	    .user = o->user[0] != '\0' ? o->user : NULL};
+	unsigned long written = a->w->nwritten;
 
 	a->fired++;
-	an_alert_count(a, r->id, r->level);
 	(void)alert_writer_write(a->w, &al);
+	if (a->w->nwritten != written) /* by rule and level: what is written */
+		alert_tally_add(&a->alerts, r->id, (int)r->level);
 	a->suppressed += o->verdict == AR_SUPPRESSED;
 	a->too_old += o->verdict == AR_TOO_OLD;
 	if (o->verdict != AR_RESPOND)

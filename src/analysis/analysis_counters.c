@@ -2,61 +2,14 @@
  * arxd's analysis side (analysis_int.h): its counters for arx status
  * and the metrics endpoint, as named rows (core/counters.h). Each part
  * puts its own rows; the analysis adds what the pipeline counted, the
- * lines by source, the alerts by rule and level (its bounded tally is
- * kept here) and the agents by state. A name several parts use (cut,
+ * lines by source, the alerts by rule and level (alerttally.h) and the
+ * agents by state. A name several parts use (cut,
  * the listeners' conn_*) is their sum.
  */
-#include <stdio.h>
-
 #include "analysis/analysis.h"
 #include "analysis/analysis_int.h"
 #include "analysis/metrics.h"
 #include "core/counters.h"
-
-void
-an_alert_count(struct analysis *a, uint32_t rule, int level)
-{
-	struct alert_tally *t = &a->alerts;
-	size_t i;
-
-	if (level < 0 || level >= ALERT_LEVELS)
-		level = ALERT_LEVELS - 1;
-	for (i = 0; i < t->n; i++)
-		if (t->row[i].rule == rule && t->row[i].level == level) {
-			t->row[i].n++;
-			return;
-		}
-	if (t->n < ALERT_RULES_MAX) {
-		t->row[t->n].rule = rule;
-		t->row[t->n].level = level;
-		t->row[t->n++].n = 1;
-		return;
-	}
-	t->other[level]++;
-	t->dropped++;
-}
-
-static void
-alert_rows(const struct alert_tally *t, struct counters *c)
-{
-	char rule[16], level[8];
-
-	for (size_t i = 0; i < t->n; i++) {
-		snprintf(rule, sizeof(rule), "%u", (unsigned)t->row[i].rule);
-		snprintf(level, sizeof(level), "%d", t->row[i].level);
-		(void)counters_add_l(
-		    c, "alerts", "rule", rule, "level", level, t->row[i].n);
-	}
-	for (int l = 0; l < ALERT_LEVELS; l++) {
-		if (t->other[l] == 0)
-			continue;
-		snprintf(level, sizeof(level), "%d", l);
-		(void)counters_add_l(
-		    c, "alerts", "rule", "other", "level", level, t->other[l]);
-	}
-	(void)counters_add_l(
-	    c, "dropped", "table", "alert_rules", NULL, NULL, t->dropped);
-}
 
 /* Lines by source: each file and journal by its name, the syslog
  * listeners, the agents and standard input each as one. */
@@ -154,7 +107,7 @@ analysis_counters(const struct analysis *a, struct counters *c)
 	if (a->metrics != NULL)
 		metricsrv_counters(a->metrics, c);
 	source_rows(a, c);
-	alert_rows(&a->alerts, c);
+	alert_tally_counters(&a->alerts, c);
 	agent_rows(a, c);
 	if (a->uplink != NULL)
 		(void)counters_add_l(c, "queue_depth", "queue", "uplink", NULL,

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "alert/writer.h"
+#include "analysis/alerttally.h"
 #include "analysis/analysis.h"
 #include "analysis/dupcheck.h"
 #include "analysis/enrollsrv.h"
@@ -84,23 +85,6 @@ struct jsource {
 	uint64_t lines;
 };
 
-/* Alerts by rule and level (alerts{rule,level}): the first
- * ALERT_RULES_MAX rules that fire get a row each, later ones go to the
- * "other" row of their level, counted as dropped{table="alert_rules"}. */
-#define ALERT_RULES_MAX 64
-#define ALERT_LEVELS    17
-
-struct alert_tally {
-	struct {
-		uint32_t rule;
-		int level;
-		uint64_t n;
-	} row[ALERT_RULES_MAX];
-	size_t n;
-	uint64_t other[ALERT_LEVELS]; /* by level */
-	uint64_t dropped;             /* alerts counted in other */
-};
-
 struct analysis {
 	const struct arx_conf *conf;
 	struct evloop *loop;
@@ -160,9 +144,6 @@ void an_analyse(struct analysis *a, const char *line, size_t len,
     const char *loc, struct line_clock *lc);
 void an_on_line(const char *line, size_t len, void *ctx);
 void an_on_msg(const char *msg, size_t len, const char *from, void *ctx);
-
-/* analysis_counters.c: one fired rule counted by id and level */
-void an_alert_count(struct analysis *a, uint32_t rule, int level);
 
 /* analysis_sources.c */
 void an_positions_load(struct analysis *a);

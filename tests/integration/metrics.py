@@ -313,6 +313,10 @@ def check_same():
         wrong = compare(st, b)
         if not wrong:
             break
+    alerts = sum(v for (m, _), v in b.items() if m == "arx_alerts_total")
+    expect(alerts == b[("arx_alerts_written_total", ())] > 0,
+           "the alerts by rule and level add up to the alerts written "
+           "(%s)" % alerts)
     expect(wrong == [], "arx status and /metrics agree on every counter "
            "(%s)" % wrong[:8])
 
