@@ -24,6 +24,7 @@
 #include "analysis/enrollsrv.h"
 #include "analysis/feed.h"
 #include "analysis/lineclock.h"
+#include "analysis/metrics.h"
 #include "analysis/remote.h"
 #include "analysis/shared.h"
 #include "analysis/uplink.h"
@@ -62,11 +63,14 @@ fired(struct analysis *a, int64_t wall)
 	    .location = a->ev.location,
 	    .srcip = o->srcip[0] != '\0' ? o->srcip : NULL,
 	    .user = o->user[0] != '\0' ? o->user : NULL};
+	unsigned long written = a->w->nwritten;
 
 	a->fired++;
 	(void)alert_writer_write(a->w, &al);
 	if (a->mail != NULL)
 		mailer_alert(a->mail, r, &a->ev, a->corr, wall);
+	if (a->w->nwritten != written) /* by rule and level: what is written */
+		alert_tally_add(&a->alerts, r->id, (int)r->level);
 	a->suppressed += o->verdict == AR_SUPPRESSED;
 	a->too_old += o->verdict == AR_TOO_OLD;
 	if (o->verdict != AR_RESPOND)
@@ -132,6 +136,7 @@ an_on_line(const char *line, size_t len, void *ctx)
 {
 	struct source *s = ctx;
 
+	s->lines++;
 	an_analyse(s->a, line, len,
 	    s->lf->alias != NULL ? s->lf->alias : s->path, &s->clock);
 }
@@ -140,7 +145,10 @@ an_on_line(const char *line, size_t len, void *ctx)
 void
 an_on_msg(const char *msg, size_t len, const char *from, void *ctx)
 {
-	an_analyse(ctx, msg, len, from, NULL);
+	struct analysis *a = ctx;
+
+	a->syslog_lines++;
+	an_analyse(a, msg, len, from, NULL);
 }
 
 /* ---- start and stop ---- */
@@ -207,7 +215,8 @@ analysis_start(const struct arx_conf *conf, struct evloop *loop,
 	evtimer_init(&a->tick, an_on_tick, a);
 	evtimer_init(&a->more, an_on_more, a);
 	if ((r = an_listeners_start(a)) != 0 || (r = an_enroll_start(a)) != 0 ||
-	    (r = an_feed_start(a)) != 0 || (r = an_uplink_begin(a)) != 0 ||
+	    (r = an_feed_start(a)) != 0 || (r = an_metrics_start(a)) != 0 ||
+	    (r = an_uplink_begin(a)) != 0 ||
 	    (read_stdin && (r = an_stdin_start(a)) != 0))
 		goto fail;
 	if ((r = evloop_io_start(loop, &a->ino)) != 0 ||
@@ -282,6 +291,8 @@ analysis_stop(struct analysis *a)
 	remote_stop(a->remote);
 	uplink_stop(a->uplink);
 	feedsrv_stop(a->feed);
+	metricsrv_stop(a->metrics);
+	free(a->root_rows);
 	log_info("analysis stopped: %lu lines read", a->lines);
 	alert_writer_close(a->w);
 	mailer_free(a->mail);

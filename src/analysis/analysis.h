@@ -57,6 +57,10 @@ bool analysis_put_agents(struct analysis *a, struct buf *out);
 /* Manager: a response the root process decided for agents. */
 void analysis_response(struct analysis *a, const struct priv_response *r);
 
+/* The root process's counters as it sent them (PRIV_ROOT_STATS),
+ * kept for the metrics endpoint; ignored when <metrics> is off. */
+void analysis_root_counters(struct analysis *a, const struct counters *rows);
+
 /* The counters, as named rows (analysis_counters.c). */
 void analysis_counters(const struct analysis *a, struct counters *c);
 

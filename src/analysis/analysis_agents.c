@@ -25,6 +25,7 @@
 #include "analysis/enrollsrv.h"
 #include "analysis/feed.h"
 #include "analysis/lineclock.h"
+#include "analysis/metrics.h"
 #include "analysis/remote.h"
 #include "analysis/shared.h"
 #include "analysis/uplink.h"
@@ -49,6 +50,7 @@
 static void
 on_agent_line(const char *line, size_t len, const char *loc, void *ctx)
 {
+	((struct analysis *)ctx)->agent_lines++;
 	an_analyse(ctx, line, len, loc, NULL);
 }
 
@@ -191,6 +193,37 @@ an_feed_start(struct analysis *a)
 		return 0;
 	return feedsrv_start(a->loop, &a->conf->feed, a->conf->daemon.log_dir,
 	    feed_extra, a, &a->feed);
+}
+
+/* <metrics>: the analysis' rows, and the root's as it last sent them. */
+static const struct counters *
+metrics_gather(void *ctx, struct counters *kid)
+{
+	struct analysis *a = ctx;
+
+	analysis_counters(a, kid);
+	return a->root_rows;
+}
+
+int
+an_metrics_start(struct analysis *a)
+{
+	const struct conf_metrics *m = &a->conf->metrics;
+
+	if (!m->present || !m->enabled)
+		return 0;
+	return metricsrv_start(a->loop, m, metrics_gather, a, &a->metrics);
+}
+
+void
+analysis_root_counters(struct analysis *a, const struct counters *rows)
+{
+	if (a->metrics == NULL)
+		return;
+	if (a->root_rows == NULL &&
+	    (a->root_rows = malloc(sizeof(*a->root_rows))) == NULL)
+		return;
+	*a->root_rows = *rows;
 }
 
 int

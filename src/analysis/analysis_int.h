@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "alert/writer.h"
+#include "analysis/alerttally.h"
 #include "analysis/analysis.h"
 #include "analysis/dupcheck.h"
 #include "analysis/enrollsrv.h"
@@ -73,6 +74,7 @@ struct source {
 	const struct conf_localfile *lf;
 	struct analysis *a;
 	struct line_clock clock;
+	uint64_t lines; /* read from it: source_lines{source=path} */
 };
 
 struct jsource {
@@ -81,6 +83,7 @@ struct jsource {
 	struct evio io;
 	struct analysis *a;
 	struct line_clock clock;
+	uint64_t lines;
 };
 
 struct analysis {
@@ -125,6 +128,10 @@ struct analysis {
 	struct buf json;
 	unsigned long lines;
 	uint64_t decoded, fired, suppressed, triggers, too_old;
+	uint64_t syslog_lines, agent_lines, stdin_lines; /* by source */
+	struct alert_tally alerts;
+	struct metricsrv *metrics;  /* <metrics>: NULL when off */
+	struct counters *root_rows; /* the root's, as it last sent them */
 	struct dupcheck dup;        /* lines from two sources */
 	struct log_limit dup_log;   /* its warnings: one a minute */
 	struct log_limit pos_log;   /* positions not saved: one a minute */
@@ -160,6 +167,7 @@ void an_on_inotify(struct evloop *loop, struct evio *io, unsigned events);
 int an_listeners_start(struct analysis *a);
 int an_enroll_start(struct analysis *a);
 int an_feed_start(struct analysis *a);
+int an_metrics_start(struct analysis *a);
 int an_uplink_begin(struct analysis *a);
 void an_shared_restore(struct analysis *a);
 

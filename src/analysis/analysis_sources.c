@@ -367,6 +367,7 @@ on_journal_line(const char *line, size_t len, void *ctx)
 {
 	struct jsource *s = ctx;
 
+	s->lines++;
 	an_analyse(s->a, line, len,
 	    s->lf->alias != NULL ? s->lf->alias : s->lf->location, &s->clock);
 }
@@ -521,6 +522,7 @@ an_on_tick(struct evloop *loop, struct evtimer *t)
 static void
 on_stdin_line(const char *line, size_t len, void *ctx)
 {
+	((struct analysis *)ctx)->stdin_lines++;
 	an_analyse(ctx, line, len, "stdin", NULL);
 }
 

@@ -202,22 +202,27 @@ kid_relay(const struct priv_response *r, void *ctx)
 		(void)kid_send(k);
 }
 
-/* Manager: what the root process sends the child (responses for
- * agents). The root is trusted; anything else is ignored. */
+/* What the root process sends the child: responses for agents (a
+ * manager) and its counters (<metrics>). Every message is checked as
+ * the root checks the child's; anything else is ignored. */
 static void
 kid_on_msg(struct evloop *loop, struct evio *io, unsigned events)
 {
 	struct kid *k = io->ctx;
 	static unsigned char msg[PRIV_MSG_MAX + 1];
-	struct priv_msg m;
+	static struct priv_msg m; /* its rows are large; one thread */
 	const char *why;
 	ssize_t n;
 
 	(void)events;
-	while ((n = recv(io->fd, msg, sizeof(msg), MSG_DONTWAIT)) > 0)
-		if (priv_parse(msg, (size_t)n, &m, &why) == 0 &&
-		    m.type == PRIV_RESPONSE)
+	while ((n = recv(io->fd, msg, sizeof(msg), MSG_DONTWAIT)) > 0) {
+		if (priv_parse(msg, (size_t)n, &m, &why) != 0)
+			continue;
+		if (m.type == PRIV_RESPONSE)
 			analysis_response(k->an, &m.response);
+		else if (m.type == PRIV_ROOT_STATS)
+			analysis_root_counters(k->an, &m.stats);
+	}
 	if (n == 0)
 		evloop_stop(loop);
 }

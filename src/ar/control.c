@@ -336,11 +336,55 @@ stages_put(const struct ctl_info *info, bool json, struct buf *out)
 		    ? r
 		    : groups_put(info, &v, out);
 	for (size_t i = 0; i < v.n && r == 0; i++)
-		r = buf_printf(out, json ? ",\"%s\":%" PRIu64 : ", %s %" PRIu64,
-		    v.row[i].name, v.row[i].value);
+		if (counters_nlabels(&v.row[i]) == 0) /* labelled: "series" */
+			r = buf_printf(out,
+			    json ? ",\"%s\":%" PRIu64 : ", %s %" PRIu64,
+			    v.row[i].name, v.row[i].value);
 	if (r != 0)
 		return r;
 	return buf_puts(out, json ? "}" : "\n");
+}
+
+/* One row of "series": {"name":..,"labels":{..},"value":..}. */
+static int
+series_row(struct buf *out, const struct counter *row, bool first)
+{
+	size_t n = counters_nlabels(row);
+	int r = buf_printf(out, "%s{\"name\":\"%s\",\"labels\":{",
+	    first ? "" : ",", row->name);
+
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		const struct counter_label *l = &row->label[i];
+
+		if ((r = buf_printf(
+			 out, "%s\"%s\":", i > 0 ? "," : "", l->key)) == 0)
+			r = json_put_string(out, l->value, strlen(l->value));
+	}
+	return r != 0 ? r
+		      : buf_printf(out, "},\"value\":%" PRIu64 "}", row->value);
+}
+
+/* ,"series":[...]: every counter row, the root side's then the
+ * analysis', labels included: what the metrics endpoint serves. */
+static int
+series_put(struct ar_dispatch *d, const struct ctl_info *info, struct buf *out)
+{
+	static struct counters root, kid; /* one status at a time */
+	int r = buf_puts(out, ",\"series\":[");
+
+	counters_clear(&root);
+	counters_clear(&kid);
+	if (info->root_read != NULL)
+		info->root_read(info->stages_ctx, &root);
+	else
+		ar_dispatch_counters(d, &root);
+	if (info->stages_read != NULL)
+		(void)info->stages_read(info->stages_ctx, &kid);
+	for (size_t i = 0; r == 0 && i < root.n; i++)
+		r = series_row(out, &root.row[i], i == 0);
+	for (size_t i = 0; r == 0 && i < kid.n; i++)
+		r = series_row(out, &kid.row[i], i == 0 && root.n == 0);
+	return r != 0 ? r : buf_puts(out, "]");
 }
 
 static int
@@ -388,7 +432,8 @@ status(struct ar_dispatch *d, const struct ctl_info *info, int64_t now,
 		    "\"reapplied\":%lu}",
 		    st.kernel.looks, st.kernel.restored, st.kernel.rounds,
 		    st.kernel.failed, st.kernel.reapplied);
-	if (r != 0 || (r = stages_put(info, true, out)) != 0)
+	if (r != 0 || (r = stages_put(info, true, out)) != 0 ||
+	    (r = series_put(d, info, out)) != 0)
 		return r;
 	if (info->agents_put != NULL &&
 	    (r = info->agents_put(info->stages_ctx, true, out)) != 0)

@@ -73,6 +73,9 @@ struct ctl_info {
 	 * runs. NULL: no analysis to report. */
 	bool (*stages_read)(void *ctx, struct counters *rows);
 	void *stages_ctx;
+	/* The root side's counters as rows (the dispatcher's and the
+	 * supervision's): added to rows. NULL: the dispatcher's alone. */
+	void (*root_read)(void *ctx, struct counters *rows);
 	/* How the text status lays them out; NULL: one line. */
 	const struct ctl_stage_group *stage_groups;
 	size_t ngroups;

@@ -299,7 +299,8 @@ dp_lift(struct ar_dispatch *d, const struct ar_block *b, const char *why)
 		dp_journal_del(d, b->cmd, &b->addr);
 		return;
 	}
-	(void)ar_table_restore(d->lifting, b); /* until deleted() */
+	if (ar_table_restore(d->lifting, b) == ARX_ERR_TOOBIG) /* deleted() */
+		d->lifting_dropped++;
 	if (submit(d, b->cmd, "delete", NULL, &b->addr, 0, 0, false) != 0) {
 		log_error("block of %s by %s lifted from the table, but its "
 			  "delete could not run",
@@ -586,6 +587,9 @@ ar_dispatch_new(const struct ar_dispatch_opts *o, struct ar_dispatch **out)
 	    (d->runner = ar_runner_new(o->loop, dc->max_running, dc->max_queued,
 		 on_run_done, d)) == NULL)
 		goto fail;
+	if ((d->outcomes = calloc(
+		 d->conf->ncommands + 1, sizeof(*d->outcomes))) == NULL)
+		goto fail;
 	if ((rc = dp_paths_resolve(d)) != 0 ||
 	    (rc = dp_journal_start(d)) != 0 || (rc = dp_kcheck_start(d)) != 0)
 		goto fail;
@@ -640,6 +644,7 @@ ar_dispatch_free(struct ar_dispatch *d)
 	free(d->paths);
 	free(d->names);
 	free(d->backends);
+	free(d->outcomes);
 	free((char *)d->o.journal_path);
 	free((char *)d->o.arlog_path);
 	free(d);

@@ -32,6 +32,7 @@
 #include "ar/table.h"
 #include "config/conf.h"
 #include "core/clock.h"
+#include "core/counters.h"
 #include "core/evloop.h"
 
 enum ar_event_type {
@@ -43,6 +44,7 @@ enum ar_event_type {
 	AR_EV_REFUSED,   /* not done: bad value, table or queue full */
 	AR_EV_FAIL,      /* the program failed */
 	AR_EV_DONE,      /* the program succeeded */
+	AR_EV_NTYPES
 };
 
 struct ar_event {
@@ -204,5 +206,16 @@ struct ar_dispatch_stats {
 
 void ar_dispatch_stats(
     const struct ar_dispatch *d, struct ar_dispatch_stats *st);
+
+/*
+ * The same counters as named rows (core/counters.h), added to c, for
+ * arx status and the metrics endpoint: blocks_active, blocks_max,
+ * offences_remembered, ar_triggers, runs_running, runs_timed_out,
+ * nft_*, journal_errors, journal_damaged_lines, kernel_*, the families
+ * responses{command,outcome} (every command, every outcome),
+ * dropped{table} (blocks, offences, runs, lifting) and
+ * queue_depth{queue="runner"}.
+ */
+void ar_dispatch_counters(const struct ar_dispatch *d, struct counters *c);
 
 #endif

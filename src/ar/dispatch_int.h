@@ -61,6 +61,10 @@ struct ar_dispatch {
 	struct evtimer turn; /* the loop turn's end: arpend, journal fsync */
 	struct buf arpend;   /* active-responses.log lines of this turn */
 	struct ar_dispatch_stats st;
+	/* per command (conf->ncommands), the events reported for it by
+	 * type (enum ar_event_type): responses by command and outcome */
+	unsigned long (*outcomes)[AR_EV_NTYPES];
+	unsigned long lifting_dropped; /* lifts not remembered: it was full */
 	struct log_limit refuse_limit; /* refusals logged: 20 a second */
 	struct evtimer jretry;         /* a failing journal's next rewrite */
 	bool jfailing;                 /* said so (log, active-responses) */

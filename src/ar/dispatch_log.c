@@ -18,7 +18,13 @@
 void
 dp_emit(struct ar_dispatch *d, struct ar_event *ev)
 {
+	int cmd = ev->command != NULL ? dp_command_index(d->conf, ev->command)
+				      : ARX_ERR_NOTFOUND;
+
 	ev->now_ms = clock_wall_ms(d->o.clock);
+	if (d->outcomes != NULL) /* the last slot: no known command */
+		d->outcomes[cmd >= 0 ? (size_t)cmd : d->conf->ncommands]
+			   [ev->type]++;
 	if (d->o.on_event != NULL)
 		d->o.on_event(ev, d->o.ctx);
 }

@@ -263,6 +263,19 @@ struct conf_blocklist {
 	unsigned max_entries; /* more are dropped and counted */
 };
 
+/* The metrics endpoint (<metrics>, arx only): GET /metrics in the
+ * Prometheus text format, served by the analysis child. Off without the
+ * element; with it, on (unless <enabled>no</enabled>) at
+ * 127.0.0.1:9464 unless <local_ip> and <port> say otherwise. */
+struct conf_metrics {
+	struct conf_where where;
+	bool present;
+	bool enabled;         /* yes when present */
+	const char *local_ip; /* 127.0.0.1 */
+	unsigned port;        /* 9464 */
+	unsigned max_clients; /* 8 */
+};
+
 /* arx's own daemon settings (<daemon>); defaults in conf.c. */
 struct conf_daemon {
 	const char *state_dir;      /* block journal, positions */
@@ -303,6 +316,7 @@ struct arx_conf {
 	struct conf_feed feed;
 	struct conf_blocklist *blocklists;
 	size_t nblocklists, blocklists_cap;
+	struct conf_metrics metrics;
 	struct conf_daemon daemon;
 	struct conf_email_alert *email_alerts;
 	size_t nemail_alerts, email_alerts_cap;

@@ -187,6 +187,8 @@ conf_dump(const struct arx_conf *conf, struct buf *out)
 		conf_dump_one(out, "email_alerts", &conf->email_alerts[i], 1);
 	for (i = 0; i < conf->nblocklists; i++)
 		conf_dump_one(out, "blocklist", &conf->blocklists[i], 1);
+	if (conf->metrics.present)
+		conf_dump_one(out, "metrics", &conf->metrics, 1);
 	conf_dump_one(out, "daemon", &conf->daemon, 1);
 	return buf_puts(out, "</arx_config>\n");
 }

@@ -1720,6 +1720,36 @@ static const struct conf_elem blocklist_elems[] = {
 	NULL},
 };
 
+/* ---- <metrics>: the Prometheus endpoint (arx only) ---- */
+
+static void *
+metrics_open(struct conf_ctx *ctx, const struct xml_node *n, void *parent)
+{
+	struct conf_metrics *m = &ctx->conf->metrics;
+
+	(void)parent;
+	if (ctx->last_file == NULL || strcmp(ctx->last_file, n->file) != 0)
+		ctx->last_file = conf_strdup(ctx, n->file);
+	m->present = true;
+	m->enabled = true;
+	m->where = (struct conf_where){ctx->last_file, n->line};
+	m->local_ip = conf_strdup(ctx, "127.0.0.1");
+	m->port = 9464;
+	m->max_clients = 8;
+	return m;
+}
+
+static const struct conf_elem metrics_elems[] = {
+    {"enabled", conf_set_bool, conf_dump_bool,
+	offsetof(struct conf_metrics, enabled), 0, 0, 0, NULL, NULL},
+    {"local_ip", set_addr_str, conf_dump_str,
+	offsetof(struct conf_metrics, local_ip), 0, 0, 0, NULL, NULL},
+    {"port", conf_set_uint, conf_dump_uint, offsetof(struct conf_metrics, port),
+	1, 65535, 0, NULL, NULL},
+    {"max_clients", conf_set_uint, conf_dump_uint,
+	offsetof(struct conf_metrics, max_clients), 1, 64, 0, NULL, NULL},
+};
+
 /* ---- the top level ---- */
 
 #define SECTION(name, elems, open, close)               \
@@ -1743,6 +1773,7 @@ const struct conf_section conf_root_sections[] = {
     SECTION("email_alerts", email_alerts_elems, email_alerts_open,
 	email_alerts_close),
     SECTION("blocklist", blocklist_elems, blocklist_open, blocklist_close),
+    SECTION("metrics", metrics_elems, metrics_open, NULL),
 };
 const size_t conf_nroot_sections = NELEMS(conf_root_sections);
 

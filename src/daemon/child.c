@@ -36,6 +36,7 @@
 #define STOP_WAIT_MS   30000
 #define RESTART_MIN_MS 1000
 #define RESTART_MAX_MS 60000
+#define ROOT_STATS_MS  1000 /* the root's counters to the child */
 
 struct child {
 	struct evloop *loop;
@@ -53,7 +54,11 @@ struct child {
 	struct counters stats; /* the last PRIV_STATS */
 	struct buf agents;     /* the last PRIV_AGENTS, as received (checked) */
 	unsigned char *msg;    /* PRIV_MSG_MAX + 1 */
-	unsigned long violations;
+	unsigned long violations, died;
+	/* <metrics>: the root's counters, gathered and last sent to the
+	 * child once a second when they changed */
+	struct counters root_now, root_sent;
+	struct evtimer root_tick;
 };
 
 /* ---- the root side: answers, one per message type ---- */
@@ -211,6 +216,9 @@ child_answer(struct child *c, const void *msg, size_t len)
 
 	if (priv_parse(msg, len, &m, &why) != 0)
 		goto violation;
+	why = "a message only the root process sends";
+	if (answers[m.type].fn == NULL)
+		goto violation;
 	flags = answers[m.type].flags;
 	why = "ready twice";
 	if ((flags & ANS_ONCE) && c->ready)
@@ -265,6 +273,36 @@ child_send_response(struct child *c, const struct ar_remote *r)
 	return rc;
 }
 
+void
+child_root_counters(const struct child *c, struct counters *rows)
+{
+	ar_dispatch_counters(c->d, rows);
+	(void)counters_add(rows, "analysis_died", c->died);
+	(void)counters_add(rows, "analysis_violations", c->violations);
+}
+
+/* <metrics>: the root's counters to the child when they changed; one
+ * that cannot be sent now (its queue full) goes at the next tick. */
+static void
+on_root_tick(struct evloop *loop, struct evtimer *t)
+{
+	struct child *c = t->ctx;
+	struct buf b;
+
+	counters_clear(&c->root_now);
+	child_root_counters(c, &c->root_now);
+	if (c->fd >= 0 && c->ready &&
+	    !counters_same(&c->root_now, &c->root_sent)) {
+		buf_init(&b, PRIV_MSG_MAX);
+		if (priv_put_root_stats(&b, &c->root_now) == 0 &&
+		    send(c->fd, b.data, b.len, MSG_NOSIGNAL | MSG_DONTWAIT) ==
+			(ssize_t)b.len)
+			c->root_sent = c->root_now;
+		buf_release(&b);
+	}
+	(void)evloop_timer_start(loop, t, ROOT_STATS_MS);
+}
+
 /* ---- the root side: the process ---- */
 
 static void child_spawn_later(struct child *c);
@@ -289,6 +327,8 @@ child_reap(struct child *c)
 			    (int)c->pid, WEXITSTATUS(st));
 	}
 	c->pid = -1;
+	c->died += !c->stopping;
+	counters_clear(&c->root_sent); /* the next child hears them anew */
 	for (size_t i = 0; i < c->stats.n; i++)
 		c->stats.row[i].value = 0; /* a new child counts anew */
 	if (!c->stopping && c->ready)
@@ -443,6 +483,7 @@ child_alloc(struct ar_dispatch *d)
 	c->pid = -1;
 	buf_init(&c->agents, PRIV_MSG_MAX);
 	evtimer_init(&c->restart, on_restart, c);
+	evtimer_init(&c->root_tick, on_root_tick, c);
 	return c;
 }
 
@@ -477,6 +518,8 @@ child_start(struct evloop *loop, const struct arx_conf *conf,
 		child_stop(c);
 		return r;
 	}
+	if (conf->metrics.present && conf->metrics.enabled)
+		(void)evloop_timer_start(loop, &c->root_tick, 0);
 	*out = c;
 	return 0;
 }
@@ -488,6 +531,7 @@ child_stop(struct child *c)
 		return;
 	c->stopping = true;
 	evloop_timer_stop(c->loop, &c->restart);
+	evloop_timer_stop(c->loop, &c->root_tick);
 	if (c->pid > 0) {
 		(void)kill(c->pid, SIGTERM);
 		child_wait(c, false, STOP_WAIT_MS);

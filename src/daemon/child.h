@@ -60,6 +60,12 @@ bool child_running(const struct child *c);
  * while a new child has not reported yet), and child_running(). */
 bool child_stats(const struct child *c, struct counters *st);
 
+/* The root side's counters as named rows, added to rows: the
+ * dispatcher's (ar_dispatch_counters) and the child's supervision
+ * (analysis_died, analysis_violations). The same rows go to the child
+ * for <metrics> and to arx status. */
+void child_root_counters(const struct child *c, struct counters *rows);
+
 /* For tests of the boundary: handle one message as received from a
  * child. 0, or ARX_ERR_INVAL when it is a protocol violation (logged;
  * a real child is killed for it). */

@@ -528,6 +528,17 @@ stages_read(void *ctx, struct counters *rows)
 	return child_stats(a->an, rows);
 }
 
+static void
+root_read(void *ctx, struct counters *rows)
+{
+	struct arxd *a = ctx;
+
+	if (a->an != NULL)
+		child_root_counters(a->an, rows);
+	else
+		ar_dispatch_counters(a->d, rows);
+}
+
 /* arx status's analysis lines: what was read, what the rules made of
  * it, what is held in memory, skipped and evicted, then the syslog
  * listeners, the manager and its agents, the agent's uplink, the feed's
@@ -576,6 +587,7 @@ info_set(struct arxd *a)
 	a->info.stage_groups = stat_groups;
 	a->info.ngroups = sizeof(stat_groups) / sizeof(stat_groups[0]);
 	a->info.stages_read = stages_read;
+	a->info.root_read = root_read;
 	a->info.stages_ctx = a;
 	a->info.agents_put = is_manager(a->conf) ? agents_put : NULL;
 	a->info.lists_put = lists_put;

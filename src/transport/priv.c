@@ -69,6 +69,14 @@ static const struct pfield response_fields[] = {
 static const struct pfield stat_fields[] = {
     PF(PF_STR, struct priv_stat_row, name, COUNTER_NAME_MAX - 1,
 	"stats: bad counter name"),
+    PF(PF_STR, struct priv_stat_row, k1, COUNTER_KEY_MAX - 1,
+	"stats: bad label"),
+    PF(PF_STR, struct priv_stat_row, v1, COUNTER_VALUE_MAX - 1,
+	"stats: bad label value"),
+    PF(PF_STR, struct priv_stat_row, k2, COUNTER_KEY_MAX - 1,
+	"stats: bad label"),
+    PF(PF_STR, struct priv_stat_row, v2, COUNTER_VALUE_MAX - 1,
+	"stats: bad label value"),
     PF(PF_U64, struct priv_stat_row, value, 0, "stats: short counter"),
 };
 
@@ -183,21 +191,38 @@ priv_put_trigger(struct buf *out, const struct priv_trigger *t)
 	return out->len <= PRIV_MSG_MAX ? 0 : ARX_ERR_TOOBIG;
 }
 
-int
-priv_put_stats(struct buf *out, const struct counters *stats)
+static int
+put_rows(struct buf *out, enum priv_type type, const struct counters *stats)
 {
+	const struct counter *c;
 	struct priv_stat_row row;
 	int r;
 
-	if ((r = put_head(out, PRIV_STATS)) != 0 ||
+	if ((r = put_head(out, type)) != 0 ||
 	    (r = put_u32(out, (uint32_t)stats->n)) != 0)
 		return r;
 	for (size_t i = 0; r == 0 && i < stats->n; i++) {
-		row = (struct priv_stat_row){
-		    stats->row[i].name, stats->row[i].value};
+		c = &stats->row[i];
+		row = (struct priv_stat_row){c->name, c->label[0].key,
+		    c->label[0].value, c->label[1].key, c->label[1].value,
+		    c->value};
 		r = put_fields(out, &row, stat_fields, NFIELDS(stat_fields));
 	}
+	if (r == 0 && out->len > PRIV_MSG_MAX)
+		r = ARX_ERR_TOOBIG;
 	return r;
+}
+
+int
+priv_put_stats(struct buf *out, const struct counters *stats)
+{
+	return put_rows(out, PRIV_STATS, stats);
+}
+
+int
+priv_put_root_stats(struct buf *out, const struct counters *stats)
+{
+	return put_rows(out, PRIV_ROOT_STATS, stats);
 }
 
 int
@@ -476,20 +501,29 @@ priv_blocklist_each(const void *msg, size_t len,
 			fn(e, ctx);
 }
 
+/* The wire's strings fit the row's arrays: get_str checked them. */
 static void
 get_stat(struct rd *r, struct counters *stats)
 {
-	struct priv_stat_row row;
+	struct priv_stat_row w;
+	struct counter row;
 
-	get_fields(r, &row, stat_fields, NFIELDS(stat_fields));
+	get_fields(r, &w, stat_fields, NFIELDS(stat_fields));
 	if (r->why != NULL)
 		return;
-	if (!counters_name_ok(row.name))
-		r->why = "stats: bad counter name";
-	else if (counters_find(stats, row.name) != NULL)
+	memset(&row, 0, sizeof(row));
+	memcpy(row.name, w.name, strlen(w.name) + 1);
+	memcpy(row.label[0].key, w.k1, strlen(w.k1) + 1);
+	memcpy(row.label[0].value, w.v1, strlen(w.v1) + 1);
+	memcpy(row.label[1].key, w.k2, strlen(w.k2) + 1);
+	memcpy(row.label[1].value, w.v2, strlen(w.v2) + 1);
+	row.value = w.value;
+	if (!counters_row_ok(&row))
+		r->why = "stats: bad counter name or label";
+	else if (counters_find_row(stats, &row) != NULL)
 		r->why = "stats: a counter named twice";
-	else
-		(void)counters_add(stats, row.name, row.value);
+	else if (counters_add_row(stats, &row) != 0)
+		r->why = "stats: a family both with and without labels";
 }
 
 static void
@@ -535,6 +569,7 @@ static void (*const readers[PRIV_NTYPES])(struct rd *, struct priv_msg *) = {
     [PRIV_RESPONSE] = get_response_msg,
     [PRIV_AGENTS] = get_agents_msg,
     [PRIV_BLOCKLIST] = get_blocklist_msg,
+    [PRIV_ROOT_STATS] = get_stats,
 };
 
 int

@@ -10,7 +10,10 @@
  * dispatcher parses the address, checks the user name and the white
  * list again. Besides triggers the child says once that it is ready
  * (PRIV_READY) and, once a second while something changed, how much it
- * has read and found (PRIV_STATS, as named rows).
+ * has read and found (PRIV_STATS, as named rows). The root process
+ * sends the child its own counters the same way (PRIV_ROOT_STATS), for
+ * the metrics endpoint the child serves; the child checks them as the
+ * root checks the child's.
  *
  * Wire format, all integers little-endian: u32 version (PRIV_VERSION),
  * u32 type, then the type's fields in order; a u32/i32 is 4 bytes, a
@@ -41,14 +44,18 @@ enum priv_type {
 	PRIV_RESPONSE = 4,  /* both ways; see struct priv_response */
 	PRIV_AGENTS = 5,    /* manager's child: its agents, once a second */
 	PRIV_BLOCKLIST = 6, /* a part of a <blocklist>'s entries */
+	PRIV_ROOT_STATS = 7, /* root to child: the root's counters */
 	PRIV_NTYPES
 };
 
-/* PRIV_STATS: the analysis' counters as named rows (core/counters.h):
- * u32 count, then per row its name (a string of [a-z0-9_]) and its u64
- * value; at most COUNTERS_MAX rows, no name twice. */
+/* PRIV_STATS and PRIV_ROOT_STATS: counters as named rows
+ * (core/counters.h): u32 count, then per row its name (a string of
+ * [a-z0-9_]), two labels (key and value strings; "" when unused) and
+ * its u64 value; at most COUNTERS_MAX rows, no row (name and labels)
+ * twice, every row as counters_row_ok() wants it. */
 struct priv_stat_row {
 	const char *name;
+	const char *k1, *v1, *k2, *v2;
 	uint64_t value;
 };
 
@@ -149,7 +156,8 @@ struct priv_msg {
 	struct priv_response response; /* PRIV_RESPONSE */
 	struct priv_trigger trigger;   /* PRIV_TRIGGER; strings point into
 					* the parsed message */
-	struct counters stats;         /* PRIV_STATS; stays the last */
+	struct counters stats;         /* PRIV_STATS, PRIV_ROOT_STATS; stays
+					* the last */
 };
 
 /* Encode into out (reset first). ARX_ERR_TOOBIG when a field is over
@@ -158,6 +166,7 @@ struct priv_msg {
 int priv_put_ready(struct buf *out);
 int priv_put_trigger(struct buf *out, const struct priv_trigger *t);
 int priv_put_stats(struct buf *out, const struct counters *stats);
+int priv_put_root_stats(struct buf *out, const struct counters *stats);
 int priv_put_response(struct buf *out, const struct priv_response *r);
 /* PRIV_AGENTS: begin (count patched by end), then one add per agent. */
 int priv_put_agents_begin(struct buf *out);

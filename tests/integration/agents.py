@@ -8,7 +8,9 @@ invalid-user lines make rule 5712 fire there. While the manager is
 stopped the agent keeps its lines; when the manager is back every one of
 them arrives, exactly once. An agent removed with `arx agents remove` is
 disconnected within seconds and refused afterwards; an agent holding a
-wrong key never gets in. Needs root (the analysis children run as arx).
+wrong key never gets in. The manager's /metrics counts the agent as
+active and its 8 lines as from agents. Needs root (the analysis children
+run as arx).
 """
 import json
 import os
@@ -19,6 +21,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 
 from harness import Arxd, ctl, expect, finish, scratch, wait
 
@@ -34,7 +37,8 @@ def free_port():
         return s.getsockname()[1]
 
 
-SECURE, AUTH, FEED = free_port(), free_port(), free_port()
+SECURE, AUTH, FEED, METRICS = (free_port(), free_port(), free_port(),
+                                free_port())
 M, A, B = (os.path.join(TMP, d) for d in ("manager", "agent", "bad"))
 # Two response programs (copies of the recorder), on both hosts: rec is
 # bound with <location>local (the agent that saw the attack runs it),
@@ -69,6 +73,7 @@ MANAGER = """<arx_config>
     <password_file>{d}/pass</password_file></auth>
   <feed><port>{feed}</port><local_ip>127.0.0.1</local_ip>
     <credentials_file>{d}/feed.cred</credentials_file></feed>
+  <metrics><port>{metrics}</port></metrics>
   {responses}
   {ruleset}
   <daemon><node_name>manager</node_name><active_response_dir>{d}/ar
@@ -213,8 +218,9 @@ def setup():
         f.write("fortigate:feed-secret\n")
     os.chmod(os.path.join(M, "feed.cred"), 0o600)
     with open(os.path.join(M, "arx.conf"), "w") as f:
-        f.write(MANAGER.format(secure=SECURE, auth=AUTH, feed=FEED, d=M,
-                               ruleset=RULESET, responses=RESPONSES))
+        f.write(MANAGER.format(secure=SECURE, auth=AUTH, feed=FEED,
+                               metrics=METRICS, d=M, ruleset=RULESET,
+                               responses=RESPONSES))
     for d in (M, A, B):
         open(os.path.join(d, "auth.log"), "w").close()
         os.chmod(os.path.join(d, "auth.log"), 0o644)
@@ -275,6 +281,15 @@ def main():
            "arx status on the manager lists the agent, active, 8 events, "
            "2 blocks still running there (rec 60 s, rec3 600 s; rec4's 1 s "
            "is over): %s" % agents_seen())
+    scrape = lambda: urllib.request.urlopen(
+        "http://127.0.0.1:%d/metrics" % METRICS, timeout=10).read().decode()
+    want = ['arx_agents{state="never"} 0', 'arx_agents{state="active"} 1',
+            'arx_agents{state="disconnected"} 0',
+            'arx_source_lines_total{source="agents"} 8']
+    expect(wait(lambda: all(w in scrape().splitlines() for w in want), 10),
+           "/metrics on the manager: one agent active, 8 lines from agents "
+           "(%s)" % [l for l in scrape().splitlines()
+                     if "agents" in l and not l.startswith("#")])
     text = ctl(ARX, sock(M), "status").stdout
     expect(re.search(r"agent 001 web01 +active +last seen \d+s ago, 8 "
                      r"events, \d+/s, 2 active blocks", text) is not None,

@@ -248,6 +248,13 @@ static const struct bad_case bad_cases[] = {
     {"<blocklist><name>a-b</name><file>/x</file></blocklist>\n"
      "<blocklist><name>a_b</name><file>/y</file></blocklist>\n",
 	"t.conf:3: blocklist 'a_b' is already defined at /etc/arx/t.conf:2"},
+    {"<metrics>\n<port>70000</port></metrics>\n",
+	"t.conf:3: <port> must be a whole number from 1 to 65535"},
+    {"<metrics><local_ip>localhost</local_ip></metrics>\n",
+	"t.conf:2: <local_ip> must be an IPv4 or IPv6 address, not "
+	"'localhost'"},
+    {"<metrics><enabled>on</enabled></metrics>\n",
+	"t.conf:2: <enabled> must be yes or no, not 'on'"},
 };
 
 static void
@@ -613,6 +620,33 @@ test_shared(void **state)
 	capture_stop();
 }
 
+/* <metrics>: off without it; with it, on at 127.0.0.1:9464 unless told
+ * otherwise. */
+static void
+test_metrics(void **state)
+{
+	struct arx_conf *c;
+
+	(void)state;
+	c = load_ok("");
+	assert_false(c->metrics.present);
+	conf_free(c);
+	c = load_ok("<metrics/>\n");
+	assert_true(c->metrics.present && c->metrics.enabled);
+	assert_string_equal(c->metrics.local_ip, "127.0.0.1");
+	assert_int_equal(c->metrics.port, 9464);
+	assert_int_equal(c->metrics.max_clients, 8);
+	conf_free(c);
+	c = load_ok("<metrics><enabled>no</enabled><local_ip>::1</local_ip>"
+		    "<port>19464</port><max_clients>2</max_clients>"
+		    "</metrics>\n");
+	assert_false(c->metrics.enabled);
+	assert_string_equal(c->metrics.local_ip, "::1");
+	assert_int_equal(c->metrics.port, 19464);
+	assert_int_equal(c->metrics.max_clients, 2);
+	conf_free(c);
+}
+
 /* Load, dump, load the dump, dump again: the two dumps are equal. */
 static void
 assert_round_trip(const char *path)
@@ -660,6 +694,7 @@ main(void)
 	    cmocka_unit_test(test_white_list_compat),
 	    cmocka_unit_test(test_localfile_and_ruleset),
 	    cmocka_unit_test(test_remote_client_defaults),
+	    cmocka_unit_test(test_metrics),
 	    cmocka_unit_test(test_round_trip),
 	    cmocka_unit_test(test_email),
 	    cmocka_unit_test(test_shared),

@@ -90,12 +90,64 @@ test_stats_bad(void **state)
 	assert_string_equal(why, "stats: a counter named twice");
 	p[0] = 'L';
 	assert_int_equal(priv_parse(b.data, b.len, &m, &why), ARX_ERR_INVAL);
-	assert_string_equal(why, "stats: bad counter name");
+	assert_string_equal(why, "stats: bad counter name or label");
 	p[0] = 'l';
 	p = b.data + 8; /* the count */
-	p[0] = (char)(COUNTERS_MAX + 1);
+	p[0] = (char)((COUNTERS_MAX + 1) & 0xff);
+	p[1] = (char)((COUNTERS_MAX + 1) >> 8);
 	assert_int_equal(priv_parse(b.data, b.len, &m, &why), ARX_ERR_INVAL);
 	assert_string_equal(why, "stats: too many counters");
+	buf_release(&b);
+}
+
+/* Labelled rows and the root's counters (PRIV_ROOT_STATS) round-trip;
+ * a label key or value out of shape, a family with and without labels
+ * and a repeated label set are refused, whichever way they travel. */
+static void
+test_root_stats(void **state)
+{
+	static struct counters st;
+	static struct priv_msg m;
+	const char *why;
+	struct buf b;
+	char *p;
+
+	(void)state;
+	buf_init(&b, PRIV_MSG_MAX);
+	counters_clear(&st);
+	assert_int_equal(counters_add(&st, "blocks_active", 2), 0);
+	assert_int_equal(counters_add_l(&st, "responses", "command", "rec",
+			     "outcome", "block", 5),
+	    0);
+	assert_int_equal(counters_add_l(&st, "responses", "command", "rec",
+			     "outcome", "blocc", 6),
+	    0);
+	assert_int_equal(priv_put_root_stats(&b, &st), 0);
+	assert_int_equal(priv_parse(b.data, b.len, &m, &why), 0);
+	assert_int_equal(m.type, PRIV_ROOT_STATS);
+	assert_true(counters_same(&m.stats, &st));
+	assert_string_equal(m.stats.row[1].label[1].value, "block");
+	/* the same label set twice */
+	p = memmem(b.data, b.len, "blocc", 5);
+	assert_non_null(p);
+	p[4] = 'k';
+	assert_int_equal(priv_parse(b.data, b.len, &m, &why), ARX_ERR_INVAL);
+	assert_string_equal(why, "stats: a counter named twice");
+	/* a control character in a value, an upper-case key */
+	p[4] = '\n';
+	assert_int_equal(priv_parse(b.data, b.len, &m, &why), ARX_ERR_INVAL);
+	assert_string_equal(why, "stats: bad counter name or label");
+	p[4] = 'c';
+	p = memmem(b.data, b.len, "outcome", 7);
+	p[0] = 'O';
+	assert_int_equal(priv_parse(b.data, b.len, &m, &why), ARX_ERR_INVAL);
+	assert_string_equal(why, "stats: bad counter name or label");
+	p[0] = 'o';
+	/* a family both with labels and without */
+	p = memmem(b.data, b.len, "blocks_active", 13);
+	memcpy(p, "responses\0\0\0\0", 13);
+	assert_int_equal(priv_parse(b.data, b.len, &m, &why), ARX_ERR_INVAL);
+	assert_non_null(why);
 	buf_release(&b);
 }
 
@@ -239,6 +291,7 @@ active(struct rig *g)
 static void
 test_answers(void **state)
 {
+	static struct counters rows;
 	struct rig g;
 	struct priv_trigger t = good;
 	struct ar_dispatch_stats st;
@@ -252,8 +305,14 @@ test_answers(void **state)
 	assert_int_equal(child_answer(g.c, g.b.data, g.b.len), 0);
 	assert_int_equal(child_answer(g.c, g.b.data, g.b.len), ARX_ERR_INVAL);
 	assert_non_null(strstr(g.cap.text, "ready twice"));
-	/* Garbage is a protocol violation. */
+	/* Garbage is a protocol violation, and so is a message only the
+	 * root sends. */
 	assert_int_equal(child_answer(g.c, "rm -rf /", 8), ARX_ERR_INVAL);
+	counters_clear(&rows);
+	assert_int_equal(priv_put_root_stats(&g.b, &rows), 0);
+	assert_int_equal(child_answer(g.c, g.b.data, g.b.len), ARX_ERR_INVAL);
+	assert_non_null(
+	    strstr(g.cap.text, "a message only the root process sends"));
 	assert_non_null(strstr(g.cap.text, "broke the protocol"));
 	/* Forged addresses and user names reach no table. */
 	t.srcip = "192.0.2.6; iptables -F";
@@ -277,6 +336,11 @@ test_answers(void **state)
 	ar_dispatch_stats(g.d, &st);
 	assert_int_equal(st.refused, 2);
 	assert_int_equal(st.whitelisted, 1);
+	/* the same, as the rows arx status and /metrics read */
+	counters_clear(&rows);
+	child_root_counters(g.c, &rows);
+	assert_int_equal(counters_get(&rows, "blocks_active"), 1);
+	assert_int_equal(counters_get(&rows, "analysis_violations"), 4);
 	rig_close(&g);
 }
 
@@ -483,6 +547,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_roundtrip),
 	    cmocka_unit_test(test_stats_bad),
+	    cmocka_unit_test(test_root_stats),
 	    cmocka_unit_test(test_truncated),
 	    cmocka_unit_test(test_damaged),
 	    cmocka_unit_test(test_answers),
