@@ -67,6 +67,17 @@ static const struct promtext_family families[] = {
     G("uplink_connected", "1 while connected to the manager."),
     G("uplink_queued", "Events waiting for the manager."),
     G("responses_kept", "Responses kept for agents not connected."),
+    C("prechecks", "Prechecks run before an add (<precheck>)."),
+    C("prechecks_declined", "Adds a precheck declined."),
+    G("blocklist_entries", "Entries of a <blocklist> in its sets, by list."),
+    C("blocklist_changes", "A <blocklist>'s entries, by list and change."),
+    C("blocklist_fetches", "<blocklist> reads (fetches and file reads)."),
+    C("mail_sent", "Alert mails sent."),
+    C("mail_failed", "Alert mails that could not be sent."),
+    C("mail_dropped", "Alerts dropped from the mail queue at its cap."),
+    C("mail_capped", "Mails held back by <email_maxperhour>."),
+    G("mail_waiting", "Alerts waiting to be mailed."),
+    C("feed_tls_failed", "Feed connections whose TLS handshake failed."),
 };
 
 struct mconn {

@@ -595,14 +595,17 @@ shown_value(const struct bl_list *b, size_t k)
 void
 ar_lists_counters(const struct ar_lists *l, struct counters *c)
 {
-	char name[COUNTER_NAME_MAX];
-
+	if (l == NULL)
+		return;
 	for (size_t i = 0; i < l->n; i++)
-		for (size_t k = 0; k < sizeof(shown) / sizeof(shown[0]); k++) {
-			snprintf(name, sizeof(name), "%s_%s", l->list[i]->set,
-			    shown[k].what);
-			(void)counters_add(c, name, shown_value(l->list[i], k));
-		}
+		for (size_t k = 0; k < sizeof(shown) / sizeof(shown[0]); k++)
+			(void)counters_add_l(c,
+			    shown[k].counter ? "blocklist_changes"
+					     : "blocklist_entries",
+			    "list", l->list[i]->name,
+			    shown[k].counter ? "change" : NULL,
+			    shown[k].counter ? shown[k].what : NULL,
+			    shown_value(l->list[i], k));
 }
 
 int

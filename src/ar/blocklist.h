@@ -57,9 +57,10 @@ const char *ar_lists_begin(
 const char *ar_lists_entry(struct ar_lists *l, size_t idx, const char *text);
 const char *ar_lists_end(struct ar_lists *l, size_t idx, bool last);
 
-/* Each list's counters as named rows "NAME_loaded", "NAME_added",
- * "NAME_removed", "NAME_whitelisted", "NAME_refused", "NAME_covered",
- * "NAME_failed" (NAME with '-' as '_'). */
+/* Each list's counters as labelled rows (core/counters.h):
+ * blocklist_entries{list} (held now) and blocklist_changes{list,change}
+ * with change added, removed, whitelisted, refused, covered, failed.
+ * Nothing for a NULL l. */
 void ar_lists_counters(const struct ar_lists *l, struct counters *c);
 
 /* arx status: a text line per list ("blocklist NAME: ..."), or the

@@ -77,6 +77,8 @@ plain_rows(const struct ar_dispatch *d, const struct ar_dispatch_stats *st,
 	    {"kernel_restored", st->kernel.restored},
 	    {"kernel_restore_failed", st->kernel.failed},
 	    {"kernel_reapplied", st->kernel.reapplied},
+	    {"prechecks", st->prechecks},
+	    {"prechecks_declined", st->declined},
 	};
 
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)

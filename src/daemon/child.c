@@ -277,6 +277,7 @@ void
 child_root_counters(const struct child *c, struct counters *rows)
 {
 	ar_dispatch_counters(c->d, rows);
+	ar_lists_counters(c->lists, rows);
 	(void)counters_add(rows, "analysis_died", c->died);
 	(void)counters_add(rows, "analysis_violations", c->violations);
 }

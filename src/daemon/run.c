@@ -533,10 +533,12 @@ root_read(void *ctx, struct counters *rows)
 {
 	struct arxd *a = ctx;
 
-	if (a->an != NULL)
+	if (a->an != NULL) {
 		child_root_counters(a->an, rows);
-	else
-		ar_dispatch_counters(a->d, rows);
+		return;
+	}
+	ar_dispatch_counters(a->d, rows);
+	ar_lists_counters(a->lists, rows);
 }
 
 /* arx status's analysis lines: what was read, what the rules made of

@@ -41,9 +41,9 @@ enum priv_type {
 	PRIV_READY = 1,
 	PRIV_TRIGGER = 2,
 	PRIV_STATS = 3,
-	PRIV_RESPONSE = 4,  /* both ways; see struct priv_response */
-	PRIV_AGENTS = 5,    /* manager's child: its agents, once a second */
-	PRIV_BLOCKLIST = 6, /* a part of a <blocklist>'s entries */
+	PRIV_RESPONSE = 4,   /* both ways; see struct priv_response */
+	PRIV_AGENTS = 5,     /* manager's child: its agents, once a second */
+	PRIV_BLOCKLIST = 6,  /* a part of a <blocklist>'s entries */
 	PRIV_ROOT_STATS = 7, /* root to child: the root's counters */
 	PRIV_NTYPES
 };

@@ -44,7 +44,25 @@ def free_port():
         return s.getsockname()[1]
 
 
-MPORT, PPORT = free_port(), free_port()
+MPORT, PPORT, FPORT = free_port(), free_port(), free_port()
+
+# E-mail alerts to a loopback port 25 nothing listens on: every mail
+# fails, and the mail counters are compared too. Left out when
+# something does listen there (no mail leaves this test).
+MAIL = """
+  <global><email_notification>yes</email_notification>
+    <smtp_server>127.0.0.1</smtp_server>
+    <email_from>arx@example.com</email_from>
+    <email_to>alerts@example.com</email_to></global>"""
+
+
+def port25_closed():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.settimeout(2)
+        return s.connect_ex(("127.0.0.1", 25)) != 0
+
+
+MAIL_ON = port25_closed()
 
 CONF_TEXT = """<arx_config>
   <alerts><log_alert_level>3</log_alert_level></alerts>
@@ -55,6 +73,8 @@ CONF_TEXT = """<arx_config>
   <localfile><location>{log}</location><log_format>syslog</log_format>
   </localfile>
   <metrics><local_ip>127.0.0.1</local_ip><port>{mport}</port></metrics>
+  <feed><local_ip>127.0.0.1</local_ip><port>{fport}</port>
+    <credentials_file>{tmp}/feed.cred</credentials_file></feed>{mail}
   <ruleset><decoder_dir>{src}/ruleset/decoders</decoder_dir>
     <rule_dir>{src}/ruleset/rules</rule_dir></ruleset>
   <daemon><active_response_dir>{bin}</active_response_dir>
@@ -67,7 +87,8 @@ CONF_TEXT = """<arx_config>
 # gauge keeps its name, a counter gets _total. A row missing here fails.
 GAUGES = {"blocks_active", "blocks_max", "offences_remembered",
           "runs_running", "nft_largest", "queue_depth", "files",
-          "correlation_buckets", "sessions"}
+          "correlation_buckets", "sessions", "mail_waiting",
+          "blocklist_entries"}
 COUNTERS = {"ar_triggers", "runs_timed_out", "nft_batches", "nft_ops",
             "journal_errors", "journal_damaged_lines", "kernel_looks",
             "kernel_restore_rounds", "kernel_restored",
@@ -79,7 +100,9 @@ COUNTERS = {"ar_triggers", "runs_timed_out", "nft_batches", "nft_ops",
             "correlation_dropped", "sessions_dropped",
             "addresses_from_session", "first_seen_dropped",
             "conn_per_source", "conn_evicted", "conn_slow", "source_lines",
-            "alerts"}
+            "alerts", "prechecks", "prechecks_declined", "mail_sent",
+            "mail_failed", "mail_dropped", "mail_capped", "feed_tls_failed",
+            "blocklist_changes", "blocklist_fetches"}
 
 # The older keys of arx status --json: (object, key) -> the series, as
 # (row name, labels) or ("sum", row name, label, value) over a family.
@@ -113,6 +136,8 @@ LEGACY = {
     ("kernel", "restore_rounds"): ("kernel_restore_rounds", {}),
     ("kernel", "restore_failed"): ("kernel_restore_failed", {}),
     ("kernel", "reapplied"): ("kernel_reapplied", {}),
+    ("responses", "prechecks"): ("prechecks", {}),
+    ("responses", "declined"): ("prechecks_declined", {}),
 }
 NOT_COUNTERS = {"ok", "version", "node", "uptime_s", "series"}
 
@@ -319,14 +344,23 @@ def check_same():
            "(%s)" % alerts)
     expect(wrong == [], "arx status and /metrics agree on every counter "
            "(%s)" % wrong[:8])
+    want = ["arx_conn_slow_total", "arx_prechecks_total"] + \
+        (["arx_mail_failed_total", "arx_mail_waiting"] if MAIL_ON else [])
+    expect(all((m, ()) in b for m in want),
+           "the feed's, the prechecks' and the mail's series are among "
+           "them (%s)" % [m for m in want if (m, ()) not in b])
 
 
 def main():
     os.makedirs(os.path.join(TMP, "run"))
     open(LOG, "w").close()
+    cred = os.path.join(TMP, "feed.cred")
+    with open(os.open(cred, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
+        f.write("feed:secret\n")
     with open(CONF, "w") as f:
         f.write(CONF_TEXT.format(rec=REC, log=LOG, src=SRC, tmp=TMP, bin=BIN,
-                                 mport=MPORT, sock=SOCK))
+                                 mport=MPORT, sock=SOCK, fport=FPORT,
+                                 mail=MAIL if MAIL_ON else ""))
     d = Arxd(ARXD, CONF, lambda: os.path.exists(SOCK) and
              http_ok())
     check_shape()
