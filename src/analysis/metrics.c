@@ -69,6 +69,7 @@ static const struct promtext_family families[] = {
     G("responses_kept", "Responses kept for agents not connected."),
     C("prechecks", "Prechecks run before an add (<precheck>)."),
     C("prechecks_declined", "Adds a precheck declined."),
+    C("prechecks_raised", "Blocks a precheck made longer."),
     G("blocklist_entries", "Entries of a <blocklist> in its sets, by list."),
     C("blocklist_changes", "A <blocklist>'s entries, by list and change."),
     C("blocklist_fetches", "<blocklist> reads (fetches and file reads)."),

@@ -271,8 +271,9 @@ status_text(const struct ar_dispatch_stats *st, const struct ctl_info *info,
 	    st->runs_timed_out, st->runs_dropped, st->journal_errors,
 	    st->journal_bad);
 	if (r == 0 && st->prechecks > 0)
-		r = buf_printf(out, "prechecks: %lu run, %lu blocks declined\n",
-		    st->prechecks, st->declined);
+		r = buf_printf(out,
+		    "prechecks: %lu run, %lu blocks declined, %lu raised\n",
+		    st->prechecks, st->declined, st->raised);
 	if (r == 0 && st->nft_batches > 0)
 		r = buf_printf(out,
 		    "nftables:  %lu blocks and lifts in %lu transactions "
@@ -416,7 +417,7 @@ status(struct ar_dispatch *d, const struct ctl_info *info, int64_t now,
 	    "\"notifications\":%lu,\"running\":%zu,\"queued\":%zu,"
 	    "\"dropped\":%lu,\"timed_out\":%lu,\"nft_batches\":%lu,"
 	    "\"nft_ops\":%lu,\"nft_largest\":%lu,\"prechecks\":%lu,"
-	    "\"declined\":%lu},\"journal\":{"
+	    "\"declined\":%lu,\"raised\":%lu},\"journal\":{"
 	    "\"errors\":%lu,\"damaged_lines\":%u}",
 	    info->version, info->node, (now - info->started_ms) / 1000,
 	    st.table.active, info->max_blocks, st.table.refused_full,
@@ -424,7 +425,8 @@ status(struct ar_dispatch *d, const struct ctl_info *info, int64_t now,
 	    st.extends, st.unblocks, st.whitelisted, st.refused, st.failed,
 	    st.notifications, st.running, st.queued, st.runs_dropped,
 	    st.runs_timed_out, st.nft_batches, st.nft_ops, st.nft_largest,
-	    st.prechecks, st.declined, st.journal_errors, st.journal_bad);
+	    st.prechecks, st.declined, st.raised, st.journal_errors,
+	    st.journal_bad);
 	if (r == 0)
 		r = buf_printf(out,
 		    ",\"kernel\":{\"looks\":%lu,\"restored\":%lu,"

@@ -550,6 +550,44 @@ ar_dispatch_trigger(struct ar_dispatch *d, const struct ar_trigger *t)
 	return done;
 }
 
+/* A precheck asked for a longer block (ar_run_raise_fn): it lasts as
+ * the next offence's step of <repeated_offenders> would, or twice its
+ * <timeout> without them; journaled, and an extend line written. */
+static bool
+on_raise(const char *command, const char *addr, uint64_t *timeout_s,
+    uint64_t *safety_s, void *ctx)
+{
+	struct ar_dispatch *d = ctx;
+	int cmd = dp_command_index(d->conf, command);
+	const struct conf_ar *ar =
+	    cmd >= 0 ? dp_response_of(d->conf, cmd) : NULL;
+	const struct ar_block *cur = NULL;
+	struct ar_escalation e;
+	struct arx_addr a;
+	struct ar_block b;
+	uint64_t dur;
+
+	if (ar == NULL || addr == NULL || addr_parse_net_str(addr, &a) != 0 ||
+	    (cur = ar_table_find(d->table, (unsigned)cmd, &a)) == NULL)
+		return false;
+	e = dp_escalation_of(d->conf, ar);
+	dur = e.nsteps > 0 ? ar_offence_duration(&e, cur->offences + 1)
+			   : 2 * e.base_s;
+	if (ar_table_lengthen(d->table, (unsigned)cmd, &a, dur, &b) != 0)
+		return false;
+	d->st.raised++;
+	dp_journal_add(d, &b);
+	dp_timer_arm(d);
+	*timeout_s = dp_remaining_s(&b, clock_wall_ms(d->o.clock));
+	*safety_s = dp_safety_timeout(&e, *timeout_s);
+	dp_arlog(d,
+	    &(struct ar_log_entry){.command = command,
+		.type = "extend",
+		.addr = addr,
+		.timeout_s = *timeout_s});
+	return true;
+}
+
 int
 ar_dispatch_new(const struct ar_dispatch_opts *o, struct ar_dispatch **out)
 {
@@ -587,6 +625,8 @@ ar_dispatch_new(const struct ar_dispatch_opts *o, struct ar_dispatch **out)
 	    (d->runner = ar_runner_new(o->loop, dc->max_running, dc->max_queued,
 		 on_run_done, d)) == NULL)
 		goto fail;
+	if (d->runner != NULL)
+		ar_runner_set_raise(d->runner, on_raise);
 	if ((d->outcomes = calloc(
 		 d->conf->ncommands + 1, sizeof(*d->outcomes))) == NULL)
 		goto fail;

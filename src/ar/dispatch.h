@@ -200,6 +200,7 @@ struct ar_dispatch_stats {
 	size_t running, queued;
 	unsigned long runs_dropped, runs_timed_out;
 	unsigned long prechecks, declined; /* <precheck> runs, adds declined */
+	unsigned long raised;              /* blocks a precheck made longer */
 	unsigned long nft_batches, nft_ops, nft_largest; /* builtin:nftables */
 	struct ar_kcheck_stats kernel; /* looks at the kernel, restores */
 };

@@ -79,6 +79,7 @@ plain_rows(const struct ar_dispatch *d, const struct ar_dispatch_stats *st,
 	    {"kernel_reapplied", st->kernel.reapplied},
 	    {"prechecks", st->prechecks},
 	    {"prechecks_declined", st->declined},
+	    {"prechecks_raised", st->raised},
 	};
 
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)

@@ -46,11 +46,18 @@ struct ar_runner {
 	size_t nrunning, nqueued;
 	struct ar_run *head, *tail;
 	ar_run_done_fn *done;
+	ar_run_raise_fn *raise;
 	void *ctx;
 	struct ar_runner_stats st;
 	struct ar_nftbatch *nft; /* builtin:nftables, made when first used */
 	struct ar_nftbatch_client nft_client; /* its runs' reports */
 };
+
+void
+ar_runner_set_raise(struct ar_runner *r, ar_run_raise_fn *raise)
+{
+	r->raise = raise;
+}
 
 struct ar_runner *
 ar_runner_new(struct evloop *loop, unsigned max_running, unsigned max_queued,
@@ -248,6 +255,27 @@ result_why(const struct exec_result *res)
 
 static int builtin_submit(struct ar_runner *r, struct ar_run *run);
 
+/* A precheck asked for a longer block: the add goes on with the length
+ * the dispatcher gave the block. */
+static void
+check_raise(struct ar_runner *r, struct ar_run *then, const char *check,
+    const char *said)
+{
+	uint64_t timeout_s = then->timeout_s,
+		 safety_s = then->req.arx_timeout_s;
+
+	r->st.raised++;
+	if (r->raise == NULL ||
+	    !r->raise(then->command, then->addr, &timeout_s, &safety_s, r->ctx))
+		return;
+	then->timeout_s = timeout_s;
+	then->req.arx_timeout_s = safety_s;
+	log_notice("response %s add %s: raised to %llu s by its precheck "
+		   "%s%s%s",
+	    then->command, then->addr, (unsigned long long)timeout_s, check,
+	    said[0] ? ": " : "", said);
+}
+
 /* A precheck is over: its add is declined (reported, not run) or goes
  * on, first in the queue, so that a delete queued meanwhile for the
  * same address still comes after it. */
@@ -274,7 +302,10 @@ check_done(
 		run_free(then);
 		return;
 	}
-	if (result_why(res) != NULL)
+	if (!res->timed_out && WIFEXITED(res->status) &&
+	    WEXITSTATUS(res->status) == AR_PRECHECK_RAISE)
+		check_raise(r, then, run->command, said);
+	else if (result_why(res) != NULL)
 		log_warn("response %s add %s: its precheck %s %s%s%s; the add "
 			 "goes on",
 		    then->command, then->addr, run->command, result_why(res),

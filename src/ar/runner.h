@@ -21,7 +21,8 @@
  * the same request): exit status 0 and any failure to check let the
  * add go on (a check that cannot be made never stops a block); exit
  * status AR_PRECHECK_DECLINE cancels it: the add is reported failed
- * and declined, without a run. The check is not reported itself (it is
+ * and declined, without a run; AR_PRECHECK_RAISE lets it go on longer,
+ * as long as the raise function set by ar_runner_set_raise() says. The check is not reported itself (it is
  * logged), and while it runs, runs of the guarded command for the same
  * address wait.
  */
@@ -39,6 +40,7 @@
 #include "exec/exec.h"
 
 #define AR_PRECHECK_DECLINE 3 /* a precheck's "do not block" */
+#define AR_PRECHECK_RAISE   4 /* a precheck's "block it longer" */
 
 struct ar_runner;
 
@@ -59,6 +61,11 @@ struct ar_run_info {
 
 typedef void ar_run_done_fn(const struct ar_run_info *info, void *ctx);
 
+/* A precheck asked for a longer block of addr by command: true with the
+ * add's new block length and kernel timeout, or false to keep them. */
+typedef bool ar_run_raise_fn(const char *command, const char *addr,
+    uint64_t *timeout_s, uint64_t *safety_s, void *ctx);
+
 struct ar_run_spec {
 	const char *path; /* absolute executable */
 	const struct conf_command *cmd;
@@ -74,6 +81,7 @@ struct ar_run_spec {
 struct ar_runner_stats {
 	unsigned long started, failed, timed_out, dropped;
 	unsigned long checks, declined; /* prechecks run, adds declined */
+	unsigned long raised;           /* adds a precheck made longer */
 	size_t running, queued;
 	/* builtin:nftables: transactions, operations in them, the largest */
 	unsigned long nft_batches, nft_ops, nft_largest;
@@ -81,6 +89,9 @@ struct ar_runner_stats {
 
 struct ar_runner *ar_runner_new(struct evloop *loop, unsigned max_running,
     unsigned max_queued, ar_run_done_fn *done, void *ctx);
+/* Who answers a precheck's AR_PRECHECK_RAISE (the done callback's ctx
+ * is passed); without one the add goes on as it was. */
+void ar_runner_set_raise(struct ar_runner *r, ar_run_raise_fn *raise);
 /* Forget every waiting run and free; running programs are left to end
  * on their own (no report comes for them). */
 void ar_runner_free(struct ar_runner *r);

@@ -593,3 +593,24 @@ ar_table_stats(const struct ar_table *t, struct ar_table_stats *st)
 	st->refused_full = t->refused_full;
 	st->history_evicted = t->history_evicted;
 }
+
+int
+ar_table_lengthen(struct ar_table *t, unsigned cmd, const struct arx_addr *a,
+    uint64_t dur_s, struct ar_block *out)
+{
+	struct ar_key k = {cmd, *a};
+	uint32_t i = ix_find(&t->act_ix, &k);
+	struct act *x;
+	int64_t until;
+
+	if (i == NIL)
+		return ARX_ERR_NOTFOUND;
+	x = &t->act[i];
+	until = deadline(x->b.added_ms, dur_s);
+	if (x->b.expires_ms != AR_NEVER && until > x->b.expires_ms) {
+		x->b.expires_ms = until;
+		heap_down(t, x->heap);
+	}
+	*out = x->b;
+	return 0;
+}

@@ -110,6 +110,12 @@ int ar_table_remove(struct ar_table *t, unsigned cmd, const struct arx_addr *a,
 const struct ar_block *ar_table_find(
     const struct ar_table *t, unsigned cmd, const struct arx_addr *a);
 
+/* Move the deadline of (cmd, a) to dur_s after its start, when that is
+ * later (never earlier; 0 s: until removed); the entry in *out.
+ * ARX_ERR_NOTFOUND if it is not blocked. */
+int ar_table_lengthen(struct ar_table *t, unsigned cmd,
+    const struct arx_addr *a, uint64_t dur_s, struct ar_block *out);
+
 /* Set what the backend holds of (cmd, a) (ar_block.kernel_ms, missing);
  * ARX_ERR_NOTFOUND if it is not blocked. */
 int ar_table_set_kernel(struct ar_table *t, unsigned cmd,

@@ -43,7 +43,8 @@ ARDIR = os.path.join(TMP, "ar")
 KEY = "k3y-for-the-test-0123456789abcdef"
 KEYFILE = os.path.join(TMP, "abuseipdb.key")
 STATE = os.path.join(TMP, "abuseipdb-state")
-SCORES = {"203.0.113.10": 90, "203.0.113.20": 5, "198.51.100.7": 60}
+SCORES = {"203.0.113.10": 90, "203.0.113.20": 5, "198.51.100.7": 60,
+          "203.0.113.30": 99}
 requests = []
 FAIL = [False]
 
@@ -116,7 +117,8 @@ ALERT = {"rule": {"level": 5, "id": "5710",
 
 CONF_TEXT = """<arx_config>
   <command><name>abuse-check</name><executable>abuseipdb</executable>
-    <extra_args>check {opts} --min-score 50 --state-dir {state}</extra_args>
+    <extra_args>check {opts} --min-score 50 --raise-score 95
+      --state-dir {state}</extra_args>
   </command>
   <command><name>abuse-report</name><executable>abuseipdb</executable>
     <extra_args>report {opts}</extra_args></command>
@@ -241,7 +243,8 @@ def test_daemon():
     os.chmod(os.path.join(TMP, "auth.log"), 0o644)
     d = Arxd(ARXD, CONF, lambda: ctl(ARX, SOCK, "status").returncode == 0)
     with open(os.path.join(TMP, "auth.log"), "a") as f:
-        f.write(line("203.0.113.10", 1) + line("203.0.113.20", 2))
+        f.write(line("203.0.113.10", 1) + line("203.0.113.20", 2) +
+                line("203.0.113.30", 3))
     rec = os.path.join(ARDIR, "recorder.log")
     arlog = os.path.join(TMP, "log", "active-responses.log")
     expect(wait(lambda: os.path.exists(rec) and
@@ -252,15 +255,26 @@ def test_daemon():
            "score 5: active-responses.log says the block was declined")
     expect("203.0.113.20" not in open(rec).read(),
            "score 5: the blocking program did not run")
-    listed = [b["address"] for b in json.loads(
+    expect(wait(lambda: "add 203.0.113.30" in open(rec).read(), 20),
+           "score 99: the block goes on too")
+    blocks = {b["address"]: b for b in json.loads(
         ctl(ARX, SOCK, "list", "--json").stdout)["blocks"]
-        if b["command"] == "rec"]
-    expect(listed == ["203.0.113.10"],
-           "only the high-scored address is blocked (%s)" % listed)
+        if b["command"] == "rec"}
+    expect(sorted(blocks) == ["203.0.113.10", "203.0.113.30"],
+           "only the high-scored addresses are blocked (%s)" % sorted(blocks))
+    left = {a: b.get("remaining_s", 0) for a, b in blocks.items()}
+    # <timeout> 1h and no <repeated_offenders>: a raise doubles it
+    expect(3500 < left.get("203.0.113.10", 0) <= 3600 and
+           7100 < left.get("203.0.113.30", 0) <= 7200,
+           "score 99 (--raise-score 95): its block lasts twice as long, "
+           "score 90 keeps its hour (%s)" % left)
+    expect("rec extend 203.0.113.30" in open(arlog).read(),
+           "active-responses.log says the raised block was extended")
     st = json.loads(ctl(ARX, SOCK, "status", "--json").stdout)
     resp = st.get("responses", {})
-    expect(resp.get("prechecks") == 2 and resp.get("declined") == 1,
-           "arx status counts 2 prechecks, 1 declined (%s)" % resp)
+    expect(resp.get("prechecks") == 3 and resp.get("declined") == 1 and
+           resp.get("raised") == 1,
+           "arx status counts 3 prechecks, 1 declined, 1 raised (%s)" % resp)
     expect(wait(lambda: reports("203.0.113.10") and
                 reports("203.0.113.20"), 20),
            "both addresses were reported by the report command")
@@ -272,11 +286,14 @@ def test_daemon():
     print(err[-3000:]) if os.environ.get("ARX_DEBUG") else None
     expect("declined by its precheck abuse-check" in err,
            "arxd logs the decline with the precheck's name")
+    expect("raised to 7200 s by its precheck abuse-check" in err,
+           "arxd logs the raise with the new length")
 
 
 def test_cache():
-    n = len(checks("203.0.113.10")) + len(checks("203.0.113.20"))
-    expect(n == 2, "arxd's prechecks asked the server once each (%d)" % n)
+    n = len(checks("203.0.113.10")) + len(checks("203.0.113.20")) + \
+        len(checks("203.0.113.30"))
+    expect(n == 3, "arxd's prechecks asked the server once each (%d)" % n)
     opts = "check %s --state-dir %s" % (OPTS, STATE)
     hi = dict(ALERT, data={"srcip": "203.0.113.10"})
     lo = dict(ALERT, data={"srcip": "203.0.113.20"})
@@ -290,7 +307,7 @@ def test_cache():
            "the cache spared the server a second request")
     cache = open(os.path.join(STATE, "abuseipdb.cache")).read().split("\n")
     expect(sorted(ln.split()[0] for ln in cache if ln) ==
-           ["203.0.113.10", "203.0.113.20"],
+           ["203.0.113.10", "203.0.113.20", "203.0.113.30"],
            "the cache holds one line per address (%s)" % cache)
     rc, err = run_json("add", opts + " --min-score 91", hi)
     expect(rc == 3, "the threshold decides: 90 is below --min-score 91")

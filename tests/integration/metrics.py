@@ -100,7 +100,7 @@ COUNTERS = {"ar_triggers", "runs_timed_out", "nft_batches", "nft_ops",
             "correlation_dropped", "sessions_dropped",
             "addresses_from_session", "first_seen_dropped",
             "conn_per_source", "conn_evicted", "conn_slow", "source_lines",
-            "alerts", "prechecks", "prechecks_declined", "mail_sent",
+            "alerts", "prechecks", "prechecks_declined", "prechecks_raised", "mail_sent",
             "mail_failed", "mail_dropped", "mail_capped", "feed_tls_failed",
             "blocklist_changes", "blocklist_fetches"}
 
@@ -138,6 +138,7 @@ LEGACY = {
     ("kernel", "reapplied"): ("kernel_reapplied", {}),
     ("responses", "prechecks"): ("prechecks", {}),
     ("responses", "declined"): ("prechecks_declined", {}),
+    ("responses", "raised"): ("prechecks_raised", {}),
 }
 NOT_COUNTERS = {"ok", "version", "node", "uptime_s", "series"}
 

@@ -11,7 +11,8 @@
  *            abuseConfidenceScore, from a cache of scores when a recent
  *            one is there. As arxd's <precheck> of a blocking command,
  *            its exit status decides the block: 0 (score at least
- *            --min-score) lets it go on, 3 (below) declines it.
+ *            --min-score) lets it go on, 3 (below) declines it, 4
+ *            (at least --raise-score) makes it longer.
  *
  * Options (in extra_args, after the mode):
  *   --key-file FILE     the API key, first line of a file only its owner
@@ -22,6 +23,8 @@
  *   --categories LIST   report these categories instead (e.g. 18,22)
  *   --comment-log       report: put the log line in the comment too
  *   --min-score N       check: the score from which to block (50)
+ *   --raise-score N     check: the score from which to block longer
+ *                       (101: never)
  *   --max-age DAYS      check: reports of the last DAYS days (30)
  *   --state-dir DIR     check: where the cache lives
  *                       (default /var/lib/arx/abuseipdb)
@@ -29,7 +32,8 @@
  *   --cache-max N       check: scores kept at most (10000)
  *
  * Exit status: 0 done (or nothing to do: a delete, a network); 3 check:
- * the score is below --min-score; 64 bad request or options; 69 the API
+ * the score is below --min-score; 4 check: it is at least --raise-score;
+ * 64 bad request or options; 69 the API
  * failed or refused (arxd then lets the block go on).
  */
 #include <sys/file.h>
@@ -64,7 +68,8 @@
 struct opts {
 	char mode[16], key_file[1024], api_url[1024], categories[128],
 	    state_dir[1024];
-	uint64_t timeout_s, min_score, max_age, cache_ttl, cache_max;
+	uint64_t timeout_s, min_score, raise_score, max_age, cache_ttl,
+	    cache_max;
 	bool comment_log;
 };
 
@@ -159,6 +164,7 @@ static const struct {
 } numbers[] = {
     {"http-timeout", 1, 300, offsetof(struct opts, timeout_s)},
     {"min-score", 0, 100, offsetof(struct opts, min_score)},
+    {"raise-score", 0, 101, offsetof(struct opts, raise_score)},
     {"max-age", 1, 365, offsetof(struct opts, max_age)},
     {"cache-ttl", 0, 30u * 86400, offsetof(struct opts, cache_ttl)},
     {"cache-max", 1, 1000000, offsetof(struct opts, cache_max)},
@@ -212,6 +218,7 @@ opts_read(const struct ar_prog_request *rq, struct opts *o)
 {
 	*o = (struct opts){.timeout_s = 10,
 	    .min_score = 50,
+	    .raise_score = 101,
 	    .max_age = 30,
 	    .cache_ttl = 21600,
 	    .cache_max = 10000};
@@ -505,8 +512,12 @@ check(const struct ar_prog_request *rq, const struct opts *o, const char *key)
 	fprintf(stderr,
 	    NAME ": %s scores %" PRId64 " (%s; blocking from %" PRIu64 ")%s\n",
 	    c.addr, score, c.score >= 0 ? "cached" : "asked", o->min_score,
-	    score < (int64_t)o->min_score ? ": declined" : "");
-	return score >= (int64_t)o->min_score ? EX_OK : EX_DECLINE;
+	    score < (int64_t)o->min_score          ? ": declined"
+		: score >= (int64_t)o->raise_score ? ": raised"
+						   : "");
+	if (score < (int64_t)o->min_score)
+		return EX_DECLINE;
+	return score >= (int64_t)o->raise_score ? AR_PRECHECK_RAISE : EX_OK;
 }
 
 static int
@@ -548,6 +559,8 @@ main(int argc, char **argv)
 		"  --comment-log       report the log line in the comment too\n"
 		"  --min-score N       check: block from this score (50); "
 		"below, exit 3\n"
+		"  --raise-score N     check: from this score, exit 4: block "
+		"longer (101: never)\n"
 		"  --max-age DAYS      check: reports of the last DAYS (30)\n"
 		"  --state-dir DIR     check: the cache's directory\n"
 		"  --cache-ttl S       check: a score is kept S seconds "
