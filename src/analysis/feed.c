@@ -61,19 +61,11 @@ struct feedsrv {
 	struct log_limit warn_log; /* once a second */
 };
 
-/* A warning anyone can cause: once a second at most, with how many were
- * not logged. */
+/* A warning anyone can cause: once a second at most. */
 static void
 warn_limited(struct feedsrv *s, const char *peer, const char *what)
 {
-	unsigned long held;
-	char more[64] = "";
-
-	if (!log_limit_pass(&s->warn_log, clock_mono_ms(clock_real()), &held))
-		return;
-	if (held > 0)
-		snprintf(more, sizeof(more), " (%lu more not logged)", held);
-	log_warn("feed: %s from %s%s", what, peer, more);
+	http_warn(&s->warn_log, "feed", peer, what);
 }
 
 /* ---- the list ---- */
@@ -148,13 +140,9 @@ static void
 answer(struct fconn *c, int status, const char *reason, const char *type,
     const struct buf *body)
 {
-	(void)http_answer_head(&c->sc.out, status, reason, type,
-	    body ? body->len : 0,
+	http_conn_answer(&c->sc, status, reason, type, body,
 	    status == 401 ? "WWW-Authenticate: Basic realm=\"arx\"\r\n" : NULL);
-	if (body != NULL)
-		(void)buf_append(&c->sc.out, body->data, body->len);
 	c->writing = true;
-	server_conn_settle(&c->sc);
 }
 
 static void
@@ -275,17 +263,14 @@ request(struct fconn *c)
 {
 	struct http_request req;
 	const char *why;
-	int r = http_request_parse(c->sc.in.data, c->sc.in.len, &req, &why);
+	int r = http_conn_request(&c->sc, &req, &why);
 
 	if (r == 0)
 		respond(c, &req);
-	else if (r == ARX_ERR_TOOBIG)
-		answer(c, 431, "Request Header Fields Too Large", "text/plain",
-		    NULL);
-	else if (r == ARX_ERR_INVAL) {
+	else if (r != ARX_ERR_AGAIN)
+		c->writing = true; /* refused, and answered so */
+	if (r == ARX_ERR_INVAL)
 		warn_limited(c->s, c->sc.peer_text, why);
-		answer(c, 400, "Bad Request", "text/plain", NULL);
-	}
 }
 
 /* The handshake (HTTPS), then the request head read until it is

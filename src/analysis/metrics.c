@@ -115,14 +115,11 @@ static void
 answer(struct mconn *c, int status, const char *reason, const struct buf *b,
     const char *extra)
 {
-	(void)http_answer_head(&c->sc.out, status, reason,
+	http_conn_answer(&c->sc, status, reason,
 	    b != NULL ? "text/plain; version=0.0.4; charset=utf-8"
 		      : "text/plain",
-	    b != NULL ? b->len : 0, extra);
-	if (b != NULL)
-		(void)buf_append(&c->sc.out, b->data, b->len);
+	    b, extra);
 	c->writing = true;
-	server_conn_settle(&c->sc);
 }
 
 static void
@@ -159,11 +156,7 @@ respond(struct mconn *c, const struct http_request *req)
 static void
 warn_limited(struct metricsrv *s, const char *peer, const char *what)
 {
-	unsigned long held;
-
-	if (log_limit_pass(&s->warn_log, clock_mono_ms(clock_real()), &held))
-		log_warn("metrics: %s from %s (%lu more not logged)", what,
-		    peer, held);
+	http_warn(&s->warn_log, "metrics", peer, what);
 }
 
 static void
@@ -178,16 +171,14 @@ request(struct mconn *c)
 {
 	struct http_request req;
 	const char *why;
-	int r = http_request_parse(c->sc.in.data, c->sc.in.len, &req, &why);
+	int r = http_conn_request(&c->sc, &req, &why);
 
 	if (r == 0)
 		respond(c, &req);
-	else if (r == ARX_ERR_TOOBIG)
-		answer(c, 431, "Request Header Fields Too Large", NULL, NULL);
-	else if (r == ARX_ERR_INVAL) {
+	else if (r != ARX_ERR_AGAIN)
+		c->writing = true; /* refused, and answered so */
+	if (r == ARX_ERR_INVAL)
 		warn_limited(c->s, c->sc.peer_text, why);
-		answer(c, 400, "Bad Request", NULL, NULL);
-	}
 }
 
 static void

@@ -3,9 +3,11 @@
  * the first is the request line, the rest headers, the empty one ends
  * the head. Every length is checked against the bytes given.
  */
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
+#include "core/clock.h"
 #include "core/err.h"
 #include "core/http.h"
 
@@ -196,4 +198,44 @@ http_answer_head(struct buf *out, int status, const char *reason,
 	    "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
 	    "Cache-Control: no-store\r\nConnection: close\r\n%s\r\n",
 	    status, reason, type, length, extra != NULL ? extra : "");
+}
+
+void
+http_conn_answer(struct server_conn *sc, int status, const char *reason,
+    const char *type, const struct buf *body, const char *extra)
+{
+	(void)http_answer_head(
+	    &sc->out, status, reason, type, body ? body->len : 0, extra);
+	if (body != NULL)
+		(void)buf_append(&sc->out, body->data, body->len);
+	server_conn_settle(sc);
+}
+
+int
+http_conn_request(
+    struct server_conn *sc, struct http_request *req, const char **why)
+{
+	int r = http_request_parse(sc->in.data, sc->in.len, req, why);
+
+	if (r == ARX_ERR_TOOBIG)
+		http_conn_answer(sc, 431, "Request Header Fields Too Large",
+		    "text/plain", NULL, NULL);
+	else if (r == ARX_ERR_INVAL)
+		http_conn_answer(
+		    sc, 400, "Bad Request", "text/plain", NULL, NULL);
+	return r;
+}
+
+void
+http_warn(struct log_limit *limit, const char *who, const char *peer,
+    const char *what)
+{
+	unsigned long held;
+	char more[64] = "";
+
+	if (!log_limit_pass(limit, clock_mono_ms(clock_real()), &held))
+		return;
+	if (held > 0)
+		snprintf(more, sizeof(more), " (%lu more not logged)", held);
+	log_warn("%s: %s from %s%s", who, what, peer, more);
 }

@@ -4,7 +4,10 @@
  * client never sends, and the head of an answer. Only what those
  * servers need: one request per connection, no body, no chunking, no
  * keep-alive. The parse points into the caller's bytes and owns
- * nothing; it is pure, so it is fuzzed (tests/fuzz/fuzz_http.c).
+ * nothing; it is pure, so it is fuzzed (tests/fuzz/fuzz_http.c). On a
+ * core/server connection (the feed, /metrics): the request head read so
+ * far checked or refused, the answer written, a client's mistakes
+ * logged at a bounded rate.
  */
 #ifndef ARX_CORE_HTTP_H
 #define ARX_CORE_HTTP_H
@@ -13,6 +16,8 @@
 #include <stddef.h>
 
 #include "core/buf.h"
+#include "core/log.h"
+#include "core/server.h"
 #include "core/strparse.h"
 
 #define HTTP_HEAD_MAX    8192u /* a request head, its blank line included */
@@ -57,5 +62,22 @@ bool http_is(const struct http_request *req, const char *m, const char *path);
  * (whole header lines with their CRLF, or NULL) and the blank line. */
 int http_answer_head(struct buf *out, int status, const char *reason,
     const char *type, size_t length, const char *extra);
+
+/* Write the answer into sc's output (its head, then body) and settle
+ * sc: one request, one answer, then the caller flushes and closes. */
+void http_conn_answer(struct server_conn *sc, int status, const char *reason,
+    const char *type, const struct buf *body, const char *extra);
+
+/* The request head in sc's input so far: 0 with *req when it is whole,
+ * ARX_ERR_AGAIN while it is not; otherwise it is answered (431 too long,
+ * 400 malformed: why says what) and ARX_ERR_TOOBIG or ARX_ERR_INVAL is
+ * returned. */
+int http_conn_request(
+    struct server_conn *sc, struct http_request *req, const char **why);
+
+/* A warning a client can cause, as often as limit lets:
+ * "WHO: WHAT from PEER", with how many were held back. */
+void http_warn(struct log_limit *limit, const char *who, const char *peer,
+    const char *what);
 
 #endif
