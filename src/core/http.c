@@ -162,8 +162,6 @@ http_request_parse(
 		return len >= HTTP_HEAD_MAX
 		    ? ((*why = "a request head too long"), ARX_ERR_TOOBIG)
 		    : ARX_ERR_AGAIN;
-	if (at == 2)
-		return (*why = "an empty request line"), ARX_ERR_INVAL;
 	req->head_len = at;
 	split_target(req);
 	return 0;

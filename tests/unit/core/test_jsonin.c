@@ -94,12 +94,10 @@ test_bad(void **state)
 static void
 test_modes(void **state)
 {
-	struct json_doc d;
 	const char *arr = "{\"a\":[1,{\"b\":2}],\"n\":null}";
 	int n = 0;
 
 	(void)state;
-	json_doc_init(&d);
 	/* Wazuh's text of an array (csv off) goes through json_walk */
 	assert_int_equal(json_walk(arr, strlen(arr), JSON_NULL_STRING, false,
 			     count_leaf, &n),
@@ -110,7 +108,6 @@ test_modes(void **state)
 			     count_leaf, &n),
 	    0);
 	assert_int_equal(n, 1);
-	json_doc_release(&d);
 }
 
 static void
