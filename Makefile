@@ -20,7 +20,7 @@ TEST_PKGS = $(BUILD_PKGS) python3 libcmocka-dev
 CHECK_PKGS = $(TEST_PKGS) clang-format mandoc zsh lintian man-db \
   nftables iptables ipset iproute2 iputils-ping systemd-journal-remote \
   openssh-server openssh-client sshpass tshark rsyslog curl openssl \
-  exim4-daemon-light prometheus
+  exim4-daemon-light prometheus postgresql
 
 FUZZ_PKGS = $(TEST_PKGS) clang libclang-rt-14-dev
 # The programs make demo runs, and no test.

@@ -32,17 +32,15 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "integration"))
 import sshnet  # noqa: E402
-from sshnet import ns, pings, sh, ssh_invalid  # noqa: E402
+from sshnet import Relay, in_set, ns, pings, sh  # noqa: E402
 from harness import PROCS, Arxd, ctl, expect, finish, scratch, wait  # noqa
 
 BIN = os.path.abspath(sys.argv[1])
@@ -108,41 +106,6 @@ def adir(name):
 
 # ---- what runs ----
 
-class Relay(threading.Thread):
-    """/dev/log for one agent's sshd: each line is counted and passed on
-    to the agent's syslog socket (as rsyslog would)."""
-    def __init__(self, d):
-        super().__init__(daemon=True)
-        self.path, self.to = (os.path.join(d, n) for n in ("relay.sock",
-                                                          "arxd.sock"))
-        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.s.bind(self.path)
-        os.chmod(self.path, 0o666)
-        self.out = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.lines, self.passed = [], 0
-        self.lock = threading.Lock()
-        self.start()
-
-    def run(self):
-        while True:
-            try:
-                msg = self.s.recv(65536).decode("utf-8", "replace")
-            except OSError:
-                return
-            try:
-                self.out.sendto(msg.encode(), self.to)
-                ok = True
-            except OSError:
-                ok = False
-            with self.lock:
-                self.lines.append(msg)
-                self.passed += ok
-
-    def count(self, *words):
-        with self.lock:
-            return sum(1 for m in self.lines if all(w in m for w in words))
-
-
 def manager_conf(location, agent=""):
     with open(os.path.join(MDIR, "arx.conf"), "w") as f:
         f.write(MANAGER.format(d=MDIR, command=COMMAND, location=location,
@@ -184,11 +147,6 @@ def connected():
     return stat(MDIR, "agents_connected")
 
 
-def in_set(host, addr):
-    out = ns(host, "nft", "list", "table", "inet", "arx", check=False).stdout
-    return (" %s" % addr) in out.replace("{", " ").replace(",", " ")
-
-
 def blocked_on(addr):
     """The agents whose nftables set holds addr."""
     return [name for host, name, _ in AGENTS if in_set(host, addr)]
@@ -213,17 +171,7 @@ def feed(path):
 
 def attack(relay, src, dst):
     """Invalid users from src on dst until sshd logged 8 more."""
-    start = relay.count("Invalid user", "from %s " % src)
-    for i in range(12):
-        if relay.count("Invalid user", "from %s " % src) >= start + 8:
-            return True
-        try:
-            ssh_invalid(AT, src, dst, i)
-        except subprocess.TimeoutExpired:
-            pass  # cut off by the block
-        wait(lambda: relay.count("Invalid user", "from %s " % src) >
-             start + i, 2)
-    return relay.count("Invalid user", "from %s " % src) >= start + 8
+    return sshnet.attack(AT, relay, src, dst)
 
 
 # ---- set-up ----

@@ -2,11 +2,17 @@
 bridge (documentation addresses only), Debian's OpenSSH server in one of
 them logging through syslog(3) to a socket of the test, and the client
 side of the attacks (ssh with invalid users, sshpass with wrong
-passwords, ping, a TCP connect)."""
+passwords, ping, a TCP connect), the relay that counts what an sshd
+logged on its way to an agent, and what nftables holds in a namespace.
+Callers put tests/integration (harness.py) on sys.path first."""
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
+
+from harness import wait
 
 SSHD_CONFIG = """Port 22
 ListenAddress 0.0.0.0
@@ -136,3 +142,61 @@ def ssh_password(host, src, dst, user="root"):
                     "-o", "PreferredAuthentications=password", "-b", src,
                     "%s@%s" % (user, dst), "true"], capture_output=True,
                    timeout=8)
+
+
+class Relay(threading.Thread):
+    """/dev/log for one agent's sshd (relay.sock in d): each line is
+    counted and passed on to the agent's syslog socket d/arxd.sock (as
+    rsyslog would)."""
+    def __init__(self, d):
+        super().__init__(daemon=True)
+        self.path, self.to = (os.path.join(d, n) for n in ("relay.sock",
+                                                          "arxd.sock"))
+        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.s.bind(self.path)
+        os.chmod(self.path, 0o666)
+        self.out = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.lines, self.passed = [], 0
+        self.lock = threading.Lock()
+        self.start()
+
+    def run(self):
+        while True:
+            try:
+                msg = self.s.recv(65536).decode("utf-8", "replace")
+            except OSError:
+                return
+            try:
+                self.out.sendto(msg.encode(), self.to)
+                ok = True
+            except OSError:
+                ok = False
+            with self.lock:
+                self.lines.append(msg)
+                self.passed += ok
+
+    def count(self, *words):
+        with self.lock:
+            return sum(1 for m in self.lines if all(w in m for w in words))
+
+
+def in_set(host, addr):
+    """Does table inet arx of namespace host hold addr?"""
+    out = ns(host, "nft", "list", "table", "inet", "arx", check=False).stdout
+    return (" %s" % addr) in out.replace("{", " ").replace(",", " ")
+
+
+def attack(host, relay, src, dst):
+    """Invalid users from src (an address of namespace host) on dst
+    until its sshd (logging through relay) logged 8 more."""
+    start = relay.count("Invalid user", "from %s " % src)
+    for i in range(12):
+        if relay.count("Invalid user", "from %s " % src) >= start + 8:
+            return True
+        try:
+            ssh_invalid(host, src, dst, i)
+        except subprocess.TimeoutExpired:
+            pass  # cut off by the block
+        wait(lambda: relay.count("Invalid user", "from %s " % src) >
+             start + i, 2)
+    return relay.count("Invalid user", "from %s " % src) >= start + 8
