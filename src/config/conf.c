@@ -715,3 +715,16 @@ conf_command_find(const struct arx_conf *conf, const char *name)
 			return &conf->commands[i];
 	return NULL;
 }
+
+bool
+conf_cluster_on(const struct arx_conf *conf)
+{
+	return conf->cluster.present && !conf->cluster.disabled;
+}
+
+const char *
+conf_cluster_node(const struct arx_conf *conf)
+{
+	return conf->cluster.node_name != NULL ? conf->cluster.node_name
+					       : conf->daemon.node_name;
+}

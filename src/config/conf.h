@@ -276,6 +276,20 @@ struct conf_metrics {
 	unsigned max_clients; /* 8 */
 };
 
+/* Managers sharing agents, blocks and offences through PostgreSQL
+ * (<cluster> with <database>, arx; Wazuh's <cluster> without it is
+ * accepted and not used). */
+struct conf_cluster {
+	struct conf_where where;
+	bool present;              /* a <cluster> with <database> */
+	bool disabled;             /* <disabled>yes */
+	const char *name;          /* the cluster's name ("arx") */
+	const char *node_name;     /* this manager; NULL: <daemon><node_name> */
+	const char *database;      /* libpq connection string or URI */
+	const char *password_file; /* first line: the password; NULL: none */
+	unsigned max_queued;       /* writes held while the database is away */
+};
+
 /* arx's own daemon settings (<daemon>); defaults in conf.c. */
 struct conf_daemon {
 	const char *state_dir;      /* block journal, positions */
@@ -317,6 +331,7 @@ struct arx_conf {
 	struct conf_blocklist *blocklists;
 	size_t nblocklists, blocklists_cap;
 	struct conf_metrics metrics;
+	struct conf_cluster cluster;
 	struct conf_daemon daemon;
 	struct conf_email_alert *email_alerts;
 	size_t nemail_alerts, email_alerts_cap;
@@ -326,6 +341,11 @@ struct arx_conf {
 	size_t ndefault_repeated;
 	unsigned nignored; /* elements accepted for compatibility but unused */
 };
+
+/* Whether arxd works in a <cluster> (present, not disabled), and this
+ * manager's name in it. */
+bool conf_cluster_on(const struct arx_conf *conf);
+const char *conf_cluster_node(const struct arx_conf *conf);
 
 /*
  * Load and validate path. Every problem is logged as "file:line: message"

@@ -189,6 +189,8 @@ conf_dump(const struct arx_conf *conf, struct buf *out)
 		conf_dump_one(out, "blocklist", &conf->blocklists[i], 1);
 	if (conf->metrics.present)
 		conf_dump_one(out, "metrics", &conf->metrics, 1);
+	if (conf->cluster.present)
+		conf_dump_one(out, "cluster", &conf->cluster, 1);
 	conf_dump_one(out, "daemon", &conf->daemon, 1);
 	return buf_puts(out, "</arx_config>\n");
 }

@@ -1750,6 +1750,72 @@ static const struct conf_elem metrics_elems[] = {
 	offsetof(struct conf_metrics, max_clients), 1, 64, 0, NULL, NULL},
 };
 
+/* ---- <cluster>: managers sharing a PostgreSQL database (arx) ---- */
+
+static void *
+cluster_open(struct conf_ctx *ctx, const struct xml_node *n, void *parent)
+{
+	struct conf_cluster *c = &ctx->conf->cluster;
+
+	(void)parent;
+	if (ctx->last_file == NULL || strcmp(ctx->last_file, n->file) != 0)
+		ctx->last_file = conf_strdup(ctx, n->file);
+	*c = (struct conf_cluster){
+	    .where = {ctx->last_file, n->line}, .max_queued = 100000};
+	return c;
+}
+
+/* Wazuh's own <cluster> (no <database>) is accepted and not used. */
+static int
+cluster_close(struct conf_ctx *ctx, const struct xml_node *n, void *obj)
+{
+	struct conf_cluster *c = obj;
+
+	if (c->database == NULL) {
+		ctx->conf->nignored++;
+		log_info("%s:%u: <cluster> without <database> (Wazuh's "
+			 "cluster) is accepted and has no effect in arx",
+		    n->file, n->line);
+		return 0;
+	}
+	if (c->database[0] == '\0') {
+		conf_err(ctx, n, "<database> must not be empty");
+		return ARX_ERR_CONFIG;
+	}
+	if (c->node_name != NULL && !is_plain_name(c->node_name)) {
+		conf_err(ctx, n,
+		    "<node_name> '%s' must be 1-127 of A-Z a-z 0-9 . _ -",
+		    c->node_name);
+		return ARX_ERR_CONFIG;
+	}
+	c->present = true;
+	return 0;
+}
+
+static const struct conf_elem cluster_elems[] = {
+    {"name", conf_set_str, conf_dump_str, offsetof(struct conf_cluster, name),
+	0, 0, 0, NULL, NULL},
+    {"node_name", conf_set_str, conf_dump_str,
+	offsetof(struct conf_cluster, node_name), 0, 0, 0, NULL, NULL},
+    {"database", conf_set_str, conf_dump_str,
+	offsetof(struct conf_cluster, database), 0, 0, 0, NULL, NULL},
+    {"password_file", conf_set_path, conf_dump_str,
+	offsetof(struct conf_cluster, password_file), 0, 0, CE_PATH, NULL,
+	NULL},
+    {"max_queued", conf_set_uint, conf_dump_uint,
+	offsetof(struct conf_cluster, max_queued), 100, 10000000, 0, NULL,
+	NULL},
+    {"disabled", conf_set_bool, conf_dump_bool,
+	offsetof(struct conf_cluster, disabled), 0, 0, 0, NULL, NULL},
+    /* Wazuh's cluster protocol: arx shares a database instead. */
+    IGNORED("node_type"),
+    IGNORED("key"),
+    IGNORED("port"),
+    IGNORED("bind_addr"),
+    IGNORED("nodes"),
+    IGNORED("hidden"),
+};
+
 /* ---- the top level ---- */
 
 #define SECTION(name, elems, open, close)               \
@@ -1774,18 +1840,18 @@ const struct conf_section conf_root_sections[] = {
 	email_alerts_close),
     SECTION("blocklist", blocklist_elems, blocklist_open, blocklist_close),
     SECTION("metrics", metrics_elems, metrics_open, NULL),
+    SECTION("cluster", cluster_elems, cluster_open, cluster_close),
 };
 const size_t conf_nroot_sections = NELEMS(conf_root_sections);
 
 /* Sections of OSSEC/Wazuh that arx accepts and does not use. */
 const char *const conf_ignored_sections[] = {"syscheck", "rootcheck", "wodle",
     "sca", "vulnerability-detector", "vulnerability-detection", "indexer",
-    "cluster", "labels", "logging", "rule_test", "reports", "integration",
-    "syslog_output", "database_output", "agent-upgrade", "task-manager",
-    "sysinfo", "anti_tampering", "socket", "gcp-pubsub", "github", "office365",
-    "ms-graph", "fluent-forward", "osquery", "syscollector", "cis-cat",
-    "docker-listener", "aws-s3", "azure-logs", "open-scap", "upgrade",
-    "command_wodle"};
+    "labels", "logging", "rule_test", "reports", "integration", "syslog_output",
+    "database_output", "agent-upgrade", "task-manager", "sysinfo",
+    "anti_tampering", "socket", "gcp-pubsub", "github", "office365", "ms-graph",
+    "fluent-forward", "osquery", "syscollector", "cis-cat", "docker-listener",
+    "aws-s3", "azure-logs", "open-scap", "upgrade", "command_wodle"};
 const size_t conf_nignored_sections = NELEMS(conf_ignored_sections);
 
 /* Resolve <command><precheck>: a command defined in the file, a

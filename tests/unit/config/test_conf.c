@@ -255,6 +255,15 @@ static const struct bad_case bad_cases[] = {
 	"'localhost'"},
     {"<metrics><enabled>on</enabled></metrics>\n",
 	"t.conf:2: <enabled> must be yes or no, not 'on'"},
+    {"<cluster>\n<database></database></cluster>\n",
+	"t.conf:2: <database> must not be empty"},
+    {"<cluster><database>dbname=arx</database>\n"
+     "<max_queued>10</max_queued></cluster>\n",
+	"t.conf:3: <max_queued> must be a whole number from 100 to "
+	"10000000"},
+    {"<cluster><database>dbname=arx</database>"
+     "<node_name>a b</node_name></cluster>\n",
+	"t.conf:2: <node_name> 'a b' must be 1-127 of A-Z a-z 0-9 . _ -"},
 };
 
 static void
@@ -647,6 +656,36 @@ test_metrics(void **state)
 	conf_free(c);
 }
 
+/* <cluster>: with <database>, arx's; Wazuh's own (no <database>) is
+ * accepted and not used. */
+static void
+test_cluster(void **state)
+{
+	struct arx_conf *c;
+
+	(void)state;
+	c = load_ok("<cluster><name>wazuh</name><node_name>node01</node_name>"
+		    "<node_type>master</node_type><key>k</key>"
+		    "<nodes><node>10.0.0.1</node></nodes>"
+		    "<disabled>yes</disabled></cluster>\n");
+	assert_false(c->cluster.present);
+	assert_false(conf_cluster_on(c));
+	conf_free(c);
+	c = load_ok("<cluster><database>host=192.0.2.5 dbname=arx</database>"
+		    "</cluster>\n");
+	assert_true(conf_cluster_on(c));
+	assert_string_equal(c->cluster.database, "host=192.0.2.5 dbname=arx");
+	assert_int_equal(c->cluster.max_queued, 100000);
+	assert_string_equal(conf_cluster_node(c), c->daemon.node_name);
+	conf_free(c);
+	c = load_ok("<cluster><database>dbname=arx</database>"
+		    "<node_name>m-b</node_name><disabled>yes</disabled>"
+		    "</cluster>\n");
+	assert_false(conf_cluster_on(c));
+	assert_string_equal(conf_cluster_node(c), "m-b");
+	conf_free(c);
+}
+
 /* Load, dump, load the dump, dump again: the two dumps are equal. */
 static void
 assert_round_trip(const char *path)
@@ -695,6 +734,7 @@ main(void)
 	    cmocka_unit_test(test_localfile_and_ruleset),
 	    cmocka_unit_test(test_remote_client_defaults),
 	    cmocka_unit_test(test_metrics),
+	    cmocka_unit_test(test_cluster),
 	    cmocka_unit_test(test_round_trip),
 	    cmocka_unit_test(test_email),
 	    cmocka_unit_test(test_shared),
