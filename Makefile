@@ -15,12 +15,12 @@
 # need Python 3 and cmocka.
 BUILD_PKGS = cmake ninja-build gcc pkg-config libexpat1-dev libpcre2-dev \
   libcurl4-openssl-dev libsystemd-dev libssl-dev libseccomp-dev \
-  libnftables-dev
+  libnftables-dev libpq-dev
 TEST_PKGS = $(BUILD_PKGS) python3 libcmocka-dev
 CHECK_PKGS = $(TEST_PKGS) clang-format mandoc zsh lintian man-db \
   nftables iptables ipset iproute2 iputils-ping systemd-journal-remote \
   openssh-server openssh-client sshpass tshark rsyslog curl openssl \
-  exim4-daemon-light prometheus
+  exim4-daemon-light prometheus postgresql
 
 FUZZ_PKGS = $(TEST_PKGS) clang libclang-rt-14-dev
 # The programs make demo runs, and no test.
