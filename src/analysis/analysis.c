@@ -215,9 +215,8 @@ analysis_start(const struct arx_conf *conf, struct evloop *loop,
 	evtimer_init(&a->tick, an_on_tick, a);
 	evtimer_init(&a->more, an_on_more, a);
 	if ((r = an_listeners_start(a)) != 0 || (r = an_enroll_start(a)) != 0 ||
-	    (r = an_cluster_password(a)) != 0 ||
-	    (r = an_feed_start(a)) != 0 || (r = an_metrics_start(a)) != 0 ||
-	    (r = an_uplink_begin(a)) != 0 ||
+	    (r = an_cluster_password(a)) != 0 || (r = an_feed_start(a)) != 0 ||
+	    (r = an_metrics_start(a)) != 0 || (r = an_uplink_begin(a)) != 0 ||
 	    (read_stdin && (r = an_stdin_start(a)) != 0))
 		goto fail;
 	if ((r = evloop_io_start(loop, &a->ino)) != 0 ||

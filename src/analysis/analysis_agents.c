@@ -259,8 +259,8 @@ an_cluster_password(struct analysis *a)
 
 	if (!conf_cluster_on(a->conf) || cl->password_file == NULL)
 		return 0;
-	r = secretfile_read(cl->password_file, "<cluster> password file",
-	    line, sizeof(line));
+	r = secretfile_read(
+	    cl->password_file, "<cluster> password file", line, sizeof(line));
 	if (r == 0 && (a->db_password = strdup(line)) == NULL)
 		r = ARX_ERR_NOMEM;
 	explicit_bzero(line, sizeof(line));
@@ -274,8 +274,7 @@ db_refused(const char *why)
 {
 	static const char *const words[] = {"password authentication failed",
 	    "no password supplied", "does not exist", "pg_hba.conf rejects",
-	    "authentication failed", "schema is version",
-	    "permission denied"};
+	    "authentication failed", "schema is version", "permission denied"};
 
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
 		if (strstr(why, words[i]) != NULL)

@@ -34,8 +34,8 @@
 #define TABLE        "agents"
 #define NEVER_MS     INT64_C(4102444800000) /* 2100: a block never lifted */
 
-#define ROW_COLS                                                          \
-	"id, manager, command, address, target, agent, made_ms, "         \
+#define ROW_COLS                                                  \
+	"id, manager, command, address, target, agent, made_ms, " \
 	"deadline_ms, offences, rule_id, alert_id"
 
 static const char SQL_BLOCK_ADD[] =
@@ -94,7 +94,7 @@ struct cluster {
 	struct evtimer tick;
 	unsigned ticks;
 	int64_t boot_ms;
-	uint64_t nkeys; /* this manager's decisions, for their keys */
+	uint64_t nkeys;         /* this manager's decisions, for their keys */
 	struct agent_keys prev; /* the table as last compared */
 	bool prev_known;
 	struct timespec local_mtime;
@@ -281,8 +281,7 @@ cluster_block(struct cluster *c, unsigned target, const char *agent,
 	    timeout_s == 0 ? NEVER_MS : now + (int64_t)timeout_s * 1000);
 	u64_text(off, sizeof(off), offences);
 	u64_text(rule, sizeof(rule), rule_id);
-	if (pg_query(c->pg, PG_WRITE, SQL_BLOCK_ADD, 11, p, on_written, c) ==
-	    0)
+	if (pg_query(c->pg, PG_WRITE, SQL_BLOCK_ADD, 11, p, on_written, c) == 0)
 		c->st.blocks_written++;
 }
 
@@ -303,9 +302,10 @@ on_hello(const struct pg_res *r, const char *err, void *ctx)
 
 	if (r == NULL)
 		log_info("cluster: an agent's place not read: %s", err);
-	h.ok = r != NULL && (n == 0 ||
-				(pg_res_u64(r, 0, 0, &h.last_seq) &&
-				    pg_res_u64(r, 0, 1, &h.last_block)));
+	h.ok = r != NULL &&
+	    (n == 0 ||
+		(pg_res_u64(r, 0, 0, &h.last_seq) &&
+		    pg_res_u64(r, 0, 1, &h.last_block)));
 	if (!h.ok)
 		q->c->st.hello_failed++;
 	/* the blocks it missed, in parts of 64 delivered through fn's
@@ -328,8 +328,8 @@ on_hello(const struct pg_res *r, const char *err, void *ctx)
 }
 
 void
-cluster_hello(struct cluster *c, uint64_t id, cluster_hello_fn *fn,
-    void *ctx, uint64_t tag)
+cluster_hello(struct cluster *c, uint64_t id, cluster_hello_fn *fn, void *ctx,
+    uint64_t tag)
 {
 	struct hello_ask *q = malloc(sizeof(*q));
 	char ids[24], now[24];
@@ -369,9 +369,8 @@ on_progress(const struct pg_res *r, const char *err, void *ctx)
 }
 
 void
-cluster_progress(struct cluster *c, uint64_t id, uint64_t seq,
-    uint64_t events, uint64_t last_block, cluster_progress_fn *fn,
-    void *ctx, uint64_t tag)
+cluster_progress(struct cluster *c, uint64_t id, uint64_t seq, uint64_t events,
+    uint64_t last_block, cluster_progress_fn *fn, void *ctx, uint64_t tag)
 {
 	struct progress_ask *q;
 	char ids[24], seqs[24], evs[24], blk[24];
@@ -503,8 +502,8 @@ merge_conflict(struct cluster *c, const char *line, const char *why)
 	unsigned long held;
 
 	c->st.agents_conflicts++;
-	if (log_limit_pass(&c->conflict_log, clock_mono_ms(clock_real()),
-		&held))
+	if (log_limit_pass(
+		&c->conflict_log, clock_mono_ms(clock_real()), &held))
 		log_warn("cluster: agent %.20s... of the database not taken: "
 			 "%s",
 		    line, why);
@@ -535,7 +534,8 @@ on_agents(const struct pg_res *r, const char *err, void *ctx)
 			c->st.bad_rows++;
 			continue;
 		}
-		why = keys_merge_line(&ks, line, flag[0] == 't', now_s, &changed);
+		why =
+		    keys_merge_line(&ks, line, flag[0] == 't', now_s, &changed);
 		if (why != NULL)
 			merge_conflict(c, line, why);
 	}

@@ -86,8 +86,8 @@ void cluster_hello(struct cluster *c, uint64_t id, cluster_hello_fn *fn,
  * fn(ctx, tag, committed, seq) once, when the database has it (or at
  * once with ok false while it is away: the write waits in the queue). */
 void cluster_progress(struct cluster *c, uint64_t id, uint64_t seq,
-    uint64_t events, uint64_t last_block, cluster_progress_fn *fn,
-    void *ctx, uint64_t tag);
+    uint64_t events, uint64_t last_block, cluster_progress_fn *fn, void *ctx,
+    uint64_t tag);
 
 /* Rows: the database client's (db_*) and the cluster's (cluster_*). */
 void cluster_counters(const struct cluster *c, struct counters *rows);

@@ -121,8 +121,8 @@ struct remote_srv {
 	struct log_limit refuse_log;  /* refusals: once a second */
 	struct cluster *cl;           /* <cluster>, or NULL */
 	uint64_t serials;
-	struct evtimer flush; /* <cluster>: agents' progress written */
-	unsigned dropped_preauth;     /* since the last check: trim then */
+	struct evtimer flush;     /* <cluster>: agents' progress written */
+	unsigned dropped_preauth; /* since the last check: trim then */
 };
 
 /* remote.c: the record of agent id (made on first sight); NULL when out
@@ -134,9 +134,9 @@ struct seen *rm_seen_of(struct remote_srv *s, uint64_t id);
 struct rconn *rm_conn_first(const struct remote_srv *s);
 struct rconn *rm_conn_next(const struct rconn *c);
 bool rm_targeted(const struct rconn *c, unsigned to, const char *agent);
-int rm_response_send(struct rconn *c, const char *command,
-    const char *action, const char *address, uint64_t timeout_s,
-    unsigned rule_id, const char *alert_id);
+int rm_response_send(struct rconn *c, const char *command, const char *action,
+    const char *address, uint64_t timeout_s, unsigned rule_id,
+    const char *alert_id);
 void rm_send_ack(struct rconn *c, uint64_t seq);
 
 /* remote_cluster.c: <cluster>'s part in a HELLO, in acknowledging

@@ -228,8 +228,9 @@ keys_agent_format(struct buf *b, const struct agent_key *k)
 	r = buf_printf(
 	    b, "%" PRIu64 " %s %s %s ", k->id, k->name, k->from, hex);
 	if (r == 0)
-		r = k->removed ? buf_printf(b, "removed %" PRId64, k->removed_at)
-			       : buf_puts(b, "active");
+		r = k->removed
+		    ? buf_printf(b, "removed %" PRId64, k->removed_at)
+		    : buf_puts(b, "active");
 	if (r == 0 && k->group[0] != '\0' &&
 	    strcmp(k->group, KEYS_GROUP_DEFAULT) != 0)
 		r = buf_printf(b, " group=%s", k->group);
@@ -489,8 +490,8 @@ merge_agent(struct agent_keys *ks, const struct agent_key *k, bool *changed)
 /* A token's line from elsewhere: a used one is forgotten, a new one
  * that has not expired is added. */
 static const char *
-merge_token(struct agent_keys *ks, char *line, bool used, int64_t now_s,
-    bool *changed)
+merge_token(
+    struct agent_keys *ks, char *line, bool used, int64_t now_s, bool *changed)
 {
 	struct agent_keys one;
 	const char *why;

@@ -126,8 +126,8 @@ int keys_token_format(struct buf *b, const struct enroll_token *t);
  * adds the token, unless used (or expired), when it is forgotten here.
  * *changed is set when ks changed.
  */
-const char *keys_merge_line(struct agent_keys *ks, const char *line,
-    bool used, int64_t now_s, bool *changed);
+const char *keys_merge_line(struct agent_keys *ks, const char *line, bool used,
+    int64_t now_s, bool *changed);
 
 /* Put the active agent named by id or name in group (a valid name).
  * ARX_ERR_INVAL, ARX_ERR_NOTFOUND. */
