@@ -70,6 +70,7 @@ struct pg {
 	enum pg_state state;
 	bool running;       /* the head of q (or the LISTENs) was sent */
 	bool down_reported; /* since the last time up */
+	size_t errmark;     /* libpq's error text up to here is already told */
 	PGresult *res;      /* the running statement's result so far */
 	struct evio io;
 	struct evtimer retry, deadline, later;
@@ -82,6 +83,17 @@ struct pg {
 };
 
 static void pg_down(struct pg *p, const char *raw);
+
+/* libpq's error text since the last statement ended (libpq keeps a
+ * statement's error until the next one starts, and appends to it). */
+static const char *
+pg_conn_msg(const struct pg *p)
+{
+	const char *m = PQerrorMessage(p->conn);
+	size_t len = strlen(m);
+
+	return len > p->errmark ? m + p->errmark : m;
+}
 static void pg_next(struct pg *p);
 
 /* ---- messages ---- */
@@ -332,7 +344,7 @@ pg_flush(struct pg *p)
 	int r = PQflush(p->conn);
 
 	if (r < 0 || pg_watch(p, EV_READ | (r == 1 ? EV_WRITE : 0u)) != 0) {
-		pg_down(p, PQerrorMessage(p->conn));
+		pg_down(p, pg_conn_msg(p));
 		return ARX_ERR_SYS;
 	}
 	return 0;
@@ -429,7 +441,7 @@ pg_connected(struct pg *p)
 	p->connects++;
 	p->backoff_ms = PG_BACKOFF_MIN_MS;
 	if (PQsetnonblocking(p->conn, 1) != 0) {
-		pg_down(p, PQerrorMessage(p->conn));
+		pg_down(p, pg_conn_msg(p));
 		return;
 	}
 	if (p->nlisten == 0) {
@@ -443,7 +455,7 @@ pg_connected(struct pg *p)
 	}
 	if (PQsendQuery(p->conn, sql) != 1) {
 		free(sql);
-		pg_down(p, PQerrorMessage(p->conn));
+		pg_down(p, pg_conn_msg(p));
 		return;
 	}
 	free(sql);
@@ -467,7 +479,7 @@ pg_poll_connect(struct pg *p)
 		pg_connected(p);
 		return;
 	default:
-		pg_down(p, PQerrorMessage(p->conn));
+		pg_down(p, pg_conn_msg(p));
 		return;
 	}
 }
@@ -489,11 +501,12 @@ pg_connect(struct pg *p)
 		return;
 	}
 	if (PQstatus(p->conn) == CONNECTION_BAD) {
-		pg_down(p, PQerrorMessage(p->conn));
+		pg_down(p, pg_conn_msg(p));
 		return;
 	}
 	(void)PQsetNoticeProcessor(p->conn, pg_notice, NULL);
 	p->state = PG_CONNECTING;
+	p->errmark = 0;
 	(void)evloop_timer_start(p->loop, &p->deadline, PG_CONNECT_TIMEOUT_MS);
 	if (pg_watch(p, EV_WRITE) != 0)
 		pg_down(p, "cannot watch the connection");
@@ -583,6 +596,8 @@ pg_finish(struct pg *p)
 	}
 	pg_deliver(p, r);
 	PQclear(r);
+	if (p->conn != NULL)
+		p->errmark = strlen(PQerrorMessage(p->conn));
 }
 
 /* Keep the result that tells: an error rather than what came before. */
@@ -617,7 +632,7 @@ pg_collect(struct pg *p)
 	}
 	if (!p->closing && p->conn != NULL &&
 	    PQstatus(p->conn) == CONNECTION_BAD)
-		pg_down(p, PQerrorMessage(p->conn));
+		pg_down(p, pg_conn_msg(p));
 }
 
 /* Send the head of the queue when nothing runs. */
@@ -630,10 +645,11 @@ pg_next(struct pg *p)
 		return;
 	if (PQsendQueryParams(p->conn, q->sql, q->nparams, NULL,
 		(const char *const *)q->params, NULL, NULL, 0) != 1) {
-		pg_down(p, PQerrorMessage(p->conn));
+		pg_down(p, pg_conn_msg(p));
 		return;
 	}
 	p->running = true;
+	p->errmark = strlen(PQerrorMessage(p->conn));
 	(void)pg_flush(p);
 }
 
@@ -666,7 +682,7 @@ pg_on_io(struct evloop *loop, struct evio *io, unsigned events)
 	if ((events & EV_WRITE) && pg_flush(p) != 0)
 		goto out;
 	if ((events & (EV_READ | EV_ERROR)) && PQconsumeInput(p->conn) != 1) {
-		pg_down(p, PQerrorMessage(p->conn));
+		pg_down(p, pg_conn_msg(p));
 		goto out;
 	}
 	pg_drain_notifies(p);

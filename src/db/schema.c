@@ -154,13 +154,16 @@ db_connect(const char *conninfo, const char *password, char *why, size_t n)
 	return NULL;
 }
 
-/* Run sql with params; r (when not NULL) gets the result on success.
+/* Run sql (with np params, or several statements without); r (when not NULL) gets the result on success.
  * 0, or ARX_ERR_STATE with why saying what (what) failed. */
 static int
 db_exec(PGconn *c, const char *what, const char *sql, int np,
     const char *const *params, PGresult **r, char *why, size_t n)
 {
-	PGresult *res = PQexecParams(c, sql, np, NULL, params, NULL, NULL, 0);
+	/* several statements (a migration) only through the simple protocol */
+	PGresult *res = np == 0
+	    ? PQexec(c, sql)
+	    : PQexecParams(c, sql, np, NULL, params, NULL, NULL, 0);
 	ExecStatusType st = PQresultStatus(res);
 	char line[256];
 
