@@ -5,6 +5,10 @@ The test starts a throwaway server (harness.pg_start: user arx or
 nobody, a Unix socket of its own, role arx with a password) and checks,
 through tests/helpers/db_client and `arx db`:
 
+  - `arx db migrate` and `arx db status` (text and --json) from a
+    configuration's <cluster>; a password file others can read, a wrong
+    password and a configuration without <cluster> refused, exit 1 and
+    one line;
   - migrate on an empty database makes schema 1 and registers the
     manager; again it is a no-op; status reads the version, the
     managers and the counts; four migrations started at once on another
@@ -22,6 +26,7 @@ through tests/helpers/db_client and `arx db`:
     waits; a server that accepts and never answers is given up after
     the connect deadline while the loop goes on answering.
 """
+import json
 import os
 import queue
 import socket
@@ -172,6 +177,74 @@ def check_password(env):
            "a wrong password is refused, saying why: " + r.stdout.strip())
 
 
+CONF_TEXT = """<arx_config>
+  <ruleset><decoder_dir>{src}/ruleset/decoders</decoder_dir>
+    <rule_dir>{src}/ruleset/rules</rule_dir></ruleset>
+  <daemon><state_dir>{tmp}/state</state_dir><log_dir>{tmp}/log</log_dir>
+    <control_socket>{tmp}/control.sock</control_socket></daemon>
+  {cluster}
+</arx_config>
+"""
+CLUSTER = """<cluster><name>arx</name><node_name>manager-c</node_name>
+    <database>{db}</database><password_file>{pw}</password_file></cluster>"""
+
+
+def arx_db(conf, *args):
+    r = subprocess.run([ARX, "db", "-c", conf, *args], capture_output=True,
+                       text=True, timeout=60)
+    return r.returncode, r.stdout, r.stderr
+
+
+def check_arx_db(pg):
+    """arx db migrate and status, from a configuration's <cluster>."""
+    pg["psql"]("CREATE DATABASE arx3 OWNER arx", db="postgres")
+    conf, pwfile = (os.path.join(TMP, n) for n in ("db.conf", "db.pass"))
+    with open(conf, "w") as f:
+        f.write(CONF_TEXT.format(src=SRC, tmp=TMP, cluster=CLUSTER.format(
+            db=pg["conninfo"].replace("dbname=arx", "dbname=arx3"),
+            pw=pwfile)))
+    fd = os.open(pwfile, os.O_WRONLY | os.O_CREAT, 0o600)
+    os.write(fd, (pg["password"] + "\n").encode())
+    os.close(fd)
+    rc, out, err = arx_db(conf, "status")
+    expect(rc == 0 and out.startswith("schema version 0 (this arx knows 1): "
+                                      "older: run arx db migrate\n"),
+           "arx db status on an empty database: %r %r" % (out, err))
+    rc, out, err = arx_db(conf, "migrate")
+    expect(rc == 0 and "manager manager-c registered" in out,
+           "arx db migrate: %r %r" % (out, err))
+    rc, out, err = arx_db(conf, "status")
+    expect(rc == 0 and out.startswith(
+        "schema version 1 (this arx knows 1): current\n"
+        "agents 0 (0 removed), tokens 0, blocks 0 active of 0, offences 0\n"
+        "managers 1:\n  manager-c ") and " seen 20" in out,
+           "arx db status after: %r %r" % (out, err))
+    rc, out, err = arx_db(conf, "status", "--json")
+    try:
+        js = json.loads(out)
+    except ValueError:
+        js = {}
+    expect(rc == 0 and js.get("version") == 1 and js.get("state") ==
+           "current" and [m["name"] for m in js.get("managers", [])] ==
+           ["manager-c"], "arx db status --json: %r" % out)
+    os.chmod(pwfile, 0o644)
+    rc, out, err = arx_db(conf, "status")
+    expect(rc == 1 and pwfile in err and len(err.splitlines()) == 1,
+           "a password file others can read is refused: %r" % err)
+    os.chmod(pwfile, 0o600)
+    with open(pwfile, "w") as f:
+        f.write("wrong\n")
+    rc, out, err = arx_db(conf, "migrate")
+    expect(rc == 1 and err == 'arx db: cannot connect to the database: '
+           'FATAL: password authentication failed for user "arx"\n',
+           "arx db with a wrong password: %r" % err)
+    with open(conf, "w") as f:
+        f.write(CONF_TEXT.format(src=SRC, tmp=TMP, cluster=""))
+    rc, out, err = arx_db(conf, "status")
+    expect(rc == 1 and "has no <cluster> with a <database>" in err,
+           "arx db without <cluster>: %r" % err)
+
+
 def done(id_):
     return lambda s: s.split()[:2] in (["done", id_], ["fail", id_])
 
@@ -290,6 +363,7 @@ def main():
     check_status(env)
     check_lock(pg, env)
     check_password(env)
+    check_arx_db(pg)
     a = Async(env)
     expect(a.until(lambda s: s.startswith("state")) == "state up",
            "the async client is up")
