@@ -15,7 +15,7 @@
 # need Python 3 and cmocka.
 BUILD_PKGS = cmake ninja-build gcc pkg-config libexpat1-dev libpcre2-dev \
   libcurl4-openssl-dev libsystemd-dev libssl-dev libseccomp-dev \
-  libnftables-dev
+  libnftables-dev libpq-dev
 TEST_PKGS = $(BUILD_PKGS) python3 libcmocka-dev
 CHECK_PKGS = $(TEST_PKGS) clang-format mandoc zsh lintian man-db \
   nftables iptables ipset iproute2 iputils-ping systemd-journal-remote \

@@ -30,6 +30,9 @@ probe config core/addr.h ok
 probe transport transport/wire.h ok
 probe transport engine/event.h fails
 probe transport transport/priv.h ok
+probe db db/pg.h ok
+probe db engine/event.h fails
+probe db config/conf.h fails
 probe analysis analysis/child.h ok
 probe analysis daemon/child.h fails
 # The root side (daemon/, the running root process, and ar/, its

@@ -13,6 +13,7 @@ _arx_opts() {
 	unblock) echo "-c --config -s --socket -j --json -C --command -a --all -h --help" ;;
 	agents) echo "-c -f list add remove group token --json --from --ttl --name -h --help" ;;
 	agent) echo "enroll -p -n -P -T --from -o -c -h --help" ;;
+	db) echo "-c --config migrate status -j --json -h --help" ;;
 	esac
 }
 
@@ -22,7 +23,7 @@ _arx() {
 	prev=${COMP_WORDS[COMP_CWORD-1]}
 	COMPREPLY=()
 	if [ "$COMP_CWORD" -eq 1 ]; then
-		COMPREPLY=($(compgen -W "logtest replay patterns status list block unblock agents agent help -h --help -V --version" -- "$cur"))
+		COMPREPLY=($(compgen -W "logtest replay patterns status list block unblock agents agent db help -h --help -V --version" -- "$cur"))
 		return
 	fi
 	cmd=${COMP_WORDS[1]}

@@ -215,8 +215,8 @@ analysis_start(const struct arx_conf *conf, struct evloop *loop,
 	evtimer_init(&a->tick, an_on_tick, a);
 	evtimer_init(&a->more, an_on_more, a);
 	if ((r = an_listeners_start(a)) != 0 || (r = an_enroll_start(a)) != 0 ||
-	    (r = an_feed_start(a)) != 0 || (r = an_metrics_start(a)) != 0 ||
-	    (r = an_uplink_begin(a)) != 0 ||
+	    (r = an_cluster_password(a)) != 0 || (r = an_feed_start(a)) != 0 ||
+	    (r = an_metrics_start(a)) != 0 || (r = an_uplink_begin(a)) != 0 ||
 	    (read_stdin && (r = an_stdin_start(a)) != 0))
 		goto fail;
 	if ((r = evloop_io_start(loop, &a->ino)) != 0 ||
@@ -236,6 +236,7 @@ analysis_begin(struct analysis *a)
 		an_shared_restore(a);
 	if (a->remote != NULL)
 		remote_restore(a->remote);
+	an_cluster_begin(a);
 	an_positions_load(a);
 	an_sources_scan(a, true);
 	an_journals_start(a);
@@ -288,6 +289,7 @@ analysis_stop(struct analysis *a)
 	for (i = 0; i < a->ntcp; i++)
 		logsrc_tcp_close(a->tcp[i]);
 	enrollsrv_stop(a->enroll);
+	an_cluster_stop(a);
 	remote_stop(a->remote);
 	uplink_stop(a->uplink);
 	feedsrv_stop(a->feed);

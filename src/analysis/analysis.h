@@ -43,6 +43,19 @@ void analysis_begin(struct analysis *a);
 typedef void analysis_relay_fn(const struct priv_response *r, void *ctx);
 void analysis_set_relay(struct analysis *a, analysis_relay_fn *fn, void *ctx);
 
+/* <cluster>: where another manager's offence goes (the root process). */
+typedef void analysis_offence_fn(const struct priv_offence *o, void *ctx);
+void analysis_set_offence(
+    struct analysis *a, analysis_offence_fn *fn, void *ctx);
+
+/* <cluster>: the database is reached, its schema made current (db/
+ * schema.h) and this manager registered, before the sandbox; called
+ * once privileges are dropped. A database that refuses this manager
+ * (its password, its role, a schema newer than this arx) is fatal; one
+ * that cannot be reached is not (the manager goes on alone and keeps
+ * its writes until it is there). 0, or ARX_ERR_CONFIG (logged). */
+int analysis_cluster_check(struct analysis *a);
+
 /* Positions are saved only when ok(ctx) says the root process has taken
  * every trigger sent so far (and is still there): a line whose trigger
  * was lost with a root process that died is read again after a restart,

@@ -21,6 +21,7 @@
 #include "alert/writer.h"
 #include "analysis/analysis.h"
 #include "analysis/analysis_int.h"
+#include "analysis/cluster.h"
 #include "analysis/dupcheck.h"
 #include "analysis/enrollsrv.h"
 #include "analysis/feed.h"
@@ -33,8 +34,10 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "core/osregex.h"
+#include "core/secretfile.h"
 #include "core/statefile.h"
 #include "core/strparse.h"
+#include "db/schema.h"
 #include "engine/corr.h"
 #include "engine/event.h"
 #include "engine/ruleset.h"
@@ -171,8 +174,16 @@ analysis_response(struct analysis *a, const struct priv_response *r)
 {
 	if (a->remote == NULL || r->target == PRIV_HERE)
 		return;
-	(void)remote_response(a->remote, r->target, r->agent, r->command,
-	    r->action, r->address, r->timeout_s, r->rule_id, r->alert_id);
+	(void)remote_response(a->remote,
+	    &(struct remote_ask){.to = r->target,
+		.agent = r->agent,
+		.command = r->command,
+		.action = r->action,
+		.address = r->address,
+		.alert_id = r->alert_id,
+		.timeout_s = r->timeout_s,
+		.rule_id = r->rule_id,
+		.offences = r->offences});
 }
 
 /* The feed's addresses beyond the root's table: responses sent to
@@ -234,4 +245,117 @@ an_enroll_start(struct analysis *a)
 	if (!au->present || au->disabled)
 		return 0;
 	return enrollsrv_start(a->loop, au, a->pos_dir, "agents", &a->enroll);
+}
+
+/* ---- <cluster>: the database the managers share ---- */
+
+/* Its password, from the file only root may read (before the drop). */
+int
+an_cluster_password(struct analysis *a)
+{
+	const struct conf_cluster *cl = &a->conf->cluster;
+	char line[1024];
+	int r;
+
+	if (!conf_cluster_on(a->conf) || cl->password_file == NULL)
+		return 0;
+	r = secretfile_read(
+	    cl->password_file, "<cluster> password file", line, sizeof(line));
+	if (r == 0 && (a->db_password = strdup(line)) == NULL)
+		r = ARX_ERR_NOMEM;
+	explicit_bzero(line, sizeof(line));
+	return r;
+}
+
+/* What a database refusing this manager says (libpq's words), as
+ * against one that cannot be reached now. */
+static bool
+db_refused(const char *why)
+{
+	static const char *const words[] = {"password authentication failed",
+	    "no password supplied", "does not exist", "pg_hba.conf rejects",
+	    "authentication failed", "schema is version", "permission denied"};
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strstr(why, words[i]) != NULL)
+			return true;
+	return false;
+}
+
+int
+analysis_cluster_check(struct analysis *a)
+{
+	const struct conf_cluster *cl = &a->conf->cluster;
+	char why[512];
+
+	if (!conf_cluster_on(a->conf) || a->remote == NULL)
+		return 0;
+	if (db_migrate(cl->database, a->db_password, conf_cluster_node(a->conf),
+		why, sizeof(why)) == 0) {
+		log_info("cluster: the database's schema is current "
+			 "(version %d)",
+		    DB_SCHEMA_VERSION);
+		return 0;
+	}
+	if (db_refused(why)) {
+		log_error("%s:%u: <cluster>: %s", cl->where.file,
+		    cl->where.line, why);
+		return ARX_ERR_CONFIG;
+	}
+	log_warn("%s:%u: <cluster>: %s; going on alone until it is there",
+	    cl->where.file, cl->where.line, why);
+	return 0;
+}
+
+static void
+on_fleet_offence(const char *command, const char *address, unsigned count,
+    int64_t last_ms, void *ctx)
+{
+	struct analysis *a = ctx;
+	struct priv_offence o = {.command = command,
+	    .address = address,
+	    .count = count,
+	    .last_ms = last_ms > 0 ? (uint64_t)last_ms : 0};
+
+	if (a->offence != NULL)
+		a->offence(&o, a->offence_ctx);
+}
+
+void
+an_cluster_begin(struct analysis *a)
+{
+	struct cluster_hooks h = {.row = remote_cluster_row,
+	    .offence = on_fleet_offence,
+	    .ctx = a->remote,
+	    .offence_ctx = a};
+
+	if (!conf_cluster_on(a->conf) || a->remote == NULL)
+		return;
+	if (cluster_start(a->loop, a->conf, a->db_password, a->pos_dir, &h,
+		&a->cluster) != 0) {
+		log_error("cluster: cannot start; this manager goes on alone");
+		return;
+	}
+	remote_set_cluster(a->remote, a->cluster);
+}
+
+void
+an_cluster_stop(struct analysis *a)
+{
+	if (a->remote != NULL)
+		remote_set_cluster(a->remote, NULL);
+	cluster_stop(a->cluster);
+	a->cluster = NULL;
+	if (a->db_password != NULL) {
+		explicit_bzero(a->db_password, strlen(a->db_password));
+		free(a->db_password);
+		a->db_password = NULL;
+	}
+}
+
+void
+analysis_set_offence(struct analysis *a, analysis_offence_fn *fn, void *ctx)
+{
+	a->offence = fn;
+	a->offence_ctx = ctx;
 }

@@ -8,6 +8,7 @@
  */
 #include "analysis/analysis.h"
 #include "analysis/analysis_int.h"
+#include "analysis/cluster.h"
 #include "analysis/metrics.h"
 #include "core/counters.h"
 
@@ -100,6 +101,8 @@ analysis_counters(const struct analysis *a, struct counters *c)
 		mailer_counters(a->mail, c);
 	if (a->remote != NULL)
 		remote_counters(a->remote, c);
+	if (a->cluster != NULL)
+		cluster_counters(a->cluster, c);
 	if (a->enroll != NULL)
 		enrollsrv_counters(a->enroll, c);
 	if (a->feed != NULL)

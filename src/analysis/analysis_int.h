@@ -102,6 +102,10 @@ struct analysis {
 	struct arx_conf *shared;   /* agent: the manager's agent.conf */
 	analysis_relay_fn *relay;  /* agent: responses to the root process */
 	void *relay_ctx;
+	struct cluster *cluster; /* <cluster>: the shared database, or NULL */
+	char *db_password;       /* its password (read as root), or NULL */
+	analysis_offence_fn *offence; /* <cluster>: others' offences to root */
+	void *offence_ctx;
 	struct event ev;
 	struct ar_step_out out; /* the shared pipeline step's (ar/step.h) */
 	struct alert_writer *w;
@@ -166,6 +170,9 @@ void an_on_inotify(struct evloop *loop, struct evio *io, unsigned events);
 /* analysis_agents.c */
 int an_listeners_start(struct analysis *a);
 int an_enroll_start(struct analysis *a);
+int an_cluster_password(struct analysis *a);
+void an_cluster_begin(struct analysis *a);
+void an_cluster_stop(struct analysis *a);
 int an_feed_start(struct analysis *a);
 int an_metrics_start(struct analysis *a);
 int an_uplink_begin(struct analysis *a);

@@ -202,6 +202,16 @@ kid_relay(const struct priv_response *r, void *ctx)
 		(void)kid_send(k);
 }
 
+/* <cluster>: another manager's offence, for the root's history. */
+static void
+kid_offence(const struct priv_offence *o, void *ctx)
+{
+	struct kid *k = ctx;
+
+	if (priv_put_offence(&k->out, o) == 0)
+		(void)kid_send(k);
+}
+
 /* What the root process sends the child: responses for agents (a
  * manager) and its counters (<metrics>). Every message is checked as
  * the root checks the child's; anything else is ignored. */
@@ -267,6 +277,7 @@ kid_start(struct kid *k, const struct arx_conf *conf,
 	    (r = analysis_start(
 		 conf, k->loop, kid_trigger, k, read_stdin, &k->an)) != 0 ||
 	    (r = kid_drop(u)) != 0 || (r = kid_tie(parent)) != 0 ||
+	    (r = analysis_cluster_check(k->an)) != 0 ||
 	    (conf->daemon.sandbox &&
 		(r = sandbox_enter(kid_fetches(conf))) != 0))
 		return r;
@@ -276,6 +287,7 @@ kid_start(struct kid *k, const struct arx_conf *conf,
 	if ((r = priv_put_ready(&k->out)) != 0 || (r = kid_send(k)) != 0)
 		return r;
 	analysis_set_relay(k->an, kid_relay, k);
+	analysis_set_offence(k->an, kid_offence, k);
 	analysis_set_save_gate(k->an, kid_drained, k);
 	analysis_begin(k->an);
 	k->lists = bl_fetcher_new(conf, k->loop, kid_send_list, k);

@@ -66,6 +66,8 @@ static const struct promtext_family families[] = {
     G("agents_connected", "Agents connected now."),
     G("uplink_connected", "1 while connected to the manager."),
     G("uplink_queued", "Events waiting for the manager."),
+    G("uplink_server", "The agent's <server> in use or tried, from 0."),
+    C("uplink_failovers", "Times the agent moved on to another <server>."),
     G("responses_kept", "Responses kept for agents not connected."),
     C("prechecks", "Prechecks run before an add (<precheck>)."),
     C("prechecks_declined", "Adds a precheck declined."),

@@ -118,14 +118,14 @@ rm_seen_of(struct remote_srv *s, uint64_t id)
 /* ---- connections ---- */
 
 /* The connections, newest first (core/server.h). */
-static struct rconn *
-conn_first(const struct remote_srv *s)
+struct rconn *
+rm_conn_first(const struct remote_srv *s)
 {
 	return (struct rconn *)server_first(s->srv);
 }
 
-static struct rconn *
-conn_next(const struct rconn *c)
+struct rconn *
+rm_conn_next(const struct rconn *c)
 {
 	return (struct rconn *)server_conn_next(&c->sc);
 }
@@ -174,8 +174,8 @@ conn_end(struct rconn *c, const char *why)
 	server_conn_close(&c->sc);
 }
 
-static void
-send_ack(struct rconn *c, uint64_t seq)
+void
+rm_send_ack(struct rconn *c, uint64_t seq)
 {
 	struct wire_msg m;
 
@@ -185,11 +185,7 @@ send_ack(struct rconn *c, uint64_t seq)
 	c->unacked = 0;
 }
 
-static bool targeted(const struct rconn *c, unsigned to, const char *agent);
 static void config_offer(struct rconn *c);
-static int response_send(struct rconn *c, const char *command,
-    const char *action, const char *address, uint64_t timeout_s,
-    unsigned rule_id, const char *alert_id);
 
 /* ---- agent.conf ---- */
 
@@ -321,14 +317,14 @@ pending_deliver(struct rconn *c)
 
 	pending_expire(s, now);
 	while ((p = *pp) != NULL) {
-		if (!targeted(c, p->to, p->agent)) {
+		if (!rm_targeted(c, p->to, p->agent)) {
 			pp = &p->next;
 			continue;
 		}
 		*pp = p->next;
 		s->npending--;
 		s->dirty = true;
-		if (response_send(c, p->command, p->action, p->address,
+		if (rm_response_send(c, p->command, p->action, p->address,
 			remaining_s(p, now), p->rule_id, p->alert_id) == 0) {
 			s->st.responses++;
 			log_notice("response %s %s of %s delivered to agent %s "
@@ -364,6 +360,7 @@ on_hello(struct rconn *c, const struct wire_msg *m)
 		snprintf(c->have, sizeof(c->have), "%.*s",
 		    (int)m->f[WT_CONFIG_HASH].len, m->f[WT_CONFIG_HASH].p);
 	c->hello = true;
+	c->serial = ++c->s->serials;
 	c->s->st.connected++;
 	if ((sn = rm_seen_of(c->s, c->id)) != NULL)
 		sn->last_seen_ms = clock_wall_ms(clock_real());
@@ -375,6 +372,7 @@ on_hello(struct rconn *c, const struct wire_msg *m)
 	(void)chan_send(c->ch, &w);
 	pending_deliver(c);
 	config_offer(c);
+	rm_cluster_hello(c); /* its events wait for the fleet's answer */
 }
 
 static void
@@ -400,8 +398,8 @@ on_event(struct rconn *c, const struct wire_msg *m)
 	    c->sc.peer_text, loc->len > 512 ? 512 : (int)loc->len, loc->p);
 	c->s->st.events++;
 	c->s->fn(m->f[WT_LINE].p, m->f[WT_LINE].len, where, c->s->ctx);
-	if (++c->unacked >= ACK_EVERY)
-		send_ack(c, m->seq);
+	if (++c->unacked >= ACK_EVERY && !rm_clustered(c->s))
+		rm_send_ack(c, m->seq); /* in a cluster: once written */
 }
 
 static void
@@ -422,7 +420,7 @@ on_msg(struct chan *ch, const struct wire_msg *m, void *ctx)
 		on_event(c, m);
 	else if (m->type == WIRE_KEEPALIVE && (sn = rm_seen_of(c->s, c->id))) {
 		sn->last_seen_ms = clock_wall_ms(clock_real());
-		send_ack(c, sn->last_seq);
+		rm_send_ack(c, rm_ackable(c->s, sn));
 	} else if (m->type == WIRE_CONFIG_RESULT)
 		on_config_result(c, m);
 	else if (m->type == WIRE_BYE)
@@ -537,24 +535,25 @@ on_check(struct evloop *loop, struct evtimer *t)
 	pending_expire(s, clock_wall_ms(clock_real()));
 	if (s->dirty)
 		rm_state_save(s); /* before the acks: what is acked is known */
-	for (c = conn_first(s); c != NULL; c = next) {
-		next = conn_next(c);
+	for (c = rm_conn_first(s); c != NULL; c = next) {
+		next = rm_conn_next(c);
 		if (!c->hello)
 			continue;
 		if (keys_find(&s->table, c->id) == NULL) {
 			conn_end(c, "removed from the agent table");
 			continue;
 		}
-		if (c->unacked > 0 && (sn = rm_seen_of(s, c->id)) != NULL)
-			send_ack(c, sn->last_seq);
+		if (c->unacked > 0 && !rm_clustered(s) &&
+		    (sn = rm_seen_of(s, c->id)) != NULL)
+			rm_send_ack(c, sn->last_seq);
 		config_offer(c);
 	}
 	(void)evloop_timer_start(loop, t, CHECK_MS);
 }
 
 /* Whether connection c is the target. */
-static bool
-targeted(const struct rconn *c, unsigned to, const char *agent)
+bool
+rm_targeted(const struct rconn *c, unsigned to, const char *agent)
 {
 	uint64_t id;
 
@@ -568,8 +567,8 @@ targeted(const struct rconn *c, unsigned to, const char *agent)
 	    c->id == id;
 }
 
-static int
-response_send(struct rconn *c, const char *command, const char *action,
+int
+rm_response_send(struct rconn *c, const char *command, const char *action,
     const char *address, uint64_t timeout_s, unsigned rule_id,
     const char *alert_id)
 {
@@ -662,8 +661,8 @@ pending_absent(struct remote_srv *s, const char *command, const char *action,
 		    now - sn->last_seen_ms > ABSENT_MS)
 			continue;
 		here = false;
-		for (const struct rconn *c = conn_first(s); c != NULL;
-		     c = conn_next(c))
+		for (const struct rconn *c = rm_conn_first(s); c != NULL;
+		     c = rm_conn_next(c))
 			here |= c->hello && c->id == k->id;
 		if (here)
 			continue;
@@ -674,18 +673,25 @@ pending_absent(struct remote_srv *s, const char *command, const char *action,
 }
 
 unsigned
-remote_response(struct remote_srv *s, unsigned to, const char *agent,
-    const char *command, const char *action, const char *address,
-    uint64_t timeout_s, unsigned rule_id, const char *alert_id)
+remote_response(struct remote_srv *s, const struct remote_ask *q)
 {
-	unsigned n = 0;
+	unsigned to = q->to, rule_id = q->rule_id, n = 0;
+	const char *agent = q->agent, *command = q->command,
+		   *action = q->action, *address = q->address,
+		   *alert_id = q->alert_id;
+	uint64_t timeout_s = q->timeout_s;
 
-	for (struct rconn *c = conn_first(s); c != NULL; c = conn_next(c))
-		if (targeted(c, to, agent) &&
-		    response_send(c, command, action, address, timeout_s,
+	for (struct rconn *c = rm_conn_first(s); c != NULL; c = rm_conn_next(c))
+		if (rm_targeted(c, to, agent) &&
+		    rm_response_send(c, command, action, address, timeout_s,
 			rule_id, alert_id) == 0)
 			n++;
 	s->st.responses += n;
+	if (s->cl != NULL && strcmp(action, "add") == 0)
+		cluster_block(s->cl, to, agent, command, address, timeout_s,
+		    q->offences, rule_id, alert_id);
+	if (rm_clustered(s))
+		return n; /* the database keeps it for the others */
 	if (n == 0 && to != 3 && agent != NULL)
 		pending_add(s, to, agent, command, action, address, timeout_s,
 		    rule_id, alert_id);
@@ -726,6 +732,7 @@ remote_start(struct evloop *loop, const struct conf_remote *r,
 		return rc;
 	}
 	evtimer_init(&s->check, on_check, s);
+	evtimer_init(&s->flush, rm_on_flush, s);
 	if ((rc = server_start(&(struct server_opts){.loop = loop,
 				   .fd = fd,
 				   .max_conns = MAX_CONNS,
@@ -752,6 +759,7 @@ remote_stop(struct remote_srv *s)
 		rm_state_save(s);
 	server_stop(s->srv);
 	evloop_timer_stop(s->loop, &s->check);
+	evloop_timer_stop(s->loop, &s->flush);
 	tls_ctx_free(s->tls);
 	shared_free(s->groups);
 	keys_release(&s->table);
@@ -782,8 +790,8 @@ remote_agents(const struct remote_srv *s,
 		for (size_t j = 0; j < s->nseen; j++)
 			if (s->seen[j].id == k->id)
 				sn = &s->seen[j];
-		for (const struct rconn *c = conn_first(s); c != NULL;
-		     c = conn_next(c))
+		for (const struct rconn *c = rm_conn_first(s); c != NULL;
+		     c = rm_conn_next(c))
 			a.connected |= c->hello && c->id == k->id;
 		if (sn != NULL) {
 			a.seen = true;

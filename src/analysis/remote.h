@@ -61,11 +61,25 @@ void remote_restore(struct remote_srv *s);
  * (at most 10,000) and delivered when it says HELLO, unless its block
  * would already be over then (expired, logged and counted); one for
  * every agent is kept so for each agent of the table not connected that
- * was seen within the last 24 hours.
+ * was seen within the last 24 hours. In a <cluster>, an add is also
+ * written to the database, which keeps it for the agents not here
+ * (while it is away, this manager keeps them as above).
  */
-unsigned remote_response(struct remote_srv *s, unsigned to, const char *agent,
-    const char *command, const char *action, const char *address,
-    uint64_t timeout_s, unsigned rule_id, const char *alert_id);
+struct remote_ask {
+	unsigned to;
+	const char *agent, *command, *action, *address, *alert_id;
+	uint64_t timeout_s;
+	unsigned rule_id, offences;
+};
+unsigned remote_response(struct remote_srv *s, const struct remote_ask *q);
+
+/* <cluster>: the database this manager shares (NULL: none), and a block
+ * it holds (cluster.h's row hook): sent to the connected agents it is
+ * for that have not had it. */
+struct cluster;
+struct cluster_row;
+void remote_set_cluster(struct remote_srv *s, struct cluster *cl);
+void remote_cluster_row(const struct cluster_row *r, void *ctx);
 void remote_stats(const struct remote_srv *s, struct remote_stats *st);
 /* Its counters as rows (core/counters.h): agents_connected,
  * agents_refused, configs_refused, agent_events, agent_responses,

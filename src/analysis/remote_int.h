@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "analysis/cluster.h"
 #include "analysis/remote.h"
 #include "analysis/shared.h"
 #include "ar/arlog.h"
@@ -47,6 +48,9 @@ struct seen {
 	int64_t until[SEEN_BLOCKS]; /* when each recent response's block ends */
 	unsigned nuntil;
 	uint32_t config; /* enum priv_agent_config */
+	/* <cluster>: the last sequence number the database has (what may
+	 * be acknowledged), the last one and the events count sent to it */
+	uint64_t db_seq, db_sent, db_events;
 };
 
 /* A response for an agent that was not connected: delivered when it
@@ -83,6 +87,12 @@ struct rconn {
 	unsigned unacked;
 	char have[TLS_DIGEST_HEX]; /* agent.conf version it runs */
 	char sent[TLS_DIGEST_HEX]; /* version last sent to it */
+	/* <cluster>: this connection among every one (an answer from the
+	 * database finds it by it), whether its events wait for the
+	 * database's answer to HELLO, and the last of the fleet's blocks
+	 * it has had (and the last the database was told of) */
+	uint64_t serial, cursor, cursor_sent;
+	bool held;
 };
 
 struct remote_srv {
@@ -109,12 +119,32 @@ struct remote_srv {
 	struct shared_groups *groups; /* agent.conf of each group */
 	bool dirty;                   /* what STATE_FILE holds has changed */
 	struct log_limit refuse_log;  /* refusals: once a second */
-	unsigned dropped_preauth;     /* since the last check: trim then */
+	struct cluster *cl;           /* <cluster>, or NULL */
+	uint64_t serials;
+	struct evtimer flush;     /* <cluster>: agents' progress written */
+	unsigned dropped_preauth; /* since the last check: trim then */
 };
 
 /* remote.c: the record of agent id (made on first sight); NULL when out
  * of memory */
 struct seen *rm_seen_of(struct remote_srv *s, uint64_t id);
+
+/* remote.c: the connections (newest first), whether c is a response's
+ * target (to: 1 name, 2 id, 3 all), a response sent on c, an ACK */
+struct rconn *rm_conn_first(const struct remote_srv *s);
+struct rconn *rm_conn_next(const struct rconn *c);
+bool rm_targeted(const struct rconn *c, unsigned to, const char *agent);
+int rm_response_send(struct rconn *c, const char *command, const char *action,
+    const char *address, uint64_t timeout_s, unsigned rule_id,
+    const char *alert_id);
+void rm_send_ack(struct rconn *c, uint64_t seq);
+
+/* remote_cluster.c: <cluster>'s part in a HELLO, in acknowledging
+ * events, and delivering the fleet's blocks */
+bool rm_clustered(const struct remote_srv *s);
+void rm_cluster_hello(struct rconn *c);
+uint64_t rm_ackable(const struct remote_srv *s, const struct seen *sn);
+void rm_on_flush(struct evloop *loop, struct evtimer *t);
 
 /* remote_state.c: STATE_FILE written whole (remote_restore() reads it) */
 void rm_state_save(struct remote_srv *s);

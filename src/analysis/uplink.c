@@ -1,9 +1,21 @@
 /*
  * Implementation of uplink.h: a FIFO of events (each one allocation:
  * header, location, line), a cursor to the first one not yet handed to
- * the channel, the channel itself while connected, and three timers
- * (reconnect, keepalive, push). A non-blocking connect is waited for on
- * its own descriptor before the channel takes it over.
+ * the channel, the channel itself while connected, and four timers
+ * (reconnect, keepalive, push, and the deadline of a connection being
+ * made). A non-blocking connect is waited for on its own descriptor
+ * before the channel takes it over.
+ *
+ * Failover: the <server>s are tried in order. A connect that fails or
+ * gets no answer within CONNECT_MS, a TLS handshake not done within
+ * HANDSHAKE_MS or refused, and a connection lost, each count as the
+ * failure of the server tried, and the next one is tried at once
+ * (wrapping round). When every server of a round has failed, the next
+ * round starts from the first server after the backoff (1 s doubling to
+ * 60 s). The first message the manager sends on a connection (WELCOME,
+ * which says it took our HELLO) starts a new round and resets the
+ * backoff, so a manager that lets the handshake through and then drops
+ * the agent cannot make it spin.
  */
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -29,6 +41,8 @@
 #define BACKOFF_MIN_MS 1000u
 #define BACKOFF_MAX_MS 60000u
 #define PUSH_MS        100u
+#define CONNECT_MS     3000u  /* SYN to SYN-ACK */
+#define HANDSHAKE_MS   10000u /* TCP connected to TLS done */
 #define QUEUE_BYTES    (4u << 20)
 
 struct ev {
@@ -48,8 +62,11 @@ struct uplink {
 	bool open;
 	int cfd; /* connecting */
 	struct evio cio;
-	struct evtimer retry, keep, push;
+	struct evtimer retry, keep, push, deadline;
 	uint64_t backoff_ms, next_seq, hello_seq;
+	size_t cur;    /* the <server> connected or being tried */
+	size_t failed; /* servers failed in this round */
+	bool welcomed; /* the manager has spoken on this connection */
 	struct ev *head, *tail, *cursor; /* cursor: first not yet sent */
 	size_t nev, bytes;
 	struct uplink_stats st;
@@ -64,7 +81,7 @@ struct uplink {
 	char cfg_hash[TLS_DIGEST_HEX]; /* version in force */
 };
 
-static void connect_later(struct uplink *u);
+static void move_on(struct uplink *u, const char *what, const char *why);
 
 /* ---- the queue ---- */
 
@@ -335,6 +352,11 @@ on_msg(struct chan *ch, const struct wire_msg *m, void *ctx)
 	struct uplink *u = ctx;
 
 	(void)ch;
+	if (!u->welcomed) { /* it took our HELLO: a new round */
+		u->welcomed = true;
+		u->failed = 0;
+		u->backoff_ms = 0;
+	}
 	if (m->type == WIRE_RESPONSE) {
 		on_response(u, m);
 		return;
@@ -354,34 +376,90 @@ on_msg(struct chan *ch, const struct wire_msg *m, void *ctx)
 		outbox_rewrite(u);
 }
 
+/* Server i as "address:port" ("[address]:port" for IPv6). */
+static const char *
+server_text(const struct uplink *u, size_t i, char *out, size_t size)
+{
+	const struct conf_server *sv = &u->cl->servers[i];
+	bool v6 = strchr(sv->address, ':') != NULL;
+
+	snprintf(out, size, "%s%s%s:%u", v6 ? "[" : "", sv->address,
+	    v6 ? "]" : "", sv->port);
+	return out;
+}
+
+/* The server tried (u->cur) failed: try the next one at once, or, when
+ * every server of this round has failed, the first again after the
+ * backoff. what and why say how it failed, for the log. */
+static void
+move_on(struct uplink *u, const char *what, const char *why)
+{
+	char from[300], to[300], later[32] = "";
+	size_t was = u->cur;
+	uint64_t wait_ms = 0;
+
+	evloop_timer_stop(u->loop, &u->deadline);
+	server_text(u, was, from, sizeof(from));
+	if (++u->failed >= u->cl->nservers) {
+		u->failed = 0;
+		u->cur = 0;
+		u->backoff_ms =
+		    u->backoff_ms == 0 ? BACKOFF_MIN_MS : u->backoff_ms * 2;
+		if (u->backoff_ms > BACKOFF_MAX_MS)
+			u->backoff_ms = BACKOFF_MAX_MS;
+		wait_ms = u->backoff_ms;
+		snprintf(later, sizeof(later), " in %llu s",
+		    (unsigned long long)(wait_ms / 1000));
+	} else
+		u->cur = (u->cur + 1) % u->cl->nservers;
+	if (u->cur != was)
+		u->st.failovers++;
+	log_warn("manager %s %s%s%s; trying %s%s", from, what,
+	    strcmp(what, why) != 0 ? ": " : "",
+	    strcmp(what, why) != 0 ? why : "",
+	    server_text(u, u->cur, to, sizeof(to)), later);
+	(void)evloop_timer_start(u->loop, &u->retry, wait_ms);
+}
+
+static void
+say_hello(struct uplink *u)
+{
+	struct wire_msg m;
+
+	wire_msg_init(&m, WIRE_HELLO, u->hello_seq);
+	wire_set_u64(&m, WT_AGENT_ID, u->id);
+	wire_set_str(&m, WT_NAME, u->name);
+	wire_set_str(&m, WT_VERSION, ARX_VERSION);
+	wire_set_str(&m, WT_CONFIG_HASH, u->cfg_hash);
+	(void)chan_send(u->ch, &m);
+}
+
 static void
 on_state(struct chan *ch, enum chan_state st, const char *why, void *ctx)
 {
 	struct uplink *u = ctx;
-	struct wire_msg m;
+	char at[300];
+	bool was_open = u->open;
 
 	(void)ch;
 	if (st == CHAN_OPEN) {
+		evloop_timer_stop(u->loop, &u->deadline);
 		u->open = true;
+		u->welcomed = false;
 		u->st.connected = true;
-		u->backoff_ms = 0;
-		log_notice("connected to the manager as agent %llu '%s'",
+		log_notice("connected to the manager %s as agent %llu '%s'",
+		    server_text(u, u->cur, at, sizeof(at)),
 		    (unsigned long long)u->id, u->name);
-		wire_msg_init(&m, WIRE_HELLO, u->hello_seq);
-		wire_set_u64(&m, WT_AGENT_ID, u->id);
-		wire_set_str(&m, WT_NAME, u->name);
-		wire_set_str(&m, WT_VERSION, ARX_VERSION);
-		wire_set_str(&m, WT_CONFIG_HASH, u->cfg_hash);
-		(void)chan_send(u->ch, &m);
+		say_hello(u);
 		u->cursor = u->head; /* everything not acknowledged, again */
 		push(u);
 		return;
 	}
-	log_warn("manager connection lost: %s", why ? why : "-");
 	u->ch = NULL;
 	u->open = false;
 	u->st.connected = false;
-	connect_later(u);
+	move_on(u, was_open ? "connection lost" : "handshake failed",
+	    why ? why : "-");
 }
 
 static void
@@ -403,52 +481,69 @@ on_connected(struct evloop *loop, struct evio *io, unsigned events)
 	evloop_io_stop(loop, io);
 	if (getsockopt(u->cfd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 ||
 	    err != 0) {
-		log_warn("cannot reach the manager: %s", strerror(err));
 		close(u->cfd);
 		u->cfd = -1;
-		connect_later(u);
+		move_on(u, "cannot be reached", strerror(err));
 		return;
 	}
 	u->cfd = -1;
-	if (chan_open(&o, &u->ch) != 0)
-		connect_later(u);
+	if (chan_open(&o, &u->ch) != 0) {
+		move_on(u, "cannot be reached", "no channel (out of memory)");
+		return;
+	}
+	(void)evloop_timer_start(loop, &u->deadline, HANDSHAKE_MS);
 }
 
-/* Start a non-blocking connect to the first server. */
+/* The connection being made took too long: given up, the next server. */
+static void
+on_deadline(struct evloop *loop, struct evtimer *t)
+{
+	struct uplink *u = t->ctx;
+
+	if (u->cfd >= 0) {
+		evloop_io_stop(loop, &u->cio);
+		close(u->cfd);
+		u->cfd = -1;
+		move_on(u, "cannot be reached", "no answer within 3 s");
+	} else if (u->ch != NULL && !u->open) {
+		chan_close(u->ch);
+		u->ch = NULL;
+		move_on(u, "handshake failed", "not done within 10 s");
+	}
+}
+
+/* Start a non-blocking connect to the current server, given
+ * CONNECT_MS to answer. */
 static void
 connect_now(struct uplink *u)
 {
-	const struct conf_server *sv = &u->cl->servers[0];
+	const struct conf_server *sv = &u->cl->servers[u->cur];
 	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
 	char port[8];
-	int fd = -1;
+	int fd = -1, gai;
 
 	u->st.connects++;
 	snprintf(port, sizeof(port), "%u", sv->port);
-	if (getaddrinfo(sv->address, port, &hints, &res) == 0 &&
-	    (fd = socket(res->ai_family,
+	if ((gai = getaddrinfo(sv->address, port, &hints, &res)) != 0) {
+		move_on(u, "cannot be reached", gai_strerror(gai));
+		return;
+	}
+	if ((fd = socket(res->ai_family,
 		 SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) >= 0 &&
 	    (connect(fd, res->ai_addr, res->ai_addrlen) == 0 ||
 		errno == EINPROGRESS)) {
 		u->cfd = fd;
 		evio_init(&u->cio, fd, EV_WRITE, on_connected, u);
 		(void)evloop_io_start(u->loop, &u->cio);
+		(void)evloop_timer_start(u->loop, &u->deadline, CONNECT_MS);
 	} else {
+		int e = errno;
+
 		if (fd >= 0)
 			close(fd);
-		connect_later(u);
+		move_on(u, "cannot be reached", strerror(e));
 	}
-	if (res != NULL)
-		freeaddrinfo(res);
-}
-
-static void
-connect_later(struct uplink *u)
-{
-	u->backoff_ms = u->backoff_ms == 0 ? BACKOFF_MIN_MS : u->backoff_ms * 2;
-	if (u->backoff_ms > BACKOFF_MAX_MS)
-		u->backoff_ms = BACKOFF_MAX_MS;
-	(void)evloop_timer_start(u->loop, &u->retry, u->backoff_ms);
+	freeaddrinfo(res);
 }
 
 static void
@@ -524,6 +619,7 @@ uplink_start(struct evloop *loop, const struct arx_conf *conf, int dirfd,
 	evtimer_init(&u->retry, on_retry, u);
 	evtimer_init(&u->keep, on_keep, u);
 	evtimer_init(&u->push, on_push, u);
+	evtimer_init(&u->deadline, on_deadline, u);
 	if ((r = key_read(u, conf)) != 0) {
 		uplink_stop(u);
 		return r;
@@ -551,6 +647,7 @@ uplink_stop(struct uplink *u)
 	evloop_timer_stop(u->loop, &u->retry);
 	evloop_timer_stop(u->loop, &u->keep);
 	evloop_timer_stop(u->loop, &u->push);
+	evloop_timer_stop(u->loop, &u->deadline);
 	if (u->cfd >= 0) {
 		evloop_io_stop(u->loop, &u->cio);
 		close(u->cfd);
@@ -583,6 +680,7 @@ void
 uplink_stats(const struct uplink *u, struct uplink_stats *st)
 {
 	*st = u->st;
+	st->server = u->cur;
 }
 
 void
@@ -596,4 +694,6 @@ uplink_counters(const struct uplink *u, struct counters *c)
 	(void)counters_add(c, "uplink_acked", st.acked);
 	(void)counters_add(c, "uplink_dropped", st.dropped);
 	(void)counters_add(c, "uplink_queued", st.queued);
+	(void)counters_add(c, "uplink_failovers", st.failovers);
+	(void)counters_add(c, "uplink_server", st.server);
 }

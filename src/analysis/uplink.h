@@ -7,7 +7,12 @@
  * again after a reconnect; the manager drops what it has already seen,
  * by sequence number. Sequence numbers start from the start time in
  * milliseconds times 1000, so a restarted agent continues above them.
- * The connection is made again after 1 s, doubling to 60 s; a KEEPALIVE
+ * The <server>s are tried in order: a connect that fails or gets no
+ * answer within 3 s, a TLS handshake not done within 10 s and a
+ * connection lost each move the agent on to the next one at once
+ * (wrapping round), and it says HELLO and sends everything not
+ * acknowledged there; when every server of a round has failed, the next
+ * round starts from the first after 1 s, doubling to 60 s. A KEEPALIVE
  * goes every <notify_time>. The queue is also written to
  * <state_dir>/analysis/outbox as it grows, so an agent killed while its
  * manager is away reads its events back when it starts (it survives the
@@ -33,6 +38,8 @@ typedef void uplink_response_fn(const char *command, const char *action,
 struct uplink_stats {
 	unsigned long queued, sent, acked, dropped, connects;
 	unsigned long responses, bad_responses;
+	unsigned long failovers; /* moves to another <server> */
+	size_t server;           /* the <server> used or tried, from 0 */
 	bool connected;
 };
 
@@ -45,7 +52,9 @@ void uplink_event(
     struct uplink *u, const char *line, size_t len, const char *location);
 void uplink_stats(const struct uplink *u, struct uplink_stats *st);
 /* Its counters as rows (core/counters.h): uplink_connected,
- * uplink_sent, uplink_acked, uplink_dropped, uplink_queued. */
+ * uplink_sent, uplink_acked, uplink_dropped, uplink_queued,
+ * uplink_failovers and uplink_server (the index of the <server> in use or
+ * being tried, from 0). */
 void uplink_counters(const struct uplink *u, struct counters *c);
 
 /* Apply the agent.conf the manager sent (text[0..len), no NUL in it,

@@ -80,6 +80,7 @@ struct ar_remote {
 	uint64_t timeout_s;
 	unsigned rule_id;
 	const char *alert_id;
+	unsigned offences; /* the address's offence count under command */
 };
 
 typedef void ar_remote_fn(const struct ar_remote *r, void *ctx);
@@ -152,6 +153,17 @@ int ar_dispatch_unblock(struct ar_dispatch *d, const char *command,
 /* Lift every block (a clean stop with lift_on_stop). */
 void ar_dispatch_lift_all(struct ar_dispatch *d, const char *why);
 
+/*
+ * An offence another manager of the <cluster> decided (count offences of
+ * addr under command, the last at last_ms): counted in this host's
+ * history when it is more than it knows, and journaled, so the next
+ * offence here escalates from the fleet's count. 1 counted, 0 known
+ * already, or ARX_ERR_NOTFOUND (no such command), ARX_ERR_INVAL (not an
+ * address).
+ */
+int ar_dispatch_offence(struct ar_dispatch *d, const char *command,
+    const char *addr, unsigned count, int64_t last_ms);
+
 /* Lift every block of command (NULL: of every command) for the
  * administrator (arx unblock --all); how many, or ARX_ERR_NOTFOUND
  * when there is no such command. */
@@ -201,6 +213,7 @@ struct ar_dispatch_stats {
 	unsigned long runs_dropped, runs_timed_out;
 	unsigned long prechecks, declined; /* <precheck> runs, adds declined */
 	unsigned long raised;              /* blocks a precheck made longer */
+	unsigned long fleet_offences; /* <cluster>: other managers' counted */
 	unsigned long nft_batches, nft_ops, nft_largest; /* builtin:nftables */
 	struct ar_kcheck_stats kernel; /* looks at the kernel, restores */
 };

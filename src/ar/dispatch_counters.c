@@ -80,6 +80,7 @@ plain_rows(const struct ar_dispatch *d, const struct ar_dispatch_stats *st,
 	    {"prechecks", st->prechecks},
 	    {"prechecks_declined", st->declined},
 	    {"prechecks_raised", st->raised},
+	    {"fleet_offences", st->fleet_offences},
 	};
 
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)

@@ -87,9 +87,10 @@ remote_timeout(
 
 static void
 remote_send(struct ar_dispatch *d, const struct conf_ar *ar,
-    const struct ar_trigger *t, const char *addr, uint64_t timeout_s,
-    enum ar_remote_to to, const char *agent)
+    const struct ar_trigger *t, const struct arx_addr *a, const char *addr,
+    uint64_t timeout_s, enum ar_remote_to to, const char *agent)
 {
+	struct ar_offence o = {0, 0};
 	struct ar_remote r = {.to = to,
 	    .agent = agent,
 	    .command = d->names[ar->command_idx],
@@ -98,6 +99,8 @@ remote_send(struct ar_dispatch *d, const struct conf_ar *ar,
 	    .rule_id = t->rule.id,
 	    .alert_id = t->alert_id};
 
+	if (ar_table_offence(d->table, (unsigned)ar->command_idx, a, &o) == 0)
+		r.offences = o.count;
 	d->o.remote(&r, d->o.ctx);
 }
 
@@ -121,16 +124,45 @@ dp_route(struct ar_dispatch *d, const struct conf_ar *ar,
 		return here;
 	timeout = remote_timeout(d, ar, a);
 	if (to_named)
-		remote_send(d, ar, t, addr, timeout, AR_TO_AGENT_NAME, agent);
+		remote_send(
+		    d, ar, t, a, addr, timeout, AR_TO_AGENT_NAME, agent);
 	for (size_t i = 0;
 	     (ar->location & AR_LOC_DEFINED_AGENT) && i < ar->agents.n; i++) {
 		const char *who = ar->agents.v[i];
 		bool id = strspn(who, "0123456789") == strlen(who);
 
-		remote_send(d, ar, t, addr, timeout,
+		remote_send(d, ar, t, a, addr, timeout,
 		    id ? AR_TO_AGENT_ID : AR_TO_AGENT_NAME, who);
 	}
 	if (ar->location & AR_LOC_ALL)
-		remote_send(d, ar, t, addr, timeout, AR_TO_ALL, NULL);
+		remote_send(d, ar, t, a, addr, timeout, AR_TO_ALL, NULL);
 	return here;
+}
+
+int
+ar_dispatch_offence(struct ar_dispatch *d, const char *command,
+    const char *addr, unsigned count, int64_t last_ms)
+{
+	struct ar_offence o = {0, 0};
+	struct arx_addr a;
+	int cmd = dp_command_index(d->conf, command);
+
+	if (cmd < 0)
+		return ARX_ERR_NOTFOUND;
+	if (addr_parse_str(addr, &a) != 0)
+		return ARX_ERR_INVAL;
+	(void)ar_table_offence(d->table, (unsigned)cmd, &a, &o);
+	if (count <= o.count)
+		return 0;
+	o.count = count;
+	if (last_ms > o.last_ms)
+		o.last_ms = last_ms;
+	ar_table_restore_offence(d->table, (unsigned)cmd, &a, &o);
+	if (d->journal != NULL &&
+	    ar_journal_offence(d->journal, d->names[cmd], &a, &o) != 0)
+		d->st.journal_errors++;
+	dp_journal_touched(d);
+	dp_journal_health(d);
+	d->st.fleet_offences++;
+	return 1;
 }

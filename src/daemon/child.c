@@ -191,6 +191,31 @@ answer_response(
 	return NULL;
 }
 
+/* Another manager's offence, read by a <cluster> manager's child from
+ * the shared database: counted in this host's history (the dispatcher
+ * parses the address and finds the command again). From any other
+ * child it is a violation. */
+static const char *
+answer_offence(
+    struct child *c, const struct priv_msg *m, const void *msg, size_t len)
+{
+	const struct priv_offence *o = &m->offence;
+	int rc;
+
+	(void)msg, (void)len;
+	if (c->conf == NULL || !conf_cluster_on(c->conf))
+		return "an offence, and this manager is in no cluster";
+	rc = ar_dispatch_offence(c->d, o->command, o->address, o->count,
+	    o->last_ms > INT64_MAX ? INT64_MAX : (int64_t)o->last_ms);
+	if (rc == ARX_ERR_INVAL)
+		return "an offence for something else than an address";
+	if (rc == ARX_ERR_NOTFOUND)
+		log_info("another manager's offence of %s by %s: no such "
+			 "command here",
+		    o->address, o->command);
+	return NULL;
+}
+
 #define ANS_ONCE        0x1u /* at most once per child */
 #define ANS_AFTER_READY 0x2u /* only once the child said it is ready */
 
@@ -205,6 +230,7 @@ static const struct {
     [PRIV_RESPONSE] = {answer_response, ANS_AFTER_READY},
     [PRIV_AGENTS] = {answer_agents, ANS_AFTER_READY},
     [PRIV_BLOCKLIST] = {answer_blocklist, ANS_AFTER_READY},
+    [PRIV_OFFENCE] = {answer_offence, ANS_AFTER_READY},
 };
 
 int
@@ -258,7 +284,8 @@ child_send_response(struct child *c, const struct ar_remote *r)
 	    .address = r->addr,
 	    .timeout_s = r->timeout_s,
 	    .rule_id = r->rule_id,
-	    .alert_id = r->alert_id};
+	    .alert_id = r->alert_id,
+	    .offences = r->offences};
 	struct buf b;
 	int rc;
 

@@ -25,6 +25,7 @@ struct chan {
 	struct evio io;
 	struct evtimer idle;
 	bool open, dead;
+	bool held; /* chan_hold: frames wait, nothing more is read */
 	int in_cb;
 	unsigned char *in;
 	size_t nin, in_cap;
@@ -70,7 +71,7 @@ chan_fail(struct chan *ch, const char *why)
 static void
 interest(struct chan *ch)
 {
-	unsigned ev = EV_READ;
+	unsigned ev = ch->held && ch->want != TLS_WANT_READ ? 0 : EV_READ;
 
 	if (ch->want == TLS_WANT_WRITE || (ch->open && ch->sent < ch->out.len))
 		ev |= EV_WRITE;
@@ -112,7 +113,7 @@ deliver(struct chan *ch)
 	const char *why = NULL;
 	size_t total;
 
-	while (!ch->dead && ch->nin >= 4) {
+	while (!ch->dead && !ch->held && ch->nin >= 4) {
 		if (wire_frame_len(ch->in, ch->nin, &total, &why) != 0)
 			return why;
 		if (ch->nin < total)
@@ -155,6 +156,8 @@ receive(struct chan *ch)
 	long n;
 
 	for (;;) {
+		if (ch->held)
+			return NULL;
 		if (!in_room(ch))
 			return "out of memory";
 		n = tls_conn_read(
@@ -271,6 +274,32 @@ chan_send(struct chan *ch, const struct wire_msg *m)
 		    ch); /* what is left goes when the socket is ready */
 	interest(ch);
 	return 0;
+}
+
+void
+chan_hold(struct chan *ch)
+{
+	ch->held = true;
+	interest(ch);
+}
+
+void
+chan_resume(struct chan *ch)
+{
+	const char *why;
+
+	if (!ch->held || ch->dead)
+		return;
+	ch->held = false;
+	ch->in_cb++;
+	why = deliver(ch);
+	ch->in_cb--;
+	if (ch->dead)
+		chan_close(ch);
+	else if (why != NULL)
+		chan_fail(ch, why);
+	else
+		step(ch); /* what TLS holds already, and the socket's */
 }
 
 size_t

@@ -54,6 +54,13 @@ int chan_send(struct chan *ch, const struct wire_msg *m);
 /* Bytes queued and not yet taken by the socket. */
 size_t chan_queued(const struct chan *ch);
 
+/* Stop delivering messages (they wait, and nothing more is read) until
+ * chan_resume, which delivers what waited and goes on; sending goes on
+ * meanwhile. chan_resume must not be called from the channel's own
+ * callbacks. It may close the channel (its on_state is called). */
+void chan_hold(struct chan *ch);
+void chan_resume(struct chan *ch);
+
 /* The agent id the peer proved (manager side) or ours (agent side). */
 uint64_t chan_agent_id(const struct chan *ch);
 

@@ -218,36 +218,50 @@ key_hex(const unsigned char key[TLS_KEY_LEN], char out[2 * TLS_KEY_LEN + 1])
 		snprintf(out + 2 * i, 3, "%02x", key[i]);
 }
 
+int
+keys_agent_format(struct buf *b, const struct agent_key *k)
+{
+	char hex[2 * TLS_KEY_LEN + 1];
+	int r;
+
+	key_hex(k->key, hex);
+	r = buf_printf(
+	    b, "%" PRIu64 " %s %s %s ", k->id, k->name, k->from, hex);
+	if (r == 0)
+		r = k->removed
+		    ? buf_printf(b, "removed %" PRId64, k->removed_at)
+		    : buf_puts(b, "active");
+	if (r == 0 && k->group[0] != '\0' &&
+	    strcmp(k->group, KEYS_GROUP_DEFAULT) != 0)
+		r = buf_printf(b, " group=%s", k->group);
+	explicit_bzero(hex, sizeof(hex));
+	return r;
+}
+
+int
+keys_token_format(struct buf *b, const struct enroll_token *t)
+{
+	char hex[2 * TLS_KEY_LEN + 1];
+	int r;
+
+	key_hex(t->key, hex);
+	r = buf_printf(b, "token %016" PRIx64 " %s %" PRId64 " %s", t->id, hex,
+	    t->expires, t->name[0] ? t->name : "-");
+	explicit_bzero(hex, sizeof(hex));
+	return r;
+}
+
 static int
 entries_format(struct buf *b, const struct agent_keys *ks)
 {
-	char hex[2 * TLS_KEY_LEN + 1];
 	int r = 0;
 
-	for (size_t i = 0; i < ks->n && r == 0; i++) {
-		const struct agent_key *k = &ks->v[i];
-
-		key_hex(k->key, hex);
-		r = buf_printf(
-		    b, "%" PRIu64 " %s %s %s ", k->id, k->name, k->from, hex);
-		if (r == 0)
-			r = k->removed
-			    ? buf_printf(b, "removed %" PRId64, k->removed_at)
-			    : buf_puts(b, "active");
-		if (r == 0 && k->group[0] != '\0' &&
-		    strcmp(k->group, KEYS_GROUP_DEFAULT) != 0)
-			r = buf_printf(b, " group=%s", k->group);
-		if (r == 0)
+	for (size_t i = 0; i < ks->n && r == 0; i++)
+		if ((r = keys_agent_format(b, &ks->v[i])) == 0)
 			r = buf_puts(b, "\n");
-	}
-	for (size_t i = 0; i < ks->ntokens && r == 0; i++) {
-		const struct enroll_token *t = &ks->tokens[i];
-
-		key_hex(t->key, hex);
-		r = buf_printf(b, "token %016" PRIx64 " %s %" PRId64 " %s\n",
-		    t->id, hex, t->expires, t->name[0] ? t->name : "-");
-	}
-	explicit_bzero(hex, sizeof(hex));
+	for (size_t i = 0; i < ks->ntokens && r == 0; i++)
+		if ((r = keys_token_format(b, &ks->tokens[i])) == 0)
+			r = buf_puts(b, "\n");
 	return r;
 }
 
@@ -441,4 +455,83 @@ keys_token_parse(const char *text, uint64_t *id, char secret[65])
 	idhex[16] = '\0';
 	memcpy(secret, sec, n + 1);
 	return str_to_hex(idhex, id) == 0;
+}
+
+/* An agent's line from elsewhere (merge_line): added when new; a removal
+ * is taken, never an un-removal; an active agent with the same id and
+ * another name or key here is a conflict, kept as it is here. */
+static const char *
+merge_agent(struct agent_keys *ks, const struct agent_key *k, bool *changed)
+{
+	struct agent_key *have = NULL;
+
+	for (size_t i = 0; i < ks->n && have == NULL; i++)
+		if (ks->v[i].id == k->id)
+			have = &ks->v[i];
+	if (have == NULL) {
+		if (!k->removed && keys_find_name(ks, k->name) != NULL)
+			return "its name is another agent's here";
+		*changed = true;
+		return push(ks, k) == 0 ? NULL : "out of memory";
+	}
+	if (have->removed)
+		return NULL;
+	if (strcmp(have->name, k->name) != 0 ||
+	    memcmp(have->key, k->key, TLS_KEY_LEN) != 0)
+		return "another agent has its id here";
+	if (k->removed || strcmp(have->group, k->group) != 0 ||
+	    strcmp(have->from, k->from) != 0) {
+		*have = *k;
+		*changed = true;
+	}
+	return NULL;
+}
+
+/* A token's line from elsewhere: a used one is forgotten, a new one
+ * that has not expired is added. */
+static const char *
+merge_token(
+    struct agent_keys *ks, char *line, bool used, int64_t now_s, bool *changed)
+{
+	struct agent_keys one;
+	const char *why;
+
+	memset(&one, 0, sizeof(one));
+	if ((why = token_parse(&one, line)) != NULL)
+		return why;
+	if (used || one.tokens[0].expires <= now_s) {
+		if (keys_token_find(ks, one.tokens[0].id, now_s) != NULL) {
+			keys_token_drop(ks, one.tokens[0].id, now_s);
+			*changed = true;
+		}
+	} else if (keys_token_find(ks, one.tokens[0].id, now_s) == NULL) {
+		if (ks->ntokens >= KEYS_MAX_TOKENS)
+			why = "too many tokens";
+		else {
+			ks->tokens[ks->ntokens++] = one.tokens[0];
+			*changed = true;
+		}
+	}
+	explicit_bzero(&one, sizeof(one));
+	return why;
+}
+
+const char *
+keys_merge_line(struct agent_keys *ks, const char *text, bool used,
+    int64_t now_s, bool *changed)
+{
+	char line[LINE_MAX_LEN];
+	struct agent_key k;
+	const char *why;
+
+	if (strlen(text) >= sizeof(line))
+		return "the line is too long";
+	snprintf(line, sizeof(line), "%s", text);
+	if (strncmp(line, "token ", 6) == 0)
+		why = merge_token(ks, line, used, now_s, changed);
+	else if ((why = line_parse(line, &k)) == NULL)
+		why = merge_agent(ks, &k, changed);
+	explicit_bzero(line, sizeof(line));
+	explicit_bzero(&k, sizeof(k));
+	return why;
 }

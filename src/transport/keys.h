@@ -112,6 +112,23 @@ void keys_token_drop(struct agent_keys *ks, uint64_t id, int64_t now_s);
 /* Split a token's text: its id and its secret (into secret[65]). */
 bool keys_token_parse(const char *text, uint64_t *id, char secret[65]);
 
+/* One agent's or token's line as the file holds it, without its
+ * newline, appended to b. */
+struct buf;
+int keys_agent_format(struct buf *b, const struct agent_key *k);
+int keys_token_format(struct buf *b, const struct enroll_token *t);
+
+/*
+ * Merge one line from another copy of the table (a <cluster>'s database)
+ * into ks: a new agent is added; a removal is taken, an un-removal never;
+ * a group or source change is taken; an agent whose id or name is
+ * another's here is refused (NULL, or what is wrong). A token's line
+ * adds the token, unless used (or expired), when it is forgotten here.
+ * *changed is set when ks changed.
+ */
+const char *keys_merge_line(struct agent_keys *ks, const char *line, bool used,
+    int64_t now_s, bool *changed);
+
 /* Put the active agent named by id or name in group (a valid name).
  * ARX_ERR_INVAL, ARX_ERR_NOTFOUND. */
 int keys_set_group(

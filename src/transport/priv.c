@@ -64,6 +64,16 @@ static const struct pfield response_fields[] = {
     PF(PF_U32, struct priv_response, rule_id, 0, "response: short rule id"),
     PF(PF_STR, struct priv_response, alert_id, PRIV_FIELD_MAX,
 	"response: bad alert id"),
+    PF(PF_U32, struct priv_response, offences, 0, "response: short offences"),
+};
+
+static const struct pfield offence_fields[] = {
+    PF(PF_STR, struct priv_offence, command, PRIV_FIELD_MAX,
+	"offence: bad command"),
+    PF(PF_STR, struct priv_offence, address, PRIV_FIELD_MAX,
+	"offence: bad address"),
+    PF(PF_U32, struct priv_offence, count, 0, "offence: short count"),
+    PF(PF_U64, struct priv_offence, last_ms, 0, "offence: short time"),
 };
 
 static const struct pfield stat_fields[] = {
@@ -236,6 +246,16 @@ priv_put_response(struct buf *out, const struct priv_response *rs)
 }
 
 int
+priv_put_offence(struct buf *out, const struct priv_offence *o)
+{
+	int r;
+
+	if ((r = put_head(out, PRIV_OFFENCE)) != 0)
+		return r;
+	return put_fields(out, o, offence_fields, NFIELDS(offence_fields));
+}
+
+int
 priv_put_agents_begin(struct buf *out)
 {
 	int r;
@@ -399,6 +419,22 @@ get_response(struct rd *r, struct priv_response *rs)
 		r->why = "response: command is not a plain name";
 	else if (rs->timeout_s > 10u * 365 * 86400)
 		r->why = "response: timeout over ten years";
+}
+
+static void
+get_offence(struct rd *r, struct priv_msg *m)
+{
+	struct priv_offence *o = &m->offence;
+
+	get_fields(r, o, offence_fields, NFIELDS(offence_fields));
+	if (r->why != NULL)
+		return;
+	if (!str_is_name(o->command, strlen(o->command)))
+		r->why = "offence: command is not a plain name";
+	else if (o->count == 0 || o->count > PRIV_OFFENCES_MAX)
+		r->why = "offence: count outside 1-1000";
+	else if (o->address[0] == '\0')
+		r->why = "offence: no address";
 }
 
 static bool
@@ -570,6 +606,7 @@ static void (*const readers[PRIV_NTYPES])(struct rd *, struct priv_msg *) = {
     [PRIV_AGENTS] = get_agents_msg,
     [PRIV_BLOCKLIST] = get_blocklist_msg,
     [PRIV_ROOT_STATS] = get_stats,
+    [PRIV_OFFENCE] = get_offence,
 };
 
 int

@@ -45,6 +45,8 @@ enum priv_type {
 	PRIV_AGENTS = 5,     /* manager's child: its agents, once a second */
 	PRIV_BLOCKLIST = 6,  /* a part of a <blocklist>'s entries */
 	PRIV_ROOT_STATS = 7, /* root to child: the root's counters */
+	PRIV_OFFENCE = 8,    /* a <cluster> manager's child: another
+			      * manager's offence, from the database */
 	PRIV_NTYPES
 };
 
@@ -97,6 +99,24 @@ struct priv_response {
 	uint64_t timeout_s;
 	uint32_t rule_id;
 	const char *alert_id;
+	uint32_t offences; /* root to child: the address's offence count
+			    * this block is for (0: not known) */
+};
+
+/*
+ * An offence decided by another manager of the <cluster> (the child read
+ * it from the shared database): the root side counts it in its own
+ * history, so the next offence here escalates from the fleet's count.
+ * It only ever raises a count, never lowers one, and names a command
+ * and an address the root side checks again.
+ */
+#define PRIV_OFFENCES_MAX 1000u
+
+struct priv_offence {
+	const char *command;
+	const char *address;
+	uint32_t count;   /* 1-PRIV_OFFENCES_MAX */
+	uint64_t last_ms; /* when it was decided (wall clock) */
 };
 
 /* One agent of a manager, as its child reports it. */
@@ -154,6 +174,7 @@ struct priv_msg {
 	struct priv_blocklist blocklist; /* PRIV_BLOCKLIST */
 	uint32_t nagents; /* PRIV_AGENTS: records, read with priv_agents_each */
 	struct priv_response response; /* PRIV_RESPONSE */
+	struct priv_offence offence;   /* PRIV_OFFENCE */
 	struct priv_trigger trigger;   /* PRIV_TRIGGER; strings point into
 					* the parsed message */
 	struct counters stats;         /* PRIV_STATS, PRIV_ROOT_STATS; stays
@@ -168,6 +189,7 @@ int priv_put_trigger(struct buf *out, const struct priv_trigger *t);
 int priv_put_stats(struct buf *out, const struct counters *stats);
 int priv_put_root_stats(struct buf *out, const struct counters *stats);
 int priv_put_response(struct buf *out, const struct priv_response *r);
+int priv_put_offence(struct buf *out, const struct priv_offence *o);
 /* PRIV_AGENTS: begin (count patched by end), then one add per agent. */
 int priv_put_agents_begin(struct buf *out);
 int priv_put_agent(struct buf *out, const struct priv_agent *a);

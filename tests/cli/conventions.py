@@ -21,7 +21,7 @@ BIN = os.path.abspath(sys.argv[1])
 SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 COMPLETION = os.path.join(SRC, "etc", "completion")
 SUBCOMMANDS = ("logtest", "replay", "patterns", "status", "list", "block",
-               "unblock", "agents", "agent")
+               "unblock", "agents", "agent", "db")
 PROGRAMS = ("firewall-drop", "route-null", "host-deny", "webhook")
 failures = []
 

@@ -14,6 +14,7 @@ import time
 
 failures = []
 PROCS = []  # every process started, killed at the end whatever happens
+STOPS = []  # servers to stop cleanly at the end (before PROCS are killed)
 
 
 def expect(cond, what):
@@ -78,6 +79,11 @@ def finish(name, main, tmp=None, cleanup=None):
     try:
         main()
     finally:
+        for stop in STOPS:
+            try:
+                stop()
+            except Exception as e:  # still kill and remove the rest
+                print("stopping a server: %s" % e)
         for p in PROCS:
             if p.poll() is None:
                 p.kill()
@@ -88,3 +94,84 @@ def finish(name, main, tmp=None, cleanup=None):
     print("%s: %s" % (name, "all checks pass" if not failures
                       else "%d failed" % len(failures)))
     sys.exit(1 if failures else 0)
+
+
+PG_BIN = "/usr/lib/postgresql/15/bin"
+
+
+def pg_start(tmpdir, listen_addresses="", port=55432, password=None):
+    """A throwaway PostgreSQL in tmpdir/pg, run as an unprivileged user
+    (arx when it exists, else nobody), on a Unix socket in tmpdir/pg/sock
+    (and TCP on listen_addresses, e.g. "127.0.0.1", when not ""). The
+    superuser postgres is trusted on the socket; role arx logs in with a
+    password (scram-sha-256) and owns database arx. Returns a dict:
+    conninfo and password (for role arx), sockdir, port, stop() (fast
+    shutdown, waited for), start() (again, waited for), psql(sql,
+    db="arx") (as postgres: its output, stripped; raises on an error).
+    It is stopped at the end of the script (finish) whatever happens."""
+    import pwd
+    import secrets
+    try:
+        pw = pwd.getpwnam("arx")
+    except KeyError:
+        pw = pwd.getpwnam("nobody")
+    base = os.path.join(tmpdir, "pg")
+    data, sock = os.path.join(base, "data"), os.path.join(base, "sock")
+    os.makedirs(sock, mode=0o755)
+    os.chmod(base, 0o755)
+    for d in (base, sock):
+        os.chown(d, pw.pw_uid, pw.pw_gid)
+    as_user = dict(user=pw.pw_uid, group=pw.pw_gid, extra_groups=[],
+                   env=dict(os.environ, LC_ALL="C", HOME=base))
+    subprocess.run([PG_BIN + "/initdb", "-D", data, "-U", "postgres",
+                    "--auth=trust", "-E", "UTF8", "--no-sync"],
+                   check=True, capture_output=True, cwd=base, **as_user)
+    with open(os.path.join(data, "pg_hba.conf"), "w") as f:
+        f.write("local all postgres trust\n"
+                "local all all scram-sha-256\n"
+                "host all all 127.0.0.1/32 scram-sha-256\n"
+                "host all all ::1/128 scram-sha-256\n")
+    password = password or secrets.token_hex(12)
+    cmd = [PG_BIN + "/postgres", "-D", data, "-k", sock, "-p", str(port),
+           "-c", "listen_addresses=" + listen_addresses, "-c", "fsync=off",
+           "-c", "logging_collector=off"]
+    logpath = os.path.join(base, "server.log")
+    state = {"p": None}
+
+    def psql(sql, db="arx"):
+        r = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-h", sock,
+                            "-p", str(port), "-U", "postgres", "-d", db,
+                            "-v", "ON_ERROR_STOP=1", "-c", sql],
+                           capture_output=True, text=True, timeout=60)
+        if r.returncode != 0:
+            raise RuntimeError("psql: " + r.stderr.strip())
+        return r.stdout.strip()
+
+    def ready():
+        return subprocess.run([PG_BIN + "/pg_isready", "-q", "-h", sock,
+                               "-p", str(port)]).returncode == 0
+
+    def start():
+        log = open(logpath, "a")
+        state["p"] = subprocess.Popen(cmd, stdout=log, stderr=log,
+                                      cwd=base, **as_user)
+        log.close()
+        PROCS.append(state["p"])
+        if not wait(lambda: state["p"].poll() is None and ready(), 60):
+            raise RuntimeError("postgres did not start: " +
+                               open(logpath).read()[-2000:])
+
+    def stop():
+        p = state["p"]
+        if p is not None and p.poll() is None:
+            p.send_signal(signal.SIGINT)  # fast shutdown
+            p.wait(timeout=60)
+        state["p"] = None
+
+    start()
+    STOPS.append(stop)
+    psql("CREATE ROLE arx LOGIN PASSWORD '%s'" % password, db="postgres")
+    psql("CREATE DATABASE arx OWNER arx", db="postgres")
+    return dict(conninfo="host=%s port=%d dbname=arx user=arx" % (sock, port),
+                password=password, sockdir=sock, port=port, stop=stop,
+                start=start, psql=psql)

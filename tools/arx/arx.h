@@ -39,6 +39,7 @@ int cmd_replay(int argc, char **argv);
 int cmd_patterns(int argc, char **argv);
 int cmd_agents(int argc, char **argv);
 int cmd_agent(int argc, char **argv);
+int cmd_db(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_block(int argc, char **argv);

@@ -67,6 +67,7 @@ static const struct arx_cmd arx_cmds[] = {
     {"unblock", cmd_unblock, "lift an address's blocks now"},
     {"agents", cmd_agents, "the manager's agents: list, add, remove"},
     {"agent", cmd_agent, "make this host an agent: enroll"},
+    {"db", cmd_db, "the cluster's database: migrate, status"},
     {"help", cmd_help, "show this help"},
 };
 

@@ -390,6 +390,48 @@ test_response_request(void **state)
 	rig_close(&g);
 }
 
+/* Another manager's offence (a <cluster> manager's child): it
+ * round-trips and is refused when malformed; this host is in no
+ * cluster, so even a well-formed one is a violation here. */
+static void
+test_offence(void **state)
+{
+	struct priv_offence o = {.command = "firewall-drop",
+	    .address = "192.0.2.9",
+	    .count = 2,
+	    .last_ms = 1700000000000ull};
+	struct priv_msg m;
+	const char *why;
+	struct rig g;
+
+	(void)state;
+	rig_open(&g);
+	assert_int_equal(priv_put_offence(&g.b, &o), 0);
+	assert_int_equal(priv_parse(g.b.data, g.b.len, &m, &why), 0);
+	assert_int_equal(m.type, PRIV_OFFENCE);
+	assert_string_equal(m.offence.address, "192.0.2.9");
+	assert_int_equal(m.offence.count, 2);
+	assert_true(m.offence.last_ms == 1700000000000ull);
+	o.count = 0;
+	assert_int_equal(priv_put_offence(&g.b, &o), 0);
+	assert_int_equal(
+	    priv_parse(g.b.data, g.b.len, &m, &why), ARX_ERR_INVAL);
+	assert_string_equal(why, "offence: count outside 1-1000");
+	o.count = 2;
+	o.command = "fw drop";
+	assert_int_equal(priv_put_offence(&g.b, &o), 0);
+	assert_int_equal(
+	    priv_parse(g.b.data, g.b.len, &m, &why), ARX_ERR_INVAL);
+	assert_string_equal(why, "offence: command is not a plain name");
+	o.command = "firewall-drop";
+	assert_int_equal(priv_put_ready(&g.b), 0);
+	assert_int_equal(child_answer(g.c, g.b.data, g.b.len), 0);
+	assert_int_equal(priv_put_offence(&g.b, &o), 0);
+	assert_int_equal(child_answer(g.c, g.b.data, g.b.len), ARX_ERR_INVAL);
+	assert_non_null(strstr(g.cap.text, "in no cluster"));
+	rig_close(&g);
+}
+
 static void
 count_agent(const struct priv_agent *a, void *ctx)
 {
@@ -553,6 +595,7 @@ main(void)
 	    cmocka_unit_test(test_answers),
 	    cmocka_unit_test(test_response_request),
 	    cmocka_unit_test(test_agents),
+	    cmocka_unit_test(test_offence),
 	    cmocka_unit_test(test_blocklist_codec),
 	    cmocka_unit_test(test_blocklist_root),
 	};

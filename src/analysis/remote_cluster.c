@@ -1,0 +1,163 @@
+/*
+ * The manager's agent port in a <cluster> (remote_int.h): an agent's
+ * HELLO waits for the database's word on where it stands (the last
+ * sequence number analysed anywhere in the fleet, the blocks it has not
+ * had), its events are acknowledged only once the database has their
+ * sequence number (so the next manager it goes to starts after them),
+ * and the fleet's blocks reach the connected agents they are for. While
+ * the database is away the manager goes on with what it knows: HELLO is
+ * answered at once and events are acknowledged as before.
+ */
+#include "analysis/cluster.h"
+#include "analysis/remote_int.h"
+
+#define FLUSH_MS 250u /* agents' progress to the database */
+
+bool
+rm_clustered(const struct remote_srv *s)
+{
+	return s->cl != NULL && cluster_up(s->cl);
+}
+
+uint64_t
+rm_ackable(const struct remote_srv *s, const struct seen *sn)
+{
+	return rm_clustered(s) ? sn->db_seq : sn->last_seq;
+}
+
+static struct rconn *
+conn_of(const struct remote_srv *s, uint64_t serial)
+{
+	for (struct rconn *c = rm_conn_first(s); c != NULL; c = rm_conn_next(c))
+		if (c->hello && c->serial == serial)
+			return c;
+	return NULL;
+}
+
+static uint64_t
+remaining(const struct cluster_row *r, int64_t now)
+{
+	int64_t left = r->deadline_ms - now;
+
+	return left <= 1000 ? 1 : (uint64_t)((left + 999) / 1000);
+}
+
+static void
+deliver(struct rconn *c, const struct cluster_row *r, int64_t now)
+{
+	if (r->deadline_ms <= now)
+		return;
+	if (rm_response_send(c, r->command, "add", r->address,
+		remaining(r, now), r->rule_id, r->alert_id) == 0) {
+		c->s->st.responses++;
+		log_notice("response %s of %s (decided by %s) delivered to "
+			   "agent %s",
+		    r->command, r->address, r->manager, c->name);
+	}
+}
+
+/* The database's answer to c's HELLO: its place, then the blocks it has
+ * not had; its events go on once the last part is in. */
+static void
+on_hello_answer(void *ctx, uint64_t tag, const struct cluster_hello *h)
+{
+	struct remote_srv *s = ctx;
+	struct rconn *c = conn_of(s, tag);
+	struct seen *sn;
+	int64_t now = clock_wall_ms(clock_real());
+
+	if (c == NULL)
+		return;
+	if (h->ok && (sn = rm_seen_of(s, c->id)) != NULL) {
+		if (h->last_seq > sn->last_seq)
+			sn->last_seq = h->last_seq;
+		if (h->last_seq > sn->db_seq)
+			sn->db_seq = sn->db_sent = h->last_seq;
+		if (h->last_block > c->cursor)
+			c->cursor = c->cursor_sent = h->last_block;
+	}
+	for (size_t i = 0; i < h->nrows; i++) {
+		deliver(c, &h->rows[i], now);
+		if (h->rows[i].id > c->cursor)
+			c->cursor = h->rows[i].id;
+	}
+	if (!h->done)
+		return;
+	c->held = false;
+	chan_resume(c->ch); /* may close c: nothing after */
+}
+
+void
+rm_cluster_hello(struct rconn *c)
+{
+	if (!rm_clustered(c->s))
+		return;
+	c->held = true;
+	chan_hold(c->ch);
+	cluster_hello(c->s->cl, c->id, on_hello_answer, c->s, c->serial);
+}
+
+void
+remote_cluster_row(const struct cluster_row *r, void *ctx)
+{
+	struct remote_srv *s = ctx;
+	int64_t now = clock_wall_ms(clock_real());
+
+	for (struct rconn *c = rm_conn_first(s); c != NULL;
+	     c = rm_conn_next(c)) {
+		if (!c->hello || c->held || c->cursor >= r->id)
+			continue;
+		/* this manager's own went to its agents when decided */
+		if (!r->mine && rm_targeted(c, r->target, r->agent))
+			deliver(c, r, now);
+		c->cursor = r->id;
+	}
+}
+
+/* The database has an agent's events up to seq (ok), or is away: its
+ * connection, if still there, is acknowledged up to it either way. */
+static void
+on_progress(void *ctx, uint64_t tag, bool ok, uint64_t seq)
+{
+	struct remote_srv *s = ctx;
+	struct rconn *c = conn_of(s, tag);
+	struct seen *sn;
+
+	if (c == NULL || (sn = rm_seen_of(s, c->id)) == NULL)
+		return;
+	if (ok && seq > sn->db_seq)
+		sn->db_seq = seq;
+	if (c->ch != NULL)
+		rm_send_ack(c, seq);
+}
+
+void
+rm_on_flush(struct evloop *loop, struct evtimer *t)
+{
+	struct remote_srv *s = t->ctx;
+	struct seen *sn;
+	uint64_t events;
+
+	for (struct rconn *c = rm_conn_first(s); c != NULL;
+	     c = rm_conn_next(c)) {
+		if (!c->hello || c->held || (sn = rm_seen_of(s, c->id)) == NULL)
+			continue;
+		if (sn->last_seq <= sn->db_sent && c->cursor <= c->cursor_sent)
+			continue;
+		events = sn->events - sn->db_events;
+		sn->db_events = sn->events;
+		sn->db_sent = sn->last_seq;
+		c->cursor_sent = c->cursor;
+		cluster_progress(s->cl, c->id, sn->last_seq, events, c->cursor,
+		    on_progress, s, c->serial);
+	}
+	(void)evloop_timer_start(loop, t, FLUSH_MS);
+}
+
+void
+remote_set_cluster(struct remote_srv *s, struct cluster *cl)
+{
+	s->cl = cl;
+	if (cl != NULL)
+		(void)evloop_timer_start(s->loop, &s->flush, FLUSH_MS);
+}

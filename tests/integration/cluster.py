@@ -1,0 +1,256 @@
+#!/usr/bin/env python3
+"""Two managers sharing a PostgreSQL database (<cluster>), two agents,
+all arxd on loopback, and a real PostgreSQL this test starts.
+
+  agent1 -> manager-a   agent2 -> manager-b   (agent1 lists b second)
+
+Both agents enroll with manager-a; manager-b learns them through the
+database and takes agent2. An attack seen by agent1 is decided on a
+(<location>all) and reaches agent2 through b; the address's next
+offence, seen by agent2 and decided on b, escalates from the fleet's
+history (offence 2). Manager a killed with SIGKILL: agent1 goes to b,
+and every line it sent is analysed once across the two (the database's
+sequence number and event count equal the lines written). The database
+stopped for a while: b goes on deciding and delivering alone, keeps its
+writes, and the database has them once it is back. A manager with a
+wrong database password does not start, and says why. Needs root (the
+analysis children run as arx).
+"""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+from harness import (Arxd, ctl, expect, finish, pg_start, scratch, wait)
+
+BIN = os.path.abspath(sys.argv[1])
+SRC = os.path.abspath(sys.argv[2])
+ARXD, ARX = (os.path.join(BIN, n) for n in ("arxd", "arx"))
+TMP = scratch("arx-cluster-")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+SA, SB, AUTH, PG = free_port(), free_port(), free_port(), free_port()
+MA, MB, A1, A2 = (os.path.join(TMP, d) for d in ("ma", "mb", "a1", "a2"))
+RESPONSES = """<command><name>rec</name><executable>rec</executable>
+    <timeout_allowed>yes</timeout_allowed></command>
+  <active-response><command>rec</command><location>all</location>
+    <rules_id>5712</rules_id><timeout>4</timeout>
+    <repeated_offenders>1,2</repeated_offenders>
+    <offence_grace>1</offence_grace></active-response>"""
+RULESET = """<ruleset><decoder_dir>{src}/ruleset/decoders</decoder_dir>
+    <rule_dir>{src}/ruleset/rules</rule_dir></ruleset>""".format(src=SRC)
+DAEMON = """<daemon><node_name>{name}</node_name>
+    <active_response_dir>{d}/ar</active_response_dir>
+    <state_dir>{d}/state</state_dir><log_dir>{d}/log</log_dir>
+    <control_socket>{d}/run/control.sock</control_socket></daemon>"""
+MANAGER = """<arx_config>
+  <alerts><log_alert_level>3</log_alert_level></alerts>
+  <remote><connection>secure</connection><port>{secure}</port>
+    <local_ip>127.0.0.1</local_ip></remote>
+  {auth}
+  <cluster><node_name>{name}</node_name><database>{db}</database>
+    <password_file>{d}/db.pass</password_file></cluster>
+  {responses}
+  {ruleset}
+  {daemon}
+</arx_config>
+"""
+AUTH_XML = """<auth><port>{auth}</port><local_ip>127.0.0.1</local_ip>
+    <password_file>{d}/pass</password_file></auth>"""
+AGENT = """<arx_config>
+  <client>{servers}<notify_time>2</notify_time></client>
+  <localfile><location>{d}/auth.log</location>
+    <log_format>syslog</log_format></localfile>
+  {responses}
+  {ruleset}
+  {daemon}
+</arx_config>
+"""
+SERVER = "<server><address>127.0.0.1</address><port>%d</port></server>"
+
+
+def sock(d):
+    return os.path.join(d, "run", "control.sock")
+
+
+def status(d):
+    r = ctl(ARX, sock(d), "status", "--json")
+    return json.loads(r.stdout) if r.returncode == 0 else {}
+
+
+def connected_on(d, name):
+    return any(a.get("name") == name and a.get("state") == "active"
+               for a in status(d).get("agents", []))
+
+
+def recorded(d):
+    try:
+        return open(os.path.join(d, "ar", "rec.log")).read()
+    except OSError:
+        return ""
+
+
+def write_conf(d, text):
+    with open(os.path.join(d, "arx.conf"), "w") as f:
+        f.write(text)
+
+
+def setup(db):
+    for d in (MA, MB, A1, A2):
+        os.makedirs(os.path.join(d, "state"), mode=0o700)
+        os.makedirs(os.path.join(d, "ar"), mode=0o755)
+        os.chmod(d, 0o755)
+        shutil.copy(os.path.join(BIN, "ar_recorder"),
+                    os.path.join(d, "ar", "rec"))
+    for d in (MA, MB):
+        with open(os.path.join(d, "db.pass"), "w") as f:
+            f.write(db["password"] + "\n")
+        os.chmod(os.path.join(d, "db.pass"), 0o600)
+    with open(os.path.join(MA, "pass"), "w") as f:
+        f.write("enrollment secret\n")
+    os.chmod(os.path.join(MA, "pass"), 0o600)
+    for d, name, port, auth in ((MA, "manager-a", SA, True),
+                                (MB, "manager-b", SB, False)):
+        write_conf(d, MANAGER.format(
+            secure=port, name=name, db=db["conninfo"], d=d,
+            auth=AUTH_XML.format(auth=AUTH, d=d) if auth else "",
+            responses=RESPONSES, ruleset=RULESET,
+            daemon=DAEMON.format(name=name, d=d)))
+    for d, name, ports in ((A1, "agent1", (SA, SB)), (A2, "agent2", (SB,))):
+        open(os.path.join(d, "auth.log"), "w").close()
+        os.chmod(os.path.join(d, "auth.log"), 0o644)
+        write_conf(d, AGENT.format(
+            servers="".join(SERVER % p for p in ports), d=d,
+            responses=RESPONSES, ruleset=RULESET,
+            daemon=DAEMON.format(name=name, d=d)))
+
+
+def start(d):
+    return Arxd(ARXD, os.path.join(d, "arx.conf"),
+                lambda: ctl(ARX, sock(d), "status").returncode == 0)
+
+
+def enroll(name, d):
+    r = subprocess.run([ARX, "agent", "enroll", "127.0.0.1", "-p",
+                        str(AUTH), "-n", name, "-P",
+                        os.path.join(MA, "pass"), "-o",
+                        os.path.join(d, "state", "agent.key")],
+                       capture_output=True, text=True, timeout=60)
+    expect(r.returncode == 0, "%s enrolled with manager-a" % name)
+
+
+COUNT = {A1: 0, A2: 0}
+
+
+def attack(d, addr, n=8):
+    with open(os.path.join(d, "auth.log"), "a") as f:
+        for i in range(n):
+            k = COUNT[d] = COUNT[d] + 1
+            f.write("Dec  7 10:%02d:%02d host sshd[%d]: Invalid user u%d "
+                    "from %s port %d\n" % (k // 60 % 60, k % 60, 1000 + k,
+                                           k, addr, 4000 + k))
+
+
+def db_row(db, sql):
+    return db["psql"](sql)
+
+
+def main():
+    db = pg_start(TMP, port=PG)
+    setup(db)
+    ma, mb = start(MA), start(MB)
+    enroll("agent1", A1)
+    enroll("agent2", A2)
+    a1 = start(A1)
+    expect(wait(lambda: connected_on(MA, "agent1"), 15),
+           "agent1 is connected to manager-a")
+    a2 = start(A2)
+    expect(wait(lambda: connected_on(MB, "agent2"), 15),
+           "agent2, enrolled on manager-a, is let in by manager-b (the "
+           "agent table came through the database)")
+    expect(db_row(db, "SELECT version FROM arx_schema ORDER BY version "
+                      "DESC LIMIT 1") == "1",
+           "the managers made the schema (version 1)")
+    expect(db_row(db, "SELECT string_agg(name, ',' ORDER BY name) FROM "
+                      "arx_managers") == "manager-a,manager-b",
+           "both managers are registered")
+
+    # A decision on a reaches b's agent.
+    attack(A1, "192.0.2.66")
+    expect(wait(lambda: "192.0.2.66" in recorded(A2), 15),
+           "an attack seen by agent1 and decided on manager-a is blocked "
+           "on agent2, connected to manager-b")
+    expect(wait(lambda: "192.0.2.66" in recorded(A1), 5),
+           "and on agent1")
+    expect(db_row(db, "SELECT count FROM arx_offences WHERE address = "
+                      "'192.0.2.66'") == "1",
+           "the database holds offence 1 of 192.0.2.66")
+
+    # Its next offence, on b, escalates from the fleet's history.
+    time.sleep(5)  # the first block (4 s) is over
+    attack(A2, "192.0.2.66")
+    expect(wait(lambda: db_row(db, "SELECT max(offences) FROM arx_blocks "
+                                   "WHERE address = '192.0.2.66' AND "
+                                   "manager = 'manager-b'") == "2", 15),
+           "manager-b decides offence 2 (the fleet's count, not its own)")
+    expect(wait(lambda: db_row(db, "SELECT count FROM arx_offences WHERE "
+                                   "address = '192.0.2.66'") == "2", 5),
+           "and the database's count is 2")
+
+    # Manager a killed: agent1 goes to b; each line analysed once.
+    attack(A1, "192.0.2.67", 3)
+    expect(wait(lambda: db_row(db, "SELECT events FROM arx_agents WHERE "
+                                   "name = 'agent1'") == str(COUNT[A1]), 10),
+           "agent1's lines so far are in the database (%d)" % COUNT[A1])
+    ma.p.send_signal(signal.SIGKILL)  # its child dies with it
+    t0 = time.monotonic()
+    expect(wait(lambda: connected_on(MB, "agent1"), 15),
+           "manager-a killed: agent1 is on manager-b after %.1f s"
+           % (time.monotonic() - t0))
+    attack(A1, "192.0.2.68", 3)
+    expect(wait(lambda: db_row(db, "SELECT events FROM arx_agents WHERE "
+                                   "name = 'agent1'") == str(COUNT[A1]), 10),
+           "every line agent1 wrote (%d) was analysed once across the "
+           "fleet: %s" % (COUNT[A1], db_row(
+               db, "SELECT events FROM arx_agents WHERE name = 'agent1'")))
+
+    # The database away: b goes on alone, then catches up.
+    db["stop"]()
+    attack(A2, "192.0.2.69")
+    expect(wait(lambda: "192.0.2.69" in recorded(A2) and
+                "192.0.2.69" in recorded(A1), 15),
+           "the database stopped: manager-b still decides and delivers to "
+           "both its agents")
+    db["start"]()
+    expect(wait(lambda: db_row(db, "SELECT count(*) FROM arx_blocks WHERE "
+                                   "address = '192.0.2.69'") == "1", 20),
+           "the database back: it has the decision made meanwhile")
+    expect(wait(lambda: db_row(db, "SELECT events FROM arx_agents WHERE "
+                                   "name = 'agent2'") == str(COUNT[A2]), 20),
+           "and agent2's progress (%d lines)" % COUNT[A2])
+
+    # A wrong password: refused at start, saying why.
+    with open(os.path.join(MA, "db.pass"), "w") as f:
+        f.write("not the password\n")
+    r = subprocess.run([ARXD, "-f", "-c", os.path.join(MA, "arx.conf")],
+                       capture_output=True, text=True, timeout=60)
+    expect(r.returncode != 0 and
+           "password authentication failed" in r.stderr,
+           "a wrong database password: arxd does not start (%d) and says "
+           "why: %s" % (r.returncode, [l for l in r.stderr.splitlines()
+                                       if "cluster" in l][:1]))
+    for p in (a1, a2, mb):
+        p.stop()
+
+
+finish("integ.cluster", main, TMP)
