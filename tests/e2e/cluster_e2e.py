@@ -348,8 +348,8 @@ def baseline(relays):
 # ---- the phases ----
 
 def phase_status():
-    r = ns(MANAGERS["A"][0], ARX, "db", "status", "-c",
-           conf_path("manager-a"), check=False, timeout=60)
+    r = ns(MANAGERS["A"][0], ARX, "db", "-c", conf_path("manager-a"),
+           "status", check=False, timeout=60)
     out = (r.stdout + r.stderr).strip()
     expect(r.returncode == 0 and "manager-a" in out and "manager-b" in out
            and re.search(r"\bcurrent\b|up[ -]to[ -]date", out, re.I),
