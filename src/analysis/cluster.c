@@ -95,8 +95,9 @@ struct cluster {
 	unsigned ticks;
 	int64_t boot_ms;
 	uint64_t nkeys;         /* this manager's decisions, for their keys */
-	struct agent_keys prev; /* the table as last compared */
+	struct agent_keys prev; /* what the database has, as last known */
 	bool prev_known;
+	struct agent_keys pushed; /* what was pushed, while its pull runs */
 	struct timespec local_mtime;
 	off_t local_size;
 	struct log_limit conflict_log;
@@ -481,15 +482,12 @@ push_changes(struct cluster *c, const struct agent_keys *now)
 			put_token(c, &was->tokens[i], true);
 }
 
+/* The file's state now: a change after it is pushed at the next tick. */
 static void
-prev_set(struct cluster *c, struct agent_keys *ks)
+local_mark(struct cluster *c)
 {
 	struct stat st;
 
-	keys_release(&c->prev);
-	c->prev = *ks; /* taken over */
-	memset(ks, 0, sizeof(*ks));
-	c->prev_known = true;
 	if (fstatat(c->dirfd, TABLE, &st, 0) == 0) {
 		c->local_mtime = st.st_mtim;
 		c->local_size = st.st_size;
@@ -509,36 +507,53 @@ merge_conflict(struct cluster *c, const char *line, const char *why)
 		    line, why);
 }
 
-/* The database's table merged into the file (keys_merge_line's rules);
- * the file written when that changed it. */
+/* Each row of the database's table into ks (keys_merge_line's rules);
+ * *changed set when ks changed. */
+static void
+merge_rows(struct cluster *c, const struct pg_res *r, struct agent_keys *ks,
+    bool report, bool *changed)
+{
+	const char *why, *line, *flag;
+	int64_t now_s = now_ms() / 1000;
+
+	for (size_t i = 0; i < pg_res_rows(r); i++) {
+		line = pg_res_value(r, i, 0);
+		flag = pg_res_value(r, i, 1);
+		if (line == NULL || flag == NULL) {
+			c->st.bad_rows += report;
+			continue;
+		}
+		why = keys_merge_line(ks, line, flag[0] == 't', now_s, changed);
+		if (why != NULL && report)
+			merge_conflict(c, line, why);
+	}
+}
+
+/* The database's table merged into the file, written when that changed
+ * it; what was pushed, merged too, is what the database has now (a
+ * change to the file meanwhile differs from it, and goes next time). */
 static void
 on_agents(const struct pg_res *r, const char *err, void *ctx)
 {
 	struct cluster *c = ctx;
 	struct agent_keys ks;
-	bool changed = false;
-	const char *why, *line, *flag;
-	int64_t now_s = now_ms() / 1000;
+	bool changed = false, ignored = false;
 
 	c->pulling = false;
 	if (r == NULL) {
 		log_info("cluster: the agent table not read: %s", err);
+		keys_release(&c->pushed);
+		c->local_size = -1; /* pushed again next time */
 		return;
 	}
+	merge_rows(c, r, &c->pushed, false, &ignored);
+	keys_release(&c->prev);
+	c->prev = c->pushed;
+	memset(&c->pushed, 0, sizeof(c->pushed));
+	c->prev_known = true;
 	if (keys_load_at(c->dirfd, TABLE, &ks) != 0)
 		return;
-	for (size_t i = 0; i < pg_res_rows(r); i++) {
-		line = pg_res_value(r, i, 0);
-		flag = pg_res_value(r, i, 1);
-		if (line == NULL || flag == NULL) {
-			c->st.bad_rows++;
-			continue;
-		}
-		why =
-		    keys_merge_line(&ks, line, flag[0] == 't', now_s, &changed);
-		if (why != NULL)
-			merge_conflict(c, line, why);
-	}
+	merge_rows(c, r, &ks, true, &changed);
 	if (changed && keys_save_at(c->dirfd, TABLE, &ks) != 0)
 		log_error("cluster: cannot write the agent table");
 	else if (changed) {
@@ -546,7 +561,7 @@ on_agents(const struct pg_res *r, const char *err, void *ctx)
 		log_notice("cluster: the agent table now has the fleet's "
 			   "agents and tokens");
 	}
-	prev_set(c, &ks);
+	keys_release(&ks);
 }
 
 /* Push what changed here, then read the fleet's table back. */
@@ -557,10 +572,12 @@ agents_sync(struct cluster *c)
 
 	if (c->pulling || !pg_is_up(c->pg))
 		return;
+	local_mark(c);
 	if (keys_load_at(c->dirfd, TABLE, &ks) != 0)
 		return;
 	push_changes(c, &ks);
-	keys_release(&ks);
+	keys_release(&c->pushed);
+	c->pushed = ks; /* taken over */
 	c->pulling = true;
 	if (pg_query(c->pg, PG_READ, SQL_AGENTS, 0, NULL, on_agents, c) != 0)
 		c->pulling = false;
@@ -710,6 +727,7 @@ cluster_stop(struct cluster *c)
 	evloop_timer_stop(c->loop, &c->tick);
 	pg_close(c->pg);
 	keys_release(&c->prev);
+	keys_release(&c->pushed);
 	free(c);
 }
 

@@ -81,6 +81,12 @@ static const struct promtext_family families[] = {
     C("mail_capped", "Mails held back by <email_maxperhour>."),
     G("mail_waiting", "Alerts waiting to be mailed."),
     C("feed_tls_failed", "Feed connections whose TLS handshake failed."),
+    C("agent_duplicates", "Agents' events sent again and dropped."),
+    C("fleet_offences", "Other <cluster> managers' offences counted here."),
+    G("db_up", "1 while in touch with the <cluster> database."),
+    G("db_queued", "Statements waiting for the <cluster> database."),
+    C("db_dropped", "Writes dropped at the <cluster> queue's bound."),
+    C("cluster_blocks_read", "Decisions read from the <cluster> database."),
 };
 
 struct mconn {

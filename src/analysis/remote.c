@@ -847,6 +847,7 @@ remote_counters(const struct remote_srv *r, struct counters *c)
 	(void)counters_add(c, "agents_refused", st.refused);
 	(void)counters_add(c, "configs_refused", st.configs_refused);
 	(void)counters_add(c, "agent_events", st.events);
+	(void)counters_add(c, "agent_duplicates", st.duplicates);
 	(void)counters_add(c, "agent_responses", st.responses);
 	(void)counters_add(c, "responses_kept", st.queued);
 	(void)counters_add(c, "responses_expired", st.expired);

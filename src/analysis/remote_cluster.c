@@ -158,6 +158,11 @@ void
 remote_set_cluster(struct remote_srv *s, struct cluster *cl)
 {
 	s->cl = cl;
+	/* what this manager analysed before (remote.state) is in the
+	 * database's count already, or lost with a crash: only what comes
+	 * from now on is added */
+	for (size_t i = 0; i < s->nseen; i++)
+		s->seen[i].db_events = s->seen[i].events;
 	if (cl != NULL)
 		(void)evloop_timer_start(s->loop, &s->flush, FLUSH_MS);
 }

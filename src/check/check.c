@@ -357,6 +357,34 @@ check_files(struct check *c)
 	keys_release(&ks);
 }
 
+/* <cluster>: for a manager (a secure <remote>), its password readable
+ * as the start reads it. */
+static void
+check_cluster(struct check *c)
+{
+	const struct conf_cluster *cl = &c->conf->cluster;
+	bool manager = false;
+	char line[1024];
+
+	if (!conf_cluster_on(c->conf))
+		return;
+	for (size_t i = 0; i < c->conf->nremotes; i++)
+		manager |= c->conf->remotes[i].connection == REMOTE_SECURE;
+	if (c->conf->client.present)
+		log_error("%s: <cluster> is for managers, and this host is an "
+			  "agent (<client>)",
+		    where_of(c, &cl->where));
+	else if (!manager)
+		log_warn("%s: <cluster> without a secure <remote>: this host "
+			 "has no agents to share, and takes no part in it",
+		    where_of(c, &cl->where));
+	if (cl->password_file != NULL) {
+		(void)secretfile_read(cl->password_file,
+		    "<cluster> password file", line, sizeof(line));
+		explicit_bzero(line, sizeof(line));
+	}
+}
+
 unsigned
 arxd_check(const struct arx_conf *conf)
 {
@@ -368,6 +396,7 @@ arxd_check(const struct arx_conf *conf)
 
 	check_daemon(&c);
 	check_responses(&c);
+	check_cluster(&c);
 	if (c.analysis) {
 		rs = check_ruleset(&c);
 		check_bindings(&c, rs);

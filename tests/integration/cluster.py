@@ -25,7 +25,12 @@ import subprocess
 import sys
 import time
 
-from harness import (Arxd, ctl, expect, finish, pg_start, scratch, wait)
+if os.environ.get("ARX_CLUSTER_NS") != "1":  # a loopback of its own
+    os.environ["ARX_CLUSTER_NS"] = "1"
+    os.execvp("unshare", ["unshare", "-n", sys.executable, *sys.argv])
+
+from harness import (Arxd, ctl, expect, finish, pg_start, scratch,  # noqa
+                     wait)
 
 BIN = os.path.abspath(sys.argv[1])
 SRC = os.path.abspath(sys.argv[2])
@@ -165,7 +170,26 @@ def db_row(db, sql):
     return db["psql"](sql)
 
 
+def agent_port(arxd, port):
+    """The local port of the connection the analysis child of arxd holds
+    to port."""
+    kids = open("/proc/%d/task/%d/children" % (arxd.p.pid, arxd.p.pid)) \
+        .read().split()
+    out = subprocess.run(["ss", "-tnpH", "state", "established", "dport",
+                          "= :%d" % port], capture_output=True, text=True,
+                         check=True).stdout
+    for line in out.splitlines():
+        if any("pid=%s," % k in line for k in kids):
+            return int(line.split()[2].rsplit(":", 1)[1])
+    raise RuntimeError("no connection to port %d: %s" % (port, out))
+
+
+def nft(script):
+    subprocess.run(["nft", script], check=True)
+
+
 def main():
+    subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
     db = pg_start(TMP, port=PG)
     setup(db)
     ma, mb = start(MA), start(MB)
@@ -213,10 +237,36 @@ def main():
                                    "name = 'agent1'") == str(COUNT[A1]), 10),
            "agent1's lines so far are in the database (%d)" % COUNT[A1])
     ma.p.send_signal(signal.SIGKILL)  # its child dies with it
+    ma.p.wait()
     t0 = time.monotonic()
     expect(wait(lambda: connected_on(MB, "agent1"), 15),
            "manager-a killed: agent1 is on manager-b after %.1f s"
            % (time.monotonic() - t0))
+
+    # Lines analysed (and in the database) but never acknowledged: what
+    # manager-b sends agent1 is dropped while agent1 attacks, and b is
+    # stopped; agent1 sends them again to b started again, which must
+    # know them for done (the database's sequence number).
+    port = agent_port(a1, SB)
+    nft("add table inet clu; add chain inet clu in { type filter hook "
+        "input priority 0; }; add rule inet clu in tcp sport %d tcp dport "
+        "%d drop" % (SB, port))
+    attack(A1, "192.0.2.67", 3)
+    expect(wait(lambda: db_row(db, "SELECT events FROM arx_agents WHERE "
+                                   "name = 'agent1'") == str(COUNT[A1]), 10),
+           "agent1's lines so far are in the database (%d), the last 3 "
+           "not acknowledged" % COUNT[A1])
+    mb.p.send_signal(signal.SIGKILL)
+    mb.p.wait()
+    mb = start(MB)
+    expect(wait(lambda: connected_on(MB, "agent1"), 40),
+           "agent1 is back on manager-b (once it gave the old connection "
+           "up)")
+    nft("delete table inet clu")
+    expect(wait(lambda: status(MB).get("analysis", {}).get(
+        "agent_duplicates", 0) >= 3, 10),
+           "manager-b dropped the 3 lines agent1 sent again (%s)"
+           % status(MB).get("analysis", {}).get("agent_duplicates"))
     attack(A1, "192.0.2.68", 3)
     expect(wait(lambda: db_row(db, "SELECT events FROM arx_agents WHERE "
                                    "name = 'agent1'") == str(COUNT[A1]), 10),
@@ -250,7 +300,9 @@ def main():
            "why: %s" % (r.returncode, [l for l in r.stderr.splitlines()
                                        if "cluster" in l][:1]))
     for p in (a1, a2, mb):
-        p.stop()
+        err = p.stop()
+        if os.environ.get("ARX_CLUSTER_DEBUG"):
+            print(err)
 
 
 finish("integ.cluster", main, TMP)

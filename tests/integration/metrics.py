@@ -100,7 +100,8 @@ COUNTERS = {"ar_triggers", "runs_timed_out", "nft_batches", "nft_ops",
             "correlation_dropped", "sessions_dropped",
             "addresses_from_session", "first_seen_dropped",
             "conn_per_source", "conn_evicted", "conn_slow", "source_lines",
-            "alerts", "prechecks", "prechecks_declined", "prechecks_raised", "mail_sent",
+            "alerts", "prechecks", "prechecks_declined", "prechecks_raised", "fleet_offences",
+            "agent_duplicates", "mail_sent",
             "mail_failed", "mail_dropped", "mail_capped", "feed_tls_failed",
             "blocklist_changes", "blocklist_fetches"}
 

@@ -609,8 +609,9 @@ on_remote_capture(const struct ar_remote *r, void *ctx)
 
 	if (l->n < 8)
 		snprintf(l->what[l->n++], sizeof(l->what[0]),
-		    "%d %s %s %s %llu", (int)r->to, r->agent ? r->agent : "-",
-		    r->command, r->addr, (unsigned long long)r->timeout_s);
+		    "%d %s %s %s %llu #%u", (int)r->to,
+		    r->agent ? r->agent : "-", r->command, r->addr,
+		    (unsigned long long)r->timeout_s, r->offences);
 }
 
 static void
@@ -666,14 +667,33 @@ test_remote_routes(void **state)
 	t.srcip = "198.51.100.8";
 	assert_int_equal(ar_dispatch_trigger(d, &t), 0);
 	assert_int_equal(l.n, 6);
-	assert_string_equal(l.what[0], "1 web01 fw 192.0.2.6 10");
-	assert_string_equal(l.what[1], "1 web01 fw 192.0.2.6 10");
-	assert_string_equal(l.what[2], "3 - fw 198.51.100.7 5");
-	assert_string_equal(l.what[3], "2 003 fw 198.51.100.8 5");
-	assert_string_equal(l.what[4], "1 db01 fw 198.51.100.8 5");
-	assert_string_equal(l.what[5], "2 7 fw 198.51.100.8 5");
+	assert_string_equal(l.what[0], "1 web01 fw 192.0.2.6 10 #1");
+	assert_string_equal(l.what[1], "1 web01 fw 192.0.2.6 10 #1");
+	assert_string_equal(l.what[2], "3 - fw 198.51.100.7 5 #1");
+	assert_string_equal(l.what[3], "2 003 fw 198.51.100.8 5 #1");
+	assert_string_equal(l.what[4], "1 db01 fw 198.51.100.8 5 #1");
+	assert_string_equal(l.what[5], "2 7 fw 198.51.100.8 5 #1");
 	ar_dispatch_stats(d, &st);
 	assert_int_equal(st.table.active, 1); /* the host's own event only */
+	/* another manager's offences (<cluster>): 2 of 203.0.113.9 under
+	 * fw; its next offence here is the third (120 min), a lower count
+	 * changes nothing, an unknown command or a non-address is refused */
+	assert_int_equal(ar_dispatch_offence(d, "fw", "203.0.113.9", 2,
+			     clock_wall_ms(clock_real()) - 7300 * 1000),
+	    1);
+	assert_int_equal(ar_dispatch_offence(d, "fw", "203.0.113.9", 1, 0), 0);
+	assert_int_equal(ar_dispatch_offence(d, "nope", "203.0.113.9", 3, 0),
+	    ARX_ERR_NOTFOUND);
+	assert_int_equal(ar_dispatch_offence(d, "fw", "203.0.113.0/24", 3, 0),
+	    ARX_ERR_INVAL);
+	t.rule = r100;
+	t.srcip = "203.0.113.9";
+	t.location = "(web01) 192.0.2.1->/var/log/auth.log";
+	assert_int_equal(ar_dispatch_trigger(d, &t), 0);
+	assert_int_equal(l.n, 7);
+	assert_string_equal(l.what[6], "1 web01 fw 203.0.113.9 7200 #3");
+	ar_dispatch_stats(d, &st);
+	assert_int_equal(st.fleet_offences, 1);
 	ar_dispatch_free(d);
 	evloop_free(loop);
 	conf_free(conf);

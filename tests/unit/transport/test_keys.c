@@ -15,6 +15,7 @@
 
 #include "testutil.h"
 
+#include "core/buf.h"
 #include "core/err.h"
 #include "transport/keys.h"
 
@@ -160,6 +161,74 @@ test_damaged(void **state)
 	rmdir(dir);
 }
 
+/* Lines from another copy of the table (a <cluster>'s database): a new
+ * agent is added, a removal taken and never undone, a group change
+ * taken, an agent whose id or name is another's here refused; a token
+ * added, and forgotten once used elsewhere. Formatting a line and
+ * merging it back gives the same entry. */
+static void
+test_merge(void **state)
+{
+	static const char key[] = "00112233445566778899aabbccddeeff"
+				  "00112233445566778899aabbccddeeff";
+	static const char other[] = "ffeeddccbbaa99887766554433221100"
+				    "ffeeddccbbaa99887766554433221100";
+	struct agent_keys ks = {0}, copy = {0};
+	struct agent_key a;
+	char line[256], tok[KEYS_TOKEN_TEXT];
+	struct buf b;
+	bool changed = false;
+
+	(void)state;
+	snprintf(line, sizeof(line), "1 web01 any %s active", key);
+	assert_null(keys_merge_line(&ks, line, false, 100, &changed));
+	assert_true(changed && ks.n == 1);
+	changed = false;
+	assert_null(keys_merge_line(&ks, line, false, 100, &changed));
+	assert_false(changed);
+	snprintf(line, sizeof(line), "1 web01 any %s active group=db", key);
+	assert_null(keys_merge_line(&ks, line, false, 100, &changed));
+	assert_true(changed);
+	assert_string_equal(ks.v[0].group, "db");
+	snprintf(line, sizeof(line), "1 web01 any %s active", other);
+	assert_string_equal(keys_merge_line(&ks, line, false, 100, &changed),
+	    "another agent has its id here");
+	snprintf(line, sizeof(line), "2 web01 any %s active", other);
+	assert_string_equal(keys_merge_line(&ks, line, false, 100, &changed),
+	    "its name is another agent's here");
+	snprintf(line, sizeof(line), "1 web01 any %s removed 90", key);
+	assert_null(keys_merge_line(&ks, line, false, 100, &changed));
+	assert_null(keys_find(&ks, 1));
+	snprintf(line, sizeof(line), "1 web01 any %s active", key);
+	changed = false;
+	assert_null(keys_merge_line(&ks, line, false, 100, &changed));
+	assert_false(changed);
+	assert_null(keys_find(&ks, 1));
+	/* a token: added, then forgotten when used elsewhere */
+	assert_int_equal(keys_token_add(&copy, 100, 3600, NULL, tok), 0);
+	buf_init(&b, 4096);
+	assert_int_equal(keys_token_format(&b, &copy.tokens[0]), 0);
+	assert_int_equal(buf_putc(&b, '\0'), 0);
+	assert_null(keys_merge_line(&ks, b.data, false, 100, &changed));
+	assert_int_equal(ks.ntokens, 1);
+	assert_memory_equal(ks.tokens[0].key, copy.tokens[0].key, TLS_KEY_LEN);
+	assert_null(keys_merge_line(&ks, b.data, true, 100, &changed));
+	assert_int_equal(ks.ntokens, 0);
+	/* an agent formatted and merged back is the same */
+	assert_int_equal(keys_add(&copy, "web01", "any", &a), 0); /* id 1 */
+	assert_int_equal(keys_add(&copy, "web02", "192.0.2.0/24", &a), 0);
+	buf_reset(&b);
+	assert_int_equal(keys_agent_format(&b, &a), 0);
+	assert_int_equal(buf_putc(&b, '\0'), 0);
+	assert_null(keys_merge_line(&ks, b.data, false, 100, &changed));
+	assert_non_null(keys_find(&ks, a.id));
+	assert_memory_equal(keys_find(&ks, a.id)->key, a.key, TLS_KEY_LEN);
+	assert_string_equal(keys_find(&ks, a.id)->from, "192.0.2.0/24");
+	buf_release(&b);
+	keys_release(&ks);
+	keys_release(&copy);
+}
+
 int
 main(void)
 {
@@ -167,6 +236,7 @@ main(void)
 	    cmocka_unit_test(test_add_remove_save),
 	    cmocka_unit_test(test_damaged),
 	    cmocka_unit_test(test_groups_tokens),
+	    cmocka_unit_test(test_merge),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
