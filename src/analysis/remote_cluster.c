@@ -82,8 +82,8 @@ on_hello_answer(void *ctx, uint64_t tag, const struct cluster_hello *h)
 		if (h->rows[i].id > c->cursor)
 			c->cursor = h->rows[i].id;
 	}
-	if (!h->done)
-		return;
+	if (!h->done || s->cl == NULL)
+		return; /* more to come, or stopping: it stays held */
 	c->held = false;
 	chan_resume(c->ch); /* may close c: nothing after */
 }
