@@ -11,7 +11,8 @@
 #include "analysis/cluster.h"
 #include "analysis/remote_int.h"
 
-#define FLUSH_MS 250u /* agents' progress to the database */
+#define FLUSH_MS 250u  /* agents' progress to the database */
+#define HOLD_MS  5000u /* an agent's events wait this long for its place */
 
 bool
 rm_clustered(const struct remote_srv *s)
@@ -81,8 +82,8 @@ on_hello_answer(void *ctx, uint64_t tag, const struct cluster_hello *h)
 		if (h->rows[i].id > c->cursor)
 			c->cursor = h->rows[i].id;
 	}
-	if (!h->done)
-		return;
+	if (!h->done || s->cl == NULL)
+		return; /* more to come, or stopping: it stays held */
 	c->held = false;
 	chan_resume(c->ch); /* may close c: nothing after */
 }
@@ -93,6 +94,7 @@ rm_cluster_hello(struct rconn *c)
 	if (!rm_clustered(c->s))
 		return;
 	c->held = true;
+	c->held_ms = clock_mono_ms(clock_real());
 	chan_hold(c->ch);
 	cluster_hello(c->s->cl, c->id, on_hello_answer, c->s, c->serial);
 }
@@ -131,6 +133,31 @@ on_progress(void *ctx, uint64_t tag, bool ok, uint64_t seq)
 		rm_send_ack(c, seq);
 }
 
+/* An agent whose place the database has not given within HOLD_MS goes
+ * on with what this manager knows (a database that stopped answering
+ * without closing the connection). */
+static void
+release_late(struct remote_srv *s)
+{
+	int64_t now = clock_mono_ms(clock_real());
+	struct rconn *c, *next;
+
+	for (c = rm_conn_first(s); c != NULL; c = next) {
+		next = rm_conn_next(c);
+		if (!c->hello || !c->held || now - c->held_ms < HOLD_MS)
+			continue;
+		log_warn("cluster: no word from the database on agent %s's "
+			 "place within %u s; going on with this manager's",
+		    c->name, HOLD_MS / 1000);
+		c->held = false;
+		chan_resume(c->ch); /* may close c */
+	}
+}
+
+/* Each connected agent's progress to the database, four times a second;
+ * while it is away nothing is queued (one write covers the whole time
+ * once it is back) and the agents are acknowledged as a lone manager
+ * does (on_check). */
 void
 rm_on_flush(struct evloop *loop, struct evtimer *t)
 {
@@ -138,7 +165,8 @@ rm_on_flush(struct evloop *loop, struct evtimer *t)
 	struct seen *sn;
 	uint64_t events;
 
-	for (struct rconn *c = rm_conn_first(s); c != NULL;
+	release_late(s);
+	for (struct rconn *c = rm_conn_first(s); c != NULL && rm_clustered(s);
 	     c = rm_conn_next(c)) {
 		if (!c->hello || c->held || (sn = rm_seen_of(s, c->id)) == NULL)
 			continue;

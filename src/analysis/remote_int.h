@@ -93,6 +93,7 @@ struct rconn {
 	 * it has had (and the last the database was told of) */
 	uint64_t serial, cursor, cursor_sent;
 	bool held;
+	int64_t held_ms; /* since when (monotonic) */
 };
 
 struct remote_srv {

@@ -190,7 +190,10 @@ def nft(script):
 
 def main():
     subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
-    db = pg_start(TMP, port=PG)
+    db = pg_start(TMP, listen_addresses="127.0.0.1", port=PG)
+    # over TCP, as managers on other hosts reach it (libpq's TLS and
+    # GSSAPI negotiation included, in the analysis child's sandbox)
+    db["conninfo"] = "host=127.0.0.1 port=%d dbname=arx user=arx" % PG
     setup(db)
     ma, mb = start(MA), start(MB)
     enroll("agent1", A1)
