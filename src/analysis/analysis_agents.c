@@ -292,6 +292,7 @@ analysis_cluster_check(struct analysis *a)
 		return 0;
 	if (db_migrate(cl->database, a->db_password, conf_cluster_node(a->conf),
 		why, sizeof(why)) == 0) {
+		a->db_migrated = true;
 		log_info("cluster: the database's schema is current "
 			 "(version %d)",
 		    DB_SCHEMA_VERSION);
@@ -331,8 +332,8 @@ an_cluster_begin(struct analysis *a)
 
 	if (!conf_cluster_on(a->conf) || a->remote == NULL)
 		return;
-	if (cluster_start(a->loop, a->conf, a->db_password, a->pos_dir, &h,
-		&a->cluster) != 0) {
+	if (cluster_start(a->loop, a->conf, a->db_password, a->db_migrated,
+		a->pos_dir, &h, &a->cluster) != 0) {
 		log_error("cluster: cannot start; this manager goes on alone");
 		return;
 	}

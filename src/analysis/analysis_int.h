@@ -104,6 +104,7 @@ struct analysis {
 	void *relay_ctx;
 	struct cluster *cluster; /* <cluster>: the shared database, or NULL */
 	char *db_password;       /* its password (read as root), or NULL */
+	bool db_migrated;        /* its schema made current at the start */
 	analysis_offence_fn *offence; /* <cluster>: others' offences to root */
 	void *offence_ctx;
 	struct event ev;

@@ -15,7 +15,9 @@
 #include <grp.h>
 #include <linux/sockios.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -159,6 +161,20 @@ kid_on_signal(struct evloop *loop, struct evio *io, unsigned events)
 
 /* Give up root for good: the user's groups, then its gid and uid, and
  * check that root cannot be had back. */
+/* HOME of the user the child becomes: libraries that look there (libpq's
+ * ~/.pgpass and ~/.postgresql) find that user's files, not root's, which
+ * they cannot read. */
+static void
+kid_home(const struct child_user *u)
+{
+	const struct passwd *pw = getpwuid(u->uid);
+
+	if (pw != NULL && pw->pw_dir != NULL && pw->pw_dir[0] == '/')
+		(void)setenv("HOME", pw->pw_dir, 1);
+	else
+		(void)unsetenv("HOME");
+}
+
 static int
 kid_drop(const struct child_user *u)
 {
@@ -166,6 +182,7 @@ kid_drop(const struct child_user *u)
 		return 0;
 	if (sandbox_drop_caps() != 0)
 		return ARX_ERR_SYS;
+	kid_home(u);
 	if (initgroups(u->name, u->gid) != 0 ||
 	    setresgid(u->gid, u->gid, u->gid) != 0 ||
 	    setresuid(u->uid, u->uid, u->uid) != 0) {

@@ -21,6 +21,7 @@
 #include "core/evloop.h"
 #include "core/log.h"
 #include "db/pg.h"
+#include "db/schema.h"
 #include "transport/keys.h"
 
 #define TICK_MS      1000u
@@ -32,6 +33,7 @@
 #define HELLO_ROWS   1000
 #define OFFENCE_DAYS 30
 #define TABLE        "agents"
+#define SYNCED       "agents.synced" /* the table as the database had it */
 #define NEVER_MS     INT64_C(4102444800000) /* 2100: a block never lifted */
 
 #define ROW_COLS                                                  \
@@ -52,7 +54,8 @@ static const char SQL_HELLO[] =
     "SELECT a.last_seq, a.last_block, b.id, b.manager, b.command, "
     "b.address, b.target, b.agent, b.made_ms, b.deadline_ms, b.offences, "
     "b.rule_id, b.alert_id FROM arx_agents a LEFT JOIN arx_blocks b "
-    "ON b.id > a.last_block AND b.deadline_ms > $2::bigint AND "
+    "ON b.id > GREATEST(a.last_block, $3::bigint) AND "
+    "b.deadline_ms > $2::bigint AND "
     "(b.target = 3 OR (b.target = 1 AND b.agent = a.name) OR "
     "(b.target = 2 AND b.agent = a.id::text)) "
     "WHERE a.id = $1::bigint ORDER BY b.id LIMIT 1000";
@@ -90,18 +93,21 @@ struct cluster {
 	uint64_t blocks_seen;
 	bool seen_known;            /* blocks_seen read once */
 	bool fetching, fetch_again; /* one read of the fleet's rows at once */
-	bool pulling;
+	bool pulling, pull_again;
 	struct evtimer tick;
 	unsigned ticks;
 	int64_t boot_ms;
 	uint64_t nkeys;         /* this manager's decisions, for their keys */
-	struct agent_keys prev; /* what the database has, as last known */
+	struct agent_keys prev; /* what the database had at the last pull
+				 * (SYNCED), the base of what changed here */
 	bool prev_known;
-	struct agent_keys pushed; /* what was pushed, while its pull runs */
+	struct agent_keys pushed; /* the file as pushed, while its pull runs */
 	struct timespec local_mtime;
 	off_t local_size;
 	struct log_limit conflict_log;
 	struct cluster_stats st;
+	bool migrated;       /* the schema is this arx's (db_migrate ran) */
+	char *conninfo, *pw; /* for db_migrate at the first touch */
 };
 
 static int64_t
@@ -290,9 +296,14 @@ struct hello_ask {
 	struct cluster *c;
 	cluster_hello_fn *fn;
 	void *ctx;
-	uint64_t tag;
+	uint64_t tag, id, after; /* after: the last block of a part */
 };
 
+static int hello_ask(struct hello_ask *q);
+
+/* The place (the first row's), then the blocks it missed, handed to fn
+ * in parts of 64; a full page (HELLO_ROWS) asks for the next before
+ * the last call (done). */
 static void
 on_hello(const struct pg_res *r, const char *err, void *ctx)
 {
@@ -309,8 +320,6 @@ on_hello(const struct pg_res *r, const char *err, void *ctx)
 		    pg_res_u64(r, 0, 1, &h.last_block)));
 	if (!h.ok)
 		q->c->st.hello_failed++;
-	/* the blocks it missed, in parts of 64 delivered through fn's
-	 * rows: the first call carries the place, later ones only rows */
 	for (size_t i = 0; h.ok && i < n; i++) {
 		if (pg_res_value(r, i, 2) == NULL)
 			continue; /* no block: the LEFT JOIN's empty side */
@@ -318,14 +327,31 @@ on_hello(const struct pg_res *r, const char *err, void *ctx)
 			q->c->st.bad_rows++;
 			continue;
 		}
+		q->after = rows[h.nrows].id;
 		if (++h.nrows == 64) {
 			q->fn(q->ctx, q->tag, &h);
 			h.nrows = 0;
 		}
 	}
+	if (h.ok && n == HELLO_ROWS && hello_ask(q) == 0) {
+		q->fn(q->ctx, q->tag, &h); /* more to come */
+		return;
+	}
 	h.done = true;
 	q->fn(q->ctx, q->tag, &h);
 	free(q);
+}
+
+static int
+hello_ask(struct hello_ask *q)
+{
+	char ids[24], now[24], after[24];
+	const char *p[3] = {ids, now, after};
+
+	u64_text(ids, sizeof(ids), q->id);
+	i64_text(now, sizeof(now), now_ms());
+	u64_text(after, sizeof(after), q->after);
+	return pg_query(q->c->pg, PG_READ, SQL_HELLO, 3, p, on_hello, q);
 }
 
 void
@@ -333,19 +359,12 @@ cluster_hello(struct cluster *c, uint64_t id, cluster_hello_fn *fn, void *ctx,
     uint64_t tag)
 {
 	struct hello_ask *q = malloc(sizeof(*q));
-	char ids[24], now[24];
-	const char *p[2] = {ids, now};
 	struct cluster_hello none = {.done = true};
 
 	c->st.hellos++;
-	if (q == NULL) {
-		fn(ctx, tag, &none);
-		return;
-	}
-	*q = (struct hello_ask){c, fn, ctx, tag};
-	u64_text(ids, sizeof(ids), id);
-	i64_text(now, sizeof(now), now_ms());
-	if (pg_query(c->pg, PG_READ, SQL_HELLO, 2, p, on_hello, q) != 0) {
+	if (q != NULL)
+		*q = (struct hello_ask){c, fn, ctx, tag, id, 0};
+	if (q == NULL || hello_ask(q) != 0) {
 		free(q);
 		c->st.hello_failed++;
 		fn(ctx, tag, &none);
@@ -383,7 +402,8 @@ cluster_progress(struct cluster *c, uint64_t id, uint64_t seq, uint64_t events,
 	u64_text(evs, sizeof(evs), events);
 	u64_text(blk, sizeof(blk), last_block);
 	if ((q = malloc(sizeof(*q))) == NULL) {
-		fn(ctx, tag, false, seq);
+		if (fn != NULL)
+			fn(ctx, tag, false, seq);
 		return;
 	}
 	/* while the database is away the write waits in the queue, and
@@ -395,7 +415,7 @@ cluster_progress(struct cluster *c, uint64_t id, uint64_t seq, uint64_t events,
 		free(q);
 		up = false;
 	}
-	if (!up)
+	if (!up && fn != NULL)
 		fn(ctx, tag, false, seq);
 }
 
@@ -529,39 +549,78 @@ merge_rows(struct cluster *c, const struct pg_res *r, struct agent_keys *ks,
 	}
 }
 
-/* The database's table merged into the file, written when that changed
- * it; what was pushed, merged too, is what the database has now (a
- * change to the file meanwhile differs from it, and goes next time). */
+static void agents_sync(struct cluster *c);
+
+/* What changed in the file while a pull ran (before: the file now;
+ * pushed: as it was pushed) wins over the database's older copy in ks: a
+ * token used meanwhile stays gone, an agent changed meanwhile keeps its
+ * change (unless the database removed it). */
+static void
+keep_local(const struct agent_keys *before, const struct agent_keys *pushed,
+    struct agent_keys *ks, bool *changed)
+{
+	const struct agent_key *a, *p;
+	struct agent_key *k;
+
+	for (size_t i = 0; i < pushed->ntokens; i++)
+		if (!has_token(before, pushed->tokens[i].id) &&
+		    has_token(ks, pushed->tokens[i].id)) {
+			keys_token_drop(ks, pushed->tokens[i].id, 0);
+			*changed = true;
+		}
+	for (size_t i = 0; i < before->n; i++) {
+		a = &before->v[i];
+		p = prev_agent(pushed, a->id);
+		k = (struct agent_key *)prev_agent(ks, a->id);
+		if ((p != NULL && memcmp(p, a, sizeof(*a)) == 0) || k == NULL ||
+		    k->removed || memcmp(k, a, sizeof(*a)) == 0)
+			continue;
+		*k = *a;
+		*changed = true;
+	}
+}
+
+/* The database's rows are what it has (SYNCED, kept across restarts,
+ * so a manager that was away neither pushes its stale table nor misses
+ * a token used while the database was away); merged into the file,
+ * written when that changed it. */
 static void
 on_agents(const struct pg_res *r, const char *err, void *ctx)
 {
 	struct cluster *c = ctx;
-	struct agent_keys ks;
+	struct agent_keys ks, before, db;
 	bool changed = false, ignored = false;
 
 	c->pulling = false;
 	if (r == NULL) {
 		log_info("cluster: the agent table not read: %s", err);
 		keys_release(&c->pushed);
-		c->local_size = -1; /* pushed again next time */
+		c->local_size = -1; /* again at the next tick */
 		return;
 	}
-	merge_rows(c, r, &c->pushed, false, &ignored);
+	memset(&db, 0, sizeof(db));
+	merge_rows(c, r, &db, false, &ignored);
 	keys_release(&c->prev);
-	c->prev = c->pushed;
-	memset(&c->pushed, 0, sizeof(c->pushed));
+	c->prev = db;
 	c->prev_known = true;
-	if (keys_load_at(c->dirfd, TABLE, &ks) != 0)
-		return;
-	merge_rows(c, r, &ks, true, &changed);
-	if (changed && keys_save_at(c->dirfd, TABLE, &ks) != 0)
-		log_error("cluster: cannot write the agent table");
-	else if (changed) {
-		c->st.agents_pulled++;
-		log_notice("cluster: the agent table now has the fleet's "
-			   "agents and tokens");
+	if (keys_save_at(c->dirfd, SYNCED, &c->prev) != 0)
+		log_warn("cluster: cannot write %s", SYNCED);
+	if (keys_load_at(c->dirfd, TABLE, &ks) == 0 &&
+	    keys_load_at(c->dirfd, TABLE, &before) == 0) {
+		merge_rows(c, r, &ks, true, &changed);
+		keep_local(&before, &c->pushed, &ks, &changed);
+		if (changed && keys_save_at(c->dirfd, TABLE, &ks) != 0)
+			log_error("cluster: cannot write the agent table");
+		else if (changed)
+			c->st.agents_pulled++;
+		keys_release(&before);
 	}
 	keys_release(&ks);
+	keys_release(&c->pushed);
+	if (c->pull_again) {
+		c->pull_again = false;
+		agents_sync(c);
+	}
 }
 
 /* Push what changed here, then read the fleet's table back. */
@@ -570,7 +629,11 @@ agents_sync(struct cluster *c)
 {
 	struct agent_keys ks;
 
-	if (c->pulling || !pg_is_up(c->pg))
+	if (c->pulling) {
+		c->pull_again = true; /* a notification while it runs */
+		return;
+	}
+	if (!pg_is_up(c->pg))
 		return;
 	local_mark(c);
 	if (keys_load_at(c->dirfd, TABLE, &ks) != 0)
@@ -635,6 +698,24 @@ on_tick(struct evloop *loop, struct evtimer *t)
 	(void)evloop_timer_start(loop, t, TICK_MS);
 }
 
+/* The schema, made current the first time the database is there when
+ * it was not at the start (db_migrate blocks the loop for that once;
+ * nothing queued runs before it, as this runs in the connection's
+ * callback). */
+static void
+schema_make(struct cluster *c)
+{
+	char why[512];
+
+	if (db_migrate(c->conninfo, c->pw, c->node, why, sizeof(why)) != 0) {
+		log_error("cluster: %s; run arx db migrate", why);
+		return;
+	}
+	c->migrated = true;
+	log_notice("cluster: the database's schema is current (version %d)",
+	    DB_SCHEMA_VERSION);
+}
+
 /* (Back) in touch: where the fleet's rows stand, the other managers'
  * offences (the first time), the agent table, and what was missed. */
 static void
@@ -652,6 +733,8 @@ on_state(bool up, const char *why, void *ctx)
 		return;
 	}
 	log_notice("cluster: in touch with the database as '%s'", c->node);
+	if (!c->migrated)
+		schema_make(c);
 	heartbeat(c);
 	if (!c->seen_known) {
 		snprintf(node, sizeof(node), "%s", c->node);
@@ -677,10 +760,23 @@ on_notify(const char *channel, const char *payload, void *ctx)
 		agents_sync(c);
 }
 
+/* The table as the database had it at the last pull, from before a
+ * restart (SYNCED); none: everything here is new to it. */
+static void
+synced_load(struct cluster *c)
+{
+	struct stat st;
+
+	if (fstatat(c->dirfd, SYNCED, &st, 0) != 0)
+		return;
+	if (keys_load_at(c->dirfd, SYNCED, &c->prev) == 0)
+		c->prev_known = true;
+}
+
 int
 cluster_start(struct evloop *loop, const struct arx_conf *conf,
-    const char *password, int dirfd, const struct cluster_hooks *h,
-    struct cluster **out)
+    const char *password, bool migrated, int dirfd,
+    const struct cluster_hooks *h, struct cluster **out)
 {
 	static const char *const channels[] = {
 	    "arx_blocks", "arx_agents", NULL};
@@ -696,9 +792,16 @@ cluster_start(struct evloop *loop, const struct arx_conf *conf,
 	c->dirfd = dirfd;
 	c->boot_ms = now_ms();
 	c->conflict_log = (struct log_limit)LOG_LIMIT_INIT(1, 60000);
+	c->migrated = migrated;
+	evtimer_init(&c->tick, on_tick, c);
+	if ((c->conninfo = strdup(conf->cluster.database)) == NULL ||
+	    (password != NULL && (c->pw = strdup(password)) == NULL)) {
+		cluster_stop(c);
+		return ARX_ERR_NOMEM;
+	}
+	synced_load(c);
 	snprintf(c->node, sizeof(c->node), "%s", conf_cluster_node(conf));
 	snprintf(app, sizeof(app), "arx/%s", c->node);
-	evtimer_init(&c->tick, on_tick, c);
 	r = pg_open(&(struct pg_opts){.loop = loop,
 			.conninfo = conf->cluster.database,
 			.password = password,
@@ -726,6 +829,10 @@ cluster_stop(struct cluster *c)
 		return;
 	evloop_timer_stop(c->loop, &c->tick);
 	pg_close(c->pg);
+	if (c->pw != NULL)
+		explicit_bzero(c->pw, strlen(c->pw));
+	free(c->pw);
+	free(c->conninfo);
 	keys_release(&c->prev);
 	keys_release(&c->pushed);
 	free(c);

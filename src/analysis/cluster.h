@@ -63,12 +63,14 @@ typedef void cluster_progress_fn(
 
 /*
  * Connect (asynchronously) to conf's <cluster> database, with password
- * (NULL: none). dirfd is the directory of the agent table file
- * "agents". 0, or a negative ARX_ERR_*.
+ * (NULL: none); migrated: the schema was made current at the start
+ * (else it is at the first touch). dirfd is the directory of the agent
+ * table file "agents" (and "agents.synced", the table as the database
+ * had it). 0, or a negative ARX_ERR_*.
  */
 int cluster_start(struct evloop *loop, const struct arx_conf *conf,
-    const char *password, int dirfd, const struct cluster_hooks *h,
-    struct cluster **out);
+    const char *password, bool migrated, int dirfd,
+    const struct cluster_hooks *h, struct cluster **out);
 void cluster_stop(struct cluster *c);
 bool cluster_up(const struct cluster *c);
 

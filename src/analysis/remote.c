@@ -138,6 +138,7 @@ remote_closed(struct server_conn *sc)
 	struct rconn *c = (struct rconn *)sc;
 	struct remote_srv *s = c->s;
 
+	rm_cluster_closed(c); /* what it sent, in the database at once */
 	if (c->ch != NULL)
 		chan_close(c->ch);
 	c->ch = NULL;

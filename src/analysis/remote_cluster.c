@@ -69,6 +69,10 @@ on_hello_answer(void *ctx, uint64_t tag, const struct cluster_hello *h)
 
 	if (c == NULL)
 		return;
+	if (h->ok)
+		c->place_known = true;
+	if (h->done)
+		c->asking = false;
 	if (h->ok && (sn = rm_seen_of(s, c->id)) != NULL) {
 		if (h->last_seq > sn->last_seq)
 			sn->last_seq = h->last_seq;
@@ -91,8 +95,10 @@ on_hello_answer(void *ctx, uint64_t tag, const struct cluster_hello *h)
 void
 rm_cluster_hello(struct rconn *c)
 {
+	c->place_known = false; /* until the database says it */
 	if (!rm_clustered(c->s))
-		return;
+		return; /* asked once it is back (rm_on_flush) */
+	c->asking = true;
 	c->held = true;
 	c->held_ms = clock_mono_ms(clock_real());
 	chan_hold(c->ch);
@@ -127,6 +133,7 @@ on_progress(void *ctx, uint64_t tag, bool ok, uint64_t seq)
 
 	if (c == NULL || (sn = rm_seen_of(s, c->id)) == NULL)
 		return;
+	c->writing = false;
 	if (ok && seq > sn->db_seq)
 		sn->db_seq = seq;
 	if (c->ch != NULL)
@@ -154,32 +161,59 @@ release_late(struct remote_srv *s)
 	}
 }
 
-/* Each connected agent's progress to the database, four times a second;
- * while it is away nothing is queued (one write covers the whole time
- * once it is back) and the agents are acknowledged as a lone manager
- * does (on_check). */
+/* Write c's agent's progress when it moved (fn: told when written). The
+ * last block it had goes only once the database has said its place (a
+ * guess would hide the blocks it missed from every manager). */
+static void
+progress(struct remote_srv *s, struct rconn *c, cluster_progress_fn *fn)
+{
+	struct seen *sn = rm_seen_of(s, c->id);
+	uint64_t events;
+
+	if (sn == NULL ||
+	    (sn->last_seq <= sn->db_sent && c->cursor <= c->cursor_sent))
+		return;
+	events = sn->events - sn->db_events;
+	sn->db_events = sn->events;
+	sn->db_sent = sn->last_seq;
+	c->cursor_sent = c->cursor;
+	c->writing = fn != NULL;
+	cluster_progress(s->cl, c->id, sn->last_seq, events,
+	    c->place_known ? c->cursor : 0, fn, s, c->serial);
+}
+
+/* Each connected agent's progress to the database, four times a second,
+ * one write at a time for each; an agent whose place the database has
+ * not given (it was away at HELLO) is asked again. While the database
+ * is away nothing is queued (one write covers the whole time once it is
+ * back) and the agents are acknowledged as a lone manager does
+ * (on_check). */
 void
 rm_on_flush(struct evloop *loop, struct evtimer *t)
 {
 	struct remote_srv *s = t->ctx;
-	struct seen *sn;
-	uint64_t events;
 
 	release_late(s);
 	for (struct rconn *c = rm_conn_first(s); c != NULL && rm_clustered(s);
 	     c = rm_conn_next(c)) {
-		if (!c->hello || c->held || (sn = rm_seen_of(s, c->id)) == NULL)
+		if (!c->hello || c->held || c->writing)
 			continue;
-		if (sn->last_seq <= sn->db_sent && c->cursor <= c->cursor_sent)
+		if (!c->place_known && !c->asking) {
+			c->asking = true;
+			cluster_hello(
+			    s->cl, c->id, on_hello_answer, s, c->serial);
 			continue;
-		events = sn->events - sn->db_events;
-		sn->db_events = sn->events;
-		sn->db_sent = sn->last_seq;
-		c->cursor_sent = c->cursor;
-		cluster_progress(s->cl, c->id, sn->last_seq, events, c->cursor,
-		    on_progress, s, c->serial);
+		}
+		progress(s, c, on_progress);
 	}
 	(void)evloop_timer_start(loop, t, FLUSH_MS);
+}
+
+void
+rm_cluster_closed(struct rconn *c)
+{
+	if (c->hello && rm_clustered(c->s))
+		progress(c->s, c, NULL);
 }
 
 void

@@ -93,7 +93,10 @@ struct rconn {
 	 * it has had (and the last the database was told of) */
 	uint64_t serial, cursor, cursor_sent;
 	bool held;
-	int64_t held_ms; /* since when (monotonic) */
+	int64_t held_ms;  /* since when (monotonic) */
+	bool place_known; /* the database said where its agent stands */
+	bool asking;      /* a question on its place is out */
+	bool writing;     /* its progress is being written */
 };
 
 struct remote_srv {
@@ -146,6 +149,7 @@ bool rm_clustered(const struct remote_srv *s);
 void rm_cluster_hello(struct rconn *c);
 uint64_t rm_ackable(const struct remote_srv *s, const struct seen *sn);
 void rm_on_flush(struct evloop *loop, struct evtimer *t);
+void rm_cluster_closed(struct rconn *c);
 
 /* remote_state.c: STATE_FILE written whole (remote_restore() reads it) */
 void rm_state_save(struct remote_srv *s);

@@ -59,6 +59,7 @@ struct child {
 	 * child once a second when they changed */
 	struct counters root_now, root_sent;
 	struct evtimer root_tick;
+	struct log_limit offence_log; /* another manager's unknown command */
 };
 
 /* ---- the root side: answers, one per message type ---- */
@@ -200,6 +201,7 @@ answer_offence(
     struct child *c, const struct priv_msg *m, const void *msg, size_t len)
 {
 	const struct priv_offence *o = &m->offence;
+	unsigned long held;
 	int rc;
 
 	(void)msg, (void)len;
@@ -209,9 +211,10 @@ answer_offence(
 	    o->last_ms > INT64_MAX ? INT64_MAX : (int64_t)o->last_ms);
 	if (rc == ARX_ERR_INVAL)
 		return "an offence for something else than an address";
-	if (rc == ARX_ERR_NOTFOUND)
+	if (rc == ARX_ERR_NOTFOUND &&
+	    log_limit_pass(&c->offence_log, clock_mono_ms(clock_real()), &held))
 		log_info("another manager's offence of %s by %s: no such "
-			 "command here",
+			 "command here (once a minute at most)",
 		    o->address, o->command);
 	return NULL;
 }
@@ -509,6 +512,7 @@ child_alloc(struct ar_dispatch *d)
 	c->d = d;
 	c->fd = -1;
 	c->pid = -1;
+	c->offence_log = (struct log_limit)LOG_LIMIT_INIT(1, 60000);
 	buf_init(&c->agents, PRIV_MSG_MAX);
 	evtimer_init(&c->restart, on_restart, c);
 	evtimer_init(&c->root_tick, on_root_tick, c);

@@ -154,6 +154,20 @@ def enroll(name, d):
     expect(r.returncode == 0, "%s enrolled with manager-a" % name)
 
 
+def agents(d, *args):
+    return subprocess.run([ARX, "agents", "-c", os.path.join(d, "arx.conf"),
+                           *args], capture_output=True, text=True,
+                          timeout=60)
+
+
+def enroll_token(name, token):
+    out = os.path.join(TMP, name + ".key")
+    return subprocess.run([ARX, "agent", "enroll", "127.0.0.1", "-p",
+                           str(AUTH), "-n", name, "-T", token, "-o", out],
+                          capture_output=True, text=True,
+                          timeout=60).returncode
+
+
 COUNT = {A1: 0, A2: 0}
 
 
@@ -292,7 +306,48 @@ def main():
                                    "name = 'agent2'") == str(COUNT[A2]), 20),
            "and agent2's progress (%d lines)" % COUNT[A2])
 
+    # A one-time token used on manager-a while the database was away,
+    # and manager-a killed before it could tell: started again, it
+    # tells the database (its last view of it survives the restart), and
+    # the token cannot be used a second time anywhere.
+    ma = start(MA)
+    tok = agents(MA, "token").stdout.strip()
+    tid = tok.split(":")[1]
+    expect(wait(lambda: db_row(db, "SELECT count(*) FROM arx_tokens WHERE "
+                                   "id = '%s' AND used_at IS NULL" % tid)
+                == "1", 10), "a token made on manager-a is in the database")
+    db["stop"]()
+    expect(enroll_token("h1", tok) == 0,
+           "the database away: host h1 enrolls with the token on manager-a")
+    ma.p.send_signal(signal.SIGKILL)
+    ma.p.wait()
+    db["start"]()
+    ma = start(MA)
+    expect(wait(lambda: db_row(db, "SELECT count(*) FROM arx_tokens WHERE "
+                                   "id = '%s' AND used_at IS NOT NULL"
+                                   % tid) == "1", 15),
+           "manager-a, killed and started again, tells the database the "
+           "token was used")
+    expect(enroll_token("h2", tok) != 0,
+           "and host h2 cannot enroll with it again")
+
+    # A manager away while an agent changed: back, it takes the change
+    # and does not push its stale table over it.
+    mb.stop()
+    agents(MA, "group", "agent2", "web")
+    expect(wait(lambda: "group=web" in db_row(
+        db, "SELECT line FROM arx_agents WHERE name = 'agent2'"), 10),
+           "manager-b stopped: agent2 put in group web on manager-a")
+    mb = start(MB)
+    time.sleep(3)
+    expect("group=web" in db_row(db, "SELECT line FROM arx_agents WHERE "
+                                     "name = 'agent2'") and
+           wait(lambda: '"group":"web"' in agents(MB, "list", "--json")
+                .stdout.replace(" ", ""), 10),
+           "manager-b started again takes the change and keeps it")
+
     # A wrong password: refused at start, saying why.
+    ma.stop()
     with open(os.path.join(MA, "db.pass"), "w") as f:
         f.write("not the password\n")
     r = subprocess.run([ARXD, "-f", "-c", os.path.join(MA, "arx.conf")],
