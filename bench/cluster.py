@@ -283,6 +283,9 @@ def decisions(base, fsync, chunk):
               [line("2001:db8:24:1:%x::%x" % (k >> 16, k & 0xffff), k)
                for k in range(N)], chunk)
     rows, t_db = rows_until(sql, N, ma)
+    if rows < 2:
+        raise RuntimeError("%d decisions reached the database; manager-a "
+                           "said: %s" % (rows, tail(ma)))
     first, last = (int(v) for v in sql.one(
         "SELECT min(made_ms) || ' ' || max(made_ms) FROM arx_blocks").split())
     harness.wait(lambda: in_set(watch) >= rows, 60, 0.05)
@@ -320,6 +323,11 @@ def client_alone(base, db):
                        timeout=900)
     print("  " + (r.stdout.strip() or r.stderr.strip()))
     print("  " + pgbench(base, db))
+
+
+def tail(d):
+    with open(os.path.join(d, "stderr")) as f:
+        return f.read()[-1500:]
 
 
 def not_sent(d):
