@@ -72,13 +72,14 @@ deb: deps-build
 	@scripts/deb.sh build/release build/deb
 
 bench: release
-	@scripts/deps.sh python3
+	@scripts/deps.sh python3 postgresql
 	@python3 bench/run.py
 	@build/release/bin/table_bench
 	@if [ "$$(id -u)" -eq 0 ]; then python3 bench/latency.py 1000 && \
-	    python3 bench/kernel_set.py && python3 bench/blocks.py; else \
-	    echo "bench: line-to-block, the kernel set and blocks per" \
-	    "second need root: skipped"; fi
+	    python3 bench/kernel_set.py && python3 bench/blocks.py && \
+	    python3 bench/cluster.py; else \
+	    echo "bench: line-to-block, the kernel set, blocks per" \
+	    "second and the cluster need root: skipped"; fi
 
 demo: deps-build
 	@cmake --preset release >/dev/null

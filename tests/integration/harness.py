@@ -99,7 +99,8 @@ def finish(name, main, tmp=None, cleanup=None):
 PG_BIN = "/usr/lib/postgresql/15/bin"
 
 
-def pg_start(tmpdir, listen_addresses="", port=55432, password=None):
+def pg_start(tmpdir, listen_addresses="", port=55432, password=None,
+             fsync=False):
     """A throwaway PostgreSQL in tmpdir/pg, run as an unprivileged user
     (arx when it exists, else nobody), on a Unix socket in tmpdir/pg/sock
     (and TCP on listen_addresses, e.g. "127.0.0.1", when not ""). The
@@ -133,7 +134,8 @@ def pg_start(tmpdir, listen_addresses="", port=55432, password=None):
                 "host all all ::1/128 scram-sha-256\n")
     password = password or secrets.token_hex(12)
     cmd = [PG_BIN + "/postgres", "-D", data, "-k", sock, "-p", str(port),
-           "-c", "listen_addresses=" + listen_addresses, "-c", "fsync=off",
+           "-c", "listen_addresses=" + listen_addresses,
+           "-c", "fsync=" + ("on" if fsync else "off"),
            "-c", "logging_collector=off"]
     logpath = os.path.join(base, "server.log")
     state = {"p": None}
