@@ -36,7 +36,16 @@
 #define STOP_WAIT_MS   30000
 #define RESTART_MIN_MS 1000
 #define RESTART_MAX_MS 60000
-#define ROOT_STATS_MS  1000 /* the root's counters to the child */
+#define ROOT_STATS_MS  1000    /* the root's counters to the child */
+#define OUT_MAX        100000u /* responses waiting for the child */
+
+/* A response for agents the child could not take yet (its socket full,
+ * or it is starting again): sent in order once it can. */
+struct out_msg {
+	struct out_msg *next;
+	size_t len;
+	unsigned char data[];
+};
 
 struct child {
 	struct evloop *loop;
@@ -60,17 +69,23 @@ struct child {
 	struct counters root_now, root_sent;
 	struct evtimer root_tick;
 	struct log_limit offence_log; /* another manager's unknown command */
+	struct out_msg *out_head, *out_tail; /* responses waiting */
+	size_t nout;
+	unsigned long out_dropped; /* refused at OUT_MAX */
 };
 
 /* ---- the root side: answers, one per message type ---- */
 
 /* Each answer returns NULL, or why the message breaks the protocol. */
+static void out_flush(struct child *c);
+
 static const char *
 answer_ready(
     struct child *c, const struct priv_msg *m, const void *msg, size_t len)
 {
 	(void)m, (void)msg, (void)len;
 	c->ready = true;
+	out_flush(c); /* responses that waited for a child */
 	return NULL;
 }
 
@@ -274,6 +289,62 @@ child_agents_each(const struct child *c,
 		priv_agents_each(c->agents.data, c->agents.len, fn, ctx);
 }
 
+/* Read always; write too while responses wait. */
+static void
+out_interest(struct child *c)
+{
+	unsigned ev = c->out_head != NULL ? EV_READ | EV_WRITE : EV_READ;
+
+	if (c->fd < 0 || !c->io.active || c->io.events == ev)
+		return; /* child_launch starts it, then flushes */
+	evloop_io_stop(c->loop, &c->io);
+	c->io.events = ev;
+	(void)evloop_io_start(c->loop, &c->io);
+}
+
+/* Send what waits, in order, as far as the socket takes it. */
+static void
+out_flush(struct child *c)
+{
+	struct out_msg *m;
+
+	while ((m = c->out_head) != NULL && c->fd >= 0 && c->ready) {
+		if (send(c->fd, m->data, m->len, MSG_NOSIGNAL | MSG_DONTWAIT) !=
+		    (ssize_t)m->len)
+			break; /* full: EV_WRITE says when; gone: reaped */
+		c->out_head = m->next;
+		if (c->out_head == NULL)
+			c->out_tail = NULL;
+		c->nout--;
+		free(m);
+	}
+	out_interest(c);
+}
+
+static int
+out_push(struct child *c, const struct buf *b)
+{
+	struct out_msg *m;
+
+	if (c->nout >= OUT_MAX || (m = malloc(sizeof(*m) + b->len)) == NULL) {
+		c->out_dropped++;
+		return ARX_ERR_TOOBIG;
+	}
+	m->next = NULL;
+	m->len = b->len;
+	memcpy(m->data, b->data, b->len);
+	if (c->out_tail != NULL)
+		c->out_tail->next = m;
+	else
+		c->out_head = m;
+	c->out_tail = m;
+	c->nout++;
+	return 0;
+}
+
+/* Sent at once when nothing waits and the child takes it; else queued
+ * (at most OUT_MAX, in order) until its socket has room or a new child
+ * is ready: a burst of decisions is never dropped by a busy child. */
 int
 child_send_response(struct child *c, const struct ar_remote *r)
 {
@@ -292,13 +363,14 @@ child_send_response(struct child *c, const struct ar_remote *r)
 	struct buf b;
 	int rc;
 
-	if (c->fd < 0 || !c->ready)
-		return ARX_ERR_STATE;
 	buf_init(&b, PRIV_MSG_MAX);
 	if ((rc = priv_put_response(&b, &pr)) == 0 &&
-	    send(c->fd, b.data, b.len, MSG_NOSIGNAL | MSG_DONTWAIT) !=
-		(ssize_t)b.len)
-		rc = ARX_ERR_SYS;
+	    (c->out_head != NULL || c->fd < 0 || !c->ready ||
+		send(c->fd, b.data, b.len, MSG_NOSIGNAL | MSG_DONTWAIT) !=
+		    (ssize_t)b.len)) {
+		rc = out_push(c, &b);
+		out_interest(c);
+	}
 	buf_release(&b);
 	return rc;
 }
@@ -308,6 +380,8 @@ child_root_counters(const struct child *c, struct counters *rows)
 {
 	ar_dispatch_counters(c->d, rows);
 	ar_lists_counters(c->lists, rows);
+	(void)counters_add(rows, "responses_to_agents_waiting", c->nout);
+	(void)counters_add(rows, "responses_to_agents_dropped", c->out_dropped);
 	(void)counters_add(rows, "analysis_died", c->died);
 	(void)counters_add(rows, "analysis_violations", c->violations);
 }
@@ -393,7 +467,9 @@ on_child_msg(struct evloop *loop, struct evio *io, unsigned events)
 {
 	struct child *c = io->ctx;
 
-	(void)loop, (void)events;
+	(void)loop;
+	if (events & EV_WRITE)
+		out_flush(c);
 	if (!child_read(c))
 		child_reap(c);
 }
@@ -468,7 +544,10 @@ child_launch(struct child *c)
 	}
 	log_info("analysis child %d running as %s", (int)c->pid,
 	    c->user->drop ? c->user->name : "this user");
-	return evloop_io_start(c->loop, &c->io);
+	if (evloop_io_start(c->loop, &c->io) != 0)
+		return ARX_ERR_SYS;
+	out_flush(c); /* what waited for a child, now that it reads */
+	return 0;
 }
 
 static void
@@ -525,6 +604,12 @@ child_free(struct child *c)
 	if (c == NULL)
 		return;
 	buf_release(&c->agents);
+	while (c->out_head != NULL) {
+		struct out_msg *m = c->out_head;
+
+		c->out_head = m->next;
+		free(m);
+	}
 	free(c->msg);
 	free(c);
 }

@@ -215,9 +215,11 @@ on_remote(const struct ar_remote *r, void *ctx)
 	struct arxd *a = ctx;
 
 	if (a->an == NULL || child_send_response(a->an, r) != 0)
-		log_warn("response %s of %s for agents not sent: the analysis "
-			 "child is not running",
-		    r->command, r->addr);
+		log_warn("response %s of %s for agents dropped: %s", r->command,
+		    r->addr,
+		    a->an == NULL ? "no analysis child"
+				  : "100,000 wait for the analysis child "
+				    "(counted: responses_to_agents_dropped)");
 }
 
 /* Whether this arxd accepts agents (a secure <remote>). */

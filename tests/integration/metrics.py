@@ -86,6 +86,7 @@ CONF_TEXT = """<arx_config>
 # Every counter arx status shows, by its row name, and its metric: a
 # gauge keeps its name, a counter gets _total. A row missing here fails.
 GAUGES = {"blocks_active", "blocks_max", "offences_remembered",
+          "responses_to_agents_waiting",
           "runs_running", "nft_largest", "queue_depth", "files",
           "correlation_buckets", "sessions", "mail_waiting",
           "blocklist_entries"}
@@ -93,7 +94,9 @@ COUNTERS = {"ar_triggers", "runs_timed_out", "nft_batches", "nft_ops",
             "journal_errors", "journal_damaged_lines", "kernel_looks",
             "kernel_restore_rounds", "kernel_restored",
             "kernel_restore_failed", "kernel_reapplied", "responses",
-            "dropped", "analysis_died", "analysis_violations", "lines",
+            "dropped", "analysis_died", "analysis_violations",
+            "responses_to_agents_dropped",
+            "lines",
             "cut", "decoded", "fired", "suppressed", "triggers", "too_old",
             "duplicate_lines", "pattern_limits", "bytes", "rotations",
             "truncations", "alerts_written", "alert_errors",
