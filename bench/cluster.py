@@ -294,7 +294,7 @@ def decisions(base, fsync, chunk):
     watch.close()
     span, t_first = (last - first) / 1000, first / 1000
     print("cluster, %s: %d lines from %d addresses to agent-a1, %d rows "
-          "in arx_blocks, %d responses for agents not sent" % (
+          "in arx_blocks, %d responses for agents dropped" % (
               label, N, N, rows, not_sent(ma)))
     print("  decisions made (first to last made_ms): %.2f s = %.0f/s" % (
         span, (rows - 1) / span if span > 0 else 0))
@@ -332,7 +332,7 @@ def tail(d):
 
 def not_sent(d):
     with open(os.path.join(d, "stderr")) as f:
-        return sum(1 for ln in f if "for agents not sent" in ln)
+        return sum(1 for ln in f if "for agents dropped" in ln)
 
 
 def counters(d, names):

@@ -272,7 +272,7 @@ cluster_block(struct cluster *c, unsigned target, const char *agent,
     const char *command, const char *address, uint64_t timeout_s,
     unsigned offences, unsigned rule_id, const char *alert_id)
 {
-	char key[200], tg[4], made[24], deadline[24], off[12], rule[12];
+	char key[200], tg[24], made[24], deadline[24], off[24], rule[24];
 	int64_t now = now_ms();
 	const char *p[11] = {key, c->node, command, address, tg,
 	    agent != NULL ? agent : "", made, deadline, off, rule,
