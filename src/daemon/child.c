@@ -705,8 +705,21 @@ child_new_detached(struct ar_dispatch *d)
 }
 
 void
+child_detached_socket(struct child *c, struct evloop *loop, int fd)
+{
+	c->loop = loop;
+	c->fd = fd;
+	evio_init(&c->io, fd, EV_READ, on_child_msg, c);
+	(void)evloop_io_start(loop, &c->io);
+}
+
+void
 child_free_detached(struct child *c)
 {
+	if (c->fd >= 0) {
+		evloop_io_stop(c->loop, &c->io);
+		close(c->fd);
+	}
 	child_free(c);
 }
 

@@ -79,8 +79,10 @@ int child_send_response(struct child *c, const struct ar_remote *r);
 void child_agents_each(const struct child *c,
     void (*fn)(const struct priv_agent *a, void *ctx), void *ctx);
 
-/* A root side with no process behind it, for those tests. */
+/* A root side with no process behind it, for those tests; with a loop
+ * and fd, one end of a socketpair stands for the child's socket. */
 struct child *child_new_detached(struct ar_dispatch *d);
+void child_detached_socket(struct child *c, struct evloop *loop, int fd);
 void child_free_detached(struct child *c);
 
 #endif

@@ -6,9 +6,11 @@
  * start a configured response on a parsed, non-white-listed address.
  */
 #define _GNU_SOURCE /* memmem */
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "testutil.h"
 
@@ -432,6 +434,70 @@ test_offence(void **state)
 	rig_close(&g);
 }
 
+/* Responses for agents when the child is busy: its socket fills, and
+ * what does not fit waits in order (none lost) until the child reads;
+ * before the child is ready they wait too. */
+static void
+test_response_queue(void **state)
+{
+	struct ar_remote r = {.to = AR_TO_ALL,
+	    .command = "firewall-drop",
+	    .timeout_s = 60,
+	    .rule_id = 5712,
+	    .alert_id = ""};
+	static unsigned char msg[PRIV_MSG_MAX + 1];
+	char addr[64];
+	struct counters rows;
+	struct priv_msg m;
+	const char *why;
+	unsigned got = 0;
+	struct rig g;
+	int sv[2];
+	ssize_t n;
+
+	(void)state;
+	rig_open(&g);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+	child_detached_socket(g.c, g.loop, sv[0]);
+	r.addr = "192.0.2.1"; /* not ready yet: it waits */
+	assert_int_equal(child_send_response(g.c, &r), 0);
+	assert_int_equal(priv_put_ready(&g.b), 0);
+	assert_int_equal(child_answer(g.c, g.b.data, g.b.len), 0);
+	for (unsigned i = 2; i <= 3000; i++) {
+		snprintf(addr, sizeof(addr), "198.51.%u.%u", i / 250, i % 250);
+		r.addr = addr;
+		assert_int_equal(child_send_response(g.c, &r), 0);
+	}
+	counters_clear(&rows);
+	child_root_counters(g.c, &rows);
+	assert_true(counters_get(&rows, "responses_to_agents_waiting") > 0);
+	/* the child reads; the loop sends what waited, in order */
+	for (int idle = 0; idle < 50 && got < 3000;) {
+		(void)evloop_run_once(g.loop, 10);
+		n = recv(sv[1], msg, sizeof(msg), MSG_DONTWAIT);
+		if (n <= 0) {
+			idle++;
+			continue;
+		}
+		assert_int_equal(priv_parse(msg, (size_t)n, &m, &why), 0);
+		got++;
+		if (got == 1)
+			assert_string_equal(m.response.address, "192.0.2.1");
+		else {
+			snprintf(addr, sizeof(addr), "198.51.%u.%u", got / 250,
+			    got % 250);
+			assert_string_equal(m.response.address, addr);
+		}
+	}
+	assert_int_equal(got, 3000);
+	counters_clear(&rows);
+	child_root_counters(g.c, &rows);
+	assert_int_equal(counters_get(&rows, "responses_to_agents_waiting"), 0);
+	assert_int_equal(counters_get(&rows, "responses_to_agents_dropped"), 0);
+	close(sv[1]);
+	rig_close(&g);
+}
+
 static void
 count_agent(const struct priv_agent *a, void *ctx)
 {
@@ -596,6 +662,7 @@ main(void)
 	    cmocka_unit_test(test_response_request),
 	    cmocka_unit_test(test_agents),
 	    cmocka_unit_test(test_offence),
+	    cmocka_unit_test(test_response_queue),
 	    cmocka_unit_test(test_blocklist_codec),
 	    cmocka_unit_test(test_blocklist_root),
 	};
