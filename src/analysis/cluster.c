@@ -59,11 +59,14 @@ static const char SQL_HELLO[] =
     "(b.target = 3 OR (b.target = 1 AND b.agent = a.name) OR "
     "(b.target = 2 AND b.agent = a.id::text)) "
     "WHERE a.id = $1::bigint ORDER BY b.id LIMIT 1000";
+/* the key makes a write run twice (a connection lost under it) count
+ * its events once */
 static const char SQL_PROGRESS[] =
     "UPDATE arx_agents SET last_seq = GREATEST(last_seq, $2::bigint), "
-    "events = events + $3::bigint, "
+    "events = events + CASE WHEN progress_key IS NOT DISTINCT FROM $6 "
+    "THEN 0 ELSE $3::bigint END, "
     "last_block = GREATEST(last_block, $4::bigint), manager = $5, "
-    "seen_at = now() WHERE id = $1::bigint";
+    "seen_at = now(), progress_key = $6 WHERE id = $1::bigint";
 static const char SQL_AGENT_PUT[] =
     "SELECT arx_agent_put($1::bigint, $2, $3, $4::boolean)";
 static const char SQL_TOKEN_PUT[] =
@@ -393,14 +396,16 @@ cluster_progress(struct cluster *c, uint64_t id, uint64_t seq, uint64_t events,
     uint64_t last_block, cluster_progress_fn *fn, void *ctx, uint64_t tag)
 {
 	struct progress_ask *q;
-	char ids[24], seqs[24], evs[24], blk[24];
-	const char *p[5] = {ids, seqs, evs, blk, c->node};
+	char ids[24], seqs[24], evs[24], blk[24], key[200];
+	const char *p[6] = {ids, seqs, evs, blk, c->node, key};
 	bool up = pg_is_up(c->pg);
 
 	u64_text(ids, sizeof(ids), id);
 	u64_text(seqs, sizeof(seqs), seq);
 	u64_text(evs, sizeof(evs), events);
 	u64_text(blk, sizeof(blk), last_block);
+	snprintf(key, sizeof(key), "%s:%" PRId64 ":%" PRIu64, c->node,
+	    c->boot_ms, ++c->nkeys);
 	if ((q = malloc(sizeof(*q))) == NULL) {
 		if (fn != NULL)
 			fn(ctx, tag, false, seq);
@@ -410,7 +415,7 @@ cluster_progress(struct cluster *c, uint64_t id, uint64_t seq, uint64_t events,
 	 * the caller goes on without it */
 	*q = (struct progress_ask){up ? fn : NULL, ctx, tag, seq};
 	c->st.progress++;
-	if (pg_query(c->pg, PG_WRITE, SQL_PROGRESS, 5, p, on_progress, q) !=
+	if (pg_query(c->pg, PG_WRITE, SQL_PROGRESS, 6, p, on_progress, q) !=
 	    0) {
 		free(q);
 		up = false;

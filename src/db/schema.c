@@ -41,7 +41,7 @@ static const char migration1[] =
     " line text NOT NULL, removed boolean NOT NULL DEFAULT false,"
     " last_seq bigint NOT NULL DEFAULT 0, events bigint NOT NULL DEFAULT 0,"
     " last_block bigint NOT NULL DEFAULT 0, manager text,"
-    " seen_at timestamptz);\n"
+    " seen_at timestamptz, progress_key text);\n"
     "CREATE TABLE arx_tokens(id text PRIMARY KEY, line text NOT NULL,"
     " used_at timestamptz, used_by text);\n"
     "CREATE TABLE arx_blocks(id bigserial PRIMARY KEY,"
