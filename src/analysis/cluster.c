@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "analysis/cluster.h"
 #include "core/clock.h"
@@ -38,7 +39,7 @@
 
 #define ROW_COLS                                                  \
 	"id, manager, command, address, target, agent, made_ms, " \
-	"deadline_ms, offences, rule_id, alert_id"
+	"deadline_ms, offences, rule_id, alert_id, key"
 
 static const char SQL_BLOCK_ADD[] =
     "SELECT arx_block_add($1, $2, $3, $4, $5::smallint, $6, $7::bigint, "
@@ -53,7 +54,8 @@ static const char SQL_OFFENCES[] =
 static const char SQL_HELLO[] =
     "SELECT a.last_seq, a.last_block, b.id, b.manager, b.command, "
     "b.address, b.target, b.agent, b.made_ms, b.deadline_ms, b.offences, "
-    "b.rule_id, b.alert_id FROM arx_agents a LEFT JOIN arx_blocks b "
+    "b.rule_id, b.alert_id, b.key FROM arx_agents a "
+    "LEFT JOIN arx_blocks b "
     "ON b.id > GREATEST(a.last_block, $3::bigint) AND "
     "b.deadline_ms > $2::bigint AND "
     "(b.target = 3 OR (b.target = 1 AND b.agent = a.name) OR "
@@ -74,17 +76,22 @@ static const char SQL_TOKEN_PUT[] =
 static const char SQL_AGENTS[] =
     "SELECT line, removed FROM arx_agents UNION ALL "
     "SELECT line, used_at IS NOT NULL FROM arx_tokens";
+/* the row as it was (another process's boot under this name, and how
+ * long ago it was seen), then this one's */
 static const char SQL_HEARTBEAT[] =
-    "INSERT INTO arx_managers(name, version) VALUES ($1, $2) "
+    "WITH was AS (SELECT boot, extract(epoch FROM now() - seen_at) AS age "
+    "FROM arx_managers WHERE name = $1) "
+    "INSERT INTO arx_managers AS m(name, version, boot) VALUES ($1, $2, $3) "
     "ON CONFLICT (name) DO UPDATE SET seen_at = now(), "
-    "version = EXCLUDED.version";
+    "version = EXCLUDED.version, boot = EXCLUDED.boot "
+    "RETURNING (SELECT boot FROM was), (SELECT age FROM was)::integer";
 static const char SQL_HOUSEKEEP[] =
     "DELETE FROM arx_blocks WHERE deadline_ms < $1::bigint";
 
 struct cluster_stats {
 	unsigned long blocks_written, blocks_read, offences_read, hellos,
 	    hello_failed, progress, agents_pushed, agents_pulled,
-	    agents_conflicts, bad_rows, write_errors;
+	    agents_conflicts, bad_rows, write_errors, name_clashes;
 };
 
 struct cluster {
@@ -92,6 +99,7 @@ struct cluster {
 	struct pg *pg;
 	struct cluster_hooks h;
 	char node[128];
+	char keyp[200]; /* "node:start:pid:", this process's keys' prefix */
 	int dirfd;
 	uint64_t blocks_seen;
 	bool seen_known;            /* blocks_seen read once */
@@ -110,6 +118,7 @@ struct cluster {
 	struct log_limit conflict_log;
 	struct cluster_stats st;
 	bool migrated;       /* the schema is this arx's (db_migrate ran) */
+	bool beaten;         /* a heartbeat of this process is in the table */
 	char *conninfo, *pw; /* for db_migrate at the first touch */
 };
 
@@ -149,10 +158,11 @@ on_written(const struct pg_res *r, const char *err, void *ctx)
 /* Row i of r from column col on (the ROW_COLS order); false when it does
  * not read. */
 static bool
-row_read(const struct pg_res *r, size_t i, unsigned col, const char *node,
+row_read(const struct pg_res *r, size_t i, unsigned col, const char *keyp,
     struct cluster_row *out)
 {
 	uint64_t target, offences, rule;
+	const char *key = pg_res_value(r, i, col + 11);
 
 	memset(out, 0, sizeof(*out));
 	out->manager = pg_res_value(r, i, col + 1);
@@ -167,13 +177,15 @@ row_read(const struct pg_res *r, size_t i, unsigned col, const char *node,
 	    !pg_res_u64(r, i, col + 8, &offences) ||
 	    !pg_res_u64(r, i, col + 9, &rule) || out->manager == NULL ||
 	    out->command == NULL || out->address == NULL ||
-	    out->agent == NULL || out->alert_id == NULL || target > 3 ||
-	    offences > 1000 || rule > 99999999)
+	    out->agent == NULL || out->alert_id == NULL || key == NULL ||
+	    target > 3 || offences > 1000 || rule > 99999999)
 		return false;
 	out->target = (unsigned)target;
 	out->offences = (unsigned)offences;
 	out->rule_id = (unsigned)rule;
-	out->mine = strcmp(out->manager, node) == 0;
+	/* this process's own (its key's prefix), not the name's: a second
+	 * manager given the same name by mistake still gets the other's */
+	out->mine = strncmp(key, keyp, strlen(keyp)) == 0;
 	return true;
 }
 
@@ -192,7 +204,7 @@ on_fetched(const struct pg_res *r, const char *err, void *ctx)
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (!row_read(r, i, 0, c->node, &row)) {
+		if (!row_read(r, i, 0, c->keyp, &row)) {
 			c->st.bad_rows++;
 			continue;
 		}
@@ -275,7 +287,7 @@ cluster_block(struct cluster *c, unsigned target, const char *agent,
     const char *command, const char *address, uint64_t timeout_s,
     unsigned offences, unsigned rule_id, const char *alert_id)
 {
-	char key[200], tg[24], made[24], deadline[24], off[24], rule[24];
+	char key[256], tg[24], made[24], deadline[24], off[24], rule[24];
 	int64_t now = now_ms();
 	const char *p[11] = {key, c->node, command, address, tg,
 	    agent != NULL ? agent : "", made, deadline, off, rule,
@@ -283,8 +295,7 @@ cluster_block(struct cluster *c, unsigned target, const char *agent,
 
 	/* the key makes a write sent twice (a connection lost while it
 	 * ran) one row */
-	snprintf(key, sizeof(key), "%s:%" PRId64 ":%" PRIu64, c->node,
-	    c->boot_ms, ++c->nkeys);
+	snprintf(key, sizeof(key), "%s%" PRIu64, c->keyp, ++c->nkeys);
 	u64_text(tg, sizeof(tg), target);
 	i64_text(made, sizeof(made), now);
 	i64_text(deadline, sizeof(deadline),
@@ -326,7 +337,7 @@ on_hello(const struct pg_res *r, const char *err, void *ctx)
 	for (size_t i = 0; h.ok && i < n; i++) {
 		if (pg_res_value(r, i, 2) == NULL)
 			continue; /* no block: the LEFT JOIN's empty side */
-		if (!row_read(r, i, 2, q->c->node, &rows[h.nrows])) {
+		if (!row_read(r, i, 2, q->c->keyp, &rows[h.nrows])) {
 			q->c->st.bad_rows++;
 			continue;
 		}
@@ -396,7 +407,7 @@ cluster_progress(struct cluster *c, uint64_t id, uint64_t seq, uint64_t events,
     uint64_t last_block, cluster_progress_fn *fn, void *ctx, uint64_t tag)
 {
 	struct progress_ask *q;
-	char ids[24], seqs[24], evs[24], blk[24], key[200];
+	char ids[24], seqs[24], evs[24], blk[24], key[256];
 	const char *p[6] = {ids, seqs, evs, blk, c->node, key};
 	bool up = pg_is_up(c->pg);
 
@@ -404,8 +415,7 @@ cluster_progress(struct cluster *c, uint64_t id, uint64_t seq, uint64_t events,
 	u64_text(seqs, sizeof(seqs), seq);
 	u64_text(evs, sizeof(evs), events);
 	u64_text(blk, sizeof(blk), last_block);
-	snprintf(key, sizeof(key), "%s:%" PRId64 ":%" PRIu64, c->node,
-	    c->boot_ms, ++c->nkeys);
+	snprintf(key, sizeof(key), "%s%" PRIu64, c->keyp, ++c->nkeys);
 	if ((q = malloc(sizeof(*q))) == NULL) {
 		if (fn != NULL)
 			fn(ctx, tag, false, seq);
@@ -666,12 +676,39 @@ local_changed(struct cluster *c)
 
 /* ---- the connection's life ---- */
 
+/* Another live process under this manager's name (a clone, a copied
+ * arx.conf): said loudly, counted; each must have its own <node_name>. */
+static void
+on_heartbeat(const struct pg_res *r, const char *err, void *ctx)
+{
+	struct cluster *c = ctx;
+	const char *was;
+	int64_t age;
+
+	if (r == NULL) {
+		on_written(r, err, ctx);
+		return;
+	}
+	if (!c->beaten) { /* the row was this name's last process's */
+		c->beaten = true;
+		return;
+	}
+	if ((was = pg_res_value(r, 0, 0)) == NULL ||
+	    strcmp(was, c->keyp) == 0 || !pg_res_i64(r, 0, 1, &age) ||
+	    age > 3 * HEARTBEAT_S)
+		return;
+	c->st.name_clashes++;
+	log_error("cluster: another manager named '%s' is in the cluster "
+		  "(seen %llds ago): give each manager its own <node_name>",
+	    c->node, (long long)age);
+}
+
 static void
 heartbeat(struct cluster *c)
 {
-	const char *p[2] = {c->node, ARX_VERSION};
+	const char *p[3] = {c->node, ARX_VERSION, c->keyp};
 
-	(void)pg_query(c->pg, PG_WRITE, SQL_HEARTBEAT, 2, p, on_written, c);
+	(void)pg_query(c->pg, PG_WRITE, SQL_HEARTBEAT, 3, p, on_heartbeat, c);
 }
 
 static void
@@ -806,6 +843,8 @@ cluster_start(struct evloop *loop, const struct arx_conf *conf,
 	}
 	synced_load(c);
 	snprintf(c->node, sizeof(c->node), "%s", conf_cluster_node(conf));
+	snprintf(c->keyp, sizeof(c->keyp), "%s:%" PRId64 ":%ld:", c->node,
+	    c->boot_ms, (long)getpid());
 	snprintf(app, sizeof(app), "arx/%s", c->node);
 	r = pg_open(&(struct pg_opts){.loop = loop,
 			.conninfo = conf->cluster.database,
@@ -868,6 +907,8 @@ cluster_counters(const struct cluster *c, struct counters *rows)
 	    {"cluster_agents_conflicts", st->agents_conflicts},
 	    {"cluster_bad_rows", st->bad_rows},
 	    {"cluster_write_errors", st->write_errors},
+	    {"cluster_name_clashes", st->name_clashes},
+	    {"db_configured", 1},
 	};
 
 	pg_counters(c->pg, rows);

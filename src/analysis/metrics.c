@@ -88,6 +88,7 @@ static const struct promtext_family families[] = {
 	"Responses for agents dropped at that queue's bound."),
     C("fleet_offences", "Other <cluster> managers' offences counted here."),
     G("db_up", "1 while in touch with the <cluster> database."),
+    G("db_configured", "1 when this manager is in a <cluster>."),
     G("db_queued", "Statements waiting for the <cluster> database."),
     C("db_dropped", "Writes dropped at the <cluster> queue's bound."),
     C("cluster_blocks_read", "Decisions read from the <cluster> database."),

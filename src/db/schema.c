@@ -36,7 +36,7 @@ static const char migration1[] =
     " applied_by text NOT NULL);\n"
     "CREATE TABLE arx_managers(name text PRIMARY KEY, version text NOT NULL,"
     " started_at timestamptz NOT NULL DEFAULT now(),"
-    " seen_at timestamptz NOT NULL DEFAULT now());\n"
+    " seen_at timestamptz NOT NULL DEFAULT now(), boot text);\n"
     "CREATE TABLE arx_agents(id bigint PRIMARY KEY, name text NOT NULL,"
     " line text NOT NULL, removed boolean NOT NULL DEFAULT false,"
     " last_seq bigint NOT NULL DEFAULT 0, events bigint NOT NULL DEFAULT 0,"

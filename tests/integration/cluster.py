@@ -346,6 +346,25 @@ def main():
                 .stdout.replace(" ", ""), 10),
            "manager-b started again takes the change and keeps it")
 
+    # A second manager given manager-b's name by mistake: both say so.
+    mc_dir = os.path.join(TMP, "mc")
+    os.makedirs(os.path.join(mc_dir, "state"), mode=0o700)
+    os.makedirs(os.path.join(mc_dir, "ar"), mode=0o755)
+    os.chmod(mc_dir, 0o755)
+    shutil.copy(os.path.join(MB, "db.pass"), os.path.join(mc_dir, "db.pass"))
+    shutil.copy(os.path.join(BIN, "ar_recorder"),
+                os.path.join(mc_dir, "ar", "rec"))
+    write_conf(mc_dir, MANAGER.format(
+        secure=free_port(), name="manager-b", db=db["conninfo"], d=mc_dir,
+        auth="", responses=RESPONSES, ruleset=RULESET,
+        daemon=DAEMON.format(name="manager-b", d=mc_dir)))
+    mc = start(mc_dir)
+    expect(wait(lambda: status(MB).get("analysis", {}).get(
+        "cluster_name_clashes", 0) >= 1, 40),
+           "a second manager named manager-b: the first says another "
+           "manager has its name")
+    mc.stop()
+
     # A wrong password: refused at start, saying why.
     ma.stop()
     with open(os.path.join(MA, "db.pass"), "w") as f:
