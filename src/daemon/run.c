@@ -484,15 +484,17 @@ agent_put(const struct priv_agent *ag, void *ctx)
 		    o->first ? "" : ",", ag->id, ag->name,
 		    agent_states[ag->state], ago, ag->events, ag->eps,
 		    ag->blocks, ag->group, config_states[ag->config]);
-	else
+	else {
+		char seen[32] = "never";
+
+		if (ago >= 0)
+			snprintf(seen, sizeof(seen), "%" PRId64 "s ago", ago);
 		o->r = buf_printf(o->out,
-		    "agent %03" PRIu64 " %-20s %-16s last seen %s%" PRId64
-		    "%s, %" PRIu64 " events, %u/s, %u active blocks, "
-		    "group %s config %s\n",
-		    ag->id, ag->name, agent_states[ag->state],
-		    ago < 0 ? "never" : "", ago < 0 ? 0 : ago,
-		    ago < 0 ? "" : "s ago", ag->events, ag->eps, ag->blocks,
-		    ag->group, config_states[ag->config]);
+		    "agent %03" PRIu64 " %-20s %-16s last seen %s, %" PRIu64
+		    " events, %u/s, %u active blocks, group %s config %s\n",
+		    ag->id, ag->name, agent_states[ag->state], seen, ag->events,
+		    ag->eps, ag->blocks, ag->group, config_states[ag->config]);
+	}
 	o->first = false;
 }
 
