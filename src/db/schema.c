@@ -344,7 +344,8 @@ db_managers(PGconn *c, struct db_status *st, char *why, size_t n)
 	PGresult *r;
 	int rc = db_exec(c, "reading the managers",
 	    "SELECT name, to_char(seen_at AT TIME ZONE 'UTC', "
-	    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM arx_managers "
+	    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+	    "extract(epoch FROM now() - seen_at)::bigint FROM arx_managers "
 	    "ORDER BY name LIMIT 16",
 	    0, NULL, &r, why, n);
 
@@ -356,6 +357,9 @@ db_managers(PGconn *c, struct db_status *st, char *why, size_t n)
 		    sizeof(st->managers[0].name));
 		str_lcpy(st->managers[st->nmanagers].seen, PQgetvalue(r, i, 1),
 		    sizeof(st->managers[0].seen));
+		if (str_to_int(PQgetvalue(r, i, 2), 0, INT64_MAX,
+			&st->managers[st->nmanagers].age_s) != 0)
+			st->managers[st->nmanagers].age_s = 0;
 	}
 	PQclear(r);
 	return 0;

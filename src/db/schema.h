@@ -9,6 +9,7 @@
 #define ARX_DB_SCHEMA_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define DB_SCHEMA_VERSION  1
 #define DB_STATUS_MANAGERS 16
@@ -32,6 +33,7 @@ struct db_status {
 	struct {
 		char name[64];
 		char seen[40]; /* UTC, 2026-12-07T23:59:01Z */
+		int64_t age_s; /* how long ago */
 	} managers[DB_STATUS_MANAGERS];
 	size_t nmanagers;
 };

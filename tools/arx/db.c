@@ -85,7 +85,8 @@ db_print_json(const struct db_status *st)
 		(void)buf_printf(&b, "%s{\"name\":", i ? "," : "");
 		(void)json_put_string(
 		    &b, st->managers[i].name, strlen(st->managers[i].name));
-		(void)buf_printf(&b, ",\"seen\":\"%s\"}", st->managers[i].seen);
+		(void)buf_printf(&b, ",\"seen\":\"%s\",\"seen_s_ago\":%lld}",
+		    st->managers[i].seen, (long long)st->managers[i].age_s);
 	}
 	(void)buf_printf(&b, "]}");
 	printf("%s\n", buf_cstr(&b));
@@ -102,9 +103,13 @@ db_print_text(const struct db_status *st)
 	    st->agents, st->agents_removed, st->tokens, st->blocks_active,
 	    st->blocks, st->offences);
 	printf("managers %zu%s\n", st->nmanagers, st->nmanagers ? ":" : "");
+	/* a manager heard from within 30 s (three heartbeats) is up */
 	for (size_t i = 0; i < st->nmanagers; i++)
-		printf("  %-24s seen %s\n", st->managers[i].name,
-		    st->managers[i].seen);
+		printf("  %-24s seen %s, %llds ago%s\n", st->managers[i].name,
+		    st->managers[i].seen, (long long)st->managers[i].age_s,
+		    st->managers[i].age_s > 30 ? " (not running, or apart "
+						 "from the database)"
+					       : "");
 }
 
 static int
