@@ -177,9 +177,13 @@ def burst(d):
     expect(wait(lambda: len(elements(6)) >= N, 60),
            "%d lines from %d addresses: %d elements in the set"
            % (N, N, len(elements(6))))
-    log = open(os.path.join(TMP, "log", "active-responses.log")).read()
-    expect(log.count("nft-drop add 2001:db8:7::") == N,
-           "each logged in active-responses.log")
+    # the log line follows the kernel's confirmation by a loop turn
+    arlog = lambda: open(os.path.join(TMP, "log",  # noqa: E731
+                                      "active-responses.log")).read()
+    expect(wait(lambda: arlog().count("nft-drop add 2001:db8:7::") == N,
+                10),
+           "each logged in active-responses.log (%d)"
+           % arlog().count("nft-drop add 2001:db8:7::"))
     out = arx("status").stdout
     expect(re.search(r"programs: .* 0 failed", out) is not None,
            "no run failed: " + re.search(r"programs:.*", out).group(0))
