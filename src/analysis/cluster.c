@@ -197,6 +197,7 @@ on_fetched(const struct pg_res *r, const char *err, void *ctx)
 	struct cluster *c = ctx;
 	struct cluster_row row;
 	size_t n = r != NULL ? pg_res_rows(r) : 0;
+	uint64_t before = c->blocks_seen, id;
 
 	c->fetching = false;
 	if (r == NULL) {
@@ -205,7 +206,10 @@ on_fetched(const struct pg_res *r, const char *err, void *ctx)
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (!row_read(r, i, 0, c->keyp, &row)) {
-			c->st.bad_rows++;
+			c->st.bad_rows++; /* skipped, and not read again */
+			if (pg_res_u64(r, i, 0, &row.id) &&
+			    row.id > c->blocks_seen)
+				c->blocks_seen = row.id;
 			continue;
 		}
 		c->blocks_seen = row.id;
@@ -216,7 +220,7 @@ on_fetched(const struct pg_res *r, const char *err, void *ctx)
 		if (c->h.row != NULL)
 			c->h.row(&row, c->h.ctx);
 	}
-	if (n == FETCH_ROWS || c->fetch_again) {
+	if ((n == FETCH_ROWS && c->blocks_seen > before) || c->fetch_again) {
 		c->fetch_again = false;
 		fetch(c);
 	}
@@ -325,6 +329,7 @@ on_hello(const struct pg_res *r, const char *err, void *ctx)
 	struct cluster_row rows[64];
 	struct cluster_hello h = {.rows = rows};
 	size_t n = r != NULL ? pg_res_rows(r) : 0;
+	uint64_t id;
 
 	if (r == NULL)
 		log_info("cluster: an agent's place not read: %s", err);
@@ -337,11 +342,13 @@ on_hello(const struct pg_res *r, const char *err, void *ctx)
 	for (size_t i = 0; h.ok && i < n; i++) {
 		if (pg_res_value(r, i, 2) == NULL)
 			continue; /* no block: the LEFT JOIN's empty side */
+		if (pg_res_u64(r, i, 2, &id) && id > q->after)
+			q->after =
+			    id; /* bad or not: the next page is past it */
 		if (!row_read(r, i, 2, q->c->keyp, &rows[h.nrows])) {
 			q->c->st.bad_rows++;
 			continue;
 		}
-		q->after = rows[h.nrows].id;
 		if (++h.nrows == 64) {
 			q->fn(q->ctx, q->tag, &h);
 			h.nrows = 0;
