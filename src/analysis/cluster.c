@@ -197,7 +197,7 @@ on_fetched(const struct pg_res *r, const char *err, void *ctx)
 	struct cluster *c = ctx;
 	struct cluster_row row;
 	size_t n = r != NULL ? pg_res_rows(r) : 0;
-	uint64_t before = c->blocks_seen, id;
+	uint64_t before = c->blocks_seen;
 
 	c->fetching = false;
 	if (r == NULL) {
