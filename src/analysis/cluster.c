@@ -35,7 +35,6 @@
 #define OFFENCE_DAYS 30
 #define TABLE        "agents"
 #define SYNCED       "agents.synced" /* the table as the database had it */
-#define NEVER_MS     INT64_C(4102444800000) /* 2100: a block never lifted */
 
 #define ROW_COLS                                                  \
 	"id, manager, command, address, target, agent, made_ms, " \
@@ -303,7 +302,8 @@ cluster_block(struct cluster *c, unsigned target, const char *agent,
 	u64_text(tg, sizeof(tg), target);
 	i64_text(made, sizeof(made), now);
 	i64_text(deadline, sizeof(deadline),
-	    timeout_s == 0 ? NEVER_MS : now + (int64_t)timeout_s * 1000);
+	    timeout_s == 0 ? CLUSTER_NEVER_MS
+			   : now + (int64_t)timeout_s * 1000);
 	u64_text(off, sizeof(off), offences);
 	u64_text(rule, sizeof(rule), rule_id);
 	if (pg_query(c->pg, PG_WRITE, SQL_BLOCK_ADD, 11, p, on_written, c) == 0)

@@ -24,6 +24,9 @@ struct evloop;
 struct counters;
 struct cluster;
 
+/* The deadline written for a block never lifted (timeout 0): 2100. */
+#define CLUSTER_NEVER_MS INT64_C(4102444800000)
+
 /* A block decision as the database holds it. */
 struct cluster_row {
 	uint64_t id;

@@ -40,6 +40,8 @@ remaining(const struct cluster_row *r, int64_t now)
 {
 	int64_t left = r->deadline_ms - now;
 
+	if (r->deadline_ms >= CLUSTER_NEVER_MS)
+		return 0; /* never lifted, as decided */
 	return left <= 1000 ? 1 : (uint64_t)((left + 999) / 1000);
 }
 

@@ -291,7 +291,8 @@ on_response(struct uplink *u, const struct wire_msg *m)
 	    !text(&m->f[WT_ACTION], action, sizeof(action)) ||
 	    (strcmp(action, "add") != 0 && strcmp(action, "delete") != 0) ||
 	    !text(&m->f[WT_ADDRESS], address, sizeof(address)) ||
-	    addr_parse_str(address, &a) != 0) {
+	    addr_parse_str(address, &a) != 0 ||
+	    m->f[WT_TIMEOUT_S].u > 10u * 365 * 86400) { /* as priv.c's */
 		u->st.bad_responses++;
 		log_warn("a response from the manager was refused: malformed");
 		status = "refused";
