@@ -628,7 +628,7 @@ on_agents(const struct pg_res *r, const char *err, void *ctx)
 	if (keys_save_at(c->dirfd, SYNCED, &c->prev) != 0)
 		log_warn("cluster: cannot write %s", SYNCED);
 	if (keys_load_at(c->dirfd, TABLE, &ks) == 0 &&
-	    keys_load_at(c->dirfd, TABLE, &before) == 0) {
+	    keys_copy(&before, &ks) == 0) {
 		merge_rows(c, r, &ks, true, &changed);
 		keep_local(&before, &c->pushed, &ks, &changed);
 		if (changed && keys_save_at(c->dirfd, TABLE, &ks) != 0)

@@ -53,8 +53,8 @@ deliver(struct rconn *c, const struct cluster_row *r, int64_t now)
 	if (rm_response_send(c, r->command, "add", r->address,
 		remaining(r, now), r->rule_id, r->alert_id) == 0) {
 		c->s->st.responses++;
-		log_notice("response %s of %s (decided by %s) delivered to "
-			   "agent %s",
+		log_info("response %s of %s (decided by %s) delivered to "
+			 "agent %s",
 		    r->command, r->address, r->manager, c->name);
 	}
 }

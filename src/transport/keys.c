@@ -292,6 +292,21 @@ keys_save_at(int dirfd, const char *path, const struct agent_keys *ks)
 	return r;
 }
 
+int
+keys_copy(struct agent_keys *dst, const struct agent_keys *src)
+{
+	*dst = *src;
+	dst->v = NULL;
+	dst->cap = src->n;
+	if (src->n > 0 && (dst->v = malloc(src->n * sizeof(*src->v))) == NULL) {
+		memset(dst, 0, sizeof(*dst));
+		return ARX_ERR_NOMEM;
+	}
+	if (src->n > 0)
+		memcpy(dst->v, src->v, src->n * sizeof(*src->v));
+	return 0;
+}
+
 void
 keys_release(struct agent_keys *ks)
 {

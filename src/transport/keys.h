@@ -74,6 +74,8 @@ int keys_save(const char *path, const struct agent_keys *ks);
 int keys_load_at(int dirfd, const char *path, struct agent_keys *ks);
 int keys_save_at(int dirfd, const char *path, const struct agent_keys *ks);
 void keys_release(struct agent_keys *ks);
+/* A copy of src (its own memory) into dst. 0, or ARX_ERR_NOMEM. */
+int keys_copy(struct agent_keys *dst, const struct agent_keys *src);
 
 /* The active agent with this id or name; NULL when there is none. */
 const struct agent_key *keys_find(const struct agent_keys *ks, uint64_t id);
